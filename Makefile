@@ -1,0 +1,37 @@
+# Two commands for a new user: `make demo` and `make test`. Both install into .venv.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+CHROMIUM := /usr/bin/chromium
+
+.PHONY: demo test lint typecheck pytest bench clean
+
+$(STAMP): pyproject.toml constraints.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q -c constraints.txt -e '.[app,dev]'
+	touch $(STAMP)
+
+# Debian's chromium drives the browser tests (never `playwright install`: it downloads).
+$(CHROMIUM):
+	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium
+
+demo: $(STAMP)
+	$(BIN)/spacewarp render --out out
+
+lint: $(STAMP)
+	$(BIN)/ruff check spacewarp tests bench
+
+typecheck: $(STAMP)
+	$(BIN)/mypy spacewarp
+
+pytest: $(STAMP) $(CHROMIUM)
+	$(BIN)/pytest -q
+
+test: lint typecheck pytest
+
+bench: $(STAMP)
+	$(BIN)/python bench/run_all.py
+
+clean:
+	rm -rf $(VENV) out .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,27 @@
+"""``spacewarp render``: every stage as pictures, plus trace.npz, experiment.toml, weights.txt."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from .options import add_experiment_options
+
+
+def add_parser(sub: Any) -> None:
+    p = sub.add_parser("render", help="draw every stage as still pictures",
+                       description="Draw every stage of the network as still pictures.")
+    add_experiment_options(p)
+    p.add_argument("--out", required=True, metavar="DIR", help="output folder")
+    p.set_defaults(run=main)
+
+
+def main(args: argparse.Namespace) -> None:
+    from ..export.stills import write_render
+    from ..pipeline import run
+    from .options import experiment_from_args
+
+    trace = run(experiment_from_args(args))
+    written = write_render(trace, args.out)
+    print(f"wrote {len(written)} files to {args.out}/ ({len(trace.stages)} stages, "
+          f"{trace.n} points)")

@@ -1,0 +1,1 @@
+"""Files: pictures, videos, pages and traces, each written atomically."""

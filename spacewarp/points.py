@@ -1,0 +1,272 @@
+"""Input point sets: generators and files, one signature for all.
+
+Every generator is ``(n, *, seed, **params) -> Points`` and is registered by
+name in ``GENERATORS``; ``n=None`` means the generator's own default count.
+"""
+
+from __future__ import annotations
+
+import inspect
+import math
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any, Protocol
+
+import numpy as np
+
+from .errors import SpacewarpError
+from .registry import Registry
+
+MAX_POINTS = 10_000_000  # 1e7 points x 2-D float64 = 160 MB per stage: beyond that is a typo
+
+
+@dataclass(frozen=True)
+class Points:
+    """A point set: coordinates, a colour value per point, optional labels and lattice shape.
+
+    ``x`` is (n, d) float64. ``grid_shape`` (rows, cols), when set, means
+    ``x.reshape(rows, cols, d)`` is a lattice whose neighbours later views join
+    with lines.
+    """
+
+    x: np.ndarray  # (n, d) float64
+    color: np.ndarray  # (n,) float64
+    labels: np.ndarray | None = None  # (n,) int64
+    grid_shape: tuple[int, int] | None = None
+    name: str = "points"
+
+    def __post_init__(self) -> None:
+        for arr in (self.x, self.color, self.labels):
+            if arr is not None:
+                arr.setflags(write=False)
+
+    @property
+    def n(self) -> int:
+        return int(self.x.shape[0])
+
+    @property
+    def dim(self) -> int:
+        return int(self.x.shape[1])
+
+
+class Generator(Protocol):
+    def __call__(self, n: int | None, *, seed: int, **params: Any) -> Points: ...
+
+
+GENERATORS: Registry[Generator] = Registry("input")
+
+
+def _points(x: np.ndarray, name: str, labels: np.ndarray | None = None,
+            grid_shape: tuple[int, int] | None = None) -> Points:
+    x = np.ascontiguousarray(x, dtype=np.float64)
+    if x.ndim == 1:
+        x = x[:, None]  # (n,) -> (n, 1)
+    lab = None if labels is None else np.asarray(labels, dtype=np.int64)
+    return Points(x=x, color=x[:, 0].copy(), labels=lab, grid_shape=grid_shape, name=name)
+
+
+@GENERATORS.register("gaussian")
+def gaussian(n: int | None, *, seed: int, std: float = 1.0) -> Points:
+    """Standard normal cloud in 2-D (the seed's default input), 1000 points."""
+    rng = np.random.default_rng(seed)
+    return _points(std * rng.standard_normal((n or 1000, 2)), "gaussian")
+
+
+@GENERATORS.register("grid")
+def grid(n: int | None, *, seed: int, low: float = -5.0, high: float = 5.0,
+         step: float = 0.1) -> Points:
+    """The seed's mesh: ``arange(low, high, step)`` on both axes, first coordinate slowest.
+
+    With ``n`` given, the step becomes ``(high - low) / round(sqrt(n))``; ``n = 10000``
+    therefore gives the seed's mesh exactly.
+    """
+    if not high > low or not step > 0:
+        raise SpacewarpError(f"grid needs low < high and step > 0, got {low}, {high}, {step}")
+    if n is not None:  # the same recipe with a step that gives round(sqrt(n)) per side
+        side = max(2, round(math.sqrt(n)))
+        step = (high - low) / side
+        axis = np.arange(low, high, step)[:side]
+    else:
+        axis = np.arange(low, high, step)
+    first, second = np.meshgrid(axis, axis, indexing="ij")  # (side, side) each
+    x = np.stack([first.ravel(), second.ravel()], axis=1)  # (side*side, 2)
+    return _points(x, "grid", grid_shape=(axis.size, axis.size))
+
+
+@GENERATORS.register("line")
+def line(n: int | None, *, seed: int, low: float = -1.0, high: float = 1.0) -> Points:
+    """The seed's 1-D input: ``linspace(-1, 1, 50)`` as (50, 1)."""
+    return _points(np.linspace(low, high, n or 50), "line")
+
+
+@GENERATORS.register("gaussian1d")
+def gaussian1d(n: int | None, *, seed: int, std: float = 1.0) -> Points:
+    """A 1-D standard normal sample, 50 points (the seed's 1-D Gaussian case)."""
+    rng = np.random.default_rng(seed)
+    return _points(std * rng.standard_normal(n or 50), "gaussian1d")
+
+
+@GENERATORS.register("circle")
+def circle(n: int | None, *, seed: int, radius: float = 1.0, noise: float = 0.0) -> Points:
+    """Evenly spaced points on a circle, optionally jittered."""
+    n = n or 500
+    rng = np.random.default_rng(seed)
+    angle = np.linspace(0.0, 2 * math.pi, n, endpoint=False)
+    x = radius * np.stack([np.cos(angle), np.sin(angle)], axis=1)
+    return _points(x + noise * rng.standard_normal(x.shape), "circle")
+
+
+@GENERATORS.register("disk")
+def disk(n: int | None, *, seed: int, radius: float = 1.0) -> Points:
+    """Points uniform over a disk."""
+    n = n or 1000
+    rng = np.random.default_rng(seed)
+    r = radius * np.sqrt(rng.uniform(size=n))
+    angle = rng.uniform(0.0, 2 * math.pi, size=n)
+    return _points(np.stack([r * np.cos(angle), r * np.sin(angle)], axis=1), "disk")
+
+
+@GENERATORS.register("spiral")
+def spiral(n: int | None, *, seed: int, classes: int = 3, noise: float = 0.2) -> Points:
+    """The NYU deep-learning course's spiral: ``classes`` arms, labelled by arm."""
+    n = n or 1500
+    classes = int(classes)
+    if classes < 1:
+        raise SpacewarpError(f"spiral needs classes >= 1, got {classes}")
+    rng = np.random.default_rng(seed)
+    per_class = np.diff(np.linspace(0, n, classes + 1).round().astype(int))
+    xs, labels = [], []
+    for c, m in enumerate(per_class):
+        t = np.linspace(0.0, 1.0, m)
+        angle = np.linspace(2 * math.pi / classes * c, 2 * math.pi / classes * (2 + c), m)
+        angle = angle + noise * rng.standard_normal(m)
+        xs.append(t[:, None] * np.stack([np.sin(angle), np.cos(angle)], axis=1))
+        labels.append(np.full(m, c))
+    return _points(np.concatenate(xs), "spiral", labels=np.concatenate(labels))
+
+
+@GENERATORS.register("moons")
+def moons(n: int | None, *, seed: int, noise: float = 0.1) -> Points:
+    """Two interleaving half circles (as scikit-learn's make_moons), labelled 0 and 1."""
+    n = n or 1000
+    rng = np.random.default_rng(seed)
+    n_out = n // 2
+    n_in = n - n_out
+    a_out = np.linspace(0, math.pi, n_out)
+    a_in = np.linspace(0, math.pi, n_in)
+    outer = np.stack([np.cos(a_out), np.sin(a_out)], axis=1)
+    inner = np.stack([1 - np.cos(a_in), 1 - np.sin(a_in) - 0.5], axis=1)
+    x = np.concatenate([outer, inner]) + noise * rng.standard_normal((n, 2))
+    return _points(x, "moons", labels=np.repeat([0, 1], [n_out, n_in]))
+
+
+@GENERATORS.register("xor")
+def xor(n: int | None, *, seed: int, noise: float = 0.0) -> Points:
+    """Uniform points in [-1, 1]^2, labelled 1 where x*y > 0 (the XOR quadrants)."""
+    n = n or 1000
+    rng = np.random.default_rng(seed)
+    x = rng.uniform(-1.0, 1.0, size=(n, 2))
+    labels = (x[:, 0] * x[:, 1] > 0).astype(np.int64)
+    return _points(x + noise * rng.standard_normal(x.shape), "xor", labels=labels)
+
+
+@GENERATORS.register("file")
+def from_file(n: int | None, *, seed: int, path: str = "") -> Points:
+    """A user's points from ``.csv``, ``.npy`` or ``.npz`` (see ``load_points_file``).
+
+    With ``n`` smaller than the file, a seeded random subset of ``n`` rows is kept.
+    """
+    x, labels = load_points_file(path)
+    if n is not None and n < len(x):
+        keep = np.sort(np.random.default_rng(seed).choice(len(x), size=n, replace=False))
+        x, labels = x[keep], None if labels is None else labels[keep]
+    elif n is not None and n > len(x):
+        raise SpacewarpError(f"--points {n} is more than the {len(x)} rows of {path}")
+    return _points(x, Path(path).stem, labels=labels)
+
+
+def load_points_file(path: str) -> tuple[np.ndarray, np.ndarray | None]:
+    """Read (n, d) points and optional (n,) labels from a data file.
+
+    ``.csv``: numeric columns, an optional header; a column named ``label`` holds labels.
+    ``.npy``: one (n, d) or (n,) array. ``.npz``: array ``x`` (or the first array) and
+    optional ``labels``.
+    """
+    from .datafile import read_points_file
+
+    return read_points_file(path)
+
+
+def make_points(name: str, n: int | None = None, *, seed: int = 0,
+                color_by: str = "x", **params: Any) -> Points:
+    """Generate the named point set, check it, and colour it."""
+    generator = GENERATORS[name]
+    check_params(name, params)
+    if n is not None and not 1 <= n <= MAX_POINTS:
+        raise SpacewarpError(f"point count must be between 1 and {MAX_POINTS:.0e}, got {n}")
+    pts = generator(n, seed=seed, **params)
+    if pts.n == 0:
+        raise SpacewarpError(f"input {name!r} has no points")
+    if not np.isfinite(pts.x).all():
+        raise SpacewarpError(f"input {name!r} contains NaN or inf; every coordinate must be finite")
+    return recolor(pts, color_by)
+
+
+def generator_params(name: str) -> dict[str, Any]:
+    """The named generator's parameters and their defaults (for menus and validation)."""
+    sig = inspect.signature(GENERATORS[name])
+    return {p.name: p.default for p in sig.parameters.values() if p.kind is p.KEYWORD_ONLY
+            and p.name != "seed"}
+
+
+def check_params(name: str, params: dict[str, Any]) -> None:
+    known = generator_params(name)
+    unknown = sorted(set(params) - set(known))
+    if unknown:
+        hint = ", ".join(known) if known else "none"
+        raise SpacewarpError(f"input {name!r} has no parameter {unknown[0]!r}; its parameters: {hint}")
+
+
+# --- colourings: a value per point, shared by every stage -------------------------------
+
+COLORINGS: Registry[Any] = Registry("colouring")
+
+
+@COLORINGS.register("x")
+def _color_x(p: Points) -> np.ndarray:
+    return p.x[:, 0]
+
+
+@COLORINGS.register("y")
+def _color_y(p: Points) -> np.ndarray:
+    if p.dim < 2:
+        raise SpacewarpError("colour by 'y' needs 2-D input; use 'x' for 1-D input")
+    return p.x[:, 1]
+
+
+@COLORINGS.register("angle")
+def _color_angle(p: Points) -> np.ndarray:
+    return np.arctan2(p.x[:, 1], p.x[:, 0]) if p.dim >= 2 else np.sign(p.x[:, 0])
+
+
+@COLORINGS.register("radius")
+def _color_radius(p: Points) -> np.ndarray:
+    return np.linalg.norm(p.x, axis=1)
+
+
+@COLORINGS.register("label")
+def _color_label(p: Points) -> np.ndarray:
+    if p.labels is None:
+        raise SpacewarpError(f"input {p.name!r} has no labels; colour by x, y, angle or radius")
+    return p.labels.astype(np.float64)
+
+
+@COLORINGS.register("index")
+def _color_index(p: Points) -> np.ndarray:
+    return np.arange(p.n, dtype=np.float64)
+
+
+def recolor(points: Points, color_by: str) -> Points:
+    """The same points with colour values from the named colouring."""
+    color = np.array(COLORINGS[color_by](points), dtype=np.float64)  # (n,)
+    return replace(points, color=color)

@@ -1,0 +1,1 @@
+"""Drawing: matplotlib (static, frames) and plotly (interactive). Never runs the model."""
