@@ -72,3 +72,20 @@ def morphs(trace: Trace) -> tuple[Morph, ...]:
         out.append(Morph(pad(shown[k - 1], dim), pad(shown[k], dim), k - 1, k,
                          trace.stages[k].title))
     return tuple(out)
+
+
+def lattice_lines(points: np.ndarray, grid_shape: tuple[int, int]) -> np.ndarray:
+    """Polylines along the lattice rows and columns, NaN-separated, for one line artist/trace.
+
+    ``points`` (rows*cols, D) in lattice order -> (rows*(cols+1) + cols*(rows+1), D): every
+    row of the lattice, then every column, each followed by a NaN row. Neighbours joined
+    are the same lattice neighbours in every stage and frame.
+    """
+    rows, cols = grid_shape
+    d = points.shape[1]
+    lattice = points.reshape(rows, cols, d)
+    gap_r = np.full((rows, 1, d), np.nan)
+    gap_c = np.full((cols, 1, d), np.nan)
+    along_rows = np.concatenate([lattice, gap_r], axis=1).reshape(-1, d)  # (rows*(cols+1), D)
+    along_cols = np.concatenate([lattice.transpose(1, 0, 2), gap_c], axis=1).reshape(-1, d)
+    return np.concatenate([along_rows, along_cols])
