@@ -21,6 +21,8 @@ def read_points_file(path: str) -> tuple[np.ndarray, np.ndarray | None]:
         raise SpacewarpError(f"cannot read {path!r}: data files must end in {', '.join(SUFFIXES)}")
     if not file.is_file():
         raise SpacewarpError(f"data file {path!r} does not exist")
+    if file.stat().st_size == 0:
+        raise SpacewarpError(f"data file {path!r} is empty; it must hold an (n, d) table")
     try:
         x, labels = _READERS[file.suffix.lower()](file)
     except SpacewarpError:

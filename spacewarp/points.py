@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import inspect
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 import numpy as np
 
@@ -49,8 +50,9 @@ class Points:
         return int(self.x.shape[1])
 
 
-class Generator(Protocol):
-    def __call__(self, n: int | None, *, seed: int, **params: Any) -> Points: ...
+# Every generator: (n: int | None, *, seed: int, **params) -> Points. Callable[..., Points]
+# because each generator names its own keyword parameters (they feed menus and validation).
+Generator = Callable[..., Points]
 
 
 GENERATORS: Registry[Generator] = Registry("input")
@@ -224,7 +226,8 @@ def check_params(name: str, params: dict[str, Any]) -> None:
     unknown = sorted(set(params) - set(known))
     if unknown:
         hint = ", ".join(known) if known else "none"
-        raise SpacewarpError(f"input {name!r} has no parameter {unknown[0]!r}; its parameters: {hint}")
+        raise SpacewarpError(
+            f"input {name!r} has no parameter {unknown[0]!r}; its parameters: {hint}")
 
 
 # --- colourings: a value per point, shared by every stage -------------------------------
