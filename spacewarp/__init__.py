@@ -1,9 +1,14 @@
-"""spacewarp: see what a neural network does to space, stage by stage."""
+"""spacewarp: see what a neural network does to space, stage by stage.
 
+    import spacewarp as sw
+    trace = sw.run()            # the seed's defaults: Gaussian cloud, 2-3-3-2, tanh, manual W1
+    sw.stages(trace)            # a panel per stage
+"""
+
+from .api import experiment, run, save, stages
 from .config import Experiment
 from .errors import SpacewarpError
 from .network import build_model
-from .pipeline import run
 from .points import Points, make_points
 from .trace import Stage, Trace, trace
 
@@ -14,7 +19,10 @@ __all__ = [
     "Stage",
     "Trace",
     "build_model",
+    "experiment",
     "make_points",
     "run",
+    "save",
+    "stages",
     "trace",
 ]
