@@ -100,6 +100,11 @@ def _one_line(err: ValidationError) -> str:
     where = ".".join(str(p) for p in first["loc"]) or "config"
     if first["type"] == "extra_forbidden":
         return f"unknown config key {where!r}; see the README for the keys an experiment takes"
+    bounds = {"less_than_equal": "at most {le}", "greater_than_equal": "at least {ge}",
+              "greater_than": "more than {gt}"}
+    if first["type"] in bounds:
+        limit = bounds[first["type"]].format(**first.get("ctx", {}))
+        return f"{where} must be {limit}, got {first['input']!r}"
     message = str(first["msg"]).removeprefix("Value error, ")
     return f"config {where}: {message}"
 
