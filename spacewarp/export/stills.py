@@ -1,0 +1,135 @@
+"""``spacewarp render``'s files: pictures of every stage, the trace's numbers, the config.
+
+``write_render(trace, out)`` writes, all or nothing (``atomic_dir``):
+
+- ``stages.png`` (every stage) and ``stage-00-input.png``, ``stage-01-linear.png``, ...
+- ``trace.npz``: ``stage_00`` ... ``stage_K`` float64 (n, d_k), ``stage_names``,
+  ``color``, ``labels`` and ``grid_shape`` when the input has them, and every parameter
+  under its ``state_dict`` name (``0.weight``); byte-identical for the same trace;
+- ``experiment.toml``: the resolved experiment that makes the same trace again;
+- ``weights.txt``: each linear layer's matrix and its singular values.
+
+One function per file kind, so other exporters can reuse them.
+"""
+
+from __future__ import annotations
+
+import zipfile
+from pathlib import Path
+
+import numpy as np
+
+from ..config import to_toml
+from ..errors import SpacewarpError
+from ..trace import Trace
+from .files import atomic_dir, atomic_file
+
+PNG_OPTIONS = {"compress_level": 1}  # fast zlib: the pictures are mostly flat colour
+ZIP_DATE = (1980, 1, 1, 0, 0, 0)  # a fixed timestamp keeps trace.npz byte-identical
+
+
+def write_render(trace: Trace, out: str | Path, theme: str | None = None) -> list[Path]:
+    """Write every file of a render into folder ``out``; return their final paths.
+
+    ``theme``: ``dark`` or ``light`` (default: the experiment's). On any error nothing
+    is written and ``out`` is left as it was.
+    """
+    target = Path(out)
+    with atomic_dir(target) as tmp:
+        names = write_pictures(trace, tmp, theme)
+        write_trace_npz(trace, tmp / "trace.npz")
+        names.append("trace.npz")
+        if trace.experiment is not None:
+            write_experiment_toml(trace, tmp / "experiment.toml")
+            names.append("experiment.toml")
+        write_weights_txt(trace, tmp / "weights.txt")
+        names.append("weights.txt")
+    return [target / name for name in names]
+
+
+def write_pictures(trace: Trace, folder: Path, theme: str | None = None) -> list[str]:
+    """``stages.png`` and one ``stage-KK-kind.png`` per stage into ``folder``; their names."""
+    from ..render.static import palette, stage_figure, stages_figure
+
+    pal = palette(trace)  # one colour norm and one splat per stage, shared by every file
+    names = ["stages.png"]
+    stages_figure(trace, theme, pal=pal).savefig(folder / names[0], pil_kwargs=PNG_OPTIONS)
+    for k in range(len(trace.stages)):
+        names.append(f"{trace.file_stem(k)}.png")
+        stage_figure(trace, k, theme, pal=pal).savefig(folder / names[-1],
+                                                       pil_kwargs=PNG_OPTIONS)
+    return names
+
+
+def trace_arrays(trace: Trace) -> dict[str, np.ndarray]:
+    """Everything ``trace.npz`` holds, by name, in a fixed order."""
+    arrays: dict[str, np.ndarray] = {
+        f"stage_{k:02d}": np.asarray(s.points, dtype=np.float64)
+        for k, s in enumerate(trace.stages)
+    }
+    arrays["stage_names"] = np.array([s.title for s in trace.stages], dtype=np.str_)
+    arrays["color"] = np.asarray(trace.color, dtype=np.float64)
+    if trace.labels is not None:
+        arrays["labels"] = np.asarray(trace.labels, dtype=np.int64)
+    if trace.grid_shape is not None:
+        arrays["grid_shape"] = np.array(trace.grid_shape, dtype=np.int64)
+    for name, value in trace.params.items():
+        arrays[name] = np.asarray(value, dtype=np.float64)
+    return arrays
+
+
+def write_trace_npz(trace: Trace, path: str | Path) -> Path:
+    """``trace.npz`` at ``path`` (atomic), loadable with ``numpy.load(allow_pickle=False)``.
+
+    Written like ``numpy.savez`` (uncompressed ``.npy`` members) but with a fixed
+    timestamp on every member, so the same trace always gives the same bytes.
+    """
+    with atomic_file(path) as tmp, zipfile.ZipFile(tmp, "w", zipfile.ZIP_STORED) as zf:
+        for name, array in trace_arrays(trace).items():
+            info = zipfile.ZipInfo(f"{name}.npy", date_time=ZIP_DATE)
+            info.external_attr = 0o644 << 16
+            with zf.open(info, "w", force_zip64=True) as member:
+                np.lib.format.write_array(member, np.ascontiguousarray(array),
+                                          allow_pickle=False)
+    return Path(path)
+
+
+def write_experiment_toml(trace: Trace, path: str | Path) -> Path:
+    """``experiment.toml``: the resolved config of the trace (atomic)."""
+    if trace.experiment is None:
+        raise SpacewarpError("this trace has no experiment to write; make it with "
+                             "spacewarp.run(experiment) or pass experiment= to trace()")
+    with atomic_file(path) as tmp:
+        tmp.write_text(to_toml(trace.experiment), encoding="utf-8")
+    return Path(path)
+
+
+def weights_report(trace: Trace) -> str:
+    """Each linear layer's matrix W (d_out x d_in), its bias and its singular values."""
+    lines = ["# spacewarp weights: every linear layer y = W x (+ b)",
+             "# singular values: how much W stretches space along its principal directions",
+             ""]
+    for k, stage in enumerate(trace.stages):
+        if stage.weight is None:
+            continue
+        w = stage.weight
+        sv = np.linalg.svd(w, compute_uv=False)
+        lines += [f"[{stage.module}.weight] stage {k}: {stage.title}",
+                  "W = " + np.array2string(w, precision=4, separator=", ", prefix="W = ",
+                                           floatmode="maxprec_equal", suppress_small=True,
+                                           threshold=10**6, max_line_width=200)]
+        if stage.bias is not None:
+            lines.append("b = " + np.array2string(stage.bias, precision=4, separator=", ",
+                                                  floatmode="maxprec_equal", threshold=10**6,
+                                                  max_line_width=200))
+        lines += ["singular values: " + " ".join(f"{v:.6g}" for v in sv), ""]
+    if len(lines) == 3:
+        lines.append("(no linear layers)")
+    return "\n".join(lines).rstrip("\n") + "\n"
+
+
+def write_weights_txt(trace: Trace, path: str | Path) -> Path:
+    """``weights.txt``: ``weights_report(trace)`` (atomic)."""
+    with atomic_file(path) as tmp:
+        tmp.write_text(weights_report(trace), encoding="utf-8")
+    return Path(path)

@@ -1,0 +1,338 @@
+"""Still pictures of a trace: one panel per stage (``stages_figure``) or one stage alone
+(``stage_figure``), as ``matplotlib.figure.Figure`` objects (no pyplot state).
+
+A panel shows the stage's display coordinates (``spacewarp.view.display_coords``):
+1-D on a line (the points at y = 0 exactly, as the seed's ``(x, 0)`` trick), 2-D as an
+equal-aspect scatter, 3-D as a 3-D scatter with a fixed camera and an equal-aspect box,
+wider stages through PCA to 3-D (said in the title). Every point keeps its colour in
+every stage (one ``Normalize`` over ``trace.color``). Above each panel: what happened
+(``Linear 2->3``, ``Tanh``) and the weights applied there, printed as the seed prints
+them. From ``RASTER_FROM`` points on, the points are drawn as one image
+(``spacewarp.render.raster``) instead of a scatter.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import cast
+
+import numpy as np
+from matplotlib import colormaps
+from matplotlib.axes import Axes
+from matplotlib.cm import ScalarMappable
+from matplotlib.colors import Colormap, Normalize
+from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
+from mpl_toolkits.mplot3d.axes3d import Axes3D
+
+from ..trace import Stage, Trace
+from ..view import display_coords, lattice_every, lattice_lines
+from .raster import (
+    RASTER_FROM,
+    RasterCache,
+    column_range,
+    pixel_shape,
+    point_colors,
+    raster_2d,
+    raster_3d,
+    show_image,
+    splat,
+    use_raster,
+)
+from .theme import Theme, themed
+
+DPI = 100
+RASTER_SIDE = 700  # raster images are this many pixels across a panel, in every figure
+ELEV, AZIM = 30.0, -60.0  # the fixed 3-D camera (matplotlib's default view, as the seed's)
+PAD = 0.04  # margin around the data, as a fraction of its range
+MIN_SIDE = 0.2  # a 3-D box side is at least this fraction of the longest side
+MAX_LATTICE_LINES = 21  # lattice lines drawn each way; bigger lattices are thinned
+COLOR_NAMES = {"x": "first input coordinate", "y": "second input coordinate",
+               "angle": "input angle", "radius": "input radius", "label": "class label",
+               "index": "point index"}
+
+
+@dataclass(frozen=True)
+class Layout:
+    """Sizes of one kind of figure, in inches and points."""
+
+    panel: float  # side of a panel's square plot area, inches
+    title_pt: float
+    text_pt: float  # weights under the title, and tick labels
+    colorbar: bool
+
+
+GRID = Layout(panel=4.2, title_pt=12, text_pt=8, colorbar=True)
+SINGLE = Layout(panel=7.0, title_pt=15, text_pt=10, colorbar=False)
+
+
+@dataclass(frozen=True)
+class Palette:
+    """The colours shared by every panel (one norm over ``trace.color``, one colour map),
+    and caches of what every figure of the same trace would compute again."""
+
+    norm: Normalize
+    cmap: Colormap
+    rgba: np.ndarray | None  # (n, 4) uint8 per point, for the raster path; else None
+    images: RasterCache = field(default_factory=dict)  # splatted stages, shared by figures
+    ranges: dict[object, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
+
+
+def palette(trace: Trace, raster_from: int = RASTER_FROM) -> Palette:
+    """The shared colours of ``trace``; compute once, pass to every figure of it."""
+    style = trace.experiment.style if trace.experiment is not None else None
+    cmap = colormaps[style.cmap if style is not None else "viridis"]
+    lo, hi = float(trace.color.min()), float(trace.color.max())
+    norm = Normalize(lo, hi) if hi > lo else Normalize(lo - 0.5, hi + 0.5)
+    rgba = point_colors(trace.color, norm, cmap) if use_raster(trace.n, raster_from) else None
+    return Palette(norm, cmap, rgba)
+
+
+def theme_name(trace: Trace, theme: str | None) -> str:
+    """``theme`` if given, else the experiment's, else ``dark``."""
+    if theme is not None:
+        return theme
+    return trace.experiment.style.theme if trace.experiment is not None else "dark"
+
+
+def stages_figure(trace: Trace, theme: str | None = None, *, cols: int | None = None,
+                  raster_from: int = RASTER_FROM, pal: Palette | None = None) -> Figure:
+    """Every stage of ``trace`` as a grid of panels, with a shared colour bar.
+
+    ``theme``: ``dark`` (like the seed) or ``light``; default the experiment's.
+    ``cols``: panels per row (default 3, or 4 from 9 stages on). ``raster_from``: point
+    count from which panels are drawn as images. Returns a ``Figure`` (no pyplot).
+    """
+    count = len(trace.stages)
+    cols = cols or (count if count <= 4 else 3 if count <= 6 else 4)
+    cols = min(cols, count)
+    rows = math.ceil(count / cols)
+    pal = pal or palette(trace, raster_from)
+    header = _header_height(trace, range(count), GRID)
+    bar = 0.8 if GRID.colorbar else 0.0
+    cell_w, cell_h = GRID.panel + 0.9, GRID.panel + header + 0.7
+    with themed(theme_name(trace, theme)) as th:
+        fig = Figure(figsize=(cols * cell_w, rows * cell_h + bar), dpi=DPI,
+                     facecolor=th.background)
+        for k in range(count):
+            r, c = divmod(k, cols)
+            left = c * cell_w + 0.55
+            bottom = bar + (rows - 1 - r) * cell_h + 0.45
+            _panel(fig, trace, k, (left, bottom), header, GRID, pal, th, raster_from)
+        if GRID.colorbar:
+            _colorbar(fig, trace, pal, th)
+    return fig
+
+
+def stage_figure(trace: Trace, k: int, theme: str | None = None, *,
+                 raster_from: int = RASTER_FROM, pal: Palette | None = None) -> Figure:
+    """Stage ``k`` of ``trace`` alone, larger (as the seed's one-figure-per-stage)."""
+    if not -len(trace.stages) <= k < len(trace.stages):
+        raise IndexError(f"stage {k} out of range: the trace has {len(trace.stages)} stages")
+    k %= len(trace.stages)
+    pal = pal or palette(trace, raster_from)
+    header = _header_height(trace, [k], SINGLE)
+    with themed(theme_name(trace, theme)) as th:
+        fig = Figure(figsize=(SINGLE.panel + 1.1, SINGLE.panel + header + 0.75), dpi=DPI,
+                     facecolor=th.background)
+        _panel(fig, trace, k, (0.65, 0.5), header, SINGLE, pal, th, raster_from)
+    return fig
+
+
+# ---------------------------------------------------------------- one panel
+
+
+def _panel(fig: Figure, trace: Trace, k: int, origin: tuple[float, float], header: float,
+           lay: Layout, pal: Palette, th: Theme, raster_from: int) -> Axes:
+    """Draw stage ``k`` with its plot area's lower-left corner at ``origin`` (inches)."""
+    stage = trace.stages[k]
+    pts = display_coords(stage.points)  # (n, d) -> (n, min(d, 3))
+    d = pts.shape[1]
+    raster = pal.rgba is not None and use_raster(trace.n, raster_from)
+    size = _point_size(trace, lay)
+    fw, fh = fig.get_size_inches()
+    left, bottom = origin
+    rect = (left / fw, bottom / fh, lay.panel / fw, lay.panel / fh)
+    top = (bottom + lay.panel + 0.12) / fh
+    centre = (left + lay.panel / 2) / fw
+    fig.text(centre, top + header / fh, panel_title(stage), ha="center", va="top",
+             fontsize=lay.title_pt, color=th.foreground, gid=f"title-{k}")
+    fig.text(centre, top + header / fh - 1.5 * lay.title_pt / 72 / fh, weights_text(trace, k),
+             ha="center", va="top", ma="left", fontsize=lay.text_pt, family="monospace",
+             color=th.foreground, alpha=0.85, gid=f"weights-{k}")
+    if d == 1:
+        ax = fig.add_axes((rect[0], rect[1] + rect[3] * 0.35, rect[2], rect[3] * 0.3),
+                          gid=f"stage-{k}")
+        _draw_1d(ax, pts[:, 0], trace, pal, size, raster, th, key=k)
+    elif d == 2:
+        ax = fig.add_axes(rect, gid=f"stage-{k}")
+        _draw_2d(ax, pts, trace, pal, size, raster, th, key=k)
+    else:
+        ax = cast(Axes3D, fig.add_axes(rect, projection="3d", gid=f"stage-{k}"))
+        _draw_3d(ax, pts, trace, pal, size, raster, th, pca=stage.dim > 3, key=k)
+    ax.tick_params(labelsize=lay.text_pt)
+    return ax
+
+
+def panel_title(stage: Stage) -> str:
+    """``Linear 2->3``; stages wider than 3-D say they are shown through PCA."""
+    return stage.title + (f" (PCA {stage.dim}-D to 3-D)" if stage.dim > 3 else "")
+
+
+def weights_text(trace: Trace, k: int) -> str:
+    """What was applied at stage ``k``, as the seed prints it: the matrix, compact."""
+    stage = trace.stages[k]
+    if stage.kind == "input":
+        exp = trace.experiment
+        source = f" from {exp.input.name}" if exp is not None else ""
+        return f"{trace.n:,} points{source}"
+    if stage.weight is None:
+        return f"{stage.title}() on each coordinate"
+    text = "W = " + _matrix(stage.weight, "W = ")
+    if stage.bias is not None:
+        text += "\nb = " + _matrix(stage.bias, "b = ")
+    return text
+
+
+def _matrix(a: np.ndarray, prefix: str) -> str:
+    return np.array2string(a, precision=4, separator=", ", floatmode="maxprec_equal",
+                           suppress_small=True, threshold=36, edgeitems=3,
+                           max_line_width=120, prefix=prefix)
+
+
+def _header_height(trace: Trace, ks: range | list[int], lay: Layout) -> float:
+    """Inches above the plot areas: the title and the most lines of weights among ``ks``."""
+    lines = max(weights_text(trace, k).count("\n") + 1 for k in ks)
+    return 1.6 * lay.title_pt / 72 + lines * 1.25 * lay.text_pt / 72 + 0.05
+
+
+def _point_size(trace: Trace, lay: Layout) -> float:
+    """Marker area in pt^2: the seed's s=30 for 1000 points on a 12-inch figure, scaled
+    down with the panel's area and with more points; the experiment's size if set."""
+    exp = trace.experiment
+    if exp is not None and exp.style.point_size is not None:
+        return float(exp.style.point_size)
+    per_count = min(30.0, 30.0 * math.sqrt(1000 / max(trace.n, 1)))
+    return max(0.3, per_count * (lay.panel / 12) ** 2 * 2.5)
+
+
+# ---------------------------------------------------------------- per dimension
+
+
+def _draw_1d(ax: Axes, x: np.ndarray, trace: Trace, pal: Palette, size: float, raster: bool,
+             th: Theme, key: object) -> None:
+    """(n,) values on the x-axis at y = 0 exactly."""
+    lo, hi = _bounds(pal, key, x[:, None])
+    ax.set_xlim(lo[0], hi[0])
+    ax.set_ylim(-1.0, 1.0)
+    ax.set_yticks([])
+    ax.grid(False, axis="y")
+    ax.axhline(0.0, color=th.muted, lw=0.8, zorder=1)
+    if raster and pal.rgba is not None:
+        band = 0.12  # the strip's half height, in data units of the (-1, 1) y range
+        extent = (float(lo[0]), float(hi[0]), -band, band)
+        _, w = pixel_shape(ax, extent)
+        row = splat(x, np.zeros_like(x), pal.rgba,
+                    (extent[0], extent[1], -1.0, 1.0), (1, w))  # (1, w, 4)
+        show_image(ax, row, extent)
+    else:
+        ax.scatter(x, np.zeros_like(x), c=trace.color, cmap=pal.cmap, norm=pal.norm, s=size,
+                   linewidths=0, zorder=2)
+
+
+def _draw_2d(ax: Axes, xy: np.ndarray, trace: Trace, pal: Palette, size: float,
+             raster: bool, th: Theme, key: object) -> None:
+    """(n, 2) points, equal aspect, lattice lines under them when the input is a grid."""
+    lo, hi = _bounds(pal, key, xy)
+    ax.set_xlim(lo[0], hi[0])
+    ax.set_ylim(lo[1], hi[1])
+    ax.set_aspect("equal", adjustable="datalim")
+    ax.xaxis.set_major_locator(MaxNLocator(6))
+    ax.yaxis.set_major_locator(MaxNLocator(6))
+    _lattice(ax, xy, trace, th)
+    if raster and pal.rgba is not None:
+        extent = (float(lo[0]), float(hi[0]), float(lo[1]), float(hi[1]))
+        raster_2d(ax, xy, pal.rgba, extent, side=RASTER_SIDE, cache=pal.images, key=key)
+    else:
+        ax.scatter(xy[:, 0], xy[:, 1], c=trace.color, cmap=pal.cmap, norm=pal.norm, s=size,
+                   linewidths=0, zorder=2)
+
+
+def _draw_3d(ax: Axes3D, xyz: np.ndarray, trace: Trace, pal: Palette, size: float,
+             raster: bool, th: Theme, pca: bool, key: object) -> None:
+    """(n, 3) points in an equal-aspect box seen from the fixed camera."""
+    lo, hi = _bounds(pal, key, xyz, square=False)
+    ax.set_xlim(lo[0], hi[0])
+    ax.set_ylim(lo[1], hi[1])
+    ax.set_zlim(lo[2], hi[2])
+    span = hi - lo
+    ax.set_box_aspect(tuple(span), zoom=0.88)  # equal aspect: the box is the data's shape
+    ax.view_init(elev=ELEV, azim=AZIM)
+    names = ("PC1", "PC2", "PC3") if pca else ("x", "y", "z")
+    ax.set_xlabel(names[0], labelpad=6)
+    ax.set_ylabel(names[1], labelpad=6)
+    ax.set_zlabel(names[2])
+    pane = (1.0, 1.0, 1.0, 0.06) if th.name == "dark" else (0.0, 0.0, 0.0, 0.035)
+    ax.tick_params(axis="z", pad=6)  # keeps minus signs clear of the tick marks
+    ax.zaxis.labelpad = 8
+    for axis, side in zip((ax.xaxis, ax.yaxis, ax.zaxis), span / span.max(), strict=True):
+        axis.set_major_locator(MaxNLocator(max(1, round(4 * side))))  # fewer on short sides
+        axis.set_pane_color(pane)
+        axis._axinfo["grid"].update(color=th.muted, linewidth=0.5)
+    _lattice(ax, xyz, trace, th)
+    if raster and pal.rgba is not None:
+        raster_3d(ax, xyz, pal.rgba, side=RASTER_SIDE, cache=pal.images, key=key)
+    else:
+        ax.scatter(xyz[:, 0], xyz[:, 1], xyz[:, 2], c=trace.color,
+                   cmap=pal.cmap, norm=pal.norm, s=size, linewidths=0)
+
+
+def _bounds(pal: Palette, key: object, pts: np.ndarray, square: bool = True
+            ) -> tuple[np.ndarray, np.ndarray]:
+    """(n, d) -> lower and upper limits (d,), padded by ``PAD``.
+
+    2-D limits are made square (same span on both axes) for the square equal-aspect
+    panels; in 3-D a side is at least ``MIN_SIDE`` of the longest, so a flat cloud sits
+    in a box with readable ticks, still at equal aspect.
+    """
+    if key not in pal.ranges:
+        pal.ranges[key] = column_range(pts)
+    lo, hi = pal.ranges[key]
+    centre, half = (lo + hi) / 2, (hi - lo) / 2
+    biggest = float(half.max())
+    if biggest <= 0:
+        half = np.full_like(half, 0.5)  # a single point: any unit span
+    elif square and pts.shape[1] == 2:
+        half = np.full_like(half, biggest)
+    else:
+        half = np.maximum(half, MIN_SIDE * biggest)
+    half = half * (1 + 2 * PAD)
+    return centre - half, centre + half
+
+
+def _lattice(ax: Axes, pts: np.ndarray, trace: Trace, th: Theme) -> None:
+    """Faint lattice lines under the points, thinned to ``MAX_LATTICE_LINES`` each way."""
+    if trace.grid_shape is None or pts.shape[1] < 2:
+        return
+    every = lattice_every(trace.grid_shape, MAX_LATTICE_LINES)
+    lines = lattice_lines(pts, trace.grid_shape, every)  # (L, d), NaN between lines
+    ax.plot(*lines.T, color=th.muted, lw=0.5, alpha=0.7, zorder=1)
+
+
+def _colorbar(fig: Figure, trace: Trace, pal: Palette, th: Theme) -> None:
+    """A thin shared colour bar under the panels, saying what the colour is."""
+    fh = float(fig.get_size_inches()[1])
+    cax = fig.add_axes((0.32, 0.45 / fh, 0.36, 0.12 / fh), gid="colorbar")
+    bar = fig.colorbar(ScalarMappable(norm=pal.norm, cmap=pal.cmap), cax=cax,
+                       orientation="horizontal")
+    exp = trace.experiment
+    what = COLOR_NAMES.get(exp.input.color_by, exp.input.color_by) if exp else "colour value"
+    bar.set_label(f"colour: {what} (the same point has the same colour in every panel)",
+                  fontsize=9, color=th.foreground)
+    if exp is not None and exp.input.color_by == "label" and trace.labels is not None:
+        classes = np.unique(trace.labels)
+        if classes.size <= 12:
+            bar.set_ticks(classes.astype(float).tolist())
+    cax.tick_params(labelsize=8, colors=th.foreground)
+    bar.outline.set_edgecolor(th.muted)
