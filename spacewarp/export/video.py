@@ -1,0 +1,143 @@
+"""Films as files: MP4 (H.264 via imageio-ffmpeg) and GIF (one fixed palette).
+
+Frames are streamed to the encoder one at a time, so memory stays flat in the
+number of frames; the file is written under a temporary name and renamed into place
+(``atomic_file``), so a failed or interrupted render leaves nothing behind.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+from PIL import GifImagePlugin, Image
+from tqdm import tqdm
+
+from ..errors import SpacewarpError
+from ..render.animation_options import AnimationOptions
+from ..render.frames import FrameRenderer, has_function_view
+from ..trace import Trace
+from .files import atomic_file
+
+FORMATS = (".mp4", ".gif")
+GIF_SIZE = (480, 360)  # default GIF frame size: small files, still readable
+GIF_FUNCTION_VIEW_SIZE = (640, 320)
+GIF_MAX_FPS = 50  # GIF delays are in 1/100 s and browsers slow down anything under 2/100
+
+
+def video_format(path: str | Path) -> str:
+    """``".mp4"`` or ``".gif"`` from the file name; a SpacewarpError for anything else, or
+    when the file cannot be written there."""
+    target = Path(path)
+    suffix = target.suffix.lower()
+    if suffix not in FORMATS:
+        raise SpacewarpError(f"cannot write {str(path)!r}: unknown video type "
+                             f"{suffix or '(none)'!r}; use a name ending in .mp4 or .gif")
+    parent = target.resolve().parent
+    if target.is_dir():
+        raise SpacewarpError(f"cannot write {str(path)!r}: it is a folder; give a file name")
+    if not parent.is_dir():
+        raise SpacewarpError(f"cannot write {str(path)!r}: folder {str(parent)!r} does not exist")
+    if not os.access(parent, os.W_OK):
+        raise SpacewarpError(f"cannot write {str(path)!r}: folder {str(parent)!r} is not writable")
+    return suffix
+
+
+def options_for(path: str | Path, options: AnimationOptions | None, trace: Trace
+                ) -> AnimationOptions:
+    """The options with the frame size settled for this format: even sides for H.264,
+    a smaller default for GIF."""
+    opts = options or AnimationOptions()
+    fmt = video_format(path)
+    if fmt == ".gif":
+        if opts.fps > GIF_MAX_FPS:
+            raise SpacewarpError(f"a GIF cannot play {opts.fps} fps; use --fps {GIF_MAX_FPS} "
+                                 "or less, or write an .mp4")
+        side = has_function_view(trace, opts)
+        size = opts.size or (GIF_FUNCTION_VIEW_SIZE if side else GIF_SIZE)
+    else:
+        w, h = opts.frame_size(has_function_view(trace, opts))
+        size = (w - w % 2, h - h % 2)  # yuv420p needs even sides
+    return _replace(opts, size=size)
+
+
+def _replace(opts: AnimationOptions, **changes: object) -> AnimationOptions:
+    from dataclasses import replace
+
+    return replace(opts, **changes)  # type: ignore[arg-type]
+
+
+def write_video(trace: Trace, path: str | Path, options: AnimationOptions | None = None, *,
+                progress: bool | None = None) -> Path:
+    """Write the film of ``trace`` to ``path`` (.mp4 or .gif) and return the path.
+
+    ``progress``: a tqdm bar on stderr; None shows it when stderr is a terminal and the
+    render takes over a second.
+    """
+    opts = options_for(path, options, trace)
+    renderer = FrameRenderer(trace, opts)
+    show = sys.stderr.isatty() if progress is None else progress
+    bar = tqdm(total=len(renderer), unit="frame", desc=f"writing {Path(path).name}",
+               file=sys.stderr, disable=not show, delay=1.0 if progress is None else 0.0,
+               leave=False)
+    write = _write_gif if Path(path).suffix.lower() == ".gif" else _write_mp4
+    try:
+        with atomic_file(path) as tmp:
+            write(renderer, tmp, bar.update)
+    finally:
+        bar.close()
+    return Path(path)
+
+
+def _write_mp4(renderer: FrameRenderer, tmp: Path, tick: Callable[[int], object]) -> None:
+    import imageio_ffmpeg
+
+    fps = renderer.options.fps
+    writer = imageio_ffmpeg.write_frames(
+        str(tmp), (renderer.width, renderer.height), fps=fps, codec="libx264",
+        pix_fmt_in="rgb24", pix_fmt_out="yuv420p", quality=None, macro_block_size=2,
+        ffmpeg_log_level="error",
+        output_params=["-preset", "superfast", "-crf", "20", "-movflags", "+faststart",
+                       "-g", str(2 * fps)])
+    writer.send(None)  # start ffmpeg
+    try:
+        for i in range(len(renderer)):
+            writer.send(renderer.render(i))  # (H, W, 3) uint8, streamed: nothing kept
+            tick(1)
+    finally:
+        writer.close()
+
+
+def gif_delays(frames: int, fps: int) -> list[int]:
+    """Per-frame delays in ms (multiples of 10) whose sum is the film's length to 1/100 s."""
+    ends = [round(100 * (i + 1) / fps) for i in range(frames)]  # centiseconds
+    return [10 * (b - a) for a, b in zip([0] + ends[:-1], ends, strict=True)]
+
+
+def gif_palette(renderer: FrameRenderer) -> Image.Image:
+    """One palette for the whole film, from its first, middle and last frames."""
+    n = len(renderer)
+    picks = sorted({0, n // 3, (2 * n) // 3, n - 1})
+    sheet = np.concatenate([renderer.render(i) for i in picks], axis=0)  # (k*H, W, 3)
+    return Image.fromarray(sheet).quantize(colors=256, method=Image.Quantize.MEDIANCUT,
+                                           dither=Image.Dither.NONE)
+
+
+def _write_gif(renderer: FrameRenderer, tmp: Path, tick: Callable[[int], object]) -> None:
+    palette = gif_palette(renderer)
+    delays = gif_delays(len(renderer), renderer.options.fps)
+    with open(tmp, "wb") as fp:
+        for i in range(len(renderer)):
+            frame = Image.fromarray(renderer.render(i)).quantize(
+                palette=palette, dither=Image.Dither.NONE)  # (H, W) indices, fixed palette
+            if i == 0:
+                header, _ = GifImagePlugin.getheader(frame, None, {"loop": 0})
+                fp.write(b"".join(header))
+            for chunk in GifImagePlugin.getdata(frame, (0, 0), duration=delays[i], disposal=1):
+                fp.write(chunk)
+            fp.flush()  # the frame is on disk before the next is drawn
+            tick(1)
+        fp.write(b";")  # GIF trailer

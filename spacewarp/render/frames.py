@@ -1,0 +1,269 @@
+"""Fast film frames: one matplotlib figure made once, updated per frame, as RGB arrays.
+
+The figure (axes, ticks, panes) is drawn only when the limits or the camera change and
+is otherwise restored from a cached copy; per frame the points are composited into the
+Agg buffer in NumPy (``splat``), then the lattice lines, basis arrows and title are
+drawn on top. Nothing here runs the model: frames come from ``view.motion``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import cast
+
+import numpy as np
+from matplotlib import rc_context
+from matplotlib.animation import FuncAnimation
+from matplotlib.artist import Artist
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+from matplotlib.patches import FancyArrow
+from matplotlib.patheffects import withStroke
+from matplotlib.ticker import MaxNLocator
+from matplotlib.transforms import IdentityTransform
+from mpl_toolkits.mplot3d import Axes3D
+
+from ..trace import Trace
+from ..view import OBLIQUE, TOP_DOWN, Motion, lattice_every, lattice_lines, motion
+from .animation_options import AnimationOptions
+from .splat import color_table, color_values, point_radius, splat
+from .theme import Theme, themed
+
+ARROW_COLORS = ("#ff4b4b", "#3ddc5a")  # e1 red, e2 green, as in the course's notebook
+DPI = 100
+FILL = 0.78  # fraction of the 3-D axes the projected cube fills (room for tick labels)
+
+
+def film_of(trace: Trace, options: AnimationOptions) -> Motion:
+    """The view step for a film with these options."""
+    return motion(trace, fps=options.fps, seconds=options.seconds,
+                  frames_per_stage=options.frames_per_stage, hold=options.hold,
+                  split_bias=options.split_bias, limits=options.limits,
+                  smooth=options.smooth)
+
+
+def has_function_view(trace: Trace, options: AnimationOptions) -> bool:
+    """A 1-D -> 1-D network gets the graph of x -> f(x) beside its points."""
+    return options.function_view and trace.stages[0].dim == 1 and trace.stages[-1].dim == 1
+
+
+class FrameRenderer:
+    """Renders frame i of a trace's film as an (H, W, 3) uint8 RGB array."""
+
+    def __init__(self, trace: Trace, options: AnimationOptions | None = None) -> None:
+        self.options = options or AnimationOptions()
+        self.motion = film_of(trace, self.options)
+        self.width, self.height = self.options.frame_size(has_function_view(trace,
+                                                                            self.options))
+        style = trace.experiment.style if trace.experiment is not None else None
+        theme = self.options.theme or (style.theme if style else "dark")
+        self.values = color_values(trace.color)  # (n,) in [0, 1]
+        self.table = color_table(style.cmap if style else "viridis")  # (256, 3)
+        self.radius = point_radius(trace.n, min(self.width, self.height))
+        self.every = lattice_every(trace.grid_shape) if trace.grid_shape else 1
+        # solid grid lines: dashed ones (the bmh style) double the time to draw the axes
+        with themed(theme) as th, rc_context({"grid.linestyle": "-", "grid.linewidth": 0.6}):
+            self._build(trace, th)
+        self._key: tuple[bytes, tuple[float, float]] | None = None
+        self._bg: object = None
+        self._project = np.eye(4, 3)
+
+    def __len__(self) -> int:
+        return len(self.motion.timeline)
+
+    # --- the figure, made once ------------------------------------------------------------
+
+    def _build(self, trace: Trace, theme: Theme) -> None:
+        w, h = self.width, self.height
+        self._fg = _rgb(theme.foreground)
+        self.fig = Figure(figsize=(w / DPI, h / DPI), dpi=DPI)
+        self.canvas = FigureCanvasAgg(self.fig)
+        font = max(7.0, min(w, h) / 60.0)
+        side = has_function_view(trace, self.options)
+        main_w = 0.55 if side else 1.0
+        self.ax3: Axes3D | None = None
+        if self.motion.dim == 3:
+            ax = self.fig.add_axes((0.0, 0.0, main_w, 0.9), projection="3d", proj_type="ortho")
+            self.ax3 = cast(Axes3D, ax)
+            for axis in (self.ax3.xaxis, self.ax3.yaxis, self.ax3.zaxis):
+                axis.set_major_locator(MaxNLocator(3))
+                axis.set_pane_color((*_rgb(theme.background), 0.0))
+        else:
+            ax = self.fig.add_axes((0.1 * main_w, 0.07, 0.86 * main_w, 0.82))
+            ax.set_aspect("equal", adjustable="box")
+            ax.grid(True, linestyle="-", linewidth=0.6)
+            ax.xaxis.set_major_locator(MaxNLocator(6))
+            ax.yaxis.set_major_locator(MaxNLocator(6))
+        ax.tick_params(labelsize=font * 0.8)
+        self.ax = ax
+        if side:
+            self._function_axes(trace, theme, font)
+        self._overlay(theme, font, centre=main_w / 2)
+
+    def _function_axes(self, trace: Trace, theme: Theme, font: float) -> None:
+        """The graph of x -> f(x) for a 1-D -> 1-D network: static, drawn with the axes."""
+        ax = self.fig.add_axes((0.62, 0.1, 0.34, 0.74))
+        x, y = trace.stages[0].points[:, 0], trace.stages[-1].points[:, 0]
+        order = np.argsort(x)
+        ax.plot(x[order], y[order], color=theme.muted, lw=1.5, zorder=1)
+        colors = self.table[(self.values * 255).astype(int)] / 255.0  # (n, 3)
+        ax.scatter(x, y, c=colors, s=max(4.0, 2.5 * self.radius ** 2), zorder=2,
+                   edgecolors="none")
+        ax.set_xlabel("x (input)", fontsize=font * 0.85)
+        ax.set_ylabel("f(x) (output)", fontsize=font * 0.85)
+        ax.set_title("the function x \u2192 f(x)", fontsize=font)
+        ax.tick_params(labelsize=font * 0.8)
+
+    def _overlay(self, theme: Theme, font: float, centre: float) -> None:
+        """Artists drawn per frame on top, in display pixels (animated: skipped by draw())."""
+        ident = IdentityTransform()
+        self.lines = Line2D([], [], color=theme.foreground, lw=0.7, alpha=0.45,
+                            transform=ident, animated=True)
+        self.fig.add_artist(self.lines)
+        self.arrows: list[FancyArrow] = []
+        self.arrow_labels = []
+        width = max(1.5, min(self.width, self.height) / 300.0)
+        outline = withStroke(linewidth=2.5, foreground=theme.background)
+        for i, color in enumerate(ARROW_COLORS):
+            arrow = FancyArrow(0, 0, 1, 1, width=width, head_width=4.5 * width,
+                               head_length=5 * width, length_includes_head=True, color=color,
+                               transform=ident, animated=True, zorder=6,
+                               path_effects=[outline])
+            self.fig.add_artist(arrow)
+            self.arrows.append(arrow)
+            self.arrow_labels.append(self.fig.text(0, 0, f"e{i + 1}", color=color,
+                                                   fontsize=font, transform=ident,
+                                                   animated=True, ha="center", va="center",
+                                                   path_effects=[outline]))
+        self.title = self.fig.text(centre, 0.975, "", ha="center", va="top", fontsize=font * 1.3,
+                                   color=theme.foreground, animated=True)
+
+    # --- per frame -------------------------------------------------------------------------
+
+    def render(self, i: int) -> np.ndarray:
+        """Frame i as a fresh (H, W, 3) uint8 RGB array."""
+        frame = self.motion.timeline[i]
+        box = self.motion.box(frame)
+        cam = self.motion.camera(frame) if self.motion.dim == 3 else (0.0, 0.0)
+        self._background(box, cam)
+        buf = np.asarray(self.canvas.buffer_rgba())  # (H, W, 4) view of the Agg buffer
+        pixels = self._to_pixels(self.motion.points(frame))
+        splat(buf, pixels, self.values, self.table, self.radius)
+        if self.motion.grid_shape is not None and self.options.grid_lines:
+            lines = lattice_lines(pixels, self.motion.grid_shape, self.every)
+            self.lines.set_data(lines[:, 0], lines[:, 1])
+            self.fig.draw_artist(self.lines)
+        ends = self.motion.arrow_ends(frame) if self.options.arrows else None
+        if ends is not None:
+            self._draw_arrows(self._to_pixels(ends))
+        self.title.set_text(frame.title)
+        self.fig.draw_artist(self.title)
+        return _exact(buf[..., :3], self.height, self.width)
+
+    def _background(self, box: np.ndarray, cam: tuple[float, float]) -> None:
+        """Draw the axes for these limits and camera, or restore them when unchanged."""
+        key = (box.tobytes(), cam)
+        if key == self._key:
+            self.canvas.restore_region(self._bg)
+            return
+        self.ax.set_xlim(*box[0])
+        self.ax.set_ylim(*box[1])
+        if self.ax3 is not None:
+            self.ax3.set_zlim(*box[2])
+            self.ax3.view_init(elev=cam[0], azim=cam[1])
+            self._fit_cube(self.ax3, box, cam[0])
+        self.canvas.draw()
+        self._bg = self.canvas.copy_from_bbox(self.fig.bbox)
+        self._key = key
+        self._project = self._projector()
+
+    def _fit_cube(self, ax: Axes3D, box: np.ndarray, elevation: float) -> None:
+        """Zoom so the projected cube fills the axes at every camera angle (smoothly, as
+        the camera turns); the z labels fade out as the z axis turns into a point."""
+        ax.set_box_aspect((1, 1, 1), zoom=1.0)
+        self._project = self._projector()
+        corners = np.array(np.meshgrid(*box, indexing="ij")).reshape(3, -1).T  # (8, 3)
+        extent = np.ptp(self._to_pixels(corners), axis=0)  # (2,) pixels at zoom 1
+        bbox = ax.bbox
+        zoom = FILL * min(bbox.width / extent[0], bbox.height / extent[1])
+        ax.set_box_aspect((1, 1, 1), zoom=zoom)
+        top = min(max((elevation - OBLIQUE[0]) / (TOP_DOWN[0] - OBLIQUE[0]), 0.0), 1.0)
+        ax.zaxis.set_tick_params(labelcolor=(*self._fg, 1.0 - top))
+
+    def _projector(self) -> np.ndarray:
+        """(4, 3) matrix: homogeneous (x, y, z, 1) -> homogeneous display (px, py, w)."""
+        affine = self.ax.transData.get_affine().get_matrix()  # (3, 3) 2-D data -> display
+        if self.ax3 is not None:
+            m = self.ax3.get_proj()  # (4, 4) 3-D -> projected
+            # rows x', y', w' of the projection, then the 2-D affine on (x'/w', y'/w')
+            return (affine @ m[[0, 1, 3]]).T
+        lift = np.zeros((3, 4))
+        lift[0, 0] = lift[1, 1] = lift[2, 3] = 1.0  # (x, y, 0, 1) -> (x, y, 1)
+        return (affine @ lift).T
+
+    def _to_pixels(self, points: np.ndarray) -> np.ndarray:
+        """(m, D) display coordinates -> (m, 2) display pixels (x right, y up)."""
+        d = min(points.shape[1], 3)
+        # einsum, not @: a BLAS call per frame wakes thread pools that then spin and
+        # starve the drawing thread on a busy machine
+        h = np.einsum("nd,dk->nk", points[:, :d], self._project[:d]) + self._project[3]
+        return h[:, :2] / h[:, 2:3]
+
+    def _draw_arrows(self, ends: np.ndarray) -> None:
+        tail = ends[0]
+        for arrow, label, tip in zip(self.arrows, self.arrow_labels, ends[1:], strict=False):
+            d = tip - tail
+            arrow.set_data(x=tail[0], y=tail[1], dx=d[0], dy=d[1])
+            self.fig.draw_artist(arrow)
+            norm = float(np.hypot(*d)) or 1.0
+            label.set_position(tuple(tip + d / norm * 12.0))
+            self.fig.draw_artist(label)
+
+
+def _exact(rgb: np.ndarray, height: int, width: int) -> np.ndarray:
+    """A copy of exactly (height, width, 3), cropping or edge-padding a rounded canvas."""
+    out = np.ascontiguousarray(rgb[:height, :width])
+    if out.shape[:2] != (height, width):
+        out = np.pad(out, ((0, height - out.shape[0]), (0, width - out.shape[1]), (0, 0)),
+                     mode="edge")
+    return out
+
+
+def _rgb(color: str) -> tuple[float, float, float]:
+    from matplotlib.colors import to_rgb
+
+    return to_rgb(color)
+
+
+def iter_frames(trace: Trace, options: AnimationOptions | None = None) -> Iterator[np.ndarray]:
+    """Every frame of the film of ``trace``, in order, as (H, W, 3) uint8 RGB arrays.
+
+    Frames are made one at a time (nothing is kept), so memory does not grow with the
+    number of frames.
+    """
+    renderer = FrameRenderer(trace, options)
+    for i in range(len(renderer)):
+        yield renderer.render(i)
+
+
+def animation(trace: Trace, options: AnimationOptions | None = None) -> FuncAnimation:
+    """The film as a matplotlib animation, for notebooks.
+
+    ``from IPython.display import HTML; HTML(sw.animation(trace).to_jshtml())``, or
+    ``.save("film.mp4")``. The frames are the same as ``iter_frames``.
+    """
+    renderer = FrameRenderer(trace, options)
+    w, h = renderer.width, renderer.height
+    fig = Figure(figsize=(w / DPI, h / DPI), dpi=DPI)
+    FigureCanvasAgg(fig)
+    ax = fig.add_axes((0.0, 0.0, 1.0, 1.0))
+    ax.set_axis_off()
+    image = ax.imshow(renderer.render(0), interpolation="nearest")
+
+    def update(i: int) -> tuple[Artist, ...]:
+        image.set_data(renderer.render(i))
+        return (image,)
+
+    return FuncAnimation(fig, update, frames=len(renderer),
+                         interval=1000.0 / renderer.options.fps, blit=False)

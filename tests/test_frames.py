@@ -1,0 +1,107 @@
+"""The frame renderer: drawn data read back from its artists, frames as RGB arrays."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+from matplotlib.animation import FuncAnimation
+
+import spacewarp as sw
+from spacewarp.config import Experiment
+from spacewarp.errors import SpacewarpError
+from spacewarp.render.animation_options import AnimationOptions, parse_size
+from spacewarp.render.frames import FrameRenderer, animation, iter_frames
+from spacewarp.view import lattice_every, lattice_lines
+
+SMALL = AnimationOptions(frames_per_stage=3, hold=0.0, size=(160, 120), fps=10)
+
+
+def _trace(**kw: object) -> sw.Trace:
+    return sw.run(Experiment.model_validate(kw))
+
+
+def test_iter_frames_yields_every_frame_as_rgb() -> None:
+    tr = _trace(input={"points": 200})
+    frames = list(iter_frames(tr, SMALL))
+    assert len(frames) == 5 * 3
+    assert all(f.shape == (120, 160, 3) and f.dtype == np.uint8 for f in frames)
+    assert not np.array_equal(frames[0], frames[-1])
+
+
+def test_points_lines_and_arrows_stay_inside_the_frame() -> None:
+    tr = _trace(input={"name": "grid", "params": {"step": 0.5}})
+    r = FrameRenderer(tr, AnimationOptions(frames_per_stage=4, hold=0.2, size=(200, 150)))
+    rows, cols = tr.grid_shape or (0, 0)
+    gaps = None
+    for i in range(len(r)):
+        frame = r.motion.timeline[i]
+        r.render(i)
+        pixels = r._to_pixels(r.motion.points(frame))
+        assert (pixels >= 0).all() and (pixels[:, 0] <= 200).all() and (pixels[:, 1] <= 150).all()
+        ends = r.motion.arrow_ends(frame)
+        assert ends is not None
+        tips = r._to_pixels(ends)
+        assert (tips >= 0).all() and (tips[:, 0] <= 200).all() and (tips[:, 1] <= 150).all()
+        drawn = r.lines.get_xydata()  # the lattice line artist's data, read back
+        want = lattice_lines(pixels, (rows, cols), lattice_every((rows, cols)))
+        np.testing.assert_allclose(drawn, want)
+        mask = np.isnan(drawn).all(axis=1)
+        gaps = mask if gaps is None else gaps
+        np.testing.assert_array_equal(mask, gaps)  # the same polylines in every frame
+        assert r.title.get_text() == frame.title
+
+
+def test_titles_are_held_with_their_stage() -> None:
+    tr = _trace(input={"points": 100})
+    r = FrameRenderer(tr, AnimationOptions(frames_per_stage=2, hold=0.2, fps=10,
+                                           size=(120, 90)))
+    titles = []
+    for i in range(len(r)):
+        r.render(i)
+        titles.append(r.title.get_text())
+    names = [s.title for s in tr.stages]
+    assert titles[:2] == ["Input", "Input"]
+    assert titles[2:6] == [names[1]] * 4  # the morph, then its hold
+    assert titles[-1] == names[-1]
+
+
+def test_function_view_graphs_the_network() -> None:
+    tr = _trace(input={"name": "line", "points": 30})
+    r = FrameRenderer(tr, SMALL)
+    assert len(r.fig.axes) == 2  # the points, and the graph of f beside them
+    graph = r.fig.axes[1].lines[0].get_xydata()
+    x = np.sort(tr.stages[0].points[:, 0])
+    with torch.no_grad():  # f(x) computed here from the trace's parameters, not the trace
+        p = {k: torch.from_numpy(v.copy()) for k, v in tr.params.items()}
+        h = torch.tanh(torch.from_numpy(x)[:, None] @ p["0.weight"].T)
+        fx = (h @ p["2.weight"].T)[:, 0].numpy()
+    np.testing.assert_allclose(graph, np.stack([x, fx], axis=1), rtol=1e-9, atol=1e-12)
+    assert next(iter_frames(tr, SMALL)).shape == (120, 160, 3)
+
+
+def test_animation_for_notebooks() -> None:
+    tr = _trace(input={"points": 50})
+    anim = animation(tr, SMALL)
+    assert isinstance(anim, FuncAnimation)
+    assert len(list(anim.new_frame_seq())) == 15
+    html = anim.to_jshtml()  # renders every frame (also tells matplotlib it was used)
+    assert html.count("data:image/png;base64") == 15
+
+
+@pytest.mark.parametrize("bad", [
+    {"fps": 0}, {"fps": -5}, {"fps": 2.5}, {"frames_per_stage": 0}, {"size": (0, 100)},
+    {"size": (100, -1)}, {"seconds": 0.0}, {"seconds": -1.0}, {"hold": -1.0},
+    {"seconds": 2.0, "frames_per_stage": 3}, {"theme": "neon"}, {"limits": "frame"},
+])
+def test_bad_options_are_one_line_errors(bad: dict) -> None:
+    with pytest.raises(SpacewarpError) as err:
+        AnimationOptions(**bad)
+    assert "\n" not in str(err.value)
+
+
+def test_parse_size() -> None:
+    assert parse_size("640x480") == (640, 480)
+    for bad in ("640", "0x480", "ax3", "640x480x2", "-4x9"):
+        with pytest.raises(SpacewarpError):
+            parse_size(bad)

@@ -1,0 +1,216 @@
+"""The view step: morph paths, arrows, lattice lines, limits, camera and timeline.
+
+Every path end is checked against the trace and against prefix networks computed here
+by hand in torch; paths against ``(1 - t) x + t (W x + b)`` and ``(1 - t) x + t f(x)``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+from torch import nn
+
+import spacewarp as sw
+from spacewarp.errors import SpacewarpError
+from spacewarp.network import build_model
+from spacewarp.points import make_points
+from spacewarp.trace import trace
+from spacewarp.view import (
+    OBLIQUE,
+    TOP_DOWN,
+    basis_arrows,
+    display_coords,
+    lattice_lines,
+    morphs,
+    motion,
+    pad,
+    timeline,
+)
+
+# (input, widths, activation, bias): every stage type and dimension change between them:
+# 1->2, 2->2 (activation), 2->1; 2->3, 3->3, 3->2; 2->5->4->2 shown through PCA.
+CASES = [
+    ("line", [1, 2, 1], "tanh", False),
+    ("gaussian", [2, 3, 3, 2], "tanh", False),
+    ("gaussian", [2, 3, 3, 2], "relu", True),
+    ("grid", [2, 5, 4, 2], "gelu", True),
+    ("gaussian", [2, 2, 2], "sigmoid", True),
+]
+
+
+def _case(name: str, widths: list[int], act: str, bias: bool
+          ) -> tuple[nn.Sequential, np.ndarray, sw.Trace]:
+    pts = make_points(name, 300 if name != "grid" else None, seed=1)
+    if name == "grid":
+        pts = make_points("grid", seed=1, step=0.5)  # 20 x 20 lattice
+    model = build_model(widths, act, bias=bias, init="random", seed=3)
+    return model, pts.x, trace(model, pts, device="cpu")
+
+
+def _prefix(model: nn.Sequential, k: int, x: np.ndarray) -> np.ndarray:
+    """Stage k computed on its own: the first k modules, applied in float64."""
+    with torch.no_grad():
+        return nn.Sequential(*list(model)[:k])(torch.from_numpy(x.copy())).numpy()
+
+
+@pytest.mark.parametrize("case", CASES, ids=lambda c: f"{c[0]}-{c[1]}-{c[2]}")
+@pytest.mark.parametrize("split", [False, True])
+def test_path_ends_are_the_stages(case: tuple, split: bool) -> None:
+    model, x, tr = _case(*case)
+    path = morphs(tr, split_bias=split)
+    assert path[0].at(0.0) is path[0].start
+    for m in path:
+        d = m.dim
+        assert m.dims[0] <= d and m.dims[1] <= d and max(m.dims) == d
+        if m.kind != "bias":  # the bias part of a split stage starts at W x (checked below)
+            start_ref = pad(display_coords(_prefix(model, m.from_stage, x)), d)
+            np.testing.assert_allclose(m.at(0.0), start_ref, rtol=1e-9, atol=1e-9)
+            np.testing.assert_array_equal(m.at(0.0), pad(display_coords(
+                tr.stages[m.from_stage].points), d))
+        if m.kind != "matrix":  # the matrix part of a split stage ends at W x, not a stage
+            np.testing.assert_allclose(m.at(1.0), pad(display_coords(
+                _prefix(model, m.to_stage, x)), d), rtol=1e-9, atol=1e-9)
+            np.testing.assert_array_equal(m.at(1.0), pad(display_coords(
+                tr.stages[m.to_stage].points), d))
+    # consecutive morphs meet: no jump at a stage boundary
+    for a, b in zip(path[:-1], path[1:], strict=True):
+        np.testing.assert_array_equal(pad(a.end, max(a.dim, b.dim)),
+                                      pad(b.start, max(a.dim, b.dim)))
+
+
+@pytest.mark.parametrize("case", CASES[:3], ids=lambda c: f"{c[0]}-{c[1]}-{c[2]}")
+def test_paths_follow_the_formulas(case: tuple) -> None:
+    model, x, tr = _case(*case)
+    for m in morphs(tr):
+        before = tr.stages[m.from_stage].points  # <= 3-D here: display = the points
+        module = model[m.to_stage - 1]
+        assert m.kind == ("linear" if isinstance(module, nn.Linear) else m.kind)
+        if isinstance(module, nn.Linear):
+            w = module.weight.detach().numpy()
+            b = module.bias.detach().numpy() if module.bias is not None else 0.0
+            after = before @ w.T + b
+        else:
+            after = module(torch.from_numpy(before.copy())).numpy()
+        for t in (0.25, 0.5, 0.8):
+            want = (1 - t) * pad(before, m.dim) + t * pad(after, m.dim)
+            np.testing.assert_allclose(m.at(t), want, rtol=1e-9, atol=1e-9)
+
+
+def test_split_bias_moves_matrix_then_bias() -> None:
+    model, x, tr = _case("gaussian", [2, 3, 3, 2], "tanh", True)
+    path = morphs(tr, split_bias=True)
+    assert [m.kind for m in path][:3] == ["matrix", "bias", "tanh"]
+    assert len(path) == 2 * 3 + 2
+    w = model[0].weight.detach().numpy()
+    np.testing.assert_allclose(path[0].end, x @ w.T, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(path[1].end - path[1].start,
+                               np.broadcast_to(model[0].bias.detach().numpy(), (len(x), 3)),
+                               rtol=1e-9, atol=1e-9)
+    assert path[0].title == "Linear 2->3: W x" and path[1].title == "Linear 2->3: + b"
+
+
+@pytest.mark.parametrize("case", CASES[:3], ids=lambda c: f"{c[0]}-{c[1]}-{c[2]}")
+def test_basis_arrows_are_the_images_of_origin_and_basis(case: tuple) -> None:
+    model, x, tr = _case(*case)
+    d0 = x.shape[1]
+    ends = np.zeros((1 + min(d0, 2), d0))
+    ends[1:] = np.eye(d0)[: min(d0, 2)]
+    for m, a in zip(morphs(tr), basis_arrows(tr), strict=True):
+        assert a is not None and a.dim == m.dim
+        np.testing.assert_allclose(a.end, pad(_prefix(model, m.to_stage, ends), m.dim),
+                                   rtol=1e-9, atol=1e-12)
+    # through the first linear stage the arrows are the columns of its matrix
+    first = basis_arrows(tr)[0]
+    assert first is not None
+    w = model[0].weight.detach().numpy()
+    b = model[0].bias.detach().numpy() if model[0].bias is not None else 0.0
+    np.testing.assert_allclose((first.end[1:] - first.end[0])[:, : w.shape[0]],
+                               w[:, : min(d0, 2)].T, rtol=1e-12)
+    np.testing.assert_allclose(first.end[0][: w.shape[0]], np.zeros(w.shape[0]) + b)
+
+
+def test_arrows_stop_where_the_activation_is_not_reproducible() -> None:
+    pts = make_points("gaussian", 200, seed=0)
+    model = nn.Sequential(nn.Linear(2, 3), nn.LeakyReLU(0.37), nn.Linear(3, 2)).double()
+    arrows = basis_arrows(trace(model, pts, device="cpu"))
+    assert arrows[0] is not None and arrows[1] is None and arrows[2] is None
+
+
+def test_lattice_lines_join_the_same_neighbours_in_every_frame() -> None:
+    _, _, tr = _case("grid", [2, 5, 4, 2], "gelu", True)
+    rows, cols = tr.grid_shape or (0, 0)
+    index = np.arange(rows * cols, dtype=float)[:, None]  # each point's lattice index
+    lines = lattice_lines(index, (rows, cols))[:, 0]  # (L,) indices, NaN between lines
+    pairs = np.stack([lines[:-1], lines[1:]], axis=1)
+    pairs = pairs[~np.isnan(pairs).any(axis=1)].astype(int)
+    step = np.abs(pairs[:, 1] - pairs[:, 0])
+    assert set(step.tolist()) == {1, cols}  # row neighbours, then column neighbours
+    assert len(pairs) == rows * (cols - 1) + cols * (rows - 1)  # every lattice edge, once
+    gaps = np.isnan(lines)
+    film = motion(tr, frames_per_stage=4, hold=0.0)
+    for frame in film.timeline.frames:
+        pts = film.points(frame)
+        drawn = lattice_lines(pts, (rows, cols))
+        np.testing.assert_array_equal(np.isnan(drawn).all(axis=1), gaps)
+        np.testing.assert_array_equal(drawn[~gaps], pts[lines[~gaps].astype(int)])
+
+
+def test_lattice_lines_every_keeps_whole_lines_and_the_border() -> None:
+    index = np.arange(10 * 7, dtype=float)[:, None]
+    lines = lattice_lines(index, (10, 7), every=4)[:, 0]
+    parts = [p for p in np.split(lines, np.flatnonzero(np.isnan(lines)) + 1) if p.size > 1]
+    rows = [p[~np.isnan(p)] // 7 for p in parts[:4]]
+    assert [int(r[0]) for r in rows] == [0, 4, 8, 9]  # kept rows, the last included
+    assert all(len(p[~np.isnan(p)]) == 7 for p in parts[:4])  # whole rows
+
+
+def test_limits_hold_every_frame_and_never_change_during_a_morph() -> None:
+    _, _, tr = _case("gaussian", [2, 3, 3, 2], "tanh", False)
+    film = motion(tr, frames_per_stage=6, hold=0.4, fps=10)
+    tl = film.timeline
+    for i, frame in enumerate(tl.frames):
+        box = film.box(frame)
+        pts = np.vstack([film.points(frame), film.arrow_ends(frame)])
+        assert (pts >= box[: pts.shape[1], 0] - 1e-12).all()
+        assert (pts <= box[: pts.shape[1], 1] + 1e-12).all()
+        spans = np.ptp(box, axis=1)
+        np.testing.assert_allclose(spans, spans[0])  # equal aspect
+        if not frame.hold:
+            np.testing.assert_array_equal(box, film.boxes[frame.morph])
+        if i and not frame.hold and tl[i - 1].hold:  # a hold hands over exactly
+            np.testing.assert_array_equal(film.box(tl[i - 1]), box)
+    whole = motion(tr, frames_per_stage=3, hold=0.0, limits="film")
+    assert all(np.array_equal(b, whole.boxes[0]) for b in whole.stops)
+
+
+def test_camera_turns_while_lifting_and_flattening() -> None:
+    _, _, tr = _case("gaussian", [2, 3, 3, 2], "tanh", False)
+    film = motion(tr)
+    lift, _, _, _, flatten = film.morphs
+    assert lift.dims == (2, 3) and flatten.dims == (3, 2)
+    from spacewarp.view import camera
+
+    assert camera(lift, 0.0) == TOP_DOWN and camera(lift, 1.0) == OBLIQUE
+    assert camera(flatten, 0.0) == OBLIQUE and camera(flatten, 1.0) == TOP_DOWN
+    cams = [film.camera(f) for f in film.timeline.frames]
+    jumps = np.abs(np.diff(np.array(cams), axis=0)).max()
+    assert jumps < 20.0  # smooth: a few degrees per frame at most
+
+
+def test_timeline_counts() -> None:
+    _, _, tr = _case("gaussian", [2, 3, 3, 2], "tanh", False)
+    path = morphs(tr)
+    tl = timeline(path, fps=10, frames_per_stage=7, hold=0.3)
+    assert tl.hold_frames == 3 and tl.morph_frames == (7,) * 5
+    assert len(tl) == 5 * 7 + 6 * 3
+    moving = [f for f in tl.frames if not f.hold]
+    assert [f.t for f in moving if f.morph == 2][-1] == 1.0
+    assert all(0.0 < f.t <= 1.0 for f in moving)
+    assert tl[0].hold and tl[0].t == 0.0 and tl[0].title == "Input"
+    tl = timeline(path, fps=24, seconds=5.0, hold=0.25)
+    assert len(tl) == 120 and tl.seconds == 5.0
+    assert tl.morph_frames == (17, 17, 17, 17, 16)  # 120 - 6 holds of 6
+    assert len(timeline(path, fps=25)) == 5 * 25 + 6 * 12  # defaults: 1 s per morph
+    with pytest.raises(SpacewarpError, match="too short"):
+        timeline(path, fps=10, seconds=1.0, hold=0.5)
