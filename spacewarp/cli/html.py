@@ -1,17 +1,32 @@
-"""``spacewarp html``: placeholder until its issue lands."""
+"""``spacewarp html``: one self-contained interactive page (plotly.js inlined, works offline)."""
 
 from __future__ import annotations
 
 import argparse
 from typing import Any
 
-from ..errors import SpacewarpError
+from .options import add_experiment_options
 
 
 def add_parser(sub: Any) -> None:
-    p = sub.add_parser("html", help="(not yet available)")
+    p = sub.add_parser("html", help="write a self-contained interactive page",
+                       description="Write one interactive page that opens from disk and "
+                                   "works offline: a stage slider, a play button that "
+                                   "morphs through the network, 3-D views that turn.")
+    add_experiment_options(p)
+    p.add_argument("--layout", choices=["morph", "grid"], default="morph",
+                   help="one view with a stage slider (morph) or all stages side by side")
+    p.add_argument("--out", required=True, metavar="FILE.html", help="the page to write")
     p.set_defaults(run=main)
 
 
 def main(args: argparse.Namespace) -> None:
-    raise SpacewarpError("'spacewarp html' is not available yet")
+    from ..export.html import HtmlOptions, check_target, write_html
+    from ..pipeline import run
+    from .options import experiment_from_args
+
+    check_target(args.out)  # a wrong name fails before any work
+    trace = run(experiment_from_args(args))
+    path = write_html(trace, args.out, HtmlOptions(layout=args.layout))
+    size = path.stat().st_size / 1e6
+    print(f"wrote {path} ({size:.1f} MB, {len(trace.stages)} stages, {trace.n} points)")
