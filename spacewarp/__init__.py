@@ -5,7 +5,18 @@
     sw.stages(trace)            # a panel per stage
 """
 
-from .api import experiment, run, save, stages
+from .api import (
+    animate,
+    animation,
+    experiment,
+    frames,
+    interactive,
+    run,
+    save,
+    stages,
+    stages_grid,
+    write_html,
+)
 from .config import Experiment
 from .errors import SpacewarpError
 from .network import build_model
@@ -18,11 +29,17 @@ __all__ = [
     "SpacewarpError",
     "Stage",
     "Trace",
+    "animate",
+    "animation",
     "build_model",
     "experiment",
+    "frames",
+    "interactive",
     "make_points",
     "run",
     "save",
     "stages",
+    "stages_grid",
     "trace",
+    "write_html",
 ]

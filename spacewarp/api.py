@@ -4,18 +4,31 @@
     trace = sw.run(input="grid", activation="relu")   # experiment -> points -> network -> trace
     sw.stages(trace)                                  # matplotlib figure, a panel per stage
     sw.save(trace, "out")                             # stages.png, per-stage PNGs, trace.npz, ...
+    sw.interactive(trace)                             # plotly: stage slider, play, rotate in 3-D
+    sw.animate(trace, "morph.mp4")                    # a film of the morph (MP4 or GIF)
+
+Plotting libraries are imported only when a function that draws is called.
 """
 
 from __future__ import annotations
 
+from dataclasses import fields
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from . import pipeline
 from .config import Experiment, load_toml, merged, nest, validated
+from .errors import SpacewarpError
+
+T = TypeVar("T")
 
 if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+    import numpy as np
+    from matplotlib.animation import FuncAnimation
     from matplotlib.figure import Figure
+    from plotly.graph_objects import Figure as PlotlyFigure
 
     from .trace import Trace
 
@@ -54,6 +67,72 @@ def save(trace: Trace, out: str | Path) -> list[Path]:
     from .export.stills import write_render
 
     return write_render(trace, out)
+
+
+def interactive(trace: Trace, **options: Any) -> PlotlyFigure:
+    """The interactive morph view: stage slider, play button, 3-D rotation, hover.
+
+    Options are ``InteractiveOptions`` fields (``theme``, ``steps``, ``max_points``, ...).
+    """
+    from .render.interactive import interactive_figure
+    from .render.plotly_parts import InteractiveOptions
+
+    return interactive_figure(trace, _options(InteractiveOptions, options))
+
+
+def stages_grid(trace: Trace, **options: Any) -> PlotlyFigure:
+    """Every stage side by side as interactive plotly panels."""
+    from .render.grid_figure import stages_grid_figure
+    from .render.plotly_parts import InteractiveOptions
+
+    return stages_grid_figure(trace, _options(InteractiveOptions, options))
+
+
+def write_html(trace: Trace, path: str | Path, *, layout: str = "morph",
+               **options: Any) -> Path:
+    """A self-contained offline page (``layout`` ``"morph"`` or ``"grid"``)."""
+    from .export.html import HtmlOptions
+    from .export.html import write_html as write_page
+    from .render.plotly_parts import InteractiveOptions
+
+    figure = _options(InteractiveOptions, options)
+    return write_page(trace, path, HtmlOptions(figure, layout))  # type: ignore[arg-type]
+
+
+def animate(trace: Trace, path: str | Path, **options: Any) -> Path:
+    """A film of the morph through every stage, to ``.mp4`` or ``.gif``.
+
+    Options are ``AnimationOptions`` fields (``fps``, ``seconds``, ``hold``, ``size``, ...).
+    """
+    from .export.video import write_video
+    from .render.animation_options import AnimationOptions
+
+    return write_video(trace, path, _options(AnimationOptions, options))
+
+
+def frames(trace: Trace, **options: Any) -> Iterator[np.ndarray]:
+    """The film's frames one at a time, each an (H, W, 3) uint8 RGB array."""
+    from .render.animation_options import AnimationOptions
+    from .render.frames import iter_frames
+
+    return iter_frames(trace, _options(AnimationOptions, options))
+
+
+def animation(trace: Trace, **options: Any) -> FuncAnimation:
+    """The film as a matplotlib animation, e.g. ``HTML(sw.animation(t).to_jshtml())``."""
+    from .render.animation_options import AnimationOptions
+    from .render.frames import animation as make
+
+    return make(trace, _options(AnimationOptions, options))
+
+
+def _options(cls: type[T], options: dict[str, Any]) -> T:
+    """An options dataclass from keywords, an unknown keyword being a user's mistake."""
+    names = [f.name for f in fields(cls)]  # type: ignore[arg-type]
+    unknown = sorted(set(options) - set(names))
+    if unknown:
+        raise SpacewarpError(f"unknown option {unknown[0]!r}; options are: {', '.join(names)}")
+    return cls(**options)
 
 
 def _theme(trace: Trace) -> str:
