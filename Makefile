@@ -16,8 +16,11 @@ $(STAMP): pyproject.toml constraints.txt
 $(CHROMIUM):
 	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium
 
+# The seed's default experiment: stills, a film of the morph and the interactive page.
 demo: $(STAMP)
 	$(BIN)/spacewarp render --out out
+	$(BIN)/spacewarp animate --out out/morph.mp4
+	$(BIN)/spacewarp html --out out/spacewarp.html
 
 lint: $(STAMP)
 	$(BIN)/ruff check spacewarp tests bench
