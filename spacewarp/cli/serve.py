@@ -1,17 +1,39 @@
-"""``spacewarp serve``: placeholder until its issue lands."""
+"""``spacewarp serve``: the explorer in the browser, on loopback unless told otherwise."""
 
 from __future__ import annotations
 
 import argparse
 from typing import Any
 
-from ..errors import SpacewarpError
-
 
 def add_parser(sub: Any) -> None:
-    p = sub.add_parser("serve", help="(not yet available)")
+    p = sub.add_parser("serve", help="start the explorer: a local web app",
+                       description="Start the explorer, a local web app where every control "
+                                   "re-warps space. Binds 127.0.0.1 unless --host says "
+                                   "otherwise; prints the URL.")
+    p.add_argument("--host", default="127.0.0.1",
+                   help="address to bind (127.0.0.1; 0.0.0.0 opens it to the network)")
+    p.add_argument("--port", type=int, default=5006, help="port (5006)")
+    p.add_argument("--config", metavar="FILE.toml", help="the experiment to start from")
+    p.add_argument("--no-browser", dest="open_browser", action="store_false",
+                   help="do not open a browser tab")
     p.set_defaults(run=main)
 
 
 def main(args: argparse.Namespace) -> None:
-    raise SpacewarpError("'spacewarp serve' is not available yet")
+    from ..config import load_experiment
+    from ..errors import SpacewarpError
+
+    if not 0 < args.port < 65536:
+        raise SpacewarpError(f"--port must be between 1 and 65535, got {args.port}")
+    experiment = load_experiment(args.config) if args.config else None
+    if experiment is not None:
+        from ..app.limits import check_limits
+
+        check_limits(experiment)
+    try:
+        from ..app.server import serve
+    except ImportError as err:
+        raise SpacewarpError(f"the explorer needs the app extra ({err.name} is missing): "
+                             "pip install 'spacewarp[app]'") from None
+    serve(host=args.host, port=args.port, config=experiment, open_browser=args.open_browser)

@@ -1,0 +1,188 @@
+"""The sidebar: one widget per experiment setting, each with its own message line.
+
+Menus come from the registries (generators, activations, recipes, colourings), so a new
+entry appears here without touching the app. Widgets hold raw text; parsing and
+validation happen in ``edits`` (nothing typed is ever evaluated).
+"""
+
+from __future__ import annotations
+
+import html
+import typing
+from collections.abc import Callable
+from typing import Any
+
+import panel as pn
+
+from ..config import Experiment, StyleSpec
+from ..network import ACTIVATIONS, RECIPES
+from ..points import COLORINGS, GENERATORS, generator_params
+from .limits import LIMITS_TEXT
+
+Handler = Callable[[str, Any], None]  # (control, raw value) -> None
+
+THEMES = list(typing.get_args(StyleSpec.model_fields["theme"].annotation))
+SIDEBAR_WIDTH = 300
+
+
+def number_text(value: float | int | None) -> str:
+    """A number as the controls show it: ``3`` rather than ``3.0``; ``""`` for None."""
+    return "" if value is None else f"{value:.15g}"
+
+
+def error_line(control: str) -> pn.pane.HTML:
+    """The (hidden) message line shown under a control when its value is refused."""
+    return pn.pane.HTML("", visible=False, margin=(0, 10, 6, 10),
+                        css_classes=["sw-error"], sizing_mode="stretch_width",
+                        styles={"color": "#ff6b6b", "font-size": "12.5px"},
+                        name=f"error-{control}")
+
+
+class Controls:
+    """Every sidebar widget, keyed by control name, plus a message line per control."""
+
+    def __init__(self, experiment: Experiment, on_change: Handler) -> None:
+        self._on_change = on_change
+        self._syncing = False
+        self.errors: dict[str, pn.pane.HTML] = {}
+        self.widgets: dict[str, pn.widgets.Widget] = {}
+        self.params_box = pn.Column(sizing_mode="stretch_width", margin=0)
+        self._build(experiment)
+        self.sync(experiment)
+
+    # --- building -------------------------------------------------------------------
+    def _build(self, exp: Experiment) -> None:
+        w = self.widgets
+        w["input"] = pn.widgets.Select(name="Input set", options=GENERATORS.names())
+        w["points"] = pn.widgets.TextInput(name="Points")
+        w["seed"] = pn.widgets.TextInput(name="Seed")
+        w["upload"] = pn.widgets.FileInput(accept=".csv,.npy,.npz", multiple=False)
+        w["widths"] = pn.widgets.TextInput(name="Widths (input, hidden..., output)")
+        w["activation"] = pn.widgets.Select(name="Activation", options=ACTIVATIONS.names())
+        w["bias"] = pn.widgets.Checkbox(name="Bias in linear layers")
+        w["init"] = pn.widgets.Select(name="Weight recipe", options=RECIPES.names())
+        w["scale"] = pn.widgets.TextInput(name="Scale S (manual recipe)")
+        w["color_by"] = pn.widgets.Select(name="Colour by", options=COLORINGS.names())
+        w["theme"] = pn.widgets.Select(name="Theme", options=THEMES)
+        self.add_layer = pn.widgets.Button(name="+ layer", width=80, margin=(0, 5, 5, 10))
+        self.remove_layer = pn.widgets.Button(name="- layer", width=80, margin=(0, 5, 5, 5))
+        self.add_layer.on_click(lambda _e: self._fire("add_layer", None))
+        self.remove_layer.on_click(lambda _e: self._fire("remove_layer", None))
+        for control, widget in w.items():
+            widget.sizing_mode = "stretch_width"
+            widget.css_classes = [f"sw-{control}"]
+            self.errors[control] = error_line(control)
+            if control != "upload":
+                widget.param.watch(lambda e, c=control: self._fire(c, e.new), "value")
+        w["upload"].param.watch(lambda e: self._fire("upload", e.obj), "value")
+        for extra in ("link", "views", "weights", "export"):
+            self.errors[extra] = error_line(extra)
+        self._params_for = ""
+        self._rebuild_params(exp.input.name)
+
+    def _rebuild_params(self, input_name: str) -> None:
+        """One text box per parameter of the chosen generator (from its signature)."""
+        defaults = {k: v for k, v in generator_params(input_name).items()
+                    if isinstance(v, int | float) and not isinstance(v, bool)}
+        self._params_for = input_name
+        rows = []
+        for key in defaults:
+            control = f"param:{key}"
+            widget = pn.widgets.TextInput(name=key.replace("_", " ").capitalize(),
+                                          sizing_mode="stretch_width",
+                                          css_classes=[f"sw-param-{key}"])
+            widget.param.watch(lambda e, c=control: self._fire(c, e.new), "value")
+            self.widgets[control] = widget
+            self.errors[control] = error_line(control)
+            rows += [widget, self.errors[control]]
+        for stale in [c for c in self.widgets if c.startswith("param:")
+                      and c.removeprefix("param:") not in defaults]:
+            del self.widgets[stale]
+        self.params_box.objects = rows
+
+    def _fire(self, control: str, value: Any) -> None:
+        if not self._syncing:
+            self._on_change(control, value)
+
+    # --- showing values and messages ---------------------------------------------------
+    def sync(self, exp: Experiment, keys: set[str] | None = None) -> None:
+        """Show ``exp`` in the widgets (only ``keys``, when given) without firing handlers.
+
+        Widgets not in ``keys`` keep what the user typed (a refused value stays visible
+        beside its message).
+        """
+        values = displayed(exp)
+        if exp.input.name not in ("file", self._params_for):
+            self._rebuild_params(exp.input.name)
+            keys = None if keys is None else keys | {k for k in values if k.startswith("param:")}
+        self._syncing = True
+        try:
+            for control, value in values.items():
+                widget = self.widgets.get(control)
+                if widget is not None and (keys is None or control in keys) \
+                        and widget.value != value:
+                    widget.value = value
+        finally:
+            self._syncing = False
+
+    def show_error(self, control: str, message: str) -> None:
+        pane = self.errors.get(control) or self.errors["views"]
+        pane.object = (f'<div class="sw-error-text" data-control="{html.escape(control)}">'
+                       f"{html.escape(message)}</div>")
+        pane.visible = True
+
+    def clear_error(self, control: str) -> None:
+        pane = self.errors.get(control)
+        if pane is not None and pane.visible:
+            pane.visible = False
+            pane.object = ""
+
+    def error_text(self, control: str) -> str:
+        pane = self.errors.get(control)
+        return str(pane.object) if pane is not None and pane.visible else ""
+
+    # --- layout -------------------------------------------------------------------------
+    def panel(self, share: pn.viewable.Viewable, export: pn.viewable.Viewable) -> pn.Column:
+        w, e = self.widgets, self.errors
+
+        def field(control: str) -> list[Any]:
+            return [w[control], e[control]]
+
+        upload_label = pn.pane.HTML("Or upload points (.csv, .npy, .npz)",
+                                    margin=(4, 10, 0, 10), styles={"font-size": "13px"})
+        sections = [
+            _heading("Input"), *field("input"), *field("points"), self.params_box,
+            *field("seed"), upload_label, *field("upload"),
+            _heading("Network"), *field("widths"),
+            pn.Row(self.add_layer, self.remove_layer, margin=0), *field("activation"),
+            *field("bias"), *field("init"), *field("scale"),
+            _heading("Look"), *field("color_by"), *field("theme"),
+            _heading("Share and export"), share, e["link"], export, e["export"],
+            pn.pane.HTML(f'<div class="sw-limits">{html.escape(LIMITS_TEXT)}</div>',
+                         margin=(10, 10), styles={"font-size": "12px", "opacity": "0.75"}),
+        ]
+        return pn.Column(*sections, width=SIDEBAR_WIDTH, sizing_mode="stretch_height",
+                         scroll=True, css_classes=["sw-sidebar"])
+
+
+def _heading(text: str) -> pn.pane.HTML:
+    return pn.pane.HTML(f"<b>{html.escape(text)}</b>", margin=(12, 10, 2, 10),
+                        styles={"font-size": "14px", "letter-spacing": "0.04em",
+                                "text-transform": "uppercase", "opacity": "0.8"})
+
+
+def displayed(exp: Experiment) -> dict[str, Any]:
+    """What each widget shows for an experiment (a resolved one shows every default)."""
+    spec, net = exp.input, exp.network
+    out: dict[str, Any] = {
+        "input": spec.name, "points": number_text(spec.points), "seed": str(exp.seed),
+        "widths": ",".join(map(str, net.layers or [])), "activation": net.activation,
+        "bias": net.bias, "init": net.init or "", "scale": number_text(net.scale),
+        "color_by": spec.color_by, "theme": exp.style.theme,
+    }
+    if spec.name != "file":
+        defaults = generator_params(spec.name)
+        for key, default in defaults.items():
+            if isinstance(default, int | float) and not isinstance(default, bool):
+                out[f"param:{key}"] = number_text(spec.params.get(key, default))
+    return out

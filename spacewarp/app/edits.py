@@ -1,0 +1,229 @@
+"""What each control does to the experiment: ``(experiment, raw value) -> new experiment``.
+
+Every edit parses the raw text the browser sent (never evaluates it), validates the
+whole new experiment, checks the app's limits, and raises ``ControlError`` naming the
+control on any mistake, so the app can show the message beside it and keep the last
+good experiment.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+from ..config import Experiment, validated
+from ..errors import SpacewarpError
+from ..network import parse_widths
+from ..points import generator_params, make_points, recolor
+from .limits import MAX_POINTS, MAX_WEIGHT, ControlError, check_limits
+
+MAX_SEED = 2**31 - 1
+ADD_WIDTH = 3  # width of a hidden layer added by "add layer"
+
+
+def parse_number(control: str, text: str, what: str) -> float:
+    """A finite float from typed text (``"0.5"``, ``"1e-3"``), or ``ControlError``."""
+    try:
+        value = float(str(text).strip())
+    except ValueError:
+        raise ControlError(control, f"{what} {text!r} is not a number; type e.g. 0.5") from None
+    if not math.isfinite(value):
+        raise ControlError(control, f"{what} must be a finite number, got {text!r}")
+    return value
+
+
+def parse_count(control: str, text: str, what: str, low: int, high: int) -> int:
+    """A whole number in [low, high] from typed text; ``"1e4"`` is accepted."""
+    value = parse_number(control, text, what)
+    if not value.is_integer() or not low <= value <= high:
+        raise ControlError(control, f"{what} must be a whole number from {low:,} to {high:,}, "
+                           f"got {text!r}")
+    return int(value)
+
+
+def changed(experiment: Experiment, control: str, update: dict[str, Any]) -> Experiment:
+    """``experiment`` with ``update``'s keys replaced, validated and within limits.
+
+    ``update`` is ``{section: {key: value}}`` (or ``{"seed": n}``); each given key is
+    replaced whole (a new ``params`` or ``weights`` dict replaces the old one).
+    """
+    data = experiment.model_dump(exclude_none=True)
+    for section, values in update.items():
+        if isinstance(values, dict):
+            data[section] = {**data.get(section, {}), **values}
+        else:
+            data[section] = values
+    try:
+        new = validated(data)
+        check_limits(new)
+    except ControlError:
+        raise
+    except SpacewarpError as err:
+        raise ControlError(control, str(err)) from None
+    return new
+
+
+def set_input(experiment: Experiment, name: str) -> Experiment:
+    """A new input set: its own parameters; the network reset when its dimension differs."""
+    try:
+        probe = make_points(name, 16, seed=0)
+    except SpacewarpError as err:
+        raise ControlError("input", str(err)) from None
+    update: dict[str, Any] = {"input": {"name": name, "params": {}}}
+    return _fit_to_input(experiment, "input", update, probe.dim, probe)
+
+
+def set_upload(experiment: Experiment, path: str, dim: int, has_labels: bool) -> Experiment:
+    """Points from an uploaded file already saved at ``path`` (every row)."""
+    input_update: dict[str, Any] = {"name": "file", "path": path, "params": {}, "points": None}
+    update: dict[str, Any] = {"input": input_update}
+    exp = _fit_to_input(experiment, "upload", update, dim, None)
+    if has_labels and exp.input.color_by != "label":
+        return changed(exp, "upload", {"input": {"color_by": "label"}})
+    return exp
+
+
+def _fit_to_input(experiment: Experiment, control: str, update: dict[str, Any], dim: int,
+                  probe: Any) -> Experiment:
+    layers = experiment.network.layers
+    if layers is not None and layers[0] != dim:  # back to the default network for this dim
+        update["network"] = {"layers": None, "init": None, "weights": {}}
+    color = experiment.input.color_by
+    if probe is not None:
+        try:
+            recolor(probe, color)
+        except SpacewarpError:
+            update["input"]["color_by"] = "x"
+    elif color in ("y", "angle") and dim < 2:
+        update["input"]["color_by"] = "x"
+    if update["input"]["name"] != "file":
+        update["input"]["path"] = None
+    return changed(experiment, control, update)
+
+
+def set_points(experiment: Experiment, text: str) -> Experiment:
+    n = parse_count("points", text, "points", 1, MAX_POINTS)
+    return changed(experiment, "points", {"input": {"points": n}})
+
+
+def set_param(experiment: Experiment, key: str, text: str) -> Experiment:
+    known = generator_params(experiment.input.name)
+    if key not in known:
+        raise ControlError(f"param:{key}", f"input {experiment.input.name!r} has no parameter "
+                           f"{key!r}; its parameters: {', '.join(known) or 'none'}")
+    value = parse_number(f"param:{key}", text, key)
+    params = {**experiment.input.params, key: value}
+    return changed(experiment, f"param:{key}", {"input": {"params": params}})
+
+
+def set_seed(experiment: Experiment, text: str) -> Experiment:
+    return changed(experiment, "seed", {"seed": parse_count("seed", text, "seed", 0, MAX_SEED)})
+
+
+def set_widths(experiment: Experiment, text: str) -> Experiment:
+    """New widths from ``"2,3,3,2"``; typed weights that no longer fit are dropped."""
+    try:
+        layers = parse_widths(str(text))
+    except SpacewarpError as err:
+        raise ControlError("widths", str(err)) from None
+    keep = kept_weights(experiment.network.weights, layers, experiment.network.bias)
+    return changed(experiment, "widths", {"network": {"layers": layers, "weights": keep}})
+
+
+def add_layer(experiment: Experiment) -> Experiment:
+    """One more hidden layer of width 3 before the output (or a copy of the last hidden)."""
+    layers = list(experiment.network.layers or [])
+    if len(layers) < 2:
+        raise ControlError("widths", "set the widths first (e.g. 2,3,3,2)")
+    hidden = layers[-2] if len(layers) > 2 else ADD_WIDTH
+    return set_widths(experiment, ",".join(map(str, [*layers[:-1], hidden, layers[-1]])))
+
+
+def remove_layer(experiment: Experiment) -> Experiment:
+    """The last hidden layer removed (a network keeps at least input -> output)."""
+    layers = list(experiment.network.layers or [])
+    if len(layers) <= 2:
+        raise ControlError("widths", "no hidden layer left to remove")
+    return set_widths(experiment, ",".join(map(str, [*layers[:-2], layers[-1]])))
+
+
+def kept_weights(weights: dict[str, Any], layers: list[int], bias: bool) -> dict[str, Any]:
+    """The typed weights whose shapes still fit ``layers`` (biases only with ``bias``)."""
+    shapes = expected_shapes(layers, bias)
+    return {k: v for k, v in weights.items()
+            if k in shapes and np.shape(v) == shapes[k]}
+
+
+def expected_shapes(layers: list[int], bias: bool) -> dict[str, tuple[int, ...]]:
+    """``{"0.weight": (3, 2), "0.bias": (3,), "2.weight": ...}`` for the built network."""
+    out: dict[str, tuple[int, ...]] = {}
+    for k, (d_in, d_out) in enumerate(zip(layers[:-1], layers[1:], strict=True)):
+        out[f"{2 * k}.weight"] = (d_out, d_in)
+        if bias:
+            out[f"{2 * k}.bias"] = (d_out,)
+    return out
+
+
+def set_choice(experiment: Experiment, control: str, value: Any) -> Experiment:
+    """Activation, bias, recipe, colouring or theme; a new recipe clears typed weights."""
+    section, key = _CHOICES[control]
+    update: dict[str, Any] = {section: {key: value}}
+    net = experiment.network
+    if control == "init":
+        update["network"]["weights"] = {}
+    elif control == "bias":
+        update["network"]["weights"] = kept_weights(net.weights, list(net.layers or []),
+                                                    bool(value))
+    return changed(experiment, control, update)
+
+
+_CHOICES = {
+    "activation": ("network", "activation"), "bias": ("network", "bias"),
+    "init": ("network", "init"), "color_by": ("input", "color_by"),
+    "theme": ("style", "theme"),
+}
+
+
+def set_scale(experiment: Experiment, text: str) -> Experiment:
+    """The recipe's scale S; typed weights are cleared so the recipe applies again."""
+    scale = parse_number("scale", text, "scale")
+    return changed(experiment, "scale", {"network": {"scale": scale, "weights": {}}})
+
+
+def set_weight(experiment: Experiment, params: dict[str, np.ndarray], name: str, row: int,
+               col: int | None, text: str) -> Experiment:
+    """One typed number in a weight matrix (``col`` None: a bias entry).
+
+    ``params``: the current network's parameters (the trace's state_dict), of which the
+    edited matrix is kept whole, so the rest of the layer stays as drawn.
+    """
+    value = parse_number("weights", text, "a weight")
+    if abs(value) > MAX_WEIGHT:
+        raise ControlError("weights", f"a weight must be between -{MAX_WEIGHT:g} and "
+                           f"{MAX_WEIGHT:g}, got {text!r}")
+    if name not in params:
+        raise ControlError("weights", f"the network has no parameter {name!r}")
+    matrix = np.array(params[name], dtype=np.float64)  # a copy: (d_out, d_in) or (d_out,)
+    index = (row,) if col is None else (row, col)
+    if not all(0 <= i < s for i, s in zip(index, matrix.shape, strict=False)):
+        raise ControlError("weights", f"{name} has no entry {index}")
+    matrix[index] = value
+    return _with_matrix(experiment, name, matrix)
+
+
+def randomised(experiment: Experiment, params: dict[str, np.ndarray], name: str,
+               rng: np.random.Generator) -> Experiment:
+    """A layer's matrix drawn afresh: N(0, 1/fan_in), rounded to 3 decimals (exact in links)."""
+    if name not in params:
+        raise ControlError("weights", f"the network has no parameter {name!r}")
+    shape = params[name].shape
+    fan_in = shape[1] if len(shape) == 2 else 1
+    matrix = np.round(rng.standard_normal(shape) * 2 / math.sqrt(fan_in), 3)
+    return _with_matrix(experiment, name, matrix)
+
+
+def _with_matrix(experiment: Experiment, name: str, matrix: np.ndarray) -> Experiment:
+    weights = {**experiment.network.weights, name: matrix.tolist()}
+    return changed(experiment, "weights", {"network": {"weights": weights}})

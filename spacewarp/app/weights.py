@@ -1,0 +1,109 @@
+"""Every linear layer's matrix as an editable grid, a randomise button, its singular values.
+
+Cells hold text; a typed number goes through ``edits.set_weight`` (parsed, never
+evaluated). Grids are updated in place while the network keeps its shape, and rebuilt
+only when the widths or the bias change.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Callable
+from functools import partial
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import panel as pn
+
+from ..trace import Trace
+
+EditHandler = Callable[[str, int, "int | None", str], None]  # (param, row, col, text)
+BIAS_COLUMN = "b"
+
+
+def cell_text(value: float) -> str:
+    return f"{value:.6g}"
+
+
+def singular_values(weight: np.ndarray) -> np.ndarray:
+    """(d_out, d_in) -> (min(d_out, d_in),) singular values, largest first."""
+    return np.linalg.svd(weight, compute_uv=False)
+
+
+def table(weight: np.ndarray, bias: np.ndarray | None) -> pd.DataFrame:
+    """A layer as text cells: columns ``x1..x{d_in}`` (and ``b``), one row per output."""
+    cells = {f"x{j + 1}": [cell_text(v) for v in weight[:, j]] for j in range(weight.shape[1])}
+    if bias is not None:
+        cells[BIAS_COLUMN] = [cell_text(v) for v in bias]
+    index = pd.Index([f"y{i + 1}" for i in range(weight.shape[0])], name="out")
+    return pd.DataFrame(cells, index=index)
+
+
+def _sv_text(weight: np.ndarray) -> str:
+    values = ", ".join(f"{s:.3g}" for s in singular_values(weight))
+    return f'<span class="sw-sv">singular values: {html.escape(values)}</span>'
+
+
+class WeightsEditor:
+    """One grid per linear layer; ``show(trace)`` fills them from the trace's weights."""
+
+    def __init__(self, on_edit: EditHandler, on_randomise: Callable[[str], None]) -> None:
+        self._on_edit = on_edit
+        self._on_randomise = on_randomise
+        self._shape: tuple[Any, ...] = ()
+        self._tables: dict[str, pn.widgets.Tabulator] = {}
+        self._svs: dict[str, pn.pane.HTML] = {}
+        self.box = pn.Column(sizing_mode="stretch_width", margin=0, css_classes=["sw-weights"])
+
+    def show(self, trace: Trace) -> None:
+        linear = [s for s in trace.stages if s.kind == "linear" and s.weight is not None]
+        shape = tuple((s.module, s.weight.shape, s.bias is not None) for s in linear
+                      if s.weight is not None)
+        if shape != self._shape:
+            self._rebuild(linear)
+            self._shape = shape
+            return
+        for stage in linear:
+            assert stage.weight is not None
+            self._tables[stage.module].value = table(stage.weight, stage.bias)
+            self._svs[stage.module].object = _sv_text(stage.weight)
+
+    def _rebuild(self, linear: list[Any]) -> None:
+        self._tables, self._svs, rows = {}, {}, []
+        for stage in linear:
+            name = stage.module
+            grid = pn.widgets.Tabulator(
+                table(stage.weight, stage.bias), show_index=True, sortable=False,
+                selectable=False, layout="fit_data_table", margin=(0, 10),
+                css_classes=["sw-grid", f"sw-grid-{name}"],
+                configuration={"columnDefaults": {"headerSort": False}},
+                editors={c: {"type": "input"} for c in table(stage.weight, stage.bias)},
+            )
+            grid.on_edit(partial(self._edited, name))
+            button = pn.widgets.Button(name="Randomise", width=95, height=28,
+                                       margin=(0, 10), css_classes=[f"sw-randomise-{name}"])
+            button.on_click(partial(self._randomise_clicked, f"{name}.weight"))
+            sv = pn.pane.HTML(_sv_text(stage.weight), margin=(0, 10),
+                              styles={"font-size": "12px", "opacity": "0.8"})
+            title = pn.pane.HTML(f"<b>{html.escape(stage.title)}</b> "
+                                 f"<code>{html.escape(name)}.weight</code>",
+                                 margin=(8, 10, 2, 10), styles={"font-size": "13px"})
+            self._tables[name], self._svs[name] = grid, sv
+            rows.append(pn.Column(pn.Row(title, button, margin=0), grid, sv, margin=(0, 0, 6, 0)))
+        self.box.objects = rows
+
+    def _randomise_clicked(self, param: str, _event: Any) -> None:
+        self._on_randomise(param)
+
+    def _edited(self, module: str, event: Any) -> None:
+        column, row = str(event.column), int(event.row)
+        if column == BIAS_COLUMN:
+            self._on_edit(f"{module}.bias", row, None, str(event.value))
+        else:
+            self._on_edit(f"{module}.weight", row, int(column.removeprefix("x")) - 1,
+                          str(event.value))
+
+    def restore(self, trace: Trace) -> None:
+        """Show the trace's weights again (after a refused edit left bad text in a cell)."""
+        self.show(trace)

@@ -1,0 +1,215 @@
+"""The explorer's pure logic: state links, limits, and each control's validation."""
+
+from __future__ import annotations
+
+import base64
+import json
+import zlib
+
+import numpy as np
+import pytest
+
+from spacewarp.app import edits, limits, state
+from spacewarp.app.limits import ControlError, check_limits, control_for
+from spacewarp.config import Experiment, validated
+from spacewarp.errors import SpacewarpError
+from spacewarp.pipeline import resolve, run
+
+
+def packed(data: object) -> str:
+    raw = zlib.compress(json.dumps(data).encode())
+    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
+
+
+EXPERIMENTS = [
+    Experiment(),
+    validated({"input": {"name": "spiral", "points": 999, "color_by": "label",
+                         "params": {"noise": 0.05, "classes": 4}},
+               "network": {"layers": [2, 5, 7, 2], "activation": "relu", "bias": True,
+                           "init": "orthogonal", "scale": 0.1 + 0.2},
+               "style": {"theme": "light", "cmap": "plasma"}, "seed": 12345}),
+    validated({"network": {"weights": {"0.weight": [[1 / 3, -2e-17], [np.pi, 1e300],
+                                                    [-0.0, 5e-324]]}}}),
+]
+
+
+@pytest.mark.parametrize("experiment", EXPERIMENTS)
+def test_state_link_round_trips_exactly(experiment: Experiment) -> None:
+    text = state.encode(experiment)
+    assert set(text) <= set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")
+    back = state.decode(text)
+    assert back == experiment
+    assert back.model_dump() == experiment.model_dump()  # floats bit for bit
+    assert state.from_query({"s": [state.query(experiment)[3:].encode()]}) == experiment
+
+
+def test_state_link_is_compact_and_restores_a_resolved_experiment() -> None:
+    resolved, _ = resolve(Experiment())
+    assert len(state.encode(Experiment())) < 20
+    assert len(state.encode(resolved)) < 120
+    assert state.decode(state.encode(resolved)) == resolved
+    assert state.from_query({}) is None
+
+
+@pytest.mark.parametrize("text, words", [
+    ("not base64 !!!", "damaged"),
+    (base64.urlsafe_b64encode(b"plain").decode(), "damaged"),
+    (packed([1, 2]), "does not hold an experiment"),
+    (packed({"network": {"activation": "os.system('rm -rf /')"}}), "unknown activation"),
+    (packed({"input": {"name": "file", "path": "/etc/passwd"}}), "cannot name a file"),
+    (packed({"evil": 1}), "unknown config key"),
+    ("A" * (state.MAX_LINK_CHARS + 1), "at most"),
+])
+def test_bad_state_links_are_refused_with_a_message(text: str, words: str) -> None:
+    with pytest.raises(ControlError, match=words) as err:
+        state.decode(text)
+    assert err.value.control == "link"
+
+
+def test_a_zip_bomb_link_is_refused() -> None:
+    bomb = base64.urlsafe_b64encode(zlib.compress(b" " * 10_000_000)).decode()
+    with pytest.raises(ControlError, match="unpacks to more than"):
+        state.decode(bomb)
+
+
+def test_links_leave_uploaded_data_out() -> None:
+    exp = validated({"input": {"name": "file", "path": "/tmp/x.npy"}})
+    shared = state.decode(state.query(exp)[3:])
+    assert shared.input.name == "gaussian" and shared.input.path is None
+
+
+@pytest.mark.parametrize("data, control, words", [
+    ({"input": {"points": 200_001}}, "points", "200,000"),
+    ({"network": {"layers": [2, 65, 2]}}, "widths", "at most 64"),
+    ({"network": {"layers": [2] + [3] * 16 + [2]}}, "widths", "at most 16 layers"),
+    ({"input": {"points": 200_000}, "network": {"layers": [2] + [3] * 14 + [2]}}, "points",
+     "too much for the browser"),
+    ({"network": {"weights": {"0.weight": [[1e4, 0], [0, 1], [1, 1]]}}}, "weights", "between"),
+    ({"input": {"name": "grid", "params": {"step": 1e-4}}}, "param:step", "larger"),
+])
+def test_limits_name_the_control(data: dict, control: str, words: str) -> None:
+    with pytest.raises(ControlError, match=words) as err:
+        check_limits(validated(data))
+    assert err.value.control == control
+
+
+def test_the_limits_are_the_stated_ones() -> None:
+    assert (limits.MAX_POINTS, limits.MAX_WIDTH, limits.MAX_DEPTH) == (200_000, 64, 16)
+    for text in ("200,000 points", "width 64", "depth 16"):
+        assert text in limits.LIMITS_TEXT
+    check_limits(validated({"input": {"points": 200_000}, "network": {"layers": [2, 64, 2]}}))
+
+
+@pytest.fixture(scope="module")
+def base() -> Experiment:
+    return resolve(Experiment())[0]
+
+
+@pytest.mark.parametrize("edit, control, words", [
+    (lambda e: edits.set_widths(e, "2,x"), "widths", "do not parse"),
+    (lambda e: edits.set_widths(e, "2,100,2"), "widths", "at most 64"),
+    (lambda e: edits.set_widths(e, ""), "widths", "do not parse"),
+    (lambda e: edits.set_points(e, "1e9"), "points", "200,000"),
+    (lambda e: edits.set_points(e, "12.5"), "points", "whole number"),
+    (lambda e: edits.set_points(e, "__import__('os')"), "points", "not a number"),
+    (lambda e: edits.set_param(e, "std", "nan"), "param:std", "finite"),
+    (lambda e: edits.set_param(e, "nope", "1"), "param:nope", "no parameter"),
+    (lambda e: edits.set_seed(e, "-1"), "seed", "whole number"),
+    (lambda e: edits.set_scale(e, "inf"), "scale", "finite"),
+    (lambda e: edits.set_choice(e, "activation", "eval"), "activation", "unknown activation"),
+    (lambda e: edits.set_choice(e, "color_by", "label"), "color_by", None),
+    (edits.remove_layer, None, None),
+])
+def test_each_control_refuses_bad_values_with_its_own_message(
+        base: Experiment, edit, control: str | None, words: str | None) -> None:
+    if control is None:  # removing a hidden layer twice: the third time is refused
+        one = edit(edit(base))
+        with pytest.raises(ControlError, match="no hidden layer"):
+            edit(one)
+        return
+    if words is None:  # valid for the config, refused when the points are made
+        with pytest.raises(SpacewarpError) as err:
+            run(edit(base))
+        assert control_for(err.value) == "color_by"
+        return
+    with pytest.raises(ControlError, match=words) as err:
+        edit(base)
+    assert err.value.control == control
+
+
+def test_a_typed_weight_changes_one_entry_and_keeps_the_rest(base: Experiment) -> None:
+    params = run(base).params
+    new = edits.set_weight(base, params, "2.weight", 0, 1, " 0.5 ")
+    expected = np.array(params["2.weight"])
+    expected[0, 1] = 0.5
+    assert np.array_equal(np.array(new.network.weights["2.weight"]), expected)
+    assert np.array_equal(run(new).params["2.weight"], expected)
+    for bad, words in (("nan", "finite"), ("1e9", "between"), ("x", "not a number")):
+        with pytest.raises(ControlError, match=words) as err:
+            edits.set_weight(base, params, "2.weight", 0, 1, bad)
+        assert err.value.control == "weights"
+
+
+def test_widths_keep_the_weights_that_still_fit(base: Experiment) -> None:
+    params = run(base).params
+    edited = edits.set_weight(base, params, "0.weight", 2, 0, "1.5")
+    edited = edits.set_weight(edited, params, "2.weight", 0, 0, "2")
+    wider = edits.set_widths(edited, "2,3,4,2")
+    assert set(wider.network.weights) == {"0.weight"}  # 2.weight is now 4x3
+    assert run(wider).stages[1].weight[2, 0] == 1.5
+    assert edits.add_layer(base).network.layers == [2, 3, 3, 3, 2]
+    assert edits.remove_layer(base).network.layers == [2, 3, 2]
+
+
+def test_randomise_is_reproducible_from_the_link(base: Experiment) -> None:
+    params = run(base).params
+    new = edits.randomised(base, params, "4.weight", np.random.default_rng(1))
+    assert np.array(new.network.weights["4.weight"]).shape == (2, 3)
+    back = state.decode(state.encode(new))
+    assert np.array_equal(run(back).output, run(new).output)
+
+
+def test_a_new_input_of_another_dimension_resets_the_network(base: Experiment) -> None:
+    line = edits.set_input(base, "line")
+    assert run(line).experiment.network.layers == [1, 2, 1]  # type: ignore[union-attr]
+    labelled = edits.set_choice(edits.set_input(base, "spiral"), "color_by", "label")
+    assert edits.set_input(labelled, "grid").input.color_by == "x"
+
+
+@pytest.mark.parametrize("message, control", [
+    ("config network.layers: every width must be between 1 and 4096, got 0", "widths"),
+    ("config input.params.noise: Input should be a finite number", "param:noise"),
+    ("config network.scale: Input should be a finite number", "scale"),
+    ("layers 3,3 start at width 3 but input 'gaussian' is 2-D; make the first width 2",
+     "widths"),
+    ("stage 'Linear 2->3' produced NaN or inf; use smaller weights or inputs", "weights"),
+    ("something else entirely", "views"),
+])
+def test_library_messages_go_beside_the_right_control(message: str, control: str) -> None:
+    assert control_for(SpacewarpError(message)) == control
+
+
+def test_serve_refuses_a_bad_port_or_config_in_one_line(tmp_path, capsys) -> None:
+    from spacewarp.cli import main
+
+    assert main(["serve", "--port", "0", "--no-browser"]) == 2
+    big = tmp_path / "big.toml"
+    big.write_text("[input]\npoints = 300000\n")
+    assert main(["serve", "--config", str(big), "--no-browser"]) == 2
+    err = capsys.readouterr().err.splitlines()
+    assert len(err) == 2 and "--port" in err[0] and "200,000 points" in err[1]
+
+
+def test_the_notebook_explorer_shows_the_experiment() -> None:
+    import panel as pn
+
+    from spacewarp.app import explorer
+
+    exp = validated({"input": {"points": 200}, "network": {"activation": "relu"}})
+    row = explorer(exp)
+    assert isinstance(row, pn.Row)
+    grids = [p for p in row.select(pn.pane.Plotly) if "sw-stages" in p.css_classes]
+    fig = grids[0].object
+    drawn = [t for t in fig.data if t.name == "stage 5"][0]
+    np.testing.assert_allclose(np.stack([drawn.x, drawn.y], axis=1),
+                               run(exp).output.astype(np.float32), rtol=1e-6)
