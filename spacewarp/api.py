@@ -126,6 +126,19 @@ def animation(trace: Trace, **options: Any) -> FuncAnimation:
     return make(trace, _options(AnimationOptions, options))
 
 
+def explorer(config: Experiment | dict[str, Any] | str | Path | None = None,
+             **options: Any) -> Any:
+    """The explorer (a Panel object) starting from this experiment; shows inline in notebooks.
+
+    Needs the ``app`` extra (Panel), installed by ``make demo``.
+    """
+    try:
+        from .app.server import explorer as make
+    except ImportError:
+        raise SpacewarpError("the explorer needs Panel: pip install 'spacewarp[app]'") from None
+    return make(experiment(config, **options))
+
+
 def _options(cls: type[T], options: dict[str, Any]) -> T:
     """An options dataclass from keywords, an unknown keyword being a user's mistake."""
     names = [f.name for f in fields(cls)]  # type: ignore[arg-type]
