@@ -1,16 +1,19 @@
-"""Explorer speed in headless chromium: control -> plot data, slider steps, server memory.
+"""Explorer speed in headless chromium: control -> drawn data, slider steps, server memory.
 
 Starts ``spacewarp serve`` (1e4 Gaussian points, the default network) as a subprocess on
 a free loopback port, drives it with playwright, and prints medians with ratios against
 references measured in the same run:
 
-- control change -> updated plot data in the page (and -> drawn), median over the
-  changes; reference: the same run + figure build done in this process;
-- morph-view stage slider step, in the browser only; reference: one animation frame;
-- server RSS over successive changes (flat means no leak).
+- control change -> the canvas component redrawn with the new data (``data-sw-version``
+  incremented and a new data serial), median over the changes; reference: the same run
+  + payload built in this process;
+- morph-view stage slider step (set the slider, redraw), in the browser only;
+  reference: one animation frame;
+- server RSS over successive changes applied in-process through an ``Explorer`` (flat
+  means no leak).
 
 Usage: .venv/bin/python bench/bench_app.py [--changes 12] [--memory 200] [--points 10000]
-       [--settle 4]
+       [--settle 1]
 """
 
 from __future__ import annotations
@@ -29,35 +32,35 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu",
                  "--disable-background-networking", "--disable-component-update",
                  "--no-first-run"]
 ACTIVATIONS = ["relu", "tanh", "sigmoid", "elu", "gelu", "silu", "softplus", "leaky_relu"]
+ROOT = ".sw-canvas .sw-root[data-sw-version]"
 
-# Change the activation from inside the page and time it: t0 at the change event, then
-# the first animation frame where the stages view holds new data, then its afterplot.
-CHANGE_JS = """async ([sel, gd, value]) => {
-  const sig = () => gd.data.map(t => t.x && t.x.length ? t.x[0] + ',' + t.x[t.x.length - 1]
-                                                       : '').join(';');
-  const before = sig();
-  let drawn = null;
-  const onPlot = () => { if (sig() !== before && drawn === null) drawn = performance.now(); };
-  gd.on('plotly_afterplot', onPlot);
+# Change the activation from inside the page and time it: t0 at the change event, t1
+# when the component has redrawn with data of a new serial (its redraw is synchronous).
+CHANGE_JS = """async ([sel, root, value]) => {
+  const before = root.__spacewarp.serial;
+  const done = new Promise(resolve => {
+    const obs = new MutationObserver(() => {
+      if (root.__spacewarp.serial !== before) { obs.disconnect(); resolve(performance.now()); }
+    });
+    obs.observe(root, {attributes: true, attributeFilter: ['data-sw-version']});
+  });
   const t0 = performance.now();
   sel.value = value;
   sel.dispatchEvent(new Event('change'));
-  const data = await new Promise(resolve => {
-    const poll = () => sig() !== before || performance.now() - t0 > 60000 ?
-      resolve(performance.now()) : requestAnimationFrame(poll);
-    requestAnimationFrame(poll);
-  });
-  while (drawn === null && performance.now() - t0 < 60000)
-    await new Promise(r => setTimeout(r, 5));
-  gd.removeListener('plotly_afterplot', onPlot);
-  return [data - t0, drawn === null ? NaN : drawn - t0];
+  const t1 = await Promise.race([done, new Promise(r => setTimeout(() => r(NaN), 60000))]);
+  return t1 - t0;
 }"""
 
-STEP_JS = """async ([gd, name]) => {
+# One slider step, client side: set the value, dispatch 'input' (the redraw is in it).
+STEP_JS = """([root, value]) => {
+  const slider = root.querySelector('input.sw-stage-slider');
+  const v0 = +root.dataset.swVersion;
   const t0 = performance.now();
-  await window.Plotly.animate(gd, [name], {mode: 'immediate', transition: {duration: 0},
-                                           frame: {duration: 0, redraw: true}});
-  return performance.now() - t0;
+  slider.value = String(value);
+  slider.dispatchEvent(new Event('input'));
+  const dt = performance.now() - t0;
+  if (+root.dataset.swVersion !== v0 + 1) throw new Error('the slider did not redraw');
+  return dt;
 }"""
 
 FRAME_JS = """() => new Promise(r => requestAnimationFrame(t0 =>
@@ -97,8 +100,8 @@ def start_server(points: int) -> tuple[subprocess.Popen[bytes], str, Path]:
 
 
 def reference_ms(points: int, repeats: int = 5) -> float:
-    """run + stage-grid figure in this process: the server's unavoidable work per change."""
-    from spacewarp.app.views import grid_figure
+    """run + payload in this process: the server's unavoidable work per change."""
+    from spacewarp.app.canvas import payload
     from spacewarp.config import validated
     from spacewarp.pipeline import run
 
@@ -107,19 +110,29 @@ def reference_ms(points: int, repeats: int = 5) -> float:
         exp = validated({"input": {"points": points},
                          "network": {"activation": ACTIVATIONS[k % len(ACTIVATIONS)]}})
         t0 = time.perf_counter()
-        grid_figure(run(exp))
+        payload(run(exp), k)
         times.append((time.perf_counter() - t0) * 1e3)
     return statistics.median(times)
 
 
-def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--changes", type=int, default=12, help="timed control changes (12)")
-    ap.add_argument("--memory", type=int, default=200, help="changes for the RSS check (200)")
-    ap.add_argument("--points", type=int, default=10_000)
-    ap.add_argument("--settle", type=float, default=4.0,
-                    help="seconds between timed changes, so each starts from an idle page (4)")
-    args = ap.parse_args()
+def memory(points: int, changes: int) -> None:
+    """RSS of this process over ``changes`` activation changes through one Explorer."""
+    from spacewarp.app.session import Explorer
+    from spacewarp.config import validated
+
+    ex = Explorer(validated({"input": {"points": points}}))
+    samples = [(0, rss_mb(os.getpid()))]
+    for k in range(changes):
+        ex.change("activation", ACTIVATIONS[k % len(ACTIVATIONS)])
+        if (k + 1) % max(1, changes // 4) == 0:
+            samples.append((k + 1, rss_mb(os.getpid())))
+    text = ", ".join(f"{n}: {mb:.0f} MB" for n, mb in samples)
+    growth = samples[-1][1] - samples[1][1] if len(samples) > 2 else float("nan")
+    print(f"server RSS over {changes} in-process changes: {text} (after the first quarter: "
+          f"{growth:+.0f} MB; ratio last/first quarter {samples[-1][1] / samples[1][1]:.2f})")
+
+
+def browser_checks(args: argparse.Namespace) -> None:
     from playwright.sync_api import sync_playwright
 
     proc, url, folder = start_server(args.points)
@@ -129,55 +142,37 @@ def main() -> None:
             page = browser.new_page(viewport={"width": 1600, "height": 1000})
             t0 = time.perf_counter()
             page.goto(url)
-            grid = page.locator(".sw-stages .js-plotly-plot")
-            morph = page.locator(".sw-morph .js-plotly-plot")
-            grid.wait_for(timeout=120_000)
-            morph.wait_for(timeout=120_000)
-            print(f"page open to first plots: {time.perf_counter() - t0:.1f} s "
+            root = page.locator(ROOT)
+            root.wait_for(timeout=120_000)
+            print(f"page open to first drawing: {time.perf_counter() - t0:.1f} s "
                   f"({args.points:,} points)")
             select = page.locator(".sw-activation select").element_handle()
-            gd = grid.element_handle()
+            el = root.element_handle()
 
-            def change(k: int) -> tuple[float, float]:
-                value = ACTIVATIONS[k % len(ACTIVATIONS)]
-                data, drawn = page.evaluate(CHANGE_JS, [select, gd, value])
-                return float(data), float(drawn)
+            def change(k: int) -> float:
+                return float(page.evaluate(CHANGE_JS, [select, el, ACTIVATIONS[k % 8]]))
 
             change(0)  # warm up
             timed = []
             for k in range(args.changes):
-                time.sleep(args.settle)  # the previous change's morph view has arrived
+                time.sleep(args.settle)
                 timed.append(change(k + 1))
             ref = reference_ms(args.points)
-            data_ms = statistics.median(t[0] for t in timed)
-            drawn_ms = statistics.median(t[1] for t in timed)
-            print(f"control -> plot data in page: median {data_ms:.0f} ms over {len(timed)} "
-                  f"changes (target < 300 ms); drawn: {drawn_ms:.0f} ms")
-            print(f"  reference, run + stage-grid figure in-process: {ref:.0f} ms "
+            data_ms = statistics.median(timed)
+            print(f"control -> redrawn with the new data: median {data_ms:.0f} ms over "
+                  f"{len(timed)} changes (target < 300 ms; min {min(timed):.0f}, max "
+                  f"{max(timed):.0f})")
+            print(f"  reference, run + payload in-process: {ref:.0f} ms "
                   f"(page / reference = {data_ms / ref:.2f})")
 
-            time.sleep(3)  # let the morph view of the last change arrive
-            mgd = morph.element_handle()
-            names = morph.evaluate("gd => gd._transitionData._frames.filter(f => f.data)"
-                                   ".map(f => f.name).filter(n => n.startsWith('stage-'))")
-            order = names[1:] + names[-2::-1]  # forward through every stage, then back
-            steps = [float(page.evaluate(STEP_JS, [mgd, n])) for n in order * 2]
+            n_stages = int(root.evaluate("r => r.__spacewarp.stages.length"))
+            values = [k / 4 for k in range(4 * (n_stages - 1) + 1)]  # stages and between
+            steps = [float(page.evaluate(STEP_JS, [el, v])) for v in values + values[::-1]]
             frame = statistics.median(float(page.evaluate(FRAME_JS)) for _ in range(10))
             step_ms = statistics.median(steps)
             print(f"stage slider step (browser only): median {step_ms:.1f} ms over "
-                  f"{len(steps)} steps (target < 50 ms); one animation frame {frame:.1f} ms "
-                  f"(step / frame = {step_ms / frame:.2f})")
-
-            samples = [(0, rss_mb(proc.pid))]
-            for k in range(args.memory):
-                change(k)
-                if (k + 1) % max(1, args.memory // 4) == 0:
-                    samples.append((k + 1, rss_mb(proc.pid)))
-            text = ", ".join(f"{n}: {mb:.0f} MB" for n, mb in samples)
-            growth = samples[-1][1] - samples[1][1] if len(samples) > 2 else float("nan")
-            print(f"server RSS over {args.memory} changes: {text} "
-                  f"(after the first quarter: {growth:+.0f} MB; ratio last/first quarter "
-                  f"{samples[-1][1] / samples[1][1]:.2f})")
+                  f"{len(steps)} steps (target < 50 ms; max {max(steps):.1f}); one animation "
+                  f"frame {frame:.1f} ms (step / frame = {step_ms / frame:.2f})")
             browser.close()
     finally:
         proc.terminate()
@@ -185,6 +180,18 @@ def main() -> None:
         for f in folder.iterdir():
             f.unlink()
         folder.rmdir()
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--changes", type=int, default=12, help="timed control changes (12)")
+    ap.add_argument("--memory", type=int, default=200, help="changes for the RSS check (200)")
+    ap.add_argument("--points", type=int, default=10_000)
+    ap.add_argument("--settle", type=float, default=1.0,
+                    help="seconds between timed changes, so each starts from an idle page (1)")
+    args = ap.parse_args()
+    browser_checks(args)
+    memory(args.points, args.memory)
 
 
 if __name__ == "__main__":

@@ -2,7 +2,8 @@
 
 The server runs in this process on a free loopback port (stopped at the end); pages are
 driven by headless Debian chromium through playwright. Drawn data is read back from the
-plotly divs (``gd.data``, ``gd._transitionData._frames``) and compared with
+canvas component (``el.__spacewarp``: the stage coordinates drawn, the morph's points,
+the cameras; ``data-sw-version`` counts redraws) and compared with
 ``spacewarp.pipeline.run`` of the experiment the test expects, in float32.
 """
 
@@ -18,18 +19,24 @@ import pytest
 
 from spacewarp.config import Experiment, validated
 from spacewarp.pipeline import run
+from spacewarp.view import display_coords, pad
 
 BASE = {"input": {"points": 300}}  # small: the test is about behaviour, not speed
 TIMEOUT_S = 60.0
+ROOT = ".sw-canvas .sw-root[data-sw-version]"
 
-DRAWN_JS = """gd => gd.data.filter(t => t.mode === 'markers').map(t => [t.name,
-    Array.from(t.x), Array.from(t.y), t.z ? Array.from(t.z) : null])"""
-SIGNATURE_JS = """gd => gd.data.map(t => t.mode === 'markers' ?
-    Array.from(t.x.slice(0, 8)).join(',') + Array.from(t.y.slice(0, 8)).join(',') : '')
-    .join(';')"""
-FRAMES_JS = """gd => (gd._transitionData._frames || []).filter(f => f.data).map(f => [f.name,
-    ...[f.data[f.data.length - 1]].map(t => [Array.from(t.x), Array.from(t.y),
-                                             t.z ? Array.from(t.z) : null])[0]])"""
+DRAWN_JS = "el => el.__spacewarp.stages.map(s => Array.from(s))"
+SIGNATURE_JS = """el => [el.__spacewarp.serial,
+    el.__spacewarp.stages.map(s => Array.from(s.slice(0, 8)).join(',')).join(';')]"""
+# set the stage slider and read the morph's points in the same task: no server round trip
+SLIDE_JS = """(el, value) => {
+  const slider = el.querySelector('input.sw-stage-slider');
+  slider.value = String(value);
+  slider.dispatchEvent(new Event('input'));
+  const m = el.__spacewarp.morph;
+  return [m.stage, m.t, Array.from(m.points)];
+}"""
+CAMERA_JS = "(el, k) => Array.from(el.__spacewarp.cameras[k])"
 
 
 def free_port() -> int:
@@ -65,28 +72,26 @@ class Page:
         self.page.on("console", lambda m: m.type == "error" and self.errors.append(m.text))
         self.page.on("pageerror", lambda e: self.errors.append(str(e)))
         self.page.goto(url)
-        self.grid = self.page.locator(".sw-stages .js-plotly-plot")
-        self.morph = self.page.locator(".sw-morph .js-plotly-plot")
-        self.grid.wait_for(timeout=TIMEOUT_S * 1000)
-        self.morph.wait_for(timeout=TIMEOUT_S * 1000)
+        self.root = self.page.locator(ROOT)
+        self.root.wait_for(timeout=TIMEOUT_S * 1000)
 
-    def drawn(self) -> dict[str, np.ndarray]:
-        """Stage name -> (n, 2 or 3) float32 points as drawn in the stages view."""
-        out = {}
-        for name, x, y, z in self.grid.evaluate(DRAWN_JS):
-            cols = [x, y] + ([z] if z is not None else [])
-            out[name] = np.array(cols, dtype=np.float32).T
-        return out
+    def drawn(self) -> list[np.ndarray]:
+        """Per stage, the (n, 3) float32 display coordinates drawn (padded with zeros)."""
+        return [np.array(s, dtype=np.float32).reshape(-1, 3)
+                for s in self.root.evaluate(DRAWN_JS)]
 
     def signature(self) -> str:
-        return str(self.grid.evaluate(SIGNATURE_JS))
+        return str(self.root.evaluate(SIGNATURE_JS))
 
     def changed(self, before: str) -> None:
-        """Wait until the stages view's data differs from ``before``."""
+        """Wait until the drawn data (and its serial) differ from ``before``."""
         deadline = time.monotonic() + TIMEOUT_S
         while self.signature() == before:
-            assert time.monotonic() < deadline, "the plot data never changed"
+            assert time.monotonic() < deadline, "the drawn data never changed"
             time.sleep(0.1)
+
+    def version(self) -> int:
+        return int(self.root.get_attribute("data-sw-version") or 0)
 
     def type_into(self, control: str, text: str) -> None:
         box = self.page.locator(f".sw-{control} input")
@@ -111,27 +116,50 @@ class Page:
         self.context.close()
 
 
+def shown(experiment: Experiment) -> list[np.ndarray]:
+    """Per stage, the library's display coordinates padded to 3-D (n, 3) float32."""
+    return [pad(display_coords(s.points), 3).astype(np.float32)
+            for s in run(experiment).stages]
+
+
 def assert_drawn(page: Page, experiment: Experiment) -> None:
     """Every drawn stage equals the library's trace of ``experiment`` (float32)."""
-    trace = run(experiment)
+    want = shown(experiment)
     drawn = page.drawn()
-    assert len(drawn) == len(trace.stages)
-    for k, stage in enumerate(trace.stages):
-        got = drawn[f"stage {k}"]
-        want = np.zeros((trace.n, got.shape[1]))
-        want[:, :stage.dim] = stage.points  # 1-D stages lie on the x-axis
-        np.testing.assert_allclose(got, want.astype(np.float32), rtol=1e-6, atol=1e-6)
+    assert len(drawn) == len(want)
+    for got, expected in zip(drawn, want, strict=True):
+        np.testing.assert_allclose(got, expected, rtol=1e-6, atol=1e-6)
 
 
-def assert_frames(page: Page, experiment: Experiment) -> None:
-    """The morph view holds a frame per stage (played in the browser) ending at the output."""
-    trace = run(experiment)
-    frames = {name: (x, y, z) for name, x, y, z in page.morph.evaluate(FRAMES_JS)}
-    assert {f"stage-{k}" for k in range(len(trace.stages))} <= set(frames)
-    assert len(frames) > len(trace.stages)  # morph frames between the stages
-    x, y, _ = frames[f"stage-{len(trace.stages) - 1}"]
-    np.testing.assert_allclose(np.array([x, y]).T, trace.output.astype(np.float32),
-                               rtol=1e-6, atol=1e-6)
+def assert_morph(page: Page, experiment: Experiment) -> None:
+    """The stage slider moves the morph view to each stage in turn, in the browser alone,
+    and half-way it is on the straight line between them."""
+    want = shown(experiment)
+    version = page.version()
+    for k in range(1, len(want)):
+        stage, t, points = page.root.evaluate(SLIDE_JS, k)
+        np.testing.assert_allclose(np.array(points, dtype=np.float32).reshape(-1, 3), want[k],
+                                   rtol=1e-6, atol=1e-6)
+    stage, t, points = page.root.evaluate(SLIDE_JS, 1.5)
+    assert stage == 1 and t == pytest.approx(0.5)
+    np.testing.assert_allclose(np.array(points).reshape(-1, 3), (want[1] + want[2]) / 2,
+                               rtol=1e-5, atol=1e-5)
+    assert page.version() > version  # redrawn, with no server update in between
+    page.root.evaluate(SLIDE_JS, 0)
+
+
+def assert_rotates(page: Page, k: int) -> None:
+    """Dragging across a 3-D stage panel turns its camera."""
+    before = page.root.evaluate(CAMERA_JS, k)
+    box = page.page.locator(".sw-panel canvas").nth(k).bounding_box()
+    assert box is not None
+    x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    page.page.mouse.move(x, y)
+    page.page.mouse.down()
+    page.page.mouse.move(x + 60, y + 20, steps=4)
+    page.page.mouse.up()
+    after = page.root.evaluate(CAMERA_JS, k)
+    assert after[1] != before[1] and after[0] != before[0]
 
 
 def with_(base: dict[str, Any], **network: Any) -> dict[str, Any]:
@@ -141,7 +169,8 @@ def with_(base: dict[str, Any], **network: Any) -> dict[str, Any]:
 def test_controls_rewarp_the_views_and_sessions_stay_apart(browser: Any, url: str) -> None:
     a, b = Page(browser, url), Page(browser, url)
     assert_drawn(a, validated(BASE))
-    assert_frames(a, validated(BASE))
+    assert_morph(a, validated(BASE))
+    assert_rotates(a, 2)  # stage 2 (tanh of 3-D points) is drawn in 3-D
 
     # activation -> relu
     before = a.signature()
@@ -164,7 +193,7 @@ def test_controls_rewarp_the_views_and_sessions_stay_apart(browser: Any, url: st
     a.changed(before)
     current = with_(relu, layers=[2, 2, 3, 2])
     assert_drawn(a, validated(current))
-    assert_frames(a, validated(current))
+    assert_morph(a, validated(current))
 
     # invalid values: a message beside the control, the last good views kept
     before = a.signature()

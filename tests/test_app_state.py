@@ -208,8 +208,10 @@ def test_the_notebook_explorer_shows_the_experiment() -> None:
     exp = validated({"input": {"points": 200}, "network": {"activation": "relu"}})
     row = explorer(exp)
     assert isinstance(row, pn.Row)
-    grids = [p for p in row.select(pn.pane.Plotly) if "sw-stages" in p.css_classes]
-    fig = grids[0].object
-    drawn = [t for t in fig.data if t.name == "stage 5"][0]
-    np.testing.assert_allclose(np.stack([drawn.x, drawn.y], axis=1),
+    from spacewarp.app.canvas import StageCanvas
+
+    data = row.select(StageCanvas)[0].data
+    drawn = np.frombuffer(base64.b64decode(data["stages"][5]["xyz"]), np.float32)
+    np.testing.assert_allclose(drawn.reshape(-1, 3)[:, :2],  # a 2-D stage, padded to 3-D
                                run(exp).output.astype(np.float32), rtol=1e-6)
+    assert data["stages"][5]["dim"] == 2 and not drawn.reshape(-1, 3)[:, 2].any()

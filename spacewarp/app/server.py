@@ -17,7 +17,7 @@ from .limits import LIMITS_TEXT, check_limits
 from .session import Explorer, explorer_for
 
 TITLE = "spacewarp explorer"
-EXTENSIONS = ("plotly", "tabulator")
+EXTENSIONS = ("tabulator",)
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
 
 

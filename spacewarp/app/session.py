@@ -76,14 +76,14 @@ class Explorer:
     def apply(self, control: str, edit: Edit) -> bool:
         """Edit the experiment, run it and show it; on a mistake, show the message.
 
-        The stage views go to the page first (sent at once, while the morph view's frames
-        are still being built), then the morph view, the weights and the link.
+        The views go to the page first (sent at once, as one update), then the weights
+        and the link.
         """
         t0 = time.perf_counter()
         try:
             trace = self._compute(edit(self.experiment))
             t1 = time.perf_counter()
-            grid = self.views.grid_figure(trace)
+            shown = self.views.payload(trace)
         except SpacewarpError as err:
             self.controls.show_error(control, str(err))
             if control == "weights":
@@ -94,22 +94,14 @@ class Explorer:
             self.controls.show_error(control, f"internal error: {type(err).__name__}: {err}")
             return False
         t2 = time.perf_counter()
-        with unlocked():  # send the stage views now, not when this callback ends
-            self.views.show_grid(grid)
+        with unlocked():  # send the views now, not when this callback ends
+            self.views.show(shown)
         t3 = time.perf_counter()
-        self._show_morph(trace)
         self._commit(trace, control)
-        log.info("%s: compute %.0f ms, grid %.0f ms, sent %.0f ms, rest %.0f ms", control,
+        log.info("%s: compute %.0f ms, views %.0f ms, sent %.0f ms, rest %.0f ms", control,
                  (t1 - t0) * 1e3, (t2 - t1) * 1e3, (t3 - t2) * 1e3,
                  (time.perf_counter() - t3) * 1e3)
         return True
-
-    def _show_morph(self, trace: Trace) -> None:
-        try:
-            self.views.show_morph(self.views.morph_figure(trace))
-        except Exception as err:  # the stage views are already up: say what is missing
-            log.exception("morph view failed")
-            self.controls.show_error("views", f"the morph view could not be drawn: {err}")
 
     def _compute(self, experiment: Experiment) -> Trace:
         check_limits(experiment)
@@ -125,9 +117,8 @@ class Explorer:
         self.trace = trace
         assert trace.experiment is not None
         self.experiment = trace.experiment
-        if not self.views.grid.object:  # the first trace: draw it
-            self.views.show_grid(self.views.grid_figure(trace))
-            self._show_morph(trace)
+        if not self.views.shown:  # the first trace: draw it
+            self.views.show(self.views.payload(trace))
         new = displayed(self.experiment)
         touched = {control, *(k for k in new if old.get(k) != new[k])}
         for key in touched:
@@ -184,16 +175,27 @@ class Explorer:
             return
         try:
             path = self._save_upload(data, filename)
-            x, labels = read_points_file(str(path))  # the library's parser and messages
         except SpacewarpError as err:
             self.controls.show_error("upload", str(err))
             return
+        try:
+            x, labels = read_points_file(str(path))  # the library's parser and messages
+        except SpacewarpError as err:  # name the user's file, never the server's path
+            path.unlink(missing_ok=True)
+            self.controls.show_error("upload", str(err).replace(str(path), filename))
+            return
         if len(x) > MAX_POINTS:
+            path.unlink(missing_ok=True)
             self.controls.show_error("upload", f"{filename} has {len(x):,} rows; the explorer "
                                      f"takes at most {MAX_POINTS:,} points")
             return
-        self.apply("upload", lambda e: edits.set_upload(e, str(path), x.shape[1],
-                                                        labels is not None))
+        if self.apply("upload", lambda e: edits.set_upload(e, str(path), x.shape[1],
+                                                           labels is not None)):
+            for old in path.parent.iterdir():  # earlier uploads are no longer used
+                if old != path:
+                    old.unlink(missing_ok=True)
+        else:
+            path.unlink(missing_ok=True)
 
     def _save_upload(self, data: bytes, filename: str) -> Path:
         suffix = Path(filename).suffix.lower()
@@ -226,9 +228,9 @@ class Explorer:
             pn.pane.HTML("<b>Weights</b> &mdash; type a number and press Enter to re-warp",
                          margin=(6, 10, 0, 10)),
             self.controls.errors["weights"], self.weights.box,
-            width=430, scroll=True, max_height=760)
-        return pn.Column(self.status, self.controls.errors["views"], self.views.grid,
-                         pn.Row(self.views.morph, weights, sizing_mode="stretch_width"),
+            width=430, scroll=True, max_height=560)
+        self.views.canvas.weights = weights  # shown beside the morph view
+        return pn.Column(self.status, self.controls.errors["views"], self.views.canvas,
                          sizing_mode="stretch_width", css_classes=["sw-views"])
 
     def panel(self) -> pn.Row:

@@ -1,79 +1,37 @@
-"""The explorer's views: the stages side by side and the morph view, updated in place.
+"""The explorer's views: one canvas component (stages side by side and the morph view).
 
-The figures come from ``render.interactive`` (the same builders as ``spacewarp html``);
-this module only puts them into two long-lived plotly panes, whose data is replaced
-on every change (one WebGL context per pane, never recreated by the app).
+``payload`` (in ``canvas``) turns a trace into what the browser draws; ``Views.show``
+sends it as one update. The morph, its slider and play run in the browser.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-import panel as pn
-import plotly.graph_objects as go
-
-from ..render.interactive import InteractiveOptions, interactive_figure, stages_grid_figure
 from ..trace import Trace
+from .canvas import StageCanvas, payload
 
-MORPH_STEPS = 4  # frames between two stages in the app's morph view (the page: 6)
-MORPH_HEIGHT = 570
-GRID_ROW_HEIGHT = 330  # per row of stage panels, titles included
-MAX_COLS = 6  # stage panels side by side before a second row
-PLOTLY_CONFIG = {"displaylogo": False, "responsive": True, "scrollZoom": False}
-
-
-class FramesPlotly(pn.pane.Plotly):
-    """Panel's plotly pane, also sending the figure's animation frames to the browser.
-
-    Panel 1.9 reads only ``data`` and ``layout`` from a figure; the morph view's slider
-    and play button need its frames, which then play in the browser.
-    """
-
-    @classmethod
-    def _plotly_json_wrapper(cls, fig: Any) -> dict[str, Any]:
-        out: dict[str, Any] = super()._plotly_json_wrapper(fig)
-        # always a list: None would differ from the model's [] and force a full newPlot
-        out["frames"] = [f.to_plotly_json() for f in getattr(fig, "frames", ())]
-        return out
-
-
-def grid_shape(n_stages: int) -> tuple[int, int]:
-    """(rows, cols): every stage in one row up to ``MAX_COLS``, then rows of equal length."""
-    rows = -(-n_stages // MAX_COLS)
-    return rows, -(-n_stages // rows)
-
-
-def grid_figure(trace: Trace) -> go.Figure:
-    """Every stage side by side, sized for the app (drawing errors surface here first)."""
-    rows, cols = grid_shape(len(trace.stages))
-    fig = stages_grid_figure(trace, InteractiveOptions(), cols=cols)
-    fig.update_layout(height=rows * GRID_ROW_HEIGHT, autosize=True, width=None)
-    return fig
-
-
-def morph_figure(trace: Trace) -> go.Figure:
-    """The morph view: one scene, a stage slider and play, frames for the browser."""
-    fig = interactive_figure(trace, InteractiveOptions(steps=MORPH_STEPS, height=MORPH_HEIGHT))
-    fig.update_layout(autosize=True, width=None)
-    return fig
+VIEWS_HEIGHT = 880  # px: the stage row, then the morph view with its slider
 
 
 class Views:
-    """Two plotly panes that stay on the page; ``show`` swaps in new figures."""
+    """One long-lived canvas component per session; ``show`` replaces what it draws."""
 
-    def __init__(self) -> None:
-        self.grid = FramesPlotly(None, config=PLOTLY_CONFIG, sizing_mode="stretch_width",
-                                 css_classes=["sw-stages"], margin=(0, 5))
-        self.morph = FramesPlotly(None, config=PLOTLY_CONFIG, sizing_mode="stretch_width",
-                                  css_classes=["sw-morph"], margin=(0, 5),
-                                  height=MORPH_HEIGHT)
+    def __init__(self, weights: Any = None) -> None:
+        self.canvas = StageCanvas(weights=weights, sizing_mode="stretch_width",
+                                  min_height=VIEWS_HEIGHT, css_classes=["sw-canvas"],
+                                  margin=(0, 5))
+        self._serial = 0
 
-    grid_figure = staticmethod(grid_figure)
-    morph_figure = staticmethod(morph_figure)
+    def payload(self, trace: Trace) -> dict[str, Any]:
+        """What the browser draws for ``trace`` (drawing errors surface here first)."""
+        self._serial += 1
+        return payload(trace, self._serial)
 
-    def show_grid(self, fig: go.Figure) -> None:
-        self.grid.height = int(fig.layout.height or 400)
-        self.grid.object = fig
+    def show(self, data: dict[str, Any]) -> None:
+        self.canvas.data = data
 
-    def show_morph(self, fig: go.Figure) -> None:
-        self.morph.object = fig
+    @property
+    def shown(self) -> bool:
+        return bool(self.canvas.data)
+
