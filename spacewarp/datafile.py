@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 import zipfile
 from pathlib import Path
 
@@ -28,6 +29,9 @@ def read_points_file(path: str) -> tuple[np.ndarray, np.ndarray | None]:
     except SpacewarpError:
         raise
     except (ValueError, OSError, KeyError, zipfile.BadZipFile, EOFError) as err:
+        if "allow_pickle" in str(err):  # numpy's advice to unpickle is wrong for data files
+            raise SpacewarpError(f"cannot read {path!r}: it holds Python objects, not a "
+                                 "numeric array; save numbers with numpy.save") from None
         raise SpacewarpError(f"cannot read {path!r}: {err}".splitlines()[0]) from None
     return _checked(x, labels, path)
 
@@ -37,7 +41,12 @@ def _read_csv(file: Path) -> tuple[np.ndarray, np.ndarray | None]:
         first = f.readline()
     header = [c.strip().lower() for c in first.split(",")]
     has_header = not _is_numeric_row(header)
-    table = np.loadtxt(file, delimiter=",", skiprows=int(has_header), ndmin=2, dtype=np.float64)
+    with warnings.catch_warnings():  # "input contained no data": said below, in our words
+        warnings.simplefilter("ignore", UserWarning)
+        table = np.loadtxt(file, delimiter=",", skiprows=int(has_header), ndmin=2,
+                           dtype=np.float64)
+    if table.size == 0:
+        raise SpacewarpError(f"{str(file)!r} has a header but no rows of points")
     if has_header and "label" in header:
         col = header.index("label")
         return np.delete(table, col, axis=1), table[:, col]

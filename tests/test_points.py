@@ -148,3 +148,10 @@ def test_bad_files(tmp_path) -> None:  # type: ignore[no-untyped-def]
         make_points("file", path=str(tmp_path / "obj.npy"))
     with pytest.raises(SpacewarpError, match="needs a path"):
         make_points("file")
+    np.save(tmp_path / "pickled.npy", np.array([{"a": 1}], dtype=object), allow_pickle=True)
+    with pytest.raises(SpacewarpError, match="holds Python objects") as err:
+        make_points("file", path=str(tmp_path / "pickled.npy"))
+    assert "allow_pickle" not in str(err.value)
+    (tmp_path / "header.csv").write_text("x,y\n")
+    with pytest.raises(SpacewarpError, match="header but no rows"):
+        make_points("file", path=str(tmp_path / "header.csv"))
