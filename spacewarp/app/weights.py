@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 import panel as pn
 
+from ..measure import singular_values
 from ..trace import Trace
 
 EditHandler = Callable[[str, int, "int | None", str], None]  # (param, row, col, text)
@@ -24,11 +25,6 @@ BIAS_COLUMN = "b"
 
 def cell_text(value: float) -> str:
     return f"{value:.6g}"
-
-
-def singular_values(weight: np.ndarray) -> np.ndarray:
-    """(d_out, d_in) -> (min(d_out, d_in),) singular values, largest first."""
-    return np.linalg.svd(weight, compute_uv=False)
 
 
 def table(weight: np.ndarray, bias: np.ndarray | None) -> pd.DataFrame:

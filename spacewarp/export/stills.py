@@ -25,6 +25,7 @@ from PIL import Image
 
 from ..config import to_toml
 from ..errors import SpacewarpError
+from ..measure import singular_values
 from ..trace import Trace
 from .files import atomic_dir, atomic_file
 
@@ -146,7 +147,7 @@ def weights_report(trace: Trace) -> str:
         if stage.weight is None:
             continue
         w = stage.weight
-        sv = np.linalg.svd(w, compute_uv=False)
+        sv = singular_values(w)
         lines += [f"[{stage.module}.weight] stage {k}: {stage.title}",
                   "W = " + np.array2string(w, precision=4, separator=", ", prefix="W = ",
                                            floatmode="maxprec_equal", suppress_small=True,
