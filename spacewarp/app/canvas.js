@@ -47,6 +47,16 @@ function basis([el, az]) {  // screen right, screen up and towards-viewer vector
 }
 
 // One plot: maps data points into a canvas rectangle, flat (2-D axes) or through a camera.
+// The morph view's box: the stage's own at rest (so every stage is legible), the
+// transition's union while points move (so a squash looks like a squash). u in [0, 1] is
+// the raw progress; the box eases in over the first fifth and out over the last, while
+// the eased points have barely left or nearly reached their stage.
+function restingBox(own, union, next, u) {
+  const mix = (p, q, f) => ({c: p.c.map((x, i) => x + f * (q.c[i] - x)), h: p.h + f * (q.h - p.h)})
+  if (u > 0.8) return mix(union, next, ease((u - 0.8) / 0.2))
+  return mix(union, own, u < 0.2 ? ease(1 - u / 0.2) : 0)
+}
+
 function projector(box, cam, rect, flat) {
   const [R, U, D] = basis(flat ? TOP_DOWN : cam)
   let ext = 1
@@ -300,7 +310,8 @@ export function render({model, el}) {
     const film3d = D.meta.stages.some(st => st.dim >= 3)
     const cam = [Math.max(-90, Math.min(90, ca[0] + t * (cb[0] - ca[0]) + morphCam[0])),
                  ca[1] + t * (cb[1] - ca[1]) + morphCam[1]]
-    drawView(morphSurface, {pts, box: m.box, cam, flat: !film3d, big: true, right: 80,
+    const box = restingBox(D.boxes[k], m.box, D.boxes[Math.min(k + 1, S - 1)], S < 2 ? 0 : s - k)
+    drawView(morphSurface, {pts, box, cam, flat: !film3d, big: true, right: 80,
                             oneD: m.dims[0] === 1 && m.dims[1] === 1}, D.meta.theme, D)
     colorbar(morphSurface, D.meta.colorbar, D.table, D.meta.theme)
     const to = D.meta.stages[Math.min(k + 1, S - 1)], from = D.meta.stages[k]

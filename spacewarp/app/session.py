@@ -33,6 +33,8 @@ from .views import Views
 from .weights import WeightsEditor
 
 log = logging.getLogger(__name__)
+WEIGHTS_BACKGROUND = "#1e1f22"  # the weights card keeps the page chrome's dark colours
+WEIGHTS_FOREGROUND = "#e8e8e8"
 Edit = Callable[[Experiment], Experiment]
 
 
@@ -228,7 +230,10 @@ class Explorer:
             pn.pane.HTML("<b>Weights</b> &mdash; type a number and press Enter to re-warp",
                          margin=(6, 10, 0, 10)),
             self.controls.errors["weights"], self.weights.box,
-            width=430, scroll=True, max_height=560)
+            width=430, scroll=True, max_height=560,
+            # the page's own dark card, readable whatever theme the views are drawn in
+            styles={"background": WEIGHTS_BACKGROUND, "color": WEIGHTS_FOREGROUND,
+                    "border-radius": "4px"})
         self.views.canvas.weights = weights  # shown beside the morph view
         return pn.Column(self.status, self.controls.errors["views"], self.views.canvas,
                          sizing_mode="stretch_width", css_classes=["sw-views"])
