@@ -15,7 +15,8 @@ from spacewarp.errors import SpacewarpError
 from spacewarp.export.html import HtmlOptions, write_html
 from spacewarp.render.interactive import InteractiveOptions
 
-LIBRARY = re.compile(r"<script>/\*\*\s*\* plotly\.js v.*?</script>", re.S)
+# banners: the full bundle "plotly.js v4...", the 3-D partial one "plotly.js (gl3d ...) v4..."
+LIBRARY = re.compile(r"<script>/\*\*\s*\* plotly\.js (\(gl3d - minified\) )?v.*?</script>", re.S)
 
 
 def _outside_library(page: str) -> str:

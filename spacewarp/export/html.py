@@ -27,6 +27,7 @@ from ..render.interactive import stages_grid_figure as grid_figure
 from ..render.notebook import CONFIG
 from ..trace import Trace
 from .files import atomic_file
+from .plotlyjs import plotlyjs_for
 
 PAGE_OVERHEAD = 80_000  # bytes of page around the plot: title, styles, config, layout
 
@@ -90,7 +91,7 @@ def plot_html(fig: go.Figure, div_id: str) -> str:
     """
     fig_json = pio.to_json(fig, validate=False).replace("\\u002f", "/")
     height = int(fig.layout.height or 600)
-    return (f"<script>{get_plotlyjs()}</script>\n"
+    return (f"<script>{plotlyjs_for(fig)}</script>\n"
             f'<div id="{div_id}" class="plotly-graph-div" '
             f'style="height:{height}px; width:100%;"></div>\n'
             f'<script type="application/json" id="{div_id}-figure">{fig_json}</script>\n'
