@@ -59,7 +59,7 @@ def stages(trace: Trace, theme: str | None = None) -> Figure:
     """A matplotlib figure with one panel per stage (shows inline in notebooks)."""
     from .render.static import stages_figure
 
-    return stages_figure(trace, theme=theme or _theme(trace))
+    return stages_figure(trace, theme=theme or trace.style.theme)
 
 
 def save(trace: Trace, out: str | Path) -> list[Path]:
@@ -146,7 +146,3 @@ def _options(cls: type[T], options: dict[str, Any]) -> T:
     if unknown:
         raise SpacewarpError(f"unknown option {unknown[0]!r}; options are: {', '.join(names)}")
     return cls(**options)
-
-
-def _theme(trace: Trace) -> str:
-    return trace.experiment.style.theme if trace.experiment else "dark"

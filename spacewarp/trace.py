@@ -19,7 +19,7 @@ from .errors import SpacewarpError
 from .points import Points
 
 if TYPE_CHECKING:
-    from .config import Experiment
+    from .config import Experiment, StyleSpec
 
 
 @dataclass(frozen=True)
@@ -56,6 +56,13 @@ class Trace:
     @property
     def output(self) -> np.ndarray:
         return self.stages[-1].points
+
+    @property
+    def style(self) -> StyleSpec:
+        """The experiment's style (theme, colour map), or the defaults for a bare trace."""
+        from .config import StyleSpec
+
+        return self.experiment.style if self.experiment is not None else StyleSpec()
 
     def file_stem(self, k: int) -> str:
         """``stage-01-linear``: the per-stage file name, without suffix."""

@@ -40,7 +40,7 @@ def _b64(a: np.ndarray) -> str:
 
 def _colors(trace: Trace) -> tuple[np.ndarray, np.ndarray]:
     """(n, 3) uint8 RGB per point and the (256, 3) uint8 table, from the experiment's cmap."""
-    name = trace.experiment.style.cmap if trace.experiment else "viridis"
+    name = trace.style.cmap
     try:
         table = color_table(name)  # (256, 3) float32 in [0, 255]
     except KeyError:
@@ -75,7 +75,7 @@ def _stage(trace: Trace, k: int) -> dict[str, Any]:
 def payload(trace: Trace, serial: int) -> dict[str, Any]:
     """Everything the component draws for one trace (``serial`` tells changes apart)."""
     exp = trace.experiment
-    theme = THEMES[exp.style.theme if exp else "dark"]
+    theme = THEMES[trace.style.theme]
     rgb, table = _colors(trace)
     lattice = (_b64(lattice_pairs(trace.grid_shape, lattice_every(trace.grid_shape)))
                if trace.grid_shape is not None else "")

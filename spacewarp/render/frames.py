@@ -56,10 +56,9 @@ class FrameRenderer:
         self.motion = film_of(trace, self.options)
         self.width, self.height = self.options.frame_size(has_function_view(trace,
                                                                             self.options))
-        style = trace.experiment.style if trace.experiment is not None else None
-        theme = self.options.theme or (style.theme if style else "dark")
+        theme = self.options.theme or trace.style.theme
         self.values = color_values(trace.color)  # (n,) in [0, 1]
-        self.table = color_table(style.cmap if style else "viridis")  # (256, 3)
+        self.table = color_table(trace.style.cmap)  # (256, 3)
         self.radius = point_radius(trace.n, min(self.width, self.height))
         self.every = lattice_every(trace.grid_shape) if trace.grid_shape else 1
         # solid grid lines: dashed ones (the bmh style) double the time to draw the axes

@@ -55,7 +55,7 @@ def checked(options: InteractiveOptions | None) -> InteractiveOptions:
 
 
 def theme_of(trace: Trace, o: InteractiveOptions) -> Theme:
-    name = o.theme or (trace.experiment.style.theme if trace.experiment else "dark")
+    name = o.theme or trace.style.theme
     return THEMES[name]
 
 
@@ -63,7 +63,7 @@ def colorscale(trace: Trace, o: InteractiveOptions) -> list[list[Any]]:
     """The colour map as a plotly colour scale (plotly names first, then matplotlib's)."""
     import plotly.colors as pc
 
-    name = o.cmap or (trace.experiment.style.cmap if trace.experiment else "viridis")
+    name = o.cmap or trace.style.cmap
     try:
         return [list(c) for c in pc.get_colorscale(name)]
     except Exception:  # not a plotly name: sample the matplotlib colour map

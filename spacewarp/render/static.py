@@ -81,8 +81,7 @@ class Palette:
 
 def palette(trace: Trace, raster_from: int = RASTER_FROM) -> Palette:
     """The shared colours of ``trace``; compute once, pass to every figure of it."""
-    style = trace.experiment.style if trace.experiment is not None else None
-    cmap = colormaps[style.cmap if style is not None else "viridis"]
+    cmap = colormaps[trace.style.cmap]
     lo, hi = float(trace.color.min()), float(trace.color.max())
     norm = Normalize(lo, hi) if hi > lo else Normalize(lo - 0.5, hi + 0.5)
     rgba = point_colors(trace.color, norm, cmap) if use_raster(trace.n, raster_from) else None
@@ -91,9 +90,7 @@ def palette(trace: Trace, raster_from: int = RASTER_FROM) -> Palette:
 
 def theme_name(trace: Trace, theme: str | None) -> str:
     """``theme`` if given, else the experiment's, else ``dark``."""
-    if theme is not None:
-        return theme
-    return trace.experiment.style.theme if trace.experiment is not None else "dark"
+    return theme if theme is not None else trace.style.theme
 
 
 def stages_figure(trace: Trace, theme: str | None = None, *, cols: int | None = None,
