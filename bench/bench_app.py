@@ -28,9 +28,6 @@ import tempfile
 import time
 from pathlib import Path
 
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu",
-                 "--disable-background-networking", "--disable-component-update",
-                 "--no-first-run"]
 ACTIVATIONS = ["relu", "tanh", "sigmoid", "elu", "gelu", "silu", "softplus", "leaky_relu"]
 ROOT = ".sw-canvas .sw-root[data-sw-version]"
 
@@ -133,12 +130,13 @@ def memory(points: int, changes: int) -> None:
 
 
 def browser_checks(args: argparse.Namespace) -> None:
+    from headless import launch  # bench/headless.py: bench/ is on sys.path as a script
     from playwright.sync_api import sync_playwright
 
     proc, url, folder = start_server(args.points)
     try:
         with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+            browser = launch(p)
             page = browser.new_page(viewport={"width": 1600, "height": 1000})
             t0 = time.perf_counter()
             page.goto(url)

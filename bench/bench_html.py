@@ -17,16 +17,12 @@ from pathlib import Path
 
 import numpy as np
 import plotly.graph_objects as go
+from headless import launch  # bench/headless.py: bench/ is on sys.path when run as a script
 
 import spacewarp as sw
 from spacewarp.export.html import HtmlOptions, write_html
 from spacewarp.render.interactive import InteractiveOptions
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [  # the flags of tests/conftest.py
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-    "--disable-component-update", "--no-first-run",
-]
 DRAWN = ("() => { const g = document.querySelector('.js-plotly-plot');"
          " return g && g._fullData && g._fullData.length > 0; }")
 STEP = """async (k) => {
@@ -72,7 +68,7 @@ def main() -> None:
 
     tmp = Path(tempfile.mkdtemp(prefix="bench_html."))
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        browser = launch(p)
         open_page(browser, _warm(tmp), steps=False)  # first launch costs are not the page's
         print(f"{'points':>8} {'build+write':>12} {'ref write':>10} {'size MB':>8} "
               f"{'first plot':>11} {'ref first':>10} {'ratio':>6} {'step (median)':>14}")
