@@ -8,6 +8,7 @@ For any other ``nn.Module``, the stages are the outputs of its leaf modules in c
 from __future__ import annotations
 
 import copy
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -32,6 +33,7 @@ class Stage:
     module: str = ""  # the module's state_dict prefix ("0"); "" for the input
     weight: np.ndarray | None = None  # (d_out, d_in) for linear stages
     bias: np.ndarray | None = None  # (d_out,) for linear stages with bias
+    inputs: tuple[int, ...] = ()  # the stages that feed this one, in argument order
 
     @property
     def dim(self) -> int:
@@ -48,6 +50,12 @@ class Trace:
     grid_shape: tuple[int, int] | None = None  # lattice shape of the input, if any
     params: dict[str, np.ndarray] = field(default_factory=dict)  # state_dict, float64
     experiment: Experiment | None = None  # the resolved config that made it, if any
+    # how the stages were captured: "graph" (every operation) or "hooks" (module outputs only)
+    capture: str = "graph"
+    note: str = ""  # what every view must say about the stages ("" when nothing)
+    # x (n, d_0) float64 -> every stage's output, stage 0 first; differentiable, for measures
+    program: Callable[[torch.Tensor], tuple[torch.Tensor, ...]] | None = field(
+        default=None, compare=False, repr=False)
 
     @property
     def n(self) -> int:
