@@ -28,7 +28,7 @@ class InputSpec(_Spec):
     name: str = "gaussian"  # a point generator: gaussian, grid, line, spiral, file, ...
     points: int | None = Field(None, ge=1, le=MAX_POINTS)  # None: the generator's default
     path: str | None = None  # the data file, for name = "file"
-    color_by: str = "x"  # x, y, angle, radius, label, index
+    color_by: str | None = None  # x, y, angle, radius, label, index; None: label if any, else x
     params: dict[str, float] = {}  # the generator's own parameters (noise, step, ...)
 
     @field_validator("name")
@@ -38,8 +38,8 @@ class InputSpec(_Spec):
 
     @field_validator("color_by")
     @classmethod
-    def _known_coloring(cls, v: str) -> str:
-        return _known(COLORINGS, v)
+    def _known_coloring(cls, v: str | None) -> str | None:
+        return None if v is None else _known(COLORINGS, v)
 
 
 class NetworkSpec(_Spec):
@@ -49,6 +49,9 @@ class NetworkSpec(_Spec):
     init: str | None = None  # None: manual for 2-D input (the seed's), random otherwise
     scale: float = Field(3.0, allow_inf_nan=False)  # S in the manual first layer S*[I; 2*ones]
     weights: dict[str, Matrix] = {}  # explicit parameters by state_dict name: "0.weight"
+    model: str | None = None  # the user's model, FILE.py:NAME or FILE.onnx; None: built here
+    checkpoint: str | None = None  # weights: state_dict .pt, .safetensors, TorchScript, .pt2
+    checkpoint_sha256: str | None = None  # recorded when resolved; a changed file is refused
 
     @field_validator("layers", mode="before")
     @classmethod
@@ -149,6 +152,8 @@ FLAT_KEYS: dict[str, tuple[str, ...]] = {
     "activation": ("network", "activation"),
     "bias": ("network", "bias"),
     "init": ("network", "init"),
+    "model": ("network", "model"),
+    "weights": ("network", "checkpoint"),
     "scale": ("network", "scale"),
     "theme": ("style", "theme"),
     "seed": ("seed",),

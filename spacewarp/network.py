@@ -12,7 +12,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from .errors import SpacewarpError
+from .errors import SpacewarpError, WeightsError
 from .registry import Registry
 
 MAX_WIDTH = 4096
@@ -42,9 +42,12 @@ def linears(model: nn.Module) -> list[nn.Linear]:
 def manual_first_layer(d_in: int, width: int, scale: float) -> torch.Tensor:
     """The seed's first-layer matrix ``S * [I ; 2 * ones(h - d, d)]``, first ``h`` rows.
 
-    For d = 2, h = 3 and S = 3 this is ``[[3, 0], [0, 3], [6, 6]]``. Shape (width, d_in).
+    For d = 2, h = 3 and S = 3 this is ``[[3, 0], [0, 3], [6, 6]]``. For 1-D input it is
+    ``S * [1 ; -1 ; 2 ...]``: two neurons facing opposite ways, so that the 1-D story bends
+    visibly (``[[3], [-3]]`` for the 1,2,1 network). Shape (width, d_in).
     """
-    rows = torch.cat([torch.eye(d_in), 2 * torch.ones(max(width - d_in, 0), d_in)])
+    top = torch.tensor([[1.0], [-1.0]]) if d_in == 1 else torch.eye(d_in)
+    rows = torch.cat([top, 2 * torch.ones(max(width - len(top), 0), d_in)])
     return scale * rows[:width].double()
 
 
@@ -127,15 +130,16 @@ def set_parameters(model: nn.Module, params: dict[str, np.ndarray]) -> None:
     own = dict(model.named_parameters())
     for name, value in params.items():
         if name not in own:
-            raise SpacewarpError(
-                f"the network has no parameter {name!r}; it has: {', '.join(own)}"
-            )
+            raise WeightsError(
+                f"the network has no parameter {name!r}; it has: {', '.join(own)}",
+                field="network.weights")
         array = np.asarray(value, dtype=np.float64)
         if array.shape != tuple(own[name].shape):
-            raise SpacewarpError(
-                f"weights {name!r} must have shape {tuple(own[name].shape)}, got {array.shape}"
-            )
+            raise WeightsError(
+                f"weights {name!r} must have shape {tuple(own[name].shape)}, got {array.shape}",
+                field="network.weights")
         if not np.isfinite(array).all():
-            raise SpacewarpError(f"weights {name!r} contain NaN or inf; give finite numbers")
+            raise WeightsError(f"weights {name!r} contain NaN or inf; give finite numbers",
+                               field="network.weights")
         with torch.no_grad():
             own[name].copy_(torch.from_numpy(array))

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 from torch import nn
 
-from .config import Experiment
-from .errors import SpacewarpError
-from .network import build_model
+from .config import Experiment, NetworkSpec
+from .errors import SpacewarpError, WeightsError
+from .model_files import load_checkpoint, load_model, sha256
+from .network import build_model, set_parameters
 from .points import Points, make_points
 from .trace import Trace, trace
 
@@ -24,27 +27,55 @@ def resolve(experiment: Experiment) -> tuple[Experiment, Points]:
                       **({"path": spec.path or ""} if spec.name == "file" else {}),
                       **spec.params)
     net = experiment.network
+    checked = _checkpoint_checked(net)
+    if net.model or (net.checkpoint or "").endswith(".pt2"):  # the user's own architecture
+        resolved = experiment.model_copy(update={
+            "input": spec.model_copy(update={"points": pts.n, "color_by": pts.color_by}),
+            "network": checked})
+        return resolved, pts
     layers = net.layers or default_layers(pts.dim)
     if layers[0] != pts.dim:
         raise SpacewarpError(
             f"layers {','.join(map(str, layers))} start at width {layers[0]} but input "
             f"{spec.name!r} is {pts.dim}-D; make the first width {pts.dim}")
-    init = net.init or ("manual" if pts.dim == 2 else "random")
+    init = net.init or ("manual" if pts.dim <= 2 else "random")
     resolved = experiment.model_copy(update={
-        "input": spec.model_copy(update={"points": pts.n}),
-        "network": net.model_copy(update={"layers": layers, "init": init}),
+        "input": spec.model_copy(update={"points": pts.n, "color_by": pts.color_by}),
+        "network": checked.model_copy(update={"layers": layers, "init": init}),
     })
     return resolved, pts
 
 
-def model_for(experiment: Experiment) -> nn.Sequential:
-    """The network of a resolved experiment."""
+def _checkpoint_checked(net: NetworkSpec) -> NetworkSpec:
+    """The network spec with its checkpoint's SHA-256 recorded; a changed file refused."""
+    if net.checkpoint is None or not Path(net.checkpoint).is_file():
+        return net  # a missing file is reported when it is loaded
+    digest = sha256(net.checkpoint)
+    if net.checkpoint_sha256 not in (None, digest):
+        raise WeightsError(
+            f"checkpoint {net.checkpoint!r} has changed since the experiment was recorded "
+            f"(sha256 {digest[:12]}... instead of {net.checkpoint_sha256[:12]}...); remove "
+            "checkpoint_sha256 from the experiment to accept the new file",
+            field="network.checkpoint_sha256")
+    return net.model_copy(update={"checkpoint_sha256": digest})
+
+
+def model_for(experiment: Experiment) -> nn.Module:
+    """The network of a resolved experiment: built from widths, or the user's own model,
+    with its checkpoint and explicit weights applied."""
     net = experiment.network
-    if net.layers is None or net.init is None:
-        raise ValueError("model_for needs a resolved experiment (see resolve)")
     weights = {k: np.asarray(v, dtype=np.float64) for k, v in net.weights.items()}
-    return build_model(net.layers, net.activation, bias=net.bias, init=net.init,
-                       scale=net.scale, seed=experiment.seed, weights=weights)
+    if net.model is None and not (net.checkpoint or "").endswith(".pt2"):
+        if net.layers is None or net.init is None:
+            raise ValueError("model_for needs a resolved experiment (see resolve)")
+        model: nn.Module = build_model(net.layers, net.activation, bias=net.bias,
+                                       init=net.init, scale=net.scale, seed=experiment.seed)
+    else:
+        model = load_model(net.model) if net.model else None  # type: ignore[assignment]
+    if net.checkpoint is not None:
+        model = load_checkpoint(net.checkpoint, model)
+    set_parameters(model, weights)
+    return model
 
 
 def run(experiment: Experiment) -> Trace:

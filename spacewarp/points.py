@@ -35,6 +35,7 @@ class Points:
     labels: np.ndarray | None = None  # (n,) int64
     grid_shape: tuple[int, int] | None = None
     name: str = "points"
+    color_by: str = "x"  # the colouring that made ``color`` ("label": classes 0 .. k-1)
 
     def __post_init__(self) -> None:
         for arr in (self.x, self.color, self.labels):
@@ -200,8 +201,9 @@ def load_points_file(path: str) -> tuple[np.ndarray, np.ndarray | None]:
 
 
 def make_points(name: str, n: int | None = None, *, seed: int = 0,
-                color_by: str = "x", **params: Any) -> Points:
-    """Generate the named point set, check it, and colour it."""
+                color_by: str | None = None, **params: Any) -> Points:
+    """Generate the named point set, check it, and colour it (``color_by`` None: by label
+    when the set has labels, else by x)."""
     generator = GENERATORS[name]
     check_params(name, params)
     if n is not None and not 1 <= n <= MAX_POINTS:
@@ -211,7 +213,7 @@ def make_points(name: str, n: int | None = None, *, seed: int = 0,
         raise SpacewarpError(f"input {name!r} has no points")
     if not np.isfinite(pts.x).all():
         raise SpacewarpError(f"input {name!r} contains NaN or inf; every coordinate must be finite")
-    return recolor(pts, color_by)
+    return recolor(pts, color_by or ("label" if pts.labels is not None else "x"))
 
 
 def generator_params(name: str) -> dict[str, Any]:
@@ -259,9 +261,11 @@ def _color_radius(p: Points) -> np.ndarray:
 
 @COLORINGS.register("label")
 def _color_label(p: Points) -> np.ndarray:
+    """The class index 0 .. k-1 of every point, classes in sorted label order."""
     if p.labels is None:
-        raise SpacewarpError(f"input {p.name!r} has no labels; colour by x, y, angle or radius")
-    return p.labels.astype(np.float64)
+        raise SpacewarpError(f"input {p.name!r} has no labels; colour by x, y, angle or radius",
+                             field="input.color_by")
+    return np.unique(p.labels, return_inverse=True)[1].astype(np.float64)
 
 
 @COLORINGS.register("index")
@@ -272,4 +276,4 @@ def _color_index(p: Points) -> np.ndarray:
 def recolor(points: Points, color_by: str) -> Points:
     """The same points with colour values from the named colouring."""
     color = np.array(COLORINGS[color_by](points), dtype=np.float64)  # (n,)
-    return replace(points, color=color)
+    return replace(points, color=color, color_by=color_by)

@@ -1,8 +1,9 @@
 """One forward pass that captures the points after every module.
 
-Stage 0 is the input; then one stage per module of the (flattened) ``nn.Sequential``,
-each a float64 (n, d_k) array equal to the output of the prefix network up to it.
-For any other ``nn.Module``, the stages are the outputs of its leaf modules in call order.
+Stage 0 is the input; then one stage per operation the points go through (``capture``),
+each a float64 (n, d_k) array. For an ``nn.Sequential`` that is one stage per module of the
+flattened sequence, equal to the output of the prefix network up to it; the last stage
+equals ``model(x)``.
 """
 
 from __future__ import annotations
@@ -16,7 +17,8 @@ import numpy as np
 import torch
 from torch import nn
 
-from .errors import SpacewarpError
+from .capture import Op, capture
+from .errors import NetworkError, SpacewarpError
 from .points import Points
 
 if TYPE_CHECKING:
@@ -56,6 +58,12 @@ class Trace:
     # x (n, d_0) float64 -> every stage's output, stage 0 first; differentiable, for measures
     program: Callable[[torch.Tensor], tuple[torch.Tensor, ...]] | None = field(
         default=None, compare=False, repr=False)
+    color_by: str = "x"  # what ``color`` means: a coordinate, or "label" (classes 0 .. k-1)
+
+    @property
+    def categorical(self) -> bool:
+        """Colours are classes (a palette and a legend), not a quantity (a colour map)."""
+        return self.color_by == "label" and self.labels is not None
 
     @property
     def n(self) -> int:
@@ -91,86 +99,57 @@ def pick_device(name: str = "auto") -> torch.device:
 
 def trace(model: nn.Module, points: Points, *, device: str = "auto",
           experiment: Experiment | None = None) -> Trace:
-    """Run ``points`` through ``model`` once, in float64, keeping every stage.
+    """Run ``points`` through ``model`` once, in float64, keeping every operation's output.
 
-    The model is copied, never changed. Raises ``SpacewarpError`` when the input width
-    does not match the model or a stage produces NaN or inf.
+    The model is copied, never changed; its forward pass is captured as a graph
+    (``capture``), so functional activations, residual adds and scalings are stages too.
+    Raises ``SpacewarpError`` when the input width does not match the model, the model
+    fails on the points, or a stage produces NaN or inf.
     """
     dev = pick_device(device)
     net = copy.deepcopy(model).to(device=dev, dtype=torch.float64).eval()
     x = torch.from_numpy(points.x.copy()).to(dev)  # (n, d_in) float64; copy: x is read-only
     _check_input_width(net, points.dim)
-    with torch.no_grad():
-        captured = _run_stages(net, x)
+    try:
+        captured, outputs = capture(net, x)
+    except (RuntimeError, ValueError, TypeError, IndexError) as err:
+        raise NetworkError(
+            f"the model fails on {points.n} points of width {points.dim}: "
+            f"{str(err).splitlines()[0] if str(err) else type(err).__name__}; give points "
+            "of the width its first layer takes (--data FILE with that many columns)",
+            field="network.model") from None
+    _check_finite(captured.ops, outputs)
     stages = [Stage("input", "Input", _frozen(points.x))]
-    for name, module, out in captured:
-        stages.append(_stage(name, module, out))
-    bad = [s.title for s in stages if not np.isfinite(s.points).all()]
-    if bad:
-        raise SpacewarpError(f"stage {bad[0]!r} produced NaN or inf; use smaller weights or inputs")
+    stages += [_stage(op, out) for op, out in zip(captured.ops, outputs[1:], strict=True)]
     params = {k: _frozen(v.detach().cpu().numpy()) for k, v in net.state_dict().items()}
     return Trace(tuple(stages), _frozen(points.color), points.labels, points.grid_shape,
-                 params, experiment)
+                 params, experiment, captured.mode, captured.note, captured.program,
+                 points.color_by)
 
 
-def _run_stages(net: nn.Module, x: torch.Tensor) -> list[tuple[str, nn.Module, torch.Tensor]]:
-    if isinstance(net, nn.Sequential):
-        out = []
-        for name, module in _flatten(net, ""):
-            x = module(x)
-            out.append((name, module, x))
-        return out
-    return _run_with_hooks(net, x)
+def _check_finite(ops: tuple[Op, ...], outputs: tuple[torch.Tensor, ...]) -> None:
+    for op, out in zip(ops, outputs[1:], strict=True):
+        if not bool(torch.isfinite(out).all()):
+            raise NetworkError(f"stage {op.title!r} produced NaN or inf; use smaller weights "
+                               "or inputs", field="network.weights")
 
 
-def _flatten(seq: nn.Sequential, prefix: str) -> list[tuple[str, nn.Module]]:
-    flat: list[tuple[str, nn.Module]] = []
-    for name, module in seq.named_children():
-        full = f"{prefix}{name}"
-        flat += _flatten(module, full + ".") if isinstance(module, nn.Sequential) else [
-            (full, module)]
-    return flat
-
-
-def _run_with_hooks(net: nn.Module, x: torch.Tensor) -> list[tuple[str, nn.Module, torch.Tensor]]:
-    """Outputs of leaf modules in call order, for models that are not ``nn.Sequential``."""
-    out: list[tuple[str, nn.Module, torch.Tensor]] = []
-    names = {m: n for n, m in net.named_modules()}
-    leaves = [m for m in net.modules() if not list(m.children())]
-
-    def keep(module: nn.Module, _inp: object, result: object) -> None:
-        if isinstance(result, torch.Tensor) and result.ndim == 2 and len(result) == len(x):
-            out.append((names[module], module, result))
-
-    handles = [m.register_forward_hook(keep) for m in leaves]
-    try:
-        final = net(x)
-    finally:
-        for h in handles:
-            h.remove()
-    if not out or out[-1][2] is not final:
-        out.append(("", nn.Identity(), final))
-    return out
-
-
-def _stage(name: str, module: nn.Module, out: torch.Tensor) -> Stage:
-    points = _frozen(out.detach().cpu().numpy())
-    if isinstance(module, nn.Linear):
-        weight = _frozen(module.weight.detach().cpu().numpy())
-        bias = None if module.bias is None else _frozen(module.bias.detach().cpu().numpy())
-        title = f"Linear {module.in_features}->{module.out_features}"
-        return Stage("linear", title, points, name, weight, bias)
-    kind = type(module).__name__.lower()
-    return Stage(kind, type(module).__name__, points, name)
+def _stage(op: Op, out: torch.Tensor) -> Stage:
+    return Stage(op.kind, op.title, _frozen(out.cpu().numpy()), op.module,
+                 None if op.weight is None else _frozen(op.weight.cpu().numpy()),
+                 None if op.bias is None else _frozen(op.bias.cpu().numpy()), op.inputs)
 
 
 def _check_input_width(net: nn.Module, dim: int) -> None:
+    """For a sequence the first linear layer is the first applied; other models say so by
+    failing (``trace`` turns that into the same advice)."""
+    if not isinstance(net, nn.Sequential):
+        return
     first = next((m for m in net.modules() if isinstance(m, nn.Linear)), None)
     if first is not None and first.in_features != dim:
         raise SpacewarpError(
             f"the network takes {first.in_features}-D input but the points are {dim}-D; "
-            f"make the first width {dim}"
-        )
+            f"make the first width {dim}", field="network.layers")
 
 
 def _frozen(a: np.ndarray) -> np.ndarray:

@@ -16,7 +16,8 @@ def test_defaults_are_the_seeds() -> None:
     assert (net.layers, net.activation, net.bias, net.init, net.scale) == (
         [2, 3, 3, 2], "tanh", False, "manual", 3.0)
     one_d, _ = resolve(validated({"input": {"name": "line"}}))
-    assert (one_d.network.layers, one_d.network.init) == ([1, 2, 1], "random")
+    # the 1-D default is manual too (S * [1 ; -1]): the seed's random 1-D layer barely bends
+    assert (one_d.network.layers, one_d.network.init) == ([1, 2, 1], "manual")
     assert one_d.input.points == 50
 
 

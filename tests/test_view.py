@@ -54,6 +54,20 @@ def _prefix(model: nn.Sequential, k: int, x: np.ndarray) -> np.ndarray:
         return nn.Sequential(*list(model)[:k])(torch.from_numpy(x.copy())).numpy()
 
 
+def _assert_one_pca_projection(sources: list[np.ndarray], shown: list[np.ndarray]) -> None:
+    """``shown[i]`` (m_i, 3) are ``sources[i]`` (m_i, d_i <= D), zero-padded to D, through ONE
+    map ``(x - mean) Q + c`` whose columns Q (D, 3) are orthonormal and span the top-3
+    principal directions of all the sources together (checked with numpy's eigh)."""
+    dim = max(s.shape[1] for s in sources)
+    x = np.concatenate([pad(s, dim) for s in sources])
+    y = np.concatenate([pad(s, 3) for s in shown])
+    xc, yc = x - x.mean(axis=0), y - y.mean(axis=0)
+    q = np.linalg.lstsq(xc, yc, rcond=None)[0]  # (D, 3): one map for every set
+    np.testing.assert_allclose(xc @ q, yc, rtol=0, atol=1e-7 * np.abs(yc).max())
+    top3 = np.sort(np.linalg.eigvalsh(xc.T @ xc))[::-1][:3].sum()
+    np.testing.assert_allclose((yc**2).sum(), top3, rtol=1e-7)  # orthonormal PCA axes
+
+
 @pytest.mark.parametrize("case", CASES, ids=lambda c: f"{c[0]}-{c[1]}-{c[2]}")
 @pytest.mark.parametrize("split", [False, True])
 def test_path_ends_are_the_stages(case: tuple, split: bool) -> None:
@@ -63,20 +77,42 @@ def test_path_ends_are_the_stages(case: tuple, split: bool) -> None:
     for m in path:
         d = m.dim
         assert m.dims[0] <= d and m.dims[1] <= d and max(m.dims) == d
-        if m.kind != "bias":  # the bias part of a split stage starts at W x (checked below)
-            start_ref = pad(display_coords(_prefix(model, m.from_stage, x)), d)
-            np.testing.assert_allclose(m.at(0.0), start_ref, rtol=1e-9, atol=1e-9)
-            np.testing.assert_array_equal(m.at(0.0), pad(display_coords(
-                tr.stages[m.from_stage].points), d))
-        if m.kind != "matrix":  # the matrix part of a split stage ends at W x, not a stage
-            np.testing.assert_allclose(m.at(1.0), pad(display_coords(
-                _prefix(model, m.to_stage, x)), d), rtol=1e-9, atol=1e-9)
-            np.testing.assert_array_equal(m.at(1.0), pad(display_coords(
-                tr.stages[m.to_stage].points), d))
+        if m.kind in ("matrix", "bias"):  # split parts: checked in their own test
+            continue
+        a, b = _prefix(model, m.from_stage, x), _prefix(model, m.to_stage, x)
+        if m.kind == "projection":  # a view turn on one stage: both ends affine images of it
+            assert m.from_stage == m.to_stage
+            for end in (m.start, m.end):
+                ac, ec = a - a.mean(axis=0), end - end.mean(axis=0)
+                fitted = ac @ np.linalg.lstsq(ac, ec, rcond=None)[0]
+                np.testing.assert_allclose(fitted, ec, rtol=0, atol=1e-7 * np.abs(ec).max())
+        elif max(a.shape[1], b.shape[1]) <= 3:  # small spaces: the points themselves
+            np.testing.assert_allclose(m.at(0.0), pad(a, d), rtol=1e-9, atol=1e-9)
+            np.testing.assert_allclose(m.at(1.0), pad(b, d), rtol=1e-9, atol=1e-9)
+        else:  # a wide operation: both ends through one and the same projection
+            _assert_one_pca_projection([a, b], [m.start, m.end])
     # consecutive morphs meet: no jump at a stage boundary
     for a, b in zip(path[:-1], path[1:], strict=True):
         np.testing.assert_array_equal(pad(a.end, max(a.dim, b.dim)),
                                       pad(b.start, max(a.dim, b.dim)))
+
+
+def test_wide_views_turn_only_while_holding_and_minimally() -> None:
+    """2,5,4,2: every morph touching a wide stage is one projection; between two of them the
+    view turns on the shared stage, aligned (Procrustes) so it turns less than the fresh
+    PCA basis would."""
+    model, x, tr = _case("grid", [2, 5, 4, 2], "gelu", True)
+    path = morphs(tr)
+    turns = [i for i, m in enumerate(path) if m.kind == "projection"]
+    assert turns and all(path[i].from_stage == path[i].to_stage for i in turns)
+    assert all("PCA 3 of" in path[i + 1].title for i in turns)
+    for i in turns:
+        stage = _prefix(model, path[i].from_stage, x)
+        nxt = path[i + 1]
+        fresh = display_coords(np.concatenate([pad(stage, 5), pad(_prefix(
+            model, nxt.to_stage, x), 5)]))[: len(stage)]  # the next PCA basis, not aligned
+        moved = np.linalg.norm(path[i].end - path[i].start)
+        assert moved < np.linalg.norm(pad(fresh, 3) - pad(path[i].start, 3))
 
 
 @pytest.mark.parametrize("case", CASES[:3], ids=lambda c: f"{c[0]}-{c[1]}-{c[2]}")

@@ -23,6 +23,7 @@ from ..render.splat import color_table, color_values
 from ..render.theme import THEMES
 from ..trace import Trace
 from ..view import display_coords, lattice_every, lattice_indices, pad
+from ..view.colors import stepped_table
 
 
 class StageCanvas(pn.custom.JSComponent):
@@ -42,7 +43,8 @@ def _colors(trace: Trace) -> tuple[np.ndarray, np.ndarray]:
     """(n, 3) uint8 RGB per point and the (256, 3) uint8 table, from the experiment's cmap."""
     name = trace.style.cmap
     try:
-        table = color_table(name)  # (256, 3) float32 in [0, 255]
+        table = stepped_table(int(trace.color.max()) + 1) if trace.categorical \
+            else color_table(name)  # (256, 3) float32 in [0, 255]
     except KeyError:
         raise SpacewarpError(f"unknown colour map {name!r}; try viridis, plasma or "
                              "coolwarm") from None
@@ -74,7 +76,6 @@ def _stage(trace: Trace, k: int) -> dict[str, Any]:
 
 def payload(trace: Trace, serial: int) -> dict[str, Any]:
     """Everything the component draws for one trace (``serial`` tells changes apart)."""
-    exp = trace.experiment
     theme = THEMES[trace.style.theme]
     rgb, table = _colors(trace)
     lattice = (_b64(lattice_pairs(trace.grid_shape, lattice_every(trace.grid_shape)))
@@ -84,7 +85,7 @@ def payload(trace: Trace, serial: int) -> dict[str, Any]:
         "serial": serial, "n": trace.n,
         "stages": [_stage(trace, k) for k in range(len(trace.stages))],
         "rgb": _b64(rgb), "lattice": lattice,
-        "colorbar": {"label": f"colour: {exp.input.color_by if exp else 'value'}",
+        "colorbar": {"label": f"colour: {'class' if trace.categorical else trace.color_by}",
                      "lo": lo, "hi": hi, "table": _b64(table)},
         "theme": {"background": theme.background, "foreground": theme.foreground,
                   "muted": theme.muted},

@@ -93,7 +93,7 @@ def _fit_to_input(experiment: Experiment, control: str, update: dict[str, Any], 
     color = experiment.input.color_by
     if probe is not None:
         try:
-            recolor(probe, color)
+            recolor(probe, color or "x")
         except SpacewarpError:
             update["input"]["color_by"] = "x"
     elif color in ("y", "angle") and dim < 2:

@@ -26,6 +26,7 @@ from mpl_toolkits.mplot3d import Axes3D
 
 from ..trace import Trace
 from ..view import OBLIQUE, TOP_DOWN, Motion, lattice_every, lattice_lines, motion
+from ..view.colors import stepped_table
 from .animation_options import AnimationOptions
 from .splat import color_table, color_values, point_radius, splat
 from .theme import Theme, themed
@@ -58,7 +59,8 @@ class FrameRenderer:
                                                                             self.options))
         theme = self.options.theme or trace.style.theme
         self.values = color_values(trace.color)  # (n,) in [0, 1]
-        self.table = color_table(trace.style.cmap)  # (256, 3)
+        self.table = stepped_table(int(trace.color.max()) + 1) if trace.categorical \
+            else color_table(trace.style.cmap)  # (256, 3)
         self.radius = point_radius(trace.n, min(self.width, self.height))
         self.every = lattice_every(trace.grid_shape) if trace.grid_shape else 1
         # solid grid lines: dashed ones (the bmh style) double the time to draw the axes

@@ -13,6 +13,7 @@ import numpy as np
 from ..errors import SpacewarpError
 from ..trace import Stage, Trace
 from ..view import Morph, lattice_every, lattice_lines
+from ..view.colors import class_hex, legend
 from .theme import THEMES, Theme
 
 # Points above which the browser crawls, measured in headless Chromium with software
@@ -63,6 +64,11 @@ def colorscale(trace: Trace, o: InteractiveOptions) -> list[list[Any]]:
     """The colour map as a plotly colour scale (plotly names first, then matplotlib's)."""
     import plotly.colors as pc
 
+    if trace.categorical:  # a stepped scale: class j (colour value j) gets exactly its colour
+        k = int(trace.color.max()) + 1
+        edges = np.clip((np.arange(k + 1) - 0.5) / max(k - 1, 1), 0.0, 1.0)
+        edges[-1] = 1.0  # a single class fills the whole scale
+        return [[float(e), c] for j, c in enumerate(class_hex(k)) for e in edges[j:j + 2]]
     name = o.cmap or trace.style.cmap
     try:
         return [list(c) for c in pc.get_colorscale(name)]
@@ -81,10 +87,14 @@ def colorscale(trace: Trace, o: InteractiveOptions) -> list[list[Any]]:
 def color_axis(trace: Trace, o: InteractiveOptions) -> dict[str, Any]:
     """One colour scale for every stage and frame, with its colour bar."""
     c = trace.color
-    by = trace.experiment.input.color_by if trace.experiment else "value"
     lo, hi = float(c.min()), float(c.max())
+    bar: dict[str, Any] = {"title": {"text": f"colour: {trace.color_by}"}, "thickness": 14,
+                           "len": 0.6}
+    if trace.categorical:  # a legend of classes: one labelled block each
+        names = [name for name, _ in legend(trace.color_by, trace.labels)]
+        bar.update(title={"text": "class"}, tickvals=list(range(len(names))), ticktext=names)
     return {"colorscale": colorscale(trace, o), "cmin": lo, "cmax": hi if hi > lo else lo + 1,
-            "colorbar": {"title": {"text": f"colour: {by}"}, "thickness": 14, "len": 0.6}}
+            "colorbar": bar}
 
 
 def point_size(n: int, o: InteractiveOptions, three_d: bool) -> float:

@@ -21,13 +21,15 @@ import numpy as np
 from matplotlib import colormaps
 from matplotlib.axes import Axes
 from matplotlib.cm import ScalarMappable
-from matplotlib.colors import Colormap, Normalize
+from matplotlib.colors import Colormap, ListedColormap, Normalize
 from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
 from matplotlib.ticker import MaxNLocator
 from mpl_toolkits.mplot3d.axes3d import Axes3D
 
 from ..trace import Stage, Trace
 from ..view import display_coords, lattice_every, lattice_lines
+from ..view.colors import class_hex, legend
 from .raster import (
     RASTER_FROM,
     RasterCache,
@@ -81,9 +83,13 @@ class Palette:
 
 def palette(trace: Trace, raster_from: int = RASTER_FROM) -> Palette:
     """The shared colours of ``trace``; compute once, pass to every figure of it."""
-    cmap = colormaps[trace.style.cmap]
     lo, hi = float(trace.color.min()), float(trace.color.max())
-    norm = Normalize(lo, hi) if hi > lo else Normalize(lo - 0.5, hi + 0.5)
+    if trace.categorical:  # classes 0 .. k-1, each its own colour
+        cmap: Colormap = ListedColormap(class_hex(int(hi) + 1))
+        norm = Normalize(-0.5, hi + 0.5)
+    else:
+        cmap = colormaps[trace.style.cmap]
+        norm = Normalize(lo, hi) if hi > lo else Normalize(lo - 0.5, hi + 0.5)
     rgba = point_colors(trace.color, norm, cmap) if use_raster(trace.n, raster_from) else None
     return Palette(norm, cmap, rgba)
 
@@ -318,18 +324,28 @@ def _lattice(ax: Axes, pts: np.ndarray, trace: Trace, th: Theme) -> None:
 
 
 def _colorbar(fig: Figure, trace: Trace, pal: Palette, th: Theme) -> None:
-    """A thin shared colour bar under the panels, saying what the colour is."""
+    """A thin shared colour bar under the panels, saying what the colour is; for classes,
+    a legend."""
     fh = float(fig.get_size_inches()[1])
+    if trace.categorical:
+        _legend(fig, trace, th, fh)
+        return
     cax = fig.add_axes((0.32, 0.45 / fh, 0.36, 0.12 / fh), gid="colorbar")
     bar = fig.colorbar(ScalarMappable(norm=pal.norm, cmap=pal.cmap), cax=cax,
                        orientation="horizontal")
-    exp = trace.experiment
-    what = COLOR_NAMES.get(exp.input.color_by, exp.input.color_by) if exp else "colour value"
+    what = COLOR_NAMES.get(trace.color_by, trace.color_by)
     bar.set_label(f"colour: {what} (the same point has the same colour in every panel)",
                   fontsize=9, color=th.foreground)
-    if exp is not None and exp.input.color_by == "label" and trace.labels is not None:
-        classes = np.unique(trace.labels)
-        if classes.size <= 12:
-            bar.set_ticks(classes.astype(float).tolist())
     cax.tick_params(labelsize=8, colors=th.foreground)
     bar.outline.set_edgecolor(th.muted)
+
+
+def _legend(fig: Figure, trace: Trace, th: Theme, fh: float) -> None:
+    """One marker per class under the panels: "class 0", "class 1", ..."""
+    handles = [Line2D([], [], ls="", marker="o", ms=7, mec="none", color=color,
+                      label=f"class {name}") for name, color in legend(trace.color_by,
+                                                                        trace.labels)]
+    fig.legend(handles=handles, loc="lower center", bbox_to_anchor=(0.5, 0.2 / fh),
+               ncol=min(len(handles), 8), frameon=False, fontsize=9, labelcolor=th.foreground,
+               title="colour: class (the same point has the same colour in every panel)",
+               title_fontsize=9).get_title().set_color(th.foreground)

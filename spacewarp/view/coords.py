@@ -1,8 +1,11 @@
-"""Display coordinates of one stage: the points themselves up to 3-D, else a PCA projection.
+"""Display coordinates: the points themselves up to 3-D, else a PCA projection to 3-D.
 
-Wider stages than 3-D are shown through a fixed PCA projection to 3-D (one per stage,
-signs made deterministic); ``pad`` embeds lower-dimensional points in a larger display
-dimension by zero padding, so a 2-D plane visibly lifts into 3-D and flattens back.
+A stage on its own (a still) is shown through its own PCA (``display_coords``). A morph is
+shown through ONE projection for both of its ends (``fit``, on both ends zero-padded to the
+wider space), so it never mixes two bases; where consecutive morphs need different
+projections, the view turns between them while the film holds on a stage, aligned by
+orthogonal Procrustes (``aligned``) so the picture does not spin. ``pad`` embeds
+lower-dimensional points by zero padding, so a 2-D plane visibly lifts into 3-D.
 """
 
 from __future__ import annotations
@@ -12,37 +15,82 @@ from dataclasses import dataclass
 import numpy as np
 
 MAX_DISPLAY_DIM = 3
+FIT_ROWS = 50_000  # rows used to fit a PCA: a fixed stride through larger sets
 
 
 @dataclass(frozen=True)
 class Projection:
-    """An affine map from a stage's space to its display space: ``(x - mean) @ axes.T``.
+    """An affine map to display space: ``(pad(x, D) - mean) @ axes.T + offset``.
 
-    For stages of at most 3-D it is the identity (``axes`` is None).
+    For spaces of at most 3-D it is the identity (``axes`` is None). ``variance`` is the
+    fraction of the fitted points' variance that the three axes keep.
     """
 
-    mean: np.ndarray | None = None  # (d,)
-    axes: np.ndarray | None = None  # (3, d): the top principal directions, one per row
+    mean: np.ndarray | None = None  # (D,)
+    axes: np.ndarray | None = None  # (3, D): orthonormal rows, the top principal directions
+    offset: np.ndarray | None = None  # (3,): a shift after projecting (from an alignment)
+    variance: float = 1.0
 
     def __call__(self, points: np.ndarray) -> np.ndarray:
-        """(m, d) -> (m, min(d, 3))."""
+        """(m, d) with d <= D -> (m, 3); the identity for small spaces."""
         if self.axes is None or self.mean is None:
             return points
-        return (points - self.mean) @ self.axes.T
+        shown = (pad(points, self.axes.shape[1]) - self.mean) @ self.axes.T
+        return shown if self.offset is None else shown + self.offset
+
+    @property
+    def is_identity(self) -> bool:
+        return self.axes is None
+
+    @property
+    def note(self) -> str:
+        """"PCA 3 of 100 dims, 87% of variance"; "" for the identity."""
+        if self.axes is None:
+            return ""
+        return f"PCA 3 of {self.axes.shape[1]} dims, {100 * self.variance:.0f}% of variance"
 
 
-def projection(points: np.ndarray) -> Projection:
-    """The display projection of a stage's points (n, d): identity up to 3-D, else PCA."""
-    if points.shape[1] <= MAX_DISPLAY_DIM:
+def fit(*ends: np.ndarray) -> Projection:
+    """One projection for points of every given set (m_i, d_i), padded to the widest."""
+    dim = max(e.shape[1] for e in ends)
+    if dim <= MAX_DISPLAY_DIM:
         return Projection()
-    mean = points.mean(axis=0)
-    # right singular vectors of the centred cloud: (d, d); keep the first three directions
-    _, _, vt = np.linalg.svd(points - mean, full_matrices=False)
+    stacked = np.concatenate([pad(_thinned(e), dim) for e in ends])  # (m, D)
+    mean = stacked.mean(axis=0)
+    # right singular vectors of the centred points: (D, D); keep the first three directions
+    _, sv, vt = np.linalg.svd(stacked - mean, full_matrices=False)
     axes = vt[:MAX_DISPLAY_DIM].copy()
     # deterministic signs: the largest loading of every direction is positive
     biggest = np.abs(axes).argmax(axis=1)
     axes *= np.sign(axes[np.arange(len(axes)), biggest])[:, None]
-    return Projection(mean, axes)
+    total = float((sv**2).sum())
+    kept = float((sv[:MAX_DISPLAY_DIM] ** 2).sum()) / total if total > 0 else 1.0
+    return Projection(mean, axes, None, kept)
+
+
+def projection(points: np.ndarray) -> Projection:
+    """The display projection of a stage's points (n, d): identity up to 3-D, else PCA."""
+    return fit(points)
+
+
+def aligned(new: Projection, old: Projection, points: np.ndarray) -> Projection:
+    """``new`` turned and shifted to show ``points`` as close as possible to ``old``.
+
+    Orthogonal Procrustes: the rotation R (3 x 3) and shift c minimising
+    ``|old(x) - (new(x) R + c)|`` over the points, so a change of basis looks like the
+    smallest possible turn of the view, not a spin or a flip.
+    """
+    if new.axes is None or new.mean is None:
+        return new
+    target = pad(old(points), MAX_DISPLAY_DIM)  # (m, 3)
+    source = new(points)  # (m, 3)
+    t_mean, s_mean = target.mean(axis=0), source.mean(axis=0)
+    u, _, vt = np.linalg.svd((source - s_mean).T @ (target - t_mean))
+    rotation = u @ vt  # (3, 3) orthogonal: source @ rotation ~ target
+    axes = rotation.T @ new.axes  # rows stay orthonormal
+    base = 0.0 if new.offset is None else new.offset
+    offset = (base - s_mean) @ rotation + t_mean
+    return Projection(new.mean, axes, offset, new.variance)
 
 
 def display_coords(points: np.ndarray) -> np.ndarray:
@@ -58,3 +106,9 @@ def pad(points: np.ndarray, dim: int) -> np.ndarray:
     out = np.zeros((n, dim), dtype=points.dtype)
     out[:, :d] = points
     return out
+
+
+def _thinned(points: np.ndarray) -> np.ndarray:
+    """At most about FIT_ROWS rows, by a fixed stride (deterministic)."""
+    step = max(1, len(points) // FIT_ROWS)
+    return points[::step]

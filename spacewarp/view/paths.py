@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..trace import Stage, Trace
-from .coords import Projection, pad, projection
+from .coords import Projection, aligned, fit, pad, projection
 
 
 @dataclass(frozen=True)
@@ -56,53 +56,104 @@ class Morph:
 
 # --- morphs ---------------------------------------------------------------------------------
 
-def _states(trace: Trace, arrays: list[np.ndarray], split_bias: bool
-            ) -> list[tuple[np.ndarray, int, str, str]]:
-    """The shown states in order: (points (m, d_k), stage index, title, kind), from ``arrays``.
+@dataclass(frozen=True)
+class _State:
+    """One shown state: a stage's points (or a split part), and the state it is reached from."""
 
-    ``arrays[k]`` are the points of stage k in its own space (the stage's points, or the
-    arrow ends carried through it); split parts insert ``W x`` before a biased linear stage.
-    """
-    out = [(arrays[0], 0, trace.stages[0].title, "input")]
+    points: np.ndarray  # (m, d_k) in the stage's own space
+    stage: int
+    title: str
+    kind: str
+    source: int  # index of the state its morph starts from (-1 for the input)
+
+
+@dataclass(frozen=True)
+class _Step:
+    """A morph in the plan: from state ``src`` to state ``dst``, each end through a projection.
+
+    A network operation has one projection for both ends; a view turn (kind "projection")
+    shows one state through two projections."""
+
+    src: int
+    dst: int
+    start: Projection
+    end: Projection
+    title: str
+    kind: str
+
+
+def _states(trace: Trace, arrays: list[np.ndarray], split_bias: bool) -> list[_State]:
+    """The shown states in order, from ``arrays`` (``arrays[k]``: stage k's points in its own
+    space, or the arrow ends carried through it); split parts insert ``W x`` before a biased
+    linear stage. A state's morph starts from the last state of its feeding stage."""
+    out = [_State(arrays[0], 0, trace.stages[0].title, "input", -1)]
+    last_state = {0: 0}  # stage -> index of its (last) state
     for k in range(1, len(trace.stages)):
         stage = trace.stages[k]
+        source = last_state[max(stage.inputs) if stage.inputs else k - 1]
         if split_bias and stage.kind == "linear" and stage.bias is not None \
                 and stage.weight is not None:
-            wx = arrays[k - 1] @ stage.weight.T  # (m, d_in) -> (m, d_out)
-            out.append((wx, k, f"{stage.title}: W x", "matrix"))
-            out.append((arrays[k], k, f"{stage.title}: + b", "bias"))
+            wx = out[source].points @ stage.weight.T  # (m, d_in) -> (m, d_out)
+            out.append(_State(wx, k, f"{stage.title}: W x", "matrix", source))
+            out.append(_State(arrays[k], k, f"{stage.title}: + b", "bias", len(out) - 1))
         else:
-            out.append((arrays[k], k, stage.title, stage.kind))
+            out.append(_State(arrays[k], k, stage.title, stage.kind, source))
+        last_state[k] = len(out) - 1
     return out
 
 
-def _chain(states: list[tuple[np.ndarray, int, str, str]], projections: list[Projection],
-           ) -> tuple[Morph, ...]:
-    shown = [projections[i](s[0]) for i, s in enumerate(states)]
-    out = []
+def _plan(states: list[_State]) -> list[_Step]:
+    """Morphs with one projection each; a view turn where the next projection differs.
+
+    A state is first shown through its own projection (PCA beyond 3-D); each morph is shown
+    through a projection fitted on both its ends. Before a morph whose projection differs
+    from the one its start was last shown in, the view turns (Procrustes-aligned) on that
+    state. ``W x`` parts use their stage's projection, so ``+ b`` is a visible shift."""
+    shown_in: dict[int, Projection] = {0: projection(states[0].points)}
+    steps: list[_Step] = []
     for i in range(1, len(states)):
-        a, b = shown[i - 1], shown[i]
+        a, b = states[states[i].source], states[i]
+        proj = fit(a.points, b.points)
+        before = shown_in[b.source]
+        if not (proj.is_identity and before.is_identity):
+            proj = aligned(proj, before, a.points)
+        if not _same_view(proj(a.points), before(a.points)):
+            steps.append(_Step(b.source, b.source, before, proj,
+                               f"{a.title}: the view turns ({proj.note})", "projection"))
+        jump = b.source != i - 1
+        title = f"{b.title} (from {a.title})" if jump else b.title
+        title = f"{title} · {proj.note}" if proj.note else title
+        steps.append(_Step(b.source, i, proj, proj, title, b.kind))
+        shown_in[i] = proj
+    return steps
+
+
+def _same_view(a: np.ndarray, b: np.ndarray) -> bool:
+    """Two display coordinate sets (m, <= 3) of the same points that look the same."""
+    dim = max(a.shape[1], b.shape[1])
+    scale = float(np.abs(a).max()) if a.size else 1.0
+    return bool(np.allclose(pad(a, dim), pad(b, dim), rtol=0, atol=1e-9 * scale))
+
+
+def _chain(states: list[_State], steps: list[_Step]) -> tuple[Morph, ...]:
+    out = []
+    for step in steps:
+        a = step.start(states[step.src].points)
+        b = step.end(states[step.dst].points)
         dim = max(a.shape[1], b.shape[1])
-        out.append(Morph(pad(a, dim), pad(b, dim), states[i - 1][1], states[i][1],
-                         states[i][2], states[i][3], a.shape[1], b.shape[1]))
+        out.append(Morph(pad(a, dim), pad(b, dim), states[step.src].stage,
+                         states[step.dst].stage, step.title, step.kind, a.shape[1], b.shape[1]))
     return tuple(out)
 
 
 def morphs(trace: Trace, *, split_bias: bool = False) -> tuple[Morph, ...]:
-    """One morph per stage transition (two for a biased linear stage with ``split_bias``).
+    """One morph per operation (two for a biased linear stage with ``split_bias``), plus a
+    view turn (kind "projection") where a wide film changes its projection.
 
-    Every stage is shown in its display coordinates (``display_coords``), so the end of
-    one morph and the start of the next are the same points; each ends exactly at a stage.
-    """
+    A morph starts from its feeding stage and ends exactly at its stage, both ends in one
+    projection; consecutive morphs meet exactly."""
     states = _states(trace, [s.points for s in trace.stages], split_bias)
-    return _chain(states, _projections(states))
-
-
-def _projections(states: list[tuple[np.ndarray, int, str, str]]) -> list[Projection]:
-    """One display projection per state; ``W x`` is shown through its stage's projection,
-    so that the bias part of a split linear stage is a visible shift even beyond 3-D."""
-    own = [projection(s[0]) for s in states]
-    return [own[i + 1] if s[3] == "matrix" else own[i] for i, s in enumerate(states)]
+    return _chain(states, _plan(states))
 
 
 # --- basis arrows -----------------------------------------------------------------------------
@@ -124,15 +175,16 @@ def basis_arrows(trace: Trace, *, split_bias: bool = False) -> tuple[Morph | Non
     ends[1:, :] = np.eye(d0)[: min(d0, 2)]
     carried: list[np.ndarray | None] = [ends]
     for k in range(1, len(trace.stages)):
-        prev = carried[-1]
-        carried.append(None if prev is None else _carry(trace.stages[k - 1], trace.stages[k],
-                                                        prev))
+        stage = trace.stages[k]
+        source = max(stage.inputs) if stage.inputs else k - 1
+        carried.append(None if carried[source] is None or len(stage.inputs) > 1 else _carry(
+            trace.stages[source], stage, carried[source]))  # type: ignore[arg-type]
     # stages whose arrows are lost get NaN placeholders; their morphs become None
     arrays = [a if a is not None else np.full((len(ends), s.dim), np.nan)
               for a, s in zip(carried, trace.stages, strict=True)]
     states = _states(trace, arrays, split_bias)
     point_states = _states(trace, [s.points for s in trace.stages], split_bias)
-    chained = _chain(states, _projections(point_states))
+    chained = _chain(states, _plan(point_states))
     return tuple(None if not (np.isfinite(m.start).all() and np.isfinite(m.end).all()) else m
                  for m in chained)
 

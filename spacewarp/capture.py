@@ -1,0 +1,363 @@
+"""Graph capture: every operation that the point batch goes through, in execution order.
+
+The model is captured as a graph with ``torch.fx.symbolic_trace`` (or ``torch.export``
+where fx cannot trace it), then run once by an interpreter that keeps the output of every
+node that depends on the points and keeps the batch as its first axis: modules, functional
+and method activations, adds (residual ones too), constant scalings, cat and reshape.
+Each such output is a stage, and knows the stages that feed it.
+
+Where neither can capture the model (data-dependent control flow), the stages are the
+outputs of its leaf modules, taken by forward hooks, and ``Capture.note`` says so: the
+views then show that operations between stages are not shown.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import operator
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, redirect_stderr
+from dataclasses import dataclass
+from typing import Any
+
+import torch
+import torch.nn.functional as F
+from torch import fx, nn
+
+HOOKS_NOTE = "stages are module outputs; operations between them are not shown"
+
+
+@dataclass(frozen=True)
+class Op:
+    """One captured operation: what it was and which earlier stages feed it."""
+
+    kind: str  # "linear", "relu", "tanh", "add", "mul", "cat", "reshape", a module's name
+    title: str  # "fc1: Linear 2->16", "ReLU", "x + tanh(...)"
+    inputs: tuple[int, ...]  # the stages that feed it (0: the input), in argument order
+    module: str = ""  # the module's path ("fc1", "0"); "" for functions
+    weight: torch.Tensor | None = None  # (d_out, d_in) for linear operations
+    bias: torch.Tensor | None = None  # (d_out,)
+
+
+@dataclass(frozen=True)
+class Capture:
+    """The operations of a model and a program that computes every stage from the input."""
+
+    ops: tuple[Op, ...]  # one per stage after the input
+    # x (n, d_0) -> (x, stage 1, ..., stage K), each (n, d_k); differentiable, no side effects
+    program: Callable[[torch.Tensor], tuple[torch.Tensor, ...]]
+    mode: str  # "graph" (torch.fx or torch.export) or "hooks" (module outputs only)
+    note: str = ""  # what every view must say about the stages
+
+
+# --- naming ---------------------------------------------------------------------------------
+
+# functions and methods -> kind; the kinds of activations match their modules' (nn.ReLU: relu)
+_KINDS: dict[Any, str] = {
+    torch.relu: "relu", F.relu: "relu", "relu": "relu", torch.tanh: "tanh", F.tanh: "tanh",
+    "tanh": "tanh", torch.sigmoid: "sigmoid", F.sigmoid: "sigmoid", "sigmoid": "sigmoid",
+    F.gelu: "gelu", F.silu: "silu", F.softplus: "softplus", F.elu: "elu",
+    F.leaky_relu: "leakyrelu", F.hardtanh: "hardtanh", F.relu6: "relu6",
+    operator.add: "add", torch.add: "add", "add": "add", operator.iadd: "add",
+    operator.sub: "sub", torch.sub: "sub", "sub": "sub", operator.neg: "neg",
+    operator.mul: "mul", torch.mul: "mul", "mul": "mul", operator.imul: "mul",
+    operator.truediv: "div", torch.div: "div", "div": "div",
+    torch.cat: "cat", torch.concat: "cat", torch.hstack: "cat",
+    "reshape": "reshape", "view": "reshape", "flatten": "reshape", torch.flatten: "reshape",
+    torch.reshape: "reshape", F.linear: "linear", operator.matmul: "matmul",
+    torch.matmul: "matmul", "matmul": "matmul",
+}
+_ACTIVATION_TITLES = {
+    "relu": "ReLU", "tanh": "Tanh", "sigmoid": "Sigmoid", "gelu": "GELU", "silu": "SiLU",
+    "softplus": "Softplus", "elu": "ELU", "leakyrelu": "LeakyReLU", "hardtanh": "Hardtanh",
+    "relu6": "ReLU6",
+}
+_SYMBOLS = {"add": "+", "sub": "-", "mul": "*", "div": "/", "matmul": "@"}
+
+
+def _aten_kind(target: Any) -> str | None:
+    """``aten.relu.default`` -> "relu", for graphs from torch.export."""
+    name = getattr(target, "__name__", "")  # "relu.default"
+    base = name.split(".")[0].rstrip("_")
+    aliases = {"leaky_relu": "leakyrelu", "view": "reshape", "_unsafe_view": "reshape",
+               "concat": "cat", "mm": "matmul"}
+    base = aliases.get(base, base)
+    return base if base in _ACTIVATION_TITLES or base in _SYMBOLS or base in (
+        "linear", "cat", "reshape", "neg") else None
+
+
+def _kind_of(node: fx.Node) -> str:
+    if node.op == "call_method":
+        return str(_KINDS.get(node.target, node.target))
+    kind: str | None = _KINDS.get(node.target) if _hashable(node.target) else None
+    if kind is None and isinstance(node.target, torch._ops.OpOverload):
+        kind = _aten_kind(node.target)
+    return kind or str(getattr(node.target, "__name__", str(node.target)))
+
+
+def _hashable(x: Any) -> bool:
+    try:
+        hash(x)
+    except TypeError:
+        return False
+    return True
+
+
+def _is_path_of_indices(path: str) -> bool:
+    return all(part.isdigit() for part in path.split("."))
+
+
+def _module_title(path: str, module: nn.Module) -> tuple[str, str]:
+    """(kind, title) of a module stage; Sequential indices ("0", "1.2") are not named."""
+    if isinstance(module, nn.Linear):
+        kind, title = "linear", f"Linear {module.in_features}->{module.out_features}"
+    else:
+        kind, title = type(module).__name__.lower(), type(module).__name__
+    return kind, title if _is_path_of_indices(path) else f"{path}: {title}"
+
+
+# --- capture --------------------------------------------------------------------------------
+
+def capture(net: nn.Module, x: torch.Tensor) -> tuple[Capture, tuple[torch.Tensor, ...]]:
+    """Capture ``net``'s operations and run it once on ``x`` (n, d_0): (capture, stages).
+
+    ``net`` must already be the float64 copy that will be kept; ``stages`` are detached.
+    """
+    graph, mode_note = _graph(net, x)
+    if graph is None:
+        return _hooked(net, x)
+    ops, stage_nodes, outputs = _run_graph(graph, x)
+
+    def program(inp: torch.Tensor) -> tuple[torch.Tensor, ...]:
+        env = _Recorder(graph, set(stage_nodes)).record(inp)
+        return (inp, *(env[name] for name in stage_nodes))
+
+    return Capture(tuple(ops), program, "graph", mode_note), outputs
+
+
+def _graph(net: nn.Module, x: torch.Tensor) -> tuple[fx.GraphModule | None, str]:
+    """The model as an fx graph: symbolic tracing first, then torch.export; None if neither."""
+    if isinstance(net, fx.GraphModule):
+        return net, ""
+    try:
+        return fx.symbolic_trace(net), ""
+    except Exception:  # noqa: BLE001 - user code: any failure means "not traceable"
+        pass
+    try:
+        with _quiet_torch():
+            exported = torch.export.export(net, (x,), strict=False)
+        return exported.module(), ""
+    except Exception:  # noqa: BLE001 - e.g. data-dependent control flow
+        return None, ""
+
+
+@contextmanager
+def _quiet_torch() -> Iterator[None]:
+    """torch.export logs and prints the graph it gave up on; a failed attempt is not news."""
+    previous = logging.root.manager.disable
+    logging.disable(logging.CRITICAL)
+    try:
+        with redirect_stderr(io.StringIO()):
+            yield
+    finally:
+        logging.disable(previous)
+
+
+class _Recorder(fx.Interpreter):
+    """Runs a graph, keeping the outputs of the named nodes."""
+
+    def __init__(self, gm: fx.GraphModule, keep: set[str]) -> None:
+        super().__init__(gm)
+        self.keep = keep
+        self.kept: dict[str, torch.Tensor] = {}
+
+    def run_node(self, n: fx.Node) -> Any:
+        out = super().run_node(n)
+        if n.name in self.keep:
+            self.kept[n.name] = _as_rows(out)
+        return out
+
+    def record(self, x: torch.Tensor) -> dict[str, torch.Tensor]:
+        self.run(x)
+        return self.kept
+
+
+def _as_rows(t: torch.Tensor) -> torch.Tensor:
+    """(n, ...) -> (n, d): a stage is a batch of row vectors."""
+    return t.reshape(t.shape[0], -1) if t.ndim != 2 else t
+
+
+def _run_graph(gm: fx.GraphModule, x: torch.Tensor
+               ) -> tuple[list[Op], list[str], tuple[torch.Tensor, ...]]:
+    """Run the graph once; every point-dependent (n, ...) output becomes a stage."""
+    values: dict[str, Any] = {}
+    depends: set[str] = set()  # nodes whose value depends on the points
+    stage_of: dict[str, int] = {}  # node -> stage index (0: the input)
+    nearest: dict[str, tuple[int, ...]] = {}  # node -> the stages that feed it
+    ops: list[Op] = []
+    stage_nodes: list[str] = []
+    outputs: list[torch.Tensor] = [x]
+    interp = fx.Interpreter(gm)
+    n = x.shape[0]
+    with torch.no_grad():
+        for node in gm.graph.nodes:
+            if node.op == "placeholder":  # the points first; later arguments take defaults
+                if depends:
+                    values[node.name] = node.args[0] if node.args else None
+                    continue
+                values[node.name] = x
+                depends.add(node.name)
+                stage_of[node.name] = 0
+                nearest[node.name] = (0,)
+                continue
+            args, kwargs = _fetch(node, values)
+            out = getattr(interp, node.op)(node.target, args, kwargs)
+            values[node.name] = out
+            feeds = [a for a in node.all_input_nodes if a.name in depends]
+            if not feeds or node.op == "output":
+                continue
+            depends.add(node.name)
+            fed_by = tuple(sorted({k for a in feeds for k in nearest[a.name]}))
+            if isinstance(out, torch.Tensor) and out.ndim >= 1 and out.shape[0] == n:
+                ops.append(_op(gm, node, fed_by, stage_of, values))
+                stage_nodes.append(node.name)
+                stage_of[node.name] = len(ops)
+                nearest[node.name] = (len(ops),)
+                outputs.append(_as_rows(out).detach())
+            else:
+                nearest[node.name] = fed_by
+    return ops, stage_nodes, tuple(outputs)
+
+
+def _fetch(node: fx.Node, values: dict[str, Any]) -> tuple[tuple[Any, ...], dict[str, Any]]:
+    args = fx.node.map_arg(node.args, lambda a: values[a.name])
+    kwargs = fx.node.map_arg(node.kwargs, lambda a: values[a.name])
+    return tuple(args), dict(kwargs)
+
+
+def _op(gm: fx.GraphModule, node: fx.Node, inputs: tuple[int, ...], stage_of: dict[str, int],
+        values: dict[str, Any]) -> Op:
+    if node.op == "call_module":
+        module = gm.get_submodule(str(node.target))
+        kind, title = _module_title(str(node.target), module)
+        weight = module.weight.detach() if isinstance(module, nn.Linear) else None
+        bias = module.bias.detach() if isinstance(module, nn.Linear) and module.bias is not None \
+            else None
+        return Op(kind, title, inputs, str(node.target), weight, bias)
+    kind = _kind_of(node)
+    path = _module_path(node)
+    if kind == "linear":
+        return _linear_op(node, inputs, values, path)
+    title = _function_title(kind, node, stage_of)
+    return Op(kind, f"{path}: {title}" if path else title, inputs, path)
+
+
+def _module_path(node: fx.Node) -> str:
+    """The module an exported aten operation came from ("fc1"), if known."""
+    stack = node.meta.get("nn_module_stack") or {}
+    if not stack:
+        return ""
+    path = str(list(stack.values())[-1][0])
+    return "" if _is_path_of_indices(path) else path
+
+
+def _linear_op(node: fx.Node, inputs: tuple[int, ...], values: dict[str, Any], path: str) -> Op:
+    weight, bias = (values.get(a.name) if isinstance(a, fx.Node) else a
+                    for a in (list(node.args) + [None, None])[1:3])
+    weight = weight if isinstance(weight, torch.Tensor) else None
+    bias = bias if isinstance(bias, torch.Tensor) else None
+    title = "Linear" if weight is None else f"Linear {weight.shape[1]}->{weight.shape[0]}"
+    return Op("linear", f"{path}: {title}" if path else title, inputs, path,
+              None if weight is None else weight.detach(),
+              None if bias is None else bias.detach())
+
+
+def _function_title(kind: str, node: fx.Node, stage_of: dict[str, int]) -> str:
+    """"ReLU", "x + tanh(...)", "fc2(...) * 0.5", "cat(x, relu(...))"."""
+    if kind in _ACTIVATION_TITLES:
+        return _ACTIVATION_TITLES[kind]
+    names = [_operand(a, stage_of) for a in _operands(node)]
+    if kind in _SYMBOLS and len(names) == 2:
+        return f"{names[0]} {_SYMBOLS[kind]} {names[1]}"
+    if kind == "neg" and names:
+        return f"-{names[0]}"
+    if kind == "reshape":
+        return "reshape"
+    return f"{kind}({', '.join(names)})"
+
+
+def _operands(node: fx.Node) -> list[Any]:
+    if node.target in (torch.cat, torch.concat, torch.hstack) and node.args:
+        return list(node.args[0]) if isinstance(node.args[0], list | tuple) else [node.args[0]]
+    if node.op == "call_function" and isinstance(node.target, torch._ops.OpOverload) \
+            and _aten_kind(node.target) == "cat":
+        return list(node.args[0])  # type: ignore[arg-type]
+    return list(node.args)
+
+
+def _operand(a: Any, stage_of: dict[str, int]) -> str:
+    """How an operand reads in a title: "x" for the input, "relu(...)" for an operation."""
+    if isinstance(a, fx.Node):
+        if stage_of.get(a.name) == 0:
+            return "x"
+        if a.op == "call_module":
+            return f"{a.target}(...)"
+        if _module_path(a):
+            return f"{_module_path(a)}(...)"
+        if a.op == "get_attr":
+            return str(a.target)
+        return f"{_short(a)}(...)"
+    if isinstance(a, float | int):
+        return f"{a:g}"
+    return type(a).__name__
+
+
+def _short(node: fx.Node) -> str:
+    kind = _kind_of(node)
+    return kind if kind not in _SYMBOLS else {"add": "sum", "sub": "difference",
+                                              "mul": "product", "div": "quotient",
+                                              "matmul": "matmul"}[kind]
+
+
+# --- hooks (the fallback) -------------------------------------------------------------------
+
+def _hooked(net: nn.Module, x: torch.Tensor) -> tuple[Capture, tuple[torch.Tensor, ...]]:
+    """Leaf modules' outputs in call order; operations between them are not seen."""
+    names = {m: name for name, m in net.named_modules()}
+    seen: list[tuple[str, nn.Module]] = []
+
+    def program(inp: torch.Tensor) -> tuple[torch.Tensor, ...]:
+        outs: list[torch.Tensor] = []
+        record = not seen
+
+        def keep(module: nn.Module, _inp: object, result: object) -> None:
+            if isinstance(result, torch.Tensor) and result.ndim >= 1 \
+                    and result.shape[0] == inp.shape[0]:
+                outs.append(_as_rows(result))
+                if record:
+                    seen.append((names[module], module))
+
+        leaves = [m for m in net.modules() if not list(m.children())]
+        handles = [m.register_forward_hook(keep) for m in leaves]
+        try:
+            final = _as_rows(net(inp))
+        finally:
+            for h in handles:
+                h.remove()
+        if not outs or outs[-1] is not final and not torch.equal(outs[-1], final):
+            outs.append(final)
+            if record:
+                seen.append(("", nn.Identity()))
+        return (inp, *outs)
+
+    with torch.no_grad():
+        outputs = program(x)
+    ops = []
+    for k, (name, module) in enumerate(seen, start=1):
+        kind, title = _module_title(name, module) if name else ("output", "Output")
+        weight = module.weight.detach() if isinstance(module, nn.Linear) else None
+        bias = module.bias.detach() if isinstance(module, nn.Linear) and \
+            module.bias is not None else None
+        ops.append(Op(kind, title, (k - 1,), name, weight, bias))
+    return Capture(tuple(ops), program, "hooks", HOOKS_NOTE), tuple(o.detach() for o in outputs)

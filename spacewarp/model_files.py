@@ -1,0 +1,239 @@
+"""The user's own model and checkpoint, from files: the network step's other source.
+
+- ``load_model("net.py:Name")``: ``Name`` is an ``nn.Module`` class with a no-argument
+  constructor or a function returning a module. The file is the user's code: it is imported
+  once (its folder first on ``sys.path``, as ``python net.py`` would have it; its
+  ``if __name__ == "__main__":`` block does not run).
+- ``load_checkpoint(path, model)``: a ``state_dict`` (``torch.load(weights_only=True)``;
+  plain or wrapped in ``{"state_dict"|"model"|"model_state_dict": ...}``, Lightning's
+  ``model.`` prefix too), ``.safetensors``, TorchScript or a ``torch.export`` program
+  (``.pt2``). Pickled whole models are refused, never unpickled.
+- ``sha256(path)``: recorded in ``experiment.toml``, so a re-run notices a changed file.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import pickle
+import sys
+import zipfile
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import torch
+from torch import nn
+
+from .errors import NetworkError, WeightsError
+
+MODEL_FIELD = "network.model"
+CHECKPOINT_FIELD = "network.checkpoint"
+WRAPPERS = ("state_dict", "model_state_dict", "model")  # common checkpoint dictionaries
+PREFIXES = ("model.", "module.")  # Lightning, DataParallel
+
+_imported: dict[tuple[str, int], ModuleType] = {}  # (resolved path, mtime) -> module
+
+
+# --- the model --------------------------------------------------------------------------------
+
+def load_model(spec: str) -> nn.Module:
+    """``FILE.py:NAME`` (or ``FILE.onnx``) -> a fresh module, in float64."""
+    if spec.lower().endswith(".onnx"):
+        return _onnx_model(spec).double()
+    path, sep, name = spec.rpartition(":")
+    if not sep or not path.endswith(".py") or not name.isidentifier():
+        raise NetworkError(f"model {spec!r} is not FILE.py:NAME (or FILE.onnx); e.g. "
+                           "--model mynet.py:Net", field=MODEL_FIELD)
+    module = _import(Path(path))
+    factory = getattr(module, name, None)
+    if factory is None:
+        found = [k for k, v in vars(module).items() if _is_module_class(v)]
+        raise NetworkError(f"{path} defines no {name!r}; its nn.Module classes: "
+                           f"{', '.join(found) or 'none'}", field=MODEL_FIELD)
+    try:
+        model = factory()
+    except Exception as err:  # noqa: BLE001 - the user's constructor
+        raise NetworkError(f"{spec}() raised {type(err).__name__}: {err}; the class needs a "
+                           "constructor without arguments (or give a function returning the "
+                           "model)", field=MODEL_FIELD) from None
+    if not isinstance(model, nn.Module):
+        raise NetworkError(f"{spec}() returned a {type(model).__name__}, not an nn.Module",
+                           field=MODEL_FIELD)
+    return model.double()
+
+
+def _is_module_class(v: Any) -> bool:
+    return isinstance(v, type) and issubclass(v, nn.Module)
+
+
+def _import(path: Path) -> ModuleType:
+    if not path.is_file():
+        raise NetworkError(f"model file {str(path)!r} does not exist", field=MODEL_FIELD)
+    resolved = path.resolve()
+    key = (str(resolved), resolved.stat().st_mtime_ns)
+    if key in _imported:
+        return _imported[key]
+    name = f"spacewarp_user_{resolved.stem}_{abs(hash(key)):x}"
+    spec = importlib.util.spec_from_file_location(name, resolved)
+    if spec is None or spec.loader is None:
+        raise NetworkError(f"cannot import {str(path)!r} as Python", field=MODEL_FIELD)
+    module = importlib.util.module_from_spec(spec)
+    folder = str(resolved.parent)
+    sys.path.insert(0, folder)
+    try:
+        spec.loader.exec_module(module)
+    except Exception as err:  # noqa: BLE001 - the user's code
+        line = _user_line(err, resolved)
+        raise NetworkError(f"importing {str(path)!r} raised {type(err).__name__}: {err}{line}",
+                           field=MODEL_FIELD) from None
+    finally:
+        sys.path.remove(folder)
+    _imported[key] = module
+    return module
+
+
+def _user_line(err: BaseException, file: Path) -> str:
+    tb, line = err.__traceback__, None
+    while tb is not None:
+        if Path(tb.tb_frame.f_code.co_filename) == file:
+            line = tb.tb_lineno
+        tb = tb.tb_next
+    return f" (line {line})" if line else ""
+
+
+def _onnx_model(spec: str) -> nn.Module:
+    path = Path(spec)
+    if not path.is_file():
+        raise NetworkError(f"model file {spec!r} does not exist", field=MODEL_FIELD)
+    try:
+        from onnx2torch import convert
+    except Exception:  # noqa: BLE001 - missing, or its torchvision import fails
+        raise NetworkError("ONNX models need the onnx extra: pip install 'spacewarp[onnx]'",
+                           field=MODEL_FIELD) from None
+    try:
+        return convert(str(path))
+    except Exception as err:  # noqa: BLE001 - a malformed or unsupported file
+        raise NetworkError(f"cannot convert {spec!r} from ONNX: {err}".splitlines()[0],
+                           field=MODEL_FIELD) from None
+
+
+# --- the checkpoint ---------------------------------------------------------------------------
+
+def sha256(path: str | Path) -> str:
+    digest = hashlib.sha256()
+    with Path(path).open("rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def load_checkpoint(path: str, model: nn.Module | None) -> nn.Module:
+    """``model`` with the checkpoint's weights (or, for a ``.pt2`` alone, its program)."""
+    file = Path(path)
+    if not file.is_file():
+        raise WeightsError(f"checkpoint {path!r} does not exist", field=CHECKPOINT_FIELD)
+    if file.suffix == ".pt2":
+        program = _exported(file)
+        if model is None:
+            return program.module()
+        return _loaded(model, dict(program.state_dict), path)
+    if model is None:
+        raise WeightsError(f"checkpoint {path!r} holds weights only; give the architecture "
+                           "too: --model FILE.py:NAME, or --layers for a built network",
+                           field=MODEL_FIELD)
+    return _loaded(model, _state_dict(file), path)
+
+
+def _exported(file: Path) -> Any:
+    try:
+        return torch.export.load(str(file))
+    except Exception as err:  # noqa: BLE001 - not a torch.export archive
+        raise WeightsError(f"cannot read {str(file)!r} as a torch.export program: "
+                           f"{err}".splitlines()[0], field=CHECKPOINT_FIELD) from None
+
+
+def _state_dict(file: Path) -> dict[str, Any]:
+    if file.suffix == ".safetensors":
+        return _safetensors(file)
+    if zipfile.is_zipfile(file) and _is_torchscript(file):
+        return dict(torch.jit.load(str(file), map_location="cpu").state_dict())
+    try:
+        data = torch.load(str(file), map_location="cpu", weights_only=True)
+    except pickle.UnpicklingError:
+        raise WeightsError(
+            f"checkpoint {str(file)!r} holds a pickled model object, which spacewarp does not "
+            "unpickle (that could run any code); save its weights instead: "
+            "torch.save(model.state_dict(), 'model.pt')", field=CHECKPOINT_FIELD) from None
+    except Exception as err:  # noqa: BLE001 - not a torch file at all
+        raise WeightsError(f"cannot read checkpoint {str(file)!r}: {err}".splitlines()[0],
+                           field=CHECKPOINT_FIELD) from None
+    return _unwrapped(data, file)
+
+
+def _is_torchscript(file: Path) -> bool:
+    with zipfile.ZipFile(file) as z:
+        return any(n.endswith("constants.pkl") or "/code/" in n for n in z.namelist())
+
+
+def _safetensors(file: Path) -> dict[str, Any]:
+    try:
+        from safetensors.torch import load_file
+    except ImportError:
+        raise WeightsError(".safetensors weights need the safetensors package: "
+                           "pip install safetensors", field=CHECKPOINT_FIELD) from None
+    try:
+        return dict(load_file(str(file)))
+    except Exception as err:  # noqa: BLE001 - a malformed file
+        raise WeightsError(f"cannot read {str(file)!r} as safetensors: {err}".splitlines()[0],
+                           field=CHECKPOINT_FIELD) from None
+
+
+def _unwrapped(data: Any, file: Path) -> dict[str, Any]:
+    """The state_dict inside the common wrappers ({"state_dict": ...} and friends)."""
+    if isinstance(data, dict):
+        for key in WRAPPERS:
+            inner = data.get(key)
+            if isinstance(inner, dict) and inner and all(
+                    isinstance(v, torch.Tensor) for v in inner.values()):
+                return inner
+        if data and all(isinstance(v, torch.Tensor) for v in data.values()):
+            return data
+    raise WeightsError(f"checkpoint {str(file)!r} holds no state_dict (a dict of tensors, "
+                       f"alone or under {', '.join(repr(w) for w in WRAPPERS)})",
+                       field=CHECKPOINT_FIELD)
+
+
+def _loaded(model: nn.Module, state: dict[str, Any], path: str) -> nn.Module:
+    own = model.state_dict()
+    state = _without_prefix(state, own)
+    missing = [k for k in own if k not in state]
+    if missing:
+        raise WeightsError(f"checkpoint {path!r} has no {missing[0]!r} ({len(missing)} of the "
+                           f"model's {len(own)} keys missing); was it saved from this model?",
+                           field=CHECKPOINT_FIELD)
+    unexpected = [k for k in state if k not in own]
+    if unexpected:
+        raise WeightsError(f"checkpoint {path!r} has {unexpected[0]!r}, which the model does "
+                           f"not ({len(unexpected)} unexpected keys); was it saved from this "
+                           "model?", field=CHECKPOINT_FIELD)
+    for key, value in own.items():
+        if tuple(state[key].shape) != tuple(value.shape):
+            raise WeightsError(f"checkpoint {path!r}: {key!r} has shape "
+                               f"{tuple(state[key].shape)} but the model's is "
+                               f"{tuple(value.shape)}", field=CHECKPOINT_FIELD)
+        if state[key].is_floating_point() and not bool(torch.isfinite(state[key]).all()):
+            raise WeightsError(f"checkpoint {path!r}: {key!r} holds NaN or inf",
+                               field=CHECKPOINT_FIELD)
+    with torch.no_grad():
+        model.load_state_dict(state)
+    return model
+
+
+def _without_prefix(state: dict[str, Any], own: dict[str, Any]) -> dict[str, Any]:
+    """Drop a ``model.`` / ``module.`` prefix that every key has and the model's keys lack."""
+    for prefix in PREFIXES:
+        if state and all(k.startswith(prefix) for k in state) and not any(
+                k.startswith(prefix) for k in own):
+            return {k.removeprefix(prefix): v for k, v in state.items()}
+    return state

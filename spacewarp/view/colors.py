@@ -1,0 +1,52 @@
+"""Colours of the points, computed once for every renderer. Arrays only.
+
+Continuous colourings (x, y, angle, ...) go through the experiment's colour map. Labels are
+classes, not a quantity: a labelled colouring uses a categorical, colour-blind-safe palette
+(Okabe and Ito's) with a legend. Both are given as one (256, 3) table indexed by the colour
+value scaled to [0, 1]: for classes (colour values 0 .. k-1, see ``points.recolor``) the
+table is stepped so that every class gets exactly its own colour.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+# Okabe & Ito (2008), reordered so the first classes differ most; black left out (the dark
+# theme's background)
+CLASS_COLORS = ("#E69F00", "#56B4E9", "#009E73", "#CC79A7", "#0072B2", "#D55E00",
+                "#F0E442", "#999999")
+
+
+def is_categorical(color_by: str, labels: np.ndarray | None) -> bool:
+    return color_by == "label" and labels is not None
+
+
+def class_names(labels: np.ndarray) -> list[str]:
+    """The classes in colour order (sorted label values), as legend text."""
+    return [str(int(v)) for v in np.unique(labels)]
+
+
+def class_hex(k: int) -> list[str]:
+    """The colours of k classes (the palette repeats beyond eight)."""
+    return [CLASS_COLORS[j % len(CLASS_COLORS)] for j in range(k)]
+
+
+def legend(color_by: str, labels: np.ndarray | None) -> list[tuple[str, str]]:
+    """(class name, hex colour) per class for a labelled colouring; [] otherwise."""
+    if not is_categorical(color_by, labels):
+        return []
+    names = class_names(labels)  # type: ignore[arg-type]
+    return list(zip(names, class_hex(len(names)), strict=True))
+
+
+def hex_rgb(color: str) -> tuple[float, float, float]:
+    """"#E69F00" -> (0.90, 0.62, 0.0)."""
+    h = color.lstrip("#")
+    return (int(h[0:2], 16) / 255.0, int(h[2:4], 16) / 255.0, int(h[4:6], 16) / 255.0)
+
+
+def stepped_table(k: int) -> np.ndarray:
+    """(256, 3) float32 RGB in [0, 255]: index round(255 j / (k - 1)) falls in class j's step."""
+    rgb = np.array([hex_rgb(c) for c in class_hex(max(k, 1))], dtype=np.float32) * 255.0
+    cls = np.rint(np.linspace(0.0, 1.0, 256) * max(k - 1, 0)).astype(np.intp)  # (256,)
+    return rgb[cls]
