@@ -24,6 +24,10 @@ def add_experiment_options(parser: argparse.ArgumentParser) -> None:
                    help="linear layers with bias (no)")
     g.add_argument("--init", choices=RECIPES.names(), help="weight recipe (manual for 2-D)")
     g.add_argument("--scale", type=float, metavar="S", help="S of the manual first layer (3)")
+    g.add_argument("--model", metavar="FILE.py:NAME", help="your own model: an nn.Module class "
+                   "(no-argument constructor) or a function returning one; or FILE.onnx")
+    g.add_argument("--weights", metavar="CKPT", help="a checkpoint: state_dict .pt/.pth, "
+                   ".safetensors, TorchScript or torch.export .pt2")
     g.add_argument("--seed", type=int, metavar="N", help="seed for points and weights (0)")
     g.add_argument("--device", choices=["auto", "cpu", "cuda"], help="where to compute (auto)")
     g.add_argument("--theme", choices=["dark", "light"], help="colour theme (dark)")
@@ -45,5 +49,5 @@ def experiment_from_args(args: argparse.Namespace) -> Experiment:
     base: dict[str, Any] = load_toml(args.config) if args.config else {}
     flat = {key: getattr(args, key) for key in
             ("input", "points", "data", "color_by", "layers", "activation", "bias", "init",
-             "scale", "seed", "device", "theme")}
+             "scale", "model", "weights", "seed", "device", "theme")}
     return validated(merged(base, nest(flat)))

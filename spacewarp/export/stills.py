@@ -102,6 +102,12 @@ def trace_arrays(trace: Trace) -> dict[str, np.ndarray]:
         for k, s in enumerate(trace.stages)
     }
     arrays["stage_names"] = np.array([s.title for s in trace.stages], dtype=np.str_)
+    arrays["stage_kinds"] = np.array([s.kind for s in trace.stages], dtype=np.str_)
+    width = max([1] + [len(s.inputs) for s in trace.stages])
+    arrays["stage_inputs"] = np.array(  # (K + 1, m): the stages feeding each, -1 padded
+        [list(s.inputs) + [-1] * (width - len(s.inputs)) for s in trace.stages], dtype=np.int64)
+    arrays["capture"] = np.array(trace.capture, dtype=np.str_)  # "graph" or "hooks"
+    arrays["capture_note"] = np.array(trace.note, dtype=np.str_)  # "" when nothing to say
     arrays["color"] = np.asarray(trace.color, dtype=np.float64)
     if trace.labels is not None:
         arrays["labels"] = np.asarray(trace.labels, dtype=np.int64)

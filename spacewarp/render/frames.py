@@ -29,6 +29,7 @@ from ..view import OBLIQUE, TOP_DOWN, Motion, lattice_every, lattice_lines, moti
 from ..view.colors import stepped_table
 from .animation_options import AnimationOptions
 from .splat import color_table, color_values, point_radius, splat
+from .static import NOTE_COLOR
 from .theme import Theme, themed
 
 ARROW_COLORS = ("#ff4b4b", "#3ddc5a")  # e1 red, e2 green, as in the course's notebook
@@ -101,6 +102,9 @@ class FrameRenderer:
         if side:
             self._function_axes(trace, theme, font)
         self._overlay(theme, font, centre=main_w / 2)
+        if trace.note:  # what the stages leave out, on every frame (static: in the background)
+            self.fig.text(0.01, 0.01, f"Note: {trace.note}.", ha="left", va="bottom",
+                          fontsize=font * 0.9, color=NOTE_COLOR)
 
     def _function_axes(self, trace: Trace, theme: Theme, font: float) -> None:
         """The graph of x -> f(x) for a 1-D -> 1-D network: static, drawn with the axes."""
@@ -139,6 +143,7 @@ class FrameRenderer:
                                                    path_effects=[outline]))
         self.title = self.fig.text(centre, 0.975, "", ha="center", va="top", fontsize=font * 1.3,
                                    color=theme.foreground, animated=True)
+
 
     # --- per frame -------------------------------------------------------------------------
 

@@ -28,7 +28,7 @@ from matplotlib.ticker import MaxNLocator
 from mpl_toolkits.mplot3d.axes3d import Axes3D
 
 from ..trace import Stage, Trace
-from ..view import display_coords, lattice_every, lattice_lines
+from ..view import display_coords, lattice_every, lattice_lines, projection
 from ..view.colors import class_hex, legend
 from .raster import (
     RASTER_FROM,
@@ -50,6 +50,12 @@ ELEV, AZIM = 30.0, -60.0  # the fixed 3-D camera (matplotlib's default view, as 
 PAD = 0.04  # margin around the data, as a fraction of its range
 MIN_SIDE = 0.2  # a 3-D box side is at least this fraction of the longest side
 MAX_LATTICE_LINES = 21  # lattice lines drawn each way; bigger lattices are thinned
+# kinds that act on each coordinate alone: activation modules (nn.ReLU: "relu") and functions
+ELEMENTWISE = frozenset({"relu", "tanh", "sigmoid", "gelu", "silu", "softplus", "elu",
+                         "leakyrelu", "identity", "hardtanh", "relu6", "mish", "selu", "celu",
+                         "softsign", "tanhshrink", "logsigmoid", "hardswish", "hardsigmoid",
+                         "dropout", "neg"})
+NOTE_COLOR = "#f0a030"  # amber: a caveat about the whole picture
 COLOR_NAMES = {"x": "first input coordinate", "y": "second input coordinate",
                "angle": "input angle", "radius": "input radius", "label": "class label",
                "index": "point index"}
@@ -125,6 +131,7 @@ def stages_figure(trace: Trace, theme: str | None = None, *, cols: int | None = 
             _panel(fig, trace, k, (left, bottom), header, GRID, pal, th, raster_from)
         if GRID.colorbar:
             _colorbar(fig, trace, pal, th)
+        _note(fig, trace, th)
     return fig
 
 
@@ -140,7 +147,15 @@ def stage_figure(trace: Trace, k: int, theme: str | None = None, *,
         fig = Figure(figsize=(SINGLE.panel + 1.1, SINGLE.panel + header + 0.75), dpi=DPI,
                      facecolor=th.background)
         _panel(fig, trace, k, (0.65, 0.5), header, SINGLE, pal, th, raster_from)
+        _note(fig, trace, th)
     return fig
+
+
+def _note(fig: Figure, trace: Trace, th: Theme) -> None:
+    """What the stages leave out (``Trace.note``), at the figure's bottom left."""
+    if trace.note:
+        fig.text(0.005, 0.004, f"Note: {trace.note}.", ha="left", va="bottom", fontsize=9,
+                 color=NOTE_COLOR, gid="note")
 
 
 # ---------------------------------------------------------------- one panel
@@ -179,8 +194,12 @@ def _panel(fig: Figure, trace: Trace, k: int, origin: tuple[float, float], heade
 
 
 def panel_title(stage: Stage) -> str:
-    """``Linear 2->3``; stages wider than 3-D say they are shown through PCA."""
-    return stage.title + (f" (PCA {stage.dim}-D to 3-D)" if stage.dim > 3 else "")
+    """``Linear 2->3``; stages wider than 3-D say they are shown through PCA, and how much
+    of the points' variance the three axes keep."""
+    if stage.dim <= 3:
+        return stage.title
+    kept = projection(stage.points).variance
+    return f"{stage.title} (PCA {stage.dim}-D to 3-D, {100 * kept:.0f}% of variance)"
 
 
 def weights_text(trace: Trace, k: int) -> str:
@@ -190,8 +209,11 @@ def weights_text(trace: Trace, k: int) -> str:
         exp = trace.experiment
         source = f" from {exp.input.name}" if exp is not None else ""
         return f"{trace.n:,} points{source}"
+    if stage.weight is None and stage.kind in ELEMENTWISE:
+        return f"{stage.title.split(': ')[-1]}() on each coordinate"
     if stage.weight is None:
-        return f"{stage.title}() on each coordinate"
+        feeds = ", ".join(trace.stages[i].title for i in stage.inputs)
+        return f"of: {feeds}" if feeds else ""
     text = "W = " + _matrix(stage.weight, "W = ")
     if stage.bias is not None:
         text += "\nb = " + _matrix(stage.bias, "b = ")
