@@ -10,6 +10,9 @@ CHROMIUM := /usr/bin/chromium
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q -c constraints.txt -e '.[app,dev]'
+	# onnx2torch without its torchvision: PyPI's torchvision does not load beside the CPU
+	# torch wheel, and spacewarp's ONNX path needs none of it (see model_files.py)
+	$(BIN)/pip install -q -c constraints.txt --no-deps 'onnx2torch>=1.5'
 	touch $(STAMP)
 
 # Debian's chromium drives the browser tests (never `playwright install`: it downloads).

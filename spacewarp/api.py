@@ -51,7 +51,16 @@ def experiment(config: Experiment | dict[str, Any] | str | Path | None = None,
 
 def run(config: Experiment | dict[str, Any] | str | Path | None = None,
         **options: Any) -> Trace:
-    """Build the experiment's points and network and trace them: every stage, in float64."""
+    """Build the experiment's points and network and trace them: every stage, in float64.
+
+    ``model`` is a file (``"net.py:Net"``, ``"net.onnx"``) or an ``nn.Module`` object;
+    ``weights`` a checkpoint path. An object is traced as given, so the trace has no
+    ``experiment.toml`` to redo it (give a file for that).
+    """
+    model = options.get("model")
+    if model is not None and not isinstance(model, str | Path):
+        del options["model"]
+        return pipeline.run_model(model, experiment(config, **options))
     return pipeline.run(experiment(config, **options))
 
 

@@ -18,6 +18,8 @@ import importlib.util
 import pickle
 import sys
 import zipfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -81,9 +83,11 @@ def _import(path: Path) -> ModuleType:
     module = importlib.util.module_from_spec(spec)
     folder = str(resolved.parent)
     sys.path.insert(0, folder)
+    sys.modules[name] = module  # as any import: its classes can be pickled, inspected
     try:
         spec.loader.exec_module(module)
     except Exception as err:  # noqa: BLE001 - the user's code
+        del sys.modules[name]
         line = _user_line(err, resolved)
         raise NetworkError(f"importing {str(path)!r} raised {type(err).__name__}: {err}{line}",
                            field=MODEL_FIELD) from None
@@ -107,8 +111,9 @@ def _onnx_model(spec: str) -> nn.Module:
     if not path.is_file():
         raise NetworkError(f"model file {spec!r} does not exist", field=MODEL_FIELD)
     try:
-        from onnx2torch import convert
-    except Exception:  # noqa: BLE001 - missing, or its torchvision import fails
+        with _torchvision_optional():
+            from onnx2torch import convert
+    except ImportError:
         raise NetworkError("ONNX models need the onnx extra: pip install 'spacewarp[onnx]'",
                            field=MODEL_FIELD) from None
     try:
@@ -116,6 +121,35 @@ def _onnx_model(spec: str) -> nn.Module:
     except Exception as err:  # noqa: BLE001 - a malformed or unsupported file
         raise NetworkError(f"cannot convert {spec!r} from ONNX: {err}".splitlines()[0],
                            field=MODEL_FIELD) from None
+
+
+@contextmanager
+def _torchvision_optional() -> Iterator[None]:
+    """onnx2torch imports torchvision for its NMS and RoIAlign converters only, which an MLP
+    never uses. Where torchvision is missing or broken (a CPU torch beside PyPI's CUDA
+    torchvision), a stand-in that refuses those two operators serves the import alone."""
+    try:
+        import torchvision  # noqa: F401
+        yield
+        return
+    except Exception:  # noqa: BLE001 - ImportError, or RuntimeError from a mismatched build
+        pass
+
+    def refuse(*_args: object, **_kwargs: object) -> None:
+        raise NetworkError("this ONNX model uses NMS or RoIAlign, which need torchvision",
+                           field=MODEL_FIELD)
+
+    stub, ops = ModuleType("torchvision"), ModuleType("torchvision.ops")
+    ops.nms = ops.box_convert = ops.roi_align = refuse  # type: ignore[attr-defined]
+    stub.ops = ops  # type: ignore[attr-defined]
+    saved = {k: sys.modules.pop(k) for k in list(sys.modules) if k.startswith("torchvision")}
+    sys.modules.update({"torchvision": stub, "torchvision.ops": ops})
+    try:
+        yield
+    finally:  # the stand-in serves this import only
+        for k in ("torchvision", "torchvision.ops"):
+            sys.modules.pop(k, None)
+        sys.modules.update(saved)
 
 
 # --- the checkpoint ---------------------------------------------------------------------------

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from pathlib import Path
 
 import numpy as np
@@ -82,3 +83,14 @@ def run(experiment: Experiment) -> Trace:
     """Resolve the experiment, build its points and network, and trace them."""
     resolved, pts = resolve(experiment)
     return trace(model_for(resolved), pts, device=resolved.device, experiment=resolved)
+
+
+def run_model(model: nn.Module, experiment: Experiment) -> Trace:
+    """The experiment's points through a model object (with the experiment's checkpoint,
+    if any). The trace carries no experiment: an object cannot be written to TOML."""
+    _, pts = resolve(experiment.model_copy(update={"network": experiment.network.model_copy(
+        update={"checkpoint": None, "layers": None})}))
+    net = experiment.network
+    if net.checkpoint is not None:
+        model = load_checkpoint(net.checkpoint, copy.deepcopy(model))
+    return trace(model, pts, device=experiment.device)
