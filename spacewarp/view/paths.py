@@ -82,6 +82,16 @@ class _Step:
     kind: str
 
 
+def main_input(trace: Trace, k: int) -> int:
+    """The stage that stage k's morph starts from: its main path, the latest feeding stage
+    of its own width (a residual add's branch, not its shortcut; ``x`` in ``x / |x|``)."""
+    inputs = trace.stages[k].inputs
+    if not inputs:
+        return k - 1
+    same = [i for i in inputs if trace.stages[i].dim == trace.stages[k].dim]
+    return max(same or inputs)
+
+
 def _states(trace: Trace, arrays: list[np.ndarray], split_bias: bool) -> list[_State]:
     """The shown states in order, from ``arrays`` (``arrays[k]``: stage k's points in its own
     space, or the arrow ends carried through it); split parts insert ``W x`` before a biased
@@ -90,7 +100,7 @@ def _states(trace: Trace, arrays: list[np.ndarray], split_bias: bool) -> list[_S
     last_state = {0: 0}  # stage -> index of its (last) state
     for k in range(1, len(trace.stages)):
         stage = trace.stages[k]
-        source = last_state[max(stage.inputs) if stage.inputs else k - 1]
+        source = last_state[main_input(trace, k)]
         if split_bias and stage.kind == "linear" and stage.bias is not None \
                 and stage.weight is not None:
             wx = out[source].points @ stage.weight.T  # (m, d_in) -> (m, d_out)
@@ -176,7 +186,7 @@ def basis_arrows(trace: Trace, *, split_bias: bool = False) -> tuple[Morph | Non
     carried: list[np.ndarray | None] = [ends]
     for k in range(1, len(trace.stages)):
         stage = trace.stages[k]
-        source = max(stage.inputs) if stage.inputs else k - 1
+        source = main_input(trace, k)
         carried.append(None if carried[source] is None or len(stage.inputs) > 1 else _carry(
             trace.stages[source], stage, carried[source]))  # type: ignore[arg-type]
     # stages whose arrows are lost get NaN placeholders; their morphs become None
