@@ -50,7 +50,7 @@ def test_animate_mp4_as_a_process(tmp_path: Path) -> None:
     (["--out", "{d}/film.mp4", "--seconds", "2", "--frames-per-stage", "3"], "not allowed"),
     (["--out", "{d}/no/such/film.mp4"], "does not exist"),
     (["--out", "{d}/film.gif", "--fps", "100"], "GIF cannot play"),
-    (["--out", "{d}/film.mp4", "--activation", "nope"], "invalid choice"),
+    (["--out", "{d}/film.mp4", "--activation", "nope"], "unknown activation"),
 ])
 def test_bad_input_is_one_line_and_no_file(tmp_path: Path, capsys: pytest.CaptureFixture[str],
                                            args: list[str], said: str) -> None:

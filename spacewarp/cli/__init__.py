@@ -32,12 +32,23 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def one_line(err: SpacewarpError) -> str:
+    """The error as one line, led by the flag (or config field) it concerns."""
+    from ..settings import flag_for
+
+    text = " ".join(str(err).split())  # one line, whatever the message held
+    where = flag_for(err.field) or err.field
+    if where and where != "config" and not text.startswith(where):
+        text = f"{where}: {text}"
+    return text[:2000]
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     try:
         args = build_parser().parse_args(argv)
         args.run(args)
     except SpacewarpError as err:
-        print(f"spacewarp: error: {err}", file=sys.stderr)
+        print(f"spacewarp: error: {one_line(err)}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("spacewarp: interrupted", file=sys.stderr)
