@@ -5,8 +5,9 @@ from __future__ import annotations
 import numpy as np
 from torch import nn
 
+from .budget import check_experiment
 from .config import Experiment
-from .errors import SpacewarpError
+from .errors import NetworkError
 from .network import build_model
 from .points import Points, make_points
 from .trace import Trace, trace
@@ -26,9 +27,10 @@ def resolve(experiment: Experiment) -> tuple[Experiment, Points]:
     net = experiment.network
     layers = net.layers or default_layers(pts.dim)
     if layers[0] != pts.dim:
-        raise SpacewarpError(
+        raise NetworkError(
             f"layers {','.join(map(str, layers))} start at width {layers[0]} but input "
-            f"{spec.name!r} is {pts.dim}-D; make the first width {pts.dim}")
+            f"{spec.name!r} is {pts.dim}-D; make the first width {pts.dim}",
+            field="network.layers")
     init = net.init or ("manual" if pts.dim == 2 else "random")
     resolved = experiment.model_copy(update={
         "input": spec.model_copy(update={"points": pts.n}),
@@ -48,6 +50,11 @@ def model_for(experiment: Experiment) -> nn.Sequential:
 
 
 def run(experiment: Experiment) -> Trace:
-    """Resolve the experiment, build its points and network, and trace them."""
+    """Resolve the experiment, build its points and network, and trace them.
+
+    The budget is checked first (``budget.check_experiment``): work over the memory or
+    time cap is refused before a point is generated.
+    """
+    check_experiment(experiment)
     resolved, pts = resolve(experiment)
     return trace(model_for(resolved), pts, device=resolved.device, experiment=resolved)

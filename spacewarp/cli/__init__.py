@@ -8,6 +8,7 @@ and exit status 2.
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
 from collections.abc import Sequence
 
@@ -43,7 +44,16 @@ def one_line(err: SpacewarpError) -> str:
     return text[:2000]
 
 
+class Terminated(BaseException):
+    """SIGTERM, raised in the main thread so that every ``finally`` cleans up."""
+
+
+def _terminate(signum: int, frame: object) -> None:
+    raise Terminated
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    previous = _on_sigterm(_terminate)
     try:
         args = build_parser().parse_args(argv)
         args.run(args)
@@ -51,9 +61,22 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"spacewarp: error: {one_line(err)}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
-        print("spacewarp: interrupted", file=sys.stderr)
+        print("spacewarp: interrupted; nothing half-written was left", file=sys.stderr)
         return 130
+    except Terminated:
+        print("spacewarp: terminated; nothing half-written was left", file=sys.stderr)
+        return 143
+    finally:
+        _on_sigterm(previous)
     return 0
+
+
+def _on_sigterm(handler: object) -> object:
+    """Install ``handler`` for SIGTERM (main thread only); the previous one."""
+    try:
+        return signal.signal(signal.SIGTERM, handler)  # type: ignore[arg-type]
+    except (ValueError, TypeError):  # not the main thread, or no handler to restore
+        return None
 
 
 if __name__ == "__main__":
