@@ -105,8 +105,10 @@ def trace_cost(n: int, widths: list[int], *, weights_text: bool = True) -> Estim
     if weights_text:
         seconds += sum(a * b * min(a, b) for a, b in pairs) / SVD
     wide = max(widths)
-    shape = " x ".join(str(w) for w in widths[1:-1] if w == wide) or str(wide)
-    what = f"layers {','.join(map(str, widths))}" if wide <= 64 else f"{shape} weights"
+    hidden = [w for w in widths[1:-1] if w == wide]
+    what = (f"{' x '.join(map(str, hidden))} weights" if len(hidden) > 1 and wide > 64
+            else f"layers {','.join(map(str, widths))}" if len(widths) <= 8
+            else f"{len(pairs)} layers up to {wide} wide")
     return Estimate(2 * stage_bytes + 2 * param_bytes, seconds,
                     f"{what} at {_count(n)} points")
 

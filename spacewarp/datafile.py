@@ -77,7 +77,10 @@ def _npy_shape(f: IO[bytes], name: str) -> tuple[int, int]:
     version = fmt.read_magic(f)
     header = fmt.read_array_header_1_0 if version == (1, 0) else fmt.read_array_header_2_0
     shape, _fortran, dtype = header(f)
-    if dtype.kind not in "iuf" or dtype.hasobject:
+    if dtype.hasobject:  # never unpickled: numpy's allow_pickle advice is wrong for data
+        raise InputError(f"cannot read {name!r}: it holds Python objects, not a numeric "
+                         "array; save numbers with numpy.save", field=FIELD)
+    if dtype.kind not in "iuf":
         raise InputError(f"{name!r} must hold numbers, found dtype {dtype}; save numbers "
                          "with numpy.save", field=FIELD)
     if len(shape) not in (1, 2):

@@ -45,7 +45,7 @@ def _decimal(value: Any, field: str, what: str, error: type[SpacewarpError]) -> 
 
 
 def _show(value: Any) -> str:
-    text = repr(value)
+    text = f"{value:g}" if isinstance(value, float) else repr(value)
     return text if len(text) <= 40 else text[:37] + "..."
 
 

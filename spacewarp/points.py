@@ -95,20 +95,21 @@ def grid(n: int | None, *, seed: int, low: float = -5.0, high: float = 5.0,
 def grid_side(n: int | None, *, low: float = -5.0, high: float = 5.0, step: float = 0.1
               ) -> int:
     """Points per side of the grid, computed before any array is made (or ``InputError``)."""
-    if not (math.isfinite(low) and math.isfinite(high) and high > low):
+    if not (math.isfinite(low) and math.isfinite(high) and math.isfinite(high - low)
+            and high > low):
         raise InputError(f"grid needs finite low < high, got low={low}, high={high}",
                          field="input.params.low")
     if n is not None:
         return max(2, round(math.sqrt(n)))
     if not (math.isfinite(step) and step > 0):
         raise InputError(f"grid needs a step above 0, got {step}", field="input.params.step")
-    side = math.ceil((high - low) / step)  # arange's length; inf when the step underflows
-    if not side**2 <= MAX_POINTS:
-        raise InputError(f"grid step {step:g} over [{low:g}, {high:g}] gives {side:.3g}^2 "
+    ratio = (high - low) / step  # arange's length; inf when the step underflows
+    if not ratio <= math.isqrt(MAX_POINTS):  # also NaN and inf
+        raise InputError(f"grid step {step:g} over [{low:g}, {high:g}] gives {ratio:.3g}^2 "
                          f"points; at most {MAX_POINTS:.0e}, so use a step of at least "
                          f"{(high - low) / math.isqrt(MAX_POINTS):.3g}",
                          field="input.params.step")
-    return int(side)
+    return math.ceil(ratio)
 
 
 @GENERATORS.register("line")
