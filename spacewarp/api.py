@@ -135,7 +135,8 @@ def explorer(config: Experiment | dict[str, Any] | str | Path | None = None,
     try:
         from .app.server import explorer as make
     except ImportError:
-        raise SpacewarpError("the explorer needs Panel: pip install 'spacewarp[app]'") from None
+        raise SpacewarpError("the explorer needs Panel: pip install 'spacewarp[app]'",
+                             field="app") from None
     return make(experiment(config, **options))
 
 
@@ -144,5 +145,6 @@ def _options(cls: type[T], options: dict[str, Any]) -> T:
     names = [f.name for f in fields(cls)]  # type: ignore[arg-type]
     unknown = sorted(set(options) - set(names))
     if unknown:
-        raise SpacewarpError(f"unknown option {unknown[0]!r}; options are: {', '.join(names)}")
+        raise SpacewarpError(f"unknown option {unknown[0]!r}; options are: {', '.join(names)}",
+                             field=unknown[0])
     return cls(**options)

@@ -22,7 +22,7 @@ class _Parser(argparse.ArgumentParser):
     """argparse, but a usage mistake is one line and exit status 2, like every other."""
 
     def error(self, message: str) -> None:  # type: ignore[override]
-        raise SpacewarpError(f"{self.prog}: {message} (see {self.prog} --help)")
+        raise SpacewarpError(f"{self.prog}: {message} (see {self.prog} --help)", field=None)
 
 
 def build_parser() -> argparse.ArgumentParser:

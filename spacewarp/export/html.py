@@ -44,7 +44,8 @@ def write_html(trace: Trace, path: str | Path, options: HtmlOptions | None = Non
     o = options or HtmlOptions()
     target = check_target(path)
     if o.layout not in ("morph", "grid"):
-        raise SpacewarpError(f"unknown layout {o.layout!r}; choose 'morph' or 'grid'")
+        raise SpacewarpError(f"unknown layout {o.layout!r}; choose 'morph' or 'grid'",
+                             field="html.layout")
     page = page_html(trace, o)
     with atomic_file(target) as tmp:
         tmp.write_text(page, encoding="utf-8")

@@ -51,7 +51,7 @@ def options_for(path: str | Path, options: AnimationOptions | None, trace: Trace
     if fmt == ".gif":
         if opts.fps > GIF_MAX_FPS:
             raise SpacewarpError(f"a GIF cannot play {opts.fps} fps; use --fps {GIF_MAX_FPS} "
-                                 "or less, or write an .mp4")
+                                 "or less, or write an .mp4", field="film.fps")
         side = has_function_view(trace, opts)
         size = opts.size or (GIF_FUNCTION_VIEW_SIZE if side else GIF_SIZE)
     else:
