@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError, field_validator, mo
 from .errors import InputError, SpacewarpError, WeightsError
 from .numbers import parse_float
 from .settings import FLAT_KEYS, parse_value
+from .style import Style
 
 Matrix = list[list[float]] | list[float]  # a weight matrix or a bias vector
 
@@ -125,6 +126,13 @@ class Experiment(_Spec):
     style: StyleSpec = StyleSpec()
     seed: int = 0  # seeds the points and the random weights
     device: Literal["auto", "cpu", "cuda"] = "auto"  # auto: CUDA when present; always float64
+
+
+def style_of(experiment: Experiment) -> Style:
+    """The plain style value a Trace carries, from a (resolved) experiment."""
+    s = experiment.style
+    return Style(theme=s.theme, cmap=s.cmap, point_size=s.point_size,
+                 color_by=experiment.input.color_by, source=experiment.input.name)
 
 
 def validated(data: dict[str, Any]) -> Experiment:

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 from torch import nn
 
 from .budget import check_experiment
-from .config import Experiment
+from .config import Experiment, style_of
 from .errors import NetworkError
 from .network import build_model
 from .points import Points, make_points
@@ -57,4 +59,5 @@ def run(experiment: Experiment) -> Trace:
     """
     check_experiment(experiment)
     resolved, pts = resolve(experiment)
-    return trace(model_for(resolved), pts, device=resolved.device, experiment=resolved)
+    traced = trace(model_for(resolved), pts, device=resolved.device, experiment=resolved)
+    return replace(traced, style=style_of(resolved))

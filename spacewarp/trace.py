@@ -10,7 +10,7 @@ from __future__ import annotations
 import copy
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import Any
 
 import numpy as np
 import torch
@@ -18,9 +18,7 @@ from torch import nn
 
 from .errors import SpacewarpError
 from .points import Points
-
-if TYPE_CHECKING:
-    from .config import Experiment, StyleSpec
+from .style import Style
 
 
 @dataclass(frozen=True)
@@ -49,13 +47,15 @@ class Trace:
     labels: np.ndarray | None = None  # (n,) int64 when the input has labels
     grid_shape: tuple[int, int] | None = None  # lattice shape of the input, if any
     params: dict[str, np.ndarray] = field(default_factory=dict)  # state_dict, float64
-    experiment: Experiment | None = None  # the resolved config that made it, if any
+    # the resolved config that made it, if any: opaque here (the exporters write it out)
+    experiment: Any = None
     # how the stages were captured: "graph" (every operation) or "hooks" (module outputs only)
     capture: str = "graph"
     note: str = ""  # what every view must say about the stages ("" when nothing)
     # x (n, d_0) float64 -> every stage's output, stage 0 first; differentiable, for measures
     program: Callable[[torch.Tensor], tuple[torch.Tensor, ...]] | None = field(
         default=None, compare=False, repr=False)
+    style: Style = field(default_factory=Style)  # theme, colour map, ...: set by the pipeline
 
     @property
     def n(self) -> int:
@@ -64,13 +64,6 @@ class Trace:
     @property
     def output(self) -> np.ndarray:
         return self.stages[-1].points
-
-    @property
-    def style(self) -> StyleSpec:
-        """The experiment's style (theme, colour map), or the defaults for a bare trace."""
-        from .config import StyleSpec
-
-        return self.experiment.style if self.experiment is not None else StyleSpec()
 
     def file_stem(self, k: int) -> str:
         """``stage-01-linear``: the per-stage file name, without suffix."""
@@ -90,7 +83,7 @@ def pick_device(name: str = "auto") -> torch.device:
 
 
 def trace(model: nn.Module, points: Points, *, device: str = "auto",
-          experiment: Experiment | None = None) -> Trace:
+          experiment: Any = None) -> Trace:
     """Run ``points`` through ``model`` once, in float64, keeping every stage.
 
     The model is copied, never changed. Raises ``SpacewarpError`` when the input width

@@ -62,3 +62,18 @@ def test_help_does_not_import_torch() -> None:
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           timeout=60)
     assert done.stdout.strip().splitlines()[-1] == "[]", done.stdout + done.stderr
+
+
+def test_a_trace_carries_its_style_as_a_plain_value() -> None:
+    from spacewarp.network import build_model
+    from spacewarp.pipeline import run
+    from spacewarp.points import make_points
+    from spacewarp.style import Style
+    from spacewarp.trace import trace
+
+    t = run(Experiment.model_validate({"input": {"name": "spiral", "points": 30,
+                                                 "color_by": "label"},
+                                       "style": {"theme": "light", "cmap": "magma"}}))
+    assert t.style == Style(theme="light", cmap="magma", color_by="label", source="spiral")
+    bare = trace(build_model([2, 3, 2]), make_points("gaussian", 10))
+    assert bare.style == Style() and bare.experiment is None

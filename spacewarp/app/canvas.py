@@ -74,7 +74,6 @@ def _stage(trace: Trace, k: int) -> dict[str, Any]:
 
 def payload(trace: Trace, serial: int) -> dict[str, Any]:
     """Everything the component draws for one trace (``serial`` tells changes apart)."""
-    exp = trace.experiment
     theme = THEMES[trace.style.theme]
     rgb, table = _colors(trace)
     lattice = (_b64(lattice_pairs(trace.grid_shape, lattice_every(trace.grid_shape)))
@@ -84,7 +83,7 @@ def payload(trace: Trace, serial: int) -> dict[str, Any]:
         "serial": serial, "n": trace.n,
         "stages": [_stage(trace, k) for k in range(len(trace.stages))],
         "rgb": _b64(rgb), "lattice": lattice,
-        "colorbar": {"label": f"colour: {exp.input.color_by if exp else 'value'}",
+        "colorbar": {"label": f"colour: {trace.style.color_by or 'value'}",
                      "lo": lo, "hi": hi, "table": _b64(table)},
         "theme": {"background": theme.background, "foreground": theme.foreground,
                   "muted": theme.muted},

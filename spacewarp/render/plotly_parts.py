@@ -86,7 +86,7 @@ def colorscale(trace: Trace, o: InteractiveOptions) -> list[list[Any]]:
 def color_axis(trace: Trace, o: InteractiveOptions) -> dict[str, Any]:
     """One colour scale for every stage and frame, with its colour bar."""
     c = trace.color
-    by = trace.experiment.input.color_by if trace.experiment else "value"
+    by = trace.style.color_by or "value"
     lo, hi = float(c.min()), float(c.max())
     return {"colorscale": colorscale(trace, o), "cmin": lo, "cmax": hi if hi > lo else lo + 1,
             "colorbar": {"title": {"text": f"colour: {by}"}, "thickness": 14, "len": 0.6}}

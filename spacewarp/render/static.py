@@ -181,8 +181,7 @@ def weights_text(trace: Trace, k: int) -> str:
     """What was applied at stage ``k``, as the seed prints it: the matrix, compact."""
     stage = trace.stages[k]
     if stage.kind == "input":
-        exp = trace.experiment
-        source = f" from {exp.input.name}" if exp is not None else ""
+        source = f" from {trace.style.source}" if trace.style.source else ""
         return f"{trace.n:,} points{source}"
     if stage.weight is None:
         return f"{stage.title}() on each coordinate"
@@ -207,9 +206,8 @@ def _header_height(trace: Trace, ks: range | list[int], lay: Layout) -> float:
 def _point_size(trace: Trace, lay: Layout) -> float:
     """Marker area in pt^2: the seed's s=30 for 1000 points on a 12-inch figure, scaled
     down with the panel's area and with more points; the experiment's size if set."""
-    exp = trace.experiment
-    if exp is not None and exp.style.point_size is not None:
-        return float(exp.style.point_size)
+    if trace.style.point_size is not None:
+        return float(trace.style.point_size)
     per_count = min(30.0, 30.0 * math.sqrt(1000 / max(trace.n, 1)))
     return max(0.3, per_count * (lay.panel / 12) ** 2 * 2.5)
 
@@ -323,11 +321,11 @@ def _colorbar(fig: Figure, trace: Trace, pal: Palette, th: Theme) -> None:
     cax = fig.add_axes((0.32, 0.45 / fh, 0.36, 0.12 / fh), gid="colorbar")
     bar = fig.colorbar(ScalarMappable(norm=pal.norm, cmap=pal.cmap), cax=cax,
                        orientation="horizontal")
-    exp = trace.experiment
-    what = COLOR_NAMES.get(exp.input.color_by, exp.input.color_by) if exp else "colour value"
+    by = trace.style.color_by
+    what = COLOR_NAMES.get(by, by) if by else "colour value"
     bar.set_label(f"colour: {what} (the same point has the same colour in every panel)",
                   fontsize=9, color=th.foreground)
-    if exp is not None and exp.input.color_by == "label" and trace.labels is not None:
+    if by == "label" and trace.labels is not None:
         classes = np.unique(trace.labels)
         if classes.size <= 12:
             bar.set_ticks(classes.astype(float).tolist())
