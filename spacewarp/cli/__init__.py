@@ -41,7 +41,7 @@ def one_line(err: SpacewarpError) -> str:
     where = flag_for(err.field) or err.field
     if where and where != "config" and not text.startswith(where):
         text = f"{where}: {text}"
-    return text[:2000]
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)[:2000]
 
 
 class Terminated(BaseException):
