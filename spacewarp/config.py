@@ -20,9 +20,9 @@ from .style import Style
 
 Matrix = list[list[float]] | list[float]  # a weight matrix or a bias vector
 
-MAX_TOML_BYTES = 64_000_000  # an experiment file: weights of a few wide layers at most
+MAX_TOML_BYTES = 16_000_000  # an experiment file; larger weights belong in a checkpoint
 MAX_DEPTH = 8  # nesting of tables and arrays (weights are 2 deep under network.weights)
-MAX_ITEMS = 20_000_000  # numbers in all arrays together (a 4096 x 4096 matrix is 16.8 M)
+MAX_ITEMS = 4_000_000  # numbers in all arrays together (a 2000 x 2000 matrix is 4 M)
 
 
 class _Spec(BaseModel):
@@ -184,7 +184,8 @@ def check_shape(data: Any, *, max_depth: int = MAX_DEPTH, max_items: int = MAX_I
             items += 1
             if items > max_items:
                 raise InputError(f"the experiment holds more than {max_items:,} values; "
-                                 "that is more than any network here needs", field="config")
+                                 "give large weights as a checkpoint (--weights)",
+                                 field="config")
             if isinstance(child, dict | list | tuple):
                 stack.append((child, depth + 1))
 
@@ -196,7 +197,8 @@ def load_toml(path: str | Path) -> dict[str, Any]:
         raise InputError(f"config file {str(path)!r} does not exist", field="config")
     if file.stat().st_size > MAX_TOML_BYTES:
         raise InputError(f"config file {str(path)!r} is {file.stat().st_size / 1e6:.0f} MB; "
-                         f"at most {MAX_TOML_BYTES // 1_000_000} MB", field="config")
+                         f"at most {MAX_TOML_BYTES // 1_000_000} MB; give large weights as a "
+                         "checkpoint (--weights)", field="config")
     try:
         data = tomllib.loads(file.read_text(encoding="utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as err:

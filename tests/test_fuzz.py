@@ -63,6 +63,15 @@ FLAG_MISTAKES = st.one_of(
     st.tuples(st.just("--point-size"), st.sampled_from(["0", "-1", "1e300", "nan", "x"])),
 )
 
+FILM_MISTAKES = st.one_of(
+    st.tuples(st.just("--fps"), bad_count | st.sampled_from(["121", "1e9"])),
+    st.tuples(st.just("--frames-per-stage"), bad_count | st.sampled_from(["10001", "1e9"])),
+    st.tuples(st.just("--seconds"), st.sampled_from(["0", "-1", "nan", "inf", "1e9", "x", ""])),
+    st.tuples(st.just("--hold"), st.sampled_from(["-1", "61", "nan", "x", ""])),
+    st.tuples(st.just("--size"), st.sampled_from(["", "x", "800", "8x6", "800x600x3", "1e9x2",
+                                                  "axb", "-800x600", "800x6000"])),
+)
+
 # TOML values of the wrong kind for each key (every one of them a mistake). Text is parsed
 # as on the command line ("1e5" is a count in TOML too), so only text that is no number.
 WRONG = st.one_of(st.booleans(), st.sampled_from(["", "x", "3_0", "nan", "2,,2", "true"]),
@@ -109,6 +118,18 @@ def test_flag_mistakes_are_one_line(case: tuple[str, str]) -> None:
     capsys = _CAPSYS[0]
     with tempfile.TemporaryDirectory() as tmp:
         _mistake(["render", "--points", "20", *case], Path(tmp), capsys)
+
+
+@FUZZ
+@given(FILM_MISTAKES)
+def test_film_mistakes_are_one_line(case: tuple[str, str]) -> None:
+    capsys = _CAPSYS[0]
+    with tempfile.TemporaryDirectory() as tmp:
+        before = sorted(Path(tmp).iterdir())
+        code = main(["animate", "--points", "20", *case, "--out", f"{tmp}/f.mp4"])
+        said = capsys.readouterr()
+        assert code == 2 and len(said.err.strip().splitlines()) == 1, (case, said.err)
+        assert sorted(Path(tmp).iterdir()) == before
 
 
 @FUZZ
