@@ -36,7 +36,7 @@ TIME_CAP = 120.0  # seconds of estimated work before anything is written
 FLOPS = 2e9  # matrix work per second (float64, one core of a laptop)
 PROJECTION = 3e10  # n d^2 units of projection per second (measured: 1000 x 4096^2 in 0.55 s)
 SVD = 5e9  # m n min(m, n) units of SVD per second (measured: 4096^2 in 14 s)
-DRAW = 1e6  # points drawn per second per panel
+DRAW = 5e6  # points drawn per second per panel (raster splats above ~1e5 points)
 FRAME = 0.02  # seconds to draw and encode one film frame, before its points
 FRAME_POINTS = 5e6  # film points drawn per second
 
@@ -122,7 +122,7 @@ def film_cost(n: int, stages: int, frames: int, size: tuple[int, int]) -> Estima
                                      f"{_count(n)} points")
 
 
-def check(estimate: Estimate, advice: str) -> None:
+def check(estimate: Estimate, advice: str, field: str = "input.points") -> None:
     """Refuse ``estimate`` when over a cap, with the numbers and ``advice`` in one line."""
     mem_cap, sec_cap = memory_cap(), time_cap()
     if estimate.bytes <= mem_cap and estimate.seconds <= sec_cap:
@@ -130,17 +130,7 @@ def check(estimate: Estimate, advice: str) -> None:
     over = (f"the cap is {_bytes(mem_cap)}" if estimate.bytes > mem_cap
             else f"the cap is {_seconds(sec_cap)}")
     raise LimitError(f"{estimate.what} need about {_bytes(estimate.bytes)} and "
-                     f"{_seconds(estimate.seconds)}; {over}, {advice}",
-                     field=_field_of(advice))
-
-
-def _field_of(advice: str) -> str:
-    for word, field in (("--frames", "film.frames_per_stage"), ("--size", "film.size"),
-                        ("--points", "input.points"), ("step", "input.params.step"),
-                        ("layers", "network.layers")):
-        if word in advice:
-            return field
-    return "input.points"
+                     f"{_seconds(estimate.seconds)}; {over}, {advice}", field=field)
 
 
 def check_experiment(experiment: Experiment) -> tuple[int, list[int]]:
@@ -152,14 +142,16 @@ def check_experiment(experiment: Experiment) -> tuple[int, list[int]]:
     widths = widths_of(experiment, dim)
     cost = trace_cost(n, widths)
     fewer = max(1, _fewer(n, cost))
-    check(cost, f"use --points {_count(fewer)} or narrower layers")
+    check(cost, f"use --points {_flag_number(fewer)} or narrower layers")
     return n, widths
 
 
-def check_film(n: int, stages: int, frames: int, size: tuple[int, int]) -> None:
-    """Refuse a film over the caps before a frame is drawn."""
+def check_film(n: int, stages: int, frames: int, size: tuple[int, int],
+               field: str = "film.frames_per_stage") -> None:
+    """Refuse a film over the caps before a frame is drawn (``field``: the length's flag)."""
     cost = film_cost(n, stages, frames, size)
-    check(cost, "use fewer --frames-per-stage or --seconds, a smaller --size or --points")
+    check(cost, "use fewer --frames-per-stage or --seconds, a smaller --size or --points",
+          field)
 
 
 def _fewer(n: int, cost: Estimate) -> int:
@@ -171,6 +163,11 @@ def _fewer(n: int, cost: Estimate) -> int:
             if m * 10**e <= target:
                 return m * 10**e
     return 1
+
+
+def _flag_number(n: int) -> str:
+    """A count as a flag takes it: ``5000`` or ``5e6``, never ``5,000``."""
+    return str(n) if n < 100_000 else f"{n / 10 ** (len(str(n)) - 1):g}e{len(str(n)) - 1}"
 
 
 def _count(n: float) -> str:

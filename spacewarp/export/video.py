@@ -74,7 +74,8 @@ def write_video(trace: Trace, path: str | Path, options: AnimationOptions | None
     render takes over a second.
     """
     opts = options_for(path, options, trace)
-    check_film(trace.n, len(trace.stages), film_frames(trace, opts), opts.frame_size())
+    check_film(trace.n, len(trace.stages), film_frames(trace, opts), opts.frame_size(),
+               "film.seconds" if opts.seconds is not None else "film.frames_per_stage")
     renderer = FrameRenderer(trace, opts)
     show = sys.stderr.isatty() if progress is None else progress
     bar = tqdm(total=len(renderer), unit="frame", desc=f"writing {Path(path).name}",
