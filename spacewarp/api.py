@@ -37,8 +37,10 @@ def experiment(config: Experiment | dict[str, Any] | str | Path | None = None,
                **options: Any) -> Experiment:
     """An experiment from a config (object, nested dict or TOML path) and flat options.
 
-    Options use the CLI's names: ``input``, ``points``, ``data``, ``color_by``, ``layers``,
-    ``activation``, ``bias``, ``init``, ``scale``, ``seed``, ``device``, ``theme``.
+    Options use the flat names of ``settings.SETTINGS`` (the CLI's flags): ``input``,
+    ``points``, ``data``, ``color_by``, ``layers``, ``activation``, ``bias``, ``init``,
+    ``scale``, ``model``, ``checkpoint``, ``theme``, ``cmap``, ``point_size``, ``seed``,
+    ``device``. Values parse as flags do (``points="1e5"`` is 100000).
     """
     if isinstance(config, Experiment):
         base = config.model_dump(exclude_none=True)

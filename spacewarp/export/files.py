@@ -30,7 +30,7 @@ _REASONS = {
     errno.ELOOP: "it is a symlink loop",
     errno.EISDIR: "it is a folder",
     errno.ENOTDIR: "a part of the path is a file, not a folder",
-    errno.ENOENT: "the folder does not exist",
+    errno.ENOENT: "its folder does not exist",
     errno.EEXIST: "it already exists",
 }
 
@@ -71,6 +71,9 @@ def writable_target(path: str | Path, *, folder: bool = False) -> Path:
                               field=FIELD)
         parent = target.absolute().parent
         if not parent.is_dir():
+            if parent.exists():
+                raise OSError(errno.ENOTDIR, "not a folder")
+            os.stat(parent)  # ELOOP, ENOTDIR or ENAMETOOLONG say more than "does not exist"
             raise OutputError(f"cannot write {_short(path)}: folder {_short(parent)} does "
                               "not exist", field=FIELD)
         if len(target.name.encode()) > 255:  # said now, not at the rename after the work
