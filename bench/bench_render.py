@@ -26,7 +26,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-SEED_SCRIPT = ROOT.parent / "shared" / "reference" / "seed_notebook.py"
+SEED_SCRIPT = ROOT / "bench" / "seed_notebook.py"  # the project's own script of the seed
 SPACEWARP = [sys.executable, "-m", "spacewarp.cli"]
 
 CHILD = """
@@ -129,9 +129,7 @@ def seed_way(n_total: int, quick: bool) -> float:
 
 def whole_process(tmp: Path) -> None:
     if not SEED_SCRIPT.is_file():
-        print(f"seed notebook script not found at {SEED_SCRIPT} (expected "
-              f"../shared/reference/seed_notebook.py beside the repository): skipped")
-        return
+        raise SystemExit(f"seed notebook script not found at {SEED_SCRIPT}")
     ours, seed = [], []
     for i in range(3):  # interleaved, so load on the machine hits both alike
         ours.append(timed([*SPACEWARP, "render", "--out", str(tmp / f"w{i}")]))

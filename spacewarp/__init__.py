@@ -5,24 +5,42 @@
     sw.stages(trace)            # a panel per stage
 """
 
-from .api import (
-    animate,
-    animation,
-    experiment,
-    explorer,
-    frames,
-    interactive,
-    run,
-    save,
-    stages,
-    stages_grid,
-    write_html,
-)
-from .config import Experiment
-from .errors import SpacewarpError
-from .network import build_model
-from .points import Points, make_points
-from .trace import Stage, Trace, trace
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # imported on first use, so `spacewarp --help` never loads torch
+    from .api import (
+        animate,
+        animation,
+        experiment,
+        explorer,
+        frames,
+        interactive,
+        run,
+        save,
+        stages,
+        stages_grid,
+        write_html,
+    )
+    from .config import Experiment
+    from .errors import SpacewarpError
+    from .network import build_model
+    from .points import Points, make_points
+    from .trace import Stage, Trace, trace
+
+_HOMES = {"Experiment": "config", "SpacewarpError": "errors", "build_model": "network",
+          "Points": "points", "make_points": "points", "Stage": "trace", "Trace": "trace",
+          "trace": "trace"}
+
+
+def __getattr__(name: str) -> Any:
+    if name not in __all__:
+        raise AttributeError(f"module 'spacewarp' has no attribute {name!r}")
+    module = importlib.import_module(f".{_HOMES.get(name, 'api')}", __name__)
+    return getattr(module, name)
+
 
 __all__ = [
     "Experiment",

@@ -37,8 +37,10 @@ def experiment(config: Experiment | dict[str, Any] | str | Path | None = None,
                **options: Any) -> Experiment:
     """An experiment from a config (object, nested dict or TOML path) and flat options.
 
-    Options use the CLI's names: ``input``, ``points``, ``data``, ``color_by``, ``layers``,
-    ``activation``, ``bias``, ``init``, ``scale``, ``seed``, ``device``, ``theme``.
+    Options use the flat names of ``settings.SETTINGS`` (the CLI's flags): ``input``,
+    ``points``, ``data``, ``color_by``, ``layers``, ``activation``, ``bias``, ``init``,
+    ``scale``, ``model``, ``checkpoint``, ``theme``, ``cmap``, ``point_size``, ``seed``,
+    ``device``. Values parse as flags do (``points="1e5"`` is 100000).
     """
     if isinstance(config, Experiment):
         base = config.model_dump(exclude_none=True)
@@ -144,7 +146,8 @@ def explorer(config: Experiment | dict[str, Any] | str | Path | None = None,
     try:
         from .app.server import explorer as make
     except ImportError:
-        raise SpacewarpError("the explorer needs Panel: pip install 'spacewarp[app]'") from None
+        raise SpacewarpError("the explorer needs Panel: pip install 'spacewarp[app]'",
+                             field="app") from None
     return make(experiment(config, **options))
 
 
@@ -153,5 +156,6 @@ def _options(cls: type[T], options: dict[str, Any]) -> T:
     names = [f.name for f in fields(cls)]  # type: ignore[arg-type]
     unknown = sorted(set(options) - set(names))
     if unknown:
-        raise SpacewarpError(f"unknown option {unknown[0]!r}; options are: {', '.join(names)}")
+        raise SpacewarpError(f"unknown option {unknown[0]!r}; options are: {', '.join(names)}",
+                             field=unknown[0])
     return cls(**options)

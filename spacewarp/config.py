@@ -8,71 +8,115 @@ from __future__ import annotations
 
 import tomllib
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
 import tomli_w
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, ValidationError, field_validator, model_validator
 
-from .errors import SpacewarpError
-from .network import ACTIVATIONS, RECIPES, parse_widths
-from .points import COLORINGS, GENERATORS, MAX_POINTS
+from .errors import InputError, SpacewarpError, WeightsError
+from .numbers import parse_float
+from .settings import FLAT_KEYS, parse_value
+from .style import Style
 
 Matrix = list[list[float]] | list[float]  # a weight matrix or a bias vector
 
+MAX_TOML_BYTES = 16_000_000  # an experiment file; larger weights belong in a checkpoint
+MAX_DEPTH = 8  # nesting of tables and arrays (weights are 2 deep under network.weights)
+MAX_ITEMS = 4_000_000  # numbers in all arrays together (a 2000 x 2000 matrix is 4 M)
+
 
 class _Spec(BaseModel):
+    """A config section; each key that is a setting is parsed by ``settings.SETTINGS``."""
+
     model_config = ConfigDict(extra="forbid", frozen=True)
+    section: ClassVar[tuple[str, ...]] = ()
+
+    @model_validator(mode="before")
+    @classmethod
+    def _parse_settings(cls, data: Any) -> Any:
+        if not isinstance(data, dict):
+            return data
+        return {k: parse_value((*cls.section, k), v) for k, v in data.items()}
 
 
 class InputSpec(_Spec):
+    section: ClassVar[tuple[str, ...]] = ("input",)
     name: str = "gaussian"  # a point generator: gaussian, grid, line, spiral, file, ...
-    points: int | None = Field(None, ge=1, le=MAX_POINTS)  # None: the generator's default
+    points: int | None = None  # None: the generator's default
     path: str | None = None  # the data file, for name = "file"
     color_by: str | None = None  # x, y, angle, radius, label, index; None: label if any, else x
     params: dict[str, float] = {}  # the generator's own parameters (noise, step, ...)
 
-    @field_validator("name")
+    @field_validator("params", mode="before")
     @classmethod
-    def _known_input(cls, v: str) -> str:
-        return _known(GENERATORS, v)
+    def _finite_params(cls, v: Any) -> Any:
+        if not isinstance(v, dict):
+            raise InputError(f"input.params must be a table of numbers, got {str(v)[:40]!r}",
+                             field="input.params")
+        return {str(k): parse_float(x, field=f"input.params.{k}", what=f"parameter {k}")
+                for k, x in v.items()}
 
-    @field_validator("color_by")
-    @classmethod
-    def _known_coloring(cls, v: str | None) -> str | None:
-        return None if v is None else _known(COLORINGS, v)
+
+    @model_validator(mode="after")
+    def _data_means_file(self) -> InputSpec:
+        if self.path is not None and self.name != "file":
+            raise InputError(f"a data file (--data) is read by input 'file', not "
+                             f"{self.name!r}; give --data or --input {self.name}, not both",
+                             field="input.path")
+        if self.name == "file" and not self.path:
+            raise InputError("input 'file' needs a path: --data FILE.csv|.npy|.npz",
+                             field="input.path")
+        return self
 
 
 class NetworkSpec(_Spec):
+    section: ClassVar[tuple[str, ...]] = ("network",)
     layers: list[int] | None = None  # widths; None: 2,3,3,2 for 2-D input, 1,2,1 for 1-D
     activation: str = "tanh"  # after every linear layer but the last
     bias: bool = False  # the seed's networks have no bias
     init: str | None = None  # None: manual for 2-D input (the seed's), random otherwise
-    scale: float = Field(3.0, allow_inf_nan=False)  # S in the manual first layer S*[I; 2*ones]
+    scale: float = 3.0  # S in the manual first layer S*[I; 2*ones]
     weights: dict[str, Matrix] = {}  # explicit parameters by state_dict name: "0.weight"
     model: str | None = None  # the user's model, FILE.py:NAME or FILE.onnx; None: built here
     checkpoint: str | None = None  # weights: state_dict .pt, .safetensors, TorchScript, .pt2
     checkpoint_sha256: str | None = None  # recorded when resolved; a changed file is refused
 
-    @field_validator("layers", mode="before")
+    @field_validator("weights", mode="before")
     @classmethod
-    def _widths(cls, v: Any) -> Any:
-        return None if v is None else parse_widths(v)
+    def _rectangular(cls, v: Any) -> Any:
+        if not isinstance(v, dict):
+            raise WeightsError("network.weights must be a table of matrices by parameter "
+                               "name, e.g. \"0.weight\" = [[1, 0], [0, 1]]",
+                               field="network.weights")
+        return {str(k): _matrix(str(k), m) for k, m in v.items()}
 
-    @field_validator("activation")
-    @classmethod
-    def _known_activation(cls, v: str) -> str:
-        return _known(ACTIVATIONS, v)
 
-    @field_validator("init")
-    @classmethod
-    def _known_init(cls, v: str | None) -> str | None:
-        return None if v is None else _known(RECIPES, v)
+def _matrix(name: str, value: Any) -> list[list[float]] | list[float]:
+    """A bias vector or a rectangular matrix of finite numbers, or ``WeightsError``."""
+    field = f"network.weights.{name}"
+    if not isinstance(value, list) or not value:
+        raise WeightsError(f"weights {name!r} must be a vector or a matrix of numbers",
+                           field=field)
+    if all(isinstance(row, list) for row in value):
+        widths = {len(row) for row in value}
+        if len(widths) != 1 or 0 in widths:
+            raise WeightsError(f"weights {name!r} are ragged: rows of lengths "
+                               f"{sorted(widths)[:4]}; every row needs the same length",
+                               field=field)
+        return [[_weight(name, x, field) for x in row] for row in value]
+    return [_weight(name, x, field) for x in value]
+
+
+def _weight(name: str, x: Any, field: str) -> float:
+    return parse_float(x, field=field, what=f"every entry of weights {name!r}",
+                       error=WeightsError)
 
 
 class StyleSpec(_Spec):
+    section: ClassVar[tuple[str, ...]] = ("style",)
     theme: Literal["dark", "light"] = "dark"  # dark like the seed's; light for papers
-    cmap: str = "viridis"  # matplotlib / plotly colour map for the colour values
-    point_size: float | None = Field(None, gt=0)  # None: chosen from the point count
+    cmap: str = "viridis"  # matplotlib colour map for the colour values
+    point_size: float | None = None  # None: chosen from the point count
 
 
 class Experiment(_Spec):
@@ -85,42 +129,90 @@ class Experiment(_Spec):
     device: Literal["auto", "cpu", "cuda"] = "auto"  # auto: CUDA when present; always float64
 
 
-def _known(registry: Any, name: str) -> str:
-    registry[name]  # raises SpacewarpError with the choices
-    return name
+def style_of(experiment: Experiment) -> Style:
+    """The plain style value a Trace carries, from a (resolved) experiment."""
+    s = experiment.style
+    return Style(theme=s.theme, cmap=s.cmap, point_size=s.point_size,
+                 source=experiment.input.name)
 
 
 def validated(data: dict[str, Any]) -> Experiment:
-    """An ``Experiment`` from plain data, every mistake turned into one ``SpacewarpError``."""
+    """An ``Experiment`` from plain data, every mistake turned into one ``SpacewarpError``
+    whose ``field`` is the config path it concerns."""
+    check_shape(data)
     try:
         return Experiment.model_validate(data)
     except ValidationError as err:
-        raise SpacewarpError(_one_line(err)) from None
+        raise _one_error(err) from None
 
 
-def _one_line(err: ValidationError) -> str:
+def _one_error(err: ValidationError) -> SpacewarpError:
     first = err.errors()[0]
-    where = ".".join(str(p) for p in first["loc"]) or "config"
+    where = ".".join(str(p) for p in first["loc"]) or None
+    cause = first.get("ctx", {}).get("error")
+    if isinstance(cause, SpacewarpError):  # one of ours, raised inside a validator
+        if cause.field is None:
+            cause.field = where
+        return cause
+    return SpacewarpError(_one_line(first, where or "config"), field=where)
+
+
+def _one_line(first: Any, where: str) -> str:
     if first["type"] == "extra_forbidden":
         return f"unknown config key {where!r}; see the README for the keys an experiment takes"
     bounds = {"less_than_equal": "at most {le}", "greater_than_equal": "at least {ge}",
               "greater_than": "more than {gt}"}
     if first["type"] in bounds:
         limit = bounds[first["type"]].format(**first.get("ctx", {}))
-        return f"{where} must be {limit}, got {first['input']!r}"
+        return f"{where} must be {limit}, got {str(first['input'])[:60]!r}"
     message = str(first["msg"]).removeprefix("Value error, ")
     return f"config {where}: {message}"
+
+
+def check_shape(data: Any, *, max_depth: int = MAX_DEPTH, max_items: int = MAX_ITEMS) -> None:
+    """Refuse data nested deeper than ``max_depth`` or holding more than ``max_items`` values,
+    without recursion (a 5,000-deep table is one line, not a RecursionError)."""
+    stack: list[tuple[Any, int]] = [(data, 0)]
+    items = 0
+    while stack:
+        node, depth = stack.pop()
+        if depth > max_depth:
+            raise InputError(f"the experiment is nested {depth}+ levels deep; at most "
+                             f"{max_depth} (tables and arrays) make sense", field="config")
+        children = (node.values() if isinstance(node, dict)
+                    else node if isinstance(node, list | tuple) else ())
+        for child in children:
+            items += 1
+            if items > max_items:
+                raise InputError(f"the experiment holds more than {max_items:,} values; "
+                                 "give large weights as a checkpoint (--weights)",
+                                 field="config")
+            if isinstance(child, dict | list | tuple):
+                stack.append((child, depth + 1))
 
 
 def load_toml(path: str | Path) -> dict[str, Any]:
     """The raw data of a TOML experiment file (validated later, after flag overrides)."""
     file = Path(path)
-    if not file.is_file():
-        raise SpacewarpError(f"config file {str(path)!r} does not exist")
+    if not str(path) or not file.is_file():
+        raise InputError(f"config file {str(path)!r} does not exist", field="config")
+    if file.stat().st_size > MAX_TOML_BYTES:
+        raise InputError(f"config file {str(path)!r} is {file.stat().st_size / 1e6:.0f} MB; "
+                         f"at most {MAX_TOML_BYTES // 1_000_000} MB; give large weights as a "
+                         "checkpoint (--weights)", field="config")
     try:
-        return tomllib.loads(file.read_text())
+        data = tomllib.loads(file.read_text(encoding="utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as err:
-        raise SpacewarpError(f"config file {str(path)!r} is not valid TOML: {err}") from None
+        raise InputError(f"config file {str(path)!r} is not valid TOML: {err}",
+                         field="config") from None
+    except RecursionError:
+        raise InputError(f"config file {str(path)!r} is nested too deeply; at most "
+                         f"{MAX_DEPTH} levels of tables and arrays", field="config") from None
+    except OSError as err:
+        raise InputError(f"cannot read config file {str(path)!r}: {err.strerror}",
+                         field="config") from None
+    check_shape(data)
+    return data
 
 
 def load_experiment(path: str | Path) -> Experiment:
@@ -142,23 +234,8 @@ def merged(base: dict[str, Any], overrides: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-# Flat names (CLI flags, API keywords) -> where they live in the config.
-FLAT_KEYS: dict[str, tuple[str, ...]] = {
-    "input": ("input", "name"),
-    "points": ("input", "points"),
-    "data": ("input", "path"),
-    "color_by": ("input", "color_by"),
-    "layers": ("network", "layers"),
-    "activation": ("network", "activation"),
-    "bias": ("network", "bias"),
-    "init": ("network", "init"),
-    "model": ("network", "model"),
-    "weights": ("network", "checkpoint"),
-    "scale": ("network", "scale"),
-    "theme": ("style", "theme"),
-    "seed": ("seed",),
-    "device": ("device",),
-}
+# Flat names (CLI flags, API keywords) -> where they live in the config: see settings.py.
+__all__ = ["FLAT_KEYS", "Experiment", "load_toml", "merged", "nest", "validated"]
 
 
 def nest(flat: dict[str, Any]) -> dict[str, Any]:
@@ -171,8 +248,8 @@ def nest(flat: dict[str, Any]) -> dict[str, Any]:
         if value is None:
             continue
         if key not in FLAT_KEYS:
-            raise SpacewarpError(
-                f"unknown option {key!r}; options are: {', '.join(FLAT_KEYS)}")
+            raise InputError(
+                f"unknown option {key!r}; options are: {', '.join(FLAT_KEYS)}", field=None)
         *parents, leaf = FLAT_KEYS[key]
         node = out
         for p in parents:

@@ -12,13 +12,14 @@ import numpy as np
 import torch
 from torch import nn
 
-from .errors import SpacewarpError, WeightsError
+from .errors import NetworkError, WeightsError
+from .numbers import MAX_DEPTH, MAX_WIDTH, parse_widths
 from .registry import Registry
 
-MAX_WIDTH = 4096
-MAX_DEPTH = 64  # linear layers
+__all__ = ["ACTIVATIONS", "MAX_DEPTH", "MAX_WIDTH", "RECIPES", "build_model", "parse_widths"]
 
-ACTIVATIONS: Registry[Callable[[], nn.Module]] = Registry("activation")
+ACTIVATIONS: Registry[Callable[[], nn.Module]] = Registry(
+    "activation", field="network.activation", error=NetworkError)
 ACTIVATIONS.add("tanh", nn.Tanh)
 ACTIVATIONS.add("relu", nn.ReLU)
 ACTIVATIONS.add("leaky_relu", lambda: nn.LeakyReLU(0.1))  # 0.1, not 0.01: a visible slope
@@ -32,7 +33,7 @@ ACTIVATIONS.add("identity", nn.Identity)
 # A recipe sets the weights of a freshly built model in place: (model, scale) -> None.
 # Every recipe starts from PyTorch's default initialisation, seeded by the caller.
 Recipe = Callable[[nn.Sequential, float], None]
-RECIPES: Registry[Recipe] = Registry("weight recipe")
+RECIPES: Registry[Recipe] = Registry("weight recipe", field="network.init", error=NetworkError)
 
 
 def linears(model: nn.Module) -> list[nn.Linear]:
@@ -80,29 +81,9 @@ def _orthogonal(model: nn.Sequential, scale: float) -> None:
             layer.bias.zero_()
 
 
-def parse_widths(text: str | Sequence[int]) -> list[int]:
-    """``"2,3,3,2"`` -> [2, 3, 3, 2], with a clear error for anything else."""
-    if isinstance(text, str):
-        try:
-            widths = [int(w) for w in text.replace(" ", "").split(",")]
-        except ValueError:
-            raise SpacewarpError(
-                f"layers {text!r} do not parse; give comma-separated widths such as 2,3,3,2"
-            ) from None
-    else:
-        widths = [int(w) for w in text]
-    check_widths(widths)
-    return widths
-
-
 def check_widths(widths: Sequence[int]) -> None:
-    if len(widths) < 2:
-        raise SpacewarpError(f"layers need at least an input and an output width, got {widths}")
-    if len(widths) - 1 > MAX_DEPTH:
-        raise SpacewarpError(f"at most {MAX_DEPTH} linear layers, got {len(widths) - 1}")
-    bad = [w for w in widths if not 1 <= w <= MAX_WIDTH]
-    if bad:
-        raise SpacewarpError(f"every width must be between 1 and {MAX_WIDTH}, got {bad[0]}")
+    """Widths as ``parse_widths`` would accept them, or ``NetworkError``."""
+    parse_widths(list(widths))
 
 
 def build_model(widths: Sequence[int], activation: str = "tanh", *, bias: bool = False,
@@ -137,9 +118,9 @@ def set_parameters(model: nn.Module, params: dict[str, np.ndarray]) -> None:
         if array.shape != tuple(own[name].shape):
             raise WeightsError(
                 f"weights {name!r} must have shape {tuple(own[name].shape)}, got {array.shape}",
-                field="network.weights")
+                field=f"network.weights.{name}")
         if not np.isfinite(array).all():
             raise WeightsError(f"weights {name!r} contain NaN or inf; give finite numbers",
-                               field="network.weights")
+                               field=f"network.weights.{name}")
         with torch.no_grad():
             own[name].copy_(torch.from_numpy(array))

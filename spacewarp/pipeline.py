@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import copy
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 from torch import nn
 
-from .config import Experiment, NetworkSpec
-from .errors import SpacewarpError, WeightsError
+from .budget import check_experiment
+from .config import Experiment, NetworkSpec, style_of
+from .errors import NetworkError, WeightsError
 from .model_files import load_checkpoint, load_model, sha256
 from .network import build_model, set_parameters
 from .points import Points, make_points
@@ -36,9 +38,10 @@ def resolve(experiment: Experiment) -> tuple[Experiment, Points]:
         return resolved, pts
     layers = net.layers or default_layers(pts.dim)
     if layers[0] != pts.dim:
-        raise SpacewarpError(
+        raise NetworkError(
             f"layers {','.join(map(str, layers))} start at width {layers[0]} but input "
-            f"{spec.name!r} is {pts.dim}-D; make the first width {pts.dim}")
+            f"{spec.name!r} is {pts.dim}-D; make the first width {pts.dim}",
+            field="network.layers")
     init = net.init or ("manual" if pts.dim <= 2 else "random")
     resolved = experiment.model_copy(update={
         "input": spec.model_copy(update={"points": pts.n, "color_by": pts.color_by}),
@@ -80,17 +83,24 @@ def model_for(experiment: Experiment) -> nn.Module:
 
 
 def run(experiment: Experiment) -> Trace:
-    """Resolve the experiment, build its points and network, and trace them."""
+    """Resolve the experiment, build its points and network, and trace them.
+
+    The budget is checked first (``budget.check_experiment``): work over the memory or
+    time cap is refused before a point is generated.
+    """
+    check_experiment(experiment)
     resolved, pts = resolve(experiment)
-    return trace(model_for(resolved), pts, device=resolved.device, experiment=resolved)
+    traced = trace(model_for(resolved), pts, device=resolved.device, experiment=resolved)
+    return replace(traced, style=style_of(resolved))
 
 
 def run_model(model: nn.Module, experiment: Experiment) -> Trace:
     """The experiment's points through a model object (with the experiment's checkpoint,
     if any). The trace carries no experiment: an object cannot be written to TOML."""
+    check_experiment(experiment)
     _, pts = resolve(experiment.model_copy(update={"network": experiment.network.model_copy(
         update={"checkpoint": None, "layers": None})}))
     net = experiment.network
     if net.checkpoint is not None:
         model = load_checkpoint(net.checkpoint, copy.deepcopy(model))
-    return trace(model, pts, device=experiment.device)
+    return replace(trace(model, pts, device=experiment.device), style=style_of(experiment))

@@ -15,10 +15,11 @@ from typing import Any
 
 import numpy as np
 
-from .errors import SpacewarpError
+from .errors import InputError
+from .numbers import MAX_POINTS, parse_count
 from .registry import Registry
 
-MAX_POINTS = 10_000_000  # 1e7 points x 2-D float64 = 160 MB per stage: beyond that is a typo
+MAX_CLASSES = 1000  # spiral arms: more than a picture can tell apart
 
 
 @dataclass(frozen=True)
@@ -56,7 +57,7 @@ class Points:
 Generator = Callable[..., Points]
 
 
-GENERATORS: Registry[Generator] = Registry("input")
+GENERATORS: Registry[Generator] = Registry("input", field="input.name", error=InputError)
 
 
 def _points(x: np.ndarray, name: str, labels: np.ndarray | None = None,
@@ -83,17 +84,33 @@ def grid(n: int | None, *, seed: int, low: float = -5.0, high: float = 5.0,
     With ``n`` given, the step becomes ``(high - low) / round(sqrt(n))``; ``n = 10000``
     therefore gives the seed's mesh exactly.
     """
-    if not high > low or not step > 0:
-        raise SpacewarpError(f"grid needs low < high and step > 0, got {low}, {high}, {step}")
+    side = grid_side(n, low=low, high=high, step=step)  # checked before any array is made
     if n is not None:  # the same recipe with a step that gives round(sqrt(n)) per side
-        side = max(2, round(math.sqrt(n)))
         step = (high - low) / side
-        axis = np.arange(low, high, step)[:side]
-    else:
-        axis = np.arange(low, high, step)
+    axis = np.arange(low, high, step)[:side]
     first, second = np.meshgrid(axis, axis, indexing="ij")  # (side, side) each
     x = np.stack([first.ravel(), second.ravel()], axis=1)  # (side*side, 2)
     return _points(x, "grid", grid_shape=(axis.size, axis.size))
+
+
+def grid_side(n: int | None, *, low: float = -5.0, high: float = 5.0, step: float = 0.1
+              ) -> int:
+    """Points per side of the grid, computed before any array is made (or ``InputError``)."""
+    if not (math.isfinite(low) and math.isfinite(high) and math.isfinite(high - low)
+            and high > low):
+        raise InputError(f"grid needs finite low < high, got low={low}, high={high}",
+                         field="input.params.low")
+    if n is not None:
+        return max(2, round(math.sqrt(n)))
+    if not (math.isfinite(step) and step > 0):
+        raise InputError(f"grid needs a step above 0, got {step}", field="input.params.step")
+    ratio = (high - low) / step  # arange's length; inf when the step underflows
+    if not ratio <= math.isqrt(MAX_POINTS):  # also NaN and inf
+        raise InputError(f"grid step {step:g} over [{low:g}, {high:g}] gives {ratio:.3g}^2 "
+                         f"points; at most {MAX_POINTS:.0e}, so use a step of at least "
+                         f"{(high - low) / math.isqrt(MAX_POINTS):.3g}",
+                         field="input.params.step")
+    return math.ceil(ratio)
 
 
 @GENERATORS.register("line")
@@ -133,9 +150,8 @@ def disk(n: int | None, *, seed: int, radius: float = 1.0) -> Points:
 def spiral(n: int | None, *, seed: int, classes: int = 3, noise: float = 0.2) -> Points:
     """The NYU deep-learning course's spiral: ``classes`` arms, labelled by arm."""
     n = n or 1500
-    classes = int(classes)
-    if classes < 1:
-        raise SpacewarpError(f"spiral needs classes >= 1, got {classes}")
+    classes = parse_count(classes, field="input.params.classes", what="spiral classes",
+                          high=min(n, MAX_CLASSES))
     rng = np.random.default_rng(seed)
     per_class = np.diff(np.linspace(0, n, classes + 1).round().astype(int))
     xs, labels = [], []
@@ -184,7 +200,8 @@ def from_file(n: int | None, *, seed: int, path: str = "") -> Points:
         keep = np.sort(np.random.default_rng(seed).choice(len(x), size=n, replace=False))
         x, labels = x[keep], None if labels is None else labels[keep]
     elif n is not None and n > len(x):
-        raise SpacewarpError(f"--points {n} is more than the {len(x)} rows of {path}")
+        raise InputError(f"--points {n} is more than the {len(x)} rows of {path}",
+                         field="input.points")
     return _points(x, Path(path).stem, labels=labels)
 
 
@@ -206,13 +223,14 @@ def make_points(name: str, n: int | None = None, *, seed: int = 0,
     when the set has labels, else by x)."""
     generator = GENERATORS[name]
     check_params(name, params)
-    if n is not None and not 1 <= n <= MAX_POINTS:
-        raise SpacewarpError(f"point count must be between 1 and {MAX_POINTS:.0e}, got {n}")
+    if n is not None:
+        parse_count(n)
     pts = generator(n, seed=seed, **params)
     if pts.n == 0:
-        raise SpacewarpError(f"input {name!r} has no points")
+        raise InputError(f"input {name!r} has no points", field="input.points")
     if not np.isfinite(pts.x).all():
-        raise SpacewarpError(f"input {name!r} contains NaN or inf; every coordinate must be finite")
+        raise InputError(f"input {name!r} contains NaN or inf; every coordinate must be finite",
+                         field="input.params")
     return recolor(pts, color_by or ("label" if pts.labels is not None else "x"))
 
 
@@ -228,13 +246,14 @@ def check_params(name: str, params: dict[str, Any]) -> None:
     unknown = sorted(set(params) - set(known))
     if unknown:
         hint = ", ".join(known) if known else "none"
-        raise SpacewarpError(
-            f"input {name!r} has no parameter {unknown[0]!r}; its parameters: {hint}")
+        raise InputError(
+            f"input {name!r} has no parameter {unknown[0]!r}; its parameters: {hint}",
+            field=f"input.params.{unknown[0]}")
 
 
 # --- colourings: a value per point, shared by every stage -------------------------------
 
-COLORINGS: Registry[Any] = Registry("colouring")
+COLORINGS: Registry[Any] = Registry("colouring", field="input.color_by", error=InputError)
 
 
 @COLORINGS.register("x")
@@ -245,7 +264,8 @@ def _color_x(p: Points) -> np.ndarray:
 @COLORINGS.register("y")
 def _color_y(p: Points) -> np.ndarray:
     if p.dim < 2:
-        raise SpacewarpError("colour by 'y' needs 2-D input; use 'x' for 1-D input")
+        raise InputError("colour by 'y' needs 2-D input; use 'x' for 1-D input",
+                         field="input.color_by")
     return p.x[:, 1]
 
 
@@ -263,8 +283,8 @@ def _color_radius(p: Points) -> np.ndarray:
 def _color_label(p: Points) -> np.ndarray:
     """The class index 0 .. k-1 of every point, classes in sorted label order."""
     if p.labels is None:
-        raise SpacewarpError(f"input {p.name!r} has no labels; colour by x, y, angle or radius",
-                             field="input.color_by")
+        raise InputError(f"input {p.name!r} has no labels; colour by x, y, angle or radius",
+                         field="input.color_by")
     return np.unique(p.labels, return_inverse=True)[1].astype(np.float64)
 
 

@@ -15,8 +15,11 @@ T = TypeVar("T")
 class Registry(Generic[T]):
     """An ordered mapping of name -> entry with helpful errors for unknown names."""
 
-    def __init__(self, family: str) -> None:
+    def __init__(self, family: str, *, field: str | None = None,
+                 error: type[SpacewarpError] = SpacewarpError) -> None:
         self.family = family
+        self.field = field  # the config field that names an entry ("network.activation")
+        self.error = error
         self._entries: dict[str, T] = {}
 
     def register(self, name: str) -> Callable[[T], T]:
@@ -35,9 +38,9 @@ class Registry(Generic[T]):
         try:
             return self._entries[name]
         except KeyError:
-            raise SpacewarpError(
-                f"unknown {self.family} {name!r}; choose one of: {', '.join(self.names())}"
-            ) from None
+            raise self.error(
+                f"unknown {self.family} {name!r}; choose one of: {', '.join(self.names())}",
+                field=self.field) from None
 
     def __contains__(self, name: object) -> bool:
         return name in self._entries

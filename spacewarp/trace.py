@@ -9,9 +9,11 @@ equals ``model(x)``.
 from __future__ import annotations
 
 import copy
+import sys
+import types
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import Any
 
 import numpy as np
 import torch
@@ -20,9 +22,7 @@ from torch import nn
 from .capture import Op, capture
 from .errors import NetworkError, SpacewarpError
 from .points import Points
-
-if TYPE_CHECKING:
-    from .config import Experiment, StyleSpec
+from .style import Style
 
 
 @dataclass(frozen=True)
@@ -51,7 +51,8 @@ class Trace:
     labels: np.ndarray | None = None  # (n,) int64 when the input has labels
     grid_shape: tuple[int, int] | None = None  # lattice shape of the input, if any
     params: dict[str, np.ndarray] = field(default_factory=dict)  # state_dict, float64
-    experiment: Experiment | None = None  # the resolved config that made it, if any
+    # the resolved config that made it, if any: opaque here (the exporters write it out)
+    experiment: Any = None
     # how the stages were captured: "graph" (every operation) or "hooks" (module outputs only)
     capture: str = "graph"
     note: str = ""  # what every view must say about the stages ("" when nothing)
@@ -64,6 +65,7 @@ class Trace:
     def categorical(self) -> bool:
         """Colours are classes (a palette and a legend), not a quantity (a colour map)."""
         return self.color_by == "label" and self.labels is not None
+    style: Style = field(default_factory=Style)  # theme, colour map, ...: set by the pipeline
 
     @property
     def n(self) -> int:
@@ -72,13 +74,6 @@ class Trace:
     @property
     def output(self) -> np.ndarray:
         return self.stages[-1].points
-
-    @property
-    def style(self) -> StyleSpec:
-        """The experiment's style (theme, colour map), or the defaults for a bare trace."""
-        from .config import StyleSpec
-
-        return self.experiment.style if self.experiment is not None else StyleSpec()
 
     def file_stem(self, k: int) -> str:
         """``stage-01-linear``: the per-stage file name, without suffix."""
@@ -98,7 +93,7 @@ def pick_device(name: str = "auto") -> torch.device:
 
 
 def trace(model: nn.Module, points: Points, *, device: str = "auto",
-          experiment: Experiment | None = None) -> Trace:
+          experiment: Any = None) -> Trace:
     """Run ``points`` through ``model`` once, in float64, keeping every operation's output.
 
     The model is copied, never changed; its forward pass is captured as a graph
@@ -158,3 +153,15 @@ def _frozen(a: np.ndarray) -> np.ndarray:
     a = np.ascontiguousarray(a, dtype=np.float64)
     a.setflags(write=False)
     return a
+
+
+class _CallableModule(types.ModuleType):
+    """``sw.trace(model, points)`` calls the function even where the package attribute
+    ``trace`` is this module: the package imports its names lazily (a quick ``--help``),
+    and importing a submodule sets the attribute of the same name."""
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Trace:
+        return trace(*args, **kwargs)
+
+
+sys.modules[__name__].__class__ = _CallableModule

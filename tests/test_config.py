@@ -30,20 +30,21 @@ def test_toml_round_trip(tmp_path) -> None:  # type: ignore[no-untyped-def]
     assert load_experiment(path) == resolved
 
 
-@pytest.mark.parametrize("data,match", [
-    ({"colour": "red"}, "unknown config key 'colour'"),
-    ({"network": {"depth": 3}}, "unknown config key 'network.depth'"),
-    ({"network": {"activation": "swish"}}, "unknown activation 'swish'"),
-    ({"network": {"layers": "2,x"}}, "do not parse"),
-    ({"network": {"scale": float("nan")}}, "network.scale"),
-    ({"input": {"name": "cube"}}, "unknown input 'cube'"),
-    ({"input": {"points": 10**10}}, "input.points"),
-    ({"style": {"theme": "blue"}}, "style.theme"),
+@pytest.mark.parametrize("data,match,field", [
+    ({"colour": "red"}, "unknown config key 'colour'", "colour"),
+    ({"network": {"depth": 3}}, "unknown config key 'network.depth'", "network.depth"),
+    ({"network": {"activation": "swish"}}, "unknown activation 'swish'", "network.activation"),
+    ({"network": {"layers": "2,x"}}, "do not parse", "network.layers"),
+    ({"network": {"scale": float("nan")}}, "finite", "network.scale"),
+    ({"input": {"name": "cube"}}, "unknown input 'cube'", "input.name"),
+    ({"input": {"points": 10**10}}, "between 1 and 10,000,000", "input.points"),
+    ({"style": {"theme": "blue"}}, "unknown theme 'blue'", "style.theme"),
 ])
-def test_bad_config_is_one_clear_error(data: dict, match: str) -> None:
+def test_bad_config_is_one_clear_error(data: dict, match: str, field: str) -> None:
     with pytest.raises(SpacewarpError, match=match) as err:
         validated(data)
     assert "\n" not in str(err.value)
+    assert err.value.field == field
 
 
 def test_bad_toml_file(tmp_path) -> None:  # type: ignore[no-untyped-def]

@@ -8,6 +8,7 @@ and exit status 2.
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
 from collections.abc import Sequence
 
@@ -21,7 +22,7 @@ class _Parser(argparse.ArgumentParser):
     """argparse, but a usage mistake is one line and exit status 2, like every other."""
 
     def error(self, message: str) -> None:  # type: ignore[override]
-        raise SpacewarpError(f"{self.prog}: {message} (see {self.prog} --help)")
+        raise SpacewarpError(f"{self.prog}: {message} (see {self.prog} --help)", field=None)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -32,17 +33,50 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def one_line(err: SpacewarpError) -> str:
+    """The error as one line, led by the flag (or config field) it concerns."""
+    from ..settings import flag_for
+
+    text = " ".join(str(err).split())  # one line, whatever the message held
+    where = flag_for(err.field) or err.field
+    if where and where != "config" and not text.startswith(where):
+        text = f"{where}: {text}"
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)[:2000]
+
+
+class Terminated(BaseException):
+    """SIGTERM, raised in the main thread so that every ``finally`` cleans up."""
+
+
+def _terminate(signum: int, frame: object) -> None:
+    raise Terminated
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    previous = _on_sigterm(_terminate)
     try:
         args = build_parser().parse_args(argv)
         args.run(args)
     except SpacewarpError as err:
-        print(f"spacewarp: error: {err}", file=sys.stderr)
+        print(f"spacewarp: error: {one_line(err)}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
-        print("spacewarp: interrupted", file=sys.stderr)
+        print("spacewarp: interrupted; nothing half-written was left", file=sys.stderr)
         return 130
+    except Terminated:
+        print("spacewarp: terminated; nothing half-written was left", file=sys.stderr)
+        return 143
+    finally:
+        _on_sigterm(previous)
     return 0
+
+
+def _on_sigterm(handler: object) -> object:
+    """Install ``handler`` for SIGTERM (main thread only); the previous one."""
+    try:
+        return signal.signal(signal.SIGTERM, handler)  # type: ignore[arg-type]
+    except (ValueError, TypeError):  # not the main thread, or no handler to restore
+        return None
 
 
 if __name__ == "__main__":

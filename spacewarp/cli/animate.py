@@ -15,15 +15,15 @@ def add_parser(sub: Any) -> None:
     add_experiment_options(p)
     g = p.add_argument_group("film")
     g.add_argument("--out", required=True, metavar="FILE.mp4|FILE.gif", help="output file")
-    g.add_argument("--fps", type=int, metavar="N", default=25, help="frames per second (25)")
+    g.add_argument("--fps", metavar="N", default="25", help="frames per second (25)")
     length = g.add_mutually_exclusive_group()
-    length.add_argument("--seconds", type=float, metavar="S",
+    length.add_argument("--seconds", metavar="S",
                         help="length of the whole film, holds included")
-    length.add_argument("--frames-per-stage", type=int, metavar="K",
+    length.add_argument("--frames-per-stage", metavar="K",
                         help="frames per stage transition (default: one second's worth)")
     g.add_argument("--size", metavar="WxH",
                    help="frame size in pixels (800x600 MP4, 480x360 GIF)")
-    g.add_argument("--hold", type=float, metavar="SECONDS", default=0.5,
+    g.add_argument("--hold", metavar="SECONDS", default="0.5",
                    help="how long each stage is held with its title (0.5)")
     g.add_argument("--split-bias", action="store_true",
                    help="show a linear layer with bias as two moves: W x, then + b")
@@ -33,15 +33,26 @@ def add_parser(sub: Any) -> None:
 
 
 def main(args: argparse.Namespace) -> None:
+    from ..export.files import check_out
     from ..export.video import video_format, write_video
+    from ..numbers import parse_count, parse_float, parse_size
     from ..pipeline import run
-    from ..render.animation_options import AnimationOptions, parse_size
+    from ..render.animation_options import MAX_FPS, AnimationOptions
     from .options import experiment_from_args
 
+    def opt(parse: Any, text: str | None, field: str, **kw: Any) -> Any:
+        return None if text is None else parse(text, field=f"film.{field}", **kw)
+
     options = AnimationOptions(
-        fps=args.fps, seconds=args.seconds, frames_per_stage=args.frames_per_stage,
-        size=parse_size(args.size) if args.size else None, hold=args.hold,
+        fps=opt(parse_count, args.fps, "fps", what="fps", high=MAX_FPS),
+        seconds=opt(parse_float, args.seconds, "seconds", what="seconds", low=0.01,
+                    high=3600),
+        frames_per_stage=opt(parse_count, args.frames_per_stage, "frames_per_stage",
+                             what="frames per stage", high=10_000),
+        size=opt(parse_size, args.size, "size"),
+        hold=opt(parse_float, args.hold, "hold", what="hold", low=0, high=60),
         split_bias=args.split_bias, limits=args.limits)
+    check_out(args.out)
     video_format(args.out)  # a wrong name or folder fails before any work
     trace = run(experiment_from_args(args))
     path = write_video(trace, args.out, options)

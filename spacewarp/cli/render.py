@@ -17,10 +17,12 @@ def add_parser(sub: Any) -> None:
 
 
 def main(args: argparse.Namespace) -> None:
+    from ..export.files import writable_target
     from ..export.stills import write_render
     from ..pipeline import run
     from .options import experiment_from_args
 
+    writable_target(args.out, folder=True)  # a bad --out fails before any work
     trace = run(experiment_from_args(args))
     written = write_render(trace, args.out)
     print(f"wrote {len(written)} files to {args.out}/ ({len(trace.stages)} stages, "

@@ -25,7 +25,8 @@ def main(args: argparse.Namespace) -> None:
     from ..errors import SpacewarpError
 
     if not 0 < args.port < 65536:
-        raise SpacewarpError(f"--port must be between 1 and 65535, got {args.port}")
+        raise SpacewarpError(f"--port must be between 1 and 65535, got {args.port}",
+                             field="serve.port")
     experiment = load_experiment(args.config) if args.config else None
     if experiment is not None:
         from ..app.limits import check_limits
@@ -35,5 +36,5 @@ def main(args: argparse.Namespace) -> None:
         from ..app.server import serve
     except ImportError as err:
         raise SpacewarpError(f"the explorer needs the app extra ({err.name} is missing): "
-                             "pip install 'spacewarp[app]'") from None
+                             "pip install 'spacewarp[app]'", field="app") from None
     serve(host=args.host, port=args.port, config=experiment, open_browser=args.open_browser)

@@ -20,13 +20,13 @@ import plotly.io as pio
 from plotly.offline import get_plotlyjs
 
 from ..config import to_toml
-from ..errors import SpacewarpError
+from ..errors import OutputError, SpacewarpError
 from ..render import plotly_parts as pp
 from ..render.interactive import InteractiveOptions, interactive_figure, make_film
 from ..render.interactive import stages_grid_figure as grid_figure
 from ..render.notebook import CONFIG
 from ..trace import Trace
-from .files import atomic_file
+from .files import atomic_file, writable_target
 from .plotlyjs import plotlyjs_for
 
 PAGE_OVERHEAD = 80_000  # bytes of page around the plot: title, styles, config, layout
@@ -44,7 +44,8 @@ def write_html(trace: Trace, path: str | Path, options: HtmlOptions | None = Non
     o = options or HtmlOptions()
     target = check_target(path)
     if o.layout not in ("morph", "grid"):
-        raise SpacewarpError(f"unknown layout {o.layout!r}; choose 'morph' or 'grid'")
+        raise SpacewarpError(f"unknown layout {o.layout!r}; choose 'morph' or 'grid'",
+                             field="html.layout")
     page = page_html(trace, o)
     with atomic_file(target) as tmp:
         tmp.write_text(page, encoding="utf-8")
@@ -52,15 +53,11 @@ def write_html(trace: Trace, path: str | Path, options: HtmlOptions | None = Non
 
 
 def check_target(path: str | Path) -> Path:
-    """``path`` when it names a page that can be written; else ``SpacewarpError``."""
-    target = Path(path)
-    if target.suffix.lower() not in (".html", ".htm"):
-        raise SpacewarpError(f"cannot write {str(path)!r} as a page; give a name ending in .html")
-    if target.is_dir():
-        raise SpacewarpError(f"cannot write {str(path)!r}: it is a folder; give a file name")
-    parent = target.resolve().parent
-    if not parent.is_dir():
-        raise SpacewarpError(f"cannot write {str(path)!r}: folder {str(parent)!r} does not exist")
+    """``path`` when it names a page that can be written; else ``OutputError``."""
+    if Path(path).suffix.lower() not in (".html", ".htm"):
+        raise OutputError(f"cannot write {str(path)!r} as a page; give a name ending in .html",
+                          field="output")
+    target = writable_target(path)
     return target
 
 

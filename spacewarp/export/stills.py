@@ -138,7 +138,8 @@ def write_experiment_toml(trace: Trace, path: str | Path) -> Path:
     """``experiment.toml``: the resolved config of the trace (atomic)."""
     if trace.experiment is None:
         raise SpacewarpError("this trace has no experiment to write; make it with "
-                             "spacewarp.run(experiment) or pass experiment= to trace()")
+                             "spacewarp.run(experiment) or pass experiment= to trace()",
+                             field="config")
     with atomic_file(path) as tmp:
         tmp.write_text(to_toml(trace.experiment), encoding="utf-8")
     return Path(path)

@@ -7,7 +7,7 @@ number of frames; the file is written under a temporary name and renamed into pl
 
 from __future__ import annotations
 
-import os
+import shutil
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -16,11 +16,12 @@ import numpy as np
 from PIL import GifImagePlugin, Image
 from tqdm import tqdm
 
-from ..errors import SpacewarpError
+from ..budget import check_film
+from ..errors import OutputError, SpacewarpError
 from ..render.animation_options import AnimationOptions
 from ..render.frames import FrameRenderer, has_function_view
 from ..trace import Trace
-from .files import atomic_file
+from .files import atomic_file, writable_target
 
 FORMATS = (".mp4", ".gif")
 GIF_SIZE = (480, 360)  # default GIF frame size: small files, still readable
@@ -34,15 +35,10 @@ def video_format(path: str | Path) -> str:
     target = Path(path)
     suffix = target.suffix.lower()
     if suffix not in FORMATS:
-        raise SpacewarpError(f"cannot write {str(path)!r}: unknown video type "
-                             f"{suffix or '(none)'!r}; use a name ending in .mp4 or .gif")
-    parent = target.resolve().parent
-    if target.is_dir():
-        raise SpacewarpError(f"cannot write {str(path)!r}: it is a folder; give a file name")
-    if not parent.is_dir():
-        raise SpacewarpError(f"cannot write {str(path)!r}: folder {str(parent)!r} does not exist")
-    if not os.access(parent, os.W_OK):
-        raise SpacewarpError(f"cannot write {str(path)!r}: folder {str(parent)!r} is not writable")
+        raise OutputError(f"cannot write {str(path)!r}: unknown video type "
+                          f"{suffix or '(none)'!r}; use a name ending in .mp4 or .gif",
+                          field="output")
+    writable_target(path)
     return suffix
 
 
@@ -55,7 +51,7 @@ def options_for(path: str | Path, options: AnimationOptions | None, trace: Trace
     if fmt == ".gif":
         if opts.fps > GIF_MAX_FPS:
             raise SpacewarpError(f"a GIF cannot play {opts.fps} fps; use --fps {GIF_MAX_FPS} "
-                                 "or less, or write an .mp4")
+                                 "or less, or write an .mp4", field="film.fps")
         side = has_function_view(trace, opts)
         size = opts.size or (GIF_FUNCTION_VIEW_SIZE if side else GIF_SIZE)
     else:
@@ -78,6 +74,8 @@ def write_video(trace: Trace, path: str | Path, options: AnimationOptions | None
     render takes over a second.
     """
     opts = options_for(path, options, trace)
+    check_film(trace.n, len(trace.stages), film_frames(trace, opts), opts.frame_size(),
+               "film.seconds" if opts.seconds is not None else "film.frames_per_stage")
     renderer = FrameRenderer(trace, opts)
     show = sys.stderr.isatty() if progress is None else progress
     bar = tqdm(total=len(renderer), unit="frame", desc=f"writing {Path(path).name}",
@@ -90,6 +88,15 @@ def write_video(trace: Trace, path: str | Path, options: AnimationOptions | None
     finally:
         bar.close()
     return Path(path)
+
+
+def film_frames(trace: Trace, opts: AnimationOptions) -> int:
+    """How many frames the film will have, from its options alone (before any is made)."""
+    if opts.seconds is not None:
+        return max(1, round(opts.seconds * opts.fps))
+    morphs = (len(trace.stages) - 1) * (2 if opts.split_bias else 1)
+    holds = len(trace.stages) * max(1, round(opts.hold * opts.fps))
+    return morphs * (opts.frames_per_stage or opts.fps) + holds
 
 
 def _write_mp4(renderer: FrameRenderer, tmp: Path, tick: Callable[[int], object]) -> None:
@@ -107,8 +114,39 @@ def _write_mp4(renderer: FrameRenderer, tmp: Path, tick: Callable[[int], object]
         for i in range(len(renderer)):
             writer.send(renderer.render(i))  # (H, W, 3) uint8, streamed: nothing kept
             tick(1)
+    except OSError as err:  # ffmpeg died: most often the disk is full
+        raise _ffmpeg_failed(tmp, err) from None
     finally:
         writer.close()
+    if not mp4_complete(tmp):  # ffmpeg's exit status is not reported: check the file
+        raise _ffmpeg_failed(tmp, None)
+
+
+def _ffmpeg_failed(tmp: Path, err: OSError | None) -> OutputError:
+    free = shutil.disk_usage(tmp.parent).free
+    why = ("the disk is full" if free < 1_000_000 else
+           " ".join(str(err or "ffmpeg stopped before the film was complete").split())[:200])
+    return OutputError(f"cannot write the film in {str(tmp.parent)!r}: {why}", field="output")
+
+
+def mp4_complete(path: Path) -> bool:
+    """True when ``path``'s top-level MP4 boxes run exactly to its end, with moov and mdat
+    (a film cut short by a full disk or a killed ffmpeg fails this)."""
+    seen, size, offset = set(), path.stat().st_size, 0
+    with open(path, "rb") as f:
+        while offset < size:
+            f.seek(offset)
+            head = f.read(16)
+            if len(head) < 8:
+                return False
+            length, kind = int.from_bytes(head[:4], "big"), head[4:8]
+            if length == 1 and len(head) == 16:
+                length = int.from_bytes(head[8:16], "big")
+            if length < 8:
+                return False
+            seen.add(kind)
+            offset += length
+    return offset == size and {b"moov", b"mdat"} <= seen
 
 
 def gif_delays(frames: int, fps: int) -> list[int]:

@@ -39,22 +39,28 @@ class AnimationOptions:
     def __post_init__(self) -> None:
         _positive_int("fps", self.fps, "--fps 25")
         if self.fps > MAX_FPS:
-            raise SpacewarpError(f"fps {self.fps} is more than {MAX_FPS}; use e.g. --fps 25")
+            raise SpacewarpError(f"fps {self.fps} is more than {MAX_FPS}; use e.g. --fps 25",
+                                 field="film.fps")
         if self.seconds is not None and self.frames_per_stage is not None:
-            raise SpacewarpError("give either seconds or frames per stage, not both")
+            raise SpacewarpError("give either seconds or frames per stage, not both",
+                                 field="film.seconds")
         if self.seconds is not None and not (math.isfinite(self.seconds)
                                              and 0 < self.seconds <= 3600):
-            raise SpacewarpError(f"seconds must be positive (at most 3600), not {self.seconds}")
+            raise SpacewarpError(f"seconds must be positive (at most 3600), not {self.seconds}",
+                                 field="film.seconds")
         if self.frames_per_stage is not None:
             _positive_int("frames per stage", self.frames_per_stage, "--frames-per-stage 25")
         if not (math.isfinite(self.hold) and 0 <= self.hold <= 60):
-            raise SpacewarpError(f"hold must be 0 to 60 seconds, not {self.hold}")
+            raise SpacewarpError(f"hold must be 0 to 60 seconds, not {self.hold}",
+                                 field="film.hold")
         if self.size is not None:
             _check_size(self.size)
         if self.limits not in ("transition", "film"):
-            raise SpacewarpError(f"unknown limits {self.limits!r}; choose transition or film")
+            raise SpacewarpError(f"unknown limits {self.limits!r}; choose transition or film",
+                                 field="film.limits")
         if self.theme is not None and self.theme not in THEMES:
-            raise SpacewarpError(f"unknown theme {self.theme!r}; choose {' or '.join(THEMES)}")
+            raise SpacewarpError(f"unknown theme {self.theme!r}; choose {' or '.join(THEMES)}",
+                                 field="style.theme")
 
     def frame_size(self, function_view: bool = False) -> tuple[int, int]:
         """(width, height) of the frames: ``size``, or the default for the layout."""
@@ -64,7 +70,7 @@ class AnimationOptions:
 def _positive_int(name: str, value: object, example: str) -> None:
     if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
         raise SpacewarpError(f"{name} must be a whole number above 0, not {value!r}; "
-                             f"e.g. {example}")
+                             f"e.g. {example}", field="film." + name.replace(" ", "_"))
 
 
 def _check_size(size: tuple[int, int]) -> None:
@@ -72,14 +78,15 @@ def _check_size(size: tuple[int, int]) -> None:
           and all(16 <= v <= MAX_SIDE for v in size))
     if not ok:
         raise SpacewarpError(f"size must be WIDTHxHEIGHT pixels, each 16 to {MAX_SIDE}, "
-                             f"not {size!r}; e.g. --size 800x600")
+                             f"not {size!r}; e.g. --size 800x600", field="film.size")
 
 
 def parse_size(text: str) -> tuple[int, int]:
     """``"800x600"`` -> (800, 600); a SpacewarpError for anything else."""
     parts = text.lower().replace("\u00d7", "x").split("x")
     if len(parts) != 2 or not all(p.strip().isdigit() for p in parts):
-        raise SpacewarpError(f"size {text!r} is not WIDTHxHEIGHT; e.g. --size 800x600")
+        raise SpacewarpError(f"size {text!r} is not WIDTHxHEIGHT; e.g. --size 800x600",
+                             field="film.size")
     size = (int(parts[0]), int(parts[1]))
     _check_size(size)
     return size

@@ -43,15 +43,20 @@ class InteractiveOptions:
 def checked(options: InteractiveOptions | None) -> InteractiveOptions:
     o = options or InteractiveOptions()
     if o.theme is not None and o.theme not in THEMES:
-        raise SpacewarpError(f"unknown theme {o.theme!r}; choose {' or '.join(THEMES)}")
+        raise SpacewarpError(f"unknown theme {o.theme!r}; choose {' or '.join(THEMES)}",
+                             field="style.theme")
     if o.steps < 1 or o.frame_ms < 0 or o.hold_ms < 0 or o.height < 100:
-        raise SpacewarpError("steps must be >= 1, frame_ms and hold_ms >= 0, height >= 100")
+        raise SpacewarpError("steps must be >= 1, frame_ms and hold_ms >= 0, height >= 100",
+                             field="html.steps")
     if o.max_points is not None and o.max_points < 1:
-        raise SpacewarpError(f"max_points must be >= 1, got {o.max_points}")
+        raise SpacewarpError(f"max_points must be >= 1, got {o.max_points}",
+                             field="html.max_points")
     if o.limits not in ("transition", "film"):
-        raise SpacewarpError(f"limits must be 'transition' or 'film', got {o.limits!r}")
+        raise SpacewarpError(f"limits must be 'transition' or 'film', got {o.limits!r}",
+                             field="html.limits")
     if o.lattice_lines < 2:
-        raise SpacewarpError(f"lattice_lines must be >= 2, got {o.lattice_lines}")
+        raise SpacewarpError(f"lattice_lines must be >= 2, got {o.lattice_lines}",
+                             field="html.lattice_lines")
     return o
 
 
@@ -79,7 +84,7 @@ def colorscale(trace: Trace, o: InteractiveOptions) -> list[list[Any]]:
             cmap = matplotlib.colormaps[name]
         except KeyError:
             raise SpacewarpError(f"unknown colour map {name!r}; try viridis, plasma or "
-                                 "coolwarm") from None
+                                 "coolwarm", field="style.cmap") from None
         stops = np.linspace(0.0, 1.0, 11)
         return [[float(s), matplotlib.colors.to_hex(cmap(s))] for s in stops]
 

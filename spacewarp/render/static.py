@@ -206,8 +206,7 @@ def weights_text(trace: Trace, k: int) -> str:
     """What was applied at stage ``k``, as the seed prints it: the matrix, compact."""
     stage = trace.stages[k]
     if stage.kind == "input":
-        exp = trace.experiment
-        source = f" from {exp.input.name}" if exp is not None else ""
+        source = f" from {trace.style.source}" if trace.style.source else ""
         return f"{trace.n:,} points{source}"
     if stage.weight is None and stage.kind in ELEMENTWISE:
         return f"{stage.title.split(': ')[-1]}() on each coordinate"
@@ -235,9 +234,8 @@ def _header_height(trace: Trace, ks: range | list[int], lay: Layout) -> float:
 def _point_size(trace: Trace, lay: Layout) -> float:
     """Marker area in pt^2: the seed's s=30 for 1000 points on a 12-inch figure, scaled
     down with the panel's area and with more points; the experiment's size if set."""
-    exp = trace.experiment
-    if exp is not None and exp.style.point_size is not None:
-        return float(exp.style.point_size)
+    if trace.style.point_size is not None:
+        return float(trace.style.point_size)
     per_count = min(30.0, 30.0 * math.sqrt(1000 / max(trace.n, 1)))
     return max(0.3, per_count * (lay.panel / 12) ** 2 * 2.5)
 

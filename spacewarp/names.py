@@ -1,0 +1,21 @@
+"""The registries' names, torch-free, for config validation, CLI choices and app menus.
+
+The registries (``points.GENERATORS``, ``points.COLORINGS``, ``network.ACTIVATIONS``,
+``network.RECIPES``) stay the source: a test checks these tuples equal their names, so
+``spacewarp --help`` and the config can list them without importing torch or numpy.
+"""
+
+from __future__ import annotations
+
+INPUTS = ("gaussian", "grid", "line", "gaussian1d", "circle", "disk", "spiral", "moons",
+          "xor", "file")
+# Each generator's point count when none is given (``n=None``): the budget reads it
+# before generating anything.
+DEFAULT_COUNTS = {"gaussian": 1000, "line": 50, "gaussian1d": 50, "circle": 500,
+                  "disk": 1000, "spiral": 1500, "moons": 1000, "xor": 1000}
+COLORINGS = ("x", "y", "angle", "radius", "label", "index")
+ACTIVATIONS = ("tanh", "relu", "leaky_relu", "sigmoid", "elu", "gelu", "silu", "softplus",
+               "identity")
+RECIPES = ("manual", "random", "identity", "orthogonal")
+THEMES = ("dark", "light")
+DEVICES = ("auto", "cpu", "cuda")
