@@ -109,8 +109,23 @@ def trace(model: nn.Module, points: Points, *, device: str = "auto",
     if bad:
         raise SpacewarpError(f"stage {bad[0]!r} produced NaN or inf; use smaller weights or inputs")
     params = {k: _frozen(v.detach().cpu().numpy()) for k, v in net.state_dict().items()}
+    program = _sequential_program(net, dev) if isinstance(net, nn.Sequential) else None
     return Trace(tuple(stages), _frozen(points.color), points.labels, points.grid_shape,
-                 params, experiment)
+                 params, experiment, program=program)
+
+
+def _sequential_program(net: nn.Sequential, dev: torch.device
+                        ) -> Callable[[torch.Tensor], tuple[torch.Tensor, ...]]:
+    """x (n, d_0) -> every stage's output (stage 0 first), for torch.func (measures)."""
+    modules = [module for _, module in _flatten(net, "")]
+
+    def program(x: torch.Tensor) -> tuple[torch.Tensor, ...]:
+        outs = [x.to(dev)]
+        for module in modules:
+            outs.append(module(outs[-1]))
+        return tuple(outs)
+
+    return program
 
 
 def _run_stages(net: nn.Module, x: torch.Tensor) -> list[tuple[str, nn.Module, torch.Tensor]]:
