@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 from torch import nn
 
 from .config import Experiment
 from .errors import SpacewarpError
+from .measure import Measures, measures
+from .measure.colors import measure_color, stage_notes
 from .network import build_model
-from .points import Points, make_points
+from .points import MEASURED_COLORINGS, Points, make_points
 from .trace import Trace, trace
 
 
@@ -50,4 +54,16 @@ def model_for(experiment: Experiment) -> nn.Sequential:
 def run(experiment: Experiment) -> Trace:
     """Resolve the experiment, build its points and network, and trace them."""
     resolved, pts = resolve(experiment)
-    return trace(model_for(resolved), pts, device=resolved.device, experiment=resolved)
+    traced = trace(model_for(resolved), pts, device=resolved.device, experiment=resolved)
+    return measured(traced)[0] if resolved.input.color_by in MEASURED_COLORINGS else traced
+
+
+def measured(traced: Trace) -> tuple[Trace, Measures]:
+    """The trace with a measure summary under every stage's title (and its colours from the
+    measures when the experiment colours by one), and the measures."""
+    m = measures(traced)
+    update: dict[str, object] = {"stage_notes": stage_notes(m)}
+    color_by = traced.experiment.input.color_by if traced.experiment is not None else ""
+    if color_by in MEASURED_COLORINGS:
+        update["color"] = measure_color(traced, color_by, m)
+    return replace(traced, **update), m  # type: ignore[arg-type]

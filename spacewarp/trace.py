@@ -56,6 +56,7 @@ class Trace:
     # x (n, d_0) float64 -> every stage's output, stage 0 first; differentiable, for measures
     program: Callable[[torch.Tensor], tuple[torch.Tensor, ...]] | None = field(
         default=None, compare=False, repr=False)
+    stage_notes: tuple[str, ...] = ()  # per stage, one line under its title ("" for none)
 
     @property
     def n(self) -> int:

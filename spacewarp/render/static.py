@@ -50,7 +50,12 @@ MIN_SIDE = 0.2  # a 3-D box side is at least this fraction of the longest side
 MAX_LATTICE_LINES = 21  # lattice lines drawn each way; bigger lattices are thinned
 COLOR_NAMES = {"x": "first input coordinate", "y": "second input coordinate",
                "angle": "input angle", "radius": "input radius", "label": "class label",
-               "index": "point index"}
+               "index": "point index",
+               "stretch": "log10 largest stretch of the whole network (Jacobian)",
+               "area": "log10 area change of the whole network (Jacobian)",
+               "anisotropy": "log10 anisotropy of the whole network (Jacobian)",
+               "fold": "folded (1) where the network reverses orientation",
+               "region": "linear region (activation pattern)"}
 
 
 @dataclass(frozen=True)
@@ -180,13 +185,14 @@ def panel_title(stage: Stage) -> str:
 def weights_text(trace: Trace, k: int) -> str:
     """What was applied at stage ``k``, as the seed prints it: the matrix, compact."""
     stage = trace.stages[k]
+    note = trace.stage_notes[k] if k < len(trace.stage_notes) else ""
     if stage.kind == "input":
         exp = trace.experiment
         source = f" from {exp.input.name}" if exp is not None else ""
-        return f"{trace.n:,} points{source}"
+        return f"{trace.n:,} points{source}" + (f"\n{note}" if note else "")
     if stage.weight is None:
-        return f"{stage.title}() on each coordinate"
-    text = "W = " + _matrix(stage.weight, "W = ")
+        return f"{stage.title}() on each coordinate" + (f"\n{note}" if note else "")
+    text = (f"{note}\n" if note else "") + "W = " + _matrix(stage.weight, "W = ")
     if stage.bias is not None:
         text += "\nb = " + _matrix(stage.bias, "b = ")
     return text
