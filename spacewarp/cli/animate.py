@@ -27,6 +27,9 @@ def add_parser(sub: Any) -> None:
                    help="how long each stage is held with its title (0.5)")
     g.add_argument("--split-bias", action="store_true",
                    help="show a linear layer with bias as two moves: W x, then + b")
+    g.add_argument("--svd-steps", action="store_true",
+                   help="show each linear layer W = U S V^T (+ b) as four labelled moves: "
+                        "rotate by V^T, scale by S, rotate by U, shift by b")
     g.add_argument("--limits", choices=["transition", "film"], default="transition",
                    help="axes fixed per stage transition, or over the whole film (transition)")
     p.set_defaults(run=main)
@@ -41,7 +44,7 @@ def main(args: argparse.Namespace) -> None:
     options = AnimationOptions(
         fps=args.fps, seconds=args.seconds, frames_per_stage=args.frames_per_stage,
         size=parse_size(args.size) if args.size else None, hold=args.hold,
-        split_bias=args.split_bias, limits=args.limits)
+        split_bias=args.split_bias, svd_steps=args.svd_steps, limits=args.limits)
     video_format(args.out)  # a wrong name or folder fails before any work
     trace = run(experiment_from_args(args))
     path = write_video(trace, args.out, options)

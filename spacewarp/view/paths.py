@@ -56,7 +56,7 @@ class Morph:
 
 # --- morphs ---------------------------------------------------------------------------------
 
-def _states(trace: Trace, arrays: list[np.ndarray], split_bias: bool
+def _states(trace: Trace, arrays: list[np.ndarray], split_bias: bool | str
             ) -> list[tuple[np.ndarray, int, str, str]]:
     """The shown states in order: (points (m, d_k), stage index, title, kind), from ``arrays``.
 
@@ -66,7 +66,11 @@ def _states(trace: Trace, arrays: list[np.ndarray], split_bias: bool
     out = [(arrays[0], 0, trace.stages[0].title, "input")]
     for k in range(1, len(trace.stages)):
         stage = trace.stages[k]
-        if split_bias and stage.kind == "linear" and stage.bias is not None \
+        if split_bias == "svd" and stage.kind == "linear" and stage.weight is not None:
+            from .svd import svd_states  # W x + b as V^T, S, U, + b (view/svd.py)
+
+            out += svd_states(arrays[k - 1], stage, k)
+        elif split_bias and stage.kind == "linear" and stage.bias is not None \
                 and stage.weight is not None:
             wx = arrays[k - 1] @ stage.weight.T  # (m, d_in) -> (m, d_out)
             out.append((wx, k, f"{stage.title}: W x", "matrix"))
@@ -78,17 +82,20 @@ def _states(trace: Trace, arrays: list[np.ndarray], split_bias: bool
 
 def _chain(states: list[tuple[np.ndarray, int, str, str]], projections: list[Projection],
            ) -> tuple[Morph, ...]:
+    from .svd import ROTATE, rotation_morph
+
     shown = [projections[i](s[0]) for i, s in enumerate(states)]
     out = []
     for i in range(1, len(states)):
         a, b = shown[i - 1], shown[i]
         dim = max(a.shape[1], b.shape[1])
-        out.append(Morph(pad(a, dim), pad(b, dim), states[i - 1][1], states[i][1],
+        make = rotation_morph if states[i][3] == ROTATE else Morph
+        out.append(make(pad(a, dim), pad(b, dim), states[i - 1][1], states[i][1],
                          states[i][2], states[i][3], a.shape[1], b.shape[1]))
     return tuple(out)
 
 
-def morphs(trace: Trace, *, split_bias: bool = False) -> tuple[Morph, ...]:
+def morphs(trace: Trace, *, split_bias: bool | str = False) -> tuple[Morph, ...]:
     """One morph per stage transition (two for a biased linear stage with ``split_bias``).
 
     Every stage is shown in its display coordinates (``display_coords``), so the end of
@@ -107,7 +114,7 @@ def _projections(states: list[tuple[np.ndarray, int, str, str]]) -> list[Project
 
 # --- basis arrows -----------------------------------------------------------------------------
 
-def basis_arrows(trace: Trace, *, split_bias: bool = False) -> tuple[Morph | None, ...]:
+def basis_arrows(trace: Trace, *, split_bias: bool | str = False) -> tuple[Morph | None, ...]:
     """The input basis arrows carried through the network, one entry per morph.
 
     Each entry is a Morph of the arrow ends: row 0 the tail (the image of the origin),
