@@ -59,7 +59,8 @@ def regions_figure(regions: Regions, *, fill: Fill = "region", theme: str = "dar
             bar = fig.colorbar(ScalarMappable(norm, colormaps[AREA_CMAP]), cax=cax,
                                orientation="horizontal")
             bar.set_label("log10 area change of the region's map to the stage "
-                          "(grey: collapsed to a line or a point)", color=th.foreground)
+                          "(no fill: collapsed to a line or a point; a graph panel: "
+                          "log10 |grad f|)", color=th.foreground)
     return fig
 
 
@@ -71,10 +72,13 @@ def region_colors(count: int) -> np.ndarray:
 
 def area_change(regions: Regions, k: int) -> np.ndarray:
     """(R,) log10 of how much each region's area is scaled at stage k (the product of its
-    map's singular values; -12 where it collapsed to a line or a point)."""
+    map's singular values; NaN where it collapsed to a line or a point). For a 1-D stage,
+    the stretch of the steepest direction (log10 |grad f|)."""
     a = regions.stage_maps[k][0]  # (R, d_k, 2)
     if a.shape[1] < 2:
-        return np.zeros(len(regions))
+        with np.errstate(divide="ignore"):
+            grad = np.log10(np.linalg.norm(a[:, 0], axis=1))
+        return np.where(np.isfinite(grad), grad, np.nan)
     sv = np.linalg.svd(a, compute_uv=False)  # (R, 2)
     with np.errstate(divide="ignore"):
         return np.where(sv[:, 1] > 1e-9 * sv[:, 0], np.log10(sv.prod(axis=1)), np.nan)
@@ -89,7 +93,7 @@ def area_norm(regions: Regions) -> Normalize:
 
 def fill_colors(regions: Regions, k: int, fill: Fill, norm: Normalize) -> np.ndarray:
     if fill == "area":
-        cmap = colormaps[AREA_CMAP].with_extremes(bad="#808080")  # grey: collapsed
+        cmap = colormaps[AREA_CMAP].with_extremes(bad=(0.0, 0.0, 0.0, 0.0))  # collapsed
         return cast(np.ndarray, cmap(norm(np.ma.masked_invalid(area_change(regions, k)))))
     return region_colors(len(regions))
 
@@ -111,7 +115,7 @@ def _panel(fig: Figure, regions: Regions, k: int, where: tuple[int, int, int],
     edge = th.foreground
     if valid[0].shape[1] == 2:
         ax = fig.add_subplot(*where, gid=f"regions-{k}")
-        ax.add_collection(PolyCollection(valid, facecolors=colors[:, :3], alpha=ALPHA,
+        ax.add_collection(PolyCollection(valid, facecolors=_faded(colors),
                                          edgecolors=edge, linewidths=0.4))
         _limits_2d(ax, np.concatenate(valid))
         if k == 0 and regions.boundary:
@@ -119,12 +123,19 @@ def _panel(fig: Figure, regions: Regions, k: int, where: tuple[int, int, int],
                                              linewidths=2.0, gid="decision-boundary"))
     else:
         ax3 = cast(Axes3D, fig.add_subplot(*where, projection="3d", gid=f"regions-{k}"))
-        ax3.add_collection3d(Poly3DCollection(valid, facecolors=colors[:, :3], alpha=ALPHA,
+        ax3.add_collection3d(Poly3DCollection(valid, facecolors=_faded(colors),
                                               edgecolors=edge, linewidths=0.3))
         _style_3d(ax3, np.concatenate(valid), th)
         ax = ax3
     ax.set_title(title, color=th.foreground, fontsize=11)
     ax.tick_params(labelsize=7)
+
+
+def _faded(colors: np.ndarray) -> np.ndarray:
+    """(R, 4) see-through fills (ALPHA), keeping alpha 0 where there is no fill."""
+    out = colors.copy()
+    out[:, 3] = np.minimum(out[:, 3], ALPHA)
+    return out
 
 
 def _style_3d(ax: Axes3D, pts: np.ndarray, th: Theme) -> None:
