@@ -9,14 +9,19 @@ Prints:
    the same on +-1e7), against relucent (the ``bench`` extra: an independent exact
    enumerator, Gurobi LPs, one worker), which counts the regions of the whole plane.
    Targets: equal counts, spacewarp >= 300x faster, the largest under 0.6 s;
-2. Jacobian measures of 1e6 points over every stage of the default network (target < 1 s).
+2. Jacobian measures of 1e6 points over every stage of the default network (target < 1 s);
+3. ``spacewarp render`` at 1e6 points as a whole process, with and without ``--measures``.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import subprocess
+import sys
+import tempfile
 import time
+from pathlib import Path
 
 import numpy as np
 import torch
@@ -24,6 +29,7 @@ from torch import nn
 
 from spacewarp.measure import regions
 
+ROOT = Path(__file__).resolve().parents[1]
 NETS = ([2, 8, 8, 1], [2, 16, 16, 16, 1], [2, 32, 32, 32, 1])
 BOX = (-1e6, 1e6, -1e6, 1e6)
 
@@ -82,7 +88,22 @@ def bench_measures() -> None:
     trace = run(validated({"input": {"points": 1_000_000}, "device": "cpu"}))
     t, m = best_of(lambda: measures(trace), repeat=2)
     print(f"Jacobian measures, 1e6 points, {len(trace.stages)} stages of the default network: "
-          f"{t:.3f} s (target < 1 s)")
+          f"{t:.3f} s (target < 1 s)", flush=True)
+
+
+def bench_render_process() -> None:
+    """``spacewarp render`` at 1e6 points as a whole process, with and without --measures."""
+    cmd = [sys.executable, "-m", "spacewarp.cli", "render", "--points", "1e6", "--device", "cpu"]
+    with tempfile.TemporaryDirectory() as tmp:
+        times = {}
+        for name, extra in (("render", []), ("render --measures", ["--measures"])):
+            t = time.perf_counter()
+            subprocess.run([*cmd, *extra, "--out", f"{tmp}/{len(times)}"], check=True,
+                           capture_output=True, cwd=ROOT)
+            times[name] = time.perf_counter() - t
+    print(f"whole process at 1e6 points: render {times['render']:.2f} s, render --measures "
+          f"{times['render --measures']:.2f} s "
+          f"(+{times['render --measures'] - times['render']:.2f} s)")
 
 
 def main() -> None:
@@ -95,6 +116,7 @@ def main() -> None:
         bench_regions(args.quick)
     if args.only != "regions":
         bench_measures()
+        bench_render_process()
     print(f"load: {os.getloadavg()[0]:.2f} (1 min)")
 
 

@@ -123,3 +123,9 @@ def test_regions_of_a_tanh_network_is_one_line_pointing_to_stretch(
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "--color-by stretch" in err
     assert not (tmp_path / "r").exists()
+
+
+def test_fold_colouring_without_a_square_stage_is_refused() -> None:
+    with pytest.raises(sw.SpacewarpError, match="use --color-by stretch") as err:
+        sw.run(points=50, layers="2,3,1", device="cpu", color_by="fold")
+    assert err.value.field == "input.color_by"

@@ -30,7 +30,11 @@ def measure_color(trace: Trace, name: str, m: Measures) -> np.ndarray:
         if name == "anisotropy":
             return np.minimum(_log10(sv[:, 0]) - _log10(sv[:, -1]), -MIN_LOG10)
     if name == "fold":
-        square = [f for f in m.folded if f is not None]
+        square = [f for f in m.folded[1:] if f is not None]
+        if not square:
+            raise NetworkError("colour by fold needs a stage as wide as the input (a square "
+                               "map can reverse orientation); use --color-by stretch",
+                               field="input.color_by")
         return square[-1].astype(np.float64)
     if name == "region":
         return region_color(trace)
