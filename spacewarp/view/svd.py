@@ -89,11 +89,11 @@ def svd_states(before: np.ndarray, stage: Stage, k: int) -> list[State]:
     reflect_u = " (reflects)" if np.linalg.det(d.u) < 0 else ""
     m, n = len(d.u), len(d.vt)
     resize = f" and lift to {m}-D" if m > n else f" and drop to {m}-D" if m < n else ""
-    t = stage.title
+    t, of = stage.title, 3 if stage.bias is None else 4
     out: list[State] = [
-        (rotated, k, f"{t}  1/4 rotate by V\u1d40{reflect_v}\nV\u1d40 = {_m(d.vt)}", ROTATE),
-        (scaled, k, f"{t}  2/4 scale by S{resize}\nS = {_m(d.sigma)}", "scale"),
-        (turned, k, f"{t}  3/4 rotate by U{reflect_u}\nU = {_m(d.u)}", ROTATE),
+        (rotated, k, f"{t}  1/{of} rotate by V\u1d40{reflect_v}\nV\u1d40 = {_m(d.vt)}", ROTATE),
+        (scaled, k, f"{t}  2/{of} scale by S{resize}\nS = {_m(d.sigma)}", "scale"),
+        (turned, k, f"{t}  3/{of} rotate by U{reflect_u}\nU = {_m(d.u)}", ROTATE),
     ]
     if stage.bias is not None:
         out.append((turned + stage.bias, k, f"{t}  4/4 shift by b\nb = {_m(stage.bias)}",
