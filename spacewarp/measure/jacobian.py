@@ -103,8 +103,11 @@ def _columns(trace: Trace, x: np.ndarray) -> list[np.ndarray]:
 
 
 def _chunk(trace: Trace, x: np.ndarray) -> list[Derived]:
-    """Every stage's measures for a chunk of points."""
-    return [_derived(cols, singular_values_batch(cols)) for cols in _columns(trace, x)]
+    """Every stage's measures for a chunk of points (stage 0, the identity, written down)."""
+    cols = _columns(trace, x)
+    n, d0 = x.shape
+    identity = (np.ones((n, d0)), np.zeros(n), np.ones(n), np.full(n, d0), np.zeros(n, bool))
+    return [identity] + [_derived(c, singular_values_batch(c)) for c in cols[1:]]
 
 
 def _derived(cols: np.ndarray, sv: np.ndarray) -> Derived:
