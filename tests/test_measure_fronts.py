@@ -129,3 +129,19 @@ def test_fold_colouring_without_a_square_stage_is_refused() -> None:
     with pytest.raises(sw.SpacewarpError, match="use --color-by stretch") as err:
         sw.run(points=50, layers="2,3,1", device="cpu", color_by="fold")
     assert err.value.field == "input.color_by"
+
+
+def test_regions_figure_of_a_one_d_input_draws_each_piece_of_the_curve() -> None:
+    from matplotlib.collections import LineCollection
+
+    from spacewarp.render.regions import regions_figure
+
+    model = model_of(input="line", activation="relu", layers="1,4,2", bias=True,
+                     init="random", seed=1)
+    found = sw.regions(model, (-3, 3))
+    fig = regions_figure(found, fill="area")
+    last = [ax for ax in fig.axes if ax.get_gid() == "regions-3"][0]
+    lines = next(c for c in last.collections if isinstance(c, LineCollection))
+    with torch.no_grad():
+        for seg, interval in zip(lines.get_segments(), found.polygons, strict=True):
+            assert np.allclose(seg, model(torch.from_numpy(interval)).numpy(), atol=1e-10)

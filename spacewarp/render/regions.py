@@ -22,7 +22,7 @@ from matplotlib.colors import Normalize
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 from mpl_toolkits.mplot3d import Axes3D
-from mpl_toolkits.mplot3d.art3d import Poly3DCollection
+from mpl_toolkits.mplot3d.art3d import Line3DCollection, Poly3DCollection
 
 from ..measure import Regions
 from ..view.coords import projection
@@ -43,9 +43,9 @@ def regions_figure(regions: Regions, *, fill: Fill = "region", theme: str = "dar
     with themed(theme) as th:
         fig = Figure(figsize=(cols * (PANEL + 0.6), rows * (PANEL + 0.8) + 0.9), dpi=110,
                      facecolor=th.background)
-        fig.suptitle(f"{len(regions):,} linear regions on x in [{regions.bounds[0]:g}, "
-                     f"{regions.bounds[1]:g}], y in [{regions.bounds[2]:g}, "
-                     f"{regions.bounds[3]:g}]; after each layer: "
+        box = ", ".join(f"{name} in [{regions.bounds[2 * i]:g}, {regions.bounds[2 * i + 1]:g}]"
+                        for i, name in enumerate("xy"[: regions.verts.shape[2]]))
+        fig.suptitle(f"{len(regions):,} linear regions on {box}; after each layer: "
                      f"{', '.join(map(str, regions.per_layer))}", color=th.foreground)
         fig.subplots_adjust(left=0.04, right=0.98, top=1 - 0.75 / fig.get_size_inches()[1],
                             bottom=0.04 + (0.08 if fill == "area" else 0), wspace=0.22,
@@ -53,7 +53,8 @@ def regions_figure(regions: Regions, *, fill: Fill = "region", theme: str = "dar
         norm = area_norm(regions)
         for k in range(stages):
             colors = fill_colors(regions, k, fill, norm)
-            _panel(fig, regions, k, (rows, cols, k + 1), colors, th)
+            draw = _panel if regions.verts.shape[2] == 2 else _curve_panel
+            draw(fig, regions, k, (rows, cols, k + 1), colors, th)
         if fill == "area":
             cax = fig.add_axes((0.3, 0.055, 0.4, 0.015))
             bar = fig.colorbar(ScalarMappable(norm, colormaps[AREA_CMAP]), cax=cax,
@@ -72,15 +73,13 @@ def region_colors(count: int) -> np.ndarray:
 
 def area_change(regions: Regions, k: int) -> np.ndarray:
     """(R,) log10 of how much each region's area is scaled at stage k (the product of its
-    map's singular values; NaN where it collapsed to a line or a point). For a 1-D stage,
-    the stretch of the steepest direction (log10 |grad f|)."""
-    a = regions.stage_maps[k][0]  # (R, d_k, 2)
-    if a.shape[1] < 2:
-        with np.errstate(divide="ignore"):
-            grad = np.log10(np.linalg.norm(a[:, 0], axis=1))
-        return np.where(np.isfinite(grad), grad, np.nan)
-    sv = np.linalg.svd(a, compute_uv=False)  # (R, 2)
+    map's singular values; NaN where it collapsed to a line or a point). With one singular
+    value (a 1-D stage, or 1-D input): the stretch, log10 |grad f| or the length change."""
+    a = regions.stage_maps[k][0]  # (R, d_k, d_0)
+    sv = np.linalg.svd(a, compute_uv=False)  # (R, min(d_k, d_0))
     with np.errstate(divide="ignore"):
+        if sv.shape[1] == 1:
+            return np.where(sv[:, 0] > 0, np.log10(np.where(sv[:, 0] > 0, sv[:, 0], 1)), np.nan)
         return np.where(sv[:, 1] > 1e-9 * sv[:, 0], np.log10(sv.prod(axis=1)), np.nan)
 
 
@@ -126,6 +125,41 @@ def _panel(fig: Figure, regions: Regions, k: int, where: tuple[int, int, int],
         ax3.add_collection3d(Poly3DCollection(valid, facecolors=_faded(colors),
                                               edgecolors=edge, linewidths=0.3))
         _style_3d(ax3, np.concatenate(valid), th)
+        ax = ax3
+    ax.set_title(title, color=th.foreground, fontsize=11)
+    ax.tick_params(labelsize=7)
+
+
+def _curve_panel(fig: Figure, regions: Regions, k: int, where: tuple[int, int, int],
+                 colors: np.ndarray, th: Theme) -> None:
+    """1-D input: each interval's image at stage k is a segment; a 1-D stage is drawn as
+    the graph over x, with the breakpoints as dotted lines."""
+    image = regions.image(k)  # (R, 2, d_k)
+    dim = image.shape[2]
+    title = regions.titles[k] if k < len(regions.titles) else f"stage {k}"
+    solid = colors.copy()
+    solid[:, 3] = 1.0
+    if dim == 1:
+        ax = fig.add_subplot(*where, gid=f"regions-{k}")
+        segs = np.concatenate([regions.verts, image], axis=2)  # (R, 2, 2): (x, f_k(x))
+        ax.add_collection(LineCollection(list(segs), colors=solid, linewidths=2.0))
+        for b in regions.breakpoints:
+            ax.axvline(b, color=th.muted, linestyle=":", linewidth=0.8)
+        ax.autoscale()
+        title += ": the graph over x"
+    elif dim == 2:
+        ax = fig.add_subplot(*where, gid=f"regions-{k}")
+        ax.add_collection(LineCollection(list(image), colors=solid, linewidths=2.0))
+        _limits_2d(ax, image.reshape(-1, 2))
+    else:
+        pts = image.reshape(-1, dim)
+        if dim > 3:
+            pts = projection(pts)(pts)
+            title += f" (PCA {dim}-D to 3-D)"
+        ax3 = cast(Axes3D, fig.add_subplot(*where, projection="3d", gid=f"regions-{k}"))
+        ax3.add_collection3d(Line3DCollection(list(pts.reshape(-1, 2, 3)), colors=solid,
+                                              linewidths=2.0))
+        _style_3d(ax3, pts, th)
         ax = ax3
     ax.set_title(title, color=th.foreground, fontsize=11)
     ax.tick_params(labelsize=7)
