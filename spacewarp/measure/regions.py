@@ -13,11 +13,13 @@ from dataclasses import dataclass, field
 import numpy as np
 from torch import nn
 
-from ..errors import InputError
+from ..errors import InputError, LimitError
 from ..trace import Trace
 from . import polygons as pg
 from .boundary import decision_boundary
 from .steps import Step, steps_of
+
+MAX_REGIONS = 1_000_000  # polygons at any time: about 0.5 GB of vertices and maps
 
 
 @dataclass(frozen=True)
@@ -152,6 +154,10 @@ def _split_all(verts: np.ndarray, count: np.ndarray, a: np.ndarray, c: np.ndarra
         s = np.einsum("pmd,pd->pm", verts, a[src, j]) + c[src, j][:, None]  # (P, M)
         verts, count, piece_src, _ = split(verts, count, s)
         src = src[piece_src]
+        if len(count) > MAX_REGIONS:
+            raise LimitError(f"the network cuts the box into more than {MAX_REGIONS:,} "
+                             "linear regions; use a smaller box or fewer, narrower layers",
+                             field="network.layers")
     return verts, count, src
 
 
