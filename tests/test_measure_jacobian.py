@@ -97,3 +97,17 @@ def test_a_trace_without_a_program_is_refused() -> None:
     t = dataclasses.replace(sw.run(points=10, device="cpu"), program=None)
     with pytest.raises(NetworkError, match="differentiable program"):
         measures(t)
+
+
+def test_points_are_measured_in_chunks_with_the_same_result(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    import importlib
+
+    t = sw.run(points=500, device="cpu")
+    whole = measures(t)
+    monkeypatch.setattr(importlib.import_module("spacewarp.measure.jacobian"), "CHUNK_BYTES",
+                        8 * 2 * 15 * 64)  # 64 points a pass
+    parts = measures(t)
+    for k in range(len(t.stages)):
+        assert np.array_equal(whole.singular_values[k], parts.singular_values[k])
+        assert np.array_equal(whole.rank[k], parts.rank[k])

@@ -25,7 +25,7 @@ from ..trace import Trace
 
 RANK_RTOL = 1e-6  # relative to the point's largest singular value
 RANK_ATOL = 1e-12
-CHUNK = 1_000_000  # points per JVP pass
+CHUNK_BYTES = 400_000_000  # Jacobian columns of every stage held at once, per JVP pass
 
 
 @dataclass(frozen=True)
@@ -62,7 +62,9 @@ def measures(trace: Trace) -> Measures:
                            "cannot be measured; trace the model with spacewarp.trace",
                            field="network")
     x = trace.stages[0].points
-    chunks = [_chunk(trace, x[i:i + CHUNK]) for i in range(0, len(x), CHUNK)]
+    per_point = 8 * x.shape[1] * sum(s.dim for s in trace.stages)  # bytes of columns
+    size = max(1, CHUNK_BYTES // per_point)  # 1e6 points for the default network
+    chunks = [_chunk(trace, x[i:i + size]) for i in range(0, len(x), size)]
     stages = range(len(trace.stages))
     sv, la, an, rk = ([_join([c[k][f] for c in chunks]) for k in stages] for f in range(4))
     folded = [None if chunks[0][k][4] is None else _join([c[k][4] for c in chunks])
