@@ -97,7 +97,7 @@ def _columns(trace: Trace, x: np.ndarray) -> list[np.ndarray]:
         return jvp(program, (xt,), (t,))[1]
 
     with torch.no_grad():
-        cols = vmap(columns)(basis)  # per stage (d0, n, d_k)
+        cols = vmap(columns)(basis.contiguous())  # per stage (d0, n, d_k)
     if len(cols) != len(trace.stages):
         raise NetworkError(f"the trace's program gives {len(cols)} stages but the trace has "
                            f"{len(trace.stages)}; trace the model again", field="network")
