@@ -184,3 +184,16 @@ def test_too_many_regions_is_a_limit_not_a_runaway(monkeypatch: pytest.MonkeyPat
     with pytest.raises(sw.SpacewarpError, match="more than 50 linear regions") as err:
         regions(relu_net([2, 16, 16, 1]), BOX)
     assert err.value.field == "network.layers"
+
+
+def test_one_output_boundary_is_the_zero_level_set() -> None:
+    model = relu_net([2, 8, 8, 1], seed=0)
+    with torch.no_grad():
+        model[-1].bias.fill_(-float(model(torch.zeros(1, 2, dtype=torch.float64))))  # f(0) = 0
+    r = regions(model, BOX)
+    assert r.boundary
+    total = 0
+    for line in r.boundary:
+        assert np.allclose(prefix(model, len(model), line), 0.0, atol=1e-9)
+        total += len(line) - 1
+    assert len(r.boundary) < total  # segments of neighbouring regions are chained
