@@ -178,9 +178,9 @@ def test_other_architectures_and_bad_boxes_are_refused() -> None:
 
 
 def test_too_many_regions_is_a_limit_not_a_runaway(monkeypatch: pytest.MonkeyPatch) -> None:
-    import importlib
+    from spacewarp.measure import linear_regions
 
-    monkeypatch.setattr(importlib.import_module("spacewarp.measure.regions"), "MAX_REGIONS", 50)
+    monkeypatch.setattr(linear_regions, "MAX_REGIONS", 50)
     with pytest.raises(sw.SpacewarpError, match="more than 50 linear regions") as err:
         regions(relu_net([2, 16, 16, 1]), BOX)
     assert err.value.field == "network.layers"

@@ -8,7 +8,7 @@
 """
 
 from .jacobian import Measures, measures
-from .regions import Regions, regions
+from .linear_regions import Regions, regions
 from .weights import singular_values
 
 __all__ = ["Measures", "Regions", "measures", "regions", "singular_values"]
