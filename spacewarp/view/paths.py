@@ -69,7 +69,8 @@ def _states(trace: Trace, arrays: list[np.ndarray], split_bias: bool | str
         if split_bias == "svd" and stage.kind == "linear" and stage.weight is not None:
             from .svd import svd_states  # W x + b as V^T, S, U, + b (view/svd.py)
 
-            out += svd_states(arrays[k - 1], stage, k)
+            out += [(points, k, title, kind) for points, title, kind
+                    in svd_states(arrays[k - 1], stage)]
         elif split_bias and stage.kind == "linear" and stage.bias is not None \
                 and stage.weight is not None:
             wx = arrays[k - 1] @ stage.weight.T  # (m, d_in) -> (m, d_out)

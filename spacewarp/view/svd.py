@@ -20,7 +20,7 @@ from ..trace import Stage
 from .paths import Morph
 
 ROTATE = "rotate"  # the kind of a rotation sub-step (the morph follows the arc)
-State = tuple[np.ndarray, int, str, str]
+Part = tuple[np.ndarray, str, str]  # (points (p, d), title, kind) of one sub-step's end
 
 
 @dataclass(frozen=True)
@@ -78,8 +78,9 @@ def _sign_choices(r: int) -> list[np.ndarray]:
             for i in range(2 ** r)]
 
 
-def svd_states(before: np.ndarray, stage: Stage, k: int) -> list[State]:
-    """The four sub-step states of linear stage ``k`` from the points ``before`` (p, n)."""
+def svd_states(before: np.ndarray, stage: Stage) -> list[Part]:
+    """The sub-steps of a linear stage from the points ``before`` (p, n), each morph
+    starting where the previous ended: V^T x, S V^T x, U S V^T x (= W x), then + b."""
     assert stage.weight is not None
     d = decompose(stage.weight)
     rotated = before @ d.vt.T  # (p, n): V^T x
@@ -90,14 +91,13 @@ def svd_states(before: np.ndarray, stage: Stage, k: int) -> list[State]:
     m, n = len(d.u), len(d.vt)
     resize = f" and lift to {m}-D" if m > n else f" and drop to {m}-D" if m < n else ""
     t, of = stage.title, 3 if stage.bias is None else 4
-    out: list[State] = [
-        (rotated, k, f"{t}  1/{of} rotate by V\u1d40{reflect_v}\nV\u1d40 = {_m(d.vt)}", ROTATE),
-        (scaled, k, f"{t}  2/{of} scale by S{resize}\nS = {_m(d.sigma)}", "scale"),
-        (turned, k, f"{t}  3/{of} rotate by U{reflect_u}\nU = {_m(d.u)}", ROTATE),
+    out: list[Part] = [
+        (rotated, f"{t}  1/{of} rotate by V\u1d40{reflect_v}\nV\u1d40 = {_m(d.vt)}", ROTATE),
+        (scaled, f"{t}  2/{of} scale by S{resize}\nS = {_m(d.sigma)}", "scale"),
+        (turned, f"{t}  3/{of} rotate by U{reflect_u}\nU = {_m(d.u)}", ROTATE),
     ]
     if stage.bias is not None:
-        out.append((turned + stage.bias, k, f"{t}  4/4 shift by b\nb = {_m(stage.bias)}",
-                    "bias"))
+        out.append((turned + stage.bias, f"{t}  4/4 shift by b\nb = {_m(stage.bias)}", "bias"))
     return out
 
 
