@@ -1,7 +1,8 @@
 """Benchmark of the measure step, against references measured in the same run.
 
-    .venv/bin/python bench/bench_measure.py            # regions against relucent (~4 min)
+    .venv/bin/python bench/bench_measure.py            # regions against relucent (minutes)
     .venv/bin/python bench/bench_measure.py --quick    # relucent only on the two smaller nets
+    .venv/bin/python bench/bench_measure.py --only measures   # no relucent
 
 Prints:
 1. exact linear regions of random ReLU networks 2,8,8,1 / 2,16,16,16,1 / 2,32,32,32,1
