@@ -29,7 +29,9 @@ if TYPE_CHECKING:
     from matplotlib.animation import FuncAnimation
     from matplotlib.figure import Figure
     from plotly.graph_objects import Figure as PlotlyFigure
+    from torch import nn
 
+    from .measure import Measures, Regions
     from .trace import Trace
 
 
@@ -64,6 +66,24 @@ def run(config: Experiment | dict[str, Any] | str | Path | None = None,
         del options["model"]
         return pipeline.run_model(model, experiment(config, **options))
     return pipeline.run(experiment(config, **options))
+
+
+def measures(trace: Trace) -> Measures:
+    """Jacobian singular values, area change, anisotropy, rank and folds of every point
+    at every stage (``Measures``; ``.summary(k)`` is stage k's one-line account)."""
+    from .measure import measures as measure
+
+    return measure(trace)
+
+
+def regions(model_or_trace: nn.Module | Trace,
+            bounds: tuple[float, ...] | None = None) -> Regions:
+    """The exact linear regions of a piecewise-linear network on the box ``(x0, x1, y0, y1)``
+    (a trace defaults to its input's box): polygons, patterns, affine maps, areas and the
+    decision boundary."""
+    from .measure import regions as find
+
+    return find(model_or_trace, bounds)
 
 
 def stages(trace: Trace, theme: str | None = None) -> Figure:

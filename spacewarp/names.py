@@ -13,7 +13,8 @@ INPUTS = ("gaussian", "grid", "line", "gaussian1d", "circle", "disk", "spiral", 
 # before generating anything.
 DEFAULT_COUNTS = {"gaussian": 1000, "line": 50, "gaussian1d": 50, "circle": 500,
                   "disk": 1000, "spiral": 1500, "moons": 1000, "xor": 1000}
-COLORINGS = ("x", "y", "angle", "radius", "label", "index")
+COLORINGS = ("x", "y", "angle", "radius", "label", "index", "stretch", "area", "anisotropy",
+             "fold", "region")  # the last five: measures, filled after the trace
 ACTIVATIONS = ("tanh", "relu", "leaky_relu", "sigmoid", "elu", "gelu", "silu", "softplus",
                "identity")
 RECIPES = ("manual", "random", "identity", "orthogonal")

@@ -12,9 +12,11 @@ from torch import nn
 from .budget import check_experiment
 from .config import Experiment, NetworkSpec, style_of
 from .errors import NetworkError, WeightsError
+from .measure import Measures, measures
+from .measure.colors import measure_color, stage_notes
 from .model_files import load_checkpoint, load_model, sha256
 from .network import build_model, set_parameters
-from .points import Points, make_points
+from .points import MEASURED_COLORINGS, Points, make_points
 from .trace import Trace, trace
 
 
@@ -91,7 +93,7 @@ def run(experiment: Experiment) -> Trace:
     check_experiment(experiment)
     resolved, pts = resolve(experiment)
     traced = trace(model_for(resolved), pts, device=resolved.device, experiment=resolved)
-    return replace(traced, style=style_of(resolved))
+    return _colored(replace(traced, style=style_of(resolved)))
 
 
 def run_model(model: nn.Module, experiment: Experiment) -> Trace:
@@ -103,4 +105,20 @@ def run_model(model: nn.Module, experiment: Experiment) -> Trace:
     net = experiment.network
     if net.checkpoint is not None:
         model = load_checkpoint(net.checkpoint, copy.deepcopy(model))
-    return replace(trace(model, pts, device=experiment.device), style=style_of(experiment))
+    traced = trace(model, pts, device=experiment.device)
+    return _colored(replace(traced, style=style_of(experiment)))
+
+
+def _colored(traced: Trace) -> Trace:
+    """Colours that need the trace (stretch, area, ...) filled in from its measures."""
+    return measured(traced)[0] if traced.color_by in MEASURED_COLORINGS else traced
+
+
+def measured(traced: Trace) -> tuple[Trace, Measures]:
+    """The trace with a measure summary under every stage's title (and its colours from the
+    measures when it is coloured by one), and the measures."""
+    m = measures(traced)
+    update: dict[str, object] = {"stage_notes": stage_notes(m)}
+    if traced.color_by in MEASURED_COLORINGS:
+        update["color"] = measure_color(traced, traced.color_by, m)
+    return replace(traced, **update), m  # type: ignore[arg-type]

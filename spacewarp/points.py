@@ -293,6 +293,14 @@ def _color_index(p: Points) -> np.ndarray:
     return np.arange(p.n, dtype=np.float64)
 
 
+# Colourings of what the network did to each point (the Jacobian's stretch, area change,
+# anisotropy, folds; the linear region): known only after the trace, so the points get
+# zeros here and the pipeline's measure step puts the values in (pipeline.measured).
+MEASURED_COLORINGS = ("stretch", "area", "anisotropy", "fold", "region")
+for _name in MEASURED_COLORINGS:
+    COLORINGS.add(_name, lambda p: np.zeros(p.n))
+
+
 def recolor(points: Points, color_by: str) -> Points:
     """The same points with colour values from the named colouring."""
     color = np.array(COLORINGS[color_by](points), dtype=np.float64)  # (n,)

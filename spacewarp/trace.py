@@ -60,12 +60,13 @@ class Trace:
     program: Callable[[torch.Tensor], tuple[torch.Tensor, ...]] | None = field(
         default=None, compare=False, repr=False)
     color_by: str = "x"  # what ``color`` means: a coordinate, or "label" (classes 0 .. k-1)
+    style: Style = field(default_factory=Style)  # theme, colour map, ...: set by the pipeline
+    stage_notes: tuple[str, ...] = ()  # per stage, one line under its title ("" for none)
 
     @property
     def categorical(self) -> bool:
         """Colours are classes (a palette and a legend), not a quantity (a colour map)."""
         return self.color_by == "label" and self.labels is not None
-    style: Style = field(default_factory=Style)  # theme, colour map, ...: set by the pipeline
 
     @property
     def n(self) -> int:

@@ -13,9 +13,9 @@ import sys
 from collections.abc import Sequence
 
 from ..errors import SpacewarpError
-from . import animate, html, render, serve
+from . import animate, html, regions, render, serve
 
-COMMANDS = (render, animate, html, serve)
+COMMANDS = (render, animate, html, serve, regions)
 
 
 class _Parser(argparse.ArgumentParser):

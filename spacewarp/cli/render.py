@@ -13,17 +13,25 @@ def add_parser(sub: Any) -> None:
                        description="Draw every stage of the network as still pictures.")
     add_experiment_options(p)
     p.add_argument("--out", required=True, metavar="DIR", help="output folder")
+    p.add_argument("--measures", action="store_true",
+                   help="add Jacobian measures to trace.npz (jac_sv_KK, log_area_KK, rank_KK, "
+                        "folded_KK) and a summary under every stage's title")
     p.set_defaults(run=main)
 
 
 def main(args: argparse.Namespace) -> None:
     from ..export.files import writable_target
     from ..export.stills import write_render
-    from ..pipeline import run
+    from ..measure.colors import measure_arrays
+    from ..pipeline import measured, run
     from .options import experiment_from_args
 
     writable_target(args.out, folder=True)  # a bad --out fails before any work
     trace = run(experiment_from_args(args))
-    written = write_render(trace, args.out)
+    extra = None
+    if args.measures:
+        trace, m = measured(trace)
+        extra = measure_arrays(m)
+    written = write_render(trace, args.out, extra=extra)
     print(f"wrote {len(written)} files to {args.out}/ ({len(trace.stages)} stages, "
           f"{trace.n} points)")

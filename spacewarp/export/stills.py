@@ -36,17 +36,19 @@ PNG_OPTIONS = {"compress_level": 1}  # fast zlib: the pictures are mostly flat c
 ZIP_DATE = (1980, 1, 1, 0, 0, 0)  # a fixed timestamp keeps trace.npz byte-identical
 
 
-def write_render(trace: Trace, out: str | Path, theme: str | None = None) -> list[Path]:
+def write_render(trace: Trace, out: str | Path, theme: str | None = None,
+                 extra: dict[str, np.ndarray] | None = None) -> list[Path]:
     """Write every file of a render into folder ``out``; return their final paths.
 
-    ``theme``: ``dark`` or ``light`` (default: the experiment's). On any error nothing
-    is written and ``out`` is left as it was.
+    ``theme``: ``dark`` or ``light`` (default: the experiment's). ``extra``: more arrays
+    for trace.npz (the measures). On any error nothing is written and ``out`` is left as
+    it was.
     """
     target = Path(out)
     # Two threads: the zip and PNG encoders (I/O, zlib) release the GIL while the main
     # thread draws the next figure, so the 2-core machine's second core is used.
     with atomic_dir(target) as tmp, ThreadPoolExecutor(max_workers=2) as pool:
-        npz = pool.submit(write_trace_npz, trace, tmp / "trace.npz")
+        npz = pool.submit(write_trace_npz, trace, tmp / "trace.npz", extra)
         names = write_pictures(trace, tmp, theme, pool)
         npz.result()
         names.append("trace.npz")
@@ -118,14 +120,15 @@ def trace_arrays(trace: Trace) -> dict[str, np.ndarray]:
     return arrays
 
 
-def write_trace_npz(trace: Trace, path: str | Path) -> Path:
+def write_trace_npz(trace: Trace, path: str | Path,
+                    extra: dict[str, np.ndarray] | None = None) -> Path:
     """``trace.npz`` at ``path`` (atomic), loadable with ``numpy.load(allow_pickle=False)``.
 
     Written like ``numpy.savez`` (uncompressed ``.npy`` members) but with a fixed
     timestamp on every member, so the same trace always gives the same bytes.
     """
     with atomic_file(path) as tmp, zipfile.ZipFile(tmp, "w", zipfile.ZIP_STORED) as zf:
-        for name, array in trace_arrays(trace).items():
+        for name, array in (trace_arrays(trace) | (extra or {})).items():
             info = zipfile.ZipInfo(f"{name}.npy", date_time=ZIP_DATE)
             info.external_attr = 0o644 << 16
             with zf.open(info, "w", force_zip64=True) as member:

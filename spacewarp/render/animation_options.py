@@ -29,6 +29,7 @@ class AnimationOptions:
     size: tuple[int, int] | None = None  # (width, height) pixels; None: 800x600 (1000x500)
     hold: float = 0.5  # seconds each stage is held, with its title
     split_bias: bool = False  # a biased linear stage as two morphs: W x, then + b
+    svd_steps: bool = False  # a linear stage as V^T, S, U, + b (view/svd.py); over split_bias
     limits: Literal["transition", "film"] = "transition"  # axes fixed per transition or film
     theme: str | None = None  # dark or light; None: the experiment's theme
     smooth: bool = True  # ease each morph in and out (smoothstep) instead of constant speed

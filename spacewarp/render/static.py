@@ -58,7 +58,12 @@ ELEMENTWISE = frozenset({"relu", "tanh", "sigmoid", "gelu", "silu", "softplus", 
 NOTE_COLOR = "#f0a030"  # amber: a caveat about the whole picture
 COLOR_NAMES = {"x": "first input coordinate", "y": "second input coordinate",
                "angle": "input angle", "radius": "input radius", "label": "class label",
-               "index": "point index"}
+               "index": "point index",
+               "stretch": "log10 largest stretch of the whole network (Jacobian)",
+               "area": "log10 area change of the whole network (Jacobian)",
+               "anisotropy": "log10 anisotropy of the whole network (Jacobian)",
+               "fold": "folded (1) where the network reverses orientation",
+               "region": "linear region (activation pattern)"}
 
 
 @dataclass(frozen=True)
@@ -205,15 +210,17 @@ def panel_title(stage: Stage) -> str:
 def weights_text(trace: Trace, k: int) -> str:
     """What was applied at stage ``k``, as the seed prints it: the matrix, compact."""
     stage = trace.stages[k]
+    note = trace.stage_notes[k] if k < len(trace.stage_notes) else ""
     if stage.kind == "input":
         source = f" from {trace.style.source}" if trace.style.source else ""
-        return f"{trace.n:,} points{source}"
+        return f"{trace.n:,} points{source}" + (f"\n{note}" if note else "")
     if stage.weight is None and stage.kind in ELEMENTWISE:
-        return f"{stage.title.split(': ')[-1]}() on each coordinate"
+        return f"{stage.title.split(': ')[-1]}() on each coordinate" + (
+            f"\n{note}" if note else "")
     if stage.weight is None:
         feeds = ", ".join(trace.stages[i].title for i in stage.inputs)
-        return f"of: {feeds}" if feeds else ""
-    text = "W = " + _matrix(stage.weight, "W = ")
+        return (f"of: {feeds}" if feeds else "") + (f"\n{note}" if note else "")
+    text = (f"{note}\n" if note else "") + "W = " + _matrix(stage.weight, "W = ")
     if stage.bias is not None:
         text += "\nb = " + _matrix(stage.bias, "b = ")
     return text

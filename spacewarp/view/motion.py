@@ -211,7 +211,8 @@ class Motion:
 
 
 def motion(trace: Trace, *, fps: int = 25, seconds: float | None = None,
-           frames_per_stage: int | None = None, hold: float = 0.5, split_bias: bool = False,
+           frames_per_stage: int | None = None, hold: float = 0.5,
+           split_bias: bool | str = False,
            limits: Literal["transition", "film"] = "transition", smooth: bool = True) -> Motion:
     """The film of a trace: morphs, arrows, limits per transition (or film), and timeline."""
     path = morphs(trace, split_bias=split_bias)

@@ -92,7 +92,8 @@ def main_input(trace: Trace, k: int) -> int:
     return max(same or inputs)
 
 
-def _states(trace: Trace, arrays: list[np.ndarray], split_bias: bool) -> list[_State]:
+def _states(trace: Trace, arrays: list[np.ndarray], split_bias: bool | str
+            ) -> list[_State]:
     """The shown states in order, from ``arrays`` (``arrays[k]``: stage k's points in its own
     space, or the arrow ends carried through it); split parts insert ``W x`` before a biased
     linear stage. A state's morph starts from the last state of its feeding stage."""
@@ -101,7 +102,13 @@ def _states(trace: Trace, arrays: list[np.ndarray], split_bias: bool) -> list[_S
     for k in range(1, len(trace.stages)):
         stage = trace.stages[k]
         source = last_state[main_input(trace, k)]
-        if split_bias and stage.kind == "linear" and stage.bias is not None \
+        if split_bias == "svd" and stage.kind == "linear" and stage.weight is not None:
+            from .svd import svd_states  # W x + b as V^T, S, U, + b (view/svd.py)
+
+            for points, title, kind in svd_states(out[source].points, stage):
+                out.append(_State(points, k, title, kind, source))
+                source = len(out) - 1
+        elif split_bias and stage.kind == "linear" and stage.bias is not None \
                 and stage.weight is not None:
             wx = out[source].points @ stage.weight.T  # (m, d_in) -> (m, d_out)
             out.append(_State(wx, k, f"{stage.title}: W x", "matrix", source))
@@ -146,19 +153,23 @@ def _same_view(a: np.ndarray, b: np.ndarray) -> bool:
 
 
 def _chain(states: list[_State], steps: list[_Step]) -> tuple[Morph, ...]:
+    from .svd import ROTATE, rotation_morph
+
     out = []
     for step in steps:
         a = step.start(states[step.src].points)
         b = step.end(states[step.dst].points)
         dim = max(a.shape[1], b.shape[1])
-        out.append(Morph(pad(a, dim), pad(b, dim), states[step.src].stage,
-                         states[step.dst].stage, step.title, step.kind, a.shape[1], b.shape[1]))
+        make = rotation_morph if step.kind == ROTATE else Morph
+        out.append(make(pad(a, dim), pad(b, dim), states[step.src].stage,
+                        states[step.dst].stage, step.title, step.kind, a.shape[1], b.shape[1]))
     return tuple(out)
 
 
-def morphs(trace: Trace, *, split_bias: bool = False) -> tuple[Morph, ...]:
-    """One morph per operation (two for a biased linear stage with ``split_bias``), plus a
-    view turn (kind "projection") where a wide film changes its projection.
+def morphs(trace: Trace, *, split_bias: bool | str = False) -> tuple[Morph, ...]:
+    """One morph per operation (two for a biased linear stage with ``split_bias``; the SVD
+    sub-steps with ``split_bias="svd"``), plus a view turn (kind "projection") where a
+    wide film changes its projection.
 
     A morph starts from its feeding stage and ends exactly at its stage, both ends in one
     projection; consecutive morphs meet exactly."""
@@ -168,7 +179,7 @@ def morphs(trace: Trace, *, split_bias: bool = False) -> tuple[Morph, ...]:
 
 # --- basis arrows -----------------------------------------------------------------------------
 
-def basis_arrows(trace: Trace, *, split_bias: bool = False) -> tuple[Morph | None, ...]:
+def basis_arrows(trace: Trace, *, split_bias: bool | str = False) -> tuple[Morph | None, ...]:
     """The input basis arrows carried through the network, one entry per morph.
 
     Each entry is a Morph of the arrow ends: row 0 the tail (the image of the origin),
