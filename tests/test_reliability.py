@@ -157,7 +157,7 @@ def test_budget_numbers_follow_the_issue() -> None:
     stages = 8 * 10_000 * (2 + 4 * 4096 + 2)
     assert stages == pytest.approx(1.31e9, rel=0.01)
     assert cost.bytes >= stages and cost.what == "4096 x 4096 weights at 1e4 points"
-    assert budget.trace_cost(1000, [2, 3, 3, 2]).seconds < 1
+    assert budget.trace_cost(1000, [2, 3, 3, 2]).seconds < budget.BASE_SECONDS + 1
 
 
 def test_caps_can_be_raised(monkeypatch: pytest.MonkeyPatch) -> None:
