@@ -13,6 +13,7 @@ from .errors import InputError, LimitError, SpacewarpError
 from .numbers import MAX_POINTS, MAX_WIDTH
 
 SUFFIXES = (".csv", ".npy", ".npz")
+MAX_VALUES = 100_000_000  # 800 MB of float64: a data file's whole table
 MAX_CSV_BYTES = 500_000_000  # a CSV this size is ~1e7 rows: numpy files read far faster
 FIELD = "input.path"
 
@@ -109,9 +110,10 @@ def _npz_shape(file: Path, path: str) -> tuple[int, int]:
 
 
 def _check_declared(rows: int, dim: int, name: str) -> None:
-    if rows > MAX_POINTS or dim > MAX_WIDTH:
+    if rows > MAX_POINTS or dim > MAX_WIDTH or rows * dim > MAX_VALUES:
         raise LimitError(f"{name!r} declares {rows:,} x {dim:,} values; at most "
-                         f"{MAX_POINTS:,} rows of at most {MAX_WIDTH} columns", field=FIELD)
+                         f"{MAX_POINTS:,} rows of at most {MAX_WIDTH} columns, "
+                         f"{MAX_VALUES:.0e} values in all", field=FIELD)
 
 
 def _csv_shape(file: Path) -> tuple[int, int]:
