@@ -143,3 +143,22 @@ def test_a_kill_leaves_nothing(tmp_path: Path, sig: int, code: int) -> None:
     assert proc.returncode == code, err
     assert len(err.strip().splitlines()) == 1 and "Traceback" not in err
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("code,reason", [
+    (errno.ENOSPC, "the disk is full"), (errno.EFBIG, "larger than this disk allows"),
+    (errno.EROFS, "read-only"), (errno.EACCES, "permission denied"),
+    (errno.ENAMETOOLONG, "too long"), (errno.ELOOP, "symlink loop"),
+    (errno.EISDIR, "it is a folder")])
+def test_each_os_error_is_one_line_naming_path_and_reason(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+        code: int, reason: str) -> None:
+    def fail(file: Path) -> None:  # the write fails as the OS would say it
+        raise OSError(code, os.strerror(code))
+
+    monkeypatch.setattr(files, "_sync", fail)
+    target = tmp_path / "page.html"
+    assert main(["html", "--points", "10", "--out", str(target)]) == 2
+    said = _one_error(capsys)
+    assert str(target) in said and reason in said
+    assert list(tmp_path.iterdir()) == []
