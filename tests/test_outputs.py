@@ -162,3 +162,16 @@ def test_each_os_error_is_one_line_naming_path_and_reason(
     said = _one_error(capsys)
     assert str(target) in said and reason in said
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_cut_short_mp4_is_never_taken_for_a_film(tmp_path: Path) -> None:
+    from spacewarp.export.video import mp4_complete
+
+    film = tmp_path / "f.mp4"
+    assert main(["animate", "--points", "20", "--seconds", "2", "--size", "64x48",
+                 "--out", str(film)]) == 0
+    assert mp4_complete(film)
+    whole = film.read_bytes()
+    for cut in (len(whole) // 3, len(whole) - 1, 7):
+        film.write_bytes(whole[:cut])  # what a full disk or a killed ffmpeg leaves
+        assert not mp4_complete(film)
