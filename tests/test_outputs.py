@@ -168,7 +168,7 @@ def test_a_cut_short_mp4_is_never_taken_for_a_film(tmp_path: Path) -> None:
     from spacewarp.export.video import mp4_complete
 
     film = tmp_path / "f.mp4"
-    assert main(["animate", "--points", "20", "--seconds", "2", "--size", "64x48",
+    assert main(["animate", "--points", "20", "--frames-per-stage", "2", "--size", "64x48",
                  "--out", str(film)]) == 0
     assert mp4_complete(film)
     whole = film.read_bytes()
