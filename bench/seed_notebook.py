@@ -6,12 +6,17 @@ markdown is kept as comments. The 2-D/3-D part is timed on its own (the benchmar
 figure), then the notebook's 1-D part runs.
 
     python bench/seed_notebook.py OUTDIR [mesh|gaussian] [tanh|relu] [manual|random] [N_GAUSS]
+                                  [--no-1d]
+
+``--no-1d`` stops after the 2-D/3-D part (what ``spacewarp render`` is compared with).
 """
 # ruff: noqa: E402, E731, E501, I001, B023  - kept close to the notebook's own code
 import os
 import sys
 import time
 
+only_2d = "--no-1d" in sys.argv
+sys.argv = [a for a in sys.argv if a != "--no-1d"]
 # ### Input Type ('Gaussian Cloud' or 'Mesh Grid')                                   In [29]
 out = sys.argv[1]
 input_type = {"mesh": "Mesh Grid", "gaussian": "Gaussian Cloud"}[
@@ -168,6 +173,8 @@ show_scatterplot_3D(outputs_4.data, colors=colors, title='After Linear Layer (2D
 show_scatterplot_3D(outputs_5.data, colors=colors, title='After Linear Layer (2D -> 3D) + NL + Hidden Layer (3D -> 3D) + NL')
 show_scatterplot(outputs_6.data, colors=colors, title='After Linear Layer (2D -> 3D) + NL + Hidden Layer (3D -> 3D) + NL + Linear Layer (3D -> 2D)')
 print(f"seed 2D/3D part: {time.perf_counter() - t0:.3f} s")
+if only_2d:
+    sys.exit(0)
 
 # ## 1D                                                                               In [22]
 t1 = time.perf_counter()

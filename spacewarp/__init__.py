@@ -8,6 +8,8 @@
 from __future__ import annotations
 
 import importlib
+import sys
+import types
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # imported on first use, so `spacewarp --help` never loads torch
@@ -41,7 +43,26 @@ def __getattr__(name: str) -> Any:
     if name not in __all__:
         raise AttributeError(f"module 'spacewarp' has no attribute {name!r}")
     module = importlib.import_module(f".{_HOMES.get(name, 'api')}", __name__)
-    return getattr(module, name)
+    value = getattr(module, name)
+    globals()[name] = value  # found once
+    return value
+
+
+class _Package(types.ModuleType):
+    """``sw.trace`` stays the function when the ``spacewarp.trace`` module is imported.
+
+    Importing a submodule sets it as an attribute of its package; with lazy names that
+    would replace the function ``trace`` by the module of the same name (the module is
+    still ``sys.modules["spacewarp.trace"]``, so ``from spacewarp.trace import X`` works).
+    """
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name == "trace" and isinstance(value, types.ModuleType):
+            return
+        super().__setattr__(name, value)
+
+
+sys.modules[__name__].__class__ = _Package
 
 
 __all__ = [

@@ -9,7 +9,8 @@ line. Caps: ``MEMORY_CAP`` bytes and ``TIME_CAP`` seconds, or the environment's
 The cost model (measured on a 2-core machine; rough on purpose, within a factor of 2):
 
 - trace: every stage is (n, d_k) float64, kept once by the trace and once more by the
-  views and drawings: ``2 x 8 n sum(d_k)`` bytes; the forward pass is ``2 n sum(w_i w_i+1)``
+  views and drawings: ``2 x 8 n sum(d_k)`` bytes over a 300 MB base (measured: 513 MB at
+  1e6 points, 915 MB at 3e6 through 2,3,3,2); the forward pass is ``2 n sum(w_i w_i+1)``
   flops;
 - views of stages wider than 3-D: a projection costs about ``n d^2`` per stage and view;
 - weights.txt: singular values cost about ``m n min(m, n)`` per linear layer;
@@ -33,6 +34,8 @@ if TYPE_CHECKING:
 
 MEMORY_CAP = 2 * 10**9  # bytes: a laptop's spare memory
 TIME_CAP = 120.0  # seconds of estimated work before anything is written
+BASE_BYTES = 300e6  # torch, numpy and matplotlib loaded (measured: 1e6 points peak 513 MB)
+BASE_SECONDS = 2.0  # imports and the first figure
 FLOPS = 2e9  # matrix work per second (float64, one core of a laptop)
 PROJECTION = 3e10  # n d^2 units of projection per second (measured: 1000 x 4096^2 in 0.55 s)
 SVD = 5e9  # m n min(m, n) units of SVD per second (measured: 4096^2 in 14 s)
@@ -109,7 +112,7 @@ def trace_cost(n: int, widths: list[int], *, weights_text: bool = True) -> Estim
     what = (f"{' x '.join(map(str, hidden))} weights" if len(hidden) > 1 and wide > 64
             else f"layers {','.join(map(str, widths))}" if len(widths) <= 8
             else f"{len(pairs)} layers up to {wide} wide")
-    return Estimate(2 * stage_bytes + 2 * param_bytes, seconds,
+    return Estimate(BASE_BYTES + 2 * stage_bytes + 2 * param_bytes, BASE_SECONDS + seconds,
                     f"{what} at {_count(n)} points")
 
 

@@ -13,6 +13,7 @@ from .errors import InputError, LimitError, SpacewarpError
 from .numbers import MAX_POINTS, MAX_WIDTH
 
 SUFFIXES = (".csv", ".npy", ".npz")
+MAX_VALUES = 100_000_000  # 800 MB of float64: a data file's whole table
 MAX_CSV_BYTES = 500_000_000  # a CSV this size is ~1e7 rows: numpy files read far faster
 FIELD = "input.path"
 
@@ -109,9 +110,10 @@ def _npz_shape(file: Path, path: str) -> tuple[int, int]:
 
 
 def _check_declared(rows: int, dim: int, name: str) -> None:
-    if rows > MAX_POINTS or dim > MAX_WIDTH:
+    if rows > MAX_POINTS or dim > MAX_WIDTH or rows * dim > MAX_VALUES:
         raise LimitError(f"{name!r} declares {rows:,} x {dim:,} values; at most "
-                         f"{MAX_POINTS:,} rows of at most {MAX_WIDTH} columns", field=FIELD)
+                         f"{MAX_POINTS:,} rows of at most {MAX_WIDTH} columns, "
+                         f"{MAX_VALUES:.0e} values in all", field=FIELD)
 
 
 def _csv_shape(file: Path) -> tuple[int, int]:
@@ -124,11 +126,12 @@ def _csv_shape(file: Path) -> tuple[int, int]:
     with file.open("rb") as f:
         first = f.readline()
         rows = 1 + sum(chunk.count(b"\n") for chunk in iter(lambda: f.read(1 << 20), b""))
-    cells = first.split(b",")
-    has_header = _is_header([c.decode("utf-8", "replace").strip() for c in cells])
+    cells = [c.decode("utf-8", "replace").strip().lower() for c in first.split(b",")]
+    has_header = _is_header(cells)
     rows -= int(has_header)
-    _check_declared(rows, len(cells), str(file))
-    return rows, len(cells)
+    dim = len(cells) - int(has_header and "label" in cells)  # the label column is no axis
+    _check_declared(rows, dim, str(file))
+    return rows, dim
 
 
 def _read_csv(file: Path) -> tuple[np.ndarray, np.ndarray | None]:

@@ -9,8 +9,6 @@ equals ``model(x)``.
 from __future__ import annotations
 
 import copy
-import sys
-import types
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -155,14 +153,3 @@ def _frozen(a: np.ndarray) -> np.ndarray:
     a.setflags(write=False)
     return a
 
-
-class _CallableModule(types.ModuleType):
-    """``sw.trace(model, points)`` calls the function even where the package attribute
-    ``trace`` is this module: the package imports its names lazily (a quick ``--help``),
-    and importing a submodule sets the attribute of the same name."""
-
-    def __call__(self, *args: Any, **kwargs: Any) -> Trace:
-        return trace(*args, **kwargs)
-
-
-sys.modules[__name__].__class__ = _CallableModule

@@ -143,3 +143,35 @@ def test_a_kill_leaves_nothing(tmp_path: Path, sig: int, code: int) -> None:
     assert proc.returncode == code, err
     assert len(err.strip().splitlines()) == 1 and "Traceback" not in err
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("code,reason", [
+    (errno.ENOSPC, "the disk is full"), (errno.EFBIG, "larger than this disk allows"),
+    (errno.EROFS, "read-only"), (errno.EACCES, "permission denied"),
+    (errno.ENAMETOOLONG, "too long"), (errno.ELOOP, "symlink loop"),
+    (errno.EISDIR, "it is a folder")])
+def test_each_os_error_is_one_line_naming_path_and_reason(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+        code: int, reason: str) -> None:
+    def fail(file: Path) -> None:  # the write fails as the OS would say it
+        raise OSError(code, os.strerror(code))
+
+    monkeypatch.setattr(files, "_sync", fail)
+    target = tmp_path / "page.html"
+    assert main(["html", "--points", "10", "--out", str(target)]) == 2
+    said = _one_error(capsys)
+    assert str(target) in said and reason in said
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_cut_short_mp4_is_never_taken_for_a_film(tmp_path: Path) -> None:
+    from spacewarp.export.video import mp4_complete
+
+    film = tmp_path / "f.mp4"
+    assert main(["animate", "--points", "20", "--frames-per-stage", "2", "--size", "64x48",
+                 "--out", str(film)]) == 0
+    assert mp4_complete(film)
+    whole = film.read_bytes()
+    for cut in (len(whole) // 3, len(whole) - 1, 7):
+        film.write_bytes(whole[:cut])  # what a full disk or a killed ffmpeg leaves
+        assert not mp4_complete(film)
