@@ -85,9 +85,10 @@ def pick_device(name: str = "auto") -> torch.device:
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
     if name == "cuda" and not torch.cuda.is_available():
         raise SpacewarpError("--device cuda was asked for but no CUDA device is present; "
-                             "use --device auto or cpu")
+                             "use --device auto or cpu", field="device")
     if name not in ("cpu", "cuda"):
-        raise SpacewarpError(f"unknown device {name!r}; choose auto, cpu or cuda")
+        raise SpacewarpError(f"unknown device {name!r}; choose auto, cpu or cuda",
+                             field="device")
     return torch.device(name)
 
 
