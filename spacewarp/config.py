@@ -68,7 +68,7 @@ class NetworkSpec(_Spec):
 
 class StyleSpec(_Spec):
     theme: Literal["dark", "light"] = "dark"  # dark like the seed's; light for papers
-    cmap: str = "viridis"  # matplotlib / plotly colour map for the colour values
+    cmap: str = "viridis"  # matplotlib colour map for the colour values
     point_size: float | None = Field(None, gt=0)  # None: chosen from the point count
 
 

@@ -168,8 +168,8 @@ def _arrows(a: Morph | None) -> tuple[np.ndarray, np.ndarray] | None:
 
 def _positions(path: tuple[Morph, ...], n_stages: int) -> list[tuple[float, float]]:
     """(p0, p1) per morph: the morphs into stage j share the interval [j - 1, j] in order;
-    a morph within one stage (a change of projection while it is held) opens the next."""
-    slot = [min(max(p.to_stage + (p.from_stage == p.to_stage), 1), n_stages - 1) for p in path]
+    a change of projection while a stage is held (kind "projection") opens the next."""
+    slot = [min(max(p.to_stage + (p.kind == "projection"), 1), n_stages - 1) for p in path]
     out = []
     for i, j in enumerate(slot):
         group = [k for k, s in enumerate(slot) if s == j]
@@ -217,8 +217,9 @@ def _lattice_pairs(grid_shape: tuple[int, int], max_lines: int) -> np.ndarray:
     ids = np.arange(rows * cols, dtype=np.int32).reshape(rows, cols)
     along_rows = ids[lattice_indices(rows, every)]  # (r, cols)
     along_cols = ids[:, lattice_indices(cols, every)].T  # (c, rows)
-    pairs = [np.stack([line[:-1], line[1:]], axis=-1).reshape(-1, 2)
-             for line in (along_rows, along_cols)]
+    # neighbours along each kept line: (lines, len - 1, 2) -> (m, 2)
+    pairs = [np.stack([lines[:, :-1], lines[:, 1:]], axis=-1).reshape(-1, 2)
+             for lines in (along_rows, along_cols)]
     return np.concatenate(pairs).astype(np.int32)
 
 
