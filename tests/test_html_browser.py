@@ -1,4 +1,9 @@
-"""The exported page in headless Chromium: it draws the trace, the slider moves it, offline."""
+"""The exported page in headless Chromium: the shared renderer draws the film spec, offline.
+
+Drawn coordinates are read back through the renderer's test hook
+(``window.spacewarp.drawn()``: the morph view's points as last drawn) and compared with
+the trace's own stages (display coordinates, float64) and their straight-line midpoints.
+"""
 
 from __future__ import annotations
 
@@ -9,84 +14,146 @@ import numpy as np
 import pytest
 
 import spacewarp as sw
-from spacewarp.export.html import write_html
+from spacewarp.export.html import HtmlOptions, write_html
+from spacewarp.render.browser import LEVELS, BrowserOptions
+from spacewarp.view import FilmOptions, display_coords, pad
 
-TOL = {"rtol": 1e-6, "atol": 1e-5}  # float32 in the page against the float64 trace
+F32 = {"rtol": 1e-6, "atol": 1e-6}  # float32 in the page against the float64 trace
 
-READ_POINTS = """() => {
-  const gd = document.querySelector('.js-plotly-plot');
-  const t = gd._fullData.find(d => d.name === 'points');
-  return ['x', 'y', 'z'].filter(a => t[a] !== undefined).map(a => Array.from(t[a]));
-}"""
+SHOW = "(p) => { window.spacewarp.show(p); return Array.from(window.spacewarp.drawn().points) }"
+STAGE = "(k) => Array.from(window.spacewarp.stage(k))"
 
-# Move the slider the way its step does: the step's own animate arguments.
-SLIDE_TO = """async (k) => {
-  const gd = document.querySelector('.js-plotly-plot');
-  const step = gd.layout.sliders[0].steps[k];
-  await Plotly.animate(gd, ...step.args);
-  return step.label;
-}"""
+
+def _run(**kw: object) -> sw.Trace:
+    return sw.run(sw.Experiment.model_validate(kw))
 
 
 def _open(browser: Any, path: Path) -> tuple[Any, list[str], list[str]]:
-    page = browser.new_page(viewport={"width": 1200, "height": 900})
+    page = browser.new_page(viewport={"width": 1200, "height": 1000})
     errors: list[str] = []
     requests: list[str] = []
     page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
     page.on("pageerror", lambda e: errors.append(str(e)))
     page.on("request", lambda r: requests.append(r.url))
     page.goto(path.resolve().as_uri())
-    page.wait_for_selector(".js-plotly-plot[data-spacewarp-ready]", timeout=60_000)
+    page.wait_for_selector("body[data-spacewarp-ready]", timeout=60_000)
     return page, errors, requests
 
 
-def _padded(points: np.ndarray, dim: int) -> np.ndarray:
-    out = np.zeros((len(points), dim))
-    out[:, : points.shape[1]] = points
-    return out
+def _shown(trace: sw.Trace) -> list[np.ndarray]:
+    """Per stage, the display coordinates padded to 3-D: (n, 3) float64."""
+    return [pad(display_coords(s.points), 3) for s in trace.stages]
+
+
+def _drawn(page: Any, position: float) -> np.ndarray:
+    return np.array(page.evaluate(SHOW, position), dtype=np.float64).reshape(-1, 3)
+
+
+def _offline(errors: list[str], requests: list[str]) -> None:
+    assert errors == []
+    assert requests and all(u.split(":")[0] in ("file", "data", "blob") for u in requests), \
+        requests
 
 
 @pytest.mark.parametrize("experiment", [
-    {"input": {"name": "gaussian", "points": 400}},  # 2 -> 3 -> 3 -> 2: a 3-D scene
-    {"input": {"name": "grid", "points": 400},  # 2-D all through: WebGL scatter + lines
+    {"input": {"name": "gaussian", "points": 400}},  # 2 -> 3 -> 3 -> 2: a 3-D film
+    {"input": {"name": "grid", "points": 400},  # 2-D all through, with lattice lines
      "network": {"layers": [2, 2, 2], "activation": "relu", "init": "random"}},
+    {"input": {"name": "line"}},  # 1-D, drawn on a line
+    {"input": {"name": "spiral", "points": 300, "color_by": "label"}, "style": {"theme": "light"}},
 ])
-def test_page_draws_the_trace_and_the_slider_moves_it(browser: Any, tmp_path: Path,
-                                                      experiment: dict[str, Any]) -> None:
-    trace = sw.run(sw.Experiment.model_validate(experiment))
-    dim = 3 if max(s.dim for s in trace.stages) == 3 else 2
+def test_show_draws_each_stage_and_the_midpoints(browser: Any, tmp_path: Path,
+                                                 experiment: dict[str, Any]) -> None:
+    trace = _run(**experiment)
+    want = _shown(trace)
     page, errors, requests = _open(browser, write_html(trace, tmp_path / "page.html"))
     try:
-        drawn = np.array(page.evaluate(READ_POINTS)).T  # (n, dim)
-        assert drawn.shape == (trace.n, dim)
-        np.testing.assert_allclose(drawn, _padded(trace.stages[0].points, dim), **TOL)
-        for k in (1, 2, len(trace.stages) - 1):
-            label = page.evaluate(SLIDE_TO, k)
-            assert label.startswith(f"{k} ")
-            drawn = np.array(page.evaluate(READ_POINTS)).T
-            np.testing.assert_allclose(drawn, _padded(trace.stages[k].points, dim), **TOL)
-        assert page.locator(".js-plotly-plot .slider-container").count() == 1
-        assert "Linear" in page.locator(".js-plotly-plot .gtitle").text_content()
+        assert page.evaluate("() => window.spacewarp.stages") == len(trace.stages)
+        for k in range(len(trace.stages)):
+            np.testing.assert_allclose(_drawn(page, k), want[k], **F32)
+        for k in range(len(trace.stages) - 1):
+            np.testing.assert_allclose(_drawn(page, k + 0.5), (want[k] + want[k + 1]) / 2,
+                                       rtol=1e-5, atol=1e-5)
+        assert page.locator(".sw-panel").count() == len(trace.stages)
+        title = page.locator(".sw-morph-title").inner_text()
+        assert trace.stages[-1].title in title
+        if trace.labels is not None:
+            assert page.evaluate("() => JSON.parse(document.getElementById("
+                                 "'spacewarp-spec').textContent).color.legend.length") == 3
+    finally:
+        page.close()
+    _offline(errors, requests)
+
+
+def test_quantised_page_decodes_within_its_stated_precision(browser: Any,
+                                                           tmp_path: Path) -> None:
+    trace = _run(input={"name": "gaussian", "points": 500})
+    opts = HtmlOptions(BrowserOptions(quantise_from=100))
+    page, errors, requests = _open(browser, write_html(trace, tmp_path / "q.html", opts))
+    try:
+        assert "7.6e-06" in page.locator("#sw-precision").inner_text()
+        for k, stage in enumerate(trace.stages):
+            x = display_coords(stage.points)
+            half_step = (x.max(axis=0) - x.min(axis=0)) / LEVELS / 2
+            got = np.array(page.evaluate(STAGE, k)).reshape(-1, 3)[:, : x.shape[1]]
+            err = np.abs(got - x)  # float32 rounding on top of the quantisation
+            assert (err <= half_step + 1e-6 * np.abs(x).max()).all(), k
+            drawn = _drawn(page, k)[:, : x.shape[1]]
+            np.testing.assert_array_equal(drawn, got)
+    finally:
+        page.close()
+    _offline(errors, requests)
+
+
+def test_hover_names_the_point_under_the_pointer(browser: Any, tmp_path: Path) -> None:
+    trace = _run(input={"name": "grid", "points": 100})  # 10 x 10: points far apart
+    page, errors, _ = _open(browser, write_html(trace, tmp_path / "h.html"))
+    try:
+        page.evaluate("() => window.spacewarp.show(1)")
+        for i in (0, 37, 99):
+            x, y = page.evaluate("(i) => window.spacewarp.screenOf(i)", i)
+            page.mouse.move(x, y)
+            tip = page.locator(".sw-tip")
+            assert tip.get_attribute("data-index") == str(i)
+            text = tip.inner_text()
+            inp = trace.stages[0].points[i]
+            assert f"input ({round(inp[0], 3):g}, {round(inp[1], 3):g})" in text, text
+            now = np.round(trace.stages[1].points[i], 3)
+            assert f"now   ({', '.join(f'{v:g}' for v in now)})" in text, text
     finally:
         page.close()
     assert errors == []
-    assert requests and all(url.startswith("file://") for url in requests), requests
 
 
-def test_play_runs_through_the_film(browser: Any, tmp_path: Path) -> None:
-    trace = sw.run(sw.Experiment.model_validate({"input": {"name": "line"}}))
-    path = write_html(trace, tmp_path / "line.html")
-    page, errors, _ = _open(browser, path)
+def test_play_runs_to_the_output_and_pause_stops(browser: Any, tmp_path: Path) -> None:
+    trace = _run(input={"name": "line"})
+    page, errors, _ = _open(browser, write_html(trace, tmp_path / "line.html"))
     try:
-        page.evaluate("""async () => {
-          const gd = document.querySelector('.js-plotly-plot');
-          const play = gd.layout.updatemenus[0].buttons[0];
-          const opts = Object.assign({}, play.args[1]);
-          opts.frame = opts.frame.map(f => Object.assign({}, f, {duration: 0}));
-          await Plotly.animate(gd, play.args[0], opts);
-        }""")
-        drawn = np.array(page.evaluate(READ_POINTS)).T
-        np.testing.assert_allclose(drawn, _padded(trace.output, 2), **TOL)
+        page.select_option(".sw-speed", "4")
+        page.evaluate("() => window.spacewarp.play()")
+        page.wait_for_function("() => !window.spacewarp.playing", timeout=30_000)
+        drawn = np.array(page.evaluate("() => Array.from(window.spacewarp.drawn().points)"))
+        np.testing.assert_allclose(drawn.reshape(-1, 3), _shown(trace)[-1], **F32)
+        page.evaluate("() => { window.spacewarp.show(0); window.spacewarp.play() }")
+        page.wait_for_timeout(300)
+        page.evaluate("() => window.spacewarp.pause()")
+        at = page.evaluate("() => window.spacewarp.drawn().position")
+        page.wait_for_timeout(300)
+        assert 0 < at < len(trace.stages) - 1
+        assert page.evaluate("() => window.spacewarp.drawn().position") == at
+    finally:
+        page.close()
+    assert errors == []
+
+
+def test_sampled_page_says_so(browser: Any, tmp_path: Path) -> None:
+    trace = _run(input={"name": "gaussian", "points": 400})
+    opts = HtmlOptions(BrowserOptions(film=FilmOptions(max_points=150, sample_seed=7)))
+    page, errors, _ = _open(browser, write_html(trace, tmp_path / "s.html", opts))
+    try:
+        note = page.locator("#sw-sample-note").inner_text()
+        assert "150 of 400" in note and "seed 7" in note
+        assert len(_drawn(page, 0)) == 150
     finally:
         page.close()
     assert errors == []
