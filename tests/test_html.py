@@ -37,7 +37,7 @@ def test_1e4_grid_page_is_small_and_requests_nothing(tmp_path: Path) -> None:
     spec = _spec(page)
     assert spec["n"] == 10_000 and spec["sample_note"] == ""  # every point drawn
     assert {k["dtype"] for k in spec["keys"]} == {"f4"}  # float32 below 1e5 points
-    assert len(re.findall(r'class="spacewarp-blob"', page)) == len(spec["keys"]) + 3
+    assert len(re.findall(r'class="spacewarp-blob"', page)) == len(spec["keys"]) + 2
     assert page.count("export function mount") == 1  # the renderer, inlined once
 
 

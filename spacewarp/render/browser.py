@@ -153,8 +153,11 @@ def _stage(stage: Stage, k: int, f: Film) -> dict[str, Any]:
             "kind": stage.kind, "weights": weights, "note": v.note}
 
 
-def _inputs(trace: Trace, f: Film, store: Blobs) -> dict[str, Any]:
-    """The input coordinates of the drawn points (up to 6 columns), for hover."""
+def _inputs(trace: Trace, f: Film, store: Blobs) -> dict[str, Any] | None:
+    """The input coordinates of the drawn points (up to 6 columns), for hover; None when
+    stage 0's key holds them (inputs of at most 3-D)."""
+    if trace.stages[0].dim <= 3:
+        return None
     x = trace.stages[0].points if f.rows is None else trace.stages[0].points[f.rows]
     return store.put(x[:, :6].astype(np.float32))
 

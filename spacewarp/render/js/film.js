@@ -58,7 +58,9 @@ export function decodeSpec(spec, blobs = []) {
   return {
     spec, n, colors, keys: spec.keys.map(k => coords(k, blobs)),
     keyDims: spec.keys.map(k => k.shape[1]),
-    inputs: typed(spec.inputs, blobs), inDim: spec.inputs.shape[1],
+    // hover's input coordinates: their own array for wide inputs, else stage 0's key
+    inputs: spec.inputs ? typed(spec.inputs, blobs) : null,
+    inDim: spec.inputs ? spec.inputs.shape[1] : spec.keys[spec.stages[0].key].shape[1],
     lattice: spec.lattice ? typed(spec.lattice, blobs) : null,
     segments: spec.segments.map(s => ({...s, boxes: s.boxes.map(([u, b]) => [u, toBox(b)])})),
     stageBoxes: spec.stages.map(s => toBox(s.box)),
@@ -535,7 +537,8 @@ export function mount(el, spec, blobs = [], opts = {}) {
     const s = morphSurface, i = s.nearest(cx * s.dpr, cy * s.dpr, F.n)
     if (i < 0) { tip.style.display = 'none'; return -1 }
     const k = pub.morph, d = F.inDim, dims = Math.max(...F.keyDims)
-    const inp = Array.from(F.inputs.slice(d * i, d * i + d), v => +v.toFixed(3))
+    const from = F.inputs || F.keys[F.spec.stages[0].key], stride = F.inputs ? d : 3
+    const inp = Array.from(from.slice(stride * i, stride * i + d), v => +v.toFixed(3))
     const now = Array.from(current.slice(3 * i, 3 * i + Math.min(dims, 3)), v => +v.toFixed(3))
     tip.textContent = `point ${i}\ninput (${inp.join(', ')})\nnow   (${now.join(', ')})  at ${k.s.toFixed(2)}`
     tip.style.display = 'block'
