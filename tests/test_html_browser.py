@@ -85,6 +85,36 @@ def test_show_draws_each_stage_and_the_midpoints(browser: Any, tmp_path: Path,
     _offline(errors, requests)
 
 
+def test_webgl_and_canvas_draw_the_same_points_and_pixels(browser: Any,
+                                                           tmp_path: Path) -> None:
+    """The WebGL morph view draws where the canvas path does: same coordinates handed to
+    each, and the points land on the same pixels (their colours read back from both)."""
+    trace = _run(input={"name": "grid", "points": 400},
+                 network={"layers": [2, 2, 2], "activation": "relu", "init": "random"})
+    page, errors, _ = _open(browser, write_html(trace, tmp_path / "gl.html"))
+    pixels = """() => { const s = document.querySelector('.sw-stack'), c = s.querySelectorAll('canvas');
+      const out = document.createElement('canvas'); out.width = c[0].width; out.height = c[0].height;
+      const g = out.getContext('2d'); for (const x of c) if (x.style.display !== 'none') g.drawImage(x, 0, 0);
+      const now = g.getImageData(0, 0, out.width, out.height).data, before = window.swShot;
+      window.swShot = now; if (!before) return null;
+      let differ = 0;  // pixels where any channel differs by more than 40
+      for (let i = 0; i < now.length; i += 4) {
+        let m = 0; for (let j = 0; j < 3; j++) m = Math.max(m, Math.abs(now[i + j] - before[i + j]));
+        if (m > 40) differ++ }
+      return differ / (now.length / 4) }"""
+    try:
+        for on in (False, True):
+            page.evaluate("(on) => window.spacewarp.useWebGL(on)", on)
+            np.testing.assert_allclose(_drawn(page, 1.5), (_shown(trace)[1] + _shown(trace)[2]) / 2,
+                                       rtol=1e-5, atol=1e-5)
+            differ = page.evaluate(pixels)
+        assert page.evaluate("() => window.spacewarp.renderer") == "webgl"
+        assert differ < 0.01, differ  # edges of points may move by a pixel
+    finally:
+        page.close()
+    assert errors == []
+
+
 def test_quantised_page_decodes_within_its_stated_precision(browser: Any,
                                                            tmp_path: Path) -> None:
     trace = _run(input={"name": "gaussian", "points": 500})
@@ -105,10 +135,14 @@ def test_quantised_page_decodes_within_its_stated_precision(browser: Any,
     _offline(errors, requests)
 
 
-def test_hover_names_the_point_under_the_pointer(browser: Any, tmp_path: Path) -> None:
+@pytest.mark.parametrize("webgl", [False, True])
+def test_hover_names_the_point_under_the_pointer(browser: Any, tmp_path: Path,
+                                                 webgl: bool) -> None:
     trace = _run(input={"name": "grid", "points": 100})  # 10 x 10: points far apart
     page, errors, _ = _open(browser, write_html(trace, tmp_path / "h.html"))
     try:
+        page.evaluate("(on) => window.spacewarp.useWebGL(on)", webgl)
+        assert page.evaluate("() => window.spacewarp.renderer") == ("webgl" if webgl else "canvas")
         page.evaluate("() => window.spacewarp.show(1)")
         for i in (0, 37, 99):
             x, y = page.evaluate("(i) => window.spacewarp.screenOf(i)", i)

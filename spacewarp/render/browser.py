@@ -221,5 +221,9 @@ def summary(trace: Trace) -> str:
 
 
 def renderer_js() -> str:
-    """The renderer's ES module source (``mount``, ``decodeSpec``), one file."""
-    return (JS_DIR / "film.js").read_text(encoding="utf-8")
+    """The renderer as one ES module source: regl (vendored, MIT; its UMD wrapper given a
+    ``module`` to fill) defining ``createREGL``, then ``film.js`` (``mount``, ``decodeSpec``)."""
+    regl = (JS_DIR / "vendor" / "regl.min.js").read_text(encoding="utf-8")
+    film_js = (JS_DIR / "film.js").read_text(encoding="utf-8")
+    return ("const createREGL = (function () { const module = {exports: {}}, "
+            "exports = module.exports;\n" + regl + "\nreturn module.exports })();\n" + film_js)

@@ -5,6 +5,7 @@
 // pages): stages, show(position), play(), pause(), and test hooks.
 
 const STAGE_H = 210, MORPH_H = 470, GRID_H = 360, HOVER_PX = 12
+const GL_FROM = 20000  // points from which the morph view draws with WebGL (when there is one)
 
 // --- decoding -------------------------------------------------------------------------------
 
@@ -178,7 +179,17 @@ class Surface {  // a canvas with a pixel buffer, a depth buffer and the last sc
     this.off.getContext('2d').putImageData(this.img, 0, 0)
     this.ctx.drawImage(this.off, 0, 0)
   }
+  screen(P, pts, n) {  // screen positions without drawing (the WebGL path draws them)
+    if (!this.sx || this.sx.length !== n) { this.sx = new Float32Array(n); this.sy = new Float32Array(n) }
+    const [R, U] = [P.R, P.U], k = P.k, [c0, c1, c2] = P.c
+    for (let i = 0; i < n; i++) {
+      const x = pts[3 * i] - c0, y = pts[3 * i + 1] - c1, z = pts[3 * i + 2] - c2
+      this.sx[i] = P.cx + k * (R[0] * x + R[1] * y + R[2] * z); this.sy[i] = P.cy - k * (U[0] * x + U[1] * y + U[2] * z)
+    }
+    this.stale = null
+  }
   nearest(x, y, n) {  // index of the drawn point nearest to device pixel (x, y), or -1
+    if (this.stale) this.screen(this.stale.P, this.stale.pts, n)
     const {sx, sy} = this
     if (!sx) return -1
     let best = -1, bd = Infinity
@@ -207,6 +218,75 @@ function niceTicks(lo, hi, count = 4) {
 const fmt = v => { const a = Math.abs(v); return a >= 100 || a === 0 ? v.toFixed(0)
   : a >= 1 ? String(+v.toFixed(1)) : String(+v.toPrecision(2)) }
 
+// WebGL (regl, vendored) for the morph view: the points and lattice lines, in the same
+// projection as the canvas path; axes and labels stay on the 2-D canvas beneath, arrows on
+// one above. `createREGL` is defined by the vendored bundle inlined before this module.
+const VERT = (colored) => `
+precision highp float;
+attribute vec3 pos; ${colored ? 'attribute vec3 color; varying vec3 vColor;' : ''}
+uniform vec3 centre, R, U, D; uniform float k, depth, size; uniform vec2 origin, canvas;
+void main() {
+  vec3 p = pos - centre;
+  vec2 s = vec2(origin.x + k * dot(R, p), origin.y - k * dot(U, p));  // device pixels
+  gl_Position = vec4(s.x / canvas.x * 2.0 - 1.0, 1.0 - s.y / canvas.y * 2.0, -dot(D, p) * depth, 1.0);
+  gl_PointSize = size; ${colored ? 'vColor = color;' : ''}
+}`
+const FRAG_POINTS = 'precision mediump float; varying vec3 vColor; void main() { gl_FragColor = vec4(vColor, 1.0); }'
+const FRAG_LINES = 'precision mediump float; uniform vec4 line; void main() { gl_FragColor = line; }'
+const UNIFORMS = ['centre', 'R', 'U', 'D', 'k', 'depth', 'size', 'origin', 'canvas']
+
+class GlLayer {
+  static make(canvas) {  // null where WebGL (or the regl bundle) is missing
+    if (typeof createREGL !== 'function') return null
+    try {
+      const regl = createREGL({canvas, extensions: ['OES_element_index_uint'],
+        attributes: {antialias: false, preserveDrawingBuffer: true, premultipliedAlpha: false}})
+      return regl ? new GlLayer(regl, canvas) : null
+    } catch (e) { return null }
+  }
+  constructor(regl, canvas) {
+    this.regl = regl; this.canvas = canvas; this.lines = null
+    this.pos = regl.buffer({usage: 'dynamic', type: 'float', length: 12})
+    this.col = regl.buffer({type: 'uint8', length: 3})
+    const uniforms = extra => Object.fromEntries([...UNIFORMS, ...extra].map(u => [u, regl.prop(u)]))
+    const depth = {enable: regl.prop('useDepth'), mask: true}
+    this.points = regl({
+      vert: VERT(true), frag: FRAG_POINTS, uniforms: uniforms([]), depth, primitive: 'points',
+      attributes: {pos: {buffer: this.pos, size: 3}, color: {buffer: this.col, size: 3, normalized: true}},
+      count: regl.prop('count')})
+    this.drawLines = regl({
+      vert: VERT(false), frag: FRAG_LINES, uniforms: uniforms(['line']), depth,
+      attributes: {pos: {buffer: this.pos, size: 3}}, elements: regl.prop('elements'),
+      blend: {enable: true, func: {src: 'src alpha', dst: 'one minus src alpha'}}})
+  }
+  setFilm(F) {  // per spec: colours and lattice pairs stay on the GPU
+    const rgb = new Uint8Array(3 * F.n), c = F.colors
+    for (let i = 0; i < F.n; i++) { rgb[3 * i] = c[i] & 255; rgb[3 * i + 1] = c[i] >> 8 & 255; rgb[3 * i + 2] = c[i] >> 16 & 255 }
+    this.col({data: rgb, type: 'uint8'})
+    if (this.lines) this.lines.destroy()
+    this.lines = F.lattice ? this.regl.elements({primitive: 'lines', type: 'uint32',
+      data: new Uint32Array(F.lattice.buffer, F.lattice.byteOffset, F.lattice.length)}) : null
+  }
+  size(w, h, cssW, cssH) {
+    if (this.canvas.width !== w || this.canvas.height !== h) { this.canvas.width = w; this.canvas.height = h }
+    this.canvas.style.width = cssW + 'px'; this.canvas.style.height = cssH + 'px'
+  }
+  draw(P, pts, n, size, flat, theme, boxH) {
+    const regl = this.regl, {width, height} = this.canvas
+    regl.poll(); regl.clear({color: [0, 0, 0, 0], depth: 1})
+    this.pos.subdata(pts)
+    const u = {centre: P.c, R: P.R, U: P.U, D: P.D, k: P.k, depth: 0.2 / boxH, size,
+               origin: [P.cx, P.cy], canvas: [width, height], useDepth: !flat}
+    if (this.lines) {
+      const m = theme.muted, hex = j => parseInt(m.slice(1 + 2 * j, 3 + 2 * j), 16) / 255
+      this.drawLines({...u, line: [hex(0), hex(1), hex(2), 0.55], elements: this.lines})
+    }
+    this.points({...u, count: n})
+  }
+  resize(n) { this.pos({usage: 'dynamic', type: 'float', length: 12 * n}) }
+  destroy() { this.regl.destroy() }
+}
+
 const ARROWS = ['#ff4b4b', '#3ddc5a']  // e1 red, e2 green, as the stills and films
 
 function drawView(s, v, F, theme) {  // background, axes or box, lattice, points, arrows
@@ -220,7 +300,10 @@ function drawView(s, v, F, theme) {  // background, axes or box, lattice, points
   if (v.flat) axes2d(ctx, P.project, v.box, theme, dpr, v.oneD, v.zoom || 1)
   else box3d(ctx, P.project, v.box, theme, dpr)
   const L = F.lattice, pts = v.pts
-  if (L) {
+  if (v.gl) {
+    v.gl.draw(P, pts, F.n, pointSize(F.n, dpr, v.big), v.flat, theme, v.box.h / (v.zoom || 1))
+    s.stale = {P, pts}
+  } else if (L) {
     ctx.strokeStyle = theme.muted; ctx.globalAlpha = 0.55; ctx.lineWidth = dpr
     ctx.beginPath()
     for (let i = 0; i < L.length; i += 2) {
@@ -230,11 +313,16 @@ function drawView(s, v, F, theme) {  // background, axes or box, lattice, points
     }
     ctx.stroke(); ctx.globalAlpha = 1
   }
-  s.points(P, pts, F.n, F.colors, pointSize(F.n, dpr, v.big), !v.flat)
-  if (v.arrows) {
-    const pt = r => P.project(r[0], r[1] || 0, r[2] || 0), tail = pt(v.arrows[0])
+  if (!v.gl) s.points(P, pts, F.n, F.colors, pointSize(F.n, dpr, v.big), !v.flat)
+  if (v.front) { v.front.clearRect(0, 0, w, h); arrows(v.front, P, v.arrows, dpr) } else arrows(ctx, P, v.arrows, dpr)
+  return P
+}
+
+function arrows(ctx, P, ends, dpr) {  // the basis arrows: e1 red, e2 green
+  if (ends) {
+    const pt = r => P.project(r[0], r[1] || 0, r[2] || 0), tail = pt(ends[0])
     ctx.lineWidth = 2.5 * dpr
-    v.arrows.slice(1).forEach((tip, i) => {
+    ends.slice(1).forEach((tip, i) => {
       const T = pt(tip), ang = Math.atan2(T[1] - tail[1], T[0] - tail[0]), hl = 9 * dpr
       ctx.strokeStyle = ctx.fillStyle = ARROWS[i]
       ctx.beginPath(); ctx.moveTo(tail[0], tail[1]); ctx.lineTo(T[0], T[1]); ctx.stroke()
@@ -243,7 +331,6 @@ function drawView(s, v, F, theme) {  // background, axes or box, lattice, points
       ctx.lineTo(T[0] - hl * Math.cos(ang + 0.4), T[1] - hl * Math.sin(ang + 0.4)); ctx.fill()
     })
   }
-  return P
 }
 
 function axes2d(ctx, project, box, theme, dpr, oneD, zoom) {
@@ -367,6 +454,8 @@ const CSS = `
 .sw-config { font-size: 12px; }
 .sw-config pre { padding: 6px; overflow-x: auto; border: 1px solid; }
 canvas.sw-3d { cursor: grab; }
+.sw-stack { position: relative; line-height: 0; }
+.sw-stack canvas.sw-gl, .sw-stack canvas.sw-front { position: absolute; left: 0; top: 0; pointer-events: none; }
 `
 
 function el_(tag, cls, parent) {
@@ -378,7 +467,10 @@ export function mount(el, spec, blobs = [], opts = {}) {
   const notes = el_('div', 'sw-notes', root), row = el_('div', 'sw-row', root)
   const bottom = el_('div', 'sw-bottom', root), morphBox = el_('div', 'sw-morph-box', bottom)
   const morphTitle = el_('div', 'sw-morph-title', morphBox)
-  const morphCanvas = el_('canvas', 'sw-morph-canvas', morphBox)
+  const stack = el_('div', 'sw-stack', morphBox)  // 2-D canvas, WebGL points, arrows on top
+  const morphCanvas = el_('canvas', 'sw-morph-canvas', stack)
+  const glCanvas = el_('canvas', 'sw-gl', stack), frontCanvas = el_('canvas', 'sw-front', stack)
+  const front = frontCanvas.getContext('2d')
   const tip = el_('div', 'sw-tip', morphBox)
   const controls = el_('div', 'sw-controls', morphBox)
   const play = el_('button', 'sw-play', controls); play.textContent = '\u25b6 Play'
@@ -393,6 +485,7 @@ export function mount(el, spec, blobs = [], opts = {}) {
   el.append(root)
 
   const morphSurface = new Surface(morphCanvas)
+  let gl = null, useGl = opts.gl === undefined ? 'auto' : opts.gl  // 'auto': WebGL from GL_FROM points
   let F = null, panels = [], version = 0, playing = null, zoom = 1, current = null
   const cams = [], morphCam = [0, 0], zooms = []
   const pub = {stages: [], dims: [], titles: [], cameras: cams, morph: null, serial: -1}
@@ -425,7 +518,8 @@ export function mount(el, spec, blobs = [], opts = {}) {
     } else pts.set(F.keys[0])
     cam = [Math.max(-90, Math.min(90, cam[0] + morphCam[0])), cam[1] + morphCam[1]]
     const right = F.spec.color.legend ? 90 : 80
-    drawView(morphSurface, {pts, box, cam, flat: !film3d(), big: true, right, oneD, zoom, arrows}, F, theme())
+    drawView(morphSurface, {pts, box, cam, flat: !film3d(), big: true, right, oneD, zoom, arrows,
+                            gl: glOn() ? gl : null, front}, F, theme())
     colorKey(morphSurface, F.spec.color, theme())
     morphTitle.innerHTML = title(at, p)
     pub.morph = {stage, t, s: p, points: pts, camera: cam}
@@ -485,7 +579,18 @@ export function mount(el, spec, blobs = [], opts = {}) {
     const cols = grid ? Math.min(S, 3) : S <= 6 ? S : Math.ceil(S / Math.ceil(S / 6))
     const pw = Math.floor((width - 4 * (cols - 1)) / cols)
     for (const p of panels) p.surface.size(pw, grid ? Math.min(GRID_H, pw) : Math.min(STAGE_H, Math.max(150, pw)))
-    morphSurface.size(Math.max(200, morphBox.clientWidth || width * 0.6), opts.morphHeight || MORPH_H)
+    const mw = Math.max(200, morphBox.clientWidth || width * 0.6), mh = opts.morphHeight || MORPH_H
+    morphSurface.size(mw, mh)
+    frontCanvas.width = morphSurface.w; frontCanvas.height = morphSurface.h
+    frontCanvas.style.width = mw + 'px'; frontCanvas.style.height = mh + 'px'
+    glCanvas.style.display = glOn() ? '' : 'none'
+    if (glOn()) gl.size(morphSurface.w, morphSurface.h, mw, mh)
+  }
+
+  function glOn() {  // WebGL for the morph view: from GL_FROM points, or as asked
+    if (useGl === false || (useGl === 'auto' && (!F || F.n < GL_FROM))) return false
+    if (!gl) { gl = GlLayer.make(glCanvas); if (gl && F) { gl.resize(F.n); gl.setFilm(F) } }
+    return gl !== null
   }
 
   function drawAll() {
@@ -501,6 +606,7 @@ export function mount(el, spec, blobs = [], opts = {}) {
     pub.stages = spec.stages.map(s => F.keys[s.key]); pub.dims = spec.stages.map(s => s.dim)
     pub.titles = spec.stages.map(s => s.title); pub.serial = spec.serial; pub.theme = spec.theme
     api.stages = spec.stages.length
+    if (gl) { gl.resize(F.n); gl.setFilm(F) }
     if (+slider.value > spec.stages.length - 1) slider.value = spec.stages.length - 1
     build(); drawAll()
   }
@@ -581,20 +687,27 @@ export function mount(el, spec, blobs = [], opts = {}) {
 
   const api = {
     stages: 0,
-    show(position) { if (F) { stop(); drawMorph(position); bump() } },
+    show(position) {  // draws before it returns (WebGL: waits for the GPU to finish)
+      if (!F) return
+      stop(); drawMorph(position); bump()
+      if (gl && glOn()) gl.regl._gl.finish()
+    },
     play: start, pause: stop,
     get playing() { return playing !== null },
+    get renderer() { return glOn() ? 'webgl' : 'canvas' },
+    useWebGL(on) { useGl = on; drawAll() },  // true, false or "auto"
     // test hooks: the coordinates last drawn in the morph view (n, 3), a stage's decoded
     // coordinates, the CSS position of point i on the page, and hover at a CSS position
     drawn() { return {position: pub.morph.s, points: current} },
     stage(k) { return F.keys[F.spec.stages[k].key] },
     screenOf(i) {
       const r = morphCanvas.getBoundingClientRect(), s = morphSurface
+      if (s.stale) s.screen(s.stale.P, s.stale.pts, F.n)
       return [r.left + s.sx[i] / s.dpr, r.top + s.sy[i] / s.dpr]
     },
     hoverAt(x, y) { const r = morphCanvas.getBoundingClientRect(); return hover(x - r.left, y - r.top) },
     setSpec, root,
-    destroy() { ro.disconnect(); stop(); root.remove() },
+    destroy() { ro.disconnect(); stop(); if (gl) gl.destroy(); root.remove() },
   }
   setSpec(spec, blobs)
   return api
