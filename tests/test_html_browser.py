@@ -20,6 +20,23 @@ from spacewarp.view import FilmOptions, display_coords, pad
 
 F32 = {"rtol": 1e-6, "atol": 1e-6}  # float32 in the page against the float64 trace
 
+# the morph view's canvases composed; the share of pixels that changed since the last call
+PIXELS = """() => {
+  const c = document.querySelectorAll('.sw-stack canvas'), out = document.createElement('canvas')
+  out.width = c[0].width; out.height = c[0].height
+  const g = out.getContext('2d')
+  for (const x of c) if (x.style.display !== 'none') g.drawImage(x, 0, 0)
+  const now = g.getImageData(0, 0, out.width, out.height).data, before = window.swShot
+  window.swShot = now
+  if (!before) return null
+  let differ = 0  // pixels where a channel differs by more than 40
+  for (let i = 0; i < now.length; i += 4) {
+    let m = 0
+    for (let j = 0; j < 3; j++) m = Math.max(m, Math.abs(now[i + j] - before[i + j]))
+    if (m > 40) differ++
+  }
+  return differ / (now.length / 4)
+}"""
 SHOW = "(p) => { window.spacewarp.show(p); return Array.from(window.spacewarp.drawn().points) }"
 STAGE = "(k) => Array.from(window.spacewarp.stage(k))"
 
@@ -92,22 +109,13 @@ def test_webgl_and_canvas_draw_the_same_points_and_pixels(browser: Any,
     trace = _run(input={"name": "grid", "points": 400},
                  network={"layers": [2, 2, 2], "activation": "relu", "init": "random"})
     page, errors, _ = _open(browser, write_html(trace, tmp_path / "gl.html"))
-    pixels = """() => { const s = document.querySelector('.sw-stack'), c = s.querySelectorAll('canvas');
-      const out = document.createElement('canvas'); out.width = c[0].width; out.height = c[0].height;
-      const g = out.getContext('2d'); for (const x of c) if (x.style.display !== 'none') g.drawImage(x, 0, 0);
-      const now = g.getImageData(0, 0, out.width, out.height).data, before = window.swShot;
-      window.swShot = now; if (!before) return null;
-      let differ = 0;  // pixels where any channel differs by more than 40
-      for (let i = 0; i < now.length; i += 4) {
-        let m = 0; for (let j = 0; j < 3; j++) m = Math.max(m, Math.abs(now[i + j] - before[i + j]));
-        if (m > 40) differ++ }
-      return differ / (now.length / 4) }"""
+
     try:
         for on in (False, True):
             page.evaluate("(on) => window.spacewarp.useWebGL(on)", on)
-            np.testing.assert_allclose(_drawn(page, 1.5), (_shown(trace)[1] + _shown(trace)[2]) / 2,
-                                       rtol=1e-5, atol=1e-5)
-            differ = page.evaluate(pixels)
+            mid = (_shown(trace)[1] + _shown(trace)[2]) / 2
+            np.testing.assert_allclose(_drawn(page, 1.5), mid, rtol=1e-5, atol=1e-5)
+            differ = page.evaluate(PIXELS)
         assert page.evaluate("() => window.spacewarp.renderer") == "webgl"
         assert differ < 0.01, differ  # edges of points may move by a pixel
     finally:

@@ -5,7 +5,7 @@
 // pages): stages, show(position), play(), pause(), and test hooks.
 
 const STAGE_H = 210, MORPH_H = 470, GRID_H = 360, HOVER_PX = 12
-const GL_FROM = 20000  // points from which the morph view draws with WebGL (when there is one)
+const GL_FROM = 0  // points from which the morph view draws with WebGL (when there is one)
 
 // --- decoding -------------------------------------------------------------------------------
 
@@ -313,7 +313,7 @@ function drawView(s, v, F, theme) {  // background, axes or box, lattice, points
     }
     ctx.stroke(); ctx.globalAlpha = 1
   }
-  if (!v.gl) s.points(P, pts, F.n, F.colors, pointSize(F.n, dpr, v.big), !v.flat)
+  if (!v.gl) { s.points(P, pts, F.n, F.colors, pointSize(F.n, dpr, v.big), !v.flat); s.stale = null }
   if (v.front) { v.front.clearRect(0, 0, w, h); arrows(v.front, P, v.arrows, dpr) } else arrows(ctx, P, v.arrows, dpr)
   return P
 }
