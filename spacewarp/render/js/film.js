@@ -277,11 +277,11 @@ class GlLayer {
     this.pos.subdata(pts)
     const u = {centre: P.c, R: P.R, U: P.U, D: P.D, k: P.k, depth: 0.2 / boxH, size,
                origin: [P.cx, P.cy], canvas: [width, height], useDepth: !flat}
-    if (this.lines) {
+    this.points({...u, count: n})
+    if (this.lines) {  // over the points, so that dense sets show them
       const m = theme.muted, hex = j => parseInt(m.slice(1 + 2 * j, 3 + 2 * j), 16) / 255
       this.drawLines({...u, line: [hex(0), hex(1), hex(2), 0.55], elements: this.lines})
     }
-    this.points({...u, count: n})
   }
   resize(n) { this.pos({usage: 'dynamic', type: 'float', length: 12 * n}) }
   destroy() { this.regl.destroy() }
@@ -303,7 +303,10 @@ function drawView(s, v, F, theme) {  // background, axes or box, lattice, points
   if (v.gl) {
     v.gl.draw(P, pts, F.n, pointSize(F.n, dpr, v.big), v.flat, theme, v.box.h / (v.zoom || 1))
     s.stale = {P, pts}
-  } else if (L) {
+  } else {
+    s.points(P, pts, F.n, F.colors, pointSize(F.n, dpr, v.big), !v.flat); s.stale = null
+  }
+  if (L && !v.gl) {  // lattice lines over the points, so that dense sets show them
     ctx.strokeStyle = theme.muted; ctx.globalAlpha = 0.55; ctx.lineWidth = dpr
     ctx.beginPath()
     for (let i = 0; i < L.length; i += 2) {
@@ -313,7 +316,6 @@ function drawView(s, v, F, theme) {  // background, axes or box, lattice, points
     }
     ctx.stroke(); ctx.globalAlpha = 1
   }
-  if (!v.gl) { s.points(P, pts, F.n, F.colors, pointSize(F.n, dpr, v.big), !v.flat); s.stale = null }
   if (v.front) { v.front.clearRect(0, 0, w, h); arrows(v.front, P, v.arrows, dpr) } else arrows(ctx, P, v.arrows, dpr)
   return P
 }
