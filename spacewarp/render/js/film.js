@@ -280,7 +280,7 @@ class GlLayer {
     this.points({...u, count: n})
     if (this.lines) {  // over the points, so that dense sets show them
       const m = theme.muted, hex = j => parseInt(m.slice(1 + 2 * j, 3 + 2 * j), 16) / 255
-      this.drawLines({...u, line: [hex(0), hex(1), hex(2), 0.55], elements: this.lines})
+      this.drawLines({...u, line: [hex(0), hex(1), hex(2), 0.85], elements: this.lines})
     }
   }
   resize(n) { this.pos({usage: 'dynamic', type: 'float', length: 12 * n}) }
