@@ -7,6 +7,8 @@ the trace's own stages (display coordinates, float64) and their straight-line mi
 
 from __future__ import annotations
 
+import json
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -66,6 +68,15 @@ def _drawn(page: Any, position: float) -> np.ndarray:
     return np.array(page.evaluate(SHOW, position), dtype=np.float64).reshape(-1, 3)
 
 
+def _decode_i2(desc: dict[str, Any], text: str) -> np.ndarray:
+    """An int16 key from its b7 text: every character is 7 bits of one bit string."""
+    bits = "".join(format(ord(c) - 256 if ord(c) >= 256 else ord(c), "07b") for c in text)
+    raw = bytes(int(bits[i:i + 8], 2) for i in range(0, len(bits) - 7, 8))
+    n, d = desc["shape"]
+    q = np.frombuffer(raw[: 2 * n * d], "<i2").reshape(n, d).astype(np.float64)
+    return np.asarray(desc["lo"]) + (q + 32767) * np.asarray(desc["step"])
+
+
 def _offline(errors: list[str], requests: list[str]) -> None:
     assert errors == []
     assert requests and all(u.split(":")[0] in ("file", "data", "blob") for u in requests), \
@@ -78,6 +89,8 @@ def _offline(errors: list[str], requests: list[str]) -> None:
      "network": {"layers": [2, 2, 2], "activation": "relu", "init": "random"}},
     {"input": {"name": "line"}},  # 1-D, drawn on a line
     {"input": {"name": "spiral", "points": 300, "color_by": "label"}, "style": {"theme": "light"}},
+    {"input": {"name": "gaussian", "points": 300},  # a 5-D stage, shown through PCA
+     "network": {"layers": [2, 5, 2], "init": "random"}},
 ])
 def test_show_draws_each_stage_and_the_midpoints(browser: Any, tmp_path: Path,
                                                  experiment: dict[str, Any]) -> None:
@@ -92,6 +105,8 @@ def test_show_draws_each_stage_and_the_midpoints(browser: Any, tmp_path: Path,
             np.testing.assert_allclose(_drawn(page, k + 0.5), (want[k] + want[k + 1]) / 2,
                                        rtol=1e-5, atol=1e-5)
         assert page.locator(".sw-panel").count() == len(trace.stages)
+        if any(s.dim > 3 for s in trace.stages):
+            assert "PCA of 5-D" in page.locator(".sw-panel").nth(1).inner_text()
         title = page.locator(".sw-morph-title").inner_text()
         assert trace.stages[-1].title in title
         if trace.labels is not None:
@@ -130,7 +145,16 @@ def test_quantised_page_decodes_within_its_stated_precision(browser: Any,
     page, errors, requests = _open(browser, write_html(trace, tmp_path / "q.html", opts))
     try:
         assert "7.6e-06" in page.locator("#sw-precision").inner_text()
+        spec = json.loads(page.locator("#spacewarp-spec").text_content())
+        blobs = page.evaluate("() => Array.from(document.querySelectorAll("
+                              "'script.spacewarp-blob'), s => s.textContent)")
         for k, stage in enumerate(trace.stages):
+            # the round trip: the spec decoded here (a reference decoder) equals the
+            # renderer's decoded arrays, and both are the trace within the stated precision
+            desc = spec["keys"][spec["stages"][k]["key"]]
+            mine = _decode_i2(desc, blobs[desc["blob"]])
+            theirs = np.array(page.evaluate(STAGE, k)).reshape(-1, 3)[:, : mine.shape[1]]
+            np.testing.assert_allclose(theirs, mine.astype(np.float32), rtol=1e-7, atol=0)
             x = display_coords(stage.points)
             half_step = (x.max(axis=0) - x.min(axis=0)) / LEVELS / 2
             got = np.array(page.evaluate(STAGE, k)).reshape(-1, 3)[:, : x.shape[1]]
@@ -188,13 +212,15 @@ def test_play_runs_to_the_output_and_pause_stops(browser: Any, tmp_path: Path) -
     assert errors == []
 
 
-def test_sampled_page_says_so(browser: Any, tmp_path: Path) -> None:
-    trace = _run(input={"name": "gaussian", "points": 400})
+def test_sampled_page_says_so_and_shows_the_trace_note(browser: Any, tmp_path: Path) -> None:
+    trace = replace(_run(input={"name": "gaussian", "points": 400}),
+                    note="stages are module outputs; operations between them are not shown")
     opts = HtmlOptions(BrowserOptions(film=FilmOptions(max_points=150, sample_seed=7)))
     page, errors, _ = _open(browser, write_html(trace, tmp_path / "s.html", opts))
     try:
         note = page.locator("#sw-sample-note").inner_text()
         assert "150 of 400" in note and "seed 7" in note
+        assert page.locator("#sw-trace-note").inner_text() == trace.note
         assert len(_drawn(page, 0)) == 150
     finally:
         page.close()
