@@ -10,7 +10,7 @@ from __future__ import annotations
 import html
 from pathlib import Path
 
-MORPH_HEIGHT = 1020  # px: title, stage row, morph view, controls, notes
+MORPH_HEIGHT = 940  # px: title, stage row, morph view, controls, notes
 GRID_ROW = 420  # px per row of the stages-only layout
 
 
