@@ -11,8 +11,8 @@ browser unchanged. The browser renderer only interpolates what is here:
   through its keyframes ``(u, (dim, 2) box)`` (eased, centre linear, size geometric) and
   the camera turns linearly in t from ``cameras[0]`` to ``cameras[1]``.
 - ``clock``: (seconds, position) keyframes for Play: holds at the stages, morphs between.
-- ``stages``: per stage its key, own box, camera, display dim and weights, for the small
-  multiples and titles.
+- ``stages``: per stage its key (its own display coordinates, as the stills show it), box,
+  camera and display dim, for the small multiples and titles.
 """
 
 from __future__ import annotations
@@ -114,7 +114,7 @@ def film(trace: Trace, options: FilmOptions | None = None) -> Film:
                 (camera(p, 0.0), camera(p, 1.0)), _arrows(arrow))
         for p, (a, b), (p0, p1), box, arrow in zip(path, ends, spans, m.boxes, m.arrows,
                                                     strict=True))
-    stages = tuple(_stage_view(trace, k, segments, keys, own) for k in range(len(trace.stages)))
+    stages = tuple(_stage_view(trace, k, rows, keys, m.dim) for k in range(len(trace.stages)))
     return Film(tuple(keys), stages, segments, _clock(len(trace.stages), o), m.dim, rows,
                 lattice, trace.note, _sample_note(trace.n, rows, o.sample_seed))
 
@@ -179,14 +179,16 @@ def _positions(path: tuple[Morph, ...], n_stages: int) -> list[tuple[float, floa
     return out
 
 
-def _stage_view(trace: Trace, k: int, segments: tuple[Segment, ...], keys: list[np.ndarray],
-                own: list[np.ndarray]) -> StageView:
-    """Stage k as the film shows it at position k: the end of the last morph reaching it."""
-    into = [s for s in segments if s.p1 <= k + 1e-9]
-    key = into[-1].end if into and k > 0 else segments[0].start
-    d = int(keys[key].shape[1])
+def _stage_view(trace: Trace, k: int, rows: np.ndarray | None, keys: list[np.ndarray],
+                dim: int) -> StageView:
+    """Stage k on its own, as the stills show it: its display coordinates (its own PCA
+    beyond 3-D). Up to 3-D that is the film at position k; a wider film shows stage k there
+    through the projection of the morph reaching it."""
     stage = trace.stages[k]
-    return StageView(key, d, own[key], TOP_DOWN if d <= 2 else OBLIQUE,
+    shown = display_coords(stage.points)  # (n, d) -> (n, <= 3)
+    key = _key(keys, shown if rows is None else shown[rows])
+    d = int(keys[key].shape[1])
+    return StageView(key, d, _own_box(keys[key], dim), TOP_DOWN if d <= 2 else OBLIQUE,
                      f"PCA of {stage.dim}-D" if stage.dim > 3 else "")
 
 

@@ -534,8 +534,9 @@ export function mount(el, spec, blobs = [], opts = {}) {
     const st = F.spec.stages
     if (!at || at.t <= 0 && Math.abs(p - Math.round(p)) < 1e-9) return heading(st[Math.round(p)])
     if (at.t >= 1) return heading(st[Math.min(Math.ceil(p - 1e-9), st.length - 1)])
-    const s = at.seg, what = s.kind === 'projection' ? 'projection of ' + st[s.to].title : s.title
-    return `${heading(st[s.from])} &rarr; <b>${esc(what)}</b> <span class="sw-mod">t = ${at.t.toFixed(2)}</span>`
+    const s = at.seg, t = ` <span class="sw-mod">t = ${at.t.toFixed(2)}</span>`
+    if (s.kind === 'projection') return `<b>${esc(s.title)}</b>${t}`  // the view turns on a stage
+    return `${heading(st[s.from])} &rarr; <b>${esc(s.title)}</b>${t}`
   }
 
   function build() {
