@@ -220,10 +220,17 @@ def summary(trace: Trace) -> str:
             f"{','.join(map(str, widths))} {'/'.join(kinds) or 'linear'}")
 
 
+MODULES = ("spec.js", "draw.js", "gl.js", "film.js")  # in dependency order
+
+
 def renderer_js() -> str:
     """The renderer as one ES module source: regl (vendored, MIT; its UMD wrapper given a
-    ``module`` to fill) defining ``createREGL``, then ``film.js`` (``mount``, ``decodeSpec``)."""
+    ``module`` to fill) defining ``createREGL``, then the renderer's modules (``spec.js``,
+    ``draw.js``, ``gl.js``, ``film.js``: ``mount``, ``decodeSpec``) with their imports of
+    one another dropped, as they share one scope once inlined."""
     regl = (JS_DIR / "vendor" / "regl.min.js").read_text(encoding="utf-8")
-    film_js = (JS_DIR / "film.js").read_text(encoding="utf-8")
+    parts = [(JS_DIR / name).read_text(encoding="utf-8") for name in MODULES]
+    code = "\n".join(line for part in parts for line in part.splitlines()
+                     if not (line.startswith("import ") and "from './" in line))
     return ("const createREGL = (function () { const module = {exports: {}}, "
-            "exports = module.exports;\n" + regl + "\nreturn module.exports })();\n" + film_js)
+            "exports = module.exports;\n" + regl + "\nreturn module.exports })();\n" + code)
