@@ -1,37 +1,39 @@
-"""Interactive page: build+write time, size, first plot and slider step in headless Chromium.
+"""Interactive page: build+write, size, ready and show() in headless Chromium.
 
-    .venv/bin/python bench/bench_html.py [--limits]
+    .venv/bin/python bench/bench_html.py [--quick]
 
-Reference measured in the same run: plotly's own ``write_html`` of one plain scatter of the
-same points (no frames). ``--limits`` also times pages drawn without sampling at growing
-point counts, for 2-D and 3-D scenes: the data behind MAX_POINTS_2D / MAX_POINTS_3D.
-Targets (issue 4): build+write < 1 s for 1e4 points; first plot < 3 s.
+Reference measured in the same run: plotly's own ``write_html`` of one plain 3-D scatter
+of the same points (no frames, no slider), time to its first plot. Ours: time to
+``window.spacewarp`` (decoded, every stage panel and the morph view drawn), and the
+median time of ``show(position)`` (which draws before it returns) over positions across
+the film. Targets (issue 12): 1e4 grid <= 1.5 MB, ready <= 1.5 s, show <= 16 ms;
+1e5 <= 10 MB, <= 4 s, <= 50 ms; 1e6 <= 40 MB, draws. ``--quick``: 1e4 and 1e5 only.
 """
 
 from __future__ import annotations
 
+import os
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-import numpy as np
 import plotly.graph_objects as go
 from headless import launch  # bench/headless.py: bench/ is on sys.path when run as a script
 
 import spacewarp as sw
-from spacewarp.export.html import HtmlOptions, write_html
-from spacewarp.render.interactive import InteractiveOptions
+from spacewarp.export.html import write_html
 
-DRAWN = ("() => { const g = document.querySelector('.js-plotly-plot');"
-         " return g && g._fullData && g._fullData.length > 0; }")
-STEP = """async (k) => {
-  const gd = document.querySelector('.js-plotly-plot');
-  const t0 = performance.now();
-  await Plotly.animate(gd, ...gd.layout.sliders[0].steps[k].args);
-  await new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)));
-  return performance.now() - t0;
+READY = "() => window.spacewarp !== undefined"
+SHOWS = """() => {
+  const api = window.spacewarp, ts = []
+  for (let i = 0; i <= 24; i++) {
+    const p = i / 24 * (api.stages - 1), t0 = performance.now()
+    api.show(p); ts.push(performance.now() - t0)
+  }
+  ts.sort((a, b) => a - b); return ts[Math.floor(ts.length / 2)]
 }"""
+CASES = [("grid", 10_000), ("gaussian", 100_000), ("gaussian", 1_000_000)]
 
 
 def timed(f, *a, **kw):  # type: ignore[no-untyped-def]
@@ -41,69 +43,57 @@ def timed(f, *a, **kw):  # type: ignore[no-untyped-def]
 
 
 def reference_page(trace: sw.Trace, path: Path) -> None:
-    """The plain way: one plotly scatter of the output stage, plotly's own write_html."""
+    """The plain way: one plotly scatter of a 3-D stage, plotly's own write_html."""
     x = trace.stages[1].points
     go.Figure(go.Scatter3d(x=x[:, 0], y=x[:, 1], z=x[:, 2], mode="markers",
                            marker={"color": trace.color, "size": 2})).write_html(path)
 
 
-def open_page(browser, path: Path, steps: bool) -> tuple[float, list[float]]:  # type: ignore[no-untyped-def]
-    page = browser.new_page(viewport={"width": 1280, "height": 900})
+def open_page(browser, path: Path, ours: bool) -> tuple[float, float, list[str]]:  # type: ignore[no-untyped-def]
+    page = browser.new_page(viewport={"width": 1280, "height": 1000})
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
     t0 = time.perf_counter()
-    page.goto(path.resolve().as_uri())
-    page.wait_for_function(DRAWN, timeout=120_000)
-    first = time.perf_counter() - t0
-    per_step: list[float] = []
-    if steps:
-        page.wait_for_selector(".js-plotly-plot[data-spacewarp-ready]", timeout=120_000)
-        n = page.evaluate("() => document.querySelector('.js-plotly-plot')"
-                          ".layout.sliders[0].steps.length")
-        per_step = [page.evaluate(STEP, k) / 1000 for k in range(1, n)]
+    page.goto(path.resolve().as_uri(), timeout=300_000)
+    if ours:
+        page.wait_for_function(READY, timeout=300_000)
+    else:
+        page.wait_for_function("() => { const g = document.querySelector('.js-plotly-plot');"
+                               " return g && g._fullData && g._fullData.length > 0; }",
+                               timeout=300_000)
+    ready = time.perf_counter() - t0
+    show = float(page.evaluate(SHOWS)) if ours else float("nan")
     page.close()
-    return first, per_step
+    return ready, show, errors
 
 
 def main() -> None:
     from playwright.sync_api import sync_playwright
 
     tmp = Path(tempfile.mkdtemp(prefix="bench_html."))
+    cases = CASES[:2] if "--quick" in sys.argv else CASES
+    print(f"load before: {os.getloadavg()[0]:.2f} (1 min), {os.cpu_count()} cores")
     with sync_playwright() as p:
         browser = launch(p)
-        open_page(browser, _warm(tmp), steps=False)  # first launch costs are not the page's
-        print(f"{'points':>8} {'build+write':>12} {'ref write':>10} {'size MB':>8} "
-              f"{'first plot':>11} {'ref first':>10} {'ratio':>6} {'step (median)':>14}")
-        for n in (10_000, 100_000):
-            trace = sw.run(sw.Experiment.model_validate({"input": {"points": n}}))
+        warm = tmp / "warm.html"
+        go.Figure(go.Scatter(x=[0, 1], y=[0, 1])).write_html(warm)
+        open_page(browser, warm, ours=False)  # first launch costs are not the page's
+        print(f"{'input':>9} {'points':>9} {'build+write':>11} {'MB':>6} {'ref MB':>7} "
+              f"{'ready':>7} {'ref first':>9} {'ratio':>6} {'show med':>9}")
+        for name, n in cases:
+            trace = sw.run(sw.Experiment.model_validate({"input": {"name": name, "points": n}}))
             page, build = timed(write_html, trace, tmp / f"page-{n}.html")
-            _, ref_build = timed(reference_page, trace, tmp / f"ref-{n}.html")
-            first, steps = open_page(browser, page, steps=True)
-            ref_first, _ = open_page(browser, tmp / f"ref-{n}.html", steps=False)
-            print(f"{n:>8} {build:>11.2f}s {ref_build:>9.2f}s "
-                  f"{page.stat().st_size / 1e6:>8.1f} {first:>10.2f}s {ref_first:>9.2f}s "
-                  f"{first / ref_first:>6.2f} {float(np.median(steps)):>13.3f}s")
-        if "--limits" in sys.argv:
-            limits(browser, tmp)
+            reference_page(trace, tmp / f"ref-{n}.html")
+            ready, show, errors = open_page(browser, page, ours=True)
+            ref_first, _, _ = open_page(browser, tmp / f"ref-{n}.html", ours=False)
+            mb = page.stat().st_size / 1e6
+            ref_mb = (tmp / f"ref-{n}.html").stat().st_size / 1e6
+            print(f"{name:>9} {n:>9,} {build:>10.2f}s {mb:>6.1f} {ref_mb:>7.1f} {ready:>6.2f}s "
+                  f"{ref_first:>8.2f}s {ready / ref_first:>6.2f} {show:>7.1f}ms"
+                  + (f"  ERRORS {errors}" if errors else ""))
+            del trace
         browser.close()
-
-
-def _warm(tmp: Path) -> Path:
-    path = tmp / "warm.html"
-    go.Figure(go.Scatter(x=[0, 1], y=[0, 1])).write_html(path)
-    return path
-
-
-def limits(browser, tmp: Path) -> None:  # type: ignore[no-untyped-def]
-    """First plot and slider step without sampling, 2-D (2,2,2) and 3-D (2,3,3,2) scenes."""
-    print("\nunsampled pages (steps=1):  scene  points  first plot  step (median)")
-    for layers, scene in (([2, 2, 2], "2-D"), ([2, 3, 3, 2], "3-D")):
-        for n in (10_000, 50_000, 100_000, 200_000):
-            trace = sw.run(sw.Experiment.model_validate(
-                {"input": {"points": n}, "network": {"layers": layers, "init": "random"}}))
-            opts = HtmlOptions(figure=InteractiveOptions(steps=1, max_points=10**7),
-                               max_bytes=10**9)
-            page = write_html(trace, tmp / f"limit-{scene}-{n}.html", opts)
-            first, steps = open_page(browser, page, steps=True)
-            print(f"{'':27} {scene}  {n:>7}  {first:>9.2f}s  {float(np.median(steps)):>12.3f}s")
+    print(f"load after: {os.getloadavg()[0]:.2f} (1 min)")
 
 
 if __name__ == "__main__":

@@ -4,7 +4,7 @@
     trace = sw.run(input="grid", activation="relu")   # experiment -> points -> network -> trace
     sw.stages(trace)                                  # matplotlib figure, a panel per stage
     sw.save(trace, "out")                             # stages.png, per-stage PNGs, trace.npz, ...
-    sw.interactive(trace)                             # plotly: stage slider, play, rotate in 3-D
+    sw.interactive(trace)                             # inline film: slider, play, rotate, hover
     sw.animate(trace, "morph.mp4")                    # a film of the morph (MP4 or GIF)
 
 Plotting libraries are imported only when a function that draws is called.
@@ -28,10 +28,11 @@ if TYPE_CHECKING:
     import numpy as np
     from matplotlib.animation import FuncAnimation
     from matplotlib.figure import Figure
-    from plotly.graph_objects import Figure as PlotlyFigure
     from torch import nn
 
     from .measure import Measures, Regions
+    from .render.browser import BrowserOptions
+    from .render.notebook import PageView
     from .trace import Trace
 
 
@@ -100,23 +101,18 @@ def save(trace: Trace, out: str | Path) -> list[Path]:
     return write_render(trace, out)
 
 
-def interactive(trace: Trace, **options: Any) -> PlotlyFigure:
-    """The interactive morph view: stage slider, play button, 3-D rotation, hover.
+def interactive(trace: Trace, **options: Any) -> PageView:
+    """The interactive film inline (no server): stage slider, Play, 3-D rotation, hover.
 
-    Options are ``InteractiveOptions`` fields (``theme``, ``steps``, ``max_points``, ...).
+    Options are ``BrowserOptions`` fields (``theme``, ``cmap``) and ``FilmOptions`` fields
+    (``max_points``, ``sample_seed``, ``split_bias``, ``morph_s``, ``hold_s``, ...).
     """
-    from .render.interactive import interactive_figure
-    from .render.plotly_parts import InteractiveOptions
-
-    return interactive_figure(trace, _options(InteractiveOptions, options))
+    return _page_view(trace, "morph", options)
 
 
-def stages_grid(trace: Trace, **options: Any) -> PlotlyFigure:
-    """Every stage side by side as interactive plotly panels."""
-    from .render.grid_figure import stages_grid_figure
-    from .render.plotly_parts import InteractiveOptions
-
-    return stages_grid_figure(trace, _options(InteractiveOptions, options))
+def stages_grid(trace: Trace, **options: Any) -> PageView:
+    """Every stage side by side, inline, each turning in 3-D (options as ``interactive``)."""
+    return _page_view(trace, "grid", options)
 
 
 def write_html(trace: Trace, path: str | Path, *, layout: str = "morph",
@@ -124,10 +120,32 @@ def write_html(trace: Trace, path: str | Path, *, layout: str = "morph",
     """A self-contained offline page (``layout`` ``"morph"`` or ``"grid"``)."""
     from .export.html import HtmlOptions
     from .export.html import write_html as write_page
-    from .render.plotly_parts import InteractiveOptions
 
-    figure = _options(InteractiveOptions, options)
-    return write_page(trace, path, HtmlOptions(figure, layout))  # type: ignore[arg-type]
+    return write_page(trace, path, HtmlOptions(browser_options(layout, options)))
+
+
+def browser_options(layout: str, options: dict[str, Any]) -> BrowserOptions:
+    """``BrowserOptions`` from flat keywords: ``FilmOptions`` fields go to its ``film``."""
+    from .render.browser import BrowserOptions
+    from .view.film import FilmOptions
+
+    film_names = {f.name for f in fields(FilmOptions)}
+    film = _options(FilmOptions, {k: v for k, v in options.items() if k in film_names})
+    rest = {k: v for k, v in options.items() if k not in film_names}
+    names = [f.name for f in fields(BrowserOptions) if f.name not in ("film", "layout")]
+    unknown = sorted(set(rest) - set(names))
+    if unknown:
+        raise SpacewarpError(f"unknown option {unknown[0]!r}; options are: "
+                             f"{', '.join(names + sorted(film_names))}", field=unknown[0])
+    return BrowserOptions(film=film, layout=layout, **rest)  # type: ignore[arg-type]
+
+
+def _page_view(trace: Trace, layout: str, options: dict[str, Any]) -> PageView:
+    from .export.html import page_html
+    from .render.notebook import PageView, height_for
+
+    page = page_html(trace, browser_options(layout, options))
+    return PageView(page, height_for(len(trace.stages), layout))
 
 
 def animate(trace: Trace, path: str | Path, **options: Any) -> Path:

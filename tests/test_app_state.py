@@ -211,7 +211,8 @@ def test_the_notebook_explorer_shows_the_experiment() -> None:
     from spacewarp.app.canvas import StageCanvas
 
     data = row.select(StageCanvas)[0].data
-    drawn = np.frombuffer(base64.b64decode(data["stages"][5]["xyz"]), np.float32)
-    np.testing.assert_allclose(drawn.reshape(-1, 3)[:, :2],  # a 2-D stage, padded to 3-D
+    key = data["keys"][data["stages"][5]["key"]]  # the film spec: stage 5's coordinates
+    drawn = np.frombuffer(base64.b64decode(key["b64"]), np.float32)
+    np.testing.assert_allclose(drawn.reshape(-1, 2),  # a 2-D stage, sent as (n, 2)
                                run(exp).output.astype(np.float32), rtol=1e-6)
-    assert data["stages"][5]["dim"] == 2 and not drawn.reshape(-1, 3)[:, 2].any()
+    assert data["stages"][5]["dim"] == 2 and key["shape"] == [200, 2]

@@ -12,8 +12,8 @@ import torch  # noqa: E402
 
 import spacewarp as sw  # noqa: E402
 from spacewarp.render.animation_options import AnimationOptions  # noqa: E402
+from spacewarp.render.browser import film_spec  # noqa: E402
 from spacewarp.render.frames import FrameRenderer  # noqa: E402
-from spacewarp.render.plotly_parts import InteractiveOptions, colorscale  # noqa: E402
 from spacewarp.render.static import stages_figure  # noqa: E402
 
 # Okabe & Ito's colour-blind-safe palette, written out here as the reference
@@ -50,13 +50,15 @@ def test_film_frames_use_the_palette(spiral: sw.Trace) -> None:
     np.testing.assert_array_equal(colours, np.array(list(OKABE_ITO.values()))[spiral.labels])
 
 
-def test_page_colour_scale_is_stepped_per_class(spiral: sw.Trace) -> None:
-    scale = colorscale(spiral, InteractiveOptions())
-    for j, hex_colour in enumerate(OKABE_ITO):  # colour value j sits inside class j's step
-        u = j / 2
-        inside = [c for (a, c), (b, _) in zip(scale[:-1], scale[1:], strict=True)
-                  if a <= u <= b and a < b]
-        assert inside and all(c == hex_colour for c in inside)
+def test_page_colours_each_class_in_its_palette_colour_with_a_legend(spiral: sw.Trace) -> None:
+    import base64
+
+    colour = film_spec(spiral)["color"]
+    index = np.frombuffer(base64.b64decode(colour["index"]["b64"]), np.uint8)
+    drawn = np.array(colour["table"])[index]  # (n, 3) RGB per point, as the browser gets it
+    np.testing.assert_array_equal(drawn, np.array(list(OKABE_ITO.values()))[spiral.labels])
+    assert colour["bar"] is None
+    assert [name for name, _ in colour["legend"]] == ["class 0", "class 1", "class 2"]
 
 
 def test_one_dimensional_default_bends() -> None:

@@ -1,7 +1,8 @@
-"""The exported page: self-contained, small, carries its config, says when it samples."""
+"""The exported page: self-contained, small, carries its config and its film spec."""
 
 from __future__ import annotations
 
+import json
 import re
 import tomllib
 from pathlib import Path
@@ -12,34 +13,36 @@ import spacewarp as sw
 from spacewarp.cli import main as cli_main
 from spacewarp.config import validated
 from spacewarp.errors import SpacewarpError
-from spacewarp.export.html import HtmlOptions, write_html
-from spacewarp.render.interactive import InteractiveOptions
-
-# banners: the full bundle "plotly.js v4...", the 3-D partial one "plotly.js (gl3d ...) v4..."
-LIBRARY = re.compile(r"<script>/\*\*\s*\* plotly\.js (\(gl3d - minified\) )?v.*?</script>", re.S)
-
-
-def _outside_library(page: str) -> str:
-    """The page without the inlined plotly.js (whose code names URLs it never fetches here)."""
-    rest, n = LIBRARY.subn("", page)
-    assert n == 1, "plotly.js must be inlined exactly once"
-    return rest
+from spacewarp.export.html import write_html
+from spacewarp.render.browser import JS_DIR
 
 
 def _run(**kw: object) -> sw.Trace:
     return sw.run(sw.Experiment.model_validate(kw))
 
 
-def test_default_page_for_1e4_points_is_small_and_self_contained(tmp_path: Path) -> None:
-    trace = _run(input={"name": "gaussian", "points": 10_000})
+def _spec(page: str) -> dict:
+    block = re.search(r'<script type="application/json" id="spacewarp-spec">(.*?)</script>',
+                      page, re.S)
+    assert block is not None
+    return json.loads(block.group(1))
+
+
+def test_1e4_grid_page_is_small_and_requests_nothing(tmp_path: Path) -> None:
+    trace = _run(input={"name": "grid", "points": 10_000})
     path = write_html(trace, tmp_path / "page.html")
-    assert path.stat().st_size < 10_000_000
+    assert path.stat().st_size <= 1_500_000
     page = path.read_text()
-    rest = _outside_library(page)
-    assert not re.search(r"(src|href)\s*=\s*[\"']?\s*(https?:)?//", rest)
-    assert not re.search(r"https?://", rest)
-    assert '"dtype":"f4"' in rest and '"bdata"' in rest  # float32 binary arrays
-    assert "spacewarp-sample-note" not in page  # 1e4 points are all drawn
+    regl = (JS_DIR / "vendor" / "regl.min.js").read_text()
+    assert page.count(regl) == 1  # inlined once; its error text names a URL it never fetches
+    rest = page.replace(regl, "")
+    assert not re.search(r"(src|href)\s*=", rest)
+    assert not re.search(r"https?:|//cdn|import\s*\(|fetch\(|XMLHttpRequest", rest)
+    spec = _spec(page)
+    assert spec["n"] == 10_000 and spec["sample_note"] == ""  # every point drawn
+    assert {k["dtype"] for k in spec["keys"]} == {"f4"}  # float32 below 1e5 points
+    assert len(re.findall(r'class="spacewarp-blob"', page)) == len(spec["keys"]) + 2
+    assert page.count("export function mount") == 1  # the renderer, inlined once
 
 
 def test_page_embeds_the_resolved_experiment(tmp_path: Path) -> None:
@@ -49,21 +52,17 @@ def test_page_embeds_the_resolved_experiment(tmp_path: Path) -> None:
                       r"</script>", page, re.S)
     assert block is not None
     assert validated(tomllib.loads(block.group(1))) == trace.experiment
-    assert "<details>" in page and "activation = &quot;relu&quot;" in page
-
-
-def test_above_the_point_limit_the_page_says_it_samples(tmp_path: Path) -> None:
-    trace = _run(input={"name": "gaussian", "points": 400})
-    opts = HtmlOptions(figure=InteractiveOptions(max_points=100, sample_seed=7))
-    page = write_html(trace, tmp_path / "s.html", opts).read_text()
-    note = re.search(r'<p class="note" id="spacewarp-sample-note">(.*?)</p>', page)
-    assert note is not None and "100 of 400" in note.group(1) and "seed 7" in note.group(1)
+    assert validated(tomllib.loads(_spec(page)["experiment"])) == trace.experiment
 
 
 def test_grid_layout_page(tmp_path: Path) -> None:
     trace = _run(input={"name": "gaussian", "points": 100})
-    page = write_html(trace, tmp_path / "g.html", HtmlOptions(layout="grid")).read_text()
-    assert page.count('"name":"stage ') == 6 and '"scene4":' in page and '"scene5":' not in page
+    page = sw.write_html(trace, tmp_path / "g.html", layout="grid").read_text()
+    assert _spec(page)["layout"] == "grid"
+    with pytest.raises(SpacewarpError):
+        sw.write_html(trace, tmp_path / "x.html", layout="mosaic")
+    with pytest.raises(SpacewarpError, match="unknown option 'steps'"):
+        sw.write_html(trace, tmp_path / "x.html", steps=3)
 
 
 def test_bad_targets_raise_and_leave_nothing(tmp_path: Path) -> None:
@@ -78,13 +77,26 @@ def test_cli_writes_the_page_and_refuses_bad_input(tmp_path: Path,
                                                    capsys: pytest.CaptureFixture[str]) -> None:
     out = tmp_path / "p.html"
     assert cli_main(["html", "--points", "200", "--activation", "relu", "--out", str(out)]) == 0
-    assert "Plotly.newPlot" in out.read_text()
+    assert "window.spacewarp = mount(" in out.read_text()
+    assert cli_main(["html", "--points", "200", "--max-points", "50", "--out", str(out)]) == 0
+    assert "50 of 200" in _spec(out.read_text())["sample_note"]
     before = out.read_bytes()
     for args in (["--out", str(tmp_path / "p.txt")],
                  ["--out", str(tmp_path / "nope" / "p.html")],
-                 ["--points", "0", "--out", str(out)]):
+                 ["--points", "0", "--out", str(out)],
+                 ["--max-points", "0", "--out", str(out)]):
         assert cli_main(["html", *args]) == 2
         err = capsys.readouterr().err
         assert err.startswith("spacewarp: error:") and "Traceback" not in err
     assert out.read_bytes() == before  # a failed run leaves the old page alone
     assert sorted(p.name for p in tmp_path.iterdir()) == ["p.html"]
+
+
+def test_notebook_view_is_the_page_in_an_iframe() -> None:
+    trace = _run(input={"name": "gaussian", "points": 50})
+    view = sw.interactive(trace, theme="light")
+    out = view._repr_html_()
+    assert out.startswith("<iframe srcdoc=") and 'sandbox="allow-scripts"' in out
+    assert "window.spacewarp = mount(" in view.page
+    assert _spec(view.page)["theme"]["name"] == "light"
+    assert _spec(sw.stages_grid(trace).page)["layout"] == "grid"

@@ -1,7 +1,14 @@
-"""The exported page in headless Chromium: it draws the trace, the slider moves it, offline."""
+"""The exported page in headless Chromium: the shared renderer draws the film spec, offline.
+
+Drawn coordinates are read back through the renderer's test hook
+(``window.spacewarp.drawn()``: the morph view's points as last drawn) and compared with
+the trace's own stages (display coordinates, float64) and their straight-line midpoints.
+"""
 
 from __future__ import annotations
 
+import json
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -9,84 +16,220 @@ import numpy as np
 import pytest
 
 import spacewarp as sw
-from spacewarp.export.html import write_html
+from spacewarp.export.html import HtmlOptions, write_html
+from spacewarp.render.browser import LEVELS, BrowserOptions
+from spacewarp.view import FilmOptions, display_coords, morphs, pad
 
-TOL = {"rtol": 1e-6, "atol": 1e-5}  # float32 in the page against the float64 trace
+F32 = {"rtol": 1e-6, "atol": 1e-6}  # float32 in the page against the float64 trace
 
-READ_POINTS = """() => {
-  const gd = document.querySelector('.js-plotly-plot');
-  const t = gd._fullData.find(d => d.name === 'points');
-  return ['x', 'y', 'z'].filter(a => t[a] !== undefined).map(a => Array.from(t[a]));
+# the morph view's canvases composed; the share of pixels that changed since the last call
+PIXELS = """() => {
+  const c = document.querySelectorAll('.sw-stack canvas'), out = document.createElement('canvas')
+  out.width = c[0].width; out.height = c[0].height
+  const g = out.getContext('2d')
+  for (const x of c) if (x.style.display !== 'none') g.drawImage(x, 0, 0)
+  const now = g.getImageData(0, 0, out.width, out.height).data, before = window.swShot
+  window.swShot = now
+  if (!before) return null
+  let differ = 0  // pixels where a channel differs by more than 40
+  for (let i = 0; i < now.length; i += 4) {
+    let m = 0
+    for (let j = 0; j < 3; j++) m = Math.max(m, Math.abs(now[i + j] - before[i + j]))
+    if (m > 40) differ++
+  }
+  return differ / (now.length / 4)
 }"""
+SHOW = "(p) => { window.spacewarp.show(p); return Array.from(window.spacewarp.drawn().points) }"
+STAGE = "(k) => Array.from(window.spacewarp.stage(k))"
 
-# Move the slider the way its step does: the step's own animate arguments.
-SLIDE_TO = """async (k) => {
-  const gd = document.querySelector('.js-plotly-plot');
-  const step = gd.layout.sliders[0].steps[k];
-  await Plotly.animate(gd, ...step.args);
-  return step.label;
-}"""
+
+def _run(**kw: object) -> sw.Trace:
+    return sw.run(sw.Experiment.model_validate(kw))
 
 
 def _open(browser: Any, path: Path) -> tuple[Any, list[str], list[str]]:
-    page = browser.new_page(viewport={"width": 1200, "height": 900})
+    page = browser.new_page(viewport={"width": 1200, "height": 1000})
     errors: list[str] = []
     requests: list[str] = []
     page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
     page.on("pageerror", lambda e: errors.append(str(e)))
     page.on("request", lambda r: requests.append(r.url))
     page.goto(path.resolve().as_uri())
-    page.wait_for_selector(".js-plotly-plot[data-spacewarp-ready]", timeout=60_000)
+    page.wait_for_selector("body[data-spacewarp-ready]", timeout=60_000)
     return page, errors, requests
 
 
-def _padded(points: np.ndarray, dim: int) -> np.ndarray:
-    out = np.zeros((len(points), dim))
-    out[:, : points.shape[1]] = points
-    return out
+def _shown(trace: sw.Trace) -> list[np.ndarray]:
+    """Per stage, the points as shown, padded to 3-D: (n, 3) float64. With every stage at
+    most 3-D that is the stage itself (the trace); a film with a wider stage shows each
+    stage as the view step's morph into it ends (in that morph's projection)."""
+    if all(s.dim <= 3 for s in trace.stages):
+        return [pad(s.points, 3) for s in trace.stages]
+    path = morphs(trace)
+    ends = {m.to_stage: m.end for m in path if m.kind != "projection"}
+    return [pad(path[0].start, 3)] + [pad(ends[k], 3) for k in range(1, len(trace.stages))]
+
+
+def _drawn(page: Any, position: float) -> np.ndarray:
+    return np.array(page.evaluate(SHOW, position), dtype=np.float64).reshape(-1, 3)
+
+
+def _decode_i2(desc: dict[str, Any], text: str) -> np.ndarray:
+    """An int16 key from its b7 text: every character is 7 bits of one bit string."""
+    bits = "".join(format(ord(c) - 256 if ord(c) >= 256 else ord(c), "07b") for c in text)
+    raw = bytes(int(bits[i:i + 8], 2) for i in range(0, len(bits) - 7, 8))
+    n, d = desc["shape"]
+    q = np.frombuffer(raw[: 2 * n * d], "<i2").reshape(n, d).astype(np.float64)
+    return np.asarray(desc["lo"]) + (q + 32767) * np.asarray(desc["step"])
+
+
+def _offline(errors: list[str], requests: list[str]) -> None:
+    assert errors == []
+    assert requests and all(u.split(":")[0] in ("file", "data", "blob") for u in requests), \
+        requests
 
 
 @pytest.mark.parametrize("experiment", [
-    {"input": {"name": "gaussian", "points": 400}},  # 2 -> 3 -> 3 -> 2: a 3-D scene
-    {"input": {"name": "grid", "points": 400},  # 2-D all through: WebGL scatter + lines
+    {"input": {"name": "gaussian", "points": 400}},  # 2 -> 3 -> 3 -> 2: a 3-D film
+    {"input": {"name": "grid", "points": 400},  # 2-D all through, with lattice lines
      "network": {"layers": [2, 2, 2], "activation": "relu", "init": "random"}},
+    {"input": {"name": "line"}},  # 1-D, drawn on a line
+    {"input": {"name": "spiral", "points": 300, "color_by": "label"}, "style": {"theme": "light"}},
+    {"input": {"name": "gaussian", "points": 300},  # a 5-D stage, shown through PCA
+     "network": {"layers": [2, 5, 2], "init": "random"}},
 ])
-def test_page_draws_the_trace_and_the_slider_moves_it(browser: Any, tmp_path: Path,
-                                                      experiment: dict[str, Any]) -> None:
-    trace = sw.run(sw.Experiment.model_validate(experiment))
-    dim = 3 if max(s.dim for s in trace.stages) == 3 else 2
+def test_show_draws_each_stage_and_the_midpoints(browser: Any, tmp_path: Path,
+                                                 experiment: dict[str, Any]) -> None:
+    trace = _run(**experiment)
+    want = _shown(trace)
     page, errors, requests = _open(browser, write_html(trace, tmp_path / "page.html"))
     try:
-        drawn = np.array(page.evaluate(READ_POINTS)).T  # (n, dim)
-        assert drawn.shape == (trace.n, dim)
-        np.testing.assert_allclose(drawn, _padded(trace.stages[0].points, dim), **TOL)
-        for k in (1, 2, len(trace.stages) - 1):
-            label = page.evaluate(SLIDE_TO, k)
-            assert label.startswith(f"{k} ")
-            drawn = np.array(page.evaluate(READ_POINTS)).T
-            np.testing.assert_allclose(drawn, _padded(trace.stages[k].points, dim), **TOL)
-        assert page.locator(".js-plotly-plot .slider-container").count() == 1
-        assert "Linear" in page.locator(".js-plotly-plot .gtitle").text_content()
+        assert page.evaluate("() => window.spacewarp.stages") == len(trace.stages)
+        for k in range(len(trace.stages)):
+            np.testing.assert_allclose(_drawn(page, k), want[k], **F32)
+        for k in range(len(trace.stages) - 1):
+            if max(trace.stages[k].dim, trace.stages[k + 1].dim) > 3:
+                continue  # the view may turn between projections there (a second morph)
+            np.testing.assert_allclose(_drawn(page, k + 0.5), (want[k] + want[k + 1]) / 2,
+                                       rtol=1e-5, atol=1e-5)
+        assert page.locator(".sw-panel").count() == len(trace.stages)
+        if any(s.dim > 3 for s in trace.stages):
+            assert "PCA of 5-D" in page.locator(".sw-panel").nth(1).inner_text()
+        title = page.locator(".sw-morph-title").inner_text()
+        assert trace.stages[-1].title in title
+        if trace.labels is not None:
+            assert page.evaluate("() => JSON.parse(document.getElementById("
+                                 "'spacewarp-spec').textContent).color.legend.length") == 3
+    finally:
+        page.close()
+    _offline(errors, requests)
+
+
+def test_webgl_and_canvas_draw_the_same_points_and_pixels(browser: Any,
+                                                           tmp_path: Path) -> None:
+    """The WebGL morph view draws where the canvas path does: same coordinates handed to
+    each, and the points land on the same pixels (their colours read back from both)."""
+    trace = _run(input={"name": "grid", "points": 400},
+                 network={"layers": [2, 2, 2], "activation": "relu", "init": "random"})
+    page, errors, _ = _open(browser, write_html(trace, tmp_path / "gl.html"))
+
+    try:
+        for on in (False, True):
+            page.evaluate("(on) => window.spacewarp.useWebGL(on)", on)
+            mid = (_shown(trace)[1] + _shown(trace)[2]) / 2
+            np.testing.assert_allclose(_drawn(page, 1.5), mid, rtol=1e-5, atol=1e-5)
+            differ = page.evaluate(PIXELS)
+        assert page.evaluate("() => window.spacewarp.renderer") == "webgl"
+        assert differ < 0.01, differ  # edges of points may move by a pixel
     finally:
         page.close()
     assert errors == []
-    assert requests and all(url.startswith("file://") for url in requests), requests
 
 
-def test_play_runs_through_the_film(browser: Any, tmp_path: Path) -> None:
-    trace = sw.run(sw.Experiment.model_validate({"input": {"name": "line"}}))
-    path = write_html(trace, tmp_path / "line.html")
-    page, errors, _ = _open(browser, path)
+def test_quantised_page_decodes_within_its_stated_precision(browser: Any,
+                                                           tmp_path: Path) -> None:
+    trace = _run(input={"name": "gaussian", "points": 500})
+    opts = HtmlOptions(BrowserOptions(quantise_from=100))
+    page, errors, requests = _open(browser, write_html(trace, tmp_path / "q.html", opts))
     try:
-        page.evaluate("""async () => {
-          const gd = document.querySelector('.js-plotly-plot');
-          const play = gd.layout.updatemenus[0].buttons[0];
-          const opts = Object.assign({}, play.args[1]);
-          opts.frame = opts.frame.map(f => Object.assign({}, f, {duration: 0}));
-          await Plotly.animate(gd, play.args[0], opts);
-        }""")
-        drawn = np.array(page.evaluate(READ_POINTS)).T
-        np.testing.assert_allclose(drawn, _padded(trace.output, 2), **TOL)
+        assert "7.6e-06" in page.locator("#sw-precision").inner_text()
+        spec = json.loads(page.locator("#spacewarp-spec").text_content())
+        blobs = page.evaluate("() => Array.from(document.querySelectorAll("
+                              "'script.spacewarp-blob'), s => s.textContent)")
+        for k, stage in enumerate(trace.stages):
+            # the round trip: the spec decoded here (a reference decoder) equals the
+            # renderer's decoded arrays, and both are the trace within the stated precision
+            desc = spec["keys"][spec["stages"][k]["key"]]
+            mine = _decode_i2(desc, blobs[desc["blob"]])
+            theirs = np.array(page.evaluate(STAGE, k)).reshape(-1, 3)[:, : mine.shape[1]]
+            np.testing.assert_allclose(theirs, mine.astype(np.float32), rtol=1e-7, atol=0)
+            x = display_coords(stage.points)
+            half_step = (x.max(axis=0) - x.min(axis=0)) / LEVELS / 2
+            got = np.array(page.evaluate(STAGE, k)).reshape(-1, 3)[:, : x.shape[1]]
+            err = np.abs(got - x)  # float32 rounding on top of the quantisation
+            assert (err <= half_step + 1e-6 * np.abs(x).max()).all(), k
+            drawn = _drawn(page, k)[:, : x.shape[1]]
+            np.testing.assert_array_equal(drawn, got)
+    finally:
+        page.close()
+    _offline(errors, requests)
+
+
+@pytest.mark.parametrize("webgl", [False, True])
+def test_hover_names_the_point_under_the_pointer(browser: Any, tmp_path: Path,
+                                                 webgl: bool) -> None:
+    trace = _run(input={"name": "grid", "points": 100})  # 10 x 10: points far apart
+    page, errors, _ = _open(browser, write_html(trace, tmp_path / "h.html"))
+    try:
+        page.evaluate("(on) => window.spacewarp.useWebGL(on)", webgl)
+        assert page.evaluate("() => window.spacewarp.renderer") == ("webgl" if webgl else "canvas")
+        page.evaluate("() => window.spacewarp.show(1)")
+        for i in (0, 37, 99):
+            x, y = page.evaluate("(i) => window.spacewarp.screenOf(i)", i)
+            page.mouse.move(x, y)
+            tip = page.locator(".sw-tip")
+            assert tip.get_attribute("data-index") == str(i)
+            text = tip.inner_text()
+            inp = trace.stages[0].points[i]
+            assert f"input ({round(inp[0], 3):g}, {round(inp[1], 3):g})" in text, text
+            now = np.round(trace.stages[1].points[i], 3)
+            assert f"now   ({', '.join(f'{v:g}' for v in now)})" in text, text
+    finally:
+        page.close()
+    assert errors == []
+
+
+def test_play_runs_to_the_output_and_pause_stops(browser: Any, tmp_path: Path) -> None:
+    trace = _run(input={"name": "line"})
+    page, errors, _ = _open(browser, write_html(trace, tmp_path / "line.html"))
+    try:
+        page.select_option(".sw-speed", "4")
+        page.evaluate("() => window.spacewarp.play()")
+        page.wait_for_function("() => !window.spacewarp.playing", timeout=30_000)
+        drawn = np.array(page.evaluate("() => Array.from(window.spacewarp.drawn().points)"))
+        np.testing.assert_allclose(drawn.reshape(-1, 3), _shown(trace)[-1], **F32)
+        page.evaluate("() => { window.spacewarp.show(0); window.spacewarp.play() }")
+        page.wait_for_timeout(300)
+        page.evaluate("() => window.spacewarp.pause()")
+        at = page.evaluate("() => window.spacewarp.drawn().position")
+        page.wait_for_timeout(300)
+        assert 0 < at < len(trace.stages) - 1
+        assert page.evaluate("() => window.spacewarp.drawn().position") == at
+    finally:
+        page.close()
+    assert errors == []
+
+
+def test_sampled_page_says_so_and_shows_the_trace_note(browser: Any, tmp_path: Path) -> None:
+    trace = replace(_run(input={"name": "gaussian", "points": 400}),
+                    note="stages are module outputs; operations between them are not shown")
+    opts = HtmlOptions(BrowserOptions(film=FilmOptions(max_points=150, sample_seed=7)))
+    page, errors, _ = _open(browser, write_html(trace, tmp_path / "s.html", opts))
+    try:
+        note = page.locator("#sw-sample-note").inner_text()
+        assert "150 of 400" in note and "seed 7" in note
+        assert page.locator("#sw-trace-note").inner_text() == trace.note
+        assert len(_drawn(page, 0)) == 150
     finally:
         page.close()
     assert errors == []

@@ -1,4 +1,4 @@
-"""``spacewarp html``: one self-contained interactive page (plotly.js inlined, works offline)."""
+"""``spacewarp html``: one self-contained interactive page (the renderer inlined, works offline)."""
 
 from __future__ import annotations
 
@@ -15,18 +15,22 @@ def add_parser(sub: Any) -> None:
                                    "morphs through the network, 3-D views that turn.")
     add_experiment_options(p)
     p.add_argument("--layout", choices=["morph", "grid"], default="morph",
-                   help="one view with a stage slider (morph) or all stages side by side")
+                   help="the morph view under the stages (morph) or the stages alone, larger")
+    p.add_argument("--max-points", type=int, default=None, metavar="N",
+                   help="draw a seeded subset above N points (default 1,000,000)")
     p.add_argument("--out", required=True, metavar="FILE.html", help="the page to write")
     p.set_defaults(run=main)
 
 
 def main(args: argparse.Namespace) -> None:
+    from ..api import browser_options
     from ..export.html import HtmlOptions, check_target, write_html
     from ..pipeline import run
     from .options import experiment_from_args
 
     check_target(args.out)  # a wrong name fails before any work
     trace = run(experiment_from_args(args))
-    path = write_html(trace, args.out, HtmlOptions(layout=args.layout))
+    extra = {} if args.max_points is None else {"max_points": args.max_points}
+    path = write_html(trace, args.out, HtmlOptions(browser_options(args.layout, extra)))
     size = path.stat().st_size / 1e6
-    print(f"wrote {path} ({size:.1f} MB, {len(trace.stages)} stages, {trace.n} points)")
+    print(f"wrote {path} ({size:.1f} MB, {len(trace.stages)} stages, {trace.n:,} points)")

@@ -1,1 +1,4 @@
-"""Drawing: matplotlib (static, frames) and plotly (interactive). Never runs the model."""
+"""Drawing: matplotlib (stills, frames) and the browser renderer (film spec, js/film.js).
+
+Never runs the model.
+"""

@@ -17,15 +17,12 @@ class Theme:
     background: str
     foreground: str  # text, spines
     muted: str  # grid lines, lattice lines, secondary marks
-    plotly_template: str  # the matching plotly template, for interactive renderers
 
 
 THEMES: dict[str, Theme] = {
     # the seed: plt.style.use(['dark_background', 'bmh']) with black axes and figure
-    "dark": Theme("dark", ("dark_background", "bmh"), "#000000", "#e8e8e8", "#555555",
-                  "plotly_dark"),
-    "light": Theme("light", ("default", "bmh"), "#ffffff", "#1a1a1a", "#bbbbbb",
-                   "plotly_white"),
+    "dark": Theme("dark", ("dark_background", "bmh"), "#000000", "#e8e8e8", "#555555"),
+    "light": Theme("light", ("default", "bmh"), "#ffffff", "#1a1a1a", "#bbbbbb"),
 }
 
 

@@ -1,7 +1,9 @@
 """The ``view`` step: display coordinates per stage, morph paths and films. Arrays only.
 
 Computing, never drawing: no plotting library is imported here. Renderers (matplotlib
-frames, plotly figures) sample what this step returns.
+frames, the browser film spec) sample what this step returns.
+
+- ``film(trace, FilmOptions())``: the browser film (keys, segments, boxes, cameras, clock).
 
 - ``display_coords``, ``pad``, ``projection``: a stage's points as drawn (PCA beyond 3-D).
 - ``morphs(trace, split_bias=False)``: one ``Morph`` per transition; ``Morph.at(t)``.
@@ -11,6 +13,7 @@ frames, plotly figures) sample what this step returns.
 """
 
 from .coords import MAX_DISPLAY_DIM, Projection, display_coords, pad, projection
+from .film import Film, FilmOptions, film
 from .motion import (
     OBLIQUE,
     TOP_DOWN,
@@ -30,6 +33,8 @@ __all__ = [
     "MAX_DISPLAY_DIM",
     "OBLIQUE",
     "TOP_DOWN",
+    "Film",
+    "FilmOptions",
     "Frame",
     "Morph",
     "Motion",
@@ -40,6 +45,7 @@ __all__ = [
     "camera",
     "display_coords",
     "ease",
+    "film",
     "film_dim",
     "lattice_every",
     "lattice_indices",

@@ -1,6 +1,6 @@
 """A film of a trace: morphs, fixed axes limits, a camera schedule and a timeline. Arrays only.
 
-Renderers (matplotlib frames, plotly) sample a ``Motion``: for frame i,
+Renderers (matplotlib frames; ``view.film`` for the browser) sample a ``Motion``: for frame i,
 ``motion.timeline[i]`` says which morph and t; ``motion.points(frame)``,
 ``motion.box(frame)`` and ``motion.camera(frame)`` give what to draw and how.
 
