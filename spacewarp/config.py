@@ -72,12 +72,54 @@ class StyleSpec(_Spec):
     point_size: float | None = Field(None, gt=0)  # None: chosen from the point count
 
 
+class TrainSpec(_Spec):
+    """How ``spacewarp train`` optimises the network: one field per ``--flag`` (the CLI
+    generates its training flags from these fields, their bounds and descriptions)."""
+
+    epochs: int = Field(1000, ge=1, le=1_000_000, description="passes over the training set")
+    lr: float = Field(1e-3, gt=0, allow_inf_nan=False, description="learning rate")
+    optimizer: Literal["sgd", "adam", "adamw"] = Field("adam", description="the optimiser")
+    momentum: float = Field(0.9, ge=0, lt=1, allow_inf_nan=False,
+                            description="momentum (sgd only)")
+    weight_decay: float = Field(0.0, ge=0, allow_inf_nan=False,
+                                description="L2 weight decay (decoupled for adamw)")
+    batch_size: int | Literal["full"] = Field(
+        "full", description="points per step, or full (one step per epoch on the whole "
+                            "training set)")
+    loss: Literal["auto", "cross_entropy", "mse"] = Field(
+        "auto", description="auto: cross entropy for labelled points, MSE for regression")
+    test_split: float = Field(0.2, ge=0, le=0.9, allow_inf_nan=False,
+                              description="fraction of the points held out (seeded)")
+    noise: float = Field(0.0, ge=0, le=1e3, allow_inf_nan=False,
+                         description="Gaussian noise (std) added to the inputs of labelled "
+                                     "points or to regression targets (seeded)")
+    snapshots: int = Field(50, ge=2, le=1000, description="snapshots kept, denser early")
+    watch: int | None = Field(None, ge=0, description="stage the film follows (the last "
+                                                      "hidden stage)")
+    probe: int = Field(100, ge=2, le=400, description="probe grid points per side of the "
+                                                      "input box")
+
+    @field_validator("batch_size", mode="before")
+    @classmethod
+    def _batch(cls, v: Any) -> Any:
+        if v == "full":
+            return v
+        try:
+            size = int(v)
+        except (TypeError, ValueError):
+            size = 0
+        if size != v and str(size) != str(v) or size < 1:
+            raise ValueError(f"batch_size must be a whole number >= 1 or 'full', got {v!r}")
+        return size
+
+
 class Experiment(_Spec):
     """The whole experiment. Every default is the seed notebook's."""
 
     input: InputSpec = InputSpec()
     network: NetworkSpec = NetworkSpec()
     style: StyleSpec = StyleSpec()
+    train: TrainSpec | None = None  # set by ``spacewarp train`` / ``sw.train``
     seed: int = 0  # seeds the points and the random weights
     device: Literal["auto", "cpu", "cuda"] = "auto"  # auto: CUDA when present; always float64
 
@@ -92,7 +134,9 @@ def validated(data: dict[str, Any]) -> Experiment:
     try:
         return Experiment.model_validate(data)
     except ValidationError as err:
-        raise SpacewarpError(_one_line(err)) from None
+        loc = err.errors()[0]["loc"]
+        field = ".".join(str(p) for p in loc if isinstance(p, str)) or None
+        raise SpacewarpError(_one_line(err), field=field) from None
 
 
 def _one_line(err: ValidationError) -> str:
@@ -105,6 +149,8 @@ def _one_line(err: ValidationError) -> str:
     if first["type"] in bounds:
         limit = bounds[first["type"]].format(**first.get("ctx", {}))
         return f"{where} must be {limit}, got {first['input']!r}"
+    if first["type"] == "finite_number":
+        return f"{where} must be a finite number, got {first['input']!r}"
     message = str(first["msg"]).removeprefix("Value error, ")
     return f"config {where}: {message}"
 
@@ -154,6 +200,7 @@ FLAT_KEYS: dict[str, tuple[str, ...]] = {
     "seed": ("seed",),
     "device": ("device",),
 }
+FLAT_KEYS.update({name: ("train", name) for name in TrainSpec.model_fields})
 
 
 def nest(flat: dict[str, Any]) -> dict[str, Any]:
