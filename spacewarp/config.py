@@ -94,8 +94,7 @@ class TrainSpec(_Spec):
                          description="Gaussian noise (std) added to the inputs of labelled "
                                      "points or to regression targets (seeded)")
     snapshots: int = Field(50, ge=2, le=1000, description="snapshots kept, denser early")
-    watch: int | None = Field(None, ge=0, description="stage the film follows (the last "
-                                                      "hidden stage)")
+    watch: int | None = Field(None, ge=0, description="stage the film follows")
     probe: int = Field(100, ge=2, le=400, description="probe grid points per side of the "
                                                       "input box")
 

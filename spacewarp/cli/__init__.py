@@ -12,9 +12,9 @@ import sys
 from collections.abc import Sequence
 
 from ..errors import SpacewarpError
-from . import animate, html, render, serve
+from . import animate, html, render, serve, train
 
-COMMANDS = (render, animate, html, serve)
+COMMANDS = (render, animate, html, train, serve)
 
 
 class _Parser(argparse.ArgumentParser):

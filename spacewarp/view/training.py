@@ -1,0 +1,128 @@
+"""The view of a training run: display coordinates of the data and the probe grid in the
+input plane and in the watched stage, at every snapshot, with ONE projection and ONE box
+for the whole run (so motion in the film means change, never a rescale). Arrays only.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from ..points import Points
+from ..trace import trace
+from ..train import decide
+
+if TYPE_CHECKING:
+    from ..train import Training
+
+Box = tuple[float, float, float, float]  # x0, x1, y0, y1
+
+
+@dataclass(frozen=True)
+class TrainingView:
+    """Everything a still or a film of the training draws, snapshot by snapshot."""
+
+    epochs: np.ndarray  # (S,) int64
+    data_in: np.ndarray  # (N, 2) the data in the input plane (x, 0 or x, target for 1-D)
+    data_watch: np.ndarray  # (S, N, 2) the data in the watched stage, projected
+    probe_watch: np.ndarray  # (S, P, 2) the probe grid in the watched stage, projected
+    predicted: np.ndarray  # (S, P) class index, or the predicted value for regression
+    confidence: np.ndarray  # (S, P) in [0, 1]
+    margin: np.ndarray  # (S, P, C) output_k - max over j != k of output_j; 0 on a boundary
+    input_box: Box
+    watch_box: Box
+    watch_title: str  # "stage 2: ReLU (100-D, fixed PCA plane of the last snapshot)"
+    probe_shape: tuple[int, ...]
+    classes: int  # 0 for regression
+    test: np.ndarray  # (N,) bool
+
+
+def training_view(training: Training) -> TrainingView:
+    """Run every snapshot once on the data and the probe grid and fix the projection."""
+    probe = training.probe
+    if probe is None:
+        raise ValueError("the training film needs a 1-D or 2-D input (a probe grid)")
+    k, data, n = training.watch, training.data, training.points.n
+    joint = np.concatenate([training.points.x, probe.x])  # (N + P, d0)
+    pts = Points(x=joint, color=joint[:, 0].copy(), name="data+probe")
+    watched, predicted, confidence, margin = [], [], [], []
+    for s in range(len(training.snapshots)):
+        tr = trace(training.model(s), pts, device="cpu")
+        watched.append(tr.stages[k].points)  # (N + P, d_k)
+        p, c = decide(tr.output[n:], data.task, training.spec.loss)
+        predicted.append(p)
+        confidence.append(c)
+        margin.append(_margin(tr.output[n:]) if data.task == "classification" else
+                      np.zeros((len(probe.x), 0)))
+    stack = np.stack(watched)  # (S, N + P, d_k)
+    flat, title = _project(stack, joint[:, 0], tr.stages[k].title, k)  # (S, N + P, 2)
+    x0, x1 = probe.box[0]
+    y0, y1 = probe.box[1] if len(probe.box) > 1 else _value_range(
+        training.data.target[:, 0], np.stack(predicted))
+    return TrainingView(
+        epochs=training.snapshots, data_in=_input_plane(training), data_watch=flat[:, :n],
+        probe_watch=flat[:, n:], predicted=np.stack(predicted),
+        confidence=np.stack(confidence), margin=np.stack(margin), input_box=(x0, x1, y0, y1),
+        watch_box=_box(flat[:, :n]), watch_title=title, probe_shape=probe.shape,
+        classes=int(data.classes.size), test=data.test)
+
+
+def _margin(out: np.ndarray) -> np.ndarray:
+    """(P, C) outputs -> (P, C): how far each class's output is above the best other one
+    (positive inside its region, zero on its boundary): smooth, for boundary contours."""
+    c = out.shape[1]
+    if c == 1:
+        return out.copy()
+    top2 = np.sort(out, axis=1)[:, -2:]  # (P, 2) second best, best
+    best_other = np.where(out == top2[:, 1:], top2[:, :1], top2[:, 1:])  # (P, C)
+    return out - best_other
+
+
+def _project(stack: np.ndarray, first: np.ndarray, name: str, k: int
+             ) -> tuple[np.ndarray, str]:
+    """(S, M, d) -> (S, M, 2) with one basis for every snapshot, and the panel title.
+
+    1-D stages are drawn against the input's first coordinate (a graph); 2-D as they
+    are; wider ones on the PCA plane of the last snapshot (fixed for the whole run).
+    """
+    d = stack.shape[2]
+    if d == 1:
+        s = stack.shape[0]
+        return np.stack([stack[..., 0], np.broadcast_to(first, (s, len(first)))], axis=2), \
+            f"stage {k}: {name} (1-D, against input x)"
+    if d == 2:
+        return stack, f"stage {k}: {name}"
+    last = stack[-1]  # (M, d)
+    centre = last.mean(axis=0)
+    _, _, vt = np.linalg.svd(last - centre, full_matrices=False)
+    basis = vt[:2].T  # (d, 2)
+    return (stack - centre) @ basis, (f"stage {k}: {name} ({d}-D, on the PCA plane of the "
+                                      "last snapshot, fixed)")
+
+
+def _box(coords: np.ndarray) -> Box:
+    """The box of the data at every snapshot, padded 5%: one box for the whole run (the
+    probe grid, which reaches past the data, may leave it)."""
+    lo = coords.reshape(-1, 2).min(axis=0)
+    hi = coords.reshape(-1, 2).max(axis=0)
+    pad = 0.05 * np.maximum(hi - lo, 1e-9)
+    return (float(lo[0] - pad[0]), float(hi[0] + pad[0]),
+            float(lo[1] - pad[1]), float(hi[1] + pad[1]))
+
+
+def _input_plane(training: Training) -> np.ndarray:
+    """(N, 2): the data as drawn in the input panel (1-D: x against its target)."""
+    x = training.points.x
+    if x.shape[1] == 2:
+        return x
+    return np.stack([x[:, 0], training.data.target[:, 0]], axis=1)
+
+
+def _value_range(*values: np.ndarray) -> tuple[float, float]:
+    """The range of the targets and of every snapshot's predictions, padded 10%."""
+    lo = min(float(v.min()) for v in values)
+    hi = max(float(v.max()) for v in values)
+    pad = 0.1 * max(hi - lo, 1e-9)
+    return lo - pad, hi + pad
