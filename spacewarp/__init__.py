@@ -7,6 +7,7 @@
 
 from .api import (
     animate,
+    animate_training,
     animation,
     experiment,
     explorer,
@@ -14,8 +15,11 @@ from .api import (
     interactive,
     run,
     save,
+    save_training,
     stages,
     stages_grid,
+    train,
+    training_figure,
     write_html,
 )
 from .config import Experiment
@@ -23,6 +27,7 @@ from .errors import SpacewarpError
 from .network import build_model
 from .points import Points, make_points
 from .trace import Stage, Trace, trace
+from .training import Training
 
 __all__ = [
     "Experiment",
@@ -30,7 +35,9 @@ __all__ = [
     "SpacewarpError",
     "Stage",
     "Trace",
+    "Training",
     "animate",
+    "animate_training",
     "animation",
     "build_model",
     "experiment",
@@ -40,8 +47,11 @@ __all__ = [
     "make_points",
     "run",
     "save",
+    "save_training",
     "stages",
     "stages_grid",
     "trace",
+    "train",
+    "training_figure",
     "write_html",
 ]

@@ -11,7 +11,7 @@ import torch
 
 from spacewarp.config import validated
 from spacewarp.errors import SpacewarpError
-from spacewarp.train import Training, snapshot_epochs, train
+from spacewarp.training import Training, snapshot_epochs, train
 
 
 def small(**train_opts: object) -> dict:

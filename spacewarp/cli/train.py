@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import types
 import typing
+import warnings
 from typing import Any
 
 from .options import add_experiment_options
@@ -66,15 +67,17 @@ def main(args: argparse.Namespace) -> None:
     from ..config import merged, validated
     from ..errors import SpacewarpError
     from ..export.training import write_training
-    from ..train import train
+    from ..training import train
     from .options import experiment_from_args
 
     base = experiment_from_args(args).model_dump(exclude_unset=True)
     flags = {name: getattr(args, f"train_{name}") for name, _, _ in training_flags()}
     given = {k: v for k, v in flags.items() if v is not None}
     experiment = validated(merged(base, {"train": given}))
-    training = train(experiment)
-    written = write_training(training, args.out, film=args.film)
+    with warnings.catch_warnings():  # a NaN loss is said once, below, after the files
+        warnings.simplefilter("ignore", RuntimeWarning)
+        training = train(experiment)
+        written = write_training(training, args.out, film=args.film)
     print(f"wrote {len(written)} files to {args.out}/ ({len(training.snapshots)} snapshots, "
           f"epoch {int(training.snapshots[-1])}, {training.points.n} points)")
     if training.stopped:

@@ -28,7 +28,7 @@ import torch
 
 from ..config import to_toml
 from ..trace import Trace
-from ..train import Training, decide
+from ..training import Training, decide
 from .files import atomic_dir, atomic_file
 from .stills import ZIP_DATE, _drawn, _write_png, write_weights_txt
 

@@ -21,7 +21,7 @@ from ..view.training import TrainingView
 from .theme import Theme, themed
 
 if TYPE_CHECKING:
-    from ..train import Curves, Training
+    from ..training import Curves, Training
 
 LATTICE_LINES = 11  # warped probe-grid lines drawn per direction
 
@@ -156,6 +156,18 @@ def draw_curves(ax_loss: Axes, ax_acc: Axes | None, curves: Curves, theme: Theme
         more = ax_acc.get_legend_handles_labels()
         handles, labels = handles + more[0], labels + more[1]
     ax_loss.legend(handles, labels, fontsize="small", loc="center left")
+
+
+def curves_figure(curves: Curves, epochs: int | None, theme: str = "dark") -> Figure:
+    """A small loss and accuracy figure (live in notebooks while training runs)."""
+    with themed(theme) as th:
+        fig = Figure(figsize=(7, 2.6), dpi=90, layout="constrained")
+        ax = fig.subplots()
+        draw_curves(ax, ax.twinx(), curves, th)
+        if epochs:
+            ax.set_xlim(0, epochs)
+        ax.set_title(f"epoch {int(curves.epoch[-1])}", fontsize="medium")
+    return fig
 
 
 def caption(training: Training, s: int) -> str:

@@ -12,10 +12,10 @@ import numpy as np
 
 from ..points import Points
 from ..trace import trace
-from ..train import decide
+from ..training import decide
 
 if TYPE_CHECKING:
-    from ..train import Training
+    from ..training import Training
 
 Box = tuple[float, float, float, float]  # x0, x1, y0, y1
 

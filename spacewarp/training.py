@@ -26,7 +26,7 @@ from .network import linears, set_parameters
 from .pipeline import model_for
 from .points import Points
 from .trace import Trace, pick_device, trace
-from .train_setup import BATCH_SEED, DataSet, Probe, prepare, probe_grid
+from .training_setup import BATCH_SEED, DataSet, Probe, prepare, probe_grid
 
 SMALL_STEP = 50_000_000  # multiply-adds per forward step below which one thread is faster
 LossFn = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
