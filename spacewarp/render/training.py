@@ -18,6 +18,7 @@ from matplotlib.colors import to_rgb
 from matplotlib.figure import Figure
 
 from ..view.training import TrainingView
+from .raster import grow, pixel_shape, splat
 from .theme import Theme, themed
 
 if TYPE_CHECKING:
@@ -71,8 +72,12 @@ class TrainingPanels:
             blank = np.zeros((*view.probe_shape, 3))
             self.image = ax_in.imshow(blank, origin="lower", extent=(x0, x1, y0, y1),
                                       interpolation="bilinear", zorder=0, aspect="auto")
-            self.probe_pts = ax_w.scatter(view.probe_watch[0, :, 0], view.probe_watch[0, :, 1],
-                                          s=marker * 0.6, linewidths=0, zorder=1)
+            x0, x1, y0, y1 = view.watch_box
+            self.probe_img = ax_w.imshow(np.zeros((2, 2, 4), dtype=np.uint8), origin="lower",
+                                         extent=view.watch_box, interpolation="nearest",
+                                         zorder=1, aspect="auto")
+            ax_w.set_xlim(x0, x1)
+            ax_w.set_ylim(y0, y1)
             self.lattice = [ax_w.plot([], [], color=theme.muted, lw=0.6, alpha=0.8,
                                       zorder=2)[0] for _ in range(2 * LATTICE_LINES)]
         edge = theme.foreground
@@ -102,10 +107,18 @@ class TrainingPanels:
         rgb = region_colors(v.predicted[s], v.confidence[s], v.classes, self.theme.background)
         assert self.image is not None
         self.image.set_data(rgb.reshape(*v.probe_shape, 3))
-        self.probe_pts.set_offsets(v.probe_watch[s])
-        self.probe_pts.set_facecolor(rgb)  # type: ignore[arg-type]
+        self.probe_img.set_data(self._probe_image(v.probe_watch[s], rgb))
         self._lattice(v.probe_watch[s])
         self._boundary(v.margin[s])
+
+    def _probe_image(self, xy: np.ndarray, rgb: np.ndarray) -> np.ndarray:
+        """The probe points in the watched stage splatted at the panel's pixel size (one
+        fixed extent: the run's box), each a 2x2 dot: (h, w, 4) uint8."""
+        shape = pixel_shape(self.ax_w, self.view.watch_box)
+        rgba = np.concatenate([rgb, np.full((len(rgb), 1), 0.85)], axis=1)  # (P, 4)
+        colors = (np.clip(rgba, 0, 1) * 255).astype(np.uint8)
+        return grow(splat(xy[:, 0].copy(), xy[:, 1].copy(), colors, self.view.watch_box,
+                          shape))
 
     def _lattice(self, warped: np.ndarray) -> None:
         rows, cols = self.view.probe_shape

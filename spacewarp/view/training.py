@@ -5,6 +5,7 @@ for the whole run (so motion in the film means change, never a rescale). Arrays 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -47,25 +48,27 @@ def training_view(training: Training) -> TrainingView:
     k, data, n = training.watch, training.data, training.points.n
     joint = np.concatenate([training.points.x, probe.x])  # (N + P, d0)
     pts = Points(x=joint, color=joint[:, 0].copy(), name="data+probe")
-    watched, predicted, confidence, margin = [], [], [], []
-    for s in range(len(training.snapshots)):
-        tr = trace(training.model(s), pts, device="cpu")
-        watched.append(tr.stages[k].points)  # (N + P, d_k)
+    last = len(training.snapshots) - 1
+    final = trace(training.model(last), pts, device="cpu")
+    to_plane, title = _projector(final.stages[k].points, joint[:, 0], final.stages[k].title, k)
+    flat, predicted, confidence, margin = [], [], [], []
+    for s in range(len(training.snapshots)):  # one snapshot in memory at a time
+        tr = final if s == last else trace(training.model(s), pts, device="cpu")
+        flat.append(to_plane(tr.stages[k].points))  # (N + P, d_k) -> (N + P, 2)
         p, c = decide(tr.output[n:], data.task, training.spec.loss)
         predicted.append(p)
         confidence.append(c)
         margin.append(_margin(tr.output[n:]) if data.task == "classification" else
                       np.zeros((len(probe.x), 0)))
-    stack = np.stack(watched)  # (S, N + P, d_k)
-    flat, title = _project(stack, joint[:, 0], tr.stages[k].title, k)  # (S, N + P, 2)
+    plane = np.stack(flat)  # (S, N + P, 2)
     x0, x1 = probe.box[0]
     y0, y1 = probe.box[1] if len(probe.box) > 1 else _value_range(
         training.data.target[:, 0], np.stack(predicted))
     return TrainingView(
-        epochs=training.snapshots, data_in=_input_plane(training), data_watch=flat[:, :n],
-        probe_watch=flat[:, n:], predicted=np.stack(predicted),
+        epochs=training.snapshots, data_in=_input_plane(training), data_watch=plane[:, :n],
+        probe_watch=plane[:, n:], predicted=np.stack(predicted),
         confidence=np.stack(confidence), margin=np.stack(margin), input_box=(x0, x1, y0, y1),
-        watch_box=_box(flat[:, :n]), watch_title=title, probe_shape=probe.shape,
+        watch_box=_box(plane[:, :n]), watch_title=title, probe_shape=probe.shape,
         classes=int(data.classes.size), test=data.test)
 
 
@@ -80,26 +83,22 @@ def _margin(out: np.ndarray) -> np.ndarray:
     return out - best_other
 
 
-def _project(stack: np.ndarray, first: np.ndarray, name: str, k: int
-             ) -> tuple[np.ndarray, str]:
-    """(S, M, d) -> (S, M, 2) with one basis for every snapshot, and the panel title.
-
-    1-D stages are drawn against the input's first coordinate (a graph); 2-D as they
-    are; wider ones on the PCA plane of the last snapshot (fixed for the whole run).
-    """
-    d = stack.shape[2]
+def _projector(last: np.ndarray, first: np.ndarray, name: str, k: int
+               ) -> tuple[Callable[[np.ndarray], np.ndarray], str]:
+    """One map (M, d) -> (M, 2) for every snapshot, fixed from the last one, and the
+    panel title. 1-D stages are drawn against the input's first coordinate (a graph);
+    2-D as they are; wider ones on the PCA plane of the last snapshot."""
+    d = last.shape[1]
     if d == 1:
-        s = stack.shape[0]
-        return np.stack([stack[..., 0], np.broadcast_to(first, (s, len(first)))], axis=2), \
+        return (lambda a: np.stack([a[:, 0], first], axis=1)), \
             f"stage {k}: {name} (1-D, against input x)"
     if d == 2:
-        return stack, f"stage {k}: {name}"
-    last = stack[-1]  # (M, d)
+        return (lambda a: np.array(a)), f"stage {k}: {name}"
     centre = last.mean(axis=0)
     _, _, vt = np.linalg.svd(last - centre, full_matrices=False)
     basis = vt[:2].T  # (d, 2)
-    return (stack - centre) @ basis, (f"stage {k}: {name} ({d}-D, on the PCA plane of the "
-                                      "last snapshot, fixed)")
+    return (lambda a: (a - centre) @ basis), (
+        f"stage {k}: {name} ({d}-D, on the PCA plane of the last snapshot, fixed)")
 
 
 def _box(coords: np.ndarray) -> Box:
