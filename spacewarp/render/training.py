@@ -176,7 +176,8 @@ def curves_figure(curves: Curves, epochs: int | None, theme: str = "dark") -> Fi
     with themed(theme) as th:
         fig = Figure(figsize=(7, 2.6), dpi=90, layout="constrained")
         ax = fig.subplots()
-        draw_curves(ax, ax.twinx(), curves, th)
+        labelled = bool(np.isfinite(curves.train_accuracy).any())
+        draw_curves(ax, ax.twinx() if labelled else None, curves, th)
         if epochs:
             ax.set_xlim(0, epochs)
         ax.set_title(f"epoch {int(curves.epoch[-1])}", fontsize="medium")
@@ -202,8 +203,9 @@ def training_figure(training: Training, view: TrainingView, theme: str | None = 
     with themed(theme or training.experiment.style.theme) as th:
         fig = Figure(figsize=(16, 5.2), dpi=100, layout="constrained")
         ax_c, ax_in, ax_w = fig.subplots(1, 3, gridspec_kw={"width_ratios": [1.1, 1, 1]})
-        draw_curves(ax_c, ax_c.twinx(), training.curves, th)
-        ax_c.set_title("loss and accuracy", fontsize="medium")
+        labelled = bool(np.isfinite(training.curves.train_accuracy).any())
+        draw_curves(ax_c, ax_c.twinx() if labelled else None, training.curves, th)
+        ax_c.set_title("loss and accuracy" if labelled else "loss", fontsize="medium")
         panels = TrainingPanels(view, training, ax_in, ax_w, th, _marker(training.points.n))
         panels.show(len(view.epochs) - 1)
         fig.suptitle(caption(training, len(view.epochs) - 1), fontsize="large")
@@ -253,4 +255,4 @@ class TrainingFrames:
 
 def _marker(n: int) -> float:
     """Scatter marker area (points^2) that reads well for n points."""
-    return float(np.clip(3000.0 / max(n, 1), 2.0, 30.0))
+    return float(np.clip(6000.0 / max(n, 1), 3.0, 30.0))
