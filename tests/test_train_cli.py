@@ -123,3 +123,13 @@ def test_a_nan_loss_writes_the_snapshots_then_says_the_epoch(
     with np.load(out / "training.npz") as z:
         assert z["epoch"].tolist() == list(range(epoch))
         assert np.isfinite(z["stage_05"]).all()
+
+
+def test_a_training_npz_over_budget_is_refused_before_training(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "big"
+    assert main(["train", "--input", "spiral", "--layers", "2,1000,3", "--snapshots", "1000",
+                 "--epochs", "1000", "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert "training.npz would hold" in err and "fewer --snapshots" in err
+    assert not out.exists()

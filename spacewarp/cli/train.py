@@ -66,14 +66,17 @@ def add_parser(sub: Any) -> None:
 def main(args: argparse.Namespace) -> None:
     from ..config import merged, validated
     from ..errors import SpacewarpError
-    from ..export.training import write_training
+    from ..export.training import check_npz_budget, write_training
     from ..training import train
+    from ..training_setup import prepare
     from .options import experiment_from_args
 
     base = experiment_from_args(args).model_dump(exclude_unset=True)
     flags = {name: getattr(args, f"train_{name}") for name, _, _ in training_flags()}
     given = {k: v for k, v in flags.items() if v is not None}
     experiment = validated(merged(base, {"train": given}))
+    resolved, data = prepare(experiment)  # every mistake found before training
+    check_npz_budget(resolved, data.points.n)
     with warnings.catch_warnings():  # a NaN loss is said once, below, after the files
         warnings.simplefilter("ignore", RuntimeWarning)
         training = train(experiment)

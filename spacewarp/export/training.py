@@ -26,12 +26,14 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from ..config import to_toml
+from ..config import Experiment, TrainSpec, to_toml
+from ..errors import LimitError
 from ..trace import Trace
 from ..training import Training, decide
 from .files import atomic_dir, atomic_file
 from .stills import ZIP_DATE, _drawn, _write_png, write_weights_txt
 
+MAX_NPZ_BYTES = 4_000_000_000  # stage arrays of training.npz: beyond this is a mistake
 FILM_FPS = 10  # one snapshot per frame
 FILM_SIZE = (1280, 720)
 HOLD_LAST = 2.0  # seconds the last snapshot stays on screen
@@ -60,6 +62,26 @@ def write_training(training: Training, out: str | Path, *, film: bool = True,
         torch.save(state, tmp / "model.pt")
         write_weights_txt(training.trace(-1), tmp / "weights.txt")
     return [target / name for name in names]
+
+
+def npz_bytes(experiment: Experiment, n_points: int) -> int:
+    """About how many bytes ``training.npz``'s stage arrays take, from a resolved
+    experiment: snapshots x (points + probe points) x (sum of stage widths) x 8."""
+    spec, layers = experiment.train or TrainSpec(), experiment.network.layers or []
+    snaps = min(spec.snapshots, spec.epochs + 1)
+    probe = spec.probe ** layers[0] if layers and layers[0] <= 2 else 0
+    widths = layers[0] + 2 * sum(layers[1:-1]) + layers[-1] if layers else 0
+    return snaps * (n_points + probe) * widths * 8
+
+
+def check_npz_budget(experiment: Experiment, n_points: int) -> None:
+    """A ``LimitError`` before training when ``training.npz`` would be too big."""
+    size = npz_bytes(experiment, n_points)
+    if size > MAX_NPZ_BYTES:
+        raise LimitError(f"training.npz would hold {size / 1e9:.1f} GB of stages (more than "
+                         f"{MAX_NPZ_BYTES / 1e9:.0f} GB); use fewer --snapshots, a smaller "
+                         "--probe, fewer --points or narrower --layers",
+                         field="train.snapshots")
 
 
 def write_training_film(training: Training, path: str | Path, view: object = None, *,
