@@ -183,9 +183,10 @@ def _in_notebook() -> bool:
 
 def _live_curves(exp: Experiment) -> Any:
     """A callback that redraws a small loss figure in place, at most twice a second."""
+    import io
     import time
 
-    from IPython.display import display
+    from IPython.display import Image, display
 
     from .render.training import curves_figure
 
@@ -199,7 +200,9 @@ def _live_curves(exp: Experiment) -> Any:
             return
         last[0] = now
         if handle is not None:
-            handle.update(curves_figure(curves, total, exp.style.theme))
+            png = io.BytesIO()
+            curves_figure(curves, total, exp.style.theme).savefig(png, format="png")
+            handle.update(Image(data=png.getvalue(), format="png"))
 
     return update
 
