@@ -187,3 +187,10 @@ def test_the_last_width_must_match_the_classes() -> None:
     with pytest.raises(SpacewarpError, match="has 3 classes; make the last width 3") as err:
         train(exp, progress=False)
     assert err.value.field == "network.layers"
+
+
+def test_watch_must_be_a_stage() -> None:
+    with pytest.raises(SpacewarpError, match="train.watch 9 is not a stage") as err:
+        train(validated(small(watch=9)), progress=False)
+    assert err.value.field == "train.watch"
+    assert train(validated(small(watch=1, epochs=2)), progress=False).watch == 1
