@@ -98,7 +98,7 @@ def _projector(last: np.ndarray, first: np.ndarray, name: str, k: int
     _, _, vt = np.linalg.svd(last - centre, full_matrices=False)
     basis = vt[:2].T  # (d, 2)
     return (lambda a: (a - centre) @ basis), (
-        f"stage {k}: {name} ({d}-D, on the PCA plane of the last snapshot, fixed)")
+        f"stage {k}: {name} ({d}-D; PCA plane of the last snapshot)")
 
 
 def _box(coords: np.ndarray) -> Box:
