@@ -84,7 +84,8 @@ def _training_defaults(experiment: Experiment) -> Experiment:
 
 
 def _network_defaults(experiment: Experiment, pts: Points, task: str) -> Experiment:
-    """Unset network fields: the course's model for classes, the 1-2-1 story for curves."""
+    """Unset network fields: the course's model for classes, the 1-2-1 story for curves;
+    labelled points coloured by label unless a colouring was asked for."""
     net, given = experiment.network, experiment.network.model_fields_set
     if task == "classification":
         assert pts.labels is not None
@@ -101,7 +102,10 @@ def _network_defaults(experiment: Experiment, pts: Points, task: str) -> Experim
         update["bias"] = True
     if "init" not in given:
         update["init"] = "random"
-    return experiment.model_copy(update={"network": net.model_copy(update=update)})
+    changes: dict[str, object] = {"network": net.model_copy(update=update)}
+    if task == "classification" and "color_by" not in experiment.input.model_fields_set:
+        changes["input"] = experiment.input.model_copy(update={"color_by": "label"})
+    return experiment.model_copy(update=changes)
 
 
 def _task(experiment: Experiment, pts: Points, spec: TrainSpec) -> str:

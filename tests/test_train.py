@@ -194,3 +194,13 @@ def test_watch_must_be_a_stage() -> None:
         train(validated(small(watch=9)), progress=False)
     assert err.value.field == "train.watch"
     assert train(validated(small(watch=1, epochs=2)), progress=False).watch == 1
+
+
+def test_labelled_points_are_coloured_by_label_unless_asked_otherwise(
+        trained: Training) -> None:
+    assert trained.experiment.input.color_by == "label"
+    assert trained.points.labels is not None
+    np.testing.assert_array_equal(trained.points.color, trained.points.labels)
+    asked = train(validated({**small(epochs=1), "input": {"name": "moons", "points": 50,
+                                                          "color_by": "y"}}), progress=False)
+    np.testing.assert_array_equal(asked.points.color, asked.points.x[:, 1])
