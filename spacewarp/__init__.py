@@ -20,6 +20,7 @@ from .api import (
     stages_grid,
     train,
     training_figure,
+    training_stages,
     write_html,
 )
 from .config import Experiment
@@ -53,5 +54,6 @@ __all__ = [
     "trace",
     "train",
     "training_figure",
+    "training_stages",
     "write_html",
 ]

@@ -172,6 +172,15 @@ def training_figure(training: Training, theme: str | None = None) -> Figure:
     return make(training, training_view(training), theme)
 
 
+def training_stages(training: Training, snapshot: int = -1, theme: str | None = None
+                    ) -> Figure:
+    """The decision carried through every stage of one snapshot: the probe grid coloured
+    by predicted class in each stage, with the data coloured by their true class."""
+    from .render.training import decision_stages_figure
+
+    return decision_stages_figure(training, snapshot, theme)
+
+
 def _in_notebook() -> bool:
     try:
         from IPython import get_ipython

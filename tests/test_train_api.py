@@ -64,3 +64,19 @@ def test_the_callback_sees_every_snapshot_as_it_is_taken() -> None:
                      "train": {"epochs": 9, "snapshots": 4}, "device": "cpu"})
     result = train(exp, progress=False, callback=lambda e, c: seen.append((e, len(c.epoch))))
     assert seen == [(int(e), i + 2) for i, e in enumerate(result.snapshots[1:])]
+
+
+def test_the_decision_is_carried_through_every_stage(training: sw.Training) -> None:
+    fig = sw.training_stages(training)
+    probe = training.probe_trace(-1)
+    assert probe is not None
+    predicted, _ = training.decision(-1)
+    for k in (3, 4, 5):  # the 2-D stages: drawn as they are
+        ax = fig.axes[k]
+        probe_pts, data_pts = ax.collections
+        np.testing.assert_array_equal(probe_pts.get_offsets(), probe.stages[k].points)
+        np.testing.assert_array_equal(data_pts.get_offsets(), training.trace(-1).stages[k].points)
+    colors = fig.axes[5].collections[0].get_facecolors()[:, :3]  # (P, 3): one per class
+    for c in (0, 1):
+        assert len(np.unique(colors[predicted == c].round(6), axis=0)) >= 1
+    assert not np.allclose(colors[predicted == 0].mean(axis=0), colors[predicted == 1].mean(axis=0))

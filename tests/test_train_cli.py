@@ -33,8 +33,8 @@ def forward(z: dict[str, np.ndarray], s: int, x: np.ndarray) -> list[np.ndarray]
 
 def test_the_folder_holds_every_file(run_dir: Path) -> None:
     names = sorted(p.name for p in run_dir.iterdir())
-    assert names == ["experiment.toml", "model.pt", "training.mp4", "training.npz",
-                     "training.png", "weights.txt"]
+    assert names == ["experiment.toml", "model.pt", "training-stages.png", "training.mp4",
+                     "training.npz", "training.png", "weights.txt"]
 
 
 def test_training_npz_is_every_snapshots_stages(run_dir: Path) -> None:

@@ -7,7 +7,8 @@
   ``color``, ``test`` (N,) bool (held out), ``labels`` and ``classes`` (labelled points)
   or ``targets`` (regression), and the probe grid: ``probe_shape``, ``probe_stage_KK``
   (S, P, d_k), ``probe_predicted`` and ``probe_confidence`` (S, P);
-- ``training.png``, ``training.mp4`` (unless ``film=False``), ``experiment.toml``
+- ``training.png``, ``training-stages.png`` (the decision carried through every stage
+  at the last snapshot), ``training.mp4`` (unless ``film=False``), ``experiment.toml``
   (re-runs to the same ``training.npz``), ``model.pt`` (the last snapshot's
   ``state_dict``, for ``--weights``) and ``weights.txt``.
 
@@ -42,7 +43,7 @@ HOLD_LAST = 2.0  # seconds the last snapshot stays on screen
 def write_training(training: Training, out: str | Path, *, film: bool = True,
                    progress: bool | None = None) -> list[Path]:
     """Write every file of a training run into folder ``out``; return their paths."""
-    from ..render.training import training_figure
+    from ..render.training import decision_stages_figure, training_figure
     from ..view.training import training_view
 
     target = Path(out)
@@ -52,6 +53,8 @@ def write_training(training: Training, out: str | Path, *, film: bool = True,
         view = training_view(training) if training.probe is not None else None
         if view is not None:
             _write_png(_drawn(training_figure(training, view)), tmp / "training.png")
+            _write_png(_drawn(decision_stages_figure(training)), tmp / "training-stages.png")
+            names.append("training-stages.png")
             if film:
                 write_training_film(training, tmp / "training.mp4", view, progress=progress)
                 names.append("training.mp4")

@@ -212,6 +212,46 @@ def training_figure(training: Training, view: TrainingView, theme: str | None = 
     return fig
 
 
+def decision_stages_figure(training: Training, s: int = -1, theme: str | None = None
+                           ) -> Figure:
+    """The decision carried through every stage of snapshot ``s``: each panel shows the
+    probe grid coloured by the class the network gives it (lighter where less sure) and
+    the data coloured by their true class: where each class's region went."""
+    from ..view.training import decision_stages
+
+    planes, predicted, confidence = decision_stages(training, s)
+    k = len(planes)
+    cols = min(k, 4)
+    rows = -(-k // cols)
+    with themed(theme or training.experiment.style.theme) as th:
+        fig = Figure(figsize=(4.2 * cols, 4.0 * rows + 0.5), dpi=100, layout="constrained")
+        axes = np.atleast_1d(fig.subplots(rows, cols)).ravel()
+        regression = training.data.task == "regression"
+        data_rgb = (colormaps[training.experiment.style.cmap](
+            np.linspace(0, 1, training.points.n))[:, :3] if regression else
+            class_colors(int(training.data.classes.size))[np.asarray(training.data.target)])
+        probe_rgb = (np.tile(to_rgb(th.muted), (len(predicted), 1)) if regression else
+                     region_colors(predicted, confidence, int(training.data.classes.size),
+                                   th.background))
+        marker = _marker(training.points.n)
+        for ax, plane in zip(axes, planes, strict=False):
+            ax.scatter(plane.probe[:, 0], plane.probe[:, 1], c=probe_rgb, s=2.0,
+                       linewidths=0, zorder=1)
+            ax.scatter(plane.data[:, 0], plane.data[:, 1], c=data_rgb, s=marker,
+                       edgecolors=th.foreground, linewidths=0.25, zorder=2)
+            ax.set_xlim(plane.box[0], plane.box[1])
+            ax.set_ylim(plane.box[2], plane.box[3])
+            ax.set_title(plane.title, fontsize="small")
+            ax.grid(False)
+        for ax in axes[k:]:
+            ax.set_visible(False)
+        last = s % len(training.snapshots)
+        what = "every stage" if regression else "the decision in every stage"
+        fig.suptitle(f"{what}: {caption(training, last)}",
+                     fontsize="large")
+    return fig
+
+
 class TrainingFrames:
     """Frame s of the training film: both panels at snapshot s, the loss curve with the
     epoch marked, and the epoch and loss in words. (H, W, 3) uint8 RGB."""

@@ -83,7 +83,8 @@ def _margin(out: np.ndarray) -> np.ndarray:
     return out - best_other
 
 
-def _projector(last: np.ndarray, first: np.ndarray, name: str, k: int
+def _projector(last: np.ndarray, first: np.ndarray, name: str, k: int,
+               plane: str = "PCA plane of the last snapshot"
                ) -> tuple[Callable[[np.ndarray], np.ndarray], str]:
     """One map (M, d) -> (M, 2) for every snapshot, fixed from the last one, and the
     panel title. 1-D stages are drawn against the input's first coordinate (a graph);
@@ -98,7 +99,7 @@ def _projector(last: np.ndarray, first: np.ndarray, name: str, k: int
     _, _, vt = np.linalg.svd(last - centre, full_matrices=False)
     basis = vt[:2].T  # (d, 2)
     return (lambda a: (a - centre) @ basis), (
-        f"stage {k}: {name} ({d}-D; PCA plane of the last snapshot)")
+        f"stage {k}: {name} ({d}-D; {plane})")
 
 
 def _box(coords: np.ndarray) -> Box:
@@ -125,3 +126,34 @@ def _value_range(*values: np.ndarray) -> tuple[float, float]:
     hi = max(float(v.max()) for v in values)
     pad = 0.1 * max(hi - lo, 1e-9)
     return lo - pad, hi + pad
+
+
+@dataclass(frozen=True)
+class StagePlane:
+    """One stage of one snapshot in display coordinates, for the every-stage picture."""
+
+    title: str
+    data: np.ndarray  # (N, 2)
+    probe: np.ndarray  # (P, 2)
+    box: Box
+
+
+def decision_stages(training: Training, s: int = -1) -> tuple[list[StagePlane], np.ndarray,
+                                                               np.ndarray]:
+    """Every stage of snapshot ``s`` with the probe grid carried through it: the planes
+    (1-D against input x, 2-D as is, wider on that stage's own PCA plane), and the probe's
+    predicted class and confidence (P,)."""
+    probe = training.probe
+    if probe is None:
+        raise ValueError("the decision in every stage needs a 1-D or 2-D input (a probe grid)")
+    n = training.points.n
+    joint = np.concatenate([training.points.x, probe.x])  # (N + P, d0)
+    tr = trace(training.model(s), Points(x=joint, color=joint[:, 0].copy(), name="probe"),
+               device="cpu")
+    planes = []
+    for k, stage in enumerate(tr.stages):
+        to_plane, title = _projector(stage.points, joint[:, 0], stage.title, k, "PCA plane")
+        xy = to_plane(stage.points)  # (N + P, 2)
+        planes.append(StagePlane(title, xy[:n], xy[n:], _box(xy[None, :n])))
+    predicted, confidence = decide(tr.output[n:], training.data.task, training.spec.loss)
+    return planes, predicted, confidence
