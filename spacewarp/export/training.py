@@ -19,17 +19,18 @@ snapshot's forward, not (S, N, d) for every stage.
 from __future__ import annotations
 
 import itertools
+import tempfile
 import zipfile
 from collections.abc import Callable, Iterator
 from functools import partial
 from pathlib import Path
+from typing import BinaryIO
 
 import numpy as np
 import torch
 
 from ..config import Experiment, TrainSpec, to_toml
 from ..errors import LimitError
-from ..trace import Trace
 from ..training import Training, decide
 from .files import atomic_dir, atomic_file
 from .stills import ZIP_DATE, _drawn, _write_png, write_weights_txt
@@ -119,21 +120,61 @@ class _Held:
         return self._last
 
 
-def training_members(training: Training) -> Iterator[tuple[str, tuple[int, ...],
-                                                           Callable[[], Iterator[np.ndarray]]]]:
+class _Spool:
+    """Every stage of every snapshot, for the data and the probe grid, computed in ONE
+    pass (two forwards per snapshot) into raw files of a temporary folder, and read back
+    one snapshot at a time: memory holds one snapshot, the model runs S times, not S x K."""
+
+    def __init__(self, training: Training, folder: Path) -> None:
+        self.folder = folder
+        self.shapes: dict[str, tuple[int, ...]] = {}  # name -> one snapshot's shape
+        self.predicted: list[np.ndarray] = []  # (P,) per snapshot
+        self.confidence: list[np.ndarray] = []
+        files: dict[str, BinaryIO] = {}
+        try:
+            for s in range(len(training.snapshots)):
+                parts = [("stage", training.trace(s))]
+                probe = training.probe_trace(s)
+                if probe is not None:
+                    parts.append(("probe_stage", probe))
+                    p, c = decide(probe.output, training.data.task, training.spec.loss)
+                    self.predicted.append(p)
+                    self.confidence.append(c)
+                for prefix, tr in parts:
+                    for k, stage in enumerate(tr.stages):
+                        name = f"{prefix}_{k:02d}"
+                        if name not in files:
+                            files[name] = open(folder / f"{name}.raw", "wb")  # noqa: SIM115
+                            self.shapes[name] = stage.points.shape
+                        files[name].write(np.ascontiguousarray(stage.points,
+                                                               dtype=np.float64).tobytes())
+        finally:
+            for f in files.values():
+                f.close()
+
+    def chunks(self, name: str) -> Iterator[np.ndarray]:
+        shape = self.shapes[name]
+        size = int(np.prod(shape)) * 8
+        with open(self.folder / f"{name}.raw", "rb") as f:
+            while block := f.read(size):
+                yield np.frombuffer(block, dtype=np.float64).reshape(shape)
+
+
+Member = tuple[str, tuple[int, ...], Callable[[], Iterator[np.ndarray]]]
+
+
+def training_members(training: Training, spool: _Spool) -> Iterator[Member]:
     """Each array of ``training.npz`` as (name, shape, chunks): chunks yields C-ordered
     pieces along the first axis, so big stage arrays never sit whole in memory."""
     c = training.curves
     for name in ("epoch", "train_loss", "test_loss", "train_accuracy", "test_accuracy"):
         yield _whole(name, np.asarray(getattr(c, name)))
-    first = training.trace(0)
-    s_count, n = len(training.snapshots), training.points.n
-    def data_stage(k: int) -> Iterator[np.ndarray]:
-        return (training.trace(s).stages[k].points for s in range(s_count))
-
-    for k, stage in enumerate(first.stages):
-        yield f"stage_{k:02d}", (s_count, n, stage.dim), partial(data_stage, k)
-    yield _whole("stage_names", np.array([s.title for s in first.stages], dtype=np.str_))
+    s_count = len(training.snapshots)
+    stages = sorted(k for k in spool.shapes if k.startswith("stage_"))
+    for name in stages:
+        yield name, (s_count, *spool.shapes[name]), partial(spool.chunks, name)
+    titles = [s.title for s in training.trace(0).stages]
+    yield _whole("stage_names", np.array(titles, dtype=np.str_))
     for name, value in training.params.items():
         yield _whole(name, value)
     data = training.data
@@ -144,39 +185,16 @@ def training_members(training: Training) -> Iterator[tuple[str, tuple[int, ...],
         yield _whole("classes", np.asarray(data.classes, dtype=np.int64))
     else:
         yield _whole("targets", np.asarray(data.target, dtype=np.float64))
-    yield from _probe_members(training, first)
-
-
-def _probe_members(training: Training, first: Trace) -> Iterator[tuple[str, tuple[int, ...],
-                                                                       Callable[[], Iterator[
-                                                                           np.ndarray]]]]:
-    probe = training.probe
-    if probe is None:
+    if training.probe is None:
         return
-    s_count, p = len(training.snapshots), len(probe.x)
-    yield _whole("probe_shape", np.array(probe.shape, dtype=np.int64))
-
-    def probe_stage(k: int) -> Iterator[np.ndarray]:
-        for s in range(s_count):
-            tr = training.probe_trace(s)
-            assert tr is not None
-            yield tr.stages[k].points
-
-    for k, stage in enumerate(first.stages):
-        yield f"probe_stage_{k:02d}", (s_count, p, stage.dim), partial(probe_stage, k)
-    decisions = [_decision(training, s) for s in range(s_count)]
-    yield _whole("probe_predicted", np.stack([d[0] for d in decisions]))
-    yield _whole("probe_confidence", np.stack([d[1] for d in decisions]))
+    yield _whole("probe_shape", np.array(training.probe.shape, dtype=np.int64))
+    for name in sorted(k for k in spool.shapes if k.startswith("probe_stage_")):
+        yield name, (s_count, *spool.shapes[name]), partial(spool.chunks, name)
+    yield _whole("probe_predicted", np.stack(spool.predicted))
+    yield _whole("probe_confidence", np.stack(spool.confidence))
 
 
-def _decision(training: Training, s: int) -> tuple[np.ndarray, np.ndarray]:
-    tr = training.probe_trace(s)
-    assert tr is not None
-    return decide(tr.output, training.data.task, training.spec.loss)
-
-
-def _whole(name: str, array: np.ndarray) -> tuple[str, tuple[int, ...],
-                                                  Callable[[], Iterator[np.ndarray]]]:
+def _whole(name: str, array: np.ndarray) -> Member:
     a = np.ascontiguousarray(array)
     return name, a.shape, lambda: iter([a])
 
@@ -184,8 +202,10 @@ def _whole(name: str, array: np.ndarray) -> tuple[str, tuple[int, ...],
 def write_training_npz(training: Training, path: str | Path) -> Path:
     """``training.npz`` (atomic): uncompressed ``.npy`` members with a fixed timestamp,
     so the same training gives the same bytes; ``numpy.load`` reads it without pickle."""
-    with atomic_file(path) as tmp, zipfile.ZipFile(tmp, "w", zipfile.ZIP_STORED) as zf:
-        for name, shape, chunks in training_members(training):
+    with atomic_file(path) as tmp, tempfile.TemporaryDirectory(dir=tmp.parent) as raw, \
+            zipfile.ZipFile(tmp, "w", zipfile.ZIP_STORED) as zf:
+        spool = _Spool(training, Path(raw))
+        for name, shape, chunks in training_members(training, spool):
             info = zipfile.ZipInfo(f"{name}.npy", date_time=ZIP_DATE)
             info.external_attr = 0o644 << 16
             with zf.open(info, "w", force_zip64=True) as member:
