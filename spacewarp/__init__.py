@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:  # imported on first use, so `spacewarp --help` never loads torch
     from .api import (
         animate,
+        animate_training,
         animation,
         experiment,
         explorer,
@@ -24,8 +25,12 @@ if TYPE_CHECKING:  # imported on first use, so `spacewarp --help` never loads to
         regions,
         run,
         save,
+        save_training,
         stages,
         stages_grid,
+        train,
+        training_figure,
+        training_stages,
         write_html,
     )
     from .config import Experiment
@@ -33,10 +38,11 @@ if TYPE_CHECKING:  # imported on first use, so `spacewarp --help` never loads to
     from .network import build_model
     from .points import Points, make_points
     from .trace import Stage, Trace, trace
+    from .training import Training
 
 _HOMES = {"Experiment": "config", "SpacewarpError": "errors", "build_model": "network",
           "Points": "points", "make_points": "points", "Stage": "trace", "Trace": "trace",
-          "trace": "trace"}
+          "trace": "trace", "Training": "training"}
 
 
 def __getattr__(name: str) -> Any:
@@ -71,7 +77,9 @@ __all__ = [
     "SpacewarpError",
     "Stage",
     "Trace",
+    "Training",
     "animate",
+    "animate_training",
     "animation",
     "build_model",
     "experiment",
@@ -83,8 +91,12 @@ __all__ = [
     "regions",
     "run",
     "save",
+    "save_training",
     "stages",
     "stages_grid",
     "trace",
+    "train",
+    "training_figure",
+    "training_stages",
     "write_html",
 ]

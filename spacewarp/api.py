@@ -34,6 +34,7 @@ if TYPE_CHECKING:
     from .render.browser import BrowserOptions
     from .render.notebook import PageView
     from .trace import Trace
+    from .training import Curves, Training
 
 
 def experiment(config: Experiment | dict[str, Any] | str | Path | None = None,
@@ -173,6 +174,95 @@ def animation(trace: Trace, **options: Any) -> FuncAnimation:
     from .render.frames import animation as make
 
     return make(trace, _options(AnimationOptions, options))
+
+
+def train(config: Experiment | dict[str, Any] | str | Path | None = None, *,
+          progress: bool | None = None, live: bool | None = None,
+          **options: Any) -> Training:
+    """Train the experiment's network on its points, keeping snapshots: a ``Training``.
+
+    Options are the CLI's names, training ones included (``epochs``, ``lr``,
+    ``optimizer``, ``momentum``, ``weight_decay``, ``batch_size``, ``loss``,
+    ``test_split``, ``noise``, ``snapshots``, ``watch``, ``probe``). Unset, the input is
+    the course's spiral and the network its 2-100-3 ReLU model. ``progress``: a tqdm bar;
+    ``live``: in a notebook, a loss figure that updates while training (default: in a
+    notebook).
+    """
+    from .training import train as run_training
+
+    exp = experiment(config, **options)
+    if live is None:
+        live = _in_notebook()
+    callback = _live_curves(exp) if live else None
+    return run_training(exp, progress=progress, callback=callback)
+
+
+def save_training(training: Training, out: str | Path, *, film: bool = True) -> list[Path]:
+    """Write what ``spacewarp train`` writes: training.npz, .png, .mp4, experiment.toml,
+    model.pt, weights.txt."""
+    from .export.training import write_training
+
+    return write_training(training, out, film=film)
+
+
+def animate_training(training: Training, path: str | Path) -> Path:
+    """The film of learning (``.mp4``): data and probe grid in the input plane and in the
+    watched stage, one frame per snapshot, with one box and projection throughout."""
+    from .export.training import write_training_film
+
+    return write_training_film(training, path)
+
+
+def training_figure(training: Training, theme: str | None = None) -> Figure:
+    """``training.png`` as a matplotlib figure: curves, decision regions, watched stage."""
+    from .render.training import training_figure as make
+    from .view.training import training_view
+
+    return make(training, training_view(training), theme)
+
+
+def training_stages(training: Training, snapshot: int = -1, theme: str | None = None
+                    ) -> Figure:
+    """The decision carried through every stage of one snapshot: the probe grid coloured
+    by predicted class in each stage, with the data coloured by their true class."""
+    from .render.training import decision_stages_figure
+
+    return decision_stages_figure(training, snapshot, theme)
+
+
+def _in_notebook() -> bool:
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return False
+    shell = get_ipython()
+    return shell is not None and type(shell).__name__ == "ZMQInteractiveShell"
+
+
+def _live_curves(exp: Experiment) -> Any:
+    """A callback that redraws a small loss figure in place, at most twice a second."""
+    import io
+    import time
+
+    from IPython.display import Image, display
+
+    from .render.training import curves_figure
+
+    handle = display(None, display_id=True)
+    last = [0.0]
+    total = exp.train.epochs if exp.train is not None else None
+
+    def update(epoch: int, curves: Curves) -> None:
+        now = time.monotonic()
+        if now - last[0] < 0.5 and epoch != total:
+            return
+        last[0] = now
+        if handle is not None:
+            png = io.BytesIO()
+            curves_figure(curves, total, exp.style.theme).savefig(png, format="png")
+            handle.update(Image(data=png.getvalue(), format="png"))
+
+    return update
 
 
 def explorer(config: Experiment | dict[str, Any] | str | Path | None = None,

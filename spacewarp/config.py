@@ -11,11 +11,12 @@ from pathlib import Path
 from typing import Any, ClassVar, Literal
 
 import tomli_w
-from pydantic import BaseModel, ConfigDict, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from .errors import InputError, SpacewarpError, WeightsError
 from .numbers import parse_float
-from .settings import FLAT_KEYS, parse_value
+from .settings import FLAT_KEYS as SETTINGS_KEYS
+from .settings import parse_value
 from .style import Style
 
 Matrix = list[list[float]] | list[float]  # a weight matrix or a bias vector
@@ -119,12 +120,53 @@ class StyleSpec(_Spec):
     point_size: float | None = None  # None: chosen from the point count
 
 
+class TrainSpec(_Spec):
+    """How ``spacewarp train`` optimises the network: one field per ``--flag`` (declared in
+    ``settings.TRAIN_SETTINGS``, which a test keeps equal to these fields)."""
+
+    epochs: int = Field(1000, ge=1, le=1_000_000, description="passes over the training set")
+    lr: float = Field(1e-3, gt=0, allow_inf_nan=False, description="learning rate")
+    optimizer: Literal["sgd", "adam", "adamw"] = Field("adam", description="the optimiser")
+    momentum: float = Field(0.9, ge=0, lt=1, allow_inf_nan=False,
+                            description="momentum (sgd only)")
+    weight_decay: float = Field(0.0, ge=0, allow_inf_nan=False,
+                                description="L2 weight decay (decoupled for adamw)")
+    batch_size: int | Literal["full"] = Field(
+        "full", description="points per step, or full (one step per epoch on the whole "
+                            "training set)")
+    loss: Literal["auto", "cross_entropy", "mse"] = Field(
+        "auto", description="auto: cross entropy for labelled points, MSE for regression")
+    test_split: float = Field(0.2, ge=0, le=0.9, allow_inf_nan=False,
+                              description="fraction of the points held out (seeded)")
+    noise: float = Field(0.0, ge=0, le=1e3, allow_inf_nan=False,
+                         description="Gaussian noise (std) added to the inputs of labelled "
+                                     "points or to regression targets (seeded)")
+    snapshots: int = Field(50, ge=2, le=1000, description="snapshots kept, denser early")
+    watch: int | None = Field(None, ge=0, description="stage the film follows")
+    probe: int = Field(100, ge=2, le=400, description="probe grid points per side of the "
+                                                      "input box")
+
+    @field_validator("batch_size", mode="before")
+    @classmethod
+    def _batch(cls, v: Any) -> Any:
+        if v == "full":
+            return v
+        try:
+            size = int(v)
+        except (TypeError, ValueError):
+            size = 0
+        if size != v and str(size) != str(v) or size < 1:
+            raise ValueError(f"batch_size must be a whole number >= 1 or 'full', got {v!r}")
+        return size
+
+
 class Experiment(_Spec):
     """The whole experiment. Every default is the seed notebook's."""
 
     input: InputSpec = InputSpec()
     network: NetworkSpec = NetworkSpec()
     style: StyleSpec = StyleSpec()
+    train: TrainSpec | None = None  # set by ``spacewarp train`` / ``sw.train``
     seed: int = 0  # seeds the points and the random weights
     device: Literal["auto", "cpu", "cuda"] = "auto"  # auto: CUDA when present; always float64
 
@@ -165,6 +207,8 @@ def _one_line(first: Any, where: str) -> str:
     if first["type"] in bounds:
         limit = bounds[first["type"]].format(**first.get("ctx", {}))
         return f"{where} must be {limit}, got {str(first['input'])[:60]!r}"
+    if first["type"] == "finite_number":
+        return f"{where} must be a finite number, got {str(first['input'])[:60]!r}"
     message = str(first["msg"]).removeprefix("Value error, ")
     return f"config {where}: {message}"
 
@@ -234,7 +278,9 @@ def merged(base: dict[str, Any], overrides: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-# Flat names (CLI flags, API keywords) -> where they live in the config: see settings.py.
+# Flat names (CLI flags, API keywords) -> where they live in the config: see settings.py;
+# the training options (``[train]``) by their own names.
+FLAT_KEYS = {**SETTINGS_KEYS, **{name: ("train", name) for name in TrainSpec.model_fields}}
 __all__ = ["FLAT_KEYS", "Experiment", "load_toml", "merged", "nest", "validated"]
 
 

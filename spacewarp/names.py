@@ -8,11 +8,12 @@ The registries (``points.GENERATORS``, ``points.COLORINGS``, ``network.ACTIVATIO
 from __future__ import annotations
 
 INPUTS = ("gaussian", "grid", "line", "gaussian1d", "circle", "disk", "spiral", "moons",
-          "xor", "file")
+          "xor", "circles", "blobs", "sin", "abs", "step", "file")
 # Each generator's point count when none is given (``n=None``): the budget reads it
 # before generating anything.
 DEFAULT_COUNTS = {"gaussian": 1000, "line": 50, "gaussian1d": 50, "circle": 500,
-                  "disk": 1000, "spiral": 1500, "moons": 1000, "xor": 1000}
+                  "disk": 1000, "spiral": 1500, "moons": 1000, "xor": 1000, "circles": 1000,
+                  "blobs": 1000, "sin": 200, "abs": 200, "step": 200}
 COLORINGS = ("x", "y", "angle", "radius", "label", "index", "stretch", "area", "anisotropy",
              "fold", "region")  # the last five: measures, filled after the trace
 ACTIVATIONS = ("tanh", "relu", "leaky_relu", "sigmoid", "elu", "gelu", "silu", "softplus",

@@ -37,9 +37,10 @@ class Points:
     grid_shape: tuple[int, int] | None = None
     name: str = "points"
     color_by: str = "x"  # the colouring that made ``color`` ("label": classes 0 .. k-1)
+    targets: np.ndarray | None = None  # (n, d_out) float64 regression targets, if any
 
     def __post_init__(self) -> None:
-        for arr in (self.x, self.color, self.labels):
+        for arr in (self.x, self.color, self.labels, self.targets):
             if arr is not None:
                 arr.setflags(write=False)
 
@@ -147,17 +148,26 @@ def disk(n: int | None, *, seed: int, radius: float = 1.0) -> Points:
 
 
 @GENERATORS.register("spiral")
-def spiral(n: int | None, *, seed: int, classes: int = 3, noise: float = 0.2) -> Points:
-    """The NYU deep-learning course's spiral: ``classes`` arms, labelled by arm."""
+def spiral(n: int | None, *, seed: int, classes: int = 3, noise: float = 0.2,
+           turns: float = 2 / 3) -> Points:
+    """The NYU deep-learning course's spiral: ``classes`` arms, labelled by arm.
+
+    Arm ``c`` starts at angle ``2 pi c / classes`` and turns ``turns`` of a circle while
+    its radius grows from 0 to 1; ``noise`` jitters the angle. The defaults are the
+    course's three-arm spiral (each arm two thirds of a turn).
+    """
     n = n or 1500
     classes = parse_count(classes, field="input.params.classes", what="spiral classes",
                           high=min(n, MAX_CLASSES))
+    if not turns > 0:
+        raise InputError(f"spiral needs turns > 0, got {turns}", field="input.params.turns")
     rng = np.random.default_rng(seed)
     per_class = np.diff(np.linspace(0, n, classes + 1).round().astype(int))
     xs, labels = [], []
     for c, m in enumerate(per_class):
         t = np.linspace(0.0, 1.0, m)
-        angle = np.linspace(2 * math.pi / classes * c, 2 * math.pi / classes * (2 + c), m)
+        start = 2 * math.pi / classes * c
+        angle = np.linspace(start, start + 2 * math.pi * turns, m)
         angle = angle + noise * rng.standard_normal(m)
         xs.append(t[:, None] * np.stack([np.sin(angle), np.cos(angle)], axis=1))
         labels.append(np.full(m, c))
@@ -187,6 +197,80 @@ def xor(n: int | None, *, seed: int, noise: float = 0.0) -> Points:
     x = rng.uniform(-1.0, 1.0, size=(n, 2))
     labels = (x[:, 0] * x[:, 1] > 0).astype(np.int64)
     return _points(x + noise * rng.standard_normal(x.shape), "xor", labels=labels)
+
+
+@GENERATORS.register("circles")
+def circles(n: int | None, *, seed: int, classes: int = 2, noise: float = 0.05) -> Points:
+    """Concentric rings, one class per ring: ring ``c`` has radius ``(c + 1) / classes``."""
+    n = n or 1000
+    classes = _class_count("circles", classes)
+    rng = np.random.default_rng(seed)
+    labels = np.repeat(np.arange(classes), _split(n, classes))  # (n,)
+    angle = rng.uniform(0.0, 2 * math.pi, size=n)
+    radius = (labels + 1) / classes
+    x = radius[:, None] * np.stack([np.cos(angle), np.sin(angle)], axis=1)  # (n, 2)
+    return _points(x + noise * rng.standard_normal(x.shape), "circles", labels=labels)
+
+
+@GENERATORS.register("blobs")
+def blobs(n: int | None, *, seed: int, classes: int = 3, std: float = 0.3,
+          radius: float = 1.0) -> Points:
+    """``classes`` Gaussian clouds of spread ``std``, centred evenly on a circle."""
+    n = n or 1000
+    classes = _class_count("blobs", classes)
+    rng = np.random.default_rng(seed)
+    labels = np.repeat(np.arange(classes), _split(n, classes))  # (n,)
+    angle = 2 * math.pi * labels / classes
+    centres = radius * np.stack([np.cos(angle), np.sin(angle)], axis=1)  # (n, 2)
+    return _points(centres + std * rng.standard_normal((n, 2)), "blobs", labels=labels)
+
+
+def _class_count(name: str, classes: float) -> int:
+    k = int(classes)
+    if k != classes or not 1 <= k <= 64:
+        raise InputError(f"{name} needs a whole number of classes from 1 to 64, got "
+                         f"{classes}", field="input.params")
+    return k
+
+
+def _split(n: int, parts: int) -> np.ndarray:
+    """(parts,) sizes that add up to ``n``, as even as can be."""
+    return np.diff(np.linspace(0, n, parts + 1).round().astype(int))
+
+
+# --- 1-D regression: the 1-2-1 story learning a curve y = f(x) -------------------------
+
+TARGETS: dict[str, Callable[[np.ndarray], np.ndarray]] = {
+    "sin": lambda x: np.sin(math.pi * x),
+    "abs": np.abs,
+    "step": lambda x: (x > 0).astype(np.float64),
+}
+
+
+def _regression(name: str, n: int | None, low: float, high: float) -> Points:
+    if not high > low:
+        raise InputError(f"{name} needs low < high, got {low}, {high}", field="input.params")
+    x = np.linspace(low, high, n or 200)  # (n,)
+    pts = _points(x, name)
+    return replace(pts, targets=np.ascontiguousarray(TARGETS[name](x)[:, None]))  # (n, 1)
+
+
+@GENERATORS.register("sin")
+def sin(n: int | None, *, seed: int, low: float = -1.0, high: float = 1.0) -> Points:
+    """1-D points on [low, high] with regression targets ``sin(pi x)``."""
+    return _regression("sin", n, low, high)
+
+
+@GENERATORS.register("abs")
+def abs_(n: int | None, *, seed: int, low: float = -1.0, high: float = 1.0) -> Points:
+    """1-D points on [low, high] with regression targets ``|x|``."""
+    return _regression("abs", n, low, high)
+
+
+@GENERATORS.register("step")
+def step(n: int | None, *, seed: int, low: float = -1.0, high: float = 1.0) -> Points:
+    """1-D points on [low, high] with regression targets 0 for x <= 0, 1 for x > 0."""
+    return _regression("step", n, low, high)
 
 
 @GENERATORS.register("file")

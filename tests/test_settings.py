@@ -78,3 +78,15 @@ def test_a_trace_carries_its_style_as_a_plain_value() -> None:
     assert t.color_by == "label" and t.categorical
     bare = trace(build_model([2, 3, 2]), make_points("gaussian", 10))
     assert bare.style == Style() and bare.experiment is None
+
+
+def test_training_flags_are_the_train_specs_fields() -> None:
+    from spacewarp.config import TrainSpec
+    from spacewarp.settings import TRAIN_SETTINGS
+
+    assert [s.key for s in TRAIN_SETTINGS] == list(TrainSpec.model_fields)
+    for s in TRAIN_SETTINGS:
+        field = TrainSpec.model_fields[s.key]
+        if field.default is not None:
+            assert TrainSpec.model_validate({s.key: s.default}).model_dump()[s.key] == \
+                field.default, s.key

@@ -13,9 +13,9 @@ import sys
 from collections.abc import Sequence
 
 from ..errors import SpacewarpError
-from . import animate, html, regions, render, serve
+from . import animate, html, regions, render, serve, train
 
-COMMANDS = (render, animate, html, serve, regions)
+COMMANDS = (render, animate, html, train, regions, serve)
 
 
 class _Parser(argparse.ArgumentParser):

@@ -11,6 +11,7 @@ import shutil
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any, Protocol
 
 import numpy as np
 from PIL import GifImagePlugin, Image
@@ -100,6 +101,11 @@ def film_frames(trace: Trace, opts: AnimationOptions) -> int:
 
 
 def _write_mp4(renderer: FrameRenderer, tmp: Path, tick: Callable[[int], object]) -> None:
+    _write_mp4_frames(renderer, len(renderer), tmp, tick)
+
+
+def _write_mp4_frames(renderer: Any, count: int, tmp: Path,
+                      tick: Callable[[int], object]) -> None:
     import imageio_ffmpeg
 
     fps = renderer.options.fps
@@ -111,7 +117,7 @@ def _write_mp4(renderer: FrameRenderer, tmp: Path, tick: Callable[[int], object]
                        "-g", str(2 * fps)])
     writer.send(None)  # start ffmpeg
     try:
-        for i in range(len(renderer)):
+        for i in range(count):
             writer.send(renderer.render(i))  # (H, W, 3) uint8, streamed: nothing kept
             tick(1)
     except OSError as err:  # ffmpeg died: most often the disk is full
@@ -179,3 +185,33 @@ def _write_gif(renderer: FrameRenderer, tmp: Path, tick: Callable[[int], object]
             fp.flush()  # the frame is on disk before the next is drawn
             tick(1)
         fp.write(b";")  # GIF trailer
+
+
+class _Frames(Protocol):
+    """Anything with numbered (H, W, 3) uint8 frames: ``len`` and ``render(i)``."""
+
+    def __len__(self) -> int: ...
+
+    def render(self, i: int) -> np.ndarray: ...
+
+
+def write_frames_mp4(frames: _Frames, path: str | Path, size: tuple[int, int], fps: int,
+                     *, progress: bool | None = None) -> Path:
+    """An H.264 MP4 of ``frames`` (each (H, W, 3) uint8, ``size`` = (W, H), even sides),
+    streamed to the encoder and renamed into place (atomic)."""
+    from types import SimpleNamespace
+
+    if Path(path).suffix.lower() != ".mp4":
+        raise SpacewarpError(f"cannot write {str(path)!r}: give a name ending in .mp4",
+                             field="output")
+    adapter = SimpleNamespace(options=SimpleNamespace(fps=fps), width=size[0], height=size[1],
+                              render=frames.render)
+    show = sys.stderr.isatty() if progress is None else progress
+    bar = tqdm(total=len(frames), unit="frame", desc=f"writing {Path(path).name}",
+               file=sys.stderr, disable=not show, leave=False)
+    try:
+        with atomic_file(path) as tmp:
+            _write_mp4_frames(adapter, len(frames), tmp, bar.update)
+    finally:
+        bar.close()
+    return Path(path)

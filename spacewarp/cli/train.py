@@ -1,0 +1,71 @@
+"""``spacewarp train``: train the experiment's network on its points and write the run.
+
+The training flags come from ``settings.TRAIN_SETTINGS`` (flag, help, default; no pydantic,
+so ``--help`` stays quick); ``config.TrainSpec`` parses and bounds the values.
+"""
+
+from __future__ import annotations
+
+import argparse
+import warnings
+from typing import Any
+
+from ..settings import TRAIN_SETTINGS
+from .options import add_experiment_options
+
+
+def training_flags() -> list[tuple[str, str, dict[str, Any]]]:
+    """(field, flag, argparse keywords) for every training setting (``settings.py``)."""
+    flags = []
+    for s in TRAIN_SETTINGS:
+        kwargs: dict[str, Any] = {"dest": f"train_{s.key}", "default": None,
+                                  "help": f"{s.help} ({s.default})"}
+        if s.choices:
+            kwargs["choices"] = list(s.choices)
+        else:
+            kwargs["metavar"] = s.metavar
+        flags.append((s.key, s.option or "", kwargs))
+    return flags
+
+
+def add_parser(sub: Any) -> None:
+    p = sub.add_parser("train", help="train the network and watch it learn, stage by stage",
+                       description="Train the experiment's network on its points (labelled "
+                                   "sets: cross entropy; 1-D sin/abs/step: regression) and "
+                                   "write training.npz, training.png, training.mp4, "
+                                   "experiment.toml, model.pt and weights.txt.")
+    add_experiment_options(p)
+    g = p.add_argument_group("training (each flag overrides [train] of --config)")
+    for _, flag, kwargs in training_flags():
+        g.add_argument(flag, **kwargs)
+    g.add_argument("--film", action=argparse.BooleanOptionalAction, default=True,
+                   help="write training.mp4 (yes)")
+    p.add_argument("--out", required=True, metavar="DIR", help="output folder")
+    p.set_defaults(run=main)
+
+
+def main(args: argparse.Namespace) -> None:
+    from ..config import merged, validated
+    from ..errors import SpacewarpError
+    from ..export.training import check_npz_budget, write_training
+    from ..training import train
+    from ..training_setup import prepare
+    from .options import experiment_from_args
+
+    base = experiment_from_args(args).model_dump(exclude_unset=True)
+    flags = {name: getattr(args, f"train_{name}") for name, _, _ in training_flags()}
+    given = {k: v for k, v in flags.items() if v is not None}
+    experiment = validated(merged(base, {"train": given}))
+    resolved, data = prepare(experiment)  # every mistake found before training
+    check_npz_budget(resolved, data.points.n)
+    with warnings.catch_warnings():  # a NaN loss is said once, below, after the files
+        warnings.simplefilter("ignore", RuntimeWarning)
+        training = train(experiment)
+        written = write_training(training, args.out, film=args.film)
+    print(f"wrote {len(written)} files to {args.out}/ ({len(training.snapshots)} snapshots, "
+          f"epoch {int(training.snapshots[-1])}, {training.points.n} points)")
+    if training.probe is None:
+        print(f"no training.png or training.mp4: pictures of training need 1-D or 2-D input, "
+              f"and these points are {training.points.dim}-D")
+    if training.stopped:
+        raise SpacewarpError(training.stopped, field="train.lr")

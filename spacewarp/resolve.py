@@ -1,0 +1,81 @@
+"""Resolving an experiment: every default made explicit, its points, and its network.
+
+Below training and the trace in the data flow: both start from a resolved experiment.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+from torch import nn
+
+from .config import Experiment, NetworkSpec
+from .errors import NetworkError, WeightsError
+from .model_files import load_checkpoint, load_model, sha256
+from .network import build_model, set_parameters
+from .points import Points, make_points
+
+
+def default_layers(dim: int) -> list[int]:
+    """The seed's networks: 2,3,3,2 for 2-D input, 1,2,1 for 1-D; d,3,3,d otherwise."""
+    return {1: [1, 2, 1], 2: [2, 3, 3, 2]}.get(dim, [dim, 3, 3, dim])
+
+
+def resolve(experiment: Experiment) -> tuple[Experiment, Points]:
+    """The experiment with every default made explicit, and its points."""
+    spec = experiment.input
+    pts = make_points(spec.name, spec.points, seed=experiment.seed, color_by=spec.color_by,
+                      **({"path": spec.path or ""} if spec.name == "file" else {}),
+                      **spec.params)
+    net = experiment.network
+    checked = _checkpoint_checked(net)
+    if net.model or (net.checkpoint or "").endswith(".pt2"):  # the user's own architecture
+        resolved = experiment.model_copy(update={
+            "input": spec.model_copy(update={"points": pts.n, "color_by": pts.color_by}),
+            "network": checked})
+        return resolved, pts
+    layers = net.layers or default_layers(pts.dim)
+    if layers[0] != pts.dim:
+        raise NetworkError(
+            f"layers {','.join(map(str, layers))} start at width {layers[0]} but input "
+            f"{spec.name!r} is {pts.dim}-D; make the first width {pts.dim}",
+            field="network.layers")
+    init = net.init or ("manual" if pts.dim <= 2 else "random")
+    resolved = experiment.model_copy(update={
+        "input": spec.model_copy(update={"points": pts.n, "color_by": pts.color_by}),
+        "network": checked.model_copy(update={"layers": layers, "init": init}),
+    })
+    return resolved, pts
+
+
+def _checkpoint_checked(net: NetworkSpec) -> NetworkSpec:
+    """The network spec with its checkpoint's SHA-256 recorded; a changed file refused."""
+    if net.checkpoint is None or not Path(net.checkpoint).is_file():
+        return net  # a missing file is reported when it is loaded
+    digest = sha256(net.checkpoint)
+    if net.checkpoint_sha256 not in (None, digest):
+        raise WeightsError(
+            f"checkpoint {net.checkpoint!r} has changed since the experiment was recorded "
+            f"(sha256 {digest[:12]}... instead of {net.checkpoint_sha256[:12]}...); remove "
+            "checkpoint_sha256 from the experiment to accept the new file",
+            field="network.checkpoint_sha256")
+    return net.model_copy(update={"checkpoint_sha256": digest})
+
+
+def model_for(experiment: Experiment) -> nn.Module:
+    """The network of a resolved experiment: built from widths, or the user's own model,
+    with its checkpoint and explicit weights applied."""
+    net = experiment.network
+    weights = {k: np.asarray(v, dtype=np.float64) for k, v in net.weights.items()}
+    if net.model is None and not (net.checkpoint or "").endswith(".pt2"):
+        if net.layers is None or net.init is None:
+            raise ValueError("model_for needs a resolved experiment (see resolve)")
+        model: nn.Module = build_model(net.layers, net.activation, bias=net.bias,
+                                       init=net.init, scale=net.scale, seed=experiment.seed)
+    else:
+        model = load_model(net.model) if net.model else None  # type: ignore[assignment]
+    if net.checkpoint is not None:
+        model = load_checkpoint(net.checkpoint, model)
+    set_parameters(model, weights)
+    return model

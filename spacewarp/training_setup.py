@@ -1,0 +1,198 @@
+"""What training needs before the first step: the resolved experiment, the data set
+(points, class indices or regression targets, the noise), the seeded test split and the
+probe grid over the input box. Arrays in, arrays out; nothing drawn, nothing trained.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+from .config import Experiment, NetworkSpec, TrainSpec
+from .errors import InputError, NetworkError, SpacewarpError
+from .points import GENERATORS, Points
+from .resolve import resolve
+
+# Training's own defaults for what the user left unset: the course's next notebook
+# (the three-arm spiral, a 100-wide ReLU layer with bias, random weights) for labelled
+# points, the seed's 1-2-1 tanh story (with bias) for 1-D regression.
+COURSE_HIDDEN = 100
+SPLIT_SEED = 1  # offsets from the experiment's seed: the split, the noise, the batches
+NOISE_SEED = 2
+BATCH_SEED = 3
+
+
+@dataclass(frozen=True)
+class DataSet:
+    """The points trained on and what each should become."""
+
+    points: Points  # the points as trained on (noise included), (n, d0)
+    task: str  # "classification" or "regression"
+    target: np.ndarray  # (n,) int64 class index, or (n, d_out) float64 target
+    classes: np.ndarray  # (C,) the label value of each class index; (0,) for regression
+    test: np.ndarray  # (n,) bool: held out of training
+
+
+@dataclass(frozen=True)
+class Probe:
+    """A regular grid over the input box: (side, side) in 2-D, (side,) in 1-D."""
+
+    x: np.ndarray  # (P, d0) float64
+    shape: tuple[int, ...]
+    box: tuple[tuple[float, float], ...]  # (low, high) per input axis
+
+
+def labelled_inputs() -> list[str]:
+    """Generators whose points carry labels (for messages), found by making a few."""
+    return [n for n in GENERATORS if n != "file" and GENERATORS[n](8, seed=0).labels
+            is not None] + ["file (with a label column)"]
+
+
+def regression_inputs() -> list[str]:
+    return [n for n in GENERATORS if n != "file" and GENERATORS[n](8, seed=0).targets
+            is not None]
+
+
+def prepare(experiment: Experiment) -> tuple[Experiment, DataSet]:
+    """The experiment with training's defaults filled in, and the data set to train on."""
+    experiment = _training_defaults(experiment)
+    spec = experiment.train or TrainSpec()
+    pts = resolve(experiment.model_copy(update={"network": NetworkSpec()}))[1]
+    task = _task(experiment, pts, spec)
+    resolved, pts = resolve(_network_defaults(experiment, pts, task))
+    spec = resolved.train or TrainSpec()
+    data = _dataset(pts, task, spec, resolved)
+    layers = resolved.network.layers or []
+    watch = spec.watch if spec.watch is not None else _last_hidden(layers)
+    if watch > 2 * (len(layers) - 1) - 1:
+        raise SpacewarpError(f"train.watch {watch} is not a stage; the network has stages "
+                             f"0..{2 * (len(layers) - 1) - 1}", field="train.watch")
+    resolved = resolved.model_copy(update={"train": spec.model_copy(update={
+        "watch": watch, "loss": _loss(spec, task)})})
+    return resolved, data
+
+
+def _training_defaults(experiment: Experiment) -> Experiment:
+    """An unset input becomes the course's spiral, coloured by label."""
+    if "name" in experiment.input.model_fields_set or experiment.input.path:
+        return experiment
+    update = {"name": "spiral"}
+    if "color_by" not in experiment.input.model_fields_set:
+        update["color_by"] = "label"
+    return experiment.model_copy(update={"input": experiment.input.model_copy(update=update)})
+
+
+def _network_defaults(experiment: Experiment, pts: Points, task: str) -> Experiment:
+    """Unset network fields: the course's model for classes, the 1-2-1 story for curves;
+    labelled points coloured by label unless a colouring was asked for."""
+    net, given = experiment.network, experiment.network.model_fields_set
+    if task == "classification":
+        assert pts.labels is not None
+        out, hidden, act = int(np.unique(pts.labels).size), COURSE_HIDDEN, "relu"
+    else:
+        assert pts.targets is not None
+        out, hidden, act = int(pts.targets.shape[1]), 2, "tanh"
+    update: dict[str, object] = {}
+    if "layers" not in given:
+        update["layers"] = [pts.dim, hidden, out]
+    if "activation" not in given:
+        update["activation"] = act
+    if "bias" not in given:
+        update["bias"] = True
+    if "init" not in given:
+        update["init"] = "random"
+    changes: dict[str, object] = {"network": net.model_copy(update=update)}
+    if task == "classification" and "color_by" not in experiment.input.model_fields_set:
+        changes["input"] = experiment.input.model_copy(update={"color_by": "label"})
+    return experiment.model_copy(update=changes)
+
+
+def _task(experiment: Experiment, pts: Points, spec: TrainSpec) -> str:
+    name = experiment.input.name
+    if pts.labels is not None:
+        return "classification"  # cross entropy, or MSE on one-hot class targets
+    if spec.loss == "cross_entropy":
+        raise InputError(
+            f"loss cross_entropy needs labelled points, but input {name!r} has no labels; "
+            f"inputs with labels: {', '.join(labelled_inputs())}", field="train.loss")
+    if pts.targets is None:
+        raise InputError(
+            f"input {name!r} has neither labels nor regression targets to train on; "
+            f"inputs with labels: {', '.join(labelled_inputs())}; with targets: "
+            f"{', '.join(regression_inputs())}", field="input.name")
+    return "regression"
+
+
+def _loss(spec: TrainSpec, task: str) -> str:
+    if spec.loss != "auto":
+        return spec.loss
+    return "cross_entropy" if task == "classification" else "mse"
+
+
+def _last_hidden(layers: list[int]) -> int:
+    """Stages are input, linear, act, linear, ..., linear: the last activation's index."""
+    return max(0, 2 * (len(layers) - 1) - 2)
+
+
+def _dataset(pts: Points, task: str, spec: TrainSpec, experiment: Experiment) -> DataSet:
+    seed = experiment.seed
+    noise_rng = np.random.default_rng([seed, NOISE_SEED])
+    layers = experiment.network.layers or []
+    target: np.ndarray  # (n,) int64 class index or (n, d_out) float64
+    if task == "classification":
+        assert pts.labels is not None
+        classes, target = np.unique(pts.labels, return_inverse=True)  # (C,), (n,)
+        target = target.astype(np.int64)
+        _check_width(layers, classes.size, f"{classes.size} classes", experiment.input.name)
+        if spec.noise:
+            pts = replace(pts, x=pts.x + spec.noise * noise_rng.standard_normal(pts.x.shape))
+    else:
+        assert pts.targets is not None
+        classes = np.zeros(0, dtype=np.int64)
+        target = pts.targets + spec.noise * noise_rng.standard_normal(pts.targets.shape)
+        _check_width(layers, target.shape[1], f"{target.shape[1]}-D targets",
+                     experiment.input.name)
+    test = test_mask(pts.n, spec.test_split, seed)
+    if test.all():
+        raise SpacewarpError(f"test_split {spec.test_split} of {pts.n} points leaves none to "
+                             "train on; use a smaller split or more points",
+                             field="train.test_split")
+    return DataSet(pts, task, _frozen(target), _frozen(classes), _frozen(test))
+
+
+def _check_width(layers: list[int], want: int, what: str, name: str) -> None:
+    if layers and layers[-1] != want:
+        widths = ",".join(map(str, layers))
+        raise NetworkError(f"layers {widths} end at width {layers[-1]} but input {name!r} "
+                           f"has {what}; make the last width {want}", field="network.layers")
+
+
+def test_mask(n: int, split: float, seed: int) -> np.ndarray:
+    """(n,) bool: ``round(split * n)`` points held out, chosen by a seeded permutation."""
+    held = np.random.default_rng([seed, SPLIT_SEED]).permutation(n)[:round(split * n)]
+    mask = np.zeros(n, dtype=bool)
+    mask[held] = True
+    return mask
+
+
+def probe_grid(x: np.ndarray, side: int) -> Probe | None:
+    """A ``side`` x ``side`` grid over the points' box plus a 10% margin (a line of
+    ``side`` points for 1-D input); None for inputs of 3 or more dimensions."""
+    d = x.shape[1]
+    if d > 2:
+        return None
+    lo, hi = x.min(axis=0), x.max(axis=0)  # (d,)
+    pad = 0.1 * np.maximum(hi - lo, 1e-9)
+    lo, hi = lo - pad, hi + pad
+    axes = [np.linspace(lo[i], hi[i], side) for i in range(d)]
+    mesh = np.meshgrid(*axes, indexing="xy")  # rows follow the second axis in 2-D
+    grid = np.stack([m.ravel() for m in mesh], axis=1)  # (side**d, d)
+    box = tuple((float(lo[i]), float(hi[i])) for i in range(d))
+    return Probe(_frozen(grid), (side,) * d, box)
+
+
+def _frozen(a: np.ndarray) -> np.ndarray:
+    a = np.ascontiguousarray(a)
+    a.setflags(write=False)
+    return a

@@ -1,0 +1,82 @@
+"""The notebook API for training: sw.train, Training's methods, figures and the film."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+import spacewarp as sw
+from spacewarp.config import validated
+from spacewarp.training import Curves, train
+
+
+@pytest.fixture(scope="module")
+def training() -> sw.Training:
+    return sw.train(input="moons", points=150, layers="2,4,2,2", activation="tanh",
+                    epochs=12, snapshots=4, probe=5, lr=0.05, device="cpu", progress=False)
+
+
+def test_sw_train_takes_cli_names(training: sw.Training) -> None:
+    assert training.snapshots.tolist() == [0, 1, 5, 12]
+    spec = training.experiment.train
+    assert spec is not None and spec.epochs == 12 and spec.lr == 0.05 and spec.watch == 4
+    with pytest.raises(sw.SpacewarpError, match="unknown option 'epoch'"):
+        sw.train(epoch=3)
+
+
+def test_model_and_trace_of_a_snapshot(training: sw.Training) -> None:
+    x = torch.from_numpy(np.array(training.points.x))
+    for s in range(4):
+        tr = training.trace(s)
+        assert isinstance(tr, sw.Trace) and tr.experiment == training.experiment
+        with torch.no_grad():
+            out = training.model(s)(x).numpy()
+        np.testing.assert_array_equal(tr.output, out)
+    assert isinstance(training.curves, Curves) and training.curves.train_loss.shape == (4,)
+
+
+def test_the_figure_draws_the_watched_stage_of_the_last_snapshot(
+        training: sw.Training) -> None:
+    fig = sw.training_figure(training)
+    ax_w = fig.axes[2]
+    want = training.trace(-1).stages[4].points  # 2-D: drawn as it is
+    drawn = [c.get_offsets() for c in ax_w.collections]
+    assert any(d.shape == want.shape and np.allclose(d, want, rtol=0, atol=0)
+               for d in drawn)
+    assert ax_w.get_title().startswith("stage 4: Tanh")
+
+
+def test_animate_training_writes_one_frame_per_snapshot(training: sw.Training,
+                                                       tmp_path: Path) -> None:
+    import imageio.v2 as imageio
+
+    path = sw.animate_training(training, tmp_path / "learn.mp4")
+    frames = [f for f in imageio.get_reader(path)]
+    assert len(frames) == 4 + 20
+
+
+def test_the_callback_sees_every_snapshot_as_it_is_taken() -> None:
+    seen: list[tuple[int, int]] = []
+    exp = validated({"input": {"name": "xor", "points": 60}, "network": {"layers": [2, 3, 2]},
+                     "train": {"epochs": 9, "snapshots": 4}, "device": "cpu"})
+    result = train(exp, progress=False, callback=lambda e, c: seen.append((e, len(c.epoch))))
+    assert seen == [(int(e), i + 2) for i, e in enumerate(result.snapshots[1:])]
+
+
+def test_the_decision_is_carried_through_every_stage(training: sw.Training) -> None:
+    fig = sw.training_stages(training)
+    probe = training.probe_trace(-1)
+    assert probe is not None
+    predicted, _ = training.decision(-1)
+    for k in (3, 4, 5):  # the 2-D stages: drawn as they are
+        ax = fig.axes[k]
+        probe_pts, data_pts = ax.collections
+        np.testing.assert_array_equal(probe_pts.get_offsets(), probe.stages[k].points)
+        np.testing.assert_array_equal(data_pts.get_offsets(), training.trace(-1).stages[k].points)
+    colors = fig.axes[5].collections[0].get_facecolors()[:, :3]  # (P, 3): one per class
+    for c in (0, 1):
+        assert len(np.unique(colors[predicted == c].round(6), axis=0)) >= 1
+    assert not np.allclose(colors[predicted == 0].mean(axis=0), colors[predicted == 1].mean(axis=0))
