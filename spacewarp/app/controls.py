@@ -8,6 +8,7 @@ validation happen in ``edits`` (nothing typed is ever evaluated).
 from __future__ import annotations
 
 import html
+import re
 import typing
 from collections.abc import Callable
 from typing import Any
@@ -21,6 +22,8 @@ from .limits import LIMITS_TEXT
 
 Handler = Callable[[str, Any], None]  # (control, raw value) -> None
 
+# an absolute path of two or more parts (never shown: messages name the user's things)
+SERVER_PATH = re.compile(r"(?<![\w.:/])/(?:[\w.@+-]+/)+[\w.@+-]*")
 THEMES = list(typing.get_args(StyleSpec.model_fields["theme"].annotation))
 SIDEBAR_WIDTH = 300
 
@@ -126,7 +129,11 @@ class Controls:
             self._syncing = False
 
     def show_error(self, control: str, message: str) -> None:
-        pane = self.errors.get(control) or self.errors["views"]
+        """Show ``message`` under ``control`` (or above the views when it has no line)."""
+        if control not in self.errors:
+            control = "views"
+        pane = self.errors[control]
+        message = SERVER_PATH.sub("<file>", message)
         pane.object = (f'<div class="sw-error-text" data-control="{html.escape(control)}">'
                        f"{html.escape(message)}</div>")
         pane.visible = True

@@ -14,6 +14,9 @@ def add_parser(sub: Any) -> None:
     p.add_argument("--host", default="127.0.0.1",
                    help="address to bind (127.0.0.1; 0.0.0.0 opens it to the network)")
     p.add_argument("--port", type=int, default=5006, help="port (5006)")
+    p.add_argument("--allow-origin", action="append", default=[], metavar="HOST[:PORT]",
+                   help="also accept pages served from this origin (repeatable); with "
+                        "--host 0.0.0.0 only this machine's own names are accepted otherwise")
     p.add_argument("--config", metavar="FILE.toml", help="the experiment to start from")
     p.add_argument("--no-browser", dest="open_browser", action="store_false",
                    help="do not open a browser tab")
@@ -25,7 +28,8 @@ def main(args: argparse.Namespace) -> None:
     from ..errors import SpacewarpError
 
     if not 0 < args.port < 65536:
-        raise SpacewarpError(f"--port must be between 1 and 65535, got {args.port}")
+        raise SpacewarpError(f"--port must be between 1 and 65535, got {args.port}",
+                             field="port")
     experiment = load_experiment(args.config) if args.config else None
     if experiment is not None:
         from ..app.limits import check_limits
@@ -36,4 +40,5 @@ def main(args: argparse.Namespace) -> None:
     except ImportError as err:
         raise SpacewarpError(f"the explorer needs the app extra ({err.name} is missing): "
                              "pip install 'spacewarp[app]'") from None
-    serve(host=args.host, port=args.port, config=experiment, open_browser=args.open_browser)
+    serve(host=args.host, port=args.port, config=experiment, open_browser=args.open_browser,
+          allow_origin=args.allow_origin)
