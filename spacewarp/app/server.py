@@ -21,6 +21,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import panel as pn
+import torch
 from panel.theme import fast
 
 from ..config import Experiment
@@ -36,6 +37,8 @@ LOOPBACK = ("127.0.0.1", "localhost", "::1")
 ANY_ADDRESS = ("0.0.0.0", "::", "")
 WORKERS = 2  # threads for every session's heavy work (the machine's cores, not sessions)
 MAX_HEADER_BYTES = 256 * 1024  # a request line this long still reaches the app's message
+CHECK_CLOSED_MS = 2_000  # how often the server looks for sessions whose page has gone
+CLOSED_LIFETIME_MS = 10_000  # a session without a connection for this long is destroyed
 log = logging.getLogger(__name__)
 
 
@@ -79,7 +82,7 @@ class Sessions:
         ex.controls.widgets["upload"] = upload_http.UploadBox(  # type: ignore[assignment]
             token=ex.upload_token, sizing_mode="stretch_width", css_classes=["sw-upload"])
         pn.state.on_session_destroyed(lambda _ctx: self.closed(ex))
-        pn.state.onload(ex.open)  # the first trace is computed once the page is there
+        doc.add_next_tick_callback(ex.open)  # the first trace: once the session exists
         return template(ex)
 
     def closed(self, ex: Explorer) -> None:
@@ -122,11 +125,11 @@ def release_memory() -> None:
 def allowed_origins(host: str, port: int, extra: list[str] | None = None) -> list[str]:
     """Websocket origins (``host:port``): loopback names, the bound host's own names when it
     is not loopback, and ``extra`` (``--allow-origin``). Never ``*``."""
-    names = {"localhost", "127.0.0.1", "[::1]"}
+    names = {"localhost", "127.0.0.1"}  # (Bokeh's allowlist takes no IPv6 literals)
     if host in ANY_ADDRESS:
         names |= own_names()
-    elif host not in LOOPBACK:
-        names.add(f"[{host}]" if ":" in host else host)
+    elif host not in LOOPBACK and ":" not in host:
+        names.add(host)
     out = {f"{name}:{port}" for name in names}
     for origin in extra or []:
         netloc = origin.split("://", 1)[-1].rstrip("/")
@@ -141,13 +144,9 @@ def own_names() -> set[str]:
     """This machine's host names and addresses (what other machines reach it by)."""
     hostname = socket.gethostname()
     names = {hostname, socket.getfqdn()}
-    try:
-        for info in socket.getaddrinfo(hostname, None):
-            address = str(info[4][0])
-            names.add(f"[{address}]" if ":" in address else address)
-    except OSError:
-        pass
-    return names
+    with contextlib.suppress(OSError):
+        names |= {str(info[4][0]) for info in socket.getaddrinfo(hostname, None)}
+    return {name for name in names if name and ":" not in name}
 
 
 def start_server(host: str = "127.0.0.1", port: int = 5006,
@@ -157,12 +156,15 @@ def start_server(host: str = "127.0.0.1", port: int = 5006,
     """A Panel server for the explorer, bound but not yet started (``threaded``: running
     in its own thread, a ``StoppableThread`` with ``.stop()``, for tests and benchmarks)."""
     pn.extension(*EXTENSIONS)
+    torch.set_num_threads(1)  # parallel across sessions (the pool), not inside one matmul
     origins = allowed_origins(host, port, allow_origin)
     sessions = Sessions(config, max_sessions)
     server = pn.serve({"/": sessions.page}, address=host, port=port, show=False, title=TITLE,
                       websocket_origin=origins, threaded=threaded, start=threaded,
                       verbose=False, extra_patterns=upload_http.patterns(origins),
-                      http_server_kwargs={"max_header_size": MAX_HEADER_BYTES})
+                      http_server_kwargs={"max_header_size": MAX_HEADER_BYTES},
+                      check_unused_sessions_milliseconds=CHECK_CLOSED_MS,
+                      unused_session_lifetime_milliseconds=CLOSED_LIFETIME_MS)
     server.spacewarp_sessions = sessions  # for shutdown, tests and benchmarks
     return server
 
