@@ -101,6 +101,7 @@ class Controls:
         for stale in [c for c in self.widgets if c.startswith("param:")
                       and c.removeprefix("param:") not in defaults]:
             del self.widgets[stale]
+            self.errors.pop(stale, None)
         self.params_box.objects = rows
 
     def _fire(self, control: str, value: Any) -> None:

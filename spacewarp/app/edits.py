@@ -9,6 +9,7 @@ beside that field's control and keep the last good experiment.
 from __future__ import annotations
 
 import math
+import re
 from typing import Any
 
 import numpy as np
@@ -20,6 +21,8 @@ from ..points import generator_params, make_points, recolor
 from .fields import field_for_control, with_field
 from .limits import MAX_POINTS, MAX_SEED, MAX_WEIGHT, check_limits
 
+NUMBER = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?|[+-]?(?:nan|inf|infinity)",
+                    re.IGNORECASE | re.ASCII)
 ADD_WIDTH = 3  # width of a hidden layer added by "add layer"
 
 
@@ -29,9 +32,16 @@ def refused(control: str, message: str) -> SpacewarpError:
 
 
 def parse_number(control: str, text: str, what: str) -> float:
-    """A finite float from typed text (``"0.5"``, ``"1e-3"``), or ``SpacewarpError``."""
+    """A finite float from typed text (``"0.5"``, ``"1e-3"``), or ``SpacewarpError``.
+
+    Plain ASCII decimal notation only: not ``3_0``, ``0x10`` or other scripts' digits,
+    which Python's ``float`` would take.
+    """
+    text = str(text).strip()
     try:
-        value = float(str(text).strip())
+        if not NUMBER.fullmatch(text):
+            raise ValueError(text)
+        value = float(text)
     except ValueError:
         raise refused(control, f"{what} {text!r} is not a number; type e.g. 0.5") from None
     if not math.isfinite(value):

@@ -59,6 +59,7 @@ class Explorer:
         self.upload_token = secrets.token_urlsafe(24)  # names this session to the upload URL
         self._upload_dir: Path | None = None
         self._edits = 0
+        self._link_errors: set[str] = set()  # controls showing why the link was refused
         self.views = Views()
         self.weights = WeightsEditor(self._weight_edited, self._randomise)
         start = experiment or Experiment()
@@ -146,12 +147,14 @@ class Explorer:
             self.weights.restore(self.trace)
 
     def _refuse(self, control: str, error: SpacewarpError) -> None:
-        """Show a mistake beside the control of its field (else beside ``control``)."""
+        """Show a mistake beside the control of its field (else beside ``control``); a
+        refused link also says so on the link's own line (its control may be gone)."""
         target = control_for(error, default=control or "views")
         self.controls.show_error(target, str(error))
+        if control == "link":
+            self._link_errors.add(target)
         if control == "link" and target != "link":
-            self.controls.show_error("link", "the state link holds a value the explorer "
-                                     "refuses (see the message beside it); showing the "
+            self.controls.show_error("link", f"that link was refused: {error}; showing the "
                                      "default experiment")
 
     def _commit(self, trace: Trace, control: str, compute_s: float) -> None:
@@ -161,10 +164,12 @@ class Explorer:
         self.experiment = trace.experiment
         new = displayed(self.experiment)
         touched = {control, *(k for k in new if old.get(k) != new[k])}
-        for key in touched:
+        for key in touched if control else ():  # opening keeps a refused link's messages
             self.controls.clear_error(key)
-        if control not in ("link", ""):
-            self.controls.clear_error("link")
+        if control not in ("link", ""):  # the user has moved on from a refused link
+            for key in {"link", *self._link_errors}:
+                self.controls.clear_error(key)
+            self._link_errors.clear()
         self.controls.sync(self.experiment, None if not control else touched)
         self.weights.show(trace)
         self._show_link()
