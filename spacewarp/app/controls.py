@@ -63,7 +63,9 @@ class Controls:
         w["widths"] = pn.widgets.TextInput(name="Widths (input, hidden..., output)")
         w["activation"] = pn.widgets.Select(name="Activation", options=ACTIVATIONS.names())
         w["bias"] = pn.widgets.Checkbox(name="Bias in linear layers")
-        w["init"] = pn.widgets.Select(name="Weight recipe", options=RECIPES.names())
+        w["init"] = pn.widgets.Select(  # "": the input's own default (a value in the menu,
+            name="Weight recipe",        # so the browser never picks one of its own)
+            options={"default for the input": "", **{n: n for n in RECIPES.names()}})
         w["scale"] = pn.widgets.TextInput(name="Scale S (manual recipe)")
         w["color_by"] = pn.widgets.Select(name="Colour by", options=COLORINGS.names())
         w["theme"] = pn.widgets.Select(name="Theme", options=THEMES)
@@ -116,7 +118,7 @@ class Controls:
         beside its message).
         """
         values = displayed(exp)
-        if exp.input.name not in ("file", self._params_for):
+        if exp.input.name != self._params_for:  # (a file has no numeric parameters)
             self._rebuild_params(exp.input.name)
             keys = None if keys is None else keys | {k for k in values if k.startswith("param:")}
         self._syncing = True
@@ -165,7 +167,7 @@ class Controls:
             pn.Row(self.add_layer, self.remove_layer, margin=0), *field("activation"),
             *field("bias"), *field("init"), *field("scale"),
             _heading("Look"), *field("color_by"), *field("theme"),
-            _heading("Share and export"), share, e["link"], export, e["export"],
+            _heading("Share and export"), share, export, e["export"],
             pn.pane.HTML(f'<div class="sw-limits">{html.escape(LIMITS_TEXT)}</div>',
                          margin=(10, 10), styles={"font-size": "12px", "opacity": "0.75"}),
         ]

@@ -49,11 +49,12 @@ class Explorer:
     ``link_error``: why the state link the page was opened with was refused.
     ``deferred``: wait for ``open()`` to compute the first views (a served page calls it
     once the page has loaded); otherwise they are computed here.
+    ``fallback``: shown when ``experiment`` is refused (the server's own start).
     """
 
     def __init__(self, experiment: Experiment | None = None,
                  link_error: SpacewarpError | None = None, worker: Worker | None = None,
-                 deferred: bool = False) -> None:
+                 deferred: bool = False, fallback: Experiment | None = None) -> None:
         self.rng = np.random.default_rng()  # for "randomise": this session's own
         self.worker = worker or Worker()
         self.upload_token = secrets.token_urlsafe(24)  # names this session to the upload URL
@@ -63,6 +64,7 @@ class Explorer:
         self.views = Views()
         self.weights = WeightsEditor(self._weight_edited, self._randomise)
         start = experiment or Experiment()
+        self._fallback = fallback or Experiment()
         self.experiment = start  # the last good experiment (resolved once it has run)
         self.trace: Trace | None = None  # the last good trace (None until the first is shown)
         self.controls = Controls(start, self.change)
@@ -87,8 +89,8 @@ class Explorer:
                 self._show("", result)
                 return
             self._fail("link", error)
-            if start != Experiment():
-                self._open(Experiment())
+            if start != self._fallback:
+                self._open(self._fallback)
 
         self.worker.submit("open", lambda: self._work(lambda _e: start), done)
 
@@ -155,7 +157,7 @@ class Explorer:
             self._link_errors.add(target)
         if control == "link" and target != "link":
             self.controls.show_error("link", f"that link was refused: {error}; showing the "
-                                     "default experiment")
+                                     "starting experiment instead")
 
     def _commit(self, trace: Trace, control: str, compute_s: float) -> None:
         old = displayed(self.experiment)
@@ -299,7 +301,8 @@ class Explorer:
             styles={"background": WEIGHTS_BACKGROUND, "color": WEIGHTS_FOREGROUND,
                     "border-radius": "4px"})
         self.views.canvas.weights = weights  # shown beside the morph view
-        return pn.Column(self.status, self.controls.errors["views"], self.views.canvas,
+        return pn.Column(self.status, self.controls.errors["link"], self.controls.errors["views"],
+                         self.views.canvas,
                          sizing_mode="stretch_width", css_classes=["sw-views"])
 
     def panel(self) -> pn.Row:
@@ -318,4 +321,4 @@ def explorer_for(args: dict[str, Any], base: Experiment | None,
         linked = state.from_query(args)
     except SpacewarpError as err:
         return Explorer(base, link_error=err, worker=worker, deferred=deferred)
-    return Explorer(linked or base, worker=worker, deferred=deferred)
+    return Explorer(linked or base, worker=worker, deferred=deferred, fallback=base)

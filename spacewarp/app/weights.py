@@ -21,6 +21,7 @@ from ..trace import Trace
 
 EditHandler = Callable[[str, int, "int | None", str], None]  # (param, row, col, text)
 BIAS_COLUMN = "b"
+TEXT = "#e8e8e8"  # titles on the weights card's own dark background, whatever the theme
 
 
 def cell_text(value: float) -> str:
@@ -92,10 +93,11 @@ class WeightsEditor:
                                        margin=(0, 10), css_classes=[f"sw-randomise-{name}"])
             button.on_click(partial(self._randomise_clicked, f"{name}.weight"))
             sv = pn.pane.HTML(_sv_text(stage.weight), margin=(0, 10),
-                              styles={"font-size": "12px", "opacity": "0.8"})
+                              styles={"font-size": "12px", "opacity": "0.8", "color": TEXT})
             title = pn.pane.HTML(f"<b>{html.escape(stage.title)}</b> "
                                  f"<code>{html.escape(name)}.weight</code>",
-                                 margin=(8, 10, 2, 10), styles={"font-size": "13px"})
+                                 margin=(8, 10, 2, 10),
+                                 styles={"font-size": "13px", "color": TEXT})
             self._tables[name], self._svs[name] = grid, sv
             rows.append(pn.Column(pn.Row(title, button, margin=0), grid, sv, margin=(0, 0, 6, 0)))
         self.box.objects = rows
