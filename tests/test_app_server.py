@@ -239,3 +239,37 @@ def test_a_page_closed_mid_update_leaves_no_traceback_and_no_session(
              timeout=60)
     errors = [r for r in caplog.records if r.levelno >= logging.ERROR or r.exc_info]
     assert errors == [], [r.getMessage() for r in errors]
+
+
+def test_a_killed_server_removes_its_upload_folders(tmp_path: Path) -> None:
+    """``spacewarp serve`` stopped by SIGTERM (``kill``) leaves no upload folder behind."""
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    import panel.models.tabulator  # noqa: F401  (the page's model types, for the client)
+    from bokeh.client import pull_session
+
+    port = free_port()
+    env = {**os.environ, "TMPDIR": str(tmp_path)}
+    server = subprocess.Popen([sys.executable, "-m", "spacewarp.cli", "serve", "--port", str(port),
+                               "--no-browser"], env=env, stdout=subprocess.PIPE,
+                              stderr=subprocess.STDOUT)
+    try:
+        live = Live.__new__(Live)
+        live.port = port
+        wait_for(live._listening, "the server listens")
+        session = pull_session(url=live.url())
+        token = next(m.data.token for m in session.document.models  # the UploadBox's
+                     if "sw-upload" in (getattr(m, "css_classes", None) or []))
+        assert post(live, token, "a.csv", b"1,2\n3,4\n")[0] == 200
+        wait_for(lambda: list(tmp_path.glob("spacewarp-upload-*/upload-*.csv")), "saved")
+        session.close()
+        server.send_signal(signal.SIGTERM)
+        output = server.communicate(timeout=60)[0].decode()
+    finally:
+        server.kill()
+    assert server.returncode is not None
+    assert not list(tmp_path.glob("spacewarp-upload-*")), output
+    assert "Traceback" not in output

@@ -13,6 +13,7 @@ import contextlib
 import ctypes
 import gc
 import logging
+import signal
 import socket
 import sys
 import threading
@@ -187,9 +188,12 @@ def serve(host: str = "127.0.0.1", port: int = 5006, config: Experiment | None =
     server.start()
     if open_browser:
         server.io_loop.add_callback(server.show, "/")
+    stop = lambda *_: server.io_loop.add_callback(server.io_loop.stop)  # noqa: E731
+    previous = signal.signal(signal.SIGTERM, stop)  # `kill`: stop cleanly, uploads removed
     try:
         server.io_loop.start()
     finally:
+        signal.signal(signal.SIGTERM, previous)
         server.spacewarp_sessions.shutdown()
 
 
