@@ -15,7 +15,7 @@ Targets at 20 sessions x 200 changes: no errors, p95 <= 2 s, RSS after within 10
 before. Bounded: every wait has a timeout, the server is killed at the end.
 
 Usage: .venv/bin/python bench/bench_app_load.py [--sessions 20] [--changes 200]
-       [--abandon 10] [--settle 15]
+       [--abandon 10] [--settle 30]
 """
 
 from __future__ import annotations
@@ -53,7 +53,9 @@ def rss_mb(pid: int) -> float:
 
 
 def start_server(port: int, log: Path) -> subprocess.Popen[bytes]:
+    command = os.environ.get("SPACEWARP_BENCH_SERVER")  # e.g. a profiler around the server
     server = subprocess.Popen(
+        [str(ROOT / ".venv/bin/python"), command, str(port)] if command else
         [str(ROOT / ".venv/bin/spacewarp"), "serve", "--host", "127.0.0.1", "--port",
          str(port), "--no-browser"], stdout=log.open("wb"), stderr=subprocess.STDOUT)
     deadline = time.monotonic() + 60
@@ -156,7 +158,7 @@ def main() -> None:
     p.add_argument("--sessions", type=int, default=20)
     p.add_argument("--changes", type=int, default=200)
     p.add_argument("--abandon", type=int, default=10)
-    p.add_argument("--settle", type=float, default=15.0)
+    p.add_argument("--settle", type=float, default=30.0)
     args = p.parse_args()
     port = free_port()
     url = f"http://127.0.0.1:{port}/"

@@ -24,6 +24,7 @@ from typing import Any
 import panel as pn
 import torch
 from panel.theme import fast
+from tornado.ioloop import IOLoop
 
 from ..config import Experiment
 from ..errors import SpacewarpError
@@ -38,6 +39,7 @@ LOOPBACK = ("127.0.0.1", "localhost", "::1")
 ANY_ADDRESS = ("0.0.0.0", "::", "")
 WORKERS = 2  # threads for every session's heavy work (the machine's cores, not sessions)
 MAX_HEADER_BYTES = 256 * 1024  # a request line this long still reaches the app's message
+RELEASE_AFTER_S = 2.0  # after a tab closes, collect garbage once (it pauses every tab)
 CHECK_CLOSED_MS = 2_000  # how often the server looks for sessions whose page has gone
 CLOSED_LIFETIME_MS = 10_000  # a session without a connection for this long is destroyed
 log = logging.getLogger(__name__)
@@ -61,6 +63,7 @@ class Sessions:
         self.pool = ThreadPoolExecutor(WORKERS, thread_name_prefix="spacewarp-work")
         self.live: set[Explorer] = set()
         self._lock = threading.Lock()
+        self._release: object | None = None  # a scheduled ``release_memory``
 
     def page(self) -> Any:
         """The page of one session (Panel calls this once per browser session)."""
@@ -91,11 +94,20 @@ class Sessions:
         upload_http.unregister(ex)
         with self._lock:
             self.live.discard(ex)
+            if self._release is not None:  # one release for a burst of closing tabs
+                return
+            self._release = IOLoop.current().call_later(RELEASE_AFTER_S, self._released)
+
+    def _released(self) -> None:
+        with self._lock:
+            self._release = None
         release_memory()
 
     def shutdown(self) -> None:
         for ex in list(self.live):
-            self.closed(ex)
+            ex.close()
+            upload_http.unregister(ex)
+        self.live.clear()
         self.pool.shutdown(wait=False, cancel_futures=True)
         uploads.remove_all()
 
