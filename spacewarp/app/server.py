@@ -74,8 +74,10 @@ class Sessions:
         doc = pn.state.curdoc
         assert doc is not None
 
-        def post(callback: Callable[[], None]) -> None:  # thread-safe: Bokeh's one way in
-            doc.add_next_tick_callback(callback)
+        loop = IOLoop.current()
+
+        def post(callback: Callable[[], None]) -> None:  # from any thread: via the loop,
+            loop.add_callback(on_document, doc, callback)  # then under the document's lock
 
         worker = Worker(self.pool, post)
         ex = explorer_for(dict(pn.state.session_args or {}), self.base, worker=worker,
@@ -110,6 +112,14 @@ class Sessions:
         self.live.clear()
         self.pool.shutdown(wait=False, cancel_futures=True)
         uploads.remove_all()
+
+
+def on_document(doc: Any, callback: Callable[[], None]) -> None:
+    """Run ``callback`` under ``doc``'s lock (on the server's loop; nothing if it is gone)."""
+    try:
+        doc.add_next_tick_callback(callback)
+    except Exception as err:  # the session was destroyed meanwhile
+        log.info("update for a closed session dropped: %s", err)
 
 
 def template(ex: Explorer) -> pn.template.BaseTemplate:

@@ -74,8 +74,9 @@ class Worker:
         try:
             assert self._post is not None
             self._post(lambda: self._finish(done, result, error))
-        except Exception:  # the session's document is gone: nothing to show
-            log.debug("session closed before its update was shown", exc_info=True)
+        except Exception as err:  # the session's document is gone: nothing to show
+            log.warning("an update could not be handed to its session: %s", err)
+            self._busy = False
 
     def _finish(self, done: Done, result: Any, error: BaseException | None) -> None:
         try:
