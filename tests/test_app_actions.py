@@ -172,7 +172,7 @@ def test_an_npz_upload_with_labels_colours_by_label() -> None:
     (b"1,2\n3,oops\n", "bad.csv", "cannot read"),
     (b"not an npy file at all", "bad.npy", "cannot read"),
     (b"1,2\n3,nan\n", "nan.csv", "finite"),
-    (b"1,2\n", "points.txt", "upload a .csv"),
+    (b"1,2\n", "points.txt", "upload points (.csv"),
     (b"\0" * (MAX_UPLOAD_BYTES + 1), "huge.npy", "at most 20 MB"),
     (npy_bytes(np.zeros((MAX_POINTS + 1, 2))), "many.npy", "at most 200,000 points"),
 ], ids=["csv-text", "npy-garbage", "csv-nan", "wrong-suffix", "over-20MB", "over-points"])

@@ -5,12 +5,14 @@ from __future__ import annotations
 import base64
 import json
 import zlib
+from typing import Any
 
 import numpy as np
 import pytest
 
 from spacewarp.app import edits, limits, state
-from spacewarp.app.limits import ControlError, check_limits, control_for
+from spacewarp.app.fields import control_for
+from spacewarp.app.limits import check_limits
 from spacewarp.config import Experiment, validated
 from spacewarp.errors import SpacewarpError
 from spacewarp.pipeline import resolve, run
@@ -55,20 +57,41 @@ def test_state_link_is_compact_and_restores_a_resolved_experiment() -> None:
     ("not base64 !!!", "damaged"),
     (base64.urlsafe_b64encode(b"plain").decode(), "damaged"),
     (packed([1, 2]), "does not hold an experiment"),
-    (packed({"network": {"activation": "os.system('rm -rf /')"}}), "unknown activation"),
     (packed({"input": {"name": "file", "path": "/etc/passwd"}}), "cannot name a file"),
-    (packed({"evil": 1}), "unknown config key"),
+    (packed({"input": {"path": "/etc/passwd"}}), "cannot name a file"),
     ("A" * (state.MAX_LINK_CHARS + 1), "at most"),
+    (packed({"a": [[[[[[[[[[1]]]]]]]]]]}), "nests deeper"),
+    ("eJ" + "A" * 100, "damaged"),
 ])
 def test_bad_state_links_are_refused_with_a_message(text: str, words: str) -> None:
-    with pytest.raises(ControlError, match=words) as err:
+    with pytest.raises(state.LinkError, match=words) as err:
         state.decode(text)
-    assert err.value.control == "link"
+    assert control_for(err.value, default="link") == "link"
+
+
+def test_a_deeply_nested_link_is_refused_not_a_recursion_error() -> None:
+    deep = "[" * 100_000 + "]" * 100_000  # RecursionError in json.loads, unless caught
+    for raw in (deep, '{"input": ' + deep + "}"):
+        text = base64.urlsafe_b64encode(zlib.compress(raw.encode())).decode()
+        with pytest.raises(state.LinkError, match="damaged|nests deeper"):
+            state.decode(text)
+
+
+@pytest.mark.parametrize("data, control, words", [
+    ({"network": {"activation": "os.system('rm -rf /')"}}, "activation", "unknown activation"),
+    ({"evil": 1}, "link", "unknown config key"),
+    ({"seed": "x"}, "seed", "seed"),
+    ({"network": {"layers": [2, "x", 2]}}, "widths", "width"),
+])
+def test_links_with_bad_values_name_their_control(data: dict, control: str, words: str) -> None:
+    with pytest.raises(SpacewarpError, match=words) as err:
+        state.decode(packed(data))
+    assert control_for(err.value, default="link") == control
 
 
 def test_a_zip_bomb_link_is_refused() -> None:
     bomb = base64.urlsafe_b64encode(zlib.compress(b" " * 10_000_000)).decode()
-    with pytest.raises(ControlError, match="unpacks to more than"):
+    with pytest.raises(state.LinkError, match="unpacks to more than"):
         state.decode(bomb)
 
 
@@ -85,12 +108,20 @@ def test_links_leave_uploaded_data_out() -> None:
     ({"input": {"points": 200_000}, "network": {"layers": [2] + [3] * 14 + [2]}}, "points",
      "too much for the browser"),
     ({"network": {"weights": {"0.weight": [[1e4, 0], [0, 1], [1, 1]]}}}, "weights", "between"),
-    ({"input": {"name": "grid", "params": {"step": 1e-4}}}, "param:step", "larger"),
+    ({"input": {"name": "grid", "params": {"step": 1e-4}}}, "param:step", "at least 0.0224"),
+    ({"input": {"name": "grid", "params": {"step": 1e-200}}}, "param:step", "at least"),
+    ({"input": {"name": "spiral", "params": {"classes": 3e5}}}, "param:classes", "1 to 100"),
+    ({"input": {"name": "spiral", "params": {"classes": float("nan")}}}, "param:classes",
+     "finite"),
+    ({"seed": -1}, "seed", "between 0 and 4,294,967,295"),
+    ({"seed": 2**32}, "seed", "between 0 and 4,294,967,295"),
+    ({"input": {"points": 150_000}, "network": {"layers": [2, 64, 64, 64, 2]}}, "points",
+     "MB per session"),
 ])
 def test_limits_name_the_control(data: dict, control: str, words: str) -> None:
-    with pytest.raises(ControlError, match=words) as err:
+    with pytest.raises(SpacewarpError, match=words) as err:
         check_limits(validated(data))
-    assert err.value.control == control
+    assert control_for(err.value) == control
 
 
 def test_the_limits_are_the_stated_ones() -> None:
@@ -124,17 +155,20 @@ def test_each_control_refuses_bad_values_with_its_own_message(
         base: Experiment, edit, control: str | None, words: str | None) -> None:
     if control is None:  # removing a hidden layer twice: the third time is refused
         one = edit(edit(base))
-        with pytest.raises(ControlError, match="no hidden layer"):
+        with pytest.raises(SpacewarpError, match="no hidden layer"):
             edit(one)
         return
-    if words is None:  # valid for the config, refused when the points are made
-        with pytest.raises(SpacewarpError) as err:
-            run(edit(base))
-        assert control_for(err.value) == "color_by"
+    if words is None:  # valid for the config, refused when the points are made: the
+        from spacewarp.app.session import Explorer  # session shows it beside the control
+
+        session = Explorer(base)
+        session.change(control, "label")
+        assert "label" in session.controls.error_text(control)
+        assert session.experiment.input.color_by == base.input.color_by
         return
-    with pytest.raises(ControlError, match=words) as err:
+    with pytest.raises(SpacewarpError, match=words) as err:
         edit(base)
-    assert err.value.control == control
+    assert control_for(err.value) == control
 
 
 def test_a_typed_weight_changes_one_entry_and_keeps_the_rest(base: Experiment) -> None:
@@ -145,9 +179,9 @@ def test_a_typed_weight_changes_one_entry_and_keeps_the_rest(base: Experiment) -
     assert np.array_equal(np.array(new.network.weights["2.weight"]), expected)
     assert np.array_equal(run(new).params["2.weight"], expected)
     for bad, words in (("nan", "finite"), ("1e9", "between"), ("x", "not a number")):
-        with pytest.raises(ControlError, match=words) as err:
+        with pytest.raises(SpacewarpError, match=words) as err:
             edits.set_weight(base, params, "2.weight", 0, 1, bad)
-        assert err.value.control == "weights"
+        assert control_for(err.value) == "weights"
 
 
 def test_widths_keep_the_weights_that_still_fit(base: Experiment) -> None:
@@ -176,17 +210,41 @@ def test_a_new_input_of_another_dimension_resets_the_network(base: Experiment) -
     assert edits.set_input(labelled, "grid").input.color_by == "x"
 
 
-@pytest.mark.parametrize("message, control", [
-    ("config network.layers: every width must be between 1 and 4096, got 0", "widths"),
-    ("config input.params.noise: Input should be a finite number", "param:noise"),
-    ("config network.scale: Input should be a finite number", "scale"),
-    ("layers 3,3 start at width 3 but input 'gaussian' is 2-D; make the first width 2",
-     "widths"),
-    ("stage 'Linear 2->3' produced NaN or inf; use smaller weights or inputs", "weights"),
-    ("something else entirely", "views"),
+@pytest.mark.parametrize("field, control", [
+    ("network.layers", "widths"), ("input.params.noise", "param:noise"),
+    ("network.weights.0.weight", "weights"), ("style.cmap", "theme"), ("seed", "seed"),
+    ("input.points", "points"), ("input.path", "upload"), ("output", "views"), (None, "views"),
 ])
-def test_library_messages_go_beside_the_right_control(message: str, control: str) -> None:
-    assert control_for(SpacewarpError(message)) == control
+def test_a_field_names_its_control(field: str | None, control: str) -> None:
+    assert control_for(SpacewarpError("x", field=field)) == control
+
+
+@pytest.mark.parametrize("control, text, words", [
+    ("widths", "3,3", "width"),  # refused by the library's run, which sets no field yet
+    ("points", "0", "whole number"),
+    ("param:std", "1e9", "magnitude"),
+    ("seed", "-5", "whole number"),
+    ("seed", str(2**32), "whole number"),
+])
+def test_a_session_shows_a_refusal_beside_its_control_and_keeps_working(
+        control: str, text: str, words: str) -> None:
+    from spacewarp.app.session import Explorer
+
+    session = Explorer(validated({"input": {"points": 100}}))
+    before = session.experiment
+    session.change(control, text)
+    assert words in session.controls.error_text(control)
+    assert session.experiment == before
+    others = [c for c in session.controls.errors if c != control]
+    assert not any(session.controls.error_text(c) for c in others)
+    session.change("seed", "7")  # the page keeps working
+    assert session.experiment.seed == 7
+    assert_same_run(session)
+
+
+def assert_same_run(session: Any) -> None:
+    want = run(session.experiment)
+    assert np.array_equal(session.trace.output, want.output)
 
 
 def test_serve_refuses_a_bad_port_or_config_in_one_line(tmp_path, capsys) -> None:

@@ -8,8 +8,10 @@ validation happen in ``edits`` (nothing typed is ever evaluated).
 from __future__ import annotations
 
 import html
+import re
 import typing
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import panel as pn
@@ -21,6 +23,8 @@ from .limits import LIMITS_TEXT
 
 Handler = Callable[[str, Any], None]  # (control, raw value) -> None
 
+# an absolute path of two or more parts (never shown: messages name the user's things)
+SERVER_PATH = re.compile(r"(?<![\w.:/])/(?:[\w.@+-]+/)+[\w.@+-]*")
 THEMES = list(typing.get_args(StyleSpec.model_fields["theme"].annotation))
 SIDEBAR_WIDTH = 300
 
@@ -47,6 +51,9 @@ class Controls:
         self.errors: dict[str, pn.pane.HTML] = {}
         self.widgets: dict[str, pn.widgets.Widget] = {}
         self.params_box = pn.Column(sizing_mode="stretch_width", margin=0)
+        net = experiment.network
+        # a served model (spacewarp serve --model/--weights): its architecture is fixed
+        self.served = net.model or (net.checkpoint if net.layers is None else None)
         self._build(experiment)
         self.sync(experiment)
 
@@ -60,7 +67,9 @@ class Controls:
         w["widths"] = pn.widgets.TextInput(name="Widths (input, hidden..., output)")
         w["activation"] = pn.widgets.Select(name="Activation", options=ACTIVATIONS.names())
         w["bias"] = pn.widgets.Checkbox(name="Bias in linear layers")
-        w["init"] = pn.widgets.Select(name="Weight recipe", options=RECIPES.names())
+        w["init"] = pn.widgets.Select(  # "": the input's own default (a value in the menu,
+            name="Weight recipe",        # so the browser never picks one of its own)
+            options={"default for the input": "", **{n: n for n in RECIPES.names()}})
         w["scale"] = pn.widgets.TextInput(name="Scale S (manual recipe)")
         w["color_by"] = pn.widgets.Select(name="Colour by", options=COLORINGS.names())
         w["theme"] = pn.widgets.Select(name="Theme", options=THEMES)
@@ -98,6 +107,7 @@ class Controls:
         for stale in [c for c in self.widgets if c.startswith("param:")
                       and c.removeprefix("param:") not in defaults]:
             del self.widgets[stale]
+            self.errors.pop(stale, None)
         self.params_box.objects = rows
 
     def _fire(self, control: str, value: Any) -> None:
@@ -112,7 +122,7 @@ class Controls:
         beside its message).
         """
         values = displayed(exp)
-        if exp.input.name not in ("file", self._params_for):
+        if exp.input.name != self._params_for:  # (a file has no numeric parameters)
             self._rebuild_params(exp.input.name)
             keys = None if keys is None else keys | {k for k in values if k.startswith("param:")}
         self._syncing = True
@@ -126,7 +136,11 @@ class Controls:
             self._syncing = False
 
     def show_error(self, control: str, message: str) -> None:
-        pane = self.errors.get(control) or self.errors["views"]
+        """Show ``message`` under ``control`` (or above the views when it has no line)."""
+        if control not in self.errors:
+            control = "views"
+        pane = self.errors[control]
+        message = SERVER_PATH.sub("<file>", message)
         pane.object = (f'<div class="sw-error-text" data-control="{html.escape(control)}">'
                        f"{html.escape(message)}</div>")
         pane.visible = True
@@ -153,16 +167,27 @@ class Controls:
         sections = [
             _heading("Input"), *field("input"), *field("points"), self.params_box,
             *field("seed"), upload_label, *field("upload"),
-            _heading("Network"), *field("widths"),
-            pn.Row(self.add_layer, self.remove_layer, margin=0), *field("activation"),
-            *field("bias"), *field("init"), *field("scale"),
+            _heading("Network"), *(self._served_model() if self.served else [
+                *field("widths"), pn.Row(self.add_layer, self.remove_layer, margin=0),
+                *field("activation"), *field("bias"), *field("init"), *field("scale")]),
             _heading("Look"), *field("color_by"), *field("theme"),
-            _heading("Share and export"), share, e["link"], export, e["export"],
+            _heading("Share and export"), share, export, e["export"],
             pn.pane.HTML(f'<div class="sw-limits">{html.escape(LIMITS_TEXT)}</div>',
                          margin=(10, 10), styles={"font-size": "12px", "opacity": "0.75"}),
         ]
         return pn.Column(*sections, width=SIDEBAR_WIDTH, sizing_mode="stretch_height",
                          scroll=True, css_classes=["sw-sidebar"])
+
+
+    def _served_model(self) -> list[Any]:
+        """The served model in place of the width, activation and recipe controls."""
+        name = Path(str(self.served).split(":")[0]).name + (
+            ":" + str(self.served).rsplit(":", 1)[1] if ":" in str(self.served) else "")
+        text = (f"Your model: <code>{html.escape(name)}</code>. Its layers are fixed; edit "
+                "its weights beside the views, or upload a checkpoint of it (.pt, "
+                ".safetensors) above.")
+        return [pn.pane.HTML(text, margin=(4, 10), styles={"font-size": "13px"},
+                             css_classes=["sw-served-model"])]
 
 
 def _heading(text: str) -> pn.pane.HTML:

@@ -1,36 +1,54 @@
 """What each control does to the experiment: ``(experiment, raw value) -> new experiment``.
 
 Every edit parses the raw text the browser sent (never evaluates it), validates the
-whole new experiment, checks the app's limits, and raises ``ControlError`` naming the
-control on any mistake, so the app can show the message beside it and keep the last
-good experiment.
+whole new experiment, checks the app's limits, and raises ``SpacewarpError`` whose
+``field`` is the config path it concerns on any mistake, so the app can show the message
+beside that field's control and keep the last good experiment.
 """
 
 from __future__ import annotations
 
 import math
+import re
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from ..config import Experiment, validated
 from ..errors import SpacewarpError
+from ..model_files import load_checkpoint
 from ..network import parse_widths
 from ..points import generator_params, make_points, recolor
-from .limits import MAX_POINTS, MAX_WEIGHT, ControlError, check_limits
+from ..resolve import model_for, resolve
+from .fields import field_for_control, with_field
+from .limits import MAX_POINTS, MAX_SEED, MAX_WEIGHT, check_limits
 
-MAX_SEED = 2**31 - 1
+NUMBER = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?|[+-]?(?:nan|inf|infinity)",
+                    re.IGNORECASE | re.ASCII)
 ADD_WIDTH = 3  # width of a hidden layer added by "add layer"
 
 
+def refused(control: str, message: str) -> SpacewarpError:
+    """A mistake typed into ``control``, carrying the config field that control edits."""
+    return SpacewarpError(message, field=field_for_control(control))
+
+
 def parse_number(control: str, text: str, what: str) -> float:
-    """A finite float from typed text (``"0.5"``, ``"1e-3"``), or ``ControlError``."""
+    """A finite float from typed text (``"0.5"``, ``"1e-3"``), or ``SpacewarpError``.
+
+    Plain ASCII decimal notation only: not ``3_0``, ``0x10`` or other scripts' digits,
+    which Python's ``float`` would take.
+    """
+    text = str(text).strip()
     try:
-        value = float(str(text).strip())
+        if not NUMBER.fullmatch(text):
+            raise ValueError(text)
+        value = float(text)
     except ValueError:
-        raise ControlError(control, f"{what} {text!r} is not a number; type e.g. 0.5") from None
+        raise refused(control, f"{what} {text!r} is not a number; type e.g. 0.5") from None
     if not math.isfinite(value):
-        raise ControlError(control, f"{what} must be a finite number, got {text!r}")
+        raise refused(control, f"{what} must be a finite number, got {text!r}")
     return value
 
 
@@ -38,7 +56,7 @@ def parse_count(control: str, text: str, what: str, low: int, high: int) -> int:
     """A whole number in [low, high] from typed text; ``"1e4"`` is accepted."""
     value = parse_number(control, text, what)
     if not value.is_integer() or not low <= value <= high:
-        raise ControlError(control, f"{what} must be a whole number from {low:,} to {high:,}, "
+        raise refused(control, f"{what} must be a whole number from {low:,} to {high:,}, "
                            f"got {text!r}")
     return int(value)
 
@@ -58,10 +76,8 @@ def changed(experiment: Experiment, control: str, update: dict[str, Any]) -> Exp
     try:
         new = validated(data)
         check_limits(new)
-    except ControlError:
-        raise
-    except SpacewarpError as err:
-        raise ControlError(control, str(err)) from None
+    except SpacewarpError as err:  # the library did not say which field: this edit's
+        raise with_field(err, field_for_control(control)) from None
     return new
 
 
@@ -70,7 +86,7 @@ def set_input(experiment: Experiment, name: str) -> Experiment:
     try:
         probe = make_points(name, 16, seed=0)
     except SpacewarpError as err:
-        raise ControlError("input", str(err)) from None
+        raise with_field(err, "input.name") from None
     update: dict[str, Any] = {"input": {"name": name, "params": {}}}
     return _fit_to_input(experiment, "input", update, probe.dim, probe)
 
@@ -111,7 +127,7 @@ def set_points(experiment: Experiment, text: str) -> Experiment:
 def set_param(experiment: Experiment, key: str, text: str) -> Experiment:
     known = generator_params(experiment.input.name)
     if key not in known:
-        raise ControlError(f"param:{key}", f"input {experiment.input.name!r} has no parameter "
+        raise refused(f"param:{key}", f"input {experiment.input.name!r} has no parameter "
                            f"{key!r}; its parameters: {', '.join(known) or 'none'}")
     value = parse_number(f"param:{key}", text, key)
     params = {**experiment.input.params, key: value}
@@ -127,7 +143,7 @@ def set_widths(experiment: Experiment, text: str) -> Experiment:
     try:
         layers = parse_widths(str(text))
     except SpacewarpError as err:
-        raise ControlError("widths", str(err)) from None
+        raise with_field(err, "network.layers") from None
     keep = kept_weights(experiment.network.weights, layers, experiment.network.bias)
     return changed(experiment, "widths", {"network": {"layers": layers, "weights": keep}})
 
@@ -136,7 +152,7 @@ def add_layer(experiment: Experiment) -> Experiment:
     """One more hidden layer of width 3 before the output (or a copy of the last hidden)."""
     layers = list(experiment.network.layers or [])
     if len(layers) < 2:
-        raise ControlError("widths", "set the widths first (e.g. 2,3,3,2)")
+        raise refused("widths", "set the widths first (e.g. 2,3,3,2)")
     hidden = layers[-2] if len(layers) > 2 else ADD_WIDTH
     return set_widths(experiment, ",".join(map(str, [*layers[:-1], hidden, layers[-1]])))
 
@@ -145,7 +161,7 @@ def remove_layer(experiment: Experiment) -> Experiment:
     """The last hidden layer removed (a network keeps at least input -> output)."""
     layers = list(experiment.network.layers or [])
     if len(layers) <= 2:
-        raise ControlError("widths", "no hidden layer left to remove")
+        raise refused("widths", "no hidden layer left to remove")
     return set_widths(experiment, ",".join(map(str, [*layers[:-2], layers[-1]])))
 
 
@@ -169,6 +185,8 @@ def expected_shapes(layers: list[int], bias: bool) -> dict[str, tuple[int, ...]]
 def set_choice(experiment: Experiment, control: str, value: Any) -> Experiment:
     """Activation, bias, recipe, colouring or theme; a new recipe clears typed weights."""
     section, key = _CHOICES[control]
+    if control == "init" and value == "":
+        value = None  # the input's own default recipe
     update: dict[str, Any] = {section: {key: value}}
     net = experiment.network
     if control == "init":
@@ -201,14 +219,14 @@ def set_weight(experiment: Experiment, params: dict[str, np.ndarray], name: str,
     """
     value = parse_number("weights", text, "a weight")
     if abs(value) > MAX_WEIGHT:
-        raise ControlError("weights", f"a weight must be between -{MAX_WEIGHT:g} and "
+        raise refused("weights", f"a weight must be between -{MAX_WEIGHT:g} and "
                            f"{MAX_WEIGHT:g}, got {text!r}")
     if name not in params:
-        raise ControlError("weights", f"the network has no parameter {name!r}")
+        raise refused("weights", f"the network has no parameter {name!r}")
     matrix = np.array(params[name], dtype=np.float64)  # a copy: (d_out, d_in) or (d_out,)
     index = (row,) if col is None else (row, col)
     if not all(0 <= i < s for i, s in zip(index, matrix.shape, strict=False)):
-        raise ControlError("weights", f"{name} has no entry {index}")
+        raise refused("weights", f"{name} has no entry {index}")
     matrix[index] = value
     return _with_matrix(experiment, name, matrix)
 
@@ -217,11 +235,26 @@ def randomised(experiment: Experiment, params: dict[str, np.ndarray], name: str,
                rng: np.random.Generator) -> Experiment:
     """A layer's matrix drawn afresh: N(0, 1/fan_in), rounded to 3 decimals (exact in links)."""
     if name not in params:
-        raise ControlError("weights", f"the network has no parameter {name!r}")
+        raise refused("weights", f"the network has no parameter {name!r}")
     shape = params[name].shape
     fan_in = shape[1] if len(shape) == 2 else 1
     matrix = np.round(rng.standard_normal(shape) * 2 / math.sqrt(fan_in), 3)
     return _with_matrix(experiment, name, matrix)
+
+
+def checkpoint_weights(experiment: Experiment, path: Path) -> dict[str, np.ndarray]:
+    """Every parameter of the experiment's network, from a state_dict checkpoint file
+    (weights only: never unpickled code), checked key by key and shape by shape."""
+    resolved, _ = resolve(experiment)
+    model = load_checkpoint(str(path), model_for(resolved))
+    return {k: v.detach().cpu().numpy() for k, v in model.named_parameters()}
+
+
+def with_weights(experiment: Experiment, weights: dict[str, np.ndarray]) -> Experiment:
+    """The experiment with these explicit parameters (the rest of its network kept)."""
+    merged_weights = {**experiment.network.weights, **{k: v.tolist()
+                                                       for k, v in weights.items()}}
+    return changed(experiment, "weights", {"network": {"weights": merged_weights}})
 
 
 def _with_matrix(experiment: Experiment, name: str, matrix: np.ndarray) -> Experiment:

@@ -1,7 +1,9 @@
-"""The explorer's limits, and the one error type that names the control it belongs to.
+"""The explorer's limits: caps on what one session may ask for, checked before work starts.
 
-The library accepts larger problems (1e7 points, width 4096); a browser does not. The app
-refuses anything over these limits with a message beside the control that set it.
+The library accepts larger problems (1e7 points, width 4096); a browser and a server shared
+by many sessions do not. ``check_limits`` refuses anything over these caps with a
+``LimitError`` whose ``field`` is the config path it concerns, so the app shows the
+message beside that field's control.
 """
 
 from __future__ import annotations
@@ -10,72 +12,100 @@ import math
 from typing import Any
 
 from ..config import Experiment
-from ..errors import SpacewarpError
+from ..errors import LimitError
 
 MAX_POINTS = 200_000  # points in the input set
 MAX_WIDTH = 64  # neurons in any layer
 MAX_DEPTH = 16  # linear layers
 MAX_WEIGHT = 1_000.0  # largest |weight| or |bias| typed into a grid
 MAX_PARAM = 1_000_000.0  # largest |value| of a generator parameter (noise, radius, ...)
+MAX_CLASSES = 100  # spiral arms (each is a loop in the generator)
 MAX_DRAWN = 4_000_000  # points x stages drawn in one page (the browser's budget)
+MAX_SESSION_MB = 300  # estimated memory of one session's trace and views
 MAX_UPLOAD_BYTES = 20_000_000  # an uploaded .csv/.npy/.npz
+MAX_SEED = 2**32 - 1  # seeds are integers in [0, 2^32), as in the CLI
+MAX_SESSIONS = 40  # live sessions on one server (one per browser tab)
 
 LIMITS_TEXT = (f"Limits: {MAX_POINTS:,} points, width {MAX_WIDTH}, depth {MAX_DEPTH} layers, "
                f"|weight| <= {MAX_WEIGHT:g}, points x stages <= {MAX_DRAWN:,}, "
+               f"about {MAX_SESSION_MB} MB per session, "
                f"uploads <= {MAX_UPLOAD_BYTES // 1_000_000} MB.")
 
 
-class ControlError(SpacewarpError):
-    """A user's mistake, tagged with the control that caused it (``"widths"``, ``"points"``)."""
-
-    def __init__(self, control: str, message: str) -> None:
-        super().__init__(message)
-        self.control = control
-
-
 def check_limits(experiment: Experiment, n_points: int | None = None) -> None:
-    """Raise ``ControlError`` when ``experiment`` is over the app's limits.
+    """Raise ``LimitError(field=...)`` when ``experiment`` is over the app's limits.
 
     ``n_points``: the actual count when known (an uploaded file without ``points``).
     """
     spec, net = experiment.input, experiment.network
+    if not 0 <= experiment.seed <= MAX_SEED:
+        raise LimitError(f"seed must be a whole number from 0 to {MAX_SEED:,}, got "
+                         f"{experiment.seed}", field="seed")
     n = spec.points if spec.points is not None else n_points
     if n is not None and n > MAX_POINTS:
-        raise ControlError("points", f"at most {MAX_POINTS:,} points in the explorer, got "
-                           f"{n:,}; use the CLI for more")
-    _check_params(spec.name, spec.params, n)
+        raise LimitError(f"at most {MAX_POINTS:,} points in the explorer, got {n:,}; use the "
+                         "CLI for more", field="input.points")
+    n = _check_params(spec.name, spec.params, n)
     if net.layers is not None:
         _check_layers(net.layers)
-        stages = 2 * (len(net.layers) - 1)  # input + linear and activation stages
-        if n is not None and n * stages > MAX_DRAWN:
-            raise ControlError("points", f"{n:,} points through {stages} stages is too much "
-                               f"for the browser; use at most {MAX_DRAWN // stages:,} points "
-                               "or fewer layers")
+        if n is not None:
+            _check_budget(n, net.layers)
     for name, value in net.weights.items():
         _check_matrix(name, value)
 
 
 def _check_layers(layers: list[int]) -> None:
     if len(layers) - 1 > MAX_DEPTH:
-        raise ControlError("widths", f"at most {MAX_DEPTH} layers in the explorer, got "
-                           f"{len(layers) - 1}")
+        raise LimitError(f"at most {MAX_DEPTH} layers in the explorer, got {len(layers) - 1}",
+                         field="network.layers")
     wide = [w for w in layers if w > MAX_WIDTH]
     if wide:
-        raise ControlError("widths", f"every width must be at most {MAX_WIDTH} in the explorer, "
-                           f"got {wide[0]}")
+        raise LimitError(f"every width must be at most {MAX_WIDTH} in the explorer, "
+                         f"got {wide[0]}", field="network.layers")
 
 
-def _check_params(name: str, params: dict[str, float], n: int | None) -> None:
+def session_megabytes(n: int, layers: list[int]) -> float:
+    """Estimated memory of one trace and its views: float64 stages plus float32 payload."""
+    dims = [layers[0]] + [w for w in layers[1:] for _ in range(2)]  # linear + activation
+    per_point = 8 * sum(dims) + 16 * len(dims) + 64  # trace, views (3-D f32, base64), colours
+    return n * per_point / 1e6
+
+
+def _check_budget(n: int, layers: list[int]) -> None:
+    stages = 2 * (len(layers) - 1)  # linear and activation stages after the input
+    if n * stages > MAX_DRAWN:
+        raise LimitError(f"{n:,} points through {stages} stages is too much for the browser; "
+                         f"use at most {MAX_DRAWN // stages:,} points or fewer layers",
+                         field="input.points")
+    mb = session_megabytes(n, layers)
+    if mb > MAX_SESSION_MB:
+        most = int(n * MAX_SESSION_MB / mb)
+        raise LimitError(f"{n:,} points through widths {','.join(map(str, layers))} need "
+                         f"about {mb:,.0f} MB; the cap is {MAX_SESSION_MB} MB per session, "
+                         f"use at most {most:,} points or narrower layers",
+                         field="input.points")
+
+
+def _check_params(name: str, params: dict[str, float], n: int | None) -> int | None:
+    """Check generator parameters; return the point count they imply (grid) or ``n``."""
     for key, value in params.items():
         if not math.isfinite(value) or abs(value) > MAX_PARAM:
-            raise ControlError(f"param:{key}", f"{key} must be a finite number of magnitude "
-                               f"at most {MAX_PARAM:g}, got {value}")
+            raise LimitError(f"{key} must be a finite number of magnitude at most "
+                             f"{MAX_PARAM:g}, got {value}", field=f"input.params.{key}")
+    classes = params.get("classes")
+    if name == "spiral" and classes is not None and not 1 <= classes <= MAX_CLASSES:
+        raise LimitError(f"classes must be a whole number from 1 to {MAX_CLASSES} in the "
+                         f"explorer, got {classes:g}", field="input.params.classes")
     if name == "grid" and n is None:  # the grid's own step sets its count
         low, high = params.get("low", -5.0), params.get("high", 5.0)
         step = params.get("step", 0.1)
-        if step > 0 and ((high - low) / step) ** 2 > MAX_POINTS:
-            raise ControlError("param:step", f"grid step {step} gives more than {MAX_POINTS:,} "
-                               "points; make it larger")
+        side = (high - low) / step if step > 0 else 0.0  # finite: |values| <= MAX_PARAM
+        if side > math.sqrt(MAX_POINTS):
+            raise LimitError(f"grid step {step:g} gives more than {MAX_POINTS:,} points; "
+                             f"make it at least {(high - low) / math.sqrt(MAX_POINTS):.3g}",
+                             field="input.params.step")
+        return max(1, math.ceil(side)) ** 2 if side > 0 else None
+    return n
 
 
 def _check_matrix(name: str, value: Any) -> None:
@@ -83,49 +113,6 @@ def _check_matrix(name: str, value: Any) -> None:
     for row in rows:
         for v in row:
             if not math.isfinite(v) or abs(v) > MAX_WEIGHT:
-                raise ControlError("weights", f"{name}: every weight must be a finite number "
-                                   f"between -{MAX_WEIGHT:g} and {MAX_WEIGHT:g}, got {v}")
-
-
-_CONFIG_KEYS = {
-    ("input", "name"): "input", ("input", "points"): "points", ("input", "path"): "upload",
-    ("input", "color_by"): "color_by", ("network", "layers"): "widths",
-    ("network", "activation"): "activation", ("network", "bias"): "bias",
-    ("network", "init"): "init", ("network", "scale"): "scale", ("network", "weights"): "weights",
-    ("style", "theme"): "theme", ("style", "cmap"): "theme", ("style", "point_size"): "theme",
-    ("seed",): "seed", ("device",): "device",
-}
-
-def _config_control(where: list[str]) -> str:
-    if where[:2] == ["input", "params"] and len(where) > 2:
-        return f"param:{where[2]}"
-    return _CONFIG_KEYS.get(tuple(where[:2]), "views")
-
-
-# Which control a library message belongs to, by what the message talks about.
-_TOPICS = (
-    ("weights", ("weights ", "weight ", "produced nan")),
-    ("widths", ("layers", "width", "linear layers")),
-    ("color_by", ("colour",)),
-    ("upload", ("data file", "cannot read", ".csv", ".npy", ".npz", "must hold")),
-    ("points", ("point count", "--points")),
-    ("input", ("input ",)),
-    ("init", ("weight recipe",)),
-    ("activation", ("activation",)),
-    ("device", ("device", "cuda")),
-    ("seed", ("seed",)),
-    ("scale", ("scale",)),
-)
-
-
-def control_for(error: SpacewarpError) -> str:
-    """The control a library error is about; ``"views"`` when none matches."""
-    if isinstance(error, ControlError):
-        return error.control
-    text = str(error).lower()
-    if text.startswith("config "):  # "config network.layers: ..." from config.validated
-        return _config_control(text.removeprefix("config ").split(":", 1)[0].split("."))
-    for control, words in _TOPICS:
-        if any(w in text for w in words):
-            return control
-    return "views"
+                raise LimitError(f"{name}: every weight must be a finite number between "
+                                 f"-{MAX_WEIGHT:g} and {MAX_WEIGHT:g}, got {v}",
+                                 field=f"network.weights.{name}")

@@ -1,16 +1,18 @@
 """One explorer session: controls -> edits -> pipeline.run -> views, with its own state.
 
 An ``Explorer`` is built per browser session (and per notebook call); it holds the last
-good experiment and trace, and nothing it holds is shared with another session. A
-refused change leaves the last good views on screen and a message beside its control.
+good experiment and trace, and nothing it holds is shared with another session. Every
+change goes through one path, ``apply``: the edit, the run and the views are computed by
+the session's ``Worker`` (off the event loop when served), then shown. A refused change
+leaves the last good views on screen and a message beside the control of the config
+field it concerns.
 """
 
 from __future__ import annotations
 
 import html
 import logging
-import shutil
-import tempfile
+import secrets
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -18,55 +20,79 @@ from typing import Any
 
 import numpy as np
 import panel as pn
-from panel.io.document import unlocked
 
 from ..config import Experiment
-from ..datafile import SUFFIXES, read_points_file
-from ..errors import SpacewarpError
+from ..datafile import read_points_file
+from ..errors import InputError, SpacewarpError
 from ..pipeline import run
 from ..trace import Trace
-from . import edits, state
+from . import edits, state, uploads
 from .controls import Controls, displayed
 from .exports import export_buttons
-from .limits import MAX_POINTS, MAX_UPLOAD_BYTES, ControlError, check_limits
+from .fields import control_for
+from .limits import MAX_POINTS, check_limits
 from .views import Views
 from .weights import WeightsEditor
+from .work import Worker
 
 log = logging.getLogger(__name__)
 WEIGHTS_BACKGROUND = "#1e1f22"  # the weights card keeps the page chrome's dark colours
 WEIGHTS_FOREGROUND = "#e8e8e8"
+INTERNAL = "internal error (a bug, not your input); the server log has the details"
 Edit = Callable[[Experiment], Experiment]
 
 
 class Explorer:
-    """The state and wiring of one session; ``panel()`` is what the page shows."""
+    """The state and wiring of one session; ``panel()`` is what the page shows.
 
-    def __init__(self, experiment: Experiment | None = None, link_error: str = "") -> None:
+    ``worker``: where the heavy work runs (a pool, when served; at once otherwise).
+    ``link_error``: why the state link the page was opened with was refused.
+    ``deferred``: wait for ``open()`` to compute the first views (a served page calls it
+    once the page has loaded); otherwise they are computed here.
+    ``fallback``: shown when ``experiment`` is refused (the server's own start).
+    """
+
+    def __init__(self, experiment: Experiment | None = None,
+                 link_error: SpacewarpError | None = None, worker: Worker | None = None,
+                 deferred: bool = False, fallback: Experiment | None = None) -> None:
         self.rng = np.random.default_rng()  # for "randomise": this session's own
+        self.worker = worker or Worker()
+        self.upload_token = secrets.token_urlsafe(24)  # names this session to the upload URL
         self._upload_dir: Path | None = None
+        self._edits = 0
+        self._link_errors: set[str] = set()  # controls showing why the link was refused
         self.views = Views()
         self.weights = WeightsEditor(self._weight_edited, self._randomise)
         start = experiment or Experiment()
+        self._fallback = fallback or Experiment()
         self.experiment = start  # the last good experiment (resolved once it has run)
-        self._ms = 0.0
+        self.trace: Trace | None = None  # the last good trace (None until the first is shown)
         self.controls = Controls(start, self.change)
-        self.status = pn.pane.HTML("", css_classes=["sw-status"], margin=(0, 10),
-                                   styles={"font-size": "13px", "opacity": "0.8"})
+        self.status = pn.pane.HTML("computing&hellip;", css_classes=["sw-status"],
+                                   margin=(0, 10), styles={"font-size": "13px",
+                                                           "opacity": "0.8"})
         self.link = pn.pane.HTML("", css_classes=["sw-link"], margin=(0, 10),
                                  sizing_mode="stretch_width")
-        self.trace, self.experiment = self._first_trace(start, link_error)
+        if link_error is not None:
+            self._refuse("link", link_error)
+        if not deferred:
+            self.open()
 
-    def _first_trace(self, start: Experiment, link_error: str) -> tuple[Trace, Experiment]:
-        try:
-            trace = self._compute(start)
-        except SpacewarpError as err:  # a bad config or link: say so, start from defaults
-            link_error = link_error or f"could not open that experiment: {err}"
-            trace = self._compute(Experiment())
-        if link_error:
-            self.controls.show_error("link", link_error)
-        self._commit(trace, "")
-        assert trace.experiment is not None
-        return trace, trace.experiment
+    def open(self) -> None:
+        """Compute and show the experiment the session started with."""
+        self._open(self.experiment)
+
+    def _open(self, start: Experiment) -> None:
+        """Compute and show the first experiment; on a mistake, say so and use the default."""
+        def done(result: Any, error: BaseException | None) -> None:
+            if error is None:
+                self._show("", result)
+                return
+            self._fail("link", error)
+            if start != self._fallback:
+                self._open(self._fallback)
+
+        self.worker.submit("open", lambda: self._work(lambda _e: start), done)
 
     # --- the one path every change takes -------------------------------------------------
     def change(self, control: str, value: Any) -> None:
@@ -75,63 +101,84 @@ class Explorer:
         if edit is not None:
             self.apply(control, edit)
 
-    def apply(self, control: str, edit: Edit) -> bool:
+    def apply(self, control: str, edit: Edit, key: str | None = None,
+              after: Callable[[bool], None] | None = None) -> None:
         """Edit the experiment, run it and show it; on a mistake, show the message.
 
-        The views go to the page first (sent at once, as one update), then the weights
-        and the link.
+        ``key``: a waiting change with the same key is replaced (default: the control).
+        ``after``: called with whether the change was shown.
         """
-        t0 = time.perf_counter()
-        try:
-            trace = self._compute(edit(self.experiment))
-            t1 = time.perf_counter()
-            shown = self.views.payload(trace)
-        except SpacewarpError as err:
-            self.controls.show_error(control, str(err))
-            if control == "weights":
-                self.weights.restore(self.trace)
-            return False
-        except Exception as err:  # a bug, not the user's: keep the page alive, say so
-            log.exception("explorer update failed")
-            self.controls.show_error(control, f"internal error: {type(err).__name__}: {err}")
-            return False
-        t2 = time.perf_counter()
-        with unlocked():  # send the views now, not when this callback ends
-            self.views.show(shown)
-        t3 = time.perf_counter()
-        self._commit(trace, control)
-        log.info("%s: compute %.0f ms, views %.0f ms, sent %.0f ms, rest %.0f ms", control,
-                 (t1 - t0) * 1e3, (t2 - t1) * 1e3, (t3 - t2) * 1e3,
-                 (time.perf_counter() - t3) * 1e3)
-        return True
+        def done(result: Any, error: BaseException | None) -> None:
+            shown = error is None
+            if shown:
+                self._show(control, result)
+            else:
+                self._fail(control, error)
+            if after is not None:
+                after(shown)
 
-    def _compute(self, experiment: Experiment) -> Trace:
-        check_limits(experiment)
+        self.worker.submit(key or control, lambda: self._work(edit), done)
+
+    def _work(self, edit: Edit) -> tuple[Trace, dict[str, Any], tuple[float, float]]:
+        """The heavy part of a change (in a worker thread when served)."""
         t0 = time.perf_counter()
+        experiment = edit(self.experiment)
+        check_limits(experiment)  # before any work: the caps hold whatever the edit
         trace = run(experiment)
         assert trace.experiment is not None
         check_limits(trace.experiment, trace.n)
-        self._ms = (time.perf_counter() - t0) * 1e3
-        return trace
+        t1 = time.perf_counter()
+        payload = self.views.payload(trace)
+        return trace, payload, (t1 - t0, time.perf_counter() - t1)
 
-    def _commit(self, trace: Trace, control: str) -> None:
+    def _show(self, control: str, result: tuple[Trace, dict[str, Any], tuple[float, float]]
+              ) -> None:
+        trace, payload, (compute_s, views_s) = result
+        self.views.show(payload)
+        self._commit(trace, control, compute_s)
+        log.info("%s: compute %.0f ms, views %.0f ms", control or "open", compute_s * 1e3,
+                 views_s * 1e3)
+
+    def _fail(self, control: str, error: BaseException | None) -> None:
+        if isinstance(error, SpacewarpError):
+            self._refuse(control, error)
+        else:  # a bug, not the user's: keep the page alive, say so, log it
+            log.error("explorer update failed", exc_info=error)
+            self.controls.show_error(control or "views", INTERNAL)
+        if control == "weights" and self.trace is not None:
+            self.weights.restore(self.trace)
+
+    def _refuse(self, control: str, error: SpacewarpError) -> None:
+        """Show a mistake beside the control of its field (else beside ``control``); a
+        refused link also says so on the link's own line (its control may be gone)."""
+        target = control_for(error, default=control or "views")
+        if target not in self.controls.errors:  # a control this page has not got
+            target = "views"
+        self.controls.show_error(target, str(error))
+        if control == "link":
+            self._link_errors.add(target)
+        if control == "link" and target != "link":
+            self.controls.show_error("link", f"that link was refused: {error}; showing the "
+                                     "starting experiment instead")
+
+    def _commit(self, trace: Trace, control: str, compute_s: float) -> None:
         old = displayed(self.experiment)
         self.trace = trace
         assert trace.experiment is not None
         self.experiment = trace.experiment
-        if not self.views.shown:  # the first trace: draw it
-            self.views.show(self.views.payload(trace))
         new = displayed(self.experiment)
         touched = {control, *(k for k in new if old.get(k) != new[k])}
-        for key in touched:
+        for key in touched if control else ():  # opening keeps a refused link's messages
             self.controls.clear_error(key)
-        if control not in ("link", ""):
-            self.controls.clear_error("link")
+        if control not in ("link", ""):  # the user has moved on from a refused link
+            for key in {"link", *self._link_errors}:
+                self.controls.clear_error(key)
+            self._link_errors.clear()
         self.controls.sync(self.experiment, None if not control else touched)
         self.weights.show(trace)
         self._show_link()
         self.status.object = (f"{trace.n:,} points &middot; {len(trace.stages)} stages "
-                              f"&middot; computed in {self._ms:.0f} ms")
+                              f"&middot; computed in {compute_s * 1e3:.0f} ms")
 
     def _show_link(self) -> None:
         query = state.query(self.experiment)
@@ -152,78 +199,119 @@ class Explorer:
             "seed": lambda e: edits.set_seed(e, str(value)),
             "widths": lambda e: edits.set_widths(e, str(value)),
             "scale": lambda e: edits.set_scale(e, str(value)),
-            "add_layer": edits.add_layer,
-            "remove_layer": edits.remove_layer,
         }
         if control in simple:
             return simple[control]
+        if control in ("add_layer", "remove_layer"):  # every click counts: never replaced
+            self._edits += 1
+            step = edits.add_layer if control == "add_layer" else edits.remove_layer
+            self.apply("widths", step, key=f"{control}:{self._edits}")
+            return None
         if control in ("activation", "bias", "init", "color_by", "theme"):
             return lambda e: edits.set_choice(e, control, value)
         if control == "upload":
             self._upload(value)
         return None
 
+    def _params(self) -> dict[str, np.ndarray]:
+        if self.trace is None:
+            raise SpacewarpError("the network is still being computed; try again",
+                                 field="network.weights")
+        return self.trace.params
+
     def _weight_edited(self, name: str, row: int, col: int | None, text: str) -> None:
-        self.apply("weights", lambda e: edits.set_weight(e, self.trace.params, name, row,
-                                                         col, text))
+        self.apply("weights", lambda e: edits.set_weight(e, self._params(), name, row, col,
+                                                         text), key=f"weights:{name}:{row}:{col}")
 
     def _randomise(self, name: str) -> None:
-        self.apply("weights", lambda e: edits.randomised(e, self.trace.params, name, self.rng))
+        self._edits += 1
+        self.apply("weights", lambda e: edits.randomised(e, self._params(), name, self.rng),
+                   key=f"randomise:{self._edits}")
+
+    # --- uploads --------------------------------------------------------------------------
+    def upload_folder(self) -> Path:
+        """This session's private folder for uploads (made on first use)."""
+        if self._upload_dir is None:
+            self._upload_dir = uploads.new_folder()
+        return self._upload_dir
 
     def _upload(self, widget: Any) -> None:
-        """Save the uploaded bytes in this session's folder, parse them, use them."""
+        """Bytes from a file widget (notebooks, tests): saved, checked, used."""
         data, filename = widget.value, str(widget.filename or "")
         if not data:
             return
         try:
-            path = self._save_upload(data, filename)
+            path = uploads.save_bytes(self.upload_folder(), data, filename)
         except SpacewarpError as err:
-            self.controls.show_error("upload", str(err))
+            self._refuse("upload", err)
             return
-        try:
-            x, labels = read_points_file(str(path))  # the library's parser and messages
-        except SpacewarpError as err:  # name the user's file, never the server's path
-            path.unlink(missing_ok=True)
-            self.controls.show_error("upload", str(err).replace(str(path), filename))
-            return
-        if len(x) > MAX_POINTS:
-            path.unlink(missing_ok=True)
-            self.controls.show_error("upload", f"{filename} has {len(x):,} rows; the explorer "
-                                     f"takes at most {MAX_POINTS:,} points")
-            return
-        if self.apply("upload", lambda e: edits.set_upload(e, str(path), x.shape[1],
-                                                           labels is not None)):
-            for old in path.parent.iterdir():  # earlier uploads are no longer used
-                if old != path:
-                    old.unlink(missing_ok=True)
-        else:
-            path.unlink(missing_ok=True)
+        self.use_upload(path, filename)
 
-    def _save_upload(self, data: bytes, filename: str) -> Path:
-        suffix = Path(filename).suffix.lower()
-        if suffix not in SUFFIXES:
-            raise ControlError("upload", f"cannot read {filename!r}: upload a "
-                               f"{', '.join(SUFFIXES)} file")
-        if len(data) > MAX_UPLOAD_BYTES:
-            raise ControlError("upload", f"{filename} is {len(data) / 1e6:.0f} MB; at most "
-                               f"{MAX_UPLOAD_BYTES // 1_000_000} MB")
-        if self._upload_dir is None:
-            self._upload_dir = Path(tempfile.mkdtemp(prefix="spacewarp-upload-"))
-        path = self._upload_dir / f"upload-{time.monotonic_ns()}{suffix}"  # never the name
-        path.write_bytes(data)
-        return path
+    def use_upload(self, path: Path, filename: str) -> None:
+        """Use a file saved in this session's folder: header checked before any data is read,
+        parsed in the worker; earlier uploads are removed once it is shown."""
+        if path.suffix in uploads.CHECKPOINTS:
+            self._use_checkpoint(path, filename)
+            return
+
+        def edit(e: Experiment) -> Experiment:
+            uploads.check_header(path, filename)
+            try:
+                x, labels = read_points_file(str(path))  # the library's parser and messages
+            except SpacewarpError as err:  # name the user's file, never the server's path
+                raise uploads.refused(str(err).replace(str(path), name)) from None
+            if len(x) > MAX_POINTS:
+                raise uploads.refused(f"{name} has {len(x):,} rows; the explorer takes at "
+                                      f"most {MAX_POINTS:,} points")
+            return edits.set_upload(e, str(path), x.shape[1], labels is not None)
+
+        def after(shown: bool) -> None:
+            if not shown:
+                path.unlink(missing_ok=True)
+                return
+            for old in path.parent.glob("upload-*"):  # earlier uploads are no longer used
+                if old != path and old.suffix in (".csv", ".npy", ".npz"):
+                    old.unlink(missing_ok=True)
+
+        name = uploads.shown_name(filename)
+        self.apply("upload", edit, after=after)
+
+    def _use_checkpoint(self, path: Path, filename: str) -> None:
+        """A state_dict for the current network: its parameters become the experiment's
+        explicit weights (so links and exports carry them); the file is then removed."""
+        name = uploads.shown_name(filename)
+
+        def edit(e: Experiment) -> Experiment:
+            uploads.check_checkpoint(path, filename)
+            try:
+                weights = edits.checkpoint_weights(e, path)
+            except SpacewarpError as err:  # name the user's file, never the server's path
+                raise uploads.refused(str(err).replace(repr(str(path)), repr(name))
+                                      .replace(str(path), name)) from None
+            return edits.with_weights(e, weights)
+
+        self.apply("upload", edit, after=lambda _shown: path.unlink(missing_ok=True))
+
+    def refuse_upload(self, error: InputError) -> None:
+        """An upload the HTTP handler refused (too big, a bad name): say so."""
+        self._refuse("upload", error)
 
     def close(self) -> None:
-        """Remove this session's uploads (called when the session ends)."""
-        if self._upload_dir is not None:
-            shutil.rmtree(self._upload_dir, ignore_errors=True)
-            self._upload_dir = None
+        """Drop waiting work and remove this session's uploads (the session has ended)."""
+        self.worker.close()
+        uploads.remove(self._upload_dir)
+        self._upload_dir = None
 
     # --- the page ------------------------------------------------------------------------
     def sidebar(self) -> pn.Column:
-        export = pn.FlexBox(*export_buttons(lambda: self.trace, self._export_error),
+        export = pn.FlexBox(*export_buttons(self._current, self._export_error),
                             margin=(0, 6))
         return self.controls.panel(self.link, export)
+
+    def _current(self) -> Trace:
+        if self.trace is None:
+            raise SpacewarpError("nothing to export yet; wait for the views", field="output")
+        return self.trace
 
     def main(self) -> pn.Column:
         weights = pn.Column(
@@ -235,7 +323,8 @@ class Explorer:
             styles={"background": WEIGHTS_BACKGROUND, "color": WEIGHTS_FOREGROUND,
                     "border-radius": "4px"})
         self.views.canvas.weights = weights  # shown beside the morph view
-        return pn.Column(self.status, self.controls.errors["views"], self.views.canvas,
+        return pn.Column(self.status, self.controls.errors["link"], self.controls.errors["views"],
+                         self.views.canvas,
                          sizing_mode="stretch_width", css_classes=["sw-views"])
 
     def panel(self) -> pn.Row:
@@ -247,11 +336,12 @@ class Explorer:
         self.controls.show_error("export", message)
 
 
-def explorer_for(args: dict[str, Any], base: Experiment | None) -> Explorer:
+def explorer_for(args: dict[str, Any], base: Experiment | None,
+                 worker: Worker | None = None, deferred: bool = False) -> Explorer:
     """A session's explorer: the experiment in the link (``?s=``) or ``base``."""
     try:
         linked = state.from_query(args)
-    except ControlError as err:
-        return Explorer(base, link_error=str(err))
-    return Explorer(linked or base)
-
+    except SpacewarpError as err:
+        return Explorer(base, link_error=err, worker=worker, deferred=deferred)
+    start = None if linked is None else state.with_served_model(linked, base)
+    return Explorer(start or base, worker=worker, deferred=deferred, fallback=base)

@@ -21,6 +21,7 @@ from ..trace import Trace
 
 EditHandler = Callable[[str, int, "int | None", str], None]  # (param, row, col, text)
 BIAS_COLUMN = "b"
+TEXT = "#e8e8e8"  # titles on the weights card's own dark background, whatever the theme
 
 
 def cell_text(value: float) -> str:
@@ -50,6 +51,7 @@ class WeightsEditor:
         self._shape: tuple[Any, ...] = ()
         self._tables: dict[str, pn.widgets.Tabulator] = {}
         self._svs: dict[str, pn.pane.HTML] = {}
+        self._shown: dict[str, tuple[np.ndarray, np.ndarray | None]] = {}
         self.box = pn.Column(sizing_mode="stretch_width", margin=0, css_classes=["sw-weights"])
 
     def show(self, trace: Trace) -> None:
@@ -62,11 +64,21 @@ class WeightsEditor:
             return
         for stage in linear:
             assert stage.weight is not None
+            if self._same(stage.module, stage.weight, stage.bias):
+                continue  # unchanged (a new seed, input or colour): nothing to send
             self._tables[stage.module].value = table(stage.weight, stage.bias)
             self._svs[stage.module].object = _sv_text(stage.weight)
+            self._shown[stage.module] = (stage.weight, stage.bias)
+
+    def _same(self, module: str, weight: np.ndarray, bias: np.ndarray | None) -> bool:
+        old = self._shown.get(module)
+        return old is not None and np.array_equal(old[0], weight) and (
+            (old[1] is None and bias is None)
+            or (old[1] is not None and bias is not None and np.array_equal(old[1], bias)))
 
     def _rebuild(self, linear: list[Any]) -> None:
         self._tables, self._svs, rows = {}, {}, []
+        self._shown = {s.module: (s.weight, s.bias) for s in linear}
         for stage in linear:
             name = stage.module
             grid = pn.widgets.Tabulator(
@@ -81,10 +93,11 @@ class WeightsEditor:
                                        margin=(0, 10), css_classes=[f"sw-randomise-{name}"])
             button.on_click(partial(self._randomise_clicked, f"{name}.weight"))
             sv = pn.pane.HTML(_sv_text(stage.weight), margin=(0, 10),
-                              styles={"font-size": "12px", "opacity": "0.8"})
+                              styles={"font-size": "12px", "opacity": "0.8", "color": TEXT})
             title = pn.pane.HTML(f"<b>{html.escape(stage.title)}</b> "
                                  f"<code>{html.escape(name)}.weight</code>",
-                                 margin=(8, 10, 2, 10), styles={"font-size": "13px"})
+                                 margin=(8, 10, 2, 10),
+                                 styles={"font-size": "13px", "color": TEXT})
             self._tables[name], self._svs[name] = grid, sv
             rows.append(pn.Column(pn.Row(title, button, margin=0), grid, sv, margin=(0, 0, 6, 0)))
         self.box.objects = rows
@@ -102,4 +115,5 @@ class WeightsEditor:
 
     def restore(self, trace: Trace) -> None:
         """Show the trace's weights again (after a refused edit left bad text in a cell)."""
+        self._shown = {}
         self.show(trace)

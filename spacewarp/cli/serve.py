@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from .options import add_experiment_options
+
 
 def add_parser(sub: Any) -> None:
     p = sub.add_parser("serve", help="start the explorer: a local web app",
@@ -14,20 +16,23 @@ def add_parser(sub: Any) -> None:
     p.add_argument("--host", default="127.0.0.1",
                    help="address to bind (127.0.0.1; 0.0.0.0 opens it to the network)")
     p.add_argument("--port", type=int, default=5006, help="port (5006)")
-    p.add_argument("--config", metavar="FILE.toml", help="the experiment to start from")
+    p.add_argument("--allow-origin", action="append", default=[], metavar="HOST[:PORT]",
+                   help="also accept pages served from this origin (repeatable); with "
+                        "--host 0.0.0.0 only this machine's own names are accepted otherwise")
+    add_experiment_options(p)  # --config, --model, --weights, ...: the experiment to start from
     p.add_argument("--no-browser", dest="open_browser", action="store_false",
                    help="do not open a browser tab")
     p.set_defaults(run=main)
 
 
 def main(args: argparse.Namespace) -> None:
-    from ..config import load_experiment
     from ..errors import SpacewarpError
+    from .options import experiment_from_args
 
     if not 0 < args.port < 65536:
         raise SpacewarpError(f"--port must be between 1 and 65535, got {args.port}",
-                             field="serve.port")
-    experiment = load_experiment(args.config) if args.config else None
+                             field="port")
+    experiment = experiment_from_args(args)
     if experiment is not None:
         from ..app.limits import check_limits
 
@@ -37,4 +42,5 @@ def main(args: argparse.Namespace) -> None:
     except ImportError as err:
         raise SpacewarpError(f"the explorer needs the app extra ({err.name} is missing): "
                              "pip install 'spacewarp[app]'", field="app") from None
-    serve(host=args.host, port=args.port, config=experiment, open_browser=args.open_browser)
+    serve(host=args.host, port=args.port, config=experiment, open_browser=args.open_browser,
+          allow_origin=args.allow_origin)

@@ -1,0 +1,106 @@
+"""The explorer's refusals in a real browser: bad links, typed values and uploads each get
+a message beside their control, and the page keeps working (its drawn data is what the
+library computes for the experiment the test expects).
+
+One server in this process on a free loopback port (stopped at the end); headless Debian
+chromium through playwright. Screenshots of each refusal go to the test's tmp folder.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import zlib
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+from test_app_browser import BASE, Page, assert_drawn, free_port
+
+from spacewarp.config import validated
+
+BIG_ROWS = 100_000  # an 18 MB CSV: 100,000 rows of two 88-decimal numbers
+
+
+@pytest.fixture(scope="module")
+def url() -> Iterator[str]:
+    import socket
+    import time
+
+    from spacewarp.app.server import start_server
+
+    port = free_port()
+    server = start_server("127.0.0.1", port, validated(BASE), threaded=True)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            break
+        except OSError:
+            time.sleep(0.2)
+    yield f"http://127.0.0.1:{port}/"
+    server.stop()
+    server.spacewarp_sessions.shutdown()
+
+
+def packed(data: Any) -> str:
+    raw = zlib.compress(json.dumps(data).encode())
+    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
+
+
+def real_errors(page: Page) -> list[str]:
+    """Console errors other than the refused upload's HTTP status (the browser logs it)."""
+    return [e for e in page.errors if "status of 413" not in e and "status of 400" not in e]
+
+
+def test_bad_links_values_and_uploads_get_messages_and_the_page_keeps_working(
+        browser: Any, url: str, tmp_path: Path) -> None:
+    # a link holding a value the CLI refuses: the default page, the message beside Seed
+    a = Page(browser, f"{url}?s={packed({**BASE, 'seed': -1})}")
+    assert "between 0 and" in a.message("seed") and "between 0 and" in a.message("link")
+    assert_drawn(a, validated(BASE))
+    a.page.screenshot(path=str(tmp_path / "link-seed.png"))
+
+    # values typed into controls
+    before = a.signature()
+    a.type_into("points", "3_0")
+    assert "not a number" in a.message("points")
+    a.type_into("widths", "2,100,2")
+    assert "at most 64" in a.message("widths")
+    assert a.signature() == before
+    a.page.screenshot(path=str(tmp_path / "typed.png"))
+
+    # uploads over HTTP: over the limit (refused from its length), then an 18 MB CSV
+    big = tmp_path / "over.csv"
+    big.write_bytes(b"1,2\n" * 5_250_000)  # 21 MB
+    a.page.locator(".sw-upload input[type=file]").set_input_files(str(big))
+    assert "at most 20 MB" in a.message("upload")
+    a.page.screenshot(path=str(tmp_path / "upload-too-big.png"))
+    x = np.random.default_rng(7).uniform(-1, 1, size=(BIG_ROWS, 2))
+    csv = tmp_path / "eighteen.csv"
+    csv.write_text("".join(f"{p:.88f},{q:.88f}\n" for p, q in x))
+    assert 17e6 < csv.stat().st_size < 20e6
+    a.page.locator(".sw-upload input[type=file]").set_input_files(str(csv))
+    a.changed(before)
+    drawn = a.drawn()[0]
+    assert drawn.shape == (BIG_ROWS, 3)
+    np.testing.assert_allclose(drawn[:, :2], x.astype(np.float32), rtol=1e-6)
+    assert a.page.locator('[data-control="upload"]').count() == 0
+    a.page.screenshot(path=str(tmp_path / "upload-18MB.png"))
+
+    # a link too long for the app (70 kB): the page opens with a message
+    b = Page(browser, f"{url}?s={'A' * 70_000}")
+    assert "at most 60,000" in b.message("link")
+    assert_drawn(b, validated(BASE))
+    b.page.screenshot(path=str(tmp_path / "link-long.png"))
+    before = b.signature()
+    b.type_into("seed", "3")  # ... and keeps working
+    b.changed(before)
+    assert_drawn(b, validated({**BASE, "seed": 3}))
+    assert b.page.locator('[data-control="link"]').count() == 0
+
+    for page in (a, b):
+        assert real_errors(page) == [], page.errors
+        page.close()

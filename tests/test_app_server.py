@@ -1,0 +1,275 @@
+"""The explorer's server under attack: origins, uploads over HTTP, the session cap, and
+pages that close in the middle of an update. Servers run in this process on free loopback
+ports and are stopped by the test that started them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import http.client
+import json
+import logging
+import socket
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+from spacewarp.app import server as app_server
+from spacewarp.app.session import Explorer
+from spacewarp.config import validated
+from spacewarp.errors import SpacewarpError
+from spacewarp.pipeline import run
+
+SMALL = {"input": {"points": 150}, "network": {"layers": [2, 3, 2]}}
+TIMEOUT_S = 60.0
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def wait_for(done: Any, what: str, timeout: float = TIMEOUT_S) -> None:
+    deadline = time.monotonic() + timeout
+    while not done():
+        assert time.monotonic() < deadline, f"never: {what}"
+        time.sleep(0.1)
+
+
+class Live:
+    """A threaded explorer server on a free loopback port."""
+
+    def __init__(self, **options: Any) -> None:
+        self.port = free_port()
+        self.server = app_server.start_server("127.0.0.1", self.port, validated(SMALL),
+                                              threaded=True, **options)
+        self.sessions: app_server.Sessions = self.server.spacewarp_sessions
+        wait_for(self._listening, "the server listens")
+
+    def _listening(self) -> bool:
+        try:
+            socket.create_connection(("127.0.0.1", self.port), timeout=1).close()
+            return True
+        except OSError:
+            return False
+
+    def url(self, path: str = "/") -> str:
+        return f"http://127.0.0.1:{self.port}{path}"
+
+    def open_page(self) -> Explorer:
+        """GET the page (the server makes its session) and return that session's explorer."""
+        before = set(self.sessions.live)
+        body = urllib.request.urlopen(self.url(), timeout=TIMEOUT_S).read().decode()
+        assert "spacewarp" in body
+        new = set(self.sessions.live) - before
+        assert len(new) == 1
+        ex = new.pop()
+        wait_for(lambda: ex.trace is not None, "the first views")
+        return ex
+
+    def stop(self) -> None:
+        self.server.stop()
+        self.sessions.shutdown()
+
+
+@pytest.fixture(scope="module")
+def live() -> Iterator[Live]:
+    server = Live()
+    yield server
+    server.stop()
+
+
+# --- origins ---------------------------------------------------------------------------------
+def ws_status(port: int, origin: str) -> int:
+    from tornado.httpclient import HTTPClientError, HTTPRequest
+    from tornado.websocket import websocket_connect
+
+    async def attempt() -> int:
+        request = HTTPRequest(f"ws://127.0.0.1:{port}/ws", headers={"Origin": origin})
+        try:
+            connection = await websocket_connect(request)
+        except HTTPClientError as err:
+            return int(err.code)
+        connection.close()
+        return 101
+
+    return asyncio.run(attempt())
+
+
+@pytest.mark.parametrize("origin", ["http://evil.example", "null",
+                                    "http://127.0.0.1.evil.example:1234"])
+def test_the_websocket_refuses_foreign_origins(live: Live, origin: str) -> None:
+    assert ws_status(live.port, origin) == 403
+
+
+def test_any_address_allows_only_the_hosts_own_names_and_explicit_origins() -> None:
+    origins = app_server.allowed_origins("0.0.0.0", 5006, ["https://lab.example.org:8443"])
+    assert "*" not in " ".join(origins)
+    assert {"localhost:5006", "127.0.0.1:5006", f"{socket.gethostname()}:5006",
+            "lab.example.org:8443"} <= set(origins)
+    assert all(o.endswith(":5006") for o in origins if o != "lab.example.org:8443")
+    with pytest.raises(SpacewarpError, match="allow-origin"):
+        app_server.allowed_origins("0.0.0.0", 5006, ["*"])
+
+
+def test_serving_on_the_network_prints_a_warning(monkeypatch: Any, capsys: Any) -> None:
+    class Fake:
+        spacewarp_sessions = app_server.Sessions(None)
+        io_loop = type("Loop", (), {"start": staticmethod(lambda: None),
+                                    "add_callback": staticmethod(lambda *a: None)})()
+
+        def start(self) -> None:
+            pass
+
+    calls: list[tuple[Any, ...]] = []
+    monkeypatch.setattr(app_server, "start_server",
+                        lambda *a, **k: calls.append((a, k)) or Fake())
+    app_server.serve("0.0.0.0", 5006, open_browser=False, allow_origin=["lab.example:80"])
+    err = capsys.readouterr().err
+    assert "reachable from the network" in err
+    assert calls[0][1]["allow_origin"] == ["lab.example:80"]
+
+
+# --- uploads over HTTP -------------------------------------------------------------------------
+def post(live: Live, token: str, name: str, body: bytes,
+         length: int | None = None) -> tuple[int, dict[str, Any]]:
+    """POST ``body`` as the page's upload control does (``length``: a declared length)."""
+    connection = http.client.HTTPConnection("127.0.0.1", live.port, timeout=TIMEOUT_S)
+    query = urllib.parse.urlencode({"token": token, "name": name})
+    connection.putrequest("POST", f"/spacewarp-upload?{query}")
+    connection.putheader("Content-Length", str(len(body) if length is None else length))
+    connection.putheader("Content-Type", "application/octet-stream")
+    connection.endheaders()
+    with contextlib.suppress(OSError):  # refused before the body was read: may be closed
+        connection.send(body)
+    reply = connection.getresponse()
+    data = json.loads(reply.read() or b"{}")
+    connection.close()
+    return reply.status, data
+
+
+def test_an_upload_goes_over_http_and_becomes_the_input(live: Live) -> None:
+    ex = live.open_page()
+    x = np.random.default_rng(1).normal(size=(300, 2)).round(5)
+    body = "\n".join(f"{a},{b}" for a, b in x).encode()
+    status, reply = post(live, ex.upload_token, "mine.csv", body)
+    assert status == 200 and reply["bytes"] == len(body)
+    wait_for(lambda: ex.experiment.input.name == "file", "the upload is used")
+    assert ex.trace is not None
+    np.testing.assert_allclose(ex.trace.stages[0].points, x)
+    np.testing.assert_allclose(ex.trace.output, run(ex.experiment).output)
+    folder = Path(str(ex.experiment.input.path)).parent
+    assert [p.name for p in folder.iterdir()] == [Path(str(ex.experiment.input.path)).name]
+
+
+@pytest.mark.parametrize("name, length, status, words", [
+    ("big.csv", 25_000_000, 413, "at most 20 MB"),
+    ("../secret.csv", None, 400, "plain name"),
+    ("points.pkl", None, 400, "upload points (.csv"),
+])
+def test_a_bad_http_upload_is_refused_before_its_body_is_read(
+        live: Live, name: str, length: int | None, status: int, words: str) -> None:
+    ex = live.open_page()
+    got, reply = post(live, ex.upload_token, name, b"1,2\n" * 10, length)
+    assert got == status and words in reply["error"]
+    wait_for(lambda: words in ex.controls.error_text("upload"), "the message beside upload")
+    assert "/tmp" not in reply["error"]
+    folder = ex._upload_dir
+    assert folder is None or not any(folder.iterdir())  # nothing kept, not even a part
+
+
+def test_an_upload_for_no_live_session_is_refused(live: Live) -> None:
+    status, reply = post(live, "not-a-token", "a.csv", b"1,2\n")
+    assert status == 403 and "reload" in reply["error"]
+
+
+def page_text(live: Live) -> str:
+    """Every text of a new page's document, as a Bokeh client receives it."""
+    import panel.models.tabulator  # noqa: F401  (the page's model types, for the client)
+    from bokeh.client import pull_session
+
+    session = pull_session(url=live.url())
+    try:
+        return " ".join(str(getattr(m, "text", "")) for m in session.document.models)
+    finally:
+        session.close()
+
+
+# --- sessions --------------------------------------------------------------------------------
+def test_the_session_cap_shows_a_polite_page_and_uploads_go_at_shutdown() -> None:
+    server = Live(max_sessions=2)
+    try:
+        first = server.open_page()
+        server.open_page()
+        assert "The explorer is busy" in page_text(server)  # a third page, over the cap
+        assert len(server.sessions.live) == 2
+        status, _ = post(server, first.upload_token, "a.csv", b"1,2\n3,4\n")
+        assert status == 200
+        wait_for(lambda: first.experiment.input.name == "file", "the upload is used")
+        folder = Path(str(first.experiment.input.path)).parent
+        assert folder.is_dir()
+    finally:
+        server.stop()
+    assert not folder.exists()
+
+
+def test_a_page_closed_mid_update_leaves_no_traceback_and_no_session(
+        live: Live, caplog: Any) -> None:
+    import panel.models.tabulator  # noqa: F401  (the page's model types, for the client)
+    from bokeh.client import pull_session
+
+    caplog.set_level(logging.INFO)
+    before = len(live.sessions.live)
+    for k in range(3):
+        session = pull_session(url=live.url())
+        seed = next(m for m in session.document.models
+                    if "sw-seed" in (getattr(m, "css_classes", None) or []))
+        seed.value = str(100 + k)
+        session.force_roundtrip()  # the change has reached the server
+        session.close()  # ... and the page goes before its update is shown
+    wait_for(lambda: len(live.sessions.live) <= before, "the closed sessions are destroyed",
+             timeout=60)
+    errors = [r for r in caplog.records if r.levelno >= logging.ERROR or r.exc_info]
+    assert errors == [], [r.getMessage() for r in errors]
+
+
+def test_a_killed_server_removes_its_upload_folders(tmp_path: Path) -> None:
+    """``spacewarp serve`` stopped by SIGTERM (``kill``) leaves no upload folder behind."""
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    import panel.models.tabulator  # noqa: F401  (the page's model types, for the client)
+    from bokeh.client import pull_session
+
+    port = free_port()
+    env = {**os.environ, "TMPDIR": str(tmp_path)}
+    server = subprocess.Popen([sys.executable, "-m", "spacewarp.cli", "serve", "--port", str(port),
+                               "--no-browser"], env=env, stdout=subprocess.PIPE,
+                              stderr=subprocess.STDOUT)
+    try:
+        live = Live.__new__(Live)
+        live.port = port
+        wait_for(live._listening, "the server listens")
+        session = pull_session(url=live.url())
+        token = next(m.data.token for m in session.document.models  # the UploadBox's
+                     if "sw-upload" in (getattr(m, "css_classes", None) or []))
+        assert post(live, token, "a.csv", b"1,2\n3,4\n")[0] == 200
+        wait_for(lambda: list(tmp_path.glob("spacewarp-upload-*/upload-*.csv")), "saved")
+        session.close()
+        server.send_signal(signal.SIGTERM)
+        output = server.communicate(timeout=60)[0].decode()
+    finally:
+        server.kill()
+    assert server.returncode is not None
+    assert not list(tmp_path.glob("spacewarp-upload-*")), output
+    assert "Traceback" not in output
