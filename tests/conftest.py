@@ -15,9 +15,12 @@ CHROMIUM_ARGS = [
 ]
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    """Debian's chromium driven by playwright (installed by `make test`, never downloaded)."""
+    """Debian's chromium driven by playwright (installed by `make test`, never downloaded).
+
+    One per test module: playwright's sync API holds the main thread's event loop while it
+    runs, which the Bokeh and tornado clients of later modules need."""
     if not Path(CHROMIUM).exists():
         pytest.fail(f"{CHROMIUM} is missing: run `make test`, which installs Debian's chromium")
     from playwright.sync_api import sync_playwright

@@ -86,7 +86,8 @@ def test_bad_links_values_and_uploads_get_messages_and_the_page_keeps_working(
     a.changed(before)
     drawn = a.drawn()[0]
     assert drawn.shape == (BIG_ROWS, 3)
-    np.testing.assert_allclose(drawn[:, :2], x.astype(np.float32), rtol=1e-6)
+    # from 1e5 points the renderer sends int16 within each stage's range (1e-4 of it, stated)
+    np.testing.assert_allclose(drawn[:, :2], x, rtol=0, atol=1e-4 * np.ptp(x))
     assert a.page.locator('[data-control="upload"]').count() == 0
     a.page.screenshot(path=str(tmp_path / "upload-18MB.png"))
 

@@ -6,6 +6,7 @@ ports and are stopped by the test that started them.
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import contextlib
 import http.client
 import json
@@ -101,7 +102,9 @@ def ws_status(port: int, origin: str) -> int:
         connection.close()
         return 101
 
-    return asyncio.run(attempt())
+    # its own thread: a browser test's playwright may hold this thread's event loop
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, attempt()).result()
 
 
 @pytest.mark.parametrize("origin", ["http://evil.example", "null",

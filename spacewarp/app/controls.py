@@ -71,7 +71,9 @@ class Controls:
             name="Weight recipe",        # so the browser never picks one of its own)
             options={"default for the input": "", **{n: n for n in RECIPES.names()}})
         w["scale"] = pn.widgets.TextInput(name="Scale S (manual recipe)")
-        w["color_by"] = pn.widgets.Select(name="Colour by", options=COLORINGS.names())
+        w["color_by"] = pn.widgets.Select(  # "": by class when labelled, else x (a value in
+            name="Colour by",  # the menu, so the browser never picks one and fires a change)
+            options={"default for the input": "", **{n: n for n in COLORINGS.names()}})
         w["theme"] = pn.widgets.Select(name="Theme", options=THEMES)
         self.add_layer = pn.widgets.Button(name="+ layer", width=80, margin=(0, 5, 5, 10))
         self.remove_layer = pn.widgets.Button(name="- layer", width=80, margin=(0, 5, 5, 5))
@@ -203,7 +205,7 @@ def displayed(exp: Experiment) -> dict[str, Any]:
         "input": spec.name, "points": number_text(spec.points), "seed": str(exp.seed),
         "widths": ",".join(map(str, net.layers or [])), "activation": net.activation,
         "bias": net.bias, "init": net.init or "", "scale": number_text(net.scale),
-        "color_by": spec.color_by, "theme": exp.style.theme,
+        "color_by": spec.color_by or "", "theme": exp.style.theme,
     }
     if spec.name != "file":
         defaults = generator_params(spec.name)

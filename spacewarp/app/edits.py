@@ -185,8 +185,8 @@ def expected_shapes(layers: list[int], bias: bool) -> dict[str, tuple[int, ...]]
 def set_choice(experiment: Experiment, control: str, value: Any) -> Experiment:
     """Activation, bias, recipe, colouring or theme; a new recipe clears typed weights."""
     section, key = _CHOICES[control]
-    if control == "init" and value == "":
-        value = None  # the input's own default recipe
+    if control in ("init", "color_by") and value == "":
+        value = None  # the input's own default recipe or colouring
     update: dict[str, Any] = {section: {key: value}}
     net = experiment.network
     if control == "init":
