@@ -93,13 +93,12 @@ class Client:
         asyncio.set_event_loop(asyncio.new_event_loop())
         loop = IOLoop.current()
         try:
-            session = pull_session(url=self.url, io_loop=loop)
+            session = self._open(pull_session, loop)
         except Exception as err:  # a refused or failed session counts as an error
             self.errors.append(f"connect: {type(err).__name__}: {err}")
             return
         try:
             seed, link = model(session.document, "sw-seed"), model(session.document, "sw-link")
-            self._until(session, loop, lambda: bool(link.text))  # the first views
             for value in seeds:
                 before = link.text
                 t0 = time.perf_counter()
@@ -117,6 +116,23 @@ class Client:
         finally:
             session.close()
             loop.close(all_fds=True)
+
+    def _open(self, pull_session: Any, loop: Any) -> Any:
+        """A client session on a page whose first views are there.
+
+        Bokeh's Python client drops the patches that arrive while it waits for its first
+        pull, so a page is pulled again (same session) until the pull holds the views.
+        """
+        first = pull_session(url=self.url, io_loop=loop)
+        session_id = first.id
+        first.close()
+        deadline = time.monotonic() + CHANGE_TIMEOUT_S
+        while True:
+            session = pull_session(session_id=session_id, url=self.url, io_loop=loop)
+            if model(session.document, "sw-link").text or time.monotonic() > deadline:
+                return session
+            session.close()
+            time.sleep(0.3)
 
     @staticmethod
     def _until(session: Any, loop: Any, done: Any, timeout: float = CHANGE_TIMEOUT_S) -> bool:
