@@ -16,6 +16,7 @@ from __future__ import annotations
 import io
 import logging
 import operator
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, redirect_stderr
 from dataclasses import dataclass
@@ -119,21 +120,69 @@ def _module_title(path: str, module: nn.Module) -> tuple[str, str]:
 
 # --- capture --------------------------------------------------------------------------------
 
+# torch.fx's symbolic tracing patches nn.Module.__call__ for the whole process while it
+# traces, so a module run in another thread meanwhile goes through the tracer (seen in the
+# explorer's worker pool). Tracing, and running what was traced, hold this lock; sequences
+# of torch's own modules need no tracing and never take it.
+_TRACING = threading.RLock()
+
+
 def capture(net: nn.Module, x: torch.Tensor) -> tuple[Capture, tuple[torch.Tensor, ...]]:
     """Capture ``net``'s operations and run it once on ``x`` (n, d_0): (capture, stages).
 
     ``net`` must already be the float64 copy that will be kept; ``stages`` are detached.
     """
-    graph, mode_note = _graph(net, x)
-    if graph is None:
-        return _hooked(net, x)
-    ops, stage_nodes, outputs = _run_graph(graph, x)
+    modules = _plain_sequence(net)
+    if modules is not None:
+        return _sequential(modules, x)
+    with _TRACING:
+        graph, mode_note = _graph(net, x)
+        if graph is None:
+            return _hooked(net, x)
+        ops, stage_nodes, outputs = _run_graph(graph, x)
 
     def program(inp: torch.Tensor) -> tuple[torch.Tensor, ...]:
-        env = _Recorder(graph, set(stage_nodes)).record(inp)
+        with _TRACING:
+            env = _Recorder(graph, set(stage_nodes)).record(inp)
         return (inp, *(env[name] for name in stage_nodes))
 
     return Capture(tuple(ops), program, "graph", mode_note), outputs
+
+
+def _plain_sequence(net: nn.Module) -> list[tuple[str, nn.Module]] | None:
+    """(path, module) of an ``nn.Sequential`` (nested ones flattened) whose modules are all
+    torch's own leaf modules: each is one operation, so the sequence is its own graph."""
+    if not isinstance(net, nn.Sequential):
+        return None
+    flat: list[tuple[str, nn.Module]] = []
+    for path, module in net.named_modules():
+        if isinstance(module, nn.Sequential):
+            continue
+        if list(module.children()) or not type(module).__module__.startswith("torch.nn"):
+            return None
+        flat.append((path, module))
+    return flat
+
+
+def _sequential(modules: list[tuple[str, nn.Module]], x: torch.Tensor
+                ) -> tuple[Capture, tuple[torch.Tensor, ...]]:
+    """Stage k is the prefix of k modules: the seed's case, exactly as it runs them."""
+    def program(inp: torch.Tensor) -> tuple[torch.Tensor, ...]:
+        outs = [inp]
+        for _, module in modules:
+            outs.append(_as_rows(module(outs[-1])))
+        return tuple(outs)
+
+    with torch.no_grad():
+        outputs = tuple(o.detach() for o in program(x))
+    ops = []
+    for k, (path, module) in enumerate(modules, start=1):
+        kind, title = _module_title(path, module)
+        linear = module if isinstance(module, nn.Linear) else None
+        ops.append(Op(kind, title, (k - 1,), path,
+                      None if linear is None else linear.weight.detach(),
+                      None if linear is None or linear.bias is None else linear.bias.detach()))
+    return Capture(tuple(ops), program, "graph"), outputs
 
 
 def _graph(net: nn.Module, x: torch.Tensor) -> tuple[fx.GraphModule | None, str]:
@@ -328,6 +377,10 @@ def _hooked(net: nn.Module, x: torch.Tensor) -> tuple[Capture, tuple[torch.Tenso
     seen: list[tuple[str, nn.Module]] = []
 
     def program(inp: torch.Tensor) -> tuple[torch.Tensor, ...]:
+        with _TRACING:
+            return _run_hooked(inp)
+
+    def _run_hooked(inp: torch.Tensor) -> tuple[torch.Tensor, ...]:
         outs: list[torch.Tensor] = []
         record = not seen
 

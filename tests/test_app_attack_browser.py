@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 import pytest
-from test_app_browser import BASE, Page, assert_drawn, free_port
+from test_app_browser import BASE, Page, assert_drawn, live_server
 
 from spacewarp.config import validated
 
@@ -26,23 +26,10 @@ BIG_ROWS = 100_000  # an 18 MB CSV: 100,000 rows of two 88-decimal numbers
 
 @pytest.fixture(scope="module")
 def url() -> Iterator[str]:
-    import socket
-    import time
+    with live_server(validated(BASE)) as address:
+        yield address
 
-    from spacewarp.app.server import start_server
 
-    port = free_port()
-    server = start_server("127.0.0.1", port, validated(BASE), threaded=True)
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=1).close()
-            break
-        except OSError:
-            time.sleep(0.2)
-    yield f"http://127.0.0.1:{port}/"
-    server.stop()
-    server.spacewarp_sessions.shutdown()
 
 
 def packed(data: Any) -> str:

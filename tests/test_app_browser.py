@@ -12,6 +12,7 @@ from __future__ import annotations
 import socket
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import numpy as np
@@ -45,12 +46,13 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-@pytest.fixture(scope="module")
-def url() -> Iterator[str]:
+@contextmanager
+def live_server(base: Experiment) -> Iterator[str]:
+    """The explorer on a free loopback port, started from ``base``; stopped on exit."""
     from spacewarp.app.server import start_server
 
     port = free_port()
-    server = start_server("127.0.0.1", port, validated(BASE), threaded=True)
+    server = start_server("127.0.0.1", port, base, threaded=True)
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         try:
@@ -58,8 +60,17 @@ def url() -> Iterator[str]:
             break
         except OSError:
             time.sleep(0.2)
-    yield f"http://127.0.0.1:{port}/"
-    server.stop()
+    try:
+        yield f"http://127.0.0.1:{port}/"
+    finally:
+        server.stop()
+        server.spacewarp_sessions.shutdown()
+
+
+@pytest.fixture(scope="module")
+def url() -> Iterator[str]:
+    with live_server(validated(BASE)) as address:
+        yield address
 
 
 class Page:

@@ -192,3 +192,17 @@ def test_a_model_that_fails_on_the_points_is_one_line() -> None:
         sw.trace(model, PTS, device="cpu")
     with pytest.raises(sw.SpacewarpError, match=r"fails on 64 points of width 2.*--data"):
         sw.trace(Functional().fc2, PTS, device="cpu")  # a bare Linear(16, 2): not a sequence
+
+
+def test_captures_in_threads_do_not_cross() -> None:
+    """torch.fx patches nn.Module.__call__ process-wide while it traces: captures running
+    in a server's worker threads at once must still each get their own, right stages."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    models = [Functional(), Residual(), Nested(), sw.build_model([2, 3, 2], "relu")]
+    want = [sw.trace(m, PTS, device="cpu").output for m in models]
+    with ThreadPoolExecutor(4) as pool:
+        got = list(pool.map(lambda i: sw.trace(models[i % 4], PTS, device="cpu").output,
+                            range(48)))
+    for i, out in enumerate(got):
+        np.testing.assert_array_equal(out, want[i % 4])
