@@ -28,6 +28,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from serving import free_port, rss_mb  # bench/serving.py (bench/ is on sys.path)
+
 ACTIVATIONS = ["relu", "tanh", "sigmoid", "elu", "gelu", "silu", "softplus", "leaky_relu"]
 ROOT = ".sw-canvas .sw-root[data-sw-version]"
 
@@ -62,19 +64,6 @@ STEP_JS = """([root, value]) => {
 
 FRAME_JS = """() => new Promise(r => requestAnimationFrame(t0 =>
   requestAnimationFrame(t1 => r(t1 - t0))))"""
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def rss_mb(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    return float("nan")
 
 
 def start_server(points: int) -> tuple[subprocess.Popen[bytes], str, Path]:

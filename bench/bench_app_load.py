@@ -35,23 +35,12 @@ import time
 from pathlib import Path
 from typing import Any
 
+from serving import free_port, rss_mb  # bench/serving.py (bench/ is on sys.path)
+
 ROOT = Path(__file__).resolve().parents[1]
 CHANGE_TIMEOUT_S = 30.0
 P95_TARGET_S = 2.0
 RSS_TARGET = 1.10
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def rss_mb(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    return float("nan")
 
 
 def start_server(port: int, log: Path) -> subprocess.Popen[bytes]:
