@@ -109,6 +109,15 @@ def _is_path_of_indices(path: str) -> bool:
     return all(part.isdigit() for part in path.split("."))
 
 
+def _module_op(path: str, module: nn.Module, inputs: tuple[int, ...]) -> Op:
+    """The operation of a module stage; a linear layer carries its weight and bias."""
+    kind, title = _module_title(path, module)
+    if not isinstance(module, nn.Linear):
+        return Op(kind, title, inputs, path)
+    bias = None if module.bias is None else module.bias.detach()
+    return Op(kind, title, inputs, path, module.weight.detach(), bias)
+
+
 def _module_title(path: str, module: nn.Module) -> tuple[str, str]:
     """(kind, title) of a module stage; Sequential indices ("0", "1.2") are not named."""
     if isinstance(module, nn.Linear):
@@ -136,7 +145,7 @@ def capture(net: nn.Module, x: torch.Tensor) -> tuple[Capture, tuple[torch.Tenso
     if modules is not None:
         return _sequential(modules, x)
     with _TRACING:
-        graph, mode_note = _graph(net, x)
+        graph = _graph(net, x)
         if graph is None:
             return _hooked(net, x)
         ops, stage_nodes, outputs = _run_graph(graph, x)
@@ -146,7 +155,7 @@ def capture(net: nn.Module, x: torch.Tensor) -> tuple[Capture, tuple[torch.Tenso
             env = _Recorder(graph, set(stage_nodes)).record(inp)
         return (inp, *(env[name] for name in stage_nodes))
 
-    return Capture(tuple(ops), program, "graph", mode_note), outputs
+    return Capture(tuple(ops), program, "graph"), outputs
 
 
 def _plain_sequence(net: nn.Module) -> list[tuple[str, nn.Module]] | None:
@@ -175,30 +184,25 @@ def _sequential(modules: list[tuple[str, nn.Module]], x: torch.Tensor
 
     with torch.no_grad():
         outputs = tuple(o.detach() for o in program(x))
-    ops = []
-    for k, (path, module) in enumerate(modules, start=1):
-        kind, title = _module_title(path, module)
-        linear = module if isinstance(module, nn.Linear) else None
-        ops.append(Op(kind, title, (k - 1,), path,
-                      None if linear is None else linear.weight.detach(),
-                      None if linear is None or linear.bias is None else linear.bias.detach()))
-    return Capture(tuple(ops), program, "graph"), outputs
+    ops = tuple(_module_op(path, module, (k - 1,))
+                for k, (path, module) in enumerate(modules, start=1))
+    return Capture(ops, program, "graph"), outputs
 
 
-def _graph(net: nn.Module, x: torch.Tensor) -> tuple[fx.GraphModule | None, str]:
+def _graph(net: nn.Module, x: torch.Tensor) -> fx.GraphModule | None:
     """The model as an fx graph: symbolic tracing first, then torch.export; None if neither."""
     if isinstance(net, fx.GraphModule):
-        return net, ""
+        return net
     try:
-        return fx.symbolic_trace(net), ""
+        return fx.symbolic_trace(net)
     except Exception:  # noqa: BLE001 - user code: any failure means "not traceable"
         pass
     try:
         with _quiet_torch():
             exported = torch.export.export(net, (x,), strict=False)
-        return exported.module(), ""
+        return exported.module()
     except Exception:  # noqa: BLE001 - e.g. data-dependent control flow
-        return None, ""
+        return None
 
 
 @contextmanager
@@ -288,12 +292,7 @@ def _fetch(node: fx.Node, values: dict[str, Any]) -> tuple[tuple[Any, ...], dict
 def _op(gm: fx.GraphModule, node: fx.Node, inputs: tuple[int, ...], stage_of: dict[str, int],
         values: dict[str, Any]) -> Op:
     if node.op == "call_module":
-        module = gm.get_submodule(str(node.target))
-        kind, title = _module_title(str(node.target), module)
-        weight = module.weight.detach() if isinstance(module, nn.Linear) else None
-        bias = module.bias.detach() if isinstance(module, nn.Linear) and module.bias is not None \
-            else None
-        return Op(kind, title, inputs, str(node.target), weight, bias)
+        return _module_op(str(node.target), gm.get_submodule(str(node.target)), inputs)
     kind = _kind_of(node)
     path = _module_path(node)
     if kind == "linear":
@@ -406,11 +405,6 @@ def _hooked(net: nn.Module, x: torch.Tensor) -> tuple[Capture, tuple[torch.Tenso
 
     with torch.no_grad():
         outputs = program(x)
-    ops = []
-    for k, (name, module) in enumerate(seen, start=1):
-        kind, title = _module_title(name, module) if name else ("output", "Output")
-        weight = module.weight.detach() if isinstance(module, nn.Linear) else None
-        bias = module.bias.detach() if isinstance(module, nn.Linear) and \
-            module.bias is not None else None
-        ops.append(Op(kind, title, (k - 1,), name, weight, bias))
-    return Capture(tuple(ops), program, "hooks", HOOKS_NOTE), tuple(o.detach() for o in outputs)
+    ops = tuple(_module_op(name, module, (k - 1,)) if name else Op("output", "Output", (k - 1,))
+                for k, (name, module) in enumerate(seen, start=1))
+    return Capture(ops, program, "hooks", HOOKS_NOTE), tuple(o.detach() for o in outputs)

@@ -5,18 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import nbformat
-from ipykernel.kernelspec import write_kernel_spec
-from jupyter_client.kernelspec import KernelSpecManager
-from jupyter_client.manager import KernelManager
 from nbclient import NotebookClient
-
-
-def _kernel_of_this_python(tmp: Path) -> KernelManager:
-    """A kernel spec written for ``sys.executable`` (as test_notebook's)."""
-    kernels = tmp / "kernels"
-    write_kernel_spec(path=str(kernels / "spacewarp-test"))
-    ksm = KernelSpecManager(kernel_dirs=[str(kernels)], ensure_native_kernel=False)
-    return KernelManager(kernel_name="spacewarp-test", kernel_spec_manager=ksm)
+from test_notebook import _kernel_of_this_python  # a kernel spec for this very python
 
 
 def test_training_in_a_kernel_shows_a_live_figure(tmp_path: Path) -> None:
