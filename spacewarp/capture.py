@@ -18,7 +18,7 @@ import logging
 import operator
 import threading
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager, redirect_stderr
+from contextlib import AbstractContextManager, contextmanager, redirect_stderr
 from dataclasses import dataclass
 from typing import Any
 
@@ -129,29 +129,69 @@ def _module_title(path: str, module: nn.Module) -> tuple[str, str]:
 
 # --- capture --------------------------------------------------------------------------------
 
-# torch.fx's symbolic tracing patches nn.Module.__call__ for the whole process while it
-# traces, so a module run in another thread meanwhile goes through the tracer (seen in the
-# explorer's worker pool). Tracing, and running what was traced, hold this lock; sequences
-# of torch's own modules need no tracing and never take it.
-_TRACING = threading.RLock()
+class _ReadersWriter:
+    """Many readers at once (modules used as usual) or one writer (a symbolic trace).
+
+    torch.fx's tracing patches ``nn.Module.__call__`` and ``__getattr__`` for the whole
+    process while it traces, so a module used in another thread meanwhile goes through the
+    tracer (seen in the explorer's worker pool): a trace waits for every use to end, and
+    uses wait for the trace."""
+
+    def __init__(self) -> None:
+        self._cond = threading.Condition()
+        self._readers = 0
+        self._writer = False
+
+    @contextmanager
+    def shared(self) -> Iterator[None]:
+        with self._cond:
+            self._cond.wait_for(lambda: not self._writer)
+            self._readers += 1
+        try:
+            yield
+        finally:
+            with self._cond:
+                self._readers -= 1
+                self._cond.notify_all()
+
+    @contextmanager
+    def exclusive(self) -> Iterator[None]:
+        with self._cond:
+            self._cond.wait_for(lambda: not self._writer and not self._readers)
+            self._writer = True
+        try:
+            yield
+        finally:
+            with self._cond:
+                self._writer = False
+                self._cond.notify_all()
+
+
+_MODULES = _ReadersWriter()
+
+
+def modules_in_use(model: nn.Module) -> AbstractContextManager[None]:
+    """Hold while copying, moving or running ``model`` and capturing it: alone when it
+    must be traced, beside other users otherwise (sequences of torch's own modules)."""
+    return _MODULES.shared() if _plain_sequence(model) is not None else _MODULES.exclusive()
 
 
 def capture(net: nn.Module, x: torch.Tensor) -> tuple[Capture, tuple[torch.Tensor, ...]]:
     """Capture ``net``'s operations and run it once on ``x`` (n, d_0): (capture, stages).
 
-    ``net`` must already be the float64 copy that will be kept; ``stages`` are detached.
+    ``net`` must already be the float64 copy that will be kept, used inside
+    ``modules_in_use(net)``; ``stages`` are detached.
     """
     modules = _plain_sequence(net)
     if modules is not None:
         return _sequential(modules, x)
-    with _TRACING:
-        graph = _graph(net, x)
-        if graph is None:
-            return _hooked(net, x)
-        ops, stage_nodes, outputs = _run_graph(graph, x)
+    graph = _graph(net, x)
+    if graph is None:
+        return _hooked(net, x)
+    ops, stage_nodes, outputs = _run_graph(graph, x)
 
     def program(inp: torch.Tensor) -> tuple[torch.Tensor, ...]:
-        with _TRACING:
+        with _MODULES.shared():
             env = _Recorder(graph, set(stage_nodes)).record(inp)
         return (inp, *(env[name] for name in stage_nodes))
 
@@ -376,7 +416,7 @@ def _hooked(net: nn.Module, x: torch.Tensor) -> tuple[Capture, tuple[torch.Tenso
     seen: list[tuple[str, nn.Module]] = []
 
     def program(inp: torch.Tensor) -> tuple[torch.Tensor, ...]:
-        with _TRACING:
+        with _MODULES.shared():
             return _run_hooked(inp)
 
     def _run_hooked(inp: torch.Tensor) -> tuple[torch.Tensor, ...]:
@@ -404,7 +444,7 @@ def _hooked(net: nn.Module, x: torch.Tensor) -> tuple[Capture, tuple[torch.Tenso
         return (inp, *outs)
 
     with torch.no_grad():
-        outputs = program(x)
+        outputs = _run_hooked(x)  # (the caller holds modules_in_use)
     ops = tuple(_module_op(name, module, (k - 1,)) if name else Op("output", "Output", (k - 1,))
                 for k, (name, module) in enumerate(seen, start=1))
     return Capture(ops, program, "hooks", HOOKS_NOTE), tuple(o.detach() for o in outputs)

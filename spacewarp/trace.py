@@ -17,7 +17,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from .capture import Op, capture
+from .capture import Op, capture, modules_in_use
 from .errors import NetworkError, SpacewarpError
 from .points import Points
 from .style import Style
@@ -102,11 +102,15 @@ def trace(model: nn.Module, points: Points, *, device: str = "auto",
     fails on the points, or a stage produces NaN or inf.
     """
     dev = pick_device(device)
-    net = copy.deepcopy(model).to(device=dev, dtype=torch.float64).eval()
-    x = torch.from_numpy(points.x.copy()).to(dev)  # (n, d_in) float64; copy: x is read-only
-    _check_input_width(net, points.dim)
     try:
-        captured, outputs = capture(net, x)
+        with modules_in_use(model):  # (thread safety: see capture._ReadersWriter)
+            net = copy.deepcopy(model).to(device=dev, dtype=torch.float64).eval()
+            x = torch.from_numpy(points.x.copy()).to(dev)  # (n, d_in) float64 (x: read-only)
+            _check_input_width(net, points.dim)
+            captured, outputs = capture(net, x)
+            state = net.state_dict()
+    except SpacewarpError:
+        raise
     except (RuntimeError, ValueError, TypeError, IndexError) as err:
         raise NetworkError(
             f"the model fails on {points.n} points of width {points.dim}: "
@@ -116,7 +120,7 @@ def trace(model: nn.Module, points: Points, *, device: str = "auto",
     stages = [Stage("input", "Input", _frozen(points.x))]
     stages += [_stage(op, out) for op, out in zip(captured.ops, outputs[1:], strict=True)]
     _check_finite(stages)
-    params = {k: _frozen(v.detach().cpu().numpy()) for k, v in net.state_dict().items()}
+    params = {k: _frozen(v.detach().cpu().numpy()) for k, v in state.items()}
     return Trace(tuple(stages), _frozen(points.color), points.labels, points.grid_shape,
                  params, experiment, captured.mode, captured.note, captured.program,
                  points.color_by)
