@@ -134,12 +134,22 @@ def shown(experiment: Experiment) -> list[np.ndarray]:
 
 
 def assert_drawn(page: Page, experiment: Experiment) -> None:
-    """Every drawn stage equals the library's trace of ``experiment`` (float32)."""
+    """Every drawn stage equals the library's trace of ``experiment`` (float32), once the
+    page has settled: on a busy machine an earlier update may still be landing when the
+    first change is seen."""
     want = shown(experiment)
-    drawn = page.drawn()
-    assert len(drawn) == len(want)
-    for got, expected in zip(drawn, want, strict=True):
-        np.testing.assert_allclose(got, expected, rtol=1e-6, atol=1e-6)
+    deadline = time.monotonic() + TIMEOUT_S
+    while True:
+        drawn = page.drawn()
+        try:
+            assert len(drawn) == len(want)
+            for got, expected in zip(drawn, want, strict=True):
+                np.testing.assert_allclose(got, expected, rtol=1e-6, atol=1e-6)
+            return
+        except AssertionError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.2)
 
 
 def assert_morph(page: Page, experiment: Experiment) -> None:
