@@ -43,7 +43,7 @@ def training_spec(tf: TrainingFilm, options: BrowserOptions | None = None,
     cur = current % count
     quantised = True  # int16 always: S snapshots of every key add up
     colors = _Colors(tf, theme.background, theme.muted, o.cmap or last.style.cmap)
-    snaps = [snapshot_entry(tf, s, store, quantised, colors) for s in range(count)]
+    snaps = [_entry(tf, s, store, quantised, colors) for s in range(count)]
     return {
         "version": 1, "serial": serial, "n": f.n, "n_total": f.n, "dim": f.dim,
         "layout": "morph", "easing": EASING,
@@ -65,12 +65,21 @@ def training_spec(tf: TrainingFilm, options: BrowserOptions | None = None,
     }
 
 
-def snapshot_entry(tf: TrainingFilm, s: int, blobs: Blobs, quantised: bool,
-                   colors: _Colors | None = None) -> dict[str, Any]:
-    """Snapshot ``s`` as the renderer takes it (``setSnapshotData``): ``keys`` (one
-    descriptor per film key), ``color`` (uint8 index per point into the spec's table),
-    ``weights`` (lines per stage), ``epoch``, ``caption`` and the curves' values."""
-    c = colors or _Colors(tf, "#000000", "#808080", "viridis")
+def snapshot_entry(tf: TrainingFilm, s: int, blobs: Blobs | None = None,
+                   options: BrowserOptions | None = None) -> dict[str, Any]:
+    """Snapshot ``s`` of ``tf`` as the renderer takes it (``spec.training.snapshots[s]``,
+    ``setSnapshotData(s, entry)``): ``keys`` (one descriptor per film key, int16),
+    ``color`` (uint8 index per point into the spec's colour table), ``weights`` (lines
+    per stage), ``epoch``, ``caption``, the curves' values and ``curve`` (the loss curve
+    over every snapshot of ``tf``)."""
+    o = options or BrowserOptions()
+    theme = THEMES.get(o.theme or tf.last.style.theme, THEMES["dark"])
+    colors = _Colors(tf, theme.background, theme.muted, o.cmap or tf.last.style.cmap)
+    return {**_entry(tf, s, blobs or Blobs(), True, colors), "curve": loss_curve(tf)}
+
+
+def _entry(tf: TrainingFilm, s: int, blobs: Blobs, quantised: bool, c: _Colors
+           ) -> dict[str, Any]:
     return {
         "keys": [_coords(k, quantised, blobs) for k in tf.keys[s]],
         "color": blobs.put(c.index(s)),
