@@ -12,7 +12,7 @@ the decision carried through every stage. Arrays only; the render step adds colo
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -60,6 +60,11 @@ class TrainingFilm:
     last: Trace  # the last snapshot's trace of the probe and the data (titles, kinds)
     params: tuple[tuple[StageParams, ...], ...]  # [s][k] stage k's (weight, bias) at s
     note: str  # what was subsampled, "" when nothing
+    # how keys are made (the last snapshot's projections), for ``add_snapshot``
+    rows: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64), compare=False)
+    plan: tuple[_Step, ...] = field(default=(), compare=False, repr=False)
+    recipes: tuple[Recipe, ...] = field(default=(), compare=False, repr=False)
+    stage_proj: dict[int, Projection] = field(default_factory=dict, compare=False, repr=False)
 
 
 StageParams = tuple[np.ndarray | None, np.ndarray | None]  # a linear stage's W, b
@@ -100,7 +105,24 @@ def training_film(training: Training, options: TrainingFilmOptions | None = None
         np.stack(klass), np.stack(strength), len(rows), _sub_shape(probe.shape, o.max_probe),
         int(training.data.classes.size),
         tuple(str(int(v)) for v in training.data.classes), _labels(training), last,
-        tuple(params), note)
+        tuple(params), note, rows, plan, tuple(recipes), stage_proj)
+
+
+def add_snapshot(tf: TrainingFilm, training: Training, s: int) -> TrainingFilm:
+    """``tf`` with training's snapshot ``s`` appended, made with ``tf``'s projections and
+    shown in ``tf``'s boxes (for live training: points that leave a box are clipped until
+    a new ``training_film`` is made)."""
+    tr = _trace(training, s, _joint(training, tf.rows))
+    keys = _keys(tr, tf.plan, list(tf.recipes), tf.stage_proj)
+    predicted, strength = _decision(training, tr.output[: tf.n_probe])
+    c = training.curves
+    return replace(
+        tf, keys=(*tf.keys, keys), snapshots=np.append(tf.snapshots, s),
+        epoch=np.append(tf.epoch, np.asarray(c.epoch)[s]),
+        curves={k: np.append(v, float(getattr(c, k)[s])) for k, v in tf.curves.items()},
+        probe_class=np.concatenate([tf.probe_class, predicted[None]]),
+        probe_strength=np.concatenate([tf.probe_strength, strength[None]]),
+        params=(*tf.params, tuple((g.weight, g.bias) for g in tr.stages)))
 
 
 # --- points ------------------------------------------------------------------------------------
@@ -297,4 +319,5 @@ def _fit_budget(count: int, snapshot_bytes: int, max_bytes: int, n_probe: int,
                  f"page under {max_bytes / 1e6:.0f} MB")
     return keep, "; ".join(notes)
 
-__all__ = ["MAX_PROBE", "TrainingFilm", "TrainingFilmOptions", "probe_rows", "training_film"]
+__all__ = ["MAX_PROBE", "TrainingFilm", "TrainingFilmOptions", "add_snapshot", "probe_rows",
+           "training_film"]
