@@ -96,7 +96,8 @@ def training_film(training: Training, options: TrainingFilmOptions | None = None
         klass.append(predicted)
         strength.append(st)
         params.append(tuple((g.weight, g.bias) for g in tr.stages))
-    film = _film(last, plan, recipes, stage_proj, per_snap, len(rows), probe.shape, o)
+    film = _film(last, plan, recipes, stage_proj, per_snap, len(rows),
+                 _sub_shape(probe.shape, o.max_probe), o)
     c = training.curves
     return TrainingFilm(
         film, tuple(per_snap), keep, np.asarray(c.epoch)[keep],
@@ -188,10 +189,11 @@ def _structure(last: Trace) -> tuple[tuple[_Step, ...], list[Recipe],
                                      dict[int, Projection]]:
     """The plan of the last snapshot (projections fixed from it), the keys as recipes
     (state, projection) in the film's order, and the projection each stage is shown in
-    on its own: the one of the morph that reaches it (so a stage adds no key)."""
+    on its own: itself up to 3-D, else that of the morph that reaches it (no new key)."""
     states = _states(last, [s.points for s in last.stages], False)
     plan = tuple(_plan(states))
-    stage_proj = {k: _arrival(plan, _last_state(states, k)) for k in range(len(last.stages))}
+    stage_proj = {k: _arrival(plan, _last_state(states, k)) if st.dim > 3 else Projection()
+                  for k, st in enumerate(last.stages)}
     recipes: list[Recipe] = []
     for step in plan:
         for r in ((step.src, _pid(step.start)), (step.dst, _pid(step.end))):
