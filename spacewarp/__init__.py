@@ -21,6 +21,7 @@ if TYPE_CHECKING:  # imported on first use, so `spacewarp --help` never loads to
         explorer,
         frames,
         interactive,
+        load_training,
         measures,
         regions,
         run,
@@ -30,6 +31,7 @@ if TYPE_CHECKING:  # imported on first use, so `spacewarp --help` never loads to
         stages_grid,
         train,
         training_figure,
+        training_page,
         training_stages,
         write_html,
     )
@@ -86,6 +88,7 @@ __all__ = [
     "explorer",
     "frames",
     "interactive",
+    "load_training",
     "make_points",
     "measures",
     "regions",
@@ -97,6 +100,7 @@ __all__ = [
     "trace",
     "train",
     "training_figure",
+    "training_page",
     "training_stages",
     "write_html",
 ]

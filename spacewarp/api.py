@@ -197,12 +197,28 @@ def train(config: Experiment | dict[str, Any] | str | Path | None = None, *,
     return run_training(exp, progress=progress, callback=callback)
 
 
-def save_training(training: Training, out: str | Path, *, film: bool = True) -> list[Path]:
+def save_training(training: Training, out: str | Path, *, film: bool = True,
+                  html: bool = False) -> list[Path]:
     """Write what ``spacewarp train`` writes: training.npz, .png, .mp4, experiment.toml,
-    model.pt, weights.txt."""
+    model.pt, weights.txt (and training.html with ``html=True``)."""
     from .export.training import write_training
 
-    return write_training(training, out, film=film)
+    return write_training(training, out, film=film, html=html)
+
+
+def training_page(training: Training, path: str | Path) -> Path:
+    """The training page (``.html``, offline): sliders for training time and stage, the
+    decision carried through every stage, one box and projection for the whole run."""
+    from .export.training_html import write_training_html
+
+    return write_training_html(training, path)
+
+
+def load_training(path: str | Path) -> Training:
+    """A training run read back from ``DIR/training.npz`` and ``DIR/experiment.toml``."""
+    from .training_file import load_training as load
+
+    return load(path)
 
 
 def animate_training(training: Training, path: str | Path) -> Path:
