@@ -68,7 +68,7 @@ def main(args: argparse.Namespace) -> None:
     print(f"wrote {len(written)} files to {args.out}/ ({len(training.snapshots)} snapshots, "
           f"epoch {int(training.snapshots[-1])}, {training.points.n} points)")
     if training.probe is None:
-        print(f"no training.png or training.mp4: pictures of training need 1-D or 2-D input, "
+        print(f"no training.png, .mp4 or .html: pictures of training need 1-D or 2-D input, "
               f"and these points are {training.points.dim}-D")
     if training.stopped:
         raise SpacewarpError(training.stopped, field="train.lr")

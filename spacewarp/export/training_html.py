@@ -54,8 +54,11 @@ def training_page_html(training: Training, options: BrowserOptions | None = None
 
 def _help(spec: dict[str, Any]) -> str:
     t = spec["training"]
+    probe = ("The background points are a probe grid coloured by the class the network "
+             "gives them, paler where it is less sure, carried through every stage with the "
+             "data." if spec["color"]["legend"] else "The data and a probe line over the input "
+             "range (reaching past the data) are coloured by input x and carried through "
+             "every stage.")
     return (f"Two sliders: training time (the orange one: {t['count']} snapshots, or press "
-            f"Train) and the {len(spec['stages'])} stages (or Play). The background points "
-            "are a probe grid coloured by the class the network gives them, paler where it "
-            "is less sure, carried through every stage with the data. Box and projection "
-            "are fixed over the whole training: motion means change.")
+            f"Train) and the {len(spec['stages'])} stages (or Play). {probe} Box and "
+            "projection are fixed over the whole training: motion means change.")

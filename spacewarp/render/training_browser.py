@@ -166,7 +166,7 @@ class _Colors:
     """One uint8 index per point into one RGB table: the data by class (entries
     0 .. C-1), the probe by predicted class at ``levels`` lightnesses (``render.training``'s
     region colours: the class colour faded to the background as confidence falls to
-    chance). Regression: the data through the colour map by input x, the probe muted."""
+    chance). Regression: data and probe through the colour map by input x."""
 
     def __init__(self, tf: TrainingFilm, background: str, muted: str, cmap: str) -> None:
         self.tf, self.c = tf, tf.classes
@@ -185,8 +185,7 @@ class _Colors:
             from matplotlib import colormaps
 
             self.levels = 0
-            ramp = colormaps[cmap](np.linspace(0.0, 1.0, 255))[:, :3]
-            self.table = np.concatenate([ramp, [hex_rgb(muted)]])
+            self.table = colormaps[cmap](np.linspace(0.0, 1.0, 256))[:, :3]
 
     def index(self, s: int) -> np.ndarray:
         """(n,) uint8 for snapshot ``s``: the probe rows first, then the data."""
@@ -195,11 +194,11 @@ class _Colors:
             level = np.rint(tf.probe_strength[s] * (self.levels - 1)).astype(np.int64)
             probe = self.c + tf.probe_class[s] * self.levels + level
             data = tf.labels
-        else:
-            probe = np.full(p, 255)
-            x = tf.keys[s][0][p:, 0]  # the input's first coordinate
-            lo, hi = float(x.min()), float(x.max())
-            data = np.rint((x - lo) / (hi - lo if hi > lo else 1.0) * 254)
+        else:  # probe and data by input x through the colour map, over the data's range
+            x = tf.keys[s][0][:, 0]  # (n,) the input's first coordinate
+            lo, hi = float(x[p:].min()), float(x[p:].max())
+            u = np.clip((x - lo) / (hi - lo if hi > lo else 1.0), 0.0, 1.0)
+            return np.rint(u * 255).astype(np.uint8)
         return np.concatenate([probe, data]).astype(np.uint8)
 
     def key(self) -> dict[str, Any]:
