@@ -238,5 +238,17 @@ def test_the_time_slider_shows_each_snapshot(browser: Any, run_dir: Path,
                                        atol=tolerance(desc) + 1e-6)
     page.evaluate("window.spacewarp.setSnapshot(4)")
     assert page.locator("input.sw-time-slider-input").input_value() == "4"
+    # another snapshot's data put in place of snapshot 2 (base64 descriptors), then appended
+    entry = spec["training"]["snapshots"][0]
+    stage1 = ("(e) => { const api = window.spacewarp; api.setSnapshotData(%s, e); "
+              "api.setSnapshot(%s); return Array.from(api.stage(1)) }")
+    want = forward(npz, 0, x)[1]
+    for at in (2, 6):
+        got = np.array(page.evaluate(stage1 % (at, at), entry)).reshape(-1, 3)[:, :3]
+        np.testing.assert_allclose(got, want, rtol=1e-6, atol=tolerance(
+            entry["keys"][spec["stages"][1]["key"]]) + 1e-6)
+        assert page.evaluate("window.spacewarp.snapshot()") == at
+        assert page.locator(".sw-caption").get_attribute("data-epoch") == "0"
+    assert page.evaluate("window.spacewarp.snapshots") == 7
     assert errors == []
     page.close()
