@@ -44,7 +44,9 @@ HOLD_LAST = 2.0  # seconds the last snapshot stays on screen
 def write_training(training: Training, out: str | Path, *, film: bool = True,
                    progress: bool | None = None, html: bool = False) -> list[Path]:
     """Write every file of a training run into folder ``out``; return their paths
-    (``html``: training.html too, the page with sliders for training time and stage)."""
+    (``html``: training.html too, the page with sliders for training time and stage,
+    written after the others: a page over its budget raises ``LimitError`` and leaves the
+    run's other files in place)."""
     from ..render.training import decision_stages_figure, training_figure
     from ..view.training import training_view
 
@@ -60,18 +62,18 @@ def write_training(training: Training, out: str | Path, *, film: bool = True,
             if film:
                 write_training_film(training, tmp / "training.mp4", view, progress=progress)
                 names.append("training.mp4")
-            if html:
-                from .training_html import write_training_html
-
-                write_training_html(training, tmp / "training.html")
-                names.append("training.html")
         else:
             names.remove("training.png")
         (tmp / "experiment.toml").write_text(to_toml(training.experiment), encoding="utf-8")
         state = {k: torch.from_numpy(np.array(v[-1])) for k, v in training.params.items()}
         torch.save(state, tmp / "model.pt")
         write_weights_txt(training.trace(-1), tmp / "weights.txt")
-    return [target / name for name in names]
+    written = [target / name for name in names]
+    if html and training.probe is not None:
+        from .training_html import write_training_html
+
+        written.append(write_training_html(training, target / "training.html"))
+    return written
 
 
 def npz_bytes(experiment: Experiment, n_points: int) -> int:
