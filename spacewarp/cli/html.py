@@ -20,7 +20,8 @@ def add_parser(sub: Any) -> None:
                    help="draw a seeded subset above N points (default 1,000,000)")
     p.add_argument("--training", metavar="DIR/training.npz", default=None,
                    help="the page of a training run (spacewarp train's folder): two sliders, "
-                        "training time and stage; the experiment options are not used")
+                        "training time and stage; of the experiment options only --theme "
+                        "and --cmap are used")
     p.add_argument("--out", required=True, metavar="FILE.html", help="the page to write")
     p.set_defaults(run=main)
 
@@ -43,10 +44,12 @@ def main(args: argparse.Namespace) -> None:
 
 def training_page(args: argparse.Namespace) -> None:
     from ..export.training_html import write_training_html
+    from ..render.browser import BrowserOptions
     from ..training_file import load_training
 
     training = load_training(args.training)
-    path = write_training_html(training, args.out)
+    style = BrowserOptions(theme=getattr(args, "theme", None), cmap=getattr(args, "cmap", None))
+    path = write_training_html(training, args.out, style)
     size = path.stat().st_size / 1e6
     print(f"wrote {path} ({size:.1f} MB, {len(training.snapshots)} snapshots, "
           f"{training.points.n:,} points)")
