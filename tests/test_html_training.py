@@ -252,3 +252,14 @@ def test_the_time_slider_shows_each_snapshot(browser: Any, run_dir: Path,
     assert page.evaluate("window.spacewarp.snapshots") == 7
     assert errors == []
     page.close()
+
+
+def test_a_diverged_run_shows_the_snapshots_before_it() -> None:
+    with pytest.warns(RuntimeWarning, match="became NaN"):
+        training = sw.train(input="moons", points=100, layers="2,8,2", epochs=100,
+                            optimizer="sgd", lr=1e6, snapshots=20, probe=10, progress=False)
+    tf = training_film(training)
+    values = [np.abs(k).max() for snap in tf.keys for k in snap]
+    assert np.isfinite(values).all() and max(values) <= 1e12
+    assert 1 <= len(tf.keys) < len(training.snapshots)
+    assert f"after epoch {int(tf.epoch[-1])} are left out" in tf.note

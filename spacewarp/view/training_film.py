@@ -30,6 +30,7 @@ if TYPE_CHECKING:
 
 MAX_PROBE = 2500  # probe points drawn: a strided sub-grid of the training's probe
 MAX_BYTES = 40_000_000  # coordinate bytes over every snapshot (int16) before subsampling
+LARGEST = 1e12  # stage values beyond this (a diverging run) are not shown
 MIN_SNAPSHOTS = 8  # fewer than this after subsampling: refuse instead
 LATTICE_LINES = 11  # warped probe-grid lines per direction
 
@@ -81,11 +82,14 @@ def training_film(training: Training, options: TrainingFilmOptions | None = None
                          "decision); these points are wider", field="input")
     rows = probe_rows(probe.shape, o.max_probe)
     pts = _joint(training, rows)
-    count = len(training.snapshots)
-    last = _trace(training, count - 1, pts)
+    count, last = _usable(training, pts)
     plan, recipes, stage_proj = _structure(last)
     width = sum(k.shape[1] for k in _keys(last, plan, recipes, stage_proj))
     keep, note = _fit_budget(count, pts.n * width * 2, o.max_bytes, len(rows), probe.shape)
+    if count < len(training.snapshots):
+        note = "; ".join([*filter(None, [note]), (
+            f"snapshots after epoch {int(training.snapshots[count - 1])} are left out: "
+            f"the network's values pass {LARGEST:.0e} there (the loss diverged)")])
     per_snap: list[tuple[np.ndarray, ...]] = []
     klass, strength = [], []
     params: list[tuple[StageParams, ...]] = []
@@ -124,6 +128,18 @@ def add_snapshot(tf: TrainingFilm, training: Training, s: int) -> TrainingFilm:
         probe_class=np.concatenate([tf.probe_class, predicted[None]]),
         probe_strength=np.concatenate([tf.probe_strength, strength[None]]),
         params=(*tf.params, tuple((g.weight, g.bias) for g in tr.stages)))
+
+
+def _usable(training: Training, pts: Points) -> tuple[int, Trace]:
+    """How many snapshots from the first have finite stages below ``LARGEST`` (all, unless
+    the loss diverged), and the trace of the last of them."""
+    for s in range(len(training.snapshots) - 1, -1, -1):
+        tr = _trace(training, s, pts)
+        if all(np.isfinite(g.points).all() and np.abs(g.points).max() <= LARGEST
+               for g in tr.stages):
+            return s + 1, tr
+    raise LimitError(f"every snapshot's stages pass {LARGEST:.0e} or are not numbers: "
+                     "nothing to show; train again with a smaller --lr", field="train.lr")
 
 
 # --- points ------------------------------------------------------------------------------------
