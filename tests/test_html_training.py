@@ -263,3 +263,15 @@ def test_a_diverged_run_shows_the_snapshots_before_it() -> None:
     assert np.isfinite(values).all() and max(values) <= 1e12
     assert 1 <= len(tf.keys) < len(training.snapshots)
     assert f"after epoch {int(tf.epoch[-1])} are left out" in tf.note
+
+
+def test_train_html_after_a_diverged_run(tmp_path: Path, capsys: pytest.CaptureFixture[str]
+                                         ) -> None:
+    """Every file written (training.png draws a loss of 1e285), the NaN said in one line."""
+    out = tmp_path / "run"
+    err = _bad(["train", "--input", "moons", "--points", "100", "--layers", "2,8,2",
+                "--epochs", "100", "--optimizer", "sgd", "--lr", "1e6", "--snapshots", "20",
+                "--probe", "10", "--no-film", "--html", "--device", "cpu", "--out", str(out)],
+               capsys)
+    assert "the loss became NaN" in err
+    assert {"training.png", "training.html", "training.npz"} <= {p.name for p in out.iterdir()}

@@ -146,12 +146,22 @@ class TrainingPanels:
                     linewidths=1.0, zorder=2))
 
 
+LOSS_CAP = 1e100  # a diverging loss is drawn up to here (log axes past ~1e300 overflow)
+
+
+def shown_loss(loss: np.ndarray) -> np.ndarray:
+    """The loss as drawn on a log axis: capped at ``LOSS_CAP`` (the numbers in titles are
+    the real ones)."""
+    return np.minimum(np.asarray(loss, dtype=np.float64), LOSS_CAP)
+
+
 def draw_curves(ax_loss: Axes, ax_acc: Axes | None, curves: Curves, theme: Theme) -> None:
     """Train and test loss (log scale) and accuracy against the epoch (symlog)."""
     e = curves.epoch
-    ax_loss.plot(e, curves.train_loss, color="#4c9be8", lw=1.6, label="train loss")
+    ax_loss.plot(e, shown_loss(curves.train_loss), color="#4c9be8", lw=1.6, label="train loss")
     if np.isfinite(curves.test_loss).any():
-        ax_loss.plot(e, curves.test_loss, color="#4c9be8", lw=1.2, ls="--", label="test loss")
+        ax_loss.plot(e, shown_loss(curves.test_loss), color="#4c9be8", lw=1.2, ls="--",
+                     label="test loss")
     ax_loss.set_yscale("log")
     ax_loss.set_xscale("symlog", linthresh=1)
     ax_loss.set_xlim(0, max(int(e[-1]), 1))
@@ -269,7 +279,7 @@ class TrainingFrames:
             self.panels = TrainingPanels(view, training, ax_in, ax_w, th,
                                          _marker(training.points.n) * 0.7)
             c = training.curves
-            ax_c.plot(c.epoch, c.train_loss, color="#4c9be8", lw=1.2)
+            ax_c.plot(c.epoch, shown_loss(c.train_loss), color="#4c9be8", lw=1.2)
             ax_c.set_yscale("log")
             ax_c.set_xscale("symlog", linthresh=1)
             ax_c.set_xlim(0, max(int(c.epoch[-1]), 1))
@@ -287,7 +297,7 @@ class TrainingFrames:
         self.panels.show(s)
         c = self.training.curves
         self.mark.set_xdata([c.epoch[s], c.epoch[s]])
-        self.dot.set_data([c.epoch[s]], [c.train_loss[s]])
+        self.dot.set_data([c.epoch[s]], [shown_loss(c.train_loss[s:s + 1])[0]])
         self.title.set_text(caption(self.training, s))
         self.canvas.draw()
         return np.asarray(self.canvas.buffer_rgba())[..., :3].copy()
