@@ -60,5 +60,5 @@ def _help(spec: dict[str, Any]) -> str:
              "range (reaching past the data) are coloured by input x and carried through "
              "every stage.")
     return (f"Two sliders: training time (the orange one: {t['count']} snapshots, or press "
-            f"Train) and the {len(spec['stages'])} stages (or Play). {probe} Box and "
+            f"Snapshots) and the {len(spec['stages'])} stages (or Play). {probe} Box and "
             "projection are fixed over the whole training: motion means change.")

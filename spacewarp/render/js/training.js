@@ -8,7 +8,7 @@ import {coords, typed} from './spec.js'
 const TIME_CSS = `
 .sw-time { display: flex; gap: 8px; align-items: center; padding: 2px 6px; }
 .sw-time button { font: 13px system-ui, sans-serif; padding: 4px 10px; border-radius: 4px; border: 1px solid #5ab4ff;
-  cursor: pointer; min-width: 72px; }
+  cursor: pointer; min-width: 96px; }
 .sw-time-slider { flex: 1; display: flex; flex-direction: column; min-width: 0; }
 .sw-time-slider input { width: 100%; margin: 4px 0 0 0; accent-color: #e0a030; }
 .sw-caption { font-size: 13px; white-space: nowrap; overflow: hidden; }
@@ -30,7 +30,7 @@ export class TimeAxis {
     this.row = document.createElement('div'); this.row.className = 'sw-time'
     const style = document.createElement('style'); style.textContent = TIME_CSS; this.row.append(style)
     this.button = document.createElement('button'); this.button.className = 'sw-time-play'
-    this.button.textContent = '\u25b6 Train'; this.button.title = 'play the snapshots of training'
+    this.button.textContent = '\u25b6 Snapshots'; this.button.title = 'play the snapshots of training'
     const box = document.createElement('div'); box.className = 'sw-time-slider'
     this.caption = document.createElement('div'); this.caption.className = 'sw-caption'
     this.slider = document.createElement('input'); this.slider.className = 'sw-time-slider-input'
@@ -123,6 +123,6 @@ export class TimeAxis {
   }
   stop() {
     if (this.timer) { clearInterval(this.timer); this.timer = null }
-    this.button.textContent = '\u25b6 Train'
+    this.button.textContent = '\u25b6 Snapshots'
   }
 }
