@@ -250,6 +250,12 @@ def test_the_time_slider_shows_each_snapshot(browser: Any, run_dir: Path,
         assert page.evaluate("window.spacewarp.snapshot()") == at
         assert page.locator(".sw-caption").get_attribute("data-epoch") == "0"
     assert page.evaluate("window.spacewarp.snapshots") == 7
+    # the Snapshots button plays the snapshots from the first (at the last one) and pauses
+    page.evaluate("window.spacewarp.setSnapshot(6)")
+    page.click("button.sw-time-play")
+    page.wait_for_function("window.spacewarp.snapshot() >= 2", timeout=30_000)
+    page.click("button.sw-time-play")
+    assert page.inner_text("button.sw-time-play") == "\u25b6 Snapshots"
     assert errors == []
     page.close()
 
