@@ -21,9 +21,9 @@ import spacewarp as sw
 from spacewarp.cli import main
 from spacewarp.errors import LimitError
 from spacewarp.render.browser import Blobs
-from spacewarp.render.training_browser import training_spec
+from spacewarp.render.training_browser import snapshot_entry, training_spec
 from spacewarp.training_file import load_training
-from spacewarp.view.training_film import TrainingFilmOptions, training_film
+from spacewarp.view.training_film import TrainingFilmOptions, add_snapshot, training_film
 
 SMALL = ["--input", "moons", "--points", "150", "--layers", "2,3,2", "--activation", "tanh",
          "--epochs", "40", "--snapshots", "6", "--probe", "12", "--lr", "0.1"]
@@ -137,6 +137,22 @@ def test_a_wide_stage_has_one_projection_for_the_whole_run() -> None:
         got = np.concatenate([hidden(s), np.ones((len(x), 1))], axis=1) @ affine
         scale = np.abs(keys[s]).max() + 1
         np.testing.assert_allclose(got, keys[s], atol=2e-4 * scale)
+
+
+def test_add_snapshot_uses_the_films_projections(run_dir: Path,
+                                                 npz: dict[str, np.ndarray]) -> None:
+    """For live training: snapshot 2 appended again is snapshot 2, key for key."""
+    training = load_training(run_dir / "training.npz")
+    tf = training_film(training)
+    more = add_snapshot(tf, training, 2)
+    assert len(more.keys) == 7 and more.epoch[-1] == npz["epoch"][2]
+    for a, b in zip(more.keys[-1], tf.keys[2], strict=True):
+        np.testing.assert_array_equal(a, b)
+    entry = snapshot_entry(more, 6, Blobs("b64"))
+    assert entry["epoch"] == int(npz["epoch"][2]) and len(entry["curve"]["x"]) == 7
+    want = forward(npz, 2, joint(npz))[3]
+    desc = entry["keys"][training_spec(tf, None, Blobs("b64"))["stages"][3]["key"]]
+    np.testing.assert_allclose(decode(desc), want, rtol=0, atol=tolerance(desc))
 
 
 def test_over_the_budget_snapshots_are_thinned_or_refused() -> None:
