@@ -7,6 +7,7 @@
 import {decodeSpec, locate, boxAt, clockAt, timeOf, lerp} from './spec.js'
 import {Surface, drawView, colorKey} from './draw.js'
 import {GlLayer} from './gl.js'
+import {makeTours, attachTour} from './tour.js'
 
 const STAGE_H = 210, MORPH_H = 470, GRID_H = 360
 const GL_FROM = 0  // points from which the morph view draws with WebGL (when there is one)
@@ -16,7 +17,7 @@ function esc(t) { const d = document.createElement('div'); d.textContent = t; re
 
 function heading(s) {
   return `<b>${esc(s.title)}</b>` + (s.module ? ` <span class="sw-mod">(module ${esc(s.module)})</span>` : '') +
-    (s.note ? ` <span class="sw-mod">${esc(s.note)}</span>` : '')
+    (s.note ? ` <span class="sw-mod sw-note">${esc(s.note)}</span>` : '')
 }
 
 const CSS = `
@@ -77,16 +78,19 @@ export function mount(el, spec, blobs = [], opts = {}) {
   let gl = null, useGl = opts.gl === undefined ? 'auto' : opts.gl  // 'auto': WebGL from GL_FROM points
   let F = null, panels = [], version = 0, playing = null, zoom = 1, current = null
   const cams = [], morphCam = [0, 0], zooms = []
-  const pub = {stages: [], dims: [], titles: [], cameras: cams, morph: null, serial: -1}
+  const pub = {stages: [], dims: [], titles: [], cameras: cams, morph: null, serial: -1, panels: []}
   root.__spacewarp = pub
   const bump = () => { version += 1; root.dataset.swVersion = String(version) }
   const theme = () => F.spec.theme
   const film3d = () => F.spec.dim >= 3
 
   function drawStage(k) {
-    const st = F.spec.stages[k]
-    drawView(panels[k].surface, {pts: F.keys[st.key], box: F.stageBoxes[k], cam: cams[k],
+    const st = F.spec.stages[k], tour = F.tours[k], p = panels[k]  // tour.js: turned by hand
+    const pts = tour && tour.turned ? tour.points() : F.keys[st.key]
+    p.P = drawView(p.surface, {pts, box: F.stageBoxes[k], cam: cams[k],
       flat: st.dim < 3, oneD: st.dim === 1, zoom: zooms[k]}, F, theme())
+    if (tour) tour.draw(p.surface, p.P, theme(), tour.active ?? -1)
+    p.tourShown(tour, p.head, (F.spec.tours || [])[k]?.off); pub.panels[k] = pts
   }
 
   function drawMorph(p) {
@@ -139,6 +143,7 @@ export function mount(el, spec, blobs = [], opts = {}) {
     while (panels.length < S) {
       const div = el_('div', 'sw-panel', row), head = el_('div', 'sw-head', div), canvas = el_('canvas', '', div)
       const p = {div, head, canvas, surface: new Surface(canvas), k: panels.length}
+      p.tourShown = attachTour(div, canvas, () => ({tour: F.tours[p.k], P: p.P}), () => { drawStage(p.k); bump() })
       dragger(canvas, () => F.spec.stages[p.k].dim >= 3, (dx, dy) => {
         const c = cams[p.k]; c[1] -= dx * 0.5; c[0] = Math.max(-90, Math.min(90, c[0] + dy * 0.5))
         drawStage(p.k); bump()
@@ -193,6 +198,7 @@ export function mount(el, spec, blobs = [], opts = {}) {
   function setSpec(spec, specBlobs) {
     stop()
     F = decodeSpec(spec, specBlobs || [])
+    F.tours = makeTours(spec, specBlobs || [], F.stageBoxes)
     pub.stages = spec.stages.map(s => F.keys[s.key]); pub.dims = spec.stages.map(s => s.dim)
     pub.titles = spec.stages.map(s => s.title); pub.serial = spec.serial; pub.theme = spec.theme
     api.stages = spec.stages.length
@@ -294,6 +300,12 @@ export function mount(el, spec, blobs = [], opts = {}) {
       const r = morphCanvas.getBoundingClientRect(), s = morphSurface
       if (s.stale) s.screen(s.stale.P, s.stale.pts, F.n)
       return [r.left + s.sx[i] / s.dpr, r.top + s.sy[i] / s.dpr]
+    },
+    tour(k) { return F.tours[k] },  // tour.js's Tour of stage k (null up to 3-D)
+    panel(k) { return pub.panels[k] },  // the coordinates last drawn in stage k's panel (n, 3)
+    panelOf(k, xyz) {  // CSS position on the page of display coordinates in stage k's panel
+      const p = panels[k], r = p.canvas.getBoundingClientRect(), [x, y] = p.P.project(...xyz)
+      return [r.left + x / p.surface.dpr, r.top + y / p.surface.dpr]
     },
     hoverAt(x, y) { const r = morphCanvas.getBoundingClientRect(); return hover(x - r.left, y - r.top) },
     setSpec, root,
