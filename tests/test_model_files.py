@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import textwrap
+import tomllib
 from pathlib import Path
 
 import numpy as np
@@ -188,6 +189,8 @@ def test_checkpoint_sha256_is_recorded_and_checked(model_file: Path, tmp_path: P
     import hashlib
 
     assert hashlib.sha256(ckpt.read_bytes()).hexdigest() in toml
+    network = tomllib.loads(toml)["network"]  # only what applies to the user's model
+    assert set(network) == {"model", "checkpoint", "checkpoint_sha256"}
     assert main(["render", "--config", str(out / "experiment.toml"), "--out",
                  str(tmp_path / "again")]) == 0
     assert (np.load(out / "trace.npz")["stage_03"] == np.load(

@@ -223,9 +223,9 @@ MODULES = ("spec.js", "draw.js", "gl.js", "tour.js", "film.js")  # in dependency
 
 def renderer_js() -> str:
     """The renderer as one ES module source: regl (vendored, MIT; its UMD wrapper given a
-    ``module`` to fill) defining ``createREGL``, then the renderer's modules (``spec.js``,
-    ``draw.js``, ``gl.js``, ``tour.js``, ``film.js``: ``mount``, ``decodeSpec``) with their imports of
-    one another dropped, as they share one scope once inlined."""
+    ``module`` to fill) defining ``createREGL``, then the renderer's modules (``MODULES``:
+    ``mount``, ``decodeSpec``) with their imports of one another dropped, as they share
+    one scope once inlined."""
     regl = (JS_DIR / "vendor" / "regl.min.js").read_text(encoding="utf-8")
     parts = [(JS_DIR / name).read_text(encoding="utf-8") for name in MODULES]
     code = "\n".join(line for part in parts for line in part.splitlines()

@@ -82,10 +82,11 @@ export class Tour {
       this.total += s2 / n - (s / n) ** 2
     }
     this.reset()
+    this.pts = new Float32Array(3 * n)
+    this.pca = this.variance()  // the starting basis's share: the title's (Python's) figure
     let longest = 0
     for (let j = 0; j < D; j++) longest = Math.max(longest, Math.hypot(...this.row(j)))
     this.scale = REACH * box.h / (longest || 1)  // display units per unit of a row
-    this.pts = new Float32Array(3 * n)
   }
   reset() { this.M = complete(this.basis, this.D); this.turned = false; this.stale = true }
   row(j) { const o = j * this.D; return [this.M[o], this.M[o + 1], this.M[o + 2]] }
@@ -158,8 +159,9 @@ export class Tour {
     }
     ctx.fillStyle = theme.foreground; ctx.globalAlpha = 0.7; ctx.textBaseline = 'bottom'
     ctx.font = `${10 * dpr}px system-ui, sans-serif`; ctx.textAlign = 'left'
-    ctx.fillText(this.turned ? `turned by hand: ${(100 * this.variance()).toFixed(0)}% of variance`
-      : 'drag an axis end to turn', 4 * dpr, surface.h - 2 * dpr)
+    const pct = v => `${(100 * v).toFixed(0)}%`
+    ctx.fillText(this.turned ? `turned by hand: ${pct(this.variance())} of variance (PCA: ${pct(this.pca)})`
+      : `PCA: ${pct(this.pca)} of variance; drag an axis end to turn`, 4 * dpr, surface.h - 2 * dpr)
     ctx.restore()
   }
 }
