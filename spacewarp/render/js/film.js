@@ -80,6 +80,11 @@ export function mount(el, spec, blobs = [], opts = {}) {
   const cams = [], morphCam = [0, 0], zooms = []
   const pub = {stages: [], dims: [], titles: [], cameras: cams, morph: null, serial: -1, panels: []}
   root.__spacewarp = pub
+  pub.tour = k => F.tours[k]  // test hooks: tour.js's Tour of stage k (null up to 3-D), and
+  pub.panelOf = (k, xyz) => {  // the CSS position of display coordinates in stage k's panel
+    const p = panels[k], r = p.canvas.getBoundingClientRect(), [x, y] = p.P.project(...xyz)
+    return [r.left + x / p.surface.dpr, r.top + y / p.surface.dpr]
+  }
   const bump = () => { version += 1; root.dataset.swVersion = String(version) }
   const theme = () => F.spec.theme
   const film3d = () => F.spec.dim >= 3
@@ -301,12 +306,8 @@ export function mount(el, spec, blobs = [], opts = {}) {
       if (s.stale) s.screen(s.stale.P, s.stale.pts, F.n)
       return [r.left + s.sx[i] / s.dpr, r.top + s.sy[i] / s.dpr]
     },
-    tour(k) { return F.tours[k] },  // tour.js's Tour of stage k (null up to 3-D)
+    tour: pub.tour, panelOf: pub.panelOf,
     panel(k) { return pub.panels[k] },  // the coordinates last drawn in stage k's panel (n, 3)
-    panelOf(k, xyz) {  // CSS position on the page of display coordinates in stage k's panel
-      const p = panels[k], r = p.canvas.getBoundingClientRect(), [x, y] = p.P.project(...xyz)
-      return [r.left + x / p.surface.dpr, r.top + y / p.surface.dpr]
-    },
     hoverAt(x, y) { const r = morphCanvas.getBoundingClientRect(); return hover(x - r.left, y - r.top) },
     setSpec, root,
     destroy() { ro.disconnect(); stop(); if (gl) gl.destroy(); root.remove() },
