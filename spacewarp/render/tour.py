@@ -22,7 +22,7 @@ from ..view.film import Film
 if TYPE_CHECKING:
     from .browser import Blobs
 
-TOUR_VALUES = 2_000_000  # numbers (points x dims) sent for all wide stages together: 4 MB
+TOUR_VALUES = 1_500_000  # numbers (points x dims) for all wide stages together: 3 MB as int16
 TOUR_MAX_DIM = 256  # the browser re-orthonormalises a D x D matrix on every drag step
 LEVELS = 65534  # int16 steps across a column's range
 

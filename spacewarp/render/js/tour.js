@@ -206,7 +206,7 @@ export function attachTour(div, canvas, get, redraw) {
   return (tour, head, off) => {  // after each draw: the reset control and the title's variance
     reset.style.display = tour && tour.turned ? '' : 'none'
     const note = head.querySelector('.sw-note')
-    if (note && off && !note.title) { note.title = off; note.textContent += ' (not turnable: too big)' }
+    if (note && off && !note.title) { note.title = off; note.textContent += ' (too big to turn by hand)' }
     if (!note || !tour) return
     note.dataset.pca = note.dataset.pca || note.textContent
     note.textContent = tour.turned ? `turned by hand from ${note.dataset.pca.split(',')[0]}: ` +
