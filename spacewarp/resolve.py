@@ -74,8 +74,18 @@ def model_for(experiment: Experiment) -> nn.Module:
         model: nn.Module = build_model(net.layers, net.activation, bias=net.bias,
                                        init=net.init, scale=net.scale, seed=experiment.seed)
     else:
-        model = load_model(net.model) if net.model else None  # type: ignore[assignment]
+        model = _seeded_model(net.model, experiment.seed) if net.model else None  # type: ignore[assignment]
     if net.checkpoint is not None:
         model = load_checkpoint(net.checkpoint, model)
     set_parameters(model, weights)
     return model
+
+
+def _seeded_model(spec: str, seed: int) -> nn.Module:
+    """The user's model, constructed with torch's generator seeded by the experiment's seed
+    (and put back after), so a model without a checkpoint is the same on every run."""
+    import torch
+
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        return load_model(spec)
