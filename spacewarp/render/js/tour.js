@@ -178,7 +178,7 @@ export function attachTour(div, canvas, get, redraw) {
   div.style.position = 'relative'
   const reset = document.createElement('button')
   reset.className = 'sw-tour-reset'; reset.textContent = 'reset view'
-  reset.style.cssText = 'position: absolute; right: 4px; bottom: 4px; font: 11px system-ui, sans-serif; display: none; cursor: pointer'
+  reset.style.cssText = 'position: absolute; right: 4px; font: 11px system-ui, sans-serif; display: none; cursor: pointer'
   div.append(reset)
   reset.addEventListener('click', () => { const {tour} = get(); if (tour) { tour.reset(); redraw() } })
   let grab = null
@@ -205,6 +205,7 @@ export function attachTour(div, canvas, get, redraw) {
   canvas.addEventListener('pointerup', end); canvas.addEventListener('pointercancel', end)
   return (tour, head, off) => {  // after each draw: the reset control and the title's variance
     reset.style.display = tour && tour.turned ? '' : 'none'
+    reset.style.top = `${canvas.offsetTop + 4}px`  // the canvas's top right corner
     const note = head.querySelector('.sw-note')
     if (note && off && !note.title) { note.title = off; note.textContent += ' (too big to turn by hand)' }
     if (!note || !tour) return
