@@ -1,7 +1,8 @@
 // spacewarp's browser renderer: draws any film spec (spacewarp.render.browser.film_spec).
 // It only interpolates: every coordinate array, box, camera, easing and the Play clock
-// come from Python (spacewarp.view.film). Used by the offline page, the notebook and the
-// explorer. `mount(el, spec, blobs, opts)` returns the public API (window.spacewarp on
+// come from Python (spacewarp.view.film); a wide stage turned by hand (tour.js) is the one
+// product computed here, its points times the dragged basis. Used by the offline page, the
+// notebook and the explorer. `mount(el, spec, blobs, opts)` returns the public API (window.spacewarp on
 // pages): stages, show(position), play(), pause(), and test hooks.
 
 import {decodeSpec, locate, boxAt, clockAt, timeOf, lerp} from './spec.js'
