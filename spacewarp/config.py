@@ -82,6 +82,12 @@ class NetworkSpec(_Spec):
     checkpoint: str | None = None  # weights: state_dict .pt, .safetensors, TorchScript, .pt2
     checkpoint_sha256: str | None = None  # recorded when resolved; a changed file is refused
 
+    @property
+    def own_model(self) -> bool:
+        """The user's own architecture (a model file, or a ``.pt2`` program), not built here
+        from widths: ``BUILT_ONLY`` then does not apply."""
+        return bool(self.model) or (self.checkpoint or "").endswith(".pt2")
+
     @field_validator("weights", mode="before")
     @classmethod
     def _rectangular(cls, v: Any) -> Any:
@@ -263,8 +269,19 @@ def load_experiment(path: str | Path) -> Experiment:
     return validated(load_toml(path))
 
 
+# network settings that only shape the networks spacewarp builds from widths
+BUILT_ONLY = ("layers", "activation", "bias", "init", "scale")
+
+
 def to_toml(experiment: Experiment) -> str:
-    return tomli_w.dumps(experiment.model_dump(exclude_none=True))
+    """The experiment as TOML; for the user's own model without the settings that only
+    networks built here use (they would read as if they applied to it)."""
+    data = experiment.model_dump(exclude_none=True)
+    if experiment.network.own_model:
+        net = data["network"]
+        for key in BUILT_ONLY + (() if net.get("weights") else ("weights",)):
+            net.pop(key, None)
+    return tomli_w.dumps(data)
 
 
 def merged(base: dict[str, Any], overrides: dict[str, Any]) -> dict[str, Any]:

@@ -12,6 +12,7 @@ import math
 import re
 from collections.abc import Sequence
 from decimal import Decimal, InvalidOperation
+from fractions import Fraction
 from typing import Any
 
 from .errors import InputError, NetworkError, SpacewarpError
@@ -22,6 +23,7 @@ MAX_DEPTH = 64  # linear layers
 SEED_LIMIT = 2**32  # seeds are integers in [0, 2**32), as NumPy's and torch's generators take
 
 # Plain ASCII decimal numbers only: no "3_0", no "٣٠٠", no "0x10", no "inf".
+_FRACTION = re.compile(r"([+-]?[0-9]{1,9})/([0-9]{1,9})")
 _NUMBER = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]{1,6})?")
 
 
@@ -87,6 +89,29 @@ def parse_seed(value: Any, *, field: str = "seed") -> int:
     """A seed: a whole number in [0, 2**32)."""
     return parse_int(value, field=field, what="seed", low=0, high=SEED_LIMIT - 1,
                      hint="use e.g. --seed 0")
+
+
+def number_text(value: float) -> str:
+    """The shortest text that reads back as exactly ``value``: ``3`` for 3.0, ``0.1``; a
+    value that needs more than 8 digits and is a fraction p/q with q <= 100 as ``2/3``
+    (the explorer's number boxes read ``p/q`` back, see ``parse_fraction``)."""
+    if float(value).is_integer() and abs(value) < 1e15:
+        return str(int(value))
+    text = next(t for d in range(1, 18) if float(t := f"{value:.{d}g}") == value)
+    if len(text.lstrip("-")) > 10:
+        q = Fraction(value).limit_denominator(100)
+        if float(q) == value:
+            return f"{q.numerator}/{q.denominator}"
+    return text
+
+
+def parse_fraction(text: str) -> float | None:
+    """``"2/3"`` -> 2/3 (the nearest float); None when ``text`` is not p/q in ASCII digits
+    with q > 0."""
+    m = _FRACTION.fullmatch(text.strip())
+    if m is None or int(m.group(2)) == 0:
+        return None
+    return float(Fraction(int(m.group(1)), int(m.group(2))))
 
 
 def parse_size(value: Any, *, field: str = "size", low: int = 16, high: int = 4096

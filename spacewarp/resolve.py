@@ -30,7 +30,7 @@ def resolve(experiment: Experiment) -> tuple[Experiment, Points]:
                       **spec.params)
     net = experiment.network
     checked = _checkpoint_checked(net)
-    if net.model or (net.checkpoint or "").endswith(".pt2"):  # the user's own architecture
+    if net.own_model:  # the user's own architecture
         resolved = experiment.model_copy(update={
             "input": spec.model_copy(update={"points": pts.n, "color_by": pts.color_by}),
             "network": checked})
@@ -68,14 +68,24 @@ def model_for(experiment: Experiment) -> nn.Module:
     with its checkpoint and explicit weights applied."""
     net = experiment.network
     weights = {k: np.asarray(v, dtype=np.float64) for k, v in net.weights.items()}
-    if net.model is None and not (net.checkpoint or "").endswith(".pt2"):
+    if not net.own_model:
         if net.layers is None or net.init is None:
             raise ValueError("model_for needs a resolved experiment (see resolve)")
         model: nn.Module = build_model(net.layers, net.activation, bias=net.bias,
                                        init=net.init, scale=net.scale, seed=experiment.seed)
     else:
-        model = load_model(net.model) if net.model else None  # type: ignore[assignment]
+        model = _seeded_model(net.model, experiment.seed) if net.model else None  # type: ignore[assignment]
     if net.checkpoint is not None:
         model = load_checkpoint(net.checkpoint, model)
     set_parameters(model, weights)
     return model
+
+
+def _seeded_model(spec: str, seed: int) -> nn.Module:
+    """The user's model, constructed with torch's generator seeded by the experiment's seed
+    (and put back after), so a model without a checkpoint is the same on every run."""
+    import torch
+
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        return load_model(spec)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import textwrap
+import tomllib
 from pathlib import Path
 
 import numpy as np
@@ -188,6 +189,8 @@ def test_checkpoint_sha256_is_recorded_and_checked(model_file: Path, tmp_path: P
     import hashlib
 
     assert hashlib.sha256(ckpt.read_bytes()).hexdigest() in toml
+    network = tomllib.loads(toml)["network"]  # only what applies to the user's model
+    assert set(network) == {"model", "checkpoint", "checkpoint_sha256"}
     assert main(["render", "--config", str(out / "experiment.toml"), "--out",
                  str(tmp_path / "again")]) == 0
     assert (np.load(out / "trace.npz")["stage_03"] == np.load(
@@ -216,3 +219,23 @@ def test_api_takes_a_model_object_and_a_checkpoint(model_file: Path, tmp_path: P
     np.testing.assert_allclose(t.output, _forward(model.state_dict(), t.stages[0].points),
                                rtol=1e-12)
     assert t.experiment is None and t.categorical  # spiral: classes by default
+
+
+def test_a_model_without_a_checkpoint_is_the_same_on_every_run(model_file: Path) -> None:
+    """Its initial weights come from torch's generator seeded by the experiment's seed (so
+    a re-run of its experiment.toml draws the same picture), and the caller's generator is
+    left as it was."""
+    def weights(seed: int) -> np.ndarray:
+        t = sw.run(model=f"{model_file}:Net", input="spiral", points=30, seed=seed)
+        return next(s.weight for s in t.stages if s.kind == "linear")
+
+    torch.manual_seed(123)
+    expected = torch.rand(3)
+    torch.manual_seed(123)
+    first = weights(0)
+    assert torch.equal(torch.rand(3), expected)  # the caller's generator is untouched...
+    np.testing.assert_array_equal(weights(0), first)  # ...and its state does not matter
+    torch.manual_seed(0)
+    np.testing.assert_array_equal(first, load_model(f"{model_file}:Net").fc1.weight
+                                  .detach().numpy())  # nn's default init, seeded by 0
+    assert not np.array_equal(weights(1), first)

@@ -6,6 +6,9 @@ import math
 
 import pytest
 
+from spacewarp.app.controls import displayed
+from spacewarp.app.edits import parse_number
+from spacewarp.config import Experiment
 from spacewarp.errors import NetworkError, SpacewarpError
 from spacewarp.numbers import (
     MAX_POINTS,
@@ -69,3 +72,22 @@ def test_floats() -> None:
             parse_float(bad, field="f", what="f")
     with pytest.raises(SpacewarpError, match="more than 0"):
         parse_float(0, field="f", what="f", positive=True)
+
+
+@pytest.mark.parametrize("value,text", [
+    (2 / 3, "2/3"), (-1 / 7, "-1/7"), (0.1, "0.1"), (3.0, "3"), (1e-3, "0.001"),
+    (0.30000000000000004, "0.30000000000000004"), (1e20, "1e+20"),
+    (2.5e-7, "2.5e-07"), (1.25, "1.25")])
+def test_number_boxes_show_short_text_that_reads_back_exactly(value: float, text: str) -> None:
+    from spacewarp.numbers import number_text
+
+    assert number_text(value) == text
+    assert parse_number("scale", text, "scale") == value  # the same float, bit for bit
+
+
+def test_the_spirals_default_turns_show_as_a_fraction() -> None:
+    shown = displayed(Experiment.model_validate({"input": {"name": "spiral"}}))
+    assert shown["param:turns"] == "2/3"
+    assert parse_number("param:turns", "2/3", "turns") == 2 / 3
+    with pytest.raises(SpacewarpError, match="not a number"):
+        parse_number("param:turns", "2/0", "turns")

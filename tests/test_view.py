@@ -27,6 +27,7 @@ from spacewarp.view import (
     pad,
     timeline,
 )
+from spacewarp.view.paths import Morph
 
 # (input, widths, activation, bias): every stage type and dimension change between them:
 # 1->2, 2->2 (activation), 2->1; 2->3, 3->3, 3->2; 2->5->4->2 shown through PCA.
@@ -54,12 +55,15 @@ def _prefix(model: nn.Sequential, k: int, x: np.ndarray) -> np.ndarray:
         return nn.Sequential(*list(model)[:k])(torch.from_numpy(x.copy())).numpy()
 
 
-def _assert_one_pca_projection(sources: list[np.ndarray], shown: list[np.ndarray]) -> None:
-    """``shown[i]`` (m_i, 3) are ``sources[i]`` (m_i, d_i <= D), zero-padded to D, through ONE
+def _assert_one_pca_projection(sources: list[np.ndarray], shown: list[np.ndarray],
+                               embed: np.ndarray | None = None) -> None:
+    """``shown[i]`` (m_i, 3) are ``sources[i]`` (m_i, d_i <= D), zero-padded to D (or the
+    narrow one lifted by ``embed``, (D, d)), through ONE
     map ``(x - mean) Q + c`` whose columns Q (D, 3) are orthonormal and span the top-3
     principal directions of all the sources together (checked with numpy's eigh)."""
     dim = max(s.shape[1] for s in sources)
-    x = np.concatenate([pad(s, dim) for s in sources])
+    x = np.concatenate([pad(s, dim) if embed is None or s.shape[1] == dim else s @ embed.T
+                        for s in sources])
     y = np.concatenate([pad(s, 3) for s in shown])
     xc, yc = x - x.mean(axis=0), y - y.mean(axis=0)
     q = np.linalg.lstsq(xc, yc, rcond=None)[0]  # (D, 3): one map for every set
@@ -90,11 +94,38 @@ def test_path_ends_are_the_stages(case: tuple, split: bool) -> None:
             np.testing.assert_allclose(m.at(0.0), pad(a, d), rtol=1e-9, atol=1e-9)
             np.testing.assert_allclose(m.at(1.0), pad(b, d), rtol=1e-9, atol=1e-9)
         else:  # a wide operation: both ends through one and the same projection
-            _assert_one_pca_projection([a, b], [m.start, m.end])
+            _assert_one_pca_projection([a, b], [m.start, m.end], _polar(model, m))
     # consecutive morphs meet: no jump at a stage boundary
     for a, b in zip(path[:-1], path[1:], strict=True):
         np.testing.assert_array_equal(pad(a.end, max(a.dim, b.dim)),
                                       pad(b.start, max(a.dim, b.dim)))
+
+
+def _polar(model: nn.Sequential, m: Morph) -> np.ndarray | None:
+    """A linear map between widths: how its narrow side enters the wide space, the polar
+    factor U V^T of W = U S V^T as (wide, narrow); None otherwise (zero padding)."""
+    module = model[m.to_stage - 1]
+    if not isinstance(module, nn.Linear) or module.in_features == module.out_features:
+        return None
+    u, _, vt = np.linalg.svd(module.weight.detach().numpy().astype(np.float64),
+                             full_matrices=False)
+    q = u @ vt  # (out, in)
+    return q if module.out_features > module.in_features else q.T
+
+
+def test_a_narrowing_map_stretches_what_it_reads_and_squashes_the_rest() -> None:
+    """4 -> 2 (no bias): in the wide space the morph runs from h to V S V^T h (the output
+    lifted by the polar factor), so along W's unread directions the points go to 0."""
+    model, x, tr = _case("grid", [2, 5, 4, 2], "gelu", False)
+    w = model[4].weight.detach().numpy().astype(np.float64)  # (2, 4)
+    h = _prefix(model, 4, x)  # (n, 4)
+    m = next(p for p in morphs(tr) if p.to_stage == 5 and p.kind == "linear")
+    u, s, vt = np.linalg.svd(w, full_matrices=False)
+    ends = np.concatenate([h, h @ vt.T @ np.diag(s) @ vt])  # h and V S V^T h, (2n, 4)
+    shown = np.concatenate([pad(m.start, 3), pad(m.end, 3)])  # one affine map of `ends`
+    ec, sc = ends - ends.mean(axis=0), shown - shown.mean(axis=0)
+    fitted = ec @ np.linalg.lstsq(ec, sc, rcond=None)[0]
+    np.testing.assert_allclose(fitted, sc, rtol=0, atol=1e-7 * np.abs(sc).max())
 
 
 def test_wide_views_turn_only_while_holding_and_minimally() -> None:

@@ -22,12 +22,16 @@ from ..trace import Trace
 _HANDOVER = """
 export function render({model, el}) {
   const box = document.createElement('div')
+  // the weights card is taken (and kept in the page) now, while Panel renders this
+  // component: taken only when the first spec arrives, it stayed an empty 0 x 0 node
+  const side = model.get_child('weights'), wait = document.createElement('div')
+  wait.style.display = 'none'; if (side) wait.append(side); box.append(wait)
   let api = null
   const set = () => {
     const spec = model.data
     if (!spec || !spec.stages) return
     if (api) api.setSpec(spec, [])
-    else api = mount(box, spec, [], {side: model.get_child('weights'), config: false})
+    else { wait.remove(); api = mount(box, spec, [], {side, config: false}) }
   }
   model.on('data', set)
   model.on('remove', () => { if (api) api.destroy() })

@@ -18,6 +18,7 @@ import panel as pn
 
 from ..config import Experiment, StyleSpec
 from ..network import ACTIVATIONS, RECIPES
+from ..numbers import number_text as short_number
 from ..points import COLORINGS, GENERATORS, generator_params
 from .limits import LIMITS_TEXT
 
@@ -30,8 +31,9 @@ SIDEBAR_WIDTH = 300
 
 
 def number_text(value: float | int | None) -> str:
-    """A number as the controls show it: ``3`` rather than ``3.0``; ``""`` for None."""
-    return "" if value is None else f"{value:.15g}"
+    """A number as the controls show it: the shortest text that reads back as the same
+    value (``3``, ``0.1``, ``2/3``); ``""`` for None."""
+    return "" if value is None else short_number(value)
 
 
 def error_line(control: str) -> pn.pane.HTML:

@@ -19,6 +19,7 @@ from ..config import Experiment, validated
 from ..errors import SpacewarpError
 from ..model_files import load_checkpoint
 from ..network import parse_widths
+from ..numbers import parse_fraction
 from ..points import generator_params, make_points, recolor
 from ..resolve import model_for, resolve
 from .fields import field_for_control, with_field
@@ -35,12 +36,15 @@ def refused(control: str, message: str) -> SpacewarpError:
 
 
 def parse_number(control: str, text: str, what: str) -> float:
-    """A finite float from typed text (``"0.5"``, ``"1e-3"``), or ``SpacewarpError``.
+    """A finite float from typed text (``"0.5"``, ``"1e-3"``, ``"2/3"``), or ``SpacewarpError``.
 
     Plain ASCII decimal notation only: not ``3_0``, ``0x10`` or other scripts' digits,
     which Python's ``float`` would take.
     """
     text = str(text).strip()
+    fraction = parse_fraction(text)  # as the boxes show some defaults: "2/3"
+    if fraction is not None:
+        return fraction
     try:
         if not NUMBER.fullmatch(text):
             raise ValueError(text)

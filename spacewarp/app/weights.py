@@ -22,6 +22,9 @@ from ..trace import Trace
 EditHandler = Callable[[str, int, "int | None", str], None]  # (param, row, col, text)
 BIAS_COLUMN = "b"
 TEXT = "#e8e8e8"  # titles on the weights card's own dark background, whatever the theme
+ROWS_SHOWN = 6  # a taller grid scrolls inside itself, so every layer's grid is in view
+ROW_PX, HEAD_PX = 27, 34  # Tabulator's row and header heights here
+GRID_WIDTH = 405  # px: a grid wider than the card scrolls sideways inside itself
 
 
 def cell_text(value: float) -> str:
@@ -40,6 +43,14 @@ def table(weight: np.ndarray, bias: np.ndarray | None) -> pd.DataFrame:
 def _sv_text(weight: np.ndarray) -> str:
     values = ", ".join(f"{s:.3g}" for s in singular_values(weight))
     return f'<span class="sw-sv">singular values: {html.escape(values)}</span>'
+
+
+def _grid_size(shape: tuple[int, ...]) -> dict[str, int]:
+    """A big layer's grid (Linear 2->100: 100 rows) kept to a few rows and the card's
+    width, scrolling inside itself; a small one as tall and wide as it is."""
+    rows, cols = shape
+    size = {"height": HEAD_PX + ROW_PX * ROWS_SHOWN} if rows > ROWS_SHOWN else {}
+    return {**size, "width": GRID_WIDTH} if cols > 3 else size
 
 
 class WeightsEditor:
@@ -87,6 +98,7 @@ class WeightsEditor:
                 css_classes=["sw-grid", f"sw-grid-{name}"],
                 configuration={"columnDefaults": {"headerSort": False}},
                 editors={c: {"type": "input"} for c in table(stage.weight, stage.bias)},
+                **_grid_size(stage.weight.shape),
             )
             grid.on_edit(partial(self._edited, name))
             button = pn.widgets.Button(name="Randomise", width=95, height=28,

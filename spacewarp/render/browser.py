@@ -26,6 +26,7 @@ from ..trace import Stage, Trace
 from ..view.colors import class_hex, class_names, hex_rgb
 from ..view.film import EASING, Film, FilmOptions, film
 from .theme import THEMES
+from .tour import tours
 
 JS_DIR = Path(__file__).parent / "js"
 QUANTISE_FROM = 100_000  # points from which coordinates are sent as int16
@@ -108,6 +109,7 @@ def film_spec(trace: Trace, options: BrowserOptions | None = None,
         "precision": (f"coordinates as int16 within each stage's range: error at most "
                       f"{0.5 / LEVELS:.1e} of it") if quantised else "",
         "stages": [_stage(trace.stages[k], k, f) for k in range(len(trace.stages))],
+        "tours": tours(trace, f, store),  # wide stages' points for turning by hand
         "segments": [_segment(s) for s in f.segments],
         "clock": [list(c) for c in f.clock],
         "lattice": None if f.lattice is None else store.put(f.lattice.astype(np.int32)),
@@ -216,14 +218,14 @@ def summary(trace: Trace) -> str:
             f"{','.join(map(str, widths))} {'/'.join(kinds) or 'linear'}")
 
 
-MODULES = ("spec.js", "draw.js", "gl.js", "training.js", "film.js")  # in dependency order
+MODULES = ("spec.js", "draw.js", "gl.js", "training.js", "tour.js", "film.js")  # in dependency order
 
 
 def renderer_js() -> str:
     """The renderer as one ES module source: regl (vendored, MIT; its UMD wrapper given a
-    ``module`` to fill) defining ``createREGL``, then the renderer's modules (``spec.js``,
-    ``draw.js``, ``gl.js``, ``film.js``: ``mount``, ``decodeSpec``) with their imports of
-    one another dropped, as they share one scope once inlined."""
+    ``module`` to fill) defining ``createREGL``, then the renderer's modules (``MODULES``:
+    ``mount``, ``decodeSpec``) with their imports of one another dropped, as they share
+    one scope once inlined."""
     regl = (JS_DIR / "vendor" / "regl.min.js").read_text(encoding="utf-8")
     parts = [(JS_DIR / name).read_text(encoding="utf-8") for name in MODULES]
     code = "\n".join(line for part in parts for line in part.splitlines()

@@ -30,12 +30,15 @@ class Projection:
     axes: np.ndarray | None = None  # (3, D): orthonormal rows, the top principal directions
     offset: np.ndarray | None = None  # (3,): a shift after projecting (from an alignment)
     variance: float = 1.0
+    # (D, d) orthonormal columns: how points of a narrower width d enter the D-space (the
+    # polar factor of the linear map between them, see ``lift``); None: zero padding
+    embed: np.ndarray | None = None
 
     def __call__(self, points: np.ndarray) -> np.ndarray:
         """(m, d) with d <= D -> (m, 3); the identity for small spaces."""
         if self.axes is None or self.mean is None:
             return points
-        shown = (pad(points, self.axes.shape[1]) - self.mean) @ self.axes.T
+        shown = (lifted(points, self.axes.shape[1], self.embed) - self.mean) @ self.axes.T
         return shown if self.offset is None else shown + self.offset
 
     @property
@@ -50,12 +53,13 @@ class Projection:
         return f"PCA 3 of {self.axes.shape[1]} dims, {100 * self.variance:.0f}% of variance"
 
 
-def fit(*ends: np.ndarray) -> Projection:
-    """One projection for points of every given set (m_i, d_i), padded to the widest."""
+def fit(*ends: np.ndarray, embed: np.ndarray | None = None) -> Projection:
+    """One projection for points of every given set (m_i, d_i), brought into the widest
+    space by zero padding, or by ``embed`` (D, d) for sets of width d."""
     dim = max(e.shape[1] for e in ends)
     if dim <= MAX_DISPLAY_DIM:
         return Projection()
-    stacked = np.concatenate([pad(_thinned(e), dim) for e in ends])  # (m, D)
+    stacked = np.concatenate([lifted(_thinned(e), dim, embed) for e in ends])  # (m, D)
     mean = stacked.mean(axis=0)
     # right singular vectors of the centred points: (D, D); keep the first three directions
     _, sv, vt = np.linalg.svd(stacked - mean, full_matrices=False)
@@ -65,7 +69,7 @@ def fit(*ends: np.ndarray) -> Projection:
     axes *= np.sign(axes[np.arange(len(axes)), biggest])[:, None]
     total = float((sv**2).sum())
     kept = float((sv[:MAX_DISPLAY_DIM] ** 2).sum()) / total if total > 0 else 1.0
-    return Projection(mean, axes, None, kept)
+    return Projection(mean, axes, None, kept, embed)
 
 
 def projection(points: np.ndarray) -> Projection:
@@ -90,12 +94,37 @@ def aligned(new: Projection, old: Projection, points: np.ndarray) -> Projection:
     axes = rotation.T @ new.axes  # rows stay orthonormal
     base = 0.0 if new.offset is None else new.offset
     offset = (base - s_mean) @ rotation + t_mean
-    return Projection(new.mean, axes, offset, new.variance)
+    return Projection(new.mean, axes, offset, new.variance, new.embed)
 
 
 def display_coords(points: np.ndarray) -> np.ndarray:
     """(n, d) -> (n, min(d, 3)): the points themselves up to 3-D, else their top-3 PCA scores."""
     return projection(points)(points)
+
+
+def lift(weight: np.ndarray) -> np.ndarray | None:
+    """How the narrower side of a linear map W = U S V^T (d_out, d_in) enters the wider
+    space: through the polar factor Q = U V^T, as a (wide, narrow) matrix with orthonormal
+    columns; None when both widths are equal.
+
+    Widening, W x = (U S U^T) Q x: the morph from Q x to W x is a pure stretch along W's
+    singular directions. Narrowing, Q^T W h = V S V^T h: the directions W reads stretch
+    and the rest shrink to 0. Zero padding would instead mix the narrow space's axes with
+    the wide space's first axes, which the map has nothing to do with.
+    """
+    d_out, d_in = weight.shape
+    if d_out == d_in:
+        return None
+    u, _, vt = np.linalg.svd(weight, full_matrices=False)  # (d_out, r), (r, d_in)
+    q = u @ vt  # (d_out, d_in)
+    return q if d_out > d_in else q.T  # (wide, narrow)
+
+
+def lifted(points: np.ndarray, dim: int, embed: np.ndarray | None) -> np.ndarray:
+    """(n, d) -> (n, dim): through ``embed`` (dim, d) when it is for width d, else ``pad``."""
+    if embed is not None and points.shape[1] == embed.shape[1] < dim == embed.shape[0]:
+        return points @ embed.T
+    return pad(points, dim)
 
 
 def pad(points: np.ndarray, dim: int) -> np.ndarray:

@@ -24,7 +24,7 @@ import numpy as np
 
 from ..errors import SpacewarpError
 from ..trace import Trace
-from .coords import display_coords
+from .coords import Projection, display_coords, projection
 from .motion import MARGIN, OBLIQUE, TOP_DOWN, boxes, camera, film_dim, motion
 from .paths import Morph, lattice_every, lattice_indices
 
@@ -71,7 +71,10 @@ class StageView:
     dim: int  # display dimension (<= 3) of this stage
     box: np.ndarray  # (dim_film, 2)
     camera: tuple[float, float]
-    note: str  # "PCA of 7-D" for wide stages
+    note: str  # "PCA of 7-D, 93% of variance" for wide stages
+    # the map from the stage's points to ``key`` (identity up to 3-D): its mean and axes are
+    # the basis the browser's Grand Tour drag starts from (render/tour.py)
+    projection: Projection = Projection()
 
 
 @dataclass(frozen=True)
@@ -185,11 +188,13 @@ def _stage_view(trace: Trace, k: int, rows: np.ndarray | None, keys: list[np.nda
     beyond 3-D). Up to 3-D that is the film at position k; a wider film shows stage k there
     through the projection of the morph reaching it."""
     stage = trace.stages[k]
-    shown = display_coords(stage.points)  # (n, d) -> (n, <= 3)
+    proj = projection(stage.points)
+    shown = proj(stage.points)  # (n, d) -> (n, <= 3)
     key = _key(keys, shown if rows is None else shown[rows])
     d = int(keys[key].shape[1])
-    return StageView(key, d, _own_box(keys[key], dim), TOP_DOWN if d <= 2 else OBLIQUE,
-                     f"PCA of {stage.dim}-D" if stage.dim > 3 else "")
+    note = f"PCA of {stage.dim}-D, {100 * proj.variance:.0f}% of variance" if stage.dim > 3 else ""
+    return StageView(key, d, _own_box(keys[key], dim), TOP_DOWN if d <= 2 else OBLIQUE, note,
+                     proj)
 
 
 def _clock(n_stages: int, o: FilmOptions) -> tuple[tuple[float, float], ...]:

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..trace import Stage, Trace
-from .coords import Projection, aligned, fit, pad, projection
+from .coords import Projection, aligned, fit, lift, pad, projection
 
 
 @dataclass(frozen=True)
@@ -119,18 +119,30 @@ def _states(trace: Trace, arrays: list[np.ndarray], split_bias: bool | str
     return out
 
 
-def _plan(states: list[_State]) -> list[_Step]:
+def _weights(trace: Trace) -> dict[int, np.ndarray]:
+    """Stage index -> its linear map's weight (d_out, d_in), for the linear stages."""
+    return {k: s.weight for k, s in enumerate(trace.stages)
+            if s.kind == "linear" and s.weight is not None}
+
+
+def _plan(states: list[_State], weights: dict[int, np.ndarray] | None = None
+          ) -> list[_Step]:
     """Morphs with one projection each; a view turn where the next projection differs.
 
     A state is first shown through its own projection (PCA beyond 3-D); each morph is shown
     through a projection fitted on both its ends. Before a morph whose projection differs
     from the one its start was last shown in, the view turns (Procrustes-aligned) on that
-    state. ``W x`` parts use their stage's projection, so ``+ b`` is a visible shift."""
+    state. ``W x`` parts use their stage's projection, so ``+ b`` is a visible shift. A
+    linear map between widths brings its narrow side into the wide space through its polar
+    factor (``coords.lift``), not by zero padding."""
     shown_in: dict[int, Projection] = {0: projection(states[0].points)}
     steps: list[_Step] = []
     for i in range(1, len(states)):
         a, b = states[states[i].source], states[i]
-        proj = fit(a.points, b.points)
+        w = (weights or {}).get(b.stage) if b.kind in ("linear", "matrix") else None
+        widths = (a.points.shape[1], b.points.shape[1])
+        embed = lift(w) if w is not None and w.shape == widths[::-1] else None
+        proj = fit(a.points, b.points, embed=embed)
         before = shown_in[b.source]
         if not (proj.is_identity and before.is_identity):
             proj = aligned(proj, before, a.points)
@@ -156,9 +168,13 @@ def _chain(states: list[_State], steps: list[_Step]) -> tuple[Morph, ...]:
     from .svd import ROTATE, rotation_morph
 
     out = []
+    last: dict[int, np.ndarray] = {}  # state -> how the last morph into it left it
     for step in steps:
         a = step.start(states[step.src].points)
+        if step.src in last and _same_view(a, last[step.src]):
+            a = last[step.src]  # the same view up to rounding: start exactly where it ended
         b = step.end(states[step.dst].points)
+        last[step.dst] = b
         dim = max(a.shape[1], b.shape[1])
         make = rotation_morph if step.kind == ROTATE else Morph
         out.append(make(pad(a, dim), pad(b, dim), states[step.src].stage,
@@ -174,7 +190,7 @@ def morphs(trace: Trace, *, split_bias: bool | str = False) -> tuple[Morph, ...]
     A morph starts from its feeding stage and ends exactly at its stage, both ends in one
     projection; consecutive morphs meet exactly."""
     states = _states(trace, [s.points for s in trace.stages], split_bias)
-    return _chain(states, _plan(states))
+    return _chain(states, _plan(states, _weights(trace)))
 
 
 # --- basis arrows -----------------------------------------------------------------------------
@@ -205,7 +221,7 @@ def basis_arrows(trace: Trace, *, split_bias: bool | str = False) -> tuple[Morph
               for a, s in zip(carried, trace.stages, strict=True)]
     states = _states(trace, arrays, split_bias)
     point_states = _states(trace, [s.points for s in trace.stages], split_bias)
-    chained = _chain(states, _plan(point_states))
+    chained = _chain(states, _plan(point_states, _weights(trace)))
     return tuple(None if not (np.isfinite(m.start).all() and np.isfinite(m.end).all()) else m
                  for m in chained)
 

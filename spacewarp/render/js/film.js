@@ -1,13 +1,15 @@
 // spacewarp's browser renderer: draws any film spec (spacewarp.render.browser.film_spec).
 // It only interpolates: every coordinate array, box, camera, easing and the Play clock
-// come from Python (spacewarp.view.film). Used by the offline page, the notebook and the
-// explorer. `mount(el, spec, blobs, opts)` returns the public API (window.spacewarp on
+// come from Python (spacewarp.view.film); a wide stage turned by hand (tour.js) is the one
+// product computed here, its points times the dragged basis. Used by the offline page, the
+// notebook and the explorer. `mount(el, spec, blobs, opts)` returns the public API (window.spacewarp on
 // pages): stages, show(position), play(), pause(), and test hooks.
 
 import {decodeSpec, locate, boxAt, clockAt, timeOf, lerp} from './spec.js'
 import {Surface, drawView, colorKey} from './draw.js'
 import {GlLayer} from './gl.js'
 import {TimeAxis} from './training.js'
+import {makeTours, attachTour} from './tour.js'
 
 const STAGE_H = 210, MORPH_H = 470, GRID_H = 360
 const GL_FROM = 0  // points from which the morph view draws with WebGL (when there is one)
@@ -17,7 +19,7 @@ function esc(t) { const d = document.createElement('div'); d.textContent = t; re
 
 function heading(s) {
   return `<b>${esc(s.title)}</b>` + (s.module ? ` <span class="sw-mod">(module ${esc(s.module)})</span>` : '') +
-    (s.note ? ` <span class="sw-mod">${esc(s.note)}</span>` : '')
+    (s.note ? ` <span class="sw-mod sw-note">${esc(s.note)}</span>` : '')
 }
 
 const CSS = `
@@ -79,16 +81,24 @@ export function mount(el, spec, blobs = [], opts = {}) {
   let gl = null, useGl = opts.gl === undefined ? 'auto' : opts.gl  // 'auto': WebGL from GL_FROM points
   let F = null, panels = [], version = 0, playing = null, zoom = 1, current = null
   const cams = [], morphCam = [0, 0], zooms = []
-  const pub = {stages: [], dims: [], titles: [], cameras: cams, morph: null, serial: -1}
+  const pub = {stages: [], dims: [], titles: [], cameras: cams, morph: null, serial: -1, panels: []}
   root.__spacewarp = pub
+  pub.tour = k => F.tours[k]  // test hooks: tour.js's Tour of stage k (null up to 3-D), and
+  pub.panelOf = (k, xyz) => {  // the CSS position of display coordinates in stage k's panel
+    const p = panels[k], r = p.canvas.getBoundingClientRect(), [x, y] = p.P.project(...xyz)
+    return [r.left + x / p.surface.dpr, r.top + y / p.surface.dpr]
+  }
   const bump = () => { version += 1; root.dataset.swVersion = String(version) }
   const theme = () => F.spec.theme
   const film3d = () => F.spec.dim >= 3
 
   function drawStage(k) {
-    const st = F.spec.stages[k]
-    drawView(panels[k].surface, {pts: F.keys[st.key], box: F.stageBoxes[k], cam: cams[k],
+    const st = F.spec.stages[k], tour = F.tours[k], p = panels[k]  // tour.js: turned by hand
+    const pts = tour && tour.turned ? tour.points() : F.keys[st.key]
+    p.P = drawView(p.surface, {pts, box: F.stageBoxes[k], cam: cams[k],
       flat: st.dim < 3, oneD: st.dim === 1, zoom: zooms[k]}, F, theme())
+    if (tour) tour.draw(p.surface, p.P, theme(), tour.active ?? -1)
+    p.tourShown(tour, p.head, (F.spec.tours || [])[k]?.off); pub.panels[k] = pts
   }
 
   function drawMorph(p) {
@@ -141,6 +151,7 @@ export function mount(el, spec, blobs = [], opts = {}) {
     while (panels.length < S) {
       const div = el_('div', 'sw-panel', row), head = el_('div', 'sw-head', div), canvas = el_('canvas', '', div)
       const p = {div, head, canvas, surface: new Surface(canvas), k: panels.length}
+      p.tourShown = attachTour(div, canvas, () => ({tour: F.tours[p.k], P: p.P}), () => { drawStage(p.k); bump() })
       dragger(canvas, () => F.spec.stages[p.k].dim >= 3, (dx, dy) => {
         const c = cams[p.k]; c[1] -= dx * 0.5; c[0] = Math.max(-90, Math.min(90, c[0] + dy * 0.5))
         drawStage(p.k); bump()
@@ -195,6 +206,7 @@ export function mount(el, spec, blobs = [], opts = {}) {
   function setSpec(spec, specBlobs) {
     stop()
     F = decodeSpec(spec, specBlobs || [])
+    F.tours = makeTours(spec, specBlobs || [], F.stageBoxes)
     time.setSpec(spec, specBlobs || [])
     if (time.count) time.apply(F, spec.training.current)
     pub.stages = spec.stages.map(s => F.keys[s.key]); pub.dims = spec.stages.map(s => s.dim)
@@ -307,6 +319,8 @@ export function mount(el, spec, blobs = [], opts = {}) {
       if (s.stale) s.screen(s.stale.P, s.stale.pts, F.n)
       return [r.left + s.sx[i] / s.dpr, r.top + s.sy[i] / s.dpr]
     },
+    tour: pub.tour, panelOf: pub.panelOf,
+    panel(k) { return pub.panels[k] },  // the coordinates last drawn in stage k's panel (n, 3)
     hoverAt(x, y) { const r = morphCanvas.getBoundingClientRect(); return hover(x - r.left, y - r.top) },
     setSpec, root,
     // training specs: select snapshot s (drawn before it returns), the current one, how many,

@@ -1,0 +1,77 @@
+"""The explorer serving the course's shape of model, Linear(2, 100) -> ReLU -> Linear(100, 3),
+in headless Chromium: the weights card is there beside the morph view with every layer's
+grid in the first screen, and a wide stage turns by hand as on the page.
+"""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from test_app_browser import TIMEOUT_S, Page, live_server
+
+from spacewarp.config import validated
+from spacewarp.model_files import load_model
+from spacewarp.pipeline import run
+from spacewarp.view.coords import projection
+
+MODEL_PY = textwrap.dedent("""
+    from torch import nn
+
+    class Course(nn.Sequential):
+        def __init__(self):
+            super().__init__(nn.Linear(2, 100), nn.ReLU(), nn.Linear(100, 3))
+""")
+VIEWPORT_H = 1000  # Page's viewport: 1500 x 1000
+
+
+def test_a_wide_model_shows_its_weight_grids_in_view_and_turns_by_hand(
+        browser: Any, tmp_path: Path) -> None:
+    (tmp_path / "course.py").write_text(MODEL_PY)
+    torch.manual_seed(3)
+    torch.save(load_model(f"{tmp_path / 'course.py'}:Course").state_dict(), tmp_path / "c.pt")
+    base = validated({"input": {"name": "spiral", "points": 300},
+                      "network": {"model": f"{tmp_path / 'course.py'}:Course",
+                                  "checkpoint": str(tmp_path / "c.pt")}})
+    with live_server(base) as url:
+        page = Page(browser, url)
+        try:
+            grids = [page.page.locator(f".sw-grid-{m}") for m in ("0", "2")]
+            for g in grids:
+                g.wait_for(timeout=TIMEOUT_S * 1000)
+            side = page.page.locator(".sw-side").bounding_box()
+            assert side["width"] > 300 and side["height"] > 300
+            for g in grids:  # every layer's grid starts within the first screen
+                box = g.bounding_box()
+                assert box["height"] > 50 and box["y"] + box["height"] <= VIEWPORT_H
+
+            # stage 1 (100-D): drag the longest axis handle; the panel shows the turn
+            k = 1
+            ends = page.root.evaluate("""(el, k) => { const pub = el.__spacewarp
+              const c = pub.tour(k).columns()
+              const n = c[0].map((_, j) => Math.hypot(c[0][j], c[1][j], c[2][j]))
+              const j = n.indexOf(Math.max(...n))
+              return [j, pub.panelOf(k, [0, 0, 0]), pub.panelOf(k, pub.tour(k).tip(j))] }""", k)
+            j, origin, end = ends[0], np.array(ends[1]), np.array(ends[2])
+            to = origin + 0.5 * (end - origin) + np.array([6.0, -4.0])
+            page.page.mouse.move(*end)
+            page.page.mouse.down()
+            page.page.mouse.move(*(end + (to - end) / 2))
+            page.page.mouse.move(*to)
+            page.page.mouse.up()
+            got = page.root.evaluate("""(el, [k, j]) => { const pub = el.__spacewarp
+              return [pub.panelOf(k, pub.tour(k).tip(j)), pub.tour(k).columns(),
+                      Array.from(pub.panels[k])] }""", [k, j])
+            assert np.abs(np.array(got[0]) - to).max() < 0.01
+            basis = np.array(got[1])  # (3, 100)
+            np.testing.assert_allclose(basis @ basis.T, np.eye(3), atol=1e-9)
+            x = run(base).stages[k].points  # (300, 100)
+            centred = x - projection(x).mean
+            np.testing.assert_allclose(np.array(got[2]).reshape(-1, 3), centred @ basis.T,
+                                       atol=1e-4 * np.ptp(centred @ basis.T))
+            assert page.errors == []
+        finally:
+            page.close()
