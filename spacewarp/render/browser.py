@@ -218,7 +218,7 @@ def summary(trace: Trace) -> str:
             f"{','.join(map(str, widths))} {'/'.join(kinds) or 'linear'}")
 
 
-MODULES = ("spec.js", "draw.js", "gl.js", "training.js", "tour.js", "film.js")  # in dependency order
+MODULES = ("spec.js", "draw.js", "gl.js", "training.js", "tour.js", "film.js")  # dependency order
 
 
 def renderer_js() -> str:
