@@ -41,7 +41,8 @@ def film_of(trace: Trace, options: AnimationOptions) -> Motion:
     """The view step for a film with these options."""
     return motion(trace, fps=options.fps, seconds=options.seconds,
                   frames_per_stage=options.frames_per_stage, hold=options.hold,
-                  split_bias="svd" if options.svd_steps else options.split_bias,
+                  split_bias="svd" if options.svd_steps or trace.style.svd_steps
+                  else options.split_bias,
                   limits=options.limits,
                   smooth=options.smooth)
 

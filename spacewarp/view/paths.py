@@ -119,22 +119,25 @@ def _states(trace: Trace, arrays: list[np.ndarray], split_bias: bool | str
     return out
 
 
-def _plan(states: list[_State]) -> list[_Step]:
+def _plan(states: list[_State], fit_rows: int | None = None) -> list[_Step]:
     """Morphs with one projection each; a view turn where the next projection differs.
 
     A state is first shown through its own projection (PCA beyond 3-D); each morph is shown
     through a projection fitted on both its ends. Before a morph whose projection differs
     from the one its start was last shown in, the view turns (Procrustes-aligned) on that
-    state. ``W x`` parts use their stage's projection, so ``+ b`` is a visible shift."""
-    shown_in: dict[int, Projection] = {0: projection(states[0].points)}
+    state. ``W x`` parts use their stage's projection, so ``+ b`` is a visible shift.
+    Projections are fitted on the first ``fit_rows`` rows only (the points; rows carried
+    after them, such as region outlines, go along without moving the view)."""
+    rows = slice(None, fit_rows)
+    shown_in: dict[int, Projection] = {0: projection(states[0].points[rows])}
     steps: list[_Step] = []
     for i in range(1, len(states)):
         a, b = states[states[i].source], states[i]
-        proj = fit(a.points, b.points)
+        proj = fit(a.points[rows], b.points[rows])
         before = shown_in[b.source]
         if not (proj.is_identity and before.is_identity):
-            proj = aligned(proj, before, a.points)
-        if not _same_view(proj(a.points), before(a.points)):
+            proj = aligned(proj, before, a.points[rows])
+        if not _same_view(proj(a.points[rows]), before(a.points[rows])):
             steps.append(_Step(b.source, b.source, before, proj,
                                f"{a.title}: the view turns ({proj.note})", "projection"))
         jump = b.source != i - 1
@@ -166,7 +169,8 @@ def _chain(states: list[_State], steps: list[_Step]) -> tuple[Morph, ...]:
     return tuple(out)
 
 
-def morphs(trace: Trace, *, split_bias: bool | str = False) -> tuple[Morph, ...]:
+def morphs(trace: Trace, *, split_bias: bool | str = False,
+           fit_rows: int | None = None) -> tuple[Morph, ...]:
     """One morph per operation (two for a biased linear stage with ``split_bias``; the SVD
     sub-steps with ``split_bias="svd"``), plus a view turn (kind "projection") where a
     wide film changes its projection.
@@ -174,12 +178,13 @@ def morphs(trace: Trace, *, split_bias: bool | str = False) -> tuple[Morph, ...]
     A morph starts from its feeding stage and ends exactly at its stage, both ends in one
     projection; consecutive morphs meet exactly."""
     states = _states(trace, [s.points for s in trace.stages], split_bias)
-    return _chain(states, _plan(states))
+    return _chain(states, _plan(states, fit_rows))
 
 
 # --- basis arrows -----------------------------------------------------------------------------
 
-def basis_arrows(trace: Trace, *, split_bias: bool | str = False) -> tuple[Morph | None, ...]:
+def basis_arrows(trace: Trace, *, split_bias: bool | str = False,
+                 fit_rows: int | None = None) -> tuple[Morph | None, ...]:
     """The input basis arrows carried through the network, one entry per morph.
 
     Each entry is a Morph of the arrow ends: row 0 the tail (the image of the origin),
@@ -205,7 +210,7 @@ def basis_arrows(trace: Trace, *, split_bias: bool | str = False) -> tuple[Morph
               for a, s in zip(carried, trace.stages, strict=True)]
     states = _states(trace, arrays, split_bias)
     point_states = _states(trace, [s.points for s in trace.stages], split_bias)
-    chained = _chain(states, _plan(point_states))
+    chained = _chain(states, _plan(point_states, fit_rows))
     return tuple(None if not (np.isfinite(m.start).all() and np.isfinite(m.end).all()) else m
                  for m in chained)
 

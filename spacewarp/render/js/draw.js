@@ -144,7 +144,10 @@ export function drawView(s, v, F, theme) {  // background, axes or box, lattice,
     }
     ctx.stroke(); ctx.globalAlpha = 1
   }
-  if (v.front) { v.front.clearRect(0, 0, w, h); arrows(v.front, P, v.arrows, dpr) } else arrows(ctx, P, v.arrows, dpr)
+  const top = v.front || ctx
+  if (v.front) v.front.clearRect(0, 0, w, h)
+  if (v.overlay) v.overlay(top, P, dpr, theme)  // region outlines (regions.js)
+  arrows(top, P, v.arrows, dpr)
   return P
 }
 

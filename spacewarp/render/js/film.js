@@ -7,6 +7,7 @@
 import {decodeSpec, locate, boxAt, clockAt, timeOf, lerp} from './spec.js'
 import {Surface, drawView, colorKey} from './draw.js'
 import {GlLayer} from './gl.js'
+import {decodeRegions, RegionsLayer, stepTitle} from './regions.js'
 
 const STAGE_H = 210, MORPH_H = 470, GRID_H = 360
 const GL_FROM = 0  // points from which the morph view draws with WebGL (when there is one)
@@ -33,6 +34,8 @@ const CSS = `
 .sw-controls button, .sw-controls select { font: 13px system-ui, sans-serif; padding: 4px 10px; border-radius: 4px;
   border: 1px solid #5ab4ff; cursor: pointer; }
 .sw-controls button { min-width: 72px; }
+.sw-regions { font-size: 12px; white-space: nowrap; } .sw-regions-title { opacity: 0.75; white-space: normal; }
+.sw-matrix { font-size: 11px; opacity: 0.85; }
 .sw-slider { flex: 1; position: relative; padding-bottom: 18px; }
 .sw-slider input { width: 100%; margin: 6px 0 0 0; accent-color: #5ab4ff; }
 .sw-names span { position: absolute; bottom: 0; transform: translateX(-50%); font-size: 11px; white-space: nowrap; opacity: 0.85; }
@@ -69,6 +72,7 @@ export function mount(el, spec, blobs = [], opts = {}) {
   const sliderBox = el_('div', 'sw-slider', controls), slider = el_('input', 'sw-stage-slider', sliderBox)
   slider.type = 'range'; slider.min = 0; slider.step = 'any'; slider.value = 0
   const names = el_('div', 'sw-names', sliderBox)
+  const regions = new RegionsLayer(el_('div', 'sw-regions-row', morphBox), () => drawAll())
   if (opts.side) el_('div', 'sw-side', bottom).append(opts.side)
   const config = el_('details', 'sw-config', root)
   el.append(root)
@@ -86,7 +90,8 @@ export function mount(el, spec, blobs = [], opts = {}) {
   function drawStage(k) {
     const st = F.spec.stages[k]
     drawView(panels[k].surface, {pts: F.keys[st.key], box: F.stageBoxes[k], cam: cams[k],
-      flat: st.dim < 3, oneD: st.dim === 1, zoom: zooms[k]}, F, theme())
+      flat: st.dim < 3, oneD: st.dim === 1, zoom: zooms[k],
+      overlay: regions.overlay(st.key, st.key, 0, k, false)}, F, theme())
   }
 
   function drawMorph(p) {
@@ -95,6 +100,7 @@ export function mount(el, spec, blobs = [], opts = {}) {
     const at = locate(F, p)
     const pts = current && current.length === 3 * n ? current : (current = new Float32Array(3 * n))
     let cam = [90, -90], box = F.stageBoxes[0], t = 0, stage = 0, arrows = null, oneD = F.spec.stages[0].dim === 1
+    let overlay = () => regions.overlay(F.spec.stages[0].key, F.spec.stages[0].key, 0, 0, true)
     if (at) {
       const {seg, u} = at, a = F.keys[seg.start], b = F.keys[seg.end]
       t = at.t
@@ -104,11 +110,12 @@ export function mount(el, spec, blobs = [], opts = {}) {
       stage = Math.min(Math.floor(p), S - 2)
       if (seg.arrows) arrows = seg.arrows[0].map((r, i) => r.map((x, j) => lerp(x, seg.arrows[1][i][j], t)))
       oneD = F.keyDims[seg.start] === 1 && F.keyDims[seg.end] === 1
+      overlay = () => regions.overlay(seg.start, seg.end, at.t, at.t < 0.5 ? seg.from : seg.to, true)
     } else pts.set(F.keys[0])
     cam = [Math.max(-90, Math.min(90, cam[0] + morphCam[0])), cam[1] + morphCam[1]]
     const right = F.spec.color.legend ? 90 : 80
     drawView(morphSurface, {pts, box, cam, flat: !film3d(), big: true, right, oneD, zoom, arrows,
-                            gl: glOn() ? gl : null, front}, F, theme())
+                            gl: glOn() ? gl : null, front, overlay: overlay()}, F, theme())
     colorKey(morphSurface, F.spec.color, theme())
     morphTitle.innerHTML = title(at, p)
     pub.morph = {stage, t, s: p, points: pts, camera: cam}
@@ -122,8 +129,8 @@ export function mount(el, spec, blobs = [], opts = {}) {
     if (!at || at.t <= 0 && Math.abs(p - Math.round(p)) < 1e-9) return heading(st[Math.round(p)])
     if (at.t >= 1) return heading(st[Math.min(Math.ceil(p - 1e-9), st.length - 1)])
     const s = at.seg, t = ` <span class="sw-mod">t = ${at.t.toFixed(2)}</span>`
-    if (s.kind === 'projection') return `<b>${esc(s.title)}</b>${t}`  // the view turns on a stage
-    return `${heading(st[s.from])} &rarr; <b>${esc(s.title)}</b>${t}`
+    if (s.kind === 'projection') return `${stepTitle(s.title, esc)}${t}`  // the view turns on a stage
+    return `${heading(st[s.from])} &rarr; ${stepTitle(s.title, esc)}${t}`
   }
 
   function build() {
@@ -193,6 +200,7 @@ export function mount(el, spec, blobs = [], opts = {}) {
   function setSpec(spec, specBlobs) {
     stop()
     F = decodeSpec(spec, specBlobs || [])
+    regions.setFilm(decodeRegions(spec, specBlobs || []))
     pub.stages = spec.stages.map(s => F.keys[s.key]); pub.dims = spec.stages.map(s => s.dim)
     pub.titles = spec.stages.map(s => s.title); pub.serial = spec.serial; pub.theme = spec.theme
     api.stages = spec.stages.length
@@ -295,6 +303,12 @@ export function mount(el, spec, blobs = [], opts = {}) {
       if (s.stale) s.screen(s.stale.P, s.stale.pts, F.n)
       return [r.left + s.sx[i] / s.dpr, r.top + s.sy[i] / s.dpr]
     },
+    // the region outlines last drawn in the morph view: null when off or absent, else
+    // {position, start (R + 1), points (V, 3)}; showRegions(on) is the Regions toggle
+    regions() {
+      return regions.last && {position: pub.morph.s, start: regions.G.start, points: regions.last}
+    },
+    showRegions(on) { regions.box.checked = !!on; regions.on = !!on; drawAll() },
     hoverAt(x, y) { const r = morphCanvas.getBoundingClientRect(); return hover(x - r.left, y - r.top) },
     setSpec, root,
     destroy() { ro.disconnect(); stop(); if (gl) gl.destroy(); root.remove() },
