@@ -146,7 +146,8 @@ def _segment(s: Any) -> dict[str, Any]:
             "from": s.from_stage, "to": s.to_stage, "kind": s.kind, "title": s.title,
             "boxes": [[u, _box(b)] for u, b in s.boxes],
             "cameras": [list(c) for c in s.cameras],
-            "arrows": None if s.arrows is None else [a.tolist() for a in s.arrows]}
+            "arrows": None if s.arrows is None else [a.tolist() for a in s.arrows],
+            "rotation": None if s.rotation is None else s.rotation.tolist()}
 
 
 def _stage(trace: Trace, k: int, f: Film) -> dict[str, Any]:

@@ -7,7 +7,8 @@ browser unchanged. The browser renderer only interpolates what is here:
 - ``keys``: the distinct coordinate arrays (n, d_i) of the film, d_i <= 3 each (a stage,
   or an intermediate state such as ``W x``); morphs and stages refer to them by index.
 - ``segments``: each morph laid on the position axis (0 = input, k = stage k). Inside a
-  segment the points are ``a + t (b - a)`` with ``t = ease(u)`` (``EASING``), the box moves
+  segment the points are ``a + t (b - a)`` with ``t = ease(u)`` (``EASING``), or ``a``
+  turned by ``expm(t L)`` for an SVD rotation sub-step (``rotation``), the box moves
   through its keyframes ``(u, (dim, 2) box)`` (eased, centre linear, size geometric) and
   the camera turns linearly in t from ``cameras[0]`` to ``cameras[1]``.
 - ``clock``: (seconds, position) keyframes for Play: holds at the stages, morphs between.
@@ -64,6 +65,8 @@ class Segment:
     boxes: tuple[tuple[float, np.ndarray], ...]  # (u, (dim, 2) low/high), u from 0 to 1
     cameras: tuple[tuple[float, float], tuple[float, float]]  # (elevation, azimuth) t = 0, 1
     arrows: tuple[np.ndarray, np.ndarray] | None  # (1 + m, dim) tail and tips at t = 0, 1
+    rotation: np.ndarray | None = None  # (r, r) skew generator: at t, the first r coords
+    # of the start turned by expm(t L) (an SVD rotation sub-step); None: straight lines
 
 
 @dataclass(frozen=True)
@@ -122,7 +125,8 @@ def film(trace: Trace, options: FilmOptions | None = None) -> Film:
     segments = tuple(
         Segment(p0, p1, a, b, p.from_stage, p.to_stage, p.kind, p.title,
                 ((0.0, own[a]), (REST, box), (1.0 - REST, box), (1.0, own[b])),
-                (camera(p, 0.0), camera(p, 1.0)), _arrows(arrow))
+                (camera(p, 0.0), camera(p, 1.0)), _arrows(arrow),
+                getattr(p, "generator", None))
         for p, (a, b), (p0, p1), box, arrow in zip(path, ends, spans, m.boxes, m.arrows,
                                                     strict=True))
     stages = tuple(_stage_view(shown, k, rows, keys, m.dim, trace.n)

@@ -7,7 +7,7 @@
 import {decodeSpec, locate, boxAt, clockAt, timeOf, lerp} from './spec.js'
 import {Surface, drawView, colorKey} from './draw.js'
 import {GlLayer} from './gl.js'
-import {decodeRegions, RegionsLayer, stepTitle} from './regions.js'
+import {decodeRegions, RegionsLayer, stepTitle, moveAlong, moveRows} from './regions.js'
 
 const STAGE_H = 210, MORPH_H = 470, GRID_H = 360
 const GL_FROM = 0  // points from which the morph view draws with WebGL (when there is one)
@@ -104,13 +104,13 @@ export function mount(el, spec, blobs = [], opts = {}) {
     if (at) {
       const {seg, u} = at, a = F.keys[seg.start], b = F.keys[seg.end]
       t = at.t
-      for (let i = 0; i < 3 * n; i++) pts[i] = a[i] + t * (b[i] - a[i])
+      moveAlong(pts, a, b, t, seg.rotation)
       cam = [lerp(seg.cameras[0][0], seg.cameras[1][0], t), lerp(seg.cameras[0][1], seg.cameras[1][1], t)]
       box = boxAt(seg, u)
       stage = Math.min(Math.floor(p), S - 2)
-      if (seg.arrows) arrows = seg.arrows[0].map((r, i) => r.map((x, j) => lerp(x, seg.arrows[1][i][j], t)))
+      if (seg.arrows) arrows = moveRows(seg.arrows, t, seg.rotation)
       oneD = F.keyDims[seg.start] === 1 && F.keyDims[seg.end] === 1
-      overlay = () => regions.overlay(seg.start, seg.end, at.t, at.t < 0.5 ? seg.from : seg.to, true)
+      overlay = () => regions.overlay(seg.start, seg.end, at.t, at.t < 0.5 ? seg.from : seg.to, true, seg.rotation)
     } else pts.set(F.keys[0])
     cam = [Math.max(-90, Math.min(90, cam[0] + morphCam[0])), cam[1] + morphCam[1]]
     const right = F.spec.color.legend ? 90 : 80
@@ -129,7 +129,8 @@ export function mount(el, spec, blobs = [], opts = {}) {
     if (!at || at.t <= 0 && Math.abs(p - Math.round(p)) < 1e-9) return heading(st[Math.round(p)])
     if (at.t >= 1) return heading(st[Math.min(Math.ceil(p - 1e-9), st.length - 1)])
     const s = at.seg, t = ` <span class="sw-mod">t = ${at.t.toFixed(2)}</span>`
-    if (s.kind === 'projection') return `${stepTitle(s.title, esc)}${t}`  // the view turns on a stage
+    // the view turns on a stage, or a sub-step (SVD, + b) goes on inside one
+    if (s.kind === 'projection' || s.from === s.to) return `${stepTitle(s.title, esc)}${t}`
     return `${heading(st[s.from])} &rarr; ${stepTitle(s.title, esc)}${t}`
   }
 

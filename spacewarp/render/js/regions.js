@@ -46,11 +46,10 @@ export class RegionsLayer {  // the Regions toggle and the outlines drawn over a
   }
   // an overlay for drawView: the outlines at key a, moved towards key b by t, filled
   // with stage `stage`'s colours; `record` keeps them for the test hook
-  overlay(a, b, t, stage, record) {
+  overlay(a, b, t, stage, record, rotation) {
     const G = this.G
     if (!G || !this.on) { if (record) this.last = null; return null }
-    const A = G.keys[a], B = G.keys[b], pts = new Float32Array(A.length)
-    for (let i = 0; i < A.length; i++) pts[i] = A[i] + t * (B[i] - A[i])
+    const A = G.keys[a], pts = moveAlong(new Float32Array(A.length), A, G.keys[b], t, rotation)
     if (record) this.last = pts
     const s = G.S === 1 ? 0 : Math.min(stage, G.S - 1)
     return (ctx, P, dpr, theme) => drawOutlines(ctx, P, G, pts, s, dpr, theme)
@@ -80,4 +79,48 @@ function drawOutlines(ctx, P, G, pts, s, dpr, theme) {
 export function stepTitle(text, esc) {  // "title\nM = [..]": the title, then its matrix
   const [head, ...rest] = String(text).split('\n')
   return `<b>${esc(head)}</b>` + rest.map(r => ` <code class="sw-matrix">${esc(r)}</code>`).join('')
+}
+
+// --- SVD rotation sub-steps: along the turn's arc, not the chord (view/svd.py) -------------
+
+function turnAt(gen, t) {  // expm(t L) for a 2x2 or 3x3 skew-symmetric L, as rows of 3
+  if (gen.length === 2) {
+    const a = t * gen[1][0], c = Math.cos(a), s = Math.sin(a)
+    return [[c, -s, 0], [s, c, 0], [0, 0, 1]]
+  }
+  const w = [gen[2][1], gen[0][2], gen[1][0]], ang = t * Math.hypot(...w)
+  const R = [[1, 0, 0], [0, 1, 0], [0, 0, 1]]
+  if (ang < 1e-15) return R
+  const n = Math.hypot(...w), [x, y, z] = w.map(v => v / n)
+  const K = [[0, -z, y], [z, 0, -x], [-y, x, 0]], s = Math.sin(ang), c = 1 - Math.cos(ang)
+  for (let i = 0; i < 3; i++) for (let j = 0; j < 3; j++) {
+    let kk = 0
+    for (let m = 0; m < 3; m++) kk += K[i][m] * K[m][j]
+    R[i][j] += s * K[i][j] + c * kk
+  }
+  return R
+}
+
+// points (3 m, xyz each) at t: straight from A to B, or A turned by expm(t L) when the
+// segment is a rotation; the ends are A and B exactly
+export function moveAlong(out, A, B, t, rotation) {
+  if (!rotation || t <= 0 || t >= 1) {
+    for (let i = 0; i < out.length; i++) out[i] = t >= 1 ? B[i] : A[i] + t * (B[i] - A[i])
+    return out
+  }
+  const R = turnAt(rotation, t), r = rotation.length
+  for (let i = 0; i < out.length; i += 3) for (let j = 0; j < 3; j++) {
+    if (j >= r) { out[i + j] = A[i + j] + t * (B[i + j] - A[i + j]); continue }
+    let v = 0
+    for (let k = 0; k < r; k++) v += R[j][k] * A[i + k]
+    out[i + j] = v
+  }
+  return out
+}
+
+export function moveRows(ends, t, rotation) {  // the basis arrows' [start rows, end rows]
+  const [a, b] = ends, d = a[0].length
+  const pad = rows => Float32Array.from(rows.flatMap(r => [0, 1, 2].map(j => j < d ? r[j] : 0)))
+  const out = moveAlong(new Float32Array(3 * a.length), pad(a), pad(b), t, rotation)
+  return a.map((_, i) => Array.from(out.slice(3 * i, 3 * i + d)))
 }
