@@ -25,7 +25,7 @@ from matplotlib.transforms import IdentityTransform
 from mpl_toolkits.mplot3d import Axes3D
 
 from ..trace import Trace
-from ..view import OBLIQUE, TOP_DOWN, Motion, lattice_every, lattice_lines, motion
+from ..view import OBLIQUE, TOP_DOWN, Frame, Motion, lattice_every, lattice_lines, motion
 from ..view.colors import stepped_table
 from .animation_options import AnimationOptions
 from .splat import color_table, color_values, point_radius, splat
@@ -58,6 +58,7 @@ class FrameRenderer:
     def __init__(self, trace: Trace, options: AnimationOptions | None = None) -> None:
         self.options = options or AnimationOptions()
         self.motion = film_of(trace, self.options)
+        self.stage_notes = trace.stage_notes
         self.width, self.height = self.options.frame_size(has_function_view(trace,
                                                                             self.options))
         theme = self.options.theme or trace.style.theme
@@ -165,9 +166,16 @@ class FrameRenderer:
         ends = self.motion.arrow_ends(frame) if self.options.arrows else None
         if ends is not None:
             self._draw_arrows(self._to_pixels(ends))
-        self.title.set_text(frame.title)
+        self.title.set_text(self._title(frame))
         self.fig.draw_artist(self.title)
         return _exact(buf[..., :3], self.height, self.width)
+
+    def _title(self, frame: Frame) -> str:
+        """The frame's title; on a hold, the measure summary of the stage held, if any."""
+        notes = self.stage_notes
+        stage = self.motion.morphs[frame.morph].to_stage if frame.t >= 1.0 else 0
+        note = notes[stage] if frame.hold and stage < len(notes) else ""
+        return f"{frame.title}\n{note}" if note else frame.title
 
     def _background(self, box: np.ndarray, cam: tuple[float, float]) -> None:
         """Draw the axes for these limits and camera, or restore them when unchanged."""
