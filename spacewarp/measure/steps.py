@@ -39,6 +39,11 @@ def steps_of(model_or_trace: nn.Module | Trace) -> tuple[list[Step], int]:
                        field="network")
 
 
+def is_chain(trace: Trace) -> bool:
+    """Every stage fed by the one before it (else ``measure.graph_steps`` reads the graph)."""
+    return all(s.inputs in ((), (k - 1,)) for k, s in enumerate(trace.stages[1:], start=1))
+
+
 def _from_trace(trace: Trace) -> list[Step]:
     steps = []
     for k, stage in enumerate(trace.stages[1:], start=1):
