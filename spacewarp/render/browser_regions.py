@@ -19,7 +19,7 @@ from .regions import area_norm, fill_colors
 if TYPE_CHECKING:
     from .browser import Blobs
 
-FILL_ALPHA = 0.28  # see-through fills: folded images show as overlaps, points show through
+FILL_ALPHA = 0.5  # fills beneath the points, see-through: folded images show as overlaps
 
 
 def region_spec(o: Outlines, fill: str, store: Blobs) -> dict[str, Any]:

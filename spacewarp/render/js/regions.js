@@ -52,28 +52,32 @@ export class RegionsLayer {  // the Regions toggle and the outlines drawn over a
     const A = G.keys[a], pts = moveAlong(new Float32Array(A.length), A, G.keys[b], t, rotation)
     if (record) this.last = pts
     const s = G.S === 1 ? 0 : Math.min(stage, G.S - 1)
-    return (ctx, P, dpr, theme) => drawOutlines(ctx, P, G, pts, s, dpr, theme)
+    return {under: (ctx, P) => paths(ctx, P, G, pts, r => fill(ctx, G, s, r)),
+            over: (ctx, P, dpr, theme) => {
+              ctx.save(); ctx.lineWidth = Math.max(1, 0.8 * dpr); ctx.lineJoin = 'round'
+              ctx.globalAlpha = 0.75; ctx.strokeStyle = theme.foreground
+              paths(ctx, P, G, pts, () => ctx.stroke()); ctx.restore()
+            }}
   }
 }
 
-function drawOutlines(ctx, P, G, pts, s, dpr, theme) {
-  const {start, colors, n} = G
-  ctx.save(); ctx.lineWidth = Math.max(1, 0.8 * dpr); ctx.lineJoin = 'round'
+function paths(ctx, P, G, pts, each) {  // every region's outline as a path, then each(r)
+  const {start, n} = G
   for (let r = 0; r < n; r++) {
     ctx.beginPath()
     for (let i = start[r]; i < start[r + 1]; i++) {
       const q = P.project(pts[3 * i], pts[3 * i + 1], pts[3 * i + 2])
       if (i === start[r]) ctx.moveTo(q[0], q[1]); else ctx.lineTo(q[0], q[1])
     }
-    ctx.closePath()
-    const o = 4 * (s * n + r)
-    if (colors[o + 3]) {
-      ctx.globalAlpha = G.alpha; ctx.fillStyle = `rgb(${colors[o]},${colors[o + 1]},${colors[o + 2]})`
-      ctx.fill()
-    }
-    ctx.globalAlpha = 0.75; ctx.strokeStyle = theme.foreground; ctx.stroke()
+    ctx.closePath(); each(r)
   }
-  ctx.restore()
+}
+
+function fill(ctx, G, s, r) {  // stage s's colour of region r; none where it collapsed
+  const o = 4 * (s * G.n + r), c = G.colors
+  if (!c[o + 3]) return
+  ctx.globalAlpha = G.alpha; ctx.fillStyle = `rgb(${c[o]},${c[o + 1]},${c[o + 2]})`
+  ctx.fill(); ctx.globalAlpha = 1
 }
 
 export function stepTitle(text, esc) {  // "title\nM = [..]": the title, then its matrix
