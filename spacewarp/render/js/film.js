@@ -83,6 +83,7 @@ export function mount(el, spec, blobs = [], opts = {}) {
   const cams = [], morphCam = [0, 0], zooms = []
   const pub = {stages: [], dims: [], titles: [], cameras: cams, morph: null, serial: -1}
   root.__spacewarp = pub
+  pub.regions = () => api.regions()  // the outlines last drawn (see api.regions)
   const bump = () => { version += 1; root.dataset.swVersion = String(version) }
   const theme = () => F.spec.theme
   const film3d = () => F.spec.dim >= 3
