@@ -198,3 +198,23 @@ def test_measure_summary_in_every_stage_title() -> None:
     for k, stage in enumerate(spec["stages"][1:], start=1):
         assert m.summary(k) in stage["note"]
         assert "(median)" in stage["note"] and "% collapsed" in stage["note"]
+
+
+def test_films_carry_the_outlines_with_the_points() -> None:
+    from dataclasses import replace
+
+    from spacewarp.render.frames import FrameRenderer
+
+    model = relu_net([2, 3, 2], seed=2)
+    plain = sw.trace(model, sw.make_points("grid", 400, seed=0), device="cpu")
+    t = replace(plain, style=replace(plain.style, regions="area"))
+    films = FrameRenderer(t), FrameRenderer(plain)
+    n = t.n
+    first = films[0].motion.morphs[0].start[n:, :2]  # the input's polygon vertices
+    for morph in films[0].motion.morphs:  # every stage end: the network at the vertices
+        want = prefix(model, morph.to_stage, first)
+        assert np.allclose(morph.end[n:, : want.shape[1]], want, atol=1e-9)
+    for a, b in zip(films[0].motion.morphs, films[1].motion.morphs, strict=True):
+        assert np.array_equal(a.end[:n], b.end)  # the points as without regions
+    shown, bare = films[0].render(0), films[1].render(0)
+    assert shown.shape == bare.shape and (shown != bare).any()
