@@ -8,11 +8,11 @@ from typing import Any
 
 import numpy as np
 import torch
+from test_app_browser import TIMEOUT_S, Page, live_server
 
 from spacewarp.config import validated
 from spacewarp.measure import regions
 from spacewarp.pipeline import model_for, resolve
-from test_app_browser import TIMEOUT_S, Page, live_server
 
 RELU = {"input": {"name": "grid", "points": 400},
         "network": {"layers": [2, 3, 2], "activation": "relu", "bias": True, "init": "random"}}
