@@ -132,7 +132,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("regions", ("style", "regions"),
             _choice("regions drawing", names.REGION_FILLS),
             "draw the exact linear regions of a piecewise-linear network through every "
-            "stage, filled by region or by area change (pages, films, the explorer)", "off",
+            "stage, filled by region or by area change (pages, films, stills, the explorer)",
+            "off",
             choices=names.REGION_FILLS, control="select", const="region"),
     Setting("svd_steps", ("style", "svd_steps"),
             lambda v, f: parse_bool(v, field=f, what="svd_steps"),

@@ -218,3 +218,29 @@ def test_films_carry_the_outlines_with_the_points() -> None:
         assert np.array_equal(a.end[:n], b.end)  # the points as without regions
     shown, bare = films[0].render(0), films[1].render(0)
     assert shown.shape == bare.shape and (shown != bare).any()
+
+
+def test_stills_draw_each_region_image_under_the_points() -> None:
+    from dataclasses import replace
+
+    from matplotlib.collections import PolyCollection
+
+    from spacewarp.render.static import stages_figure
+
+    model = relu_net([2, 3, 2], seed=2)
+    plain = sw.trace(model, sw.make_points("grid", 400, seed=0), device="cpu")
+    fig = stages_figure(replace(plain, style=replace(plain.style, regions="region")))
+
+    def polygons(k: int) -> list[np.ndarray]:
+        ax = next(a for a in fig.axes if a.get_gid() == f"stage-{k}")
+        coll = next(c for c in ax.collections if isinstance(c, PolyCollection))
+        return [p.vertices[:-1] if np.allclose(p.vertices[0], p.vertices[-1])
+                else p.vertices for p in coll.get_paths()]
+
+    first = polygons(0)
+    side = np.ptp(plain.stages[0].points, axis=0)
+    assert sum(abs(shoelace(p)) for p in first) == pytest.approx(side[0] * side[1], rel=1e-9)
+    last = polygons(3)  # the 2-D output: each polygon is the network at its vertices
+    assert len(last) == len(first)
+    for before, after in zip(first, last, strict=True):
+        assert np.allclose(after, prefix(model, 3, before), atol=1e-9)
