@@ -53,10 +53,15 @@ export class RegionsLayer {  // the Regions toggle and the outlines drawn over a
     if (record) this.last = pts
     const s = G.S === 1 ? 0 : Math.min(stage, G.S - 1)
     return {under: (ctx, P) => paths(ctx, P, G, pts, r => fill(ctx, G, s, r)),
-            over: (ctx, P, dpr, theme) => {
-              ctx.save(); ctx.lineWidth = Math.max(1, 0.8 * dpr); ctx.lineJoin = 'round'
-              ctx.globalAlpha = 0.75; ctx.strokeStyle = theme.foreground
-              paths(ctx, P, G, pts, () => ctx.stroke()); ctx.restore()
+            over: (ctx, P, dpr, theme) => {  // outlines; a 1-D input's pieces in colour
+              ctx.save(); ctx.lineJoin = 'round'
+              paths(ctx, P, G, pts, r => {
+                const piece = G.count[r] === 2, o = 4 * (s * G.n + r), c = G.colors
+                ctx.lineWidth = (piece ? 3 : Math.max(1, 0.8)) * dpr; ctx.globalAlpha = piece ? 0.9 : 0.75
+                ctx.strokeStyle = piece ? `rgb(${c[o]},${c[o + 1]},${c[o + 2]})` : theme.foreground
+                ctx.stroke()
+              })
+              ctx.restore()
             }}
   }
 }
