@@ -16,8 +16,10 @@ export function decodeRegions(spec, blobs) {  // -> null, or outlines per key an
     return out
   })
   const colors = typed(R.colors, blobs), [S, n] = R.colors.shape
+  // outlines fainter as regions multiply, so thousands of them do not whiten the view
+  const lineAlpha = Math.min(0.75, Math.max(0.12, 0.75 * Math.sqrt(100 / Math.max(n, 1))))
   return {count, start, keys, colors, S, n, alpha: R.alpha, title: R.title, bar: R.bar,
-          fill: R.fill}
+          fill: R.fill, lineAlpha}
 }
 
 function caption(G) {
@@ -57,7 +59,7 @@ export class RegionsLayer {  // the Regions toggle and the outlines drawn over a
               ctx.save(); ctx.lineJoin = 'round'
               paths(ctx, P, G, pts, r => {
                 const piece = G.count[r] === 2, o = 4 * (s * G.n + r), c = G.colors
-                ctx.lineWidth = (piece ? 3 : Math.max(1, 0.8)) * dpr; ctx.globalAlpha = piece ? 0.9 : 0.75
+                ctx.lineWidth = (piece ? 3 : 0.8) * dpr; ctx.globalAlpha = piece ? 0.9 : G.lineAlpha
                 ctx.strokeStyle = piece ? `rgb(${c[o]},${c[o + 1]},${c[o + 2]})` : theme.foreground
                 ctx.stroke()
               })
