@@ -15,6 +15,7 @@ from matplotlib.transforms import IdentityTransform
 from ..trace import Trace
 from ..view.outlines import Outlines, outlines_of, with_outlines
 from .regions import area_norm, fill_colors
+from .still_regions import outline_alpha
 from .theme import Theme
 
 ALPHA = 0.45  # fills beneath the points
@@ -38,7 +39,7 @@ class FilmRegions:
         ident = IdentityTransform()
         self.fills = PolyCollection([], transform=ident, animated=True, edgecolors="none")
         self.edges = LineCollection([], transform=ident, animated=True, linewidths=0.6,
-                                    colors=theme.foreground, alpha=0.8)
+                                    colors=theme.foreground, alpha=outline_alpha(len(r)))
 
     def add_to(self, fig: Figure) -> None:
         fig.add_artist(self.fills)

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from matplotlib.axes import Axes
 from matplotlib.collections import PolyCollection
+from matplotlib.colors import to_rgb
 from mpl_toolkits.mplot3d.art3d import Poly3DCollection
 
 from ..trace import Trace
@@ -22,6 +23,11 @@ if TYPE_CHECKING:
     from .regions import Fill
 
 ALPHA = 0.4
+
+
+def outline_alpha(count: int) -> float:
+    """Outlines fainter as regions multiply (as on the page), so thousands stay readable."""
+    return min(0.8, max(0.12, 0.75 * (100 / max(count, 1)) ** 0.5))
 
 
 def still_outlines(trace: Trace) -> Outlines | None:
@@ -40,7 +46,8 @@ def draw_regions(ax: Axes, trace: Trace, k: int, o: Outlines, th: Theme) -> None
     shown = projection(trace.stages[k].points)(image)  # (V, <= 3) as the points are shown
     start = o.start
     polys = [shown[a:b] for a, b in zip(start[:-1], start[1:], strict=True)]
-    style: dict[str, Any] = {"facecolors": colors, "edgecolors": th.foreground,
+    edge = (*to_rgb(th.foreground), outline_alpha(len(o.count)))
+    style: dict[str, Any] = {"facecolors": colors, "edgecolors": [edge],
                              "linewidths": 0.5, "zorder": 1.5}
     if shown.shape[1] == 2:
         ax.add_collection(PolyCollection(polys, **style))
