@@ -157,8 +157,7 @@ def _stage(trace: Trace, k: int, f: Film) -> dict[str, Any]:
     weights += matrix_lines("b", stage.bias[None, :]) if stage.bias is not None else []
     return {"key": v.key, "dim": v.dim, "box": _box(v.box), "camera": list(v.camera),
             "title": f"{k} \u00b7 {stage.title}", "name": stage.title, "module": stage.module,
-            "kind": stage.kind, "weights": weights,
-            "note": " \u00b7 ".join(t for t in (v.note, measured) if t)}
+            "kind": stage.kind, "weights": weights, "note": v.note, "measures": measured}
 
 
 def _inputs(trace: Trace, f: Film, store: Blobs) -> dict[str, Any] | None:

@@ -17,7 +17,8 @@ function esc(t) { const d = document.createElement('div'); d.textContent = t; re
 
 function heading(s) {
   return `<b>${esc(s.title)}</b>` + (s.module ? ` <span class="sw-mod">(module ${esc(s.module)})</span>` : '') +
-    (s.note ? ` <span class="sw-mod">${esc(s.note)}</span>` : '')
+    (s.note ? ` <span class="sw-mod">${esc(s.note)}</span>` : '') +
+    (s.measures ? `<br><span class="sw-mod sw-measures">${esc(s.measures)}</span>` : '')  // --measures
 }
 
 const CSS = `
@@ -157,7 +158,8 @@ export function mount(el, spec, blobs = [], opts = {}) {
     }
     spec.stages.forEach((s, k) => {
       const p = panels[k]
-      p.head.innerHTML = heading(s) + `<pre>${esc(s.weights.join('\n'))}${'\n'.repeat(Math.max(0, lines - s.weights.length))}</pre>`
+      const pad = !s.measures && spec.stages.some(t => t.measures) ? '<br><span class="sw-mod">&nbsp;</span>' : ''
+      p.head.innerHTML = heading(s) + pad + `<pre>${esc(s.weights.join('\n'))}${'\n'.repeat(Math.max(0, lines - s.weights.length))}</pre>`
       p.canvas.classList.toggle('sw-3d', s.dim >= 3)
       if (!cams[k] || cams[k].dim !== s.dim) { cams[k] = [...s.camera]; cams[k].dim = s.dim }
     })
