@@ -120,6 +120,7 @@ class StyleSpec(_Spec):
     point_size: float | None = None  # None: chosen from the point count
     regions: Literal["off", "region", "area"] = "off"  # exact linear regions drawn in films
     svd_steps: bool = False  # each linear step as rotate V^T, scale S, rotate U, shift b
+    measures: bool = False  # a Jacobian measure summary under every stage's title
 
 
 class TrainSpec(_Spec):
@@ -177,7 +178,8 @@ def style_of(experiment: Experiment) -> Style:
     """The plain style value a Trace carries, from a (resolved) experiment."""
     s = experiment.style
     return Style(theme=s.theme, cmap=s.cmap, point_size=s.point_size,
-                 source=experiment.input.name, regions=s.regions, svd_steps=s.svd_steps)
+                 source=experiment.input.name, regions=s.regions, svd_steps=s.svd_steps,
+                 measures=s.measures)
 
 
 def validated(data: dict[str, Any]) -> Experiment:

@@ -140,6 +140,10 @@ SETTINGS: tuple[Setting, ...] = (
             "show each linear layer W = U S V^T (+ b) as four labelled moves: rotate by "
             "V^T, scale by S, rotate by U, shift by b (films, pages, the explorer)", "no",
             control="toggle", boolean=True),
+    Setting("measures", ("style", "measures"),
+            lambda v, f: parse_bool(v, field=f, what="measures"),
+            "a Jacobian measure summary under every stage's title (the commands' "
+            "--measures flag does the same)", "no", flag=None, control="toggle"),
     Setting("point_size", ("style", "point_size"),
             lambda v, f: parse_float(v, field=f, what="point size", low=0.01, high=100),
             "marker size in points", "from the point count", metavar="PT"),

@@ -18,3 +18,4 @@ class Style:
     source: str | None = None  # the input's name ("gaussian"), for captions; None: unknown
     regions: str = "off"  # "region" / "area": linear regions drawn in the browser film
     svd_steps: bool = False  # linear steps shown as V^T, S, U, + b in films
+    measures: bool = False  # a measure summary under every stage's title (pipeline.run)

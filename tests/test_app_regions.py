@@ -48,3 +48,17 @@ def test_regions_of_a_tanh_network_are_refused_beside_the_menu() -> None:
     assert "stretch" in message and "tanh" in message
     assert session.experiment.style.regions == "off"  # the last good state stays
     assert session.views.canvas.data is shown
+
+
+def test_measures_toggle_puts_the_summary_in_every_title() -> None:
+    from spacewarp.measure import measures
+    from spacewarp.pipeline import run
+
+    session = Explorer(validated(RELU))
+    assert all(not s["measures"] for s in session.views.canvas.data["stages"])
+    session.change("measures", True)
+    stages = session.views.canvas.data["stages"]
+    plain = run(validated(RELU))
+    m = measures(plain)
+    assert [s["measures"] for s in stages[1:]] == [m.summary(k) for k in range(1, len(stages))]
+    assert decode(encode(session.experiment)).style.measures

@@ -80,6 +80,8 @@ class Controls:
                                      "outlines, filled by area change": "area"})
         w["svd_steps"] = pn.widgets.Checkbox(name="Linear steps as SVD: rotate, scale, "
                                                   "rotate, shift")
+        w["measures"] = pn.widgets.Checkbox(name="Measures in titles: area change, folds, "
+                                                 "collapse")
         self.add_layer = pn.widgets.Button(name="+ layer", width=80, margin=(0, 5, 5, 10))
         self.remove_layer = pn.widgets.Button(name="- layer", width=80, margin=(0, 5, 5, 5))
         self.add_layer.on_click(lambda _e: self._fire("add_layer", None))
@@ -178,7 +180,7 @@ class Controls:
                 *field("widths"), pn.Row(self.add_layer, self.remove_layer, margin=0),
                 *field("activation"), *field("bias"), *field("init"), *field("scale")]),
             _heading("Look"), *field("color_by"), *field("theme"), *field("regions"),
-            *field("svd_steps"),
+            *field("svd_steps"), *field("measures"),
             _heading("Share and export"), share, export, e["export"],
             pn.pane.HTML(f'<div class="sw-limits">{html.escape(LIMITS_TEXT)}</div>',
                          margin=(10, 10), styles={"font-size": "12px", "opacity": "0.75"}),
@@ -213,6 +215,7 @@ def displayed(exp: Experiment) -> dict[str, Any]:
         "bias": net.bias, "init": net.init or "", "scale": number_text(net.scale),
         "color_by": spec.color_by or "", "theme": exp.style.theme,
         "regions": exp.style.regions, "svd_steps": exp.style.svd_steps,
+        "measures": exp.style.measures,
     }
     if spec.name != "file":
         defaults = generator_params(spec.name)

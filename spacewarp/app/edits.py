@@ -201,7 +201,7 @@ _CHOICES = {
     "activation": ("network", "activation"), "bias": ("network", "bias"),
     "init": ("network", "init"), "color_by": ("input", "color_by"),
     "theme": ("style", "theme"), "regions": ("style", "regions"),
-    "svd_steps": ("style", "svd_steps"),
+    "svd_steps": ("style", "svd_steps"), "measures": ("style", "measures"),
 }
 
 

@@ -208,7 +208,7 @@ class Explorer:
             self.apply("widths", step, key=f"{control}:{self._edits}")
             return None
         if control in ("activation", "bias", "init", "color_by", "theme", "regions",
-                       "svd_steps"):
+                       "svd_steps", "measures"):
             return lambda e: edits.set_choice(e, control, value)
         if control == "upload":
             self._upload(value)
