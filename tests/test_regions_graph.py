@@ -115,3 +115,11 @@ def test_an_unsupported_stage_is_refused_by_name() -> None:
     with pytest.raises(NetworkError) as err:
         sw.regions(t)
     assert "mul" in str(err.value) and "\n" not in str(err.value)
+
+
+def test_a_model_object_is_captured_on_a_probe_grid(model: Graph, found: sw.Regions) -> None:
+    direct = sw.regions(model, found.bounds)  # no trace given: the graph from a probe grid
+    assert len(direct) == len(found) and direct.per_layer == found.per_layer
+    assert np.isclose(direct.areas.sum(), found.areas.sum())
+    with pytest.raises(sw.SpacewarpError, match="x0 < x1"):
+        sw.regions(model, (1, -1, 0, 1))

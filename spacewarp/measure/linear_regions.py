@@ -83,6 +83,8 @@ def regions(model_or_trace: nn.Module | Trace,
     ``bounds`` is ``(x0, x1, y0, y1)`` for 2-D input, ``(x0, x1)`` for 1-D; a trace
     defaults to the box of its input points.
     """
+    if isinstance(model_or_trace, nn.Module) and not isinstance(model_or_trace, nn.Sequential):
+        model_or_trace = _probe_trace(model_or_trace, bounds)  # its graph, from a probe grid
     graph = isinstance(model_or_trace, Trace) and not is_chain(model_or_trace)
     if graph:  # residual adds, concatenations, maxima: each stage from its own inputs
         assert isinstance(model_or_trace, Trace)
@@ -102,6 +104,25 @@ def regions(model_or_trace: nn.Module | Trace,
     boundary = decision_boundary(walk[0], walk[1], *walk[3][-1]) if d0 == 2 else []
     return Regions(walk[0], walk[1], walk[2], walk[3], walk[4], tuple(bounds), titles,
                    boundary)
+
+
+PROBE_SIDE = 64  # probe grid per side on which a model object's graph is captured and checked
+
+
+def _probe_trace(model: nn.Module, bounds: tuple[float, ...] | None) -> Trace:
+    """A model that is not an ``nn.Sequential``, captured on a probe grid over ``bounds``
+    (every graph step is read off and checked on these points)."""
+    from ..points import Points
+    from ..trace import trace
+
+    if bounds is None or len(bounds) not in (2, 4):
+        raise InputError("give bounds (x0, x1, y0, y1) for the regions of a model",
+                         field="regions.bounds")
+    _bounds(model, bounds, len(bounds) // 2)  # a box, before any work
+    axes = [np.linspace(float(bounds[2 * i]), float(bounds[2 * i + 1]), PROBE_SIDE)
+            for i in range(len(bounds) // 2)]
+    x = np.stack([a.ravel() for a in np.meshgrid(*axes)], axis=1)  # (m, d0)
+    return trace(model, Points(x, np.zeros(len(x))), device="cpu")
 
 
 def _bounds(source: nn.Module | Trace, bounds: tuple[float, ...] | None,
