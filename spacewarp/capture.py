@@ -204,7 +204,8 @@ def _plain_sequence(net: nn.Module) -> list[tuple[str, nn.Module]] | None:
     if not isinstance(net, nn.Sequential):
         return None
     flat: list[tuple[str, nn.Module]] = []
-    for path, module in net.named_modules():
+    # every use of a module, a shared one (the same ReLU twice) included
+    for path, module in net.named_modules(remove_duplicate=False):
         if isinstance(module, nn.Sequential):
             continue
         if list(module.children()) or not type(module).__module__.startswith("torch.nn"):

@@ -124,6 +124,9 @@ class StyleSpec(_Spec):
     theme: Literal["dark", "light"] = "dark"  # dark like the seed's; light for papers
     cmap: str = "viridis"  # matplotlib colour map for the colour values
     point_size: float | None = None  # None: chosen from the point count
+    regions: Literal["off", "region", "area"] = "off"  # exact linear regions drawn in films
+    svd_steps: bool = False  # each linear step as rotate V^T, scale S, rotate U, shift b
+    measures: bool = False  # a Jacobian measure summary under every stage's title
 
 
 class TrainSpec(_Spec):
@@ -181,7 +184,8 @@ def style_of(experiment: Experiment) -> Style:
     """The plain style value a Trace carries, from a (resolved) experiment."""
     s = experiment.style
     return Style(theme=s.theme, cmap=s.cmap, point_size=s.point_size,
-                 source=experiment.input.name)
+                 source=experiment.input.name, regions=s.regions, svd_steps=s.svd_steps,
+                 measures=s.measures)
 
 
 def validated(data: dict[str, Any]) -> Experiment:

@@ -20,4 +20,5 @@ ACTIVATIONS = ("tanh", "relu", "leaky_relu", "sigmoid", "elu", "gelu", "silu", "
                "identity")
 RECIPES = ("manual", "random", "identity", "orthogonal")
 THEMES = ("dark", "light")
+REGION_FILLS = ("off", "region", "area")  # --regions: off, fills by region or area change
 DEVICES = ("auto", "cpu", "cuda")

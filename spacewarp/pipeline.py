@@ -48,8 +48,10 @@ def run_model(model: nn.Module, experiment: Experiment) -> Trace:
 
 
 def _colored(traced: Trace) -> Trace:
-    """Colours that need the trace (stretch, area, ...) filled in from its measures."""
-    return measured(traced)[0] if traced.color_by in MEASURED_COLORINGS else traced
+    """Colours that need the trace (stretch, area, ...) filled in from its measures, and
+    the measure summaries in the titles when the style asks for them."""
+    wanted = traced.color_by in MEASURED_COLORINGS or traced.style.measures
+    return measured(traced)[0] if wanted else traced
 
 
 def measured(traced: Trace) -> tuple[Trace, Measures]:

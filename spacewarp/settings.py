@@ -76,6 +76,7 @@ class Setting:
     control: str | None = None  # app control kind: select, text, toggle, upload, None
     cap: float | None = None  # the app's stricter cap (max value, count or width)
     boolean: bool = False  # --key / --no-key
+    const: str | None = None  # the value of the bare flag (``--regions`` means "region")
 
     @property
     def field(self) -> str:
@@ -128,6 +129,21 @@ SETTINGS: tuple[Setting, ...] = (
             "dark", choices=names.THEMES, control="select"),
     Setting("cmap", ("style", "cmap"), _cmap, "matplotlib colour map of the colour values",
             "viridis", metavar="NAME", control="select"),
+    Setting("regions", ("style", "regions"),
+            _choice("regions drawing", names.REGION_FILLS),
+            "draw the exact linear regions of a piecewise-linear network through every "
+            "stage, filled by region or by area change (pages, films, stills, the explorer)",
+            "off",
+            choices=names.REGION_FILLS, control="select", const="region"),
+    Setting("svd_steps", ("style", "svd_steps"),
+            lambda v, f: parse_bool(v, field=f, what="svd_steps"),
+            "show each linear layer W = U S V^T (+ b) as four labelled moves: rotate by "
+            "V^T, scale by S, rotate by U, shift by b (films, pages, the explorer)", "no",
+            control="toggle", boolean=True),
+    Setting("measures", ("style", "measures"),
+            lambda v, f: parse_bool(v, field=f, what="measures"),
+            "a Jacobian measure summary under every stage's title (the commands' "
+            "--measures flag does the same)", "no", flag=None, control="toggle"),
     Setting("point_size", ("style", "point_size"),
             lambda v, f: parse_float(v, field=f, what="point size", low=0.01, high=100),
             "marker size in points", "from the point count", metavar="PT"),

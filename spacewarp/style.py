@@ -16,3 +16,6 @@ class Style:
     cmap: str = "viridis"  # a matplotlib colour map's name
     point_size: float | None = None  # marker size; None: chosen from the point count
     source: str | None = None  # the input's name ("gaussian"), for captions; None: unknown
+    regions: str = "off"  # "region" / "area": linear regions drawn in the browser film
+    svd_steps: bool = False  # linear steps shown as V^T, S, U, + b in films
+    measures: bool = False  # a measure summary under every stage's title (pipeline.run)

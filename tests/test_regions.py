@@ -167,11 +167,11 @@ def test_smooth_networks_are_refused_towards_stretch_colouring() -> None:
 
 
 def test_other_architectures_and_bad_boxes_are_refused() -> None:
-    class Net(nn.Module):
+    class Net(nn.Module):  # not an nn.Sequential: captured on a probe grid over the box
         def forward(self, x: torch.Tensor) -> torch.Tensor:
-            return x
+            return torch.sigmoid(x)
 
-    with pytest.raises(NetworkError, match="nn.Sequential"):
+    with pytest.raises(NetworkError, match="--color-by stretch"):
         regions(Net(), BOX)
     with pytest.raises(sw.SpacewarpError, match="x0 < x1"):
         regions(relu_net([2, 3, 1]), (1, -1, 0, 1))

@@ -77,6 +77,13 @@ class Controls:
             name="Colour by",  # the menu, so the browser never picks one and fires a change)
             options={"default for the input": "", **{n: n for n in COLORINGS.names()}})
         w["theme"] = pn.widgets.Select(name="Theme", options=THEMES)
+        w["regions"] = pn.widgets.Select(  # exact linear regions (piecewise-linear networks)
+            name="Regions", options={"off": "off", "outlines, a colour per region": "region",
+                                     "outlines, filled by area change": "area"})
+        w["svd_steps"] = pn.widgets.Checkbox(name="Linear steps as SVD: rotate, scale, "
+                                                  "rotate, shift")
+        w["measures"] = pn.widgets.Checkbox(name="Measures in titles: area change, folds, "
+                                                 "collapse")
         self.add_layer = pn.widgets.Button(name="+ layer", width=80, margin=(0, 5, 5, 10))
         self.remove_layer = pn.widgets.Button(name="- layer", width=80, margin=(0, 5, 5, 5))
         self.add_layer.on_click(lambda _e: self._fire("add_layer", None))
@@ -174,7 +181,8 @@ class Controls:
             _heading("Network"), *(self._served_model() if self.served else [
                 *field("widths"), pn.Row(self.add_layer, self.remove_layer, margin=0),
                 *field("activation"), *field("bias"), *field("init"), *field("scale")]),
-            _heading("Look"), *field("color_by"), *field("theme"),
+            _heading("Look"), *field("color_by"), *field("theme"), *field("regions"),
+            *field("svd_steps"), *field("measures"),
             _heading("Share and export"), share, export, e["export"],
             pn.pane.HTML(f'<div class="sw-limits">{html.escape(LIMITS_TEXT)}</div>',
                          margin=(10, 10), styles={"font-size": "12px", "opacity": "0.75"}),
@@ -208,6 +216,8 @@ def displayed(exp: Experiment) -> dict[str, Any]:
         "widths": ",".join(map(str, net.layers or [])), "activation": net.activation,
         "bias": net.bias, "init": net.init or "", "scale": number_text(net.scale),
         "color_by": spec.color_by or "", "theme": exp.style.theme,
+        "regions": exp.style.regions, "svd_steps": exp.style.svd_steps,
+        "measures": exp.style.measures,
     }
     if spec.name != "file":
         defaults = generator_params(spec.name)

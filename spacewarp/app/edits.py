@@ -204,7 +204,8 @@ def set_choice(experiment: Experiment, control: str, value: Any) -> Experiment:
 _CHOICES = {
     "activation": ("network", "activation"), "bias": ("network", "bias"),
     "init": ("network", "init"), "color_by": ("input", "color_by"),
-    "theme": ("style", "theme"),
+    "theme": ("style", "theme"), "regions": ("style", "regions"),
+    "svd_steps": ("style", "svd_steps"), "measures": ("style", "measures"),
 }
 
 

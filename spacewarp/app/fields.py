@@ -16,6 +16,7 @@ FIELD_CONTROLS = {
     "input.color_by": "color_by", "input.params": "input", "network.layers": "widths",
     "network.activation": "activation", "network.bias": "bias", "network.init": "init",
     "network.scale": "scale", "network.weights": "weights", "style": "theme",
+    "style.regions": "regions", "style.svd_steps": "svd_steps", "style.measures": "measures",
     "seed": "seed", "input": "input", "network": "widths",
 }
 CONTROL_FIELDS = {control: field for field, control in reversed(FIELD_CONTROLS.items())}

@@ -207,7 +207,8 @@ class Explorer:
             step = edits.add_layer if control == "add_layer" else edits.remove_layer
             self.apply("widths", step, key=f"{control}:{self._edits}")
             return None
-        if control in ("activation", "bias", "init", "color_by", "theme"):
+        if control in ("activation", "bias", "init", "color_by", "theme", "regions",
+                       "svd_steps", "measures"):
             return lambda e: edits.set_choice(e, control, value)
         if control == "upload":
             self._upload(value)

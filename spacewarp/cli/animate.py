@@ -27,9 +27,8 @@ def add_parser(sub: Any) -> None:
                    help="how long each stage is held with its title (0.5)")
     g.add_argument("--split-bias", action="store_true",
                    help="show a linear layer with bias as two moves: W x, then + b")
-    g.add_argument("--svd-steps", action="store_true",
-                   help="show each linear layer W = U S V^T (+ b) as four labelled moves: "
-                        "rotate by V^T, scale by S, rotate by U, shift by b")
+    g.add_argument("--measures", action="store_true",
+                   help="a Jacobian measure summary under each stage's title while it is held")
     g.add_argument("--limits", choices=["transition", "film"], default="transition",
                    help="axes fixed per stage transition, or over the whole film (transition)")
     p.set_defaults(run=main)
@@ -39,7 +38,7 @@ def main(args: argparse.Namespace) -> None:
     from ..export.files import check_out
     from ..export.video import video_format, write_video
     from ..numbers import parse_count, parse_float, parse_size
-    from ..pipeline import run
+    from ..pipeline import measured, run
     from ..render.animation_options import MAX_FPS, AnimationOptions
     from .options import experiment_from_args
 
@@ -54,9 +53,11 @@ def main(args: argparse.Namespace) -> None:
                              what="frames per stage", high=10_000),
         size=opt(parse_size, args.size, "size"),
         hold=opt(parse_float, args.hold, "hold", what="hold", low=0, high=60),
-        split_bias=args.split_bias, svd_steps=args.svd_steps, limits=args.limits)
+        split_bias=args.split_bias, limits=args.limits)
     check_out(args.out)
     video_format(args.out)  # a wrong name or folder fails before any work
     trace = run(experiment_from_args(args))
+    if args.measures:
+        trace = measured(trace)[0]
     path = write_video(trace, args.out, options)
     print(f"wrote {path} ({len(trace.stages)} stages, {trace.n} points)")

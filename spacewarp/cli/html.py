@@ -22,6 +22,9 @@ def add_parser(sub: Any) -> None:
                    help="the page of a training run (spacewarp train's folder): two sliders, "
                         "training time and stage; of the experiment options only --theme "
                         "and --cmap are used")
+    p.add_argument("--measures", action="store_true",
+                   help="a Jacobian measure summary in every stage's title (area change, "
+                        "folded and collapsed shares)")
     p.add_argument("--out", required=True, metavar="FILE.html", help="the page to write")
     p.set_defaults(run=main)
 
@@ -29,13 +32,15 @@ def add_parser(sub: Any) -> None:
 def main(args: argparse.Namespace) -> None:
     from ..api import browser_options
     from ..export.html import HtmlOptions, check_target, write_html
-    from ..pipeline import run
+    from ..pipeline import measured, run
     from .options import experiment_from_args
 
     check_target(args.out)  # a wrong name fails before any work
     if args.training is not None:
         return training_page(args)
     trace = run(experiment_from_args(args))
+    if args.measures:
+        trace = measured(trace)[0]
     extra = {} if args.max_points is None else {"max_points": args.max_points}
     path = write_html(trace, args.out, HtmlOptions(browser_options(args.layout, extra)))
     size = path.stat().st_size / 1e6

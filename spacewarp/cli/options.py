@@ -28,6 +28,10 @@ def add_experiment_options(parser: argparse.ArgumentParser) -> None:
                            default=None, help=text)
             continue
         metavar = s.metavar or ("{" + ",".join(s.choices) + "}" if s.choices else None)
+        if s.const:  # the bare flag means s.const
+            g.add_argument(s.option, dest=s.key, metavar=metavar, help=text, nargs="?",
+                           const=s.const)
+            continue
         g.add_argument(s.option, dest=s.key, metavar=metavar, help=text)
 
 

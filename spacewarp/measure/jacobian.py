@@ -2,7 +2,8 @@
 
 ``J_k(x)`` (d_k, d_0) of the map from the input to stage k, for every point and stage at
 once: ``d_0`` forward-mode JVPs through ``trace.program`` (one per input direction, under
-``vmap``) give every stage's Jacobian columns in one pass, in float64. From it:
+``vmap``) give every stage's Jacobian columns in one pass, in float64; a chain of linear
+and element-wise stages has them carried forward exactly in NumPy (``forward.py``). From it:
 
 - singular values (stretch along the principal directions, largest first);
 - log area change (sum of log singular values; length in 1-D, volume in 3-D);
@@ -22,6 +23,7 @@ from torch.func import jvp, vmap
 
 from ..errors import NetworkError
 from ..trace import Trace
+from .forward import forward_columns
 
 RANK_RTOL = 1e-6  # relative to the point's largest singular value
 RANK_ATOL = 1e-12
@@ -64,7 +66,7 @@ def measures(trace: Trace) -> Measures:
     x = trace.stages[0].points
     per_point = 8 * x.shape[1] * sum(s.dim for s in trace.stages)  # bytes of columns
     size = max(1, CHUNK_BYTES // per_point)  # 1e6 points for the default network
-    chunks = [_chunk(trace, x[i:i + size]) for i in range(0, len(x), size)]
+    chunks = [_chunk(trace, x[i:i + size], slice(i, i + size)) for i in range(0, len(x), size)]
     stages = range(len(trace.stages))
     sv, la, an, rk = ([_join([c[k][f] for c in chunks]) for k in stages] for f in range(4))
     folded = [None if chunks[0][k][4] is None else _join([c[k][4] for c in chunks])
@@ -104,9 +106,12 @@ def _columns(trace: Trace, x: np.ndarray) -> list[np.ndarray]:
     return [c.cpu().numpy() for c in cols]
 
 
-def _chunk(trace: Trace, x: np.ndarray) -> list[Derived]:
-    """Every stage's measures for a chunk of points (stage 0, the identity, written down)."""
-    cols = _columns(trace, x)
+def _chunk(trace: Trace, x: np.ndarray, rows: slice) -> list[Derived]:
+    """Every stage's measures for a chunk of points, ``trace``'s rows ``rows`` (stage 0, the
+    identity, written down). Chains of linear and element-wise stages carry the columns
+    forward in NumPy (``forward.py``); anything else goes through ``torch.func``."""
+    carried = forward_columns(trace, x, rows)
+    cols = [x] + carried if carried is not None else _columns(trace, x)
     n, d0 = x.shape
     identity = (np.ones((n, d0)), np.zeros(n), np.ones(n), np.full(n, d0), np.zeros(n, bool))
     return [identity] + [_derived(c, singular_values_batch(c)) for c in cols[1:]]
@@ -116,9 +121,13 @@ def _derived(cols: np.ndarray, sv: np.ndarray) -> Derived:
     """Columns (d_0, n, d_k), singular values (n, r) -> (sv, log_area, anisotropy, rank,
     folded or None)."""
     with np.errstate(divide="ignore", invalid="ignore"):
-        log_area = np.log(sv.prod(axis=1))
         anisotropy = sv[:, 0] / sv[:, -1]
-    rank = (sv > RANK_RTOL * sv[:, :1] + RANK_ATOL).sum(axis=1)
+        # column by column: a reduction along a short axis is slow
+        log_area = np.log(sv[:, 0] * sv[:, 1] if sv.shape[1] == 2 else sv.prod(axis=1))
+    tol = RANK_RTOL * sv[:, 0] + RANK_ATOL
+    rank = (sv[:, 0] > tol).astype(np.int64)
+    for j in range(1, sv.shape[1]):
+        rank += sv[:, j] > tol
     square = cols.shape[0] == cols.shape[2]
     return sv, log_area, anisotropy, rank, (_det(cols) < 0) if square else None
 

@@ -17,7 +17,9 @@ from ..errors import InputError, LimitError
 from ..trace import Trace
 from . import polygons as pg
 from .boundary import decision_boundary
-from .steps import Step, steps_of
+from .graph_steps import graph_steps
+from .graph_walk import walk_graph
+from .steps import Step, is_chain, steps_of
 
 MAX_REGIONS = 1_000_000  # polygons at any time: about 0.5 GB of vertices and maps
 
@@ -81,14 +83,46 @@ def regions(model_or_trace: nn.Module | Trace,
     ``bounds`` is ``(x0, x1, y0, y1)`` for 2-D input, ``(x0, x1)`` for 1-D; a trace
     defaults to the box of its input points.
     """
-    steps, d0 = steps_of(model_or_trace)
+    if isinstance(model_or_trace, nn.Module) and not isinstance(model_or_trace, nn.Sequential):
+        model_or_trace = _probe_trace(model_or_trace, bounds)  # its graph, from a probe grid
+    graph = isinstance(model_or_trace, Trace) and not is_chain(model_or_trace)
+    if graph:  # residual adds, concatenations, maxima: each stage from its own inputs
+        assert isinstance(model_or_trace, Trace)
+        d0 = model_or_trace.stages[0].dim
+        gsteps = graph_steps(model_or_trace)
+        titles = tuple(s.title for s in model_or_trace.stages)
+    else:
+        steps, d0 = steps_of(model_or_trace)
+        titles = ("Input", *(s.title for s in steps))
     bounds = _bounds(model_or_trace, bounds, d0)
     verts, count = pg.box(bounds) if d0 == 2 else pg.interval(bounds)  # type: ignore[arg-type]
-    walk = _walk(steps, verts, count)
-    titles = ("Input", *(s.title for s in steps))
+    if graph:
+        v, m, bits, maps, per_layer = walk_graph(gsteps, verts, count)
+        walk: Walk = (v, m, bits, tuple(maps), per_layer)
+    else:
+        walk = _walk(steps, verts, count)
     boundary = decision_boundary(walk[0], walk[1], *walk[3][-1]) if d0 == 2 else []
     return Regions(walk[0], walk[1], walk[2], walk[3], walk[4], tuple(bounds), titles,
                    boundary)
+
+
+PROBE_SIDE = 64  # probe grid per side on which a model object's graph is captured and checked
+
+
+def _probe_trace(model: nn.Module, bounds: tuple[float, ...] | None) -> Trace:
+    """A model that is not an ``nn.Sequential``, captured on a probe grid over ``bounds``
+    (every graph step is read off and checked on these points)."""
+    from ..points import Points
+    from ..trace import trace
+
+    if bounds is None or len(bounds) not in (2, 4):
+        raise InputError("give bounds (x0, x1, y0, y1) for the regions of a model",
+                         field="regions.bounds")
+    _bounds(model, bounds, len(bounds) // 2)  # a box, before any work
+    axes = [np.linspace(float(bounds[2 * i]), float(bounds[2 * i + 1]), PROBE_SIDE)
+            for i in range(len(bounds) // 2)]
+    x = np.stack([a.ravel() for a in np.meshgrid(*axes)], axis=1)  # (m, d0)
+    return trace(model, Points(x, np.zeros(len(x))), device="cpu")
 
 
 def _bounds(source: nn.Module | Trace, bounds: tuple[float, ...] | None,

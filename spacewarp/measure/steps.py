@@ -39,6 +39,11 @@ def steps_of(model_or_trace: nn.Module | Trace) -> tuple[list[Step], int]:
                        field="network")
 
 
+def is_chain(trace: Trace) -> bool:
+    """Every stage fed by the one before it (else ``measure.graph_steps`` reads the graph)."""
+    return all(s.inputs in ((), (k - 1,)) for k, s in enumerate(trace.stages[1:], start=1))
+
+
 def _from_trace(trace: Trace) -> list[Step]:
     steps = []
     for k, stage in enumerate(trace.stages[1:], start=1):
@@ -66,9 +71,10 @@ def _leak(before: np.ndarray, after: np.ndarray) -> float:
 
 def _from_model(model: nn.Module) -> tuple[list[Step], int]:
     if not isinstance(model, nn.Sequential):
-        raise NetworkError(f"exact regions need an nn.Sequential of Linear layers and "
-                           f"piecewise-linear activations, not {type(model).__name__}; "
-                           "other architectures are not supported yet", field="network")
+        raise NetworkError(f"exact regions of a model need an nn.Sequential of Linear layers "
+                           f"and piecewise-linear activations, not {type(model).__name__}; "
+                           "for other architectures give a trace: "
+                           "sw.regions(sw.trace(model, points), bounds)", field="network")
     steps: list[Step] = []
     width = 0
     for module in _leaves(model):

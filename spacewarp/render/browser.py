@@ -14,7 +14,7 @@ The browser renderer (``js/film.js``) decodes the spec and only interpolates.
 from __future__ import annotations
 
 import base64
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
 
@@ -22,9 +22,10 @@ import numpy as np
 
 from ..config import to_toml
 from ..errors import SpacewarpError
-from ..trace import Stage, Trace
+from ..trace import Trace
 from ..view.colors import class_hex, class_names, hex_rgb
 from ..view.film import EASING, Film, FilmOptions, film
+from .browser_regions import region_spec
 from .theme import THEMES
 from .tour import tours
 
@@ -43,6 +44,7 @@ class BrowserOptions:
     cmap: str | None = None  # a matplotlib colour map
     layout: Literal["morph", "grid"] = "morph"  # morph view under the stages, or stages only
     quantise_from: int = QUANTISE_FROM
+    regions: str | None = None  # "off" | "region" | "area"; None: the trace's style
 
 
 @dataclass
@@ -99,7 +101,9 @@ def film_spec(trace: Trace, options: BrowserOptions | None = None,
         raise SpacewarpError(f"unknown layout {o.layout!r}; choose 'morph' or 'grid'",
                              field="output")
     store = blobs or Blobs()
-    f = film(trace, o.film)
+    fill = o.regions or trace.style.regions
+    f = film(trace, replace(o.film, regions=o.film.regions or fill != "off",
+                            svd_steps=o.film.svd_steps or trace.style.svd_steps))
     theme = THEMES[theme_name]
     quantised = f.n >= o.quantise_from
     return {
@@ -108,13 +112,15 @@ def film_spec(trace: Trace, options: BrowserOptions | None = None,
         "keys": [_coords(k, quantised, store) for k in f.keys],
         "precision": (f"coordinates as int16 within each stage's range: error at most "
                       f"{0.5 / LEVELS:.1e} of it") if quantised else "",
-        "stages": [_stage(trace.stages[k], k, f) for k in range(len(trace.stages))],
+        "stages": [_stage(trace, k, f) for k in range(len(trace.stages))],
         "tours": tours(trace, f, store),  # wide stages' points for turning by hand
         "segments": [_segment(s) for s in f.segments],
         "clock": [list(c) for c in f.clock],
         "lattice": None if f.lattice is None else store.put(f.lattice.astype(np.int32)),
         "inputs": _inputs(trace, f, store),
         "color": _colors(trace, f, o.cmap or trace.style.cmap, store),
+        "regions": None if f.outlines is None else region_spec(
+            f.outlines, "area" if fill == "area" else "region", store),
         "theme": {"name": theme.name, "background": theme.background,
                   "foreground": theme.foreground, "muted": theme.muted},
         "note": f.note, "sample_note": f.sample_note,
@@ -142,16 +148,18 @@ def _segment(s: Any) -> dict[str, Any]:
             "from": s.from_stage, "to": s.to_stage, "kind": s.kind, "title": s.title,
             "boxes": [[u, _box(b)] for u, b in s.boxes],
             "cameras": [list(c) for c in s.cameras],
-            "arrows": None if s.arrows is None else [a.tolist() for a in s.arrows]}
+            "arrows": None if s.arrows is None else [a.tolist() for a in s.arrows],
+            "rotation": None if s.rotation is None else s.rotation.tolist()}
 
 
-def _stage(stage: Stage, k: int, f: Film) -> dict[str, Any]:
-    v = f.stages[k]
+def _stage(trace: Trace, k: int, f: Film) -> dict[str, Any]:
+    stage, v = trace.stages[k], f.stages[k]
+    measured = trace.stage_notes[k] if k < len(trace.stage_notes) else ""
     weights = matrix_lines("W", stage.weight) if stage.weight is not None else []
     weights += matrix_lines("b", stage.bias[None, :]) if stage.bias is not None else []
     return {"key": v.key, "dim": v.dim, "box": _box(v.box), "camera": list(v.camera),
             "title": f"{k} \u00b7 {stage.title}", "name": stage.title, "module": stage.module,
-            "kind": stage.kind, "weights": weights, "note": v.note}
+            "kind": stage.kind, "weights": weights, "note": v.note, "measures": measured}
 
 
 def _inputs(trace: Trace, f: Film, store: Blobs) -> dict[str, Any] | None:
@@ -218,7 +226,8 @@ def summary(trace: Trace) -> str:
             f"{','.join(map(str, widths))} {'/'.join(kinds) or 'linear'}")
 
 
-MODULES = ("spec.js", "draw.js", "gl.js", "training.js", "tour.js", "film.js")  # dependency order
+MODULES = ("spec.js", "draw.js", "gl.js", "training.js", "regions.js", "tour.js",
+           "film.js")  # in dependency order
 
 
 def renderer_js() -> str:

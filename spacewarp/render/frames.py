@@ -25,9 +25,10 @@ from matplotlib.transforms import IdentityTransform
 from mpl_toolkits.mplot3d import Axes3D
 
 from ..trace import Trace
-from ..view import OBLIQUE, TOP_DOWN, Motion, lattice_every, lattice_lines, motion
+from ..view import OBLIQUE, TOP_DOWN, Frame, Motion, lattice_every, lattice_lines, motion
 from ..view.colors import stepped_table
 from .animation_options import AnimationOptions
+from .film_regions import FilmRegions
 from .splat import color_table, color_values, point_radius, splat
 from .static import NOTE_COLOR
 from .theme import Theme, themed
@@ -37,13 +38,14 @@ DPI = 100
 FILL = 0.78  # fraction of the 3-D axes the projected cube fills (room for tick labels)
 
 
-def film_of(trace: Trace, options: AnimationOptions) -> Motion:
-    """The view step for a film with these options."""
+def film_of(trace: Trace, options: AnimationOptions, fit_rows: int | None = None) -> Motion:
+    """The view step for a film with these options (``fit_rows``: see ``view.motion``)."""
     return motion(trace, fps=options.fps, seconds=options.seconds,
                   frames_per_stage=options.frames_per_stage, hold=options.hold,
-                  split_bias="svd" if options.svd_steps else options.split_bias,
+                  split_bias="svd" if options.svd_steps or trace.style.svd_steps
+                  else options.split_bias,
                   limits=options.limits,
-                  smooth=options.smooth)
+                  smooth=options.smooth, fit_rows=fit_rows)
 
 
 def has_function_view(trace: Trace, options: AnimationOptions) -> bool:
@@ -56,10 +58,17 @@ class FrameRenderer:
 
     def __init__(self, trace: Trace, options: AnimationOptions | None = None) -> None:
         self.options = options or AnimationOptions()
-        self.motion = film_of(trace, self.options)
+        theme = self.options.theme or trace.style.theme
+        self.regions = None  # the exact regions' outlines, carried as extra rows
+        if trace.style.regions != "off":
+            with themed(theme) as th:
+                self.regions = FilmRegions(trace, trace.style.regions, th)
+        self.n = trace.n
+        self.motion = film_of(trace if self.regions is None else self.regions.trace,
+                              self.options, fit_rows=trace.n)
+        self.stage_notes = trace.stage_notes
         self.width, self.height = self.options.frame_size(has_function_view(trace,
                                                                             self.options))
-        theme = self.options.theme or trace.style.theme
         self.values = color_values(trace.color)  # (n,) in [0, 1]
         self.table = stepped_table(int(trace.color.max()) + 1) if trace.categorical \
             else color_table(trace.style.cmap)  # (256, 3)
@@ -103,6 +112,8 @@ class FrameRenderer:
         if side:
             self._function_axes(trace, theme, font)
         self._overlay(theme, font, centre=main_w / 2)
+        if self.regions is not None:
+            self.regions.add_to(self.fig)
         if trace.note:  # what the stages leave out, on every frame (static: in the background)
             self.fig.text(0.01, 0.01, f"Note: {trace.note}.", ha="left", va="bottom",
                           fontsize=font * 0.9, color=NOTE_COLOR)
@@ -155,18 +166,33 @@ class FrameRenderer:
         cam = self.motion.camera(frame) if self.motion.dim == 3 else (0.0, 0.0)
         self._background(box, cam)
         buf = np.asarray(self.canvas.buffer_rgba())  # (H, W, 4) view of the Agg buffer
-        pixels = self._to_pixels(self.motion.points(frame))
+        everything = self.motion.points(frame)  # (n [+ V region vertices], D)
+        pixels = self._to_pixels(everything[: self.n])
+        outline = None if self.regions is None else self._to_pixels(everything[self.n:])
+        if self.regions is not None and outline is not None:
+            morph = self.motion.morphs[frame.morph]
+            stage = morph.to_stage if frame.t >= 0.5 else morph.from_stage
+            self.regions.draw_fills(self.fig, outline, stage)
         splat(buf, pixels, self.values, self.table, self.radius)
         if self.motion.grid_shape is not None and self.options.grid_lines:
             lines = lattice_lines(pixels, self.motion.grid_shape, self.every)
             self.lines.set_data(lines[:, 0], lines[:, 1])
             self.fig.draw_artist(self.lines)
+        if self.regions is not None and outline is not None:
+            self.regions.draw_edges(self.fig, outline)
         ends = self.motion.arrow_ends(frame) if self.options.arrows else None
         if ends is not None:
             self._draw_arrows(self._to_pixels(ends))
-        self.title.set_text(frame.title)
+        self.title.set_text(self._title(frame))
         self.fig.draw_artist(self.title)
         return _exact(buf[..., :3], self.height, self.width)
+
+    def _title(self, frame: Frame) -> str:
+        """The frame's title; on a hold, the measure summary of the stage held, if any."""
+        notes = self.stage_notes
+        stage = self.motion.morphs[frame.morph].to_stage if frame.t >= 1.0 else 0
+        note = notes[stage] if frame.hold and stage < len(notes) else ""
+        return f"{frame.title}\n{note}" if note else frame.title
 
     def _background(self, box: np.ndarray, cam: tuple[float, float]) -> None:
         """Draw the axes for these limits and camera, or restore them when unchanged."""

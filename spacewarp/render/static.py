@@ -30,6 +30,7 @@ from mpl_toolkits.mplot3d.axes3d import Axes3D
 from ..trace import Stage, Trace
 from ..view import display_coords, lattice_every, lattice_lines, projection
 from ..view.colors import class_hex, legend
+from ..view.outlines import Outlines
 from .raster import (
     RASTER_FROM,
     RasterCache,
@@ -42,6 +43,7 @@ from .raster import (
     splat,
     use_raster,
 )
+from .still_regions import draw_regions, still_outlines
 from .theme import Theme, themed
 
 DPI = 100
@@ -90,6 +92,7 @@ class Palette:
     rgba: np.ndarray | None  # (n, 4) uint8 per point, for the raster path; else None
     images: RasterCache = field(default_factory=dict)  # splatted stages, shared by figures
     ranges: dict[object, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
+    outlines: Outlines | None = None  # the exact regions, drawn under the points (--regions)
 
 
 def palette(trace: Trace, raster_from: int = RASTER_FROM) -> Palette:
@@ -102,7 +105,7 @@ def palette(trace: Trace, raster_from: int = RASTER_FROM) -> Palette:
         cmap = colormaps[trace.style.cmap]
         norm = Normalize(lo, hi) if hi > lo else Normalize(lo - 0.5, hi + 0.5)
     rgba = point_colors(trace.color, norm, cmap) if use_raster(trace.n, raster_from) else None
-    return Palette(norm, cmap, rgba)
+    return Palette(norm, cmap, rgba, outlines=still_outlines(trace))
 
 
 def theme_name(trace: Trace, theme: str | None) -> str:
@@ -194,6 +197,8 @@ def _panel(fig: Figure, trace: Trace, k: int, origin: tuple[float, float], heade
     else:
         ax = cast(Axes3D, fig.add_axes(rect, projection="3d", gid=f"stage-{k}"))
         _draw_3d(ax, pts, trace, pal, size, raster, th, pca=stage.dim > 3, key=k)
+    if pal.outlines is not None and d > 1:
+        draw_regions(ax, trace, k, pal.outlines, th)
     ax.tick_params(labelsize=lay.text_pt)
     return ax
 

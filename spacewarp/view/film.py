@@ -7,7 +7,8 @@ browser unchanged. The browser renderer only interpolates what is here:
 - ``keys``: the distinct coordinate arrays (n, d_i) of the film, d_i <= 3 each (a stage,
   or an intermediate state such as ``W x``); morphs and stages refer to them by index.
 - ``segments``: each morph laid on the position axis (0 = input, k = stage k). Inside a
-  segment the points are ``a + t (b - a)`` with ``t = ease(u)`` (``EASING``), the box moves
+  segment the points are ``a + t (b - a)`` with ``t = ease(u)`` (``EASING``), or ``a``
+  turned by ``expm(t L)`` for an SVD rotation sub-step (``rotation``), the box moves
   through its keyframes ``(u, (dim, 2) box)`` (eased, centre linear, size geometric) and
   the camera turns linearly in t from ``cameras[0]`` to ``cameras[1]``.
 - ``clock``: (seconds, position) keyframes for Play: holds at the stages, morphs between.
@@ -26,6 +27,7 @@ from ..errors import SpacewarpError
 from ..trace import Trace
 from .coords import Projection, display_coords, projection
 from .motion import MARGIN, OBLIQUE, TOP_DOWN, boxes, camera, film_dim, motion
+from .outlines import Outlines, outlines_of, with_outlines
 from .paths import Morph, lattice_every, lattice_indices
 
 EASING = "smoothstep"  # t = u^2 (3 - 2 u): the view step's ``ease``
@@ -44,6 +46,8 @@ class FilmOptions:
     morph_s: float = 1.0  # seconds per morph when playing at speed 1
     hold_s: float = 0.6  # seconds each stage is held when playing
     lattice_lines: int = 21  # at most this many lattice lines each way
+    svd_steps: bool = False  # a linear stage as V^T, S, U, + b (view/svd.py); over split_bias
+    regions: bool = False  # carry the exact linear regions' outlines (view/outlines.py)
 
 
 @dataclass(frozen=True)
@@ -61,6 +65,8 @@ class Segment:
     boxes: tuple[tuple[float, np.ndarray], ...]  # (u, (dim, 2) low/high), u from 0 to 1
     cameras: tuple[tuple[float, float], tuple[float, float]]  # (elevation, azimuth) t = 0, 1
     arrows: tuple[np.ndarray, np.ndarray] | None  # (1 + m, dim) tail and tips at t = 0, 1
+    rotation: np.ndarray | None = None  # (r, r) skew generator: at t, the first r coords
+    # of the start turned by expm(t L) (an SVD rotation sub-step); None: straight lines
 
 
 @dataclass(frozen=True)
@@ -88,6 +94,7 @@ class Film:
     lattice: np.ndarray | None  # (m, 2) int32 pairs of drawn points joined by lattice lines
     note: str  # what every view must say (Trace.note), "" if nothing
     sample_note: str  # "" when every point is drawn
+    outlines: Outlines | None = None  # the regions' vertices per key, when asked for
 
     @property
     def n(self) -> int:
@@ -104,7 +111,14 @@ def film(trace: Trace, options: FilmOptions | None = None) -> Film:
     lattice = _lattice(trace, rows, o.lattice_lines)
     if len(trace.stages) < 2:
         return _still_film(trace, rows, lattice, o)
-    m = motion(trace, split_bias=o.split_bias, limits=o.limits)
+    outlines = outlines_of(trace) if o.regions else None
+    shown = trace if outlines is None else with_outlines(trace, outlines)
+    m = motion(shown, split_bias="svd" if o.svd_steps else o.split_bias, limits=o.limits,
+               fit_rows=trace.n)
+    n_shown = trace.n if rows is None else len(rows)
+    if outlines is not None:  # the drawn points, then every vertex row
+        rows = np.concatenate([np.arange(trace.n) if rows is None else rows,
+                               np.arange(trace.n, shown.n)])
     path = tuple(_restrict(p, rows) for p in m.morphs)
     keys: list[np.ndarray] = []
     ends = [(_key(keys, p.start[:, : p.dims[0]]), _key(keys, p.end[:, : p.dims[1]]))
@@ -114,12 +128,18 @@ def film(trace: Trace, options: FilmOptions | None = None) -> Film:
     segments = tuple(
         Segment(p0, p1, a, b, p.from_stage, p.to_stage, p.kind, p.title,
                 ((0.0, own[a]), (REST, box), (1.0 - REST, box), (1.0, own[b])),
-                (camera(p, 0.0), camera(p, 1.0)), _arrows(arrow))
+                (camera(p, 0.0), camera(p, 1.0)), _arrows(arrow),
+                getattr(p, "generator", None))
         for p, (a, b), (p0, p1), box, arrow in zip(path, ends, spans, m.boxes, m.arrows,
                                                     strict=True))
-    stages = tuple(_stage_view(trace, k, rows, keys, m.dim) for k in range(len(trace.stages)))
+    stages = tuple(_stage_view(shown, k, rows, keys, m.dim, trace.n)
+                   for k in range(len(trace.stages)))
+    if outlines is not None and rows is not None:
+        outlines = replace(outlines, keys=tuple(k[n_shown:] for k in keys))
+        keys = [k[:n_shown] for k in keys]
+        rows = None if n_shown == trace.n else rows[:n_shown]
     return Film(tuple(keys), stages, segments, _clock(len(trace.stages), o), m.dim, rows,
-                lattice, trace.note, _sample_note(trace.n, rows, o.sample_seed))
+                lattice, trace.note, _sample_note(trace.n, rows, o.sample_seed), outlines)
 
 
 def sample_rows(trace: Trace, o: FilmOptions) -> np.ndarray | None:
@@ -183,12 +203,13 @@ def _positions(path: tuple[Morph, ...], n_stages: int) -> list[tuple[float, floa
 
 
 def _stage_view(trace: Trace, k: int, rows: np.ndarray | None, keys: list[np.ndarray],
-                dim: int) -> StageView:
+                dim: int, fit_rows: int) -> StageView:
     """Stage k on its own, as the stills show it: its display coordinates (its own PCA
-    beyond 3-D). Up to 3-D that is the film at position k; a wider film shows stage k there
-    through the projection of the morph reaching it."""
+    beyond 3-D, fitted on the first ``fit_rows`` rows, the points). Up to 3-D that is the
+    film at position k; a wider film shows stage k there through the projection of the
+    morph reaching it."""
     stage = trace.stages[k]
-    proj = projection(stage.points)
+    proj = projection(stage.points[:fit_rows])
     shown = proj(stage.points)  # (n, d) -> (n, <= 3)
     key = _key(keys, shown if rows is None else shown[rows])
     d = int(keys[key].shape[1])

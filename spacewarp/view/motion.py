@@ -213,10 +213,13 @@ class Motion:
 def motion(trace: Trace, *, fps: int = 25, seconds: float | None = None,
            frames_per_stage: int | None = None, hold: float = 0.5,
            split_bias: bool | str = False,
-           limits: Literal["transition", "film"] = "transition", smooth: bool = True) -> Motion:
-    """The film of a trace: morphs, arrows, limits per transition (or film), and timeline."""
-    path = morphs(trace, split_bias=split_bias)
-    arrows = basis_arrows(trace, split_bias=split_bias)
+           limits: Literal["transition", "film"] = "transition", smooth: bool = True,
+           fit_rows: int | None = None) -> Motion:
+    """The film of a trace: morphs, arrows, limits per transition (or film), and timeline.
+
+    ``fit_rows``: display projections are fitted on the first rows only (see ``morphs``)."""
+    path = morphs(trace, split_bias=split_bias, fit_rows=fit_rows)
+    arrows = basis_arrows(trace, split_bias=split_bias, fit_rows=fit_rows)
     dim = film_dim(path)
     tl = timeline(path, fps=fps, seconds=seconds, frames_per_stage=frames_per_stage,
                   hold=hold, smooth=smooth, first_title=trace.stages[0].title)

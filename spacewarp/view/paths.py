@@ -125,8 +125,8 @@ def _weights(trace: Trace) -> dict[int, np.ndarray]:
             if s.kind == "linear" and s.weight is not None}
 
 
-def _plan(states: list[_State], weights: dict[int, np.ndarray] | None = None
-          ) -> list[_Step]:
+def _plan(states: list[_State], weights: dict[int, np.ndarray] | None = None,
+          fit_rows: int | None = None) -> list[_Step]:
     """Morphs with one projection each; a view turn where the next projection differs.
 
     A state is first shown through its own projection (PCA beyond 3-D); each morph is shown
@@ -134,19 +134,22 @@ def _plan(states: list[_State], weights: dict[int, np.ndarray] | None = None
     from the one its start was last shown in, the view turns (Procrustes-aligned) on that
     state. ``W x`` parts use their stage's projection, so ``+ b`` is a visible shift. A
     linear map between widths brings its narrow side into the wide space through its polar
-    factor (``coords.lift``), not by zero padding."""
-    shown_in: dict[int, Projection] = {0: projection(states[0].points)}
+    factor (``coords.lift``), not by zero padding. Projections are fitted on the first
+    ``fit_rows`` rows only (the points; rows carried after them, such as region outlines,
+    go along without moving the view)."""
+    rows = slice(None, fit_rows)
+    shown_in: dict[int, Projection] = {0: projection(states[0].points[rows])}
     steps: list[_Step] = []
     for i in range(1, len(states)):
         a, b = states[states[i].source], states[i]
         w = (weights or {}).get(b.stage) if b.kind in ("linear", "matrix") else None
         widths = (a.points.shape[1], b.points.shape[1])
         embed = lift(w) if w is not None and w.shape == widths[::-1] else None
-        proj = fit(a.points, b.points, embed=embed)
+        proj = fit(a.points[rows], b.points[rows], embed=embed)
         before = shown_in[b.source]
         if not (proj.is_identity and before.is_identity):
-            proj = aligned(proj, before, a.points)
-        if not _same_view(proj(a.points), before(a.points)):
+            proj = aligned(proj, before, a.points[rows])
+        if not _same_view(proj(a.points[rows]), before(a.points[rows])):
             steps.append(_Step(b.source, b.source, before, proj,
                                f"{a.title}: the view turns ({proj.note})", "projection"))
         jump = b.source != i - 1
@@ -182,7 +185,8 @@ def _chain(states: list[_State], steps: list[_Step]) -> tuple[Morph, ...]:
     return tuple(out)
 
 
-def morphs(trace: Trace, *, split_bias: bool | str = False) -> tuple[Morph, ...]:
+def morphs(trace: Trace, *, split_bias: bool | str = False,
+           fit_rows: int | None = None) -> tuple[Morph, ...]:
     """One morph per operation (two for a biased linear stage with ``split_bias``; the SVD
     sub-steps with ``split_bias="svd"``), plus a view turn (kind "projection") where a
     wide film changes its projection.
@@ -190,12 +194,13 @@ def morphs(trace: Trace, *, split_bias: bool | str = False) -> tuple[Morph, ...]
     A morph starts from its feeding stage and ends exactly at its stage, both ends in one
     projection; consecutive morphs meet exactly."""
     states = _states(trace, [s.points for s in trace.stages], split_bias)
-    return _chain(states, _plan(states, _weights(trace)))
+    return _chain(states, _plan(states, _weights(trace), fit_rows))
 
 
 # --- basis arrows -----------------------------------------------------------------------------
 
-def basis_arrows(trace: Trace, *, split_bias: bool | str = False) -> tuple[Morph | None, ...]:
+def basis_arrows(trace: Trace, *, split_bias: bool | str = False,
+                 fit_rows: int | None = None) -> tuple[Morph | None, ...]:
     """The input basis arrows carried through the network, one entry per morph.
 
     Each entry is a Morph of the arrow ends: row 0 the tail (the image of the origin),
@@ -221,7 +226,7 @@ def basis_arrows(trace: Trace, *, split_bias: bool | str = False) -> tuple[Morph
               for a, s in zip(carried, trace.stages, strict=True)]
     states = _states(trace, arrays, split_bias)
     point_states = _states(trace, [s.points for s in trace.stages], split_bias)
-    chained = _chain(states, _plan(point_states, _weights(trace)))
+    chained = _chain(states, _plan(point_states, _weights(trace), fit_rows))
     return tuple(None if not (np.isfinite(m.start).all() and np.isfinite(m.end).all()) else m
                  for m in chained)
 

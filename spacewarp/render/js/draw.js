@@ -128,6 +128,7 @@ export function drawView(s, v, F, theme) {  // background, axes or box, lattice,
   if (v.flat) axes2d(ctx, P.project, v.box, theme, dpr, v.oneD, v.zoom || 1)
   else box3d(ctx, P.project, v.box, theme, dpr)
   const L = F.lattice, pts = v.pts
+  if (v.overlay) v.overlay.under(ctx, P, dpr, theme)  // region fills, beneath the points
   if (v.gl) {
     v.gl.draw(P, pts, F.n, pointSize(F.n, dpr, v.big), v.flat, theme, v.box.h / (v.zoom || 1))
     s.stale = {P, pts}
@@ -144,7 +145,10 @@ export function drawView(s, v, F, theme) {  // background, axes or box, lattice,
     }
     ctx.stroke(); ctx.globalAlpha = 1
   }
-  if (v.front) { v.front.clearRect(0, 0, w, h); arrows(v.front, P, v.arrows, dpr) } else arrows(ctx, P, v.arrows, dpr)
+  const top = v.front || ctx
+  if (v.front) v.front.clearRect(0, 0, w, h)
+  if (v.overlay) v.overlay.over(top, P, dpr, theme)  // region outlines (regions.js)
+  arrows(top, P, v.arrows, dpr)
   return P
 }
 

@@ -10,6 +10,7 @@ import {Surface, drawView, colorKey} from './draw.js'
 import {GlLayer} from './gl.js'
 import {TimeAxis} from './training.js'
 import {makeTours, attachTour} from './tour.js'
+import {decodeRegions, RegionsLayer, stepTitle, moveAlong, moveRows} from './regions.js'
 
 const STAGE_H = 210, MORPH_H = 470, GRID_H = 360
 const GL_FROM = 0  // points from which the morph view draws with WebGL (when there is one)
@@ -19,7 +20,8 @@ function esc(t) { const d = document.createElement('div'); d.textContent = t; re
 
 function heading(s) {
   return `<b>${esc(s.title)}</b>` + (s.module ? ` <span class="sw-mod">(module ${esc(s.module)})</span>` : '') +
-    (s.note ? ` <span class="sw-mod sw-note">${esc(s.note)}</span>` : '')
+    (s.note ? ` <span class="sw-mod sw-note">${esc(s.note)}</span>` : '') +
+    (s.measures ? `<br><span class="sw-mod sw-measures">${esc(s.measures)}</span>` : '')  // --measures
 }
 
 const CSS = `
@@ -36,6 +38,8 @@ const CSS = `
 .sw-controls button, .sw-controls select { font: 13px system-ui, sans-serif; padding: 4px 10px; border-radius: 4px;
   border: 1px solid #5ab4ff; cursor: pointer; }
 .sw-controls button { min-width: 72px; }
+.sw-regions { font-size: 12px; white-space: nowrap; } .sw-regions-title { opacity: 0.75; white-space: normal; }
+.sw-matrix { font-size: 11px; opacity: 0.85; }
 .sw-slider { flex: 1; position: relative; padding-bottom: 18px; }
 .sw-slider input { width: 100%; margin: 6px 0 0 0; accent-color: #5ab4ff; }
 .sw-names span { position: absolute; bottom: 0; transform: translateX(-50%); font-size: 11px; white-space: nowrap; opacity: 0.85; }
@@ -73,6 +77,7 @@ export function mount(el, spec, blobs = [], opts = {}) {
   slider.type = 'range'; slider.min = 0; slider.step = 'any'; slider.value = 0
   const names = el_('div', 'sw-names', sliderBox)
   const time = new TimeAxis(morphBox, controls, s => selectSnapshot(s))  // training specs only
+  const regions = new RegionsLayer(el_('div', 'sw-regions-row', morphBox), () => drawAll())
   if (opts.side) el_('div', 'sw-side', bottom).append(opts.side)
   const config = el_('details', 'sw-config', root)
   el.append(root)
@@ -88,15 +93,18 @@ export function mount(el, spec, blobs = [], opts = {}) {
     const p = panels[k], r = p.canvas.getBoundingClientRect(), [x, y] = p.P.project(...xyz)
     return [r.left + x / p.surface.dpr, r.top + y / p.surface.dpr]
   }
+  pub.regions = () => api.regions()  // the outlines last drawn (see api.regions)
   const bump = () => { version += 1; root.dataset.swVersion = String(version) }
   const theme = () => F.spec.theme
   const film3d = () => F.spec.dim >= 3
 
   function drawStage(k) {
     const st = F.spec.stages[k], tour = F.tours[k], p = panels[k]  // tour.js: turned by hand
-    const pts = tour && tour.turned ? tour.points() : F.keys[st.key]
+    const turned = tour && tour.turned, pts = turned ? tour.points() : F.keys[st.key]
+    // region outlines follow the film's projection: hidden while the view is turned by hand
     p.P = drawView(p.surface, {pts, box: F.stageBoxes[k], cam: cams[k],
-      flat: st.dim < 3, oneD: st.dim === 1, zoom: zooms[k]}, F, theme())
+      flat: st.dim < 3, oneD: st.dim === 1, zoom: zooms[k],
+      overlay: turned ? null : regions.overlay(st.key, st.key, 0, k, false)}, F, theme())
     if (tour) tour.draw(p.surface, p.P, theme(), tour.active ?? -1)
     p.tourShown(tour, p.head, (F.spec.tours || [])[k]?.off); pub.panels[k] = pts
   }
@@ -107,20 +115,22 @@ export function mount(el, spec, blobs = [], opts = {}) {
     const at = locate(F, p)
     const pts = current && current.length === 3 * n ? current : (current = new Float32Array(3 * n))
     let cam = [90, -90], box = F.stageBoxes[0], t = 0, stage = 0, arrows = null, oneD = F.spec.stages[0].dim === 1
+    let overlay = () => regions.overlay(F.spec.stages[0].key, F.spec.stages[0].key, 0, 0, true)
     if (at) {
       const {seg, u} = at, a = F.keys[seg.start], b = F.keys[seg.end]
       t = at.t
-      for (let i = 0; i < 3 * n; i++) pts[i] = a[i] + t * (b[i] - a[i])
+      moveAlong(pts, a, b, t, seg.rotation)
       cam = [lerp(seg.cameras[0][0], seg.cameras[1][0], t), lerp(seg.cameras[0][1], seg.cameras[1][1], t)]
       box = boxAt(seg, u)
       stage = Math.min(Math.floor(p), S - 2)
-      if (seg.arrows) arrows = seg.arrows[0].map((r, i) => r.map((x, j) => lerp(x, seg.arrows[1][i][j], t)))
+      if (seg.arrows) arrows = moveRows(seg.arrows, t, seg.rotation)
       oneD = F.keyDims[seg.start] === 1 && F.keyDims[seg.end] === 1
+      overlay = () => regions.overlay(seg.start, seg.end, at.t, at.t < 0.5 ? seg.from : seg.to, true, seg.rotation)
     } else pts.set(F.keys[0])
     cam = [Math.max(-90, Math.min(90, cam[0] + morphCam[0])), cam[1] + morphCam[1]]
     const right = F.spec.color.legend ? 90 : 80
     drawView(morphSurface, {pts, box, cam, flat: !film3d(), big: true, right, oneD, zoom, arrows,
-                            gl: glOn() ? gl : null, front}, F, theme())
+                            gl: glOn() ? gl : null, front, overlay: overlay()}, F, theme())
     colorKey(morphSurface, F.spec.color, theme())
     morphTitle.innerHTML = title(at, p)
     pub.morph = {stage, t, s: p, points: pts, camera: cam}
@@ -134,8 +144,9 @@ export function mount(el, spec, blobs = [], opts = {}) {
     if (!at || at.t <= 0 && Math.abs(p - Math.round(p)) < 1e-9) return heading(st[Math.round(p)])
     if (at.t >= 1) return heading(st[Math.min(Math.ceil(p - 1e-9), st.length - 1)])
     const s = at.seg, t = ` <span class="sw-mod">t = ${at.t.toFixed(2)}</span>`
-    if (s.kind === 'projection') return `<b>${esc(s.title)}</b>${t}`  // the view turns on a stage
-    return `${heading(st[s.from])} &rarr; <b>${esc(s.title)}</b>${t}`
+    // the view turns on a stage, or a sub-step (SVD, + b) goes on inside one
+    if (s.kind === 'projection' || s.from === s.to) return `${stepTitle(s.title, esc)}${t}`
+    return `${heading(st[s.from])} &rarr; ${stepTitle(s.title, esc)}${t}`
   }
 
   function build() {
@@ -161,7 +172,8 @@ export function mount(el, spec, blobs = [], opts = {}) {
     }
     spec.stages.forEach((s, k) => {
       const p = panels[k]
-      p.head.innerHTML = heading(s) + `<pre>${esc(s.weights.join('\n'))}${'\n'.repeat(Math.max(0, lines - s.weights.length))}</pre>`
+      const pad = !s.measures && spec.stages.some(t => t.measures) ? '<br><span class="sw-mod">&nbsp;</span>' : ''
+      p.head.innerHTML = heading(s) + pad + `<pre>${esc(s.weights.join('\n'))}${'\n'.repeat(Math.max(0, lines - s.weights.length))}</pre>`
       p.canvas.classList.toggle('sw-3d', s.dim >= 3)
       if (!cams[k] || cams[k].dim !== s.dim) { cams[k] = [...s.camera]; cams[k].dim = s.dim }
     })
@@ -207,6 +219,7 @@ export function mount(el, spec, blobs = [], opts = {}) {
     stop()
     F = decodeSpec(spec, specBlobs || [])
     F.tours = makeTours(spec, specBlobs || [], F.stageBoxes)
+    regions.setFilm(decodeRegions(spec, specBlobs || []))
     time.setSpec(spec, specBlobs || [])
     if (time.count) time.apply(F, spec.training.current)
     pub.stages = spec.stages.map(s => F.keys[s.key]); pub.dims = spec.stages.map(s => s.dim)
@@ -321,6 +334,12 @@ export function mount(el, spec, blobs = [], opts = {}) {
     },
     tour: pub.tour, panelOf: pub.panelOf,
     panel(k) { return pub.panels[k] },  // the coordinates last drawn in stage k's panel (n, 3)
+    // the region outlines last drawn in the morph view: null when off or absent, else
+    // {position, start (R + 1), points (V, 3)}; showRegions(on) is the Regions toggle
+    regions() {
+      return regions.last && {position: pub.morph.s, start: regions.G.start, points: regions.last}
+    },
+    showRegions(on) { regions.box.checked = !!on; regions.on = !!on; drawAll() },
     hoverAt(x, y) { const r = morphCanvas.getBoundingClientRect(); return hover(x - r.left, y - r.top) },
     setSpec, root,
     // training specs: select snapshot s (drawn before it returns), the current one, how many,

@@ -1,0 +1,156 @@
+"""A captured graph as exact piecewise-linear steps: affine maps of feeding stages, ReLUs,
+and maxima of affine pieces. Each step is read off its stage and checked on the trace's
+own points (every row), so a step is never guessed; anything else is refused by name.
+
+- ``Affine(inputs, mats, offset)``: ``y = sum_i x_i @ mats[i].T + offset`` (linear layers,
+  residual adds and differences, concatenation, column selection, reshapes, negation,
+  scaling by constants);
+- ``Relu(input, slope)``: ``max(z, slope z)`` per coordinate;
+- ``Max(inputs, groups)``: output j is the largest of the concatenated inputs' columns
+  ``groups[j]`` (``torch.maximum(a, b)``, a maxout ``x.view(n, k, p).amax(-1)``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..errors import NetworkError
+from ..trace import Stage, Trace
+from .steps import LEAKY, PIECEWISE, SMOOTH, _leak
+
+RTOL, ATOL = 1e-9, 1e-12
+
+
+@dataclass(frozen=True)
+class Affine:
+    inputs: tuple[int, ...]
+    mats: tuple[np.ndarray, ...]  # per input (d_k, d_i)
+    offset: np.ndarray  # (d_k,)
+
+
+@dataclass(frozen=True)
+class Relu:
+    input: int
+    slope: float
+
+
+@dataclass(frozen=True)
+class Max:
+    inputs: tuple[int, ...]
+    groups: np.ndarray  # (d_k, p) column indices into the concatenated inputs
+
+
+GraphStep = Affine | Relu | Max
+
+
+def graph_steps(trace: Trace) -> list[GraphStep]:
+    """One checked step per stage after the input, or a one-line refusal naming the stage."""
+    out: list[GraphStep] = []
+    for k, stage in enumerate(trace.stages[1:], start=1):
+        inputs = stage.inputs or (k - 1,)
+        ins = [trace.stages[i].points for i in inputs]
+        step = _step(stage, inputs, ins)
+        if step is None or not np.allclose(apply(step, ins), stage.points, rtol=RTOL,
+                                           atol=ATOL * _scale(stage.points)):
+            _refuse(stage)
+        out.append(step)  # type: ignore[arg-type]
+    return out
+
+
+def apply(step: GraphStep, ins: list[np.ndarray]) -> np.ndarray:
+    """The step on points: inputs (n, d_i) each -> (n, d_k)."""
+    if isinstance(step, Affine):
+        return sum((x @ m.T for x, m in zip(ins, step.mats, strict=True)),
+                   np.broadcast_to(step.offset, (len(ins[0]), len(step.offset))).copy())
+    if isinstance(step, Relu):
+        z = ins[0]
+        return np.where(z > 0, z, step.slope * z)
+    both = np.concatenate(ins, axis=1)
+    return both[:, step.groups].max(axis=2)
+
+
+def _scale(a: np.ndarray) -> float:
+    return max(float(np.abs(a).max(initial=0.0)), 1.0)
+
+
+def _step(stage: Stage, inputs: tuple[int, ...], ins: list[np.ndarray]) -> GraphStep | None:
+    kind, d = stage.kind, stage.dim
+    if kind == "linear" and stage.weight is not None and len(ins) == 1:
+        w = np.asarray(stage.weight, dtype=np.float64)
+        b = np.zeros(len(w)) if stage.bias is None else np.asarray(stage.bias, np.float64)
+        return Affine(inputs, (w,), b)
+    if kind in PIECEWISE and len(ins) == 1:
+        return Relu(inputs[0], PIECEWISE[kind])
+    if kind == LEAKY and len(ins) == 1:
+        return Relu(inputs[0], _leak(ins[0], stage.points))
+    if kind in ("maximum", "max", "amax"):
+        return _max(stage, inputs, ins)
+    return _affine(kind, stage.points, inputs, ins, d)
+
+
+def _affine(kind: str, out: np.ndarray, inputs: tuple[int, ...], ins: list[np.ndarray],
+            d: int) -> Affine | None:
+    widths = [x.shape[1] for x in ins]
+    eye = np.eye(d)
+    if kind in ("add", "sub") and len(ins) == 2 and widths == [d, d]:
+        return Affine(inputs, (eye, eye if kind == "add" else -eye), np.zeros(d))
+    if kind == "cat":
+        starts = np.cumsum([0, *widths])
+        mats = tuple(np.eye(d)[:, a:b] for a, b in zip(starts[:-1], starts[1:], strict=True))
+        return Affine(inputs, mats, np.zeros(d))
+    if len(ins) != 1:
+        return None
+    x = ins[0]
+    if kind == "reshape" and widths == [d]:
+        return Affine(inputs, (eye,), np.zeros(d))
+    if kind == "neg" and widths == [d]:
+        return Affine(inputs, (-eye,), np.zeros(d))
+    if kind == "getitem":
+        return _selection(inputs, x, out)
+    if kind in ("add", "sub", "mul", "div") and widths == [d]:
+        return _diagonal(inputs, x, out)
+    return None
+
+
+def _selection(inputs: tuple[int, ...], x: np.ndarray, out: np.ndarray) -> Affine | None:
+    """Columns of ``x`` picked by an index: each output column equal to one input column."""
+    mat = np.zeros((out.shape[1], x.shape[1]))
+    for j in range(out.shape[1]):
+        same = np.flatnonzero(np.all(x == out[:, j:j + 1], axis=0))
+        if len(same) == 0:
+            return None
+        mat[j, same[0]] = 1.0
+    return Affine(inputs, (mat,), np.zeros(out.shape[1]))
+
+
+def _diagonal(inputs: tuple[int, ...], x: np.ndarray, out: np.ndarray) -> Affine | None:
+    """``out = x * s + t`` per column (a constant added, subtracted, multiplied, divided)."""
+    s, t = np.zeros(x.shape[1]), np.zeros(x.shape[1])
+    for j in range(x.shape[1]):
+        design = np.stack([x[:, j], np.ones(len(x))], axis=1)
+        if np.linalg.matrix_rank(design) < 2:
+            return None
+        s[j], t[j] = np.linalg.lstsq(design, out[:, j], rcond=None)[0]
+    return Affine(inputs, (np.diag(s),), t)
+
+
+def _max(stage: Stage, inputs: tuple[int, ...], ins: list[np.ndarray]) -> Max | None:
+    d, total = stage.dim, sum(x.shape[1] for x in ins)
+    if len(ins) == 2 and total == 2 * d:  # torch.maximum(a, b)
+        return Max(inputs, np.stack([np.arange(d), d + np.arange(d)], axis=1))
+    if len(ins) == 1 and total % d == 0:  # x.view(n, d, p).amax(-1): contiguous groups
+        return Max(inputs, np.arange(total).reshape(d, total // d))
+    return None
+
+
+def _refuse(stage: Stage) -> None:
+    if stage.kind in SMOOTH:
+        raise NetworkError(
+            f"exact linear regions need piecewise-linear activations (relu, leaky_relu, "
+            f"identity), and this network has {stage.kind!r}; for smooth networks use "
+            "--color-by stretch", field="network.activation")
+    raise NetworkError(f"exact regions cannot pass stage {stage.title!r} ({stage.kind}): "
+                       "it is not an affine map, a ReLU or a maximum of affine pieces",
+                       field="network")

@@ -1,0 +1,143 @@
+"""Exact regions through a graph of stages: each stage's affine map carried for every polygon.
+
+Every stage keeps its maps ``A`` (P, d_k, d0), ``c`` (P, d_k) for the current polygons;
+when a ReLU or a maximum splits polygons, every kept map follows its polygons (``src``).
+A ReLU splits by each neuron's line (as in a chain); a maximum of ``p`` affine pieces
+splits each polygon into the parts where each piece leads: the polygon clipped by
+``piece_i - piece_l >= 0`` for every other piece l (empty parts dropped).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..errors import LimitError
+from . import polygons as pg
+from .graph_steps import Affine, GraphStep, Max, Relu
+
+Maps = list[tuple[np.ndarray, np.ndarray]]
+MAX_REGIONS = 1_000_000
+
+
+def walk_graph(steps: list[GraphStep], verts: np.ndarray, count: np.ndarray
+               ) -> tuple[np.ndarray, np.ndarray, np.ndarray, Maps, tuple[int, ...]]:
+    """Polygons through every step: (verts, count, patterns, per-stage maps, per_layer)."""
+    d0 = verts.shape[2]
+    maps: Maps = [(np.eye(d0)[None].repeat(len(count), 0), np.zeros((len(count), d0)))]
+    bits: list[np.ndarray] = []  # per split: (P, b) bool, following the polygons
+    per_layer: list[int] = []
+    for step in steps:
+        if isinstance(step, Affine):
+            a = sum(np.einsum("ij,pjd->pid", m, maps[i][0])
+                    for i, m in zip(step.inputs, step.mats, strict=True))
+            c = sum(maps[i][1] @ m.T for i, m in zip(step.inputs, step.mats, strict=True))
+            maps.append((np.asarray(a), np.asarray(c) + step.offset))
+            continue
+        if isinstance(step, Relu):
+            verts, count, a, c, active = _relu(step, maps, verts, count, bits)
+        else:
+            verts, count, a, c, active = _max(step, maps, verts, count, bits)
+        maps.append((a, c))
+        bits.append(active)
+        per_layer.append(len(count))
+    patterns = (np.concatenate(bits, axis=1) if bits
+                else np.zeros((len(count), 0), dtype=bool))
+    return verts, count, patterns, maps, tuple(per_layer)
+
+
+def _follow(maps: Maps, bits: list[np.ndarray], src: np.ndarray) -> None:
+    """Every kept map and pattern follows its polygons into their pieces."""
+    maps[:] = [(a[src], c[src]) for a, c in maps]
+    bits[:] = [b[src] for b in bits]
+
+
+def _relu(step: Relu, maps: Maps, verts: np.ndarray, count: np.ndarray,
+          bits: list[np.ndarray]) -> tuple[np.ndarray, ...]:
+    from .linear_regions import _active, _split_all
+
+    a, c = maps[step.input]
+    if step.slope == 1.0:
+        return verts, count, a, c, np.zeros((len(count), 0), dtype=bool)
+    verts, count, src = _split_all(verts, count, a, c, verts.shape[2])
+    _follow(maps, bits, src)
+    a, c = maps[step.input]
+    active = _active(verts, count, a, c)  # (P, d_k)
+    return (verts, count, np.where(active[..., None], a, step.slope * a),
+            np.where(active, c, step.slope * c), active)
+
+
+def _max(step: Max, maps: Maps, verts: np.ndarray, count: np.ndarray,
+         bits: list[np.ndarray]) -> tuple[np.ndarray, ...]:
+    """Unit by unit: split by which piece leads, then take the leading piece's row."""
+    units, p = step.groups.shape
+    choice = np.zeros((len(count), units), dtype=np.int64)
+    for j in range(units):
+        a = np.concatenate([maps[i][0] for i in step.inputs], axis=1)  # (P, D, d0)
+        c = np.concatenate([maps[i][1] for i in step.inputs], axis=1)
+        g = step.groups[j]
+        verts, count, src, which = split_max(verts, count, a[:, g], c[:, g])
+        _follow(maps, bits, src)
+        choice = choice[src]
+        choice[:, j] = which
+        if len(count) > MAX_REGIONS:
+            raise LimitError(f"the network cuts the box into more than {MAX_REGIONS:,} "
+                             "linear regions; use a smaller box or fewer, narrower layers",
+                             field="network.layers")
+    a = np.concatenate([maps[i][0] for i in step.inputs], axis=1)
+    c = np.concatenate([maps[i][1] for i in step.inputs], axis=1)
+    rows = np.arange(len(count))[:, None]
+    lead = step.groups[np.arange(units)[None, :], choice]  # (P, units) input columns
+    onehot = np.zeros((len(count), units * p), dtype=bool)
+    onehot[rows, np.arange(units)[None, :] * p + choice] = True
+    return verts, count, a[rows, lead], c[rows, lead], onehot
+
+
+def split_max(verts: np.ndarray, count: np.ndarray, a: np.ndarray, c: np.ndarray
+              ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Polygons (P, M, 2) and p affine pieces per polygon, a (P, p, d0), c (P, p) -> the
+    parts where each piece is the largest: verts, count, src (P',), which piece (P',)."""
+    p = a.shape[1]
+    whole = np.abs(pg.areas(verts, count)) if verts.shape[2] == 2 else None
+    parts = []
+    for i in range(p):
+        v, m, src = verts, count, np.arange(len(count))
+        for other in range(p):
+            if other == i:
+                continue
+            s = np.einsum("pmd,pd->pm", v, a[src, i] - a[src, other]) \
+                + (c[src, i] - c[src, other])[:, None]
+            v, m = _keep(v, m, s)
+            ok = _kept(v, m, whole, src)
+            v, m, src = v[ok], m[ok], src[ok]
+        parts.append((v, m, src, np.full(len(m), i)))
+    width = max(v.shape[1] for v, *_ in parts)
+    out_v = np.concatenate([pg._pad(v, m, width) for v, m, *_ in parts])
+    return (out_v, np.concatenate([m for _, m, *_ in parts]),
+            np.concatenate([s for *_, s, _ in parts]), np.concatenate([w for *_, w in parts]))
+
+
+def _keep(v: np.ndarray, m: np.ndarray, s: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The part of each polygon (or interval) where ``s >= 0``."""
+    s = pg.snapped(s, m)
+    if v.shape[2] == 2:
+        return pg._clip(v, m, s, +1)
+    out_v, _, src, side = pg.split_interval(v, m, s)
+    positive = np.where(side == 0, s.max(axis=1)[src] > 0, side > 0)
+    keep = np.zeros(len(m), dtype=bool)
+    keep[src[positive]] = True
+    pick = np.flatnonzero(positive)
+    result = v.copy()
+    result[src[pick]] = out_v[pick]
+    return result, np.where(keep, 2, 0)
+
+
+def _kept(v: np.ndarray, m: np.ndarray, whole: np.ndarray | None, src: np.ndarray
+          ) -> np.ndarray:
+    """Parts with an area (length) above a sliver of their polygon's."""
+    if whole is None:
+        return (m == 2) & (v[:, 1, 0] - v[:, 0, 0] > 0)
+    ok = m >= 3
+    area = np.zeros(len(m))
+    if ok.any():
+        area[ok] = np.abs(pg.areas(v[ok], m[ok]))
+    return ok & (area > pg.REL_TOL * whole[src])
