@@ -23,15 +23,16 @@ class Views:
                                   margin=(0, 5))
         self._serial = 0
 
-    def payload(self, trace: Trace) -> dict[str, Any]:
-        """What the browser draws for ``trace`` (drawing errors surface here first)."""
+    def payload(self, trace: Trace) -> str:
+        """What the browser draws for ``trace``, as JSON text (drawing errors surface here
+        first)."""
         self._serial += 1
         return payload(trace, self._serial)
 
-    def show(self, data: dict[str, Any]) -> None:
-        self.canvas.data = data
+    def show(self, spec: str) -> None:
+        self.canvas.spec = spec
 
     @property
     def shown(self) -> bool:
-        return bool(self.canvas.data)
+        return bool(self.canvas.spec)
 
