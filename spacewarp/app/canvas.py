@@ -51,6 +51,15 @@ class StageCanvas(pn.custom.JSComponent):
 
     _esm = renderer_js() + _HANDOVER
 
+    @classmethod
+    def _patch_datamodel_ref(cls, props: Any, ref: str) -> None:
+        """Panel tags every data model under this one with the page's root (for cleanup) by
+        walking every model it references, the weights card's included, on each new spec.
+        A new spec adds no model: once the component's own data model carries the tag
+        (from when it was made, with everything under it), there is nothing to walk."""
+        if f"__ref:{ref}" not in props.tags:
+            super()._patch_datamodel_ref(props, ref)
+
     @property
     def data(self) -> dict[str, Any]:
         """The film spec shown ({} before the first)."""

@@ -214,7 +214,8 @@ def serve(host: str = "127.0.0.1", port: int = 5006, config: Experiment | None =
     print(f"spacewarp explorer: http://{_url_host(host)}:{port}/  (Ctrl+C to stop)",
           flush=True)
     server.start()
-    server.io_loop.asyncio_loop.set_exception_handler(quiet_closed_sockets)
+    server.io_loop.add_callback(
+        lambda: asyncio.get_running_loop().set_exception_handler(quiet_closed_sockets))
     if open_browser:
         server.io_loop.add_callback(server.show, "/")
     stop = lambda *_: server.io_loop.add_callback(server.io_loop.stop)  # noqa: E731

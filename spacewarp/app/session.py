@@ -31,6 +31,7 @@ from .controls import Controls, displayed
 from .exports import export_buttons
 from .fields import control_for
 from .limits import MAX_POINTS, check_limits
+from .text import Text
 from .views import Views
 from .weights import WeightsEditor
 from .work import Worker
@@ -68,10 +69,10 @@ class Explorer:
         self.experiment = start  # the last good experiment (resolved once it has run)
         self.trace: Trace | None = None  # the last good trace (None until the first is shown)
         self.controls = Controls(start, self.change)
-        self.status = pn.pane.HTML("computing&hellip;", css_classes=["sw-status"],
+        self.status = Text("computing&hellip;", css_classes=["sw-status"],
                                    margin=(0, 10), styles={"font-size": "13px",
                                                            "opacity": "0.8"})
-        self.link = pn.pane.HTML("", css_classes=["sw-link"], margin=(0, 10),
+        self.link = Text("", css_classes=["sw-link"], margin=(0, 10),
                                  sizing_mode="stretch_width")
         if link_error is not None:
             self._refuse("link", link_error)
@@ -134,8 +135,9 @@ class Explorer:
     def _show(self, control: str, result: tuple[Trace, str, tuple[float, float]]
               ) -> None:
         trace, payload, (compute_s, views_s) = result
-        self.views.show(payload)
-        self._commit(trace, control, compute_s)
+        with pn.io.hold():  # the page gets one message per change, not one per widget
+            self.views.show(payload)
+            self._commit(trace, control, compute_s)
         log.info("%s: compute %.0f ms, views %.0f ms", control or "open", compute_s * 1e3,
                  views_s * 1e3)
 
