@@ -306,8 +306,11 @@ class Explorer:
 
     # --- the page ------------------------------------------------------------------------
     def sidebar(self) -> pn.Column:
-        export = pn.FlexBox(*export_buttons(self._current, self._export_error),
-                            margin=(0, 6))
+        note = Text("", css_classes=["sw-export-note"], margin=(0, 10),
+                    styles={"font-size": "12.5px", "opacity": "0.8"})
+        export = pn.Column(pn.FlexBox(*export_buttons(
+            self._current, self.worker.submit, self._export_error,
+            lambda text: setattr(note, "object", text)), margin=(0, 6)), note, margin=0)
         return self.controls.panel(self.link, export)
 
     def _current(self) -> Trace:
