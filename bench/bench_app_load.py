@@ -2,16 +2,22 @@
 
 Starts ``spacewarp serve`` as a subprocess on a free 127.0.0.1 port and drives it with
 N Bokeh client sessions (``bokeh.client.pull_session``, one thread each, as a browser
-tab would: the page's document, then PATCH-DOC messages). Each session types a new seed
-``--changes`` times; a change's latency is the time from sending the value until the
-server's new state link for it arrives. Then ``--abandon`` more sessions each send a
-change and close at once (pages closed in the middle of an update).
+tab would: the page's document, ``document_ready`` once it is there, then PATCH-DOC
+messages; without ``document_ready`` Panel never sends a page its views). Each session
+types a new seed ``--changes`` times; a change's latency is the time from sending the
+value until the page holds what a user sees for it: the views' new film spec (the
+canvas's serial) and the new state link. The clients decode the messages (Bokeh's
+protocol) but draw nothing: the browser's drawing is not the server's load. Then
+``--abandon`` more sessions each send a change and close at once (pages closed in the
+middle of an update).
 
-Prints changes per second, p50/p95 latency, errors (changes that timed out, sessions
-that failed, tracebacks in the server log) and server RSS before the sessions (after a
-warm-up round of N sessions x 3 changes, closed: imports and one-time caches are not a
-leak; the cold figure is printed too), at its peak during them, and after they closed
-(and the server had ``--settle`` s to let go).
+Prints changes per second, p50/p95 latency, CPU-seconds per change of the server process
+and of the clients (process CPU time, far less sensitive to other load on the machine
+than wall time), errors (changes that timed out, sessions that failed, tracebacks in the
+server log) and server RSS before the sessions (after a warm-up round of N sessions x 3
+changes, closed: imports and one-time caches are not a leak; the cold figure is printed
+too), at its peak during them, and after they closed (and the server had ``--settle`` s
+to let go).
 Reference: one session's latency alone, measured first in the same run.
 Targets at 20 sessions x 200 changes: no errors, p95 <= 2 s, RSS after within 10% of
 before. Bounded: every wait has a timeout, the server is killed at the end.
