@@ -32,7 +32,7 @@ from .exports import export_buttons
 from .fields import control_for
 from .limits import MAX_POINTS, check_limits
 from .text import Text
-from .views import Views
+from .views import Views, one_message
 from .weights import WeightsEditor
 from .work import Worker
 
@@ -135,7 +135,7 @@ class Explorer:
     def _show(self, control: str, result: tuple[Trace, str, tuple[float, float]]
               ) -> None:
         trace, payload, (compute_s, views_s) = result
-        with pn.io.hold():  # the page gets one message per change, not one per widget
+        with one_message():  # served: one message per change, not one per widget
             self.views.show(payload)
             self._commit(trace, control, compute_s)
         log.info("%s: compute %.0f ms, views %.0f ms", control or "open", compute_s * 1e3,

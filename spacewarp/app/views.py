@@ -6,7 +6,11 @@ sends it as one update. The morph, its slider and play run in the browser.
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from typing import Any
+
+import panel as pn
 
 from ..trace import Trace
 from .canvas import StageCanvas, payload
@@ -36,3 +40,15 @@ class Views:
     def shown(self) -> bool:
         return bool(self.canvas.spec)
 
+
+
+@contextlib.contextmanager
+def one_message() -> Iterator[None]:
+    """Served, every model change made inside goes to the page as one message (Panel's
+    ``hold``), not one per widget; elsewhere (notebooks, tests) nothing changes."""
+    doc = pn.state.curdoc
+    if doc is None or doc.session_context is None:
+        yield
+        return
+    with pn.io.hold(doc):
+        yield
