@@ -2,16 +2,22 @@
 
 Starts ``spacewarp serve`` as a subprocess on a free 127.0.0.1 port and drives it with
 N Bokeh client sessions (``bokeh.client.pull_session``, one thread each, as a browser
-tab would: the page's document, then PATCH-DOC messages). Each session types a new seed
-``--changes`` times; a change's latency is the time from sending the value until the
-server's new state link for it arrives. Then ``--abandon`` more sessions each send a
-change and close at once (pages closed in the middle of an update).
+tab would: the page's document, ``document_ready`` once it is there, then PATCH-DOC
+messages; without ``document_ready`` Panel never sends a page its views). Each session
+types a new seed ``--changes`` times; a change's latency is the time from sending the
+value until the page holds what a user sees for it: the views' new film spec (the
+canvas's serial) and the new state link. The clients decode the messages (Bokeh's
+protocol) but draw nothing: the browser's drawing is not the server's load. Then
+``--abandon`` more sessions each send a change and close at once (pages closed in the
+middle of an update).
 
-Prints changes per second, p50/p95 latency, errors (changes that timed out, sessions
-that failed, tracebacks in the server log) and server RSS before the sessions (after a
-warm-up round of N sessions x 3 changes, closed: imports and one-time caches are not a
-leak; the cold figure is printed too), at its peak during them, and after they closed
-(and the server had ``--settle`` s to let go).
+Prints changes per second, p50/p95 latency, CPU-seconds per change of the server process
+and of the clients (process CPU time, far less sensitive to other load on the machine
+than wall time), errors (changes that timed out, sessions that failed, tracebacks in the
+server log) and server RSS before the sessions (after a warm-up round of N sessions x 3
+changes, closed: imports and one-time caches are not a leak; the cold figure is printed
+too), at its peak during them, and after they closed (and the server had ``--settle`` s
+to let go).
 Reference: one session's latency alone, measured first in the same run.
 Targets at 20 sessions x 200 changes: no errors, p95 <= 2 s, RSS after within 10% of
 before. Bounded: every wait has a timeout, the server is killed at the end.
@@ -25,6 +31,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import re
 import socket
 import statistics
 import subprocess
@@ -35,12 +42,13 @@ import time
 from pathlib import Path
 from typing import Any
 
-from serving import free_port, rss_mb  # bench/serving.py (bench/ is on sys.path)
+from serving import cpu_s, free_port, rss_mb  # bench/serving.py (bench/ is on sys.path)
 
 ROOT = Path(__file__).resolve().parents[1]
 CHANGE_TIMEOUT_S = 30.0
 P95_TARGET_S = 2.0
 RSS_TARGET = 1.10
+SERIAL = re.compile(r'"serial":\s*(\d+)')  # near the start of the canvas's film spec text
 
 
 def start_server(port: int, log: Path) -> subprocess.Popen[bytes]:
@@ -67,6 +75,13 @@ def model(doc: Any, css: str) -> Any:
     raise LookupError(css)
 
 
+def drawn_serial(canvas: Any) -> int:
+    """The serial of the film spec a client's canvas holds (0 before the first)."""
+    spec = canvas.data.spec
+    found = SERIAL.search(spec[:200]) if isinstance(spec, str) else None
+    return int(found.group(1)) if found else 0
+
+
 class Client:
     """One browser-tab-like Bokeh client session, in its own thread and event loop."""
 
@@ -87,15 +102,17 @@ class Client:
             self.errors.append(f"connect: {type(err).__name__}: {err}")
             return
         try:
-            seed, link = model(session.document, "sw-seed"), model(session.document, "sw-link")
+            doc = session.document
+            seed, link, canvas = (model(doc, k) for k in ("sw-seed", "sw-link", "sw-canvas"))
             for value in seeds:
-                before = link.text
+                before, drawn = link.text, drawn_serial(canvas)
                 t0 = time.perf_counter()
                 seed.value = str(value)
                 if close_at_once:
                     self._until(session, loop, lambda: False, 0.05)  # let it be sent
                     break
-                if self._until(session, loop, lambda b=before: link.text != b):
+                if self._until(session, loop, lambda b=before, d=drawn:
+                               link.text != b and drawn_serial(canvas) > d):
                     self.latencies.append(time.perf_counter() - t0)
                 else:
                     self.errors.append(f"seed {value}: no update in {CHANGE_TIMEOUT_S:.0f} s")
@@ -111,7 +128,11 @@ class Client:
 
         Bokeh's Python client drops the patches that arrive while it waits for its first
         pull, so a page is pulled again (same session) until the pull holds the views.
+        Then the client says ``document_ready``, as BokehJS does when a page has loaded:
+        until then Panel holds back the canvas's updates (a page that is not there yet).
         """
+        from bokeh.events import DocumentReady
+
         first = pull_session(url=self.url, io_loop=loop)
         session_id = first.id
         first.close()
@@ -119,6 +140,8 @@ class Client:
         while True:
             session = pull_session(session_id=session_id, url=self.url, io_loop=loop)
             if model(session.document, "sw-link").text or time.monotonic() > deadline:
+                # as a browser does once the page is up: Panel then sends it every update
+                session.document.callbacks.send_event(DocumentReady())
                 return session
             session.close()
             time.sleep(0.3)
@@ -185,7 +208,9 @@ def main() -> None:
         before = rss_mb(server.pid)
         alone, _ = drive(url, 1, 20, 10**6)
         threading.Thread(target=watch, daemon=True).start()
+        cpu0 = (cpu_s(server.pid), time.process_time())
         clients, wall = drive(url, args.sessions, args.changes, 2 * 10**6)
+        cpu = (cpu_s(server.pid) - cpu0[0], time.process_time() - cpu0[1])
         abandoned, _ = drive(url, args.abandon, 1, 3 * 10**6, close_at_once=True)
         time.sleep(args.settle)
         stop.set()
@@ -193,13 +218,14 @@ def main() -> None:
     finally:
         server.terminate()
         server.wait(timeout=30)
-    report(args, warm + alone, alone, clients, abandoned, wall, (before, peak[0], after), log)
+    report(args, warm + alone, alone, clients, abandoned, wall, (before, peak[0], after), log,
+           cpu)
     print(f"(server RSS when it had just started, before any session: {cold:.0f} MB)")
 
 
 def report(args: argparse.Namespace, warm: list[Client], alone: list[Client],
            clients: list[Client], abandoned: list[Client], wall: float,
-           rss: tuple[float, float, float], log: Path) -> None:
+           rss: tuple[float, float, float], log: Path, cpu: tuple[float, float]) -> None:
     latencies = [t for c in clients for t in c.latencies]
     errors = [e for c in clients + abandoned + warm for e in c.errors]
     text = log.read_text(errors="replace")
@@ -214,6 +240,9 @@ def report(args: argparse.Namespace, warm: list[Client], alone: list[Client],
     print(f"latency p50 {p50 * 1e3:.0f} ms, p95 {p95 * 1e3:.0f} ms "
           f"(alone: median {reference * 1e3:.0f} ms; p95 / alone = {p95 / reference:.1f}x; "
           f"target p95 <= {P95_TARGET_S:g} s)")
+    done = max(len(latencies), 1)
+    print(f"CPU per change: server {cpu[0] / done * 1e3:.0f} ms, clients {cpu[1] / done * 1e3:.0f}"
+          f" ms (process CPU time over the {args.sessions} sessions' changes)")
     print(f"errors: {len(errors)} in sessions, {tracebacks} tracebacks in the server log")
     for e in errors[:5]:
         print("  ", e)

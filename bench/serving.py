@@ -1,7 +1,9 @@
-"""Helpers of the benchmarks that run a live explorer: a free loopback port, a process's RSS."""
+"""Helpers of the benchmarks that run a live explorer: a free loopback port, a process's RSS
+and CPU time."""
 
 from __future__ import annotations
 
+import os
 import socket
 from pathlib import Path
 
@@ -18,3 +20,9 @@ def rss_mb(pid: int) -> float:
         if line.startswith("VmRSS:"):
             return int(line.split()[1]) / 1024
     return float("nan")
+
+
+def cpu_s(pid: int) -> float:
+    """CPU seconds (user + system, every thread) process ``pid`` has used so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime, stime

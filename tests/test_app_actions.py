@@ -7,11 +7,15 @@ button); results are checked against files read back and ``pipeline.run`` recomp
 
 from __future__ import annotations
 
+import asyncio
 import io
 import re
+import threading
 import tomllib
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from types import SimpleNamespace
+from typing import Any
 
 import imageio.v2 as imageio
 import numpy as np
@@ -21,6 +25,7 @@ from PIL import Image
 
 from spacewarp.app.limits import MAX_POINTS, MAX_UPLOAD_BYTES
 from spacewarp.app.session import Explorer
+from spacewarp.app.work import Worker
 from spacewarp.config import Experiment, load_experiment, validated
 from spacewarp.pipeline import run
 from spacewarp.trace import Trace
@@ -46,13 +51,18 @@ def assert_matches_its_experiment(session: Explorer) -> None:
 
 
 # --- exports -------------------------------------------------------------------------------
+def download(button: pn.widgets.FileDownload) -> io.BytesIO | None:
+    """What a click does: the button's (async) callback, run to its end."""
+    return asyncio.run(button.callback())
+
+
 @pytest.fixture(scope="module")
 def exported() -> tuple[Explorer, dict[str, bytes]]:
     session = Explorer(small())
     buttons = list(session.sidebar().select(pn.widgets.FileDownload))
     out = {}
     for button in buttons:
-        data = button.callback()
+        data = download(button)
         assert isinstance(data, io.BytesIO), f"{button.label} gave {data!r}"
         out[button.filename] = data.getvalue()
     assert session.controls.error_text("export") == ""
@@ -116,8 +126,48 @@ def test_exports_follow_the_current_state() -> None:
     session = Explorer(small())
     session.change("activation", "relu")
     toml = {b.filename: b for b in session.sidebar().select(pn.widgets.FileDownload)}
-    text = toml["experiment.toml"].callback().getvalue().decode()
+    text = download(toml["experiment.toml"]).getvalue().decode()
     assert tomllib.loads(text)["network"]["activation"] == "relu"
+
+
+def test_an_export_runs_in_the_worker_with_its_button_disabled(monkeypatch: Any) -> None:
+    """Served, an export is the session worker's job (off the event loop): while it runs
+    its button is disabled and a line says what is written; then the file arrives."""
+    from spacewarp.app import exports
+    from spacewarp.app.text import Text
+
+    gate, seen = threading.Event(), {}
+    png = exports.EXPORTS["PNG"][1]
+
+    def slow_png(trace: Trace, folder: Path) -> Path:
+        seen["thread"] = threading.current_thread()
+        gate.wait(30)
+        return png(trace, folder)
+
+    monkeypatch.setitem(exports.EXPORTS, "PNG", ("stages.png", slow_png))
+    pool = ThreadPoolExecutor(1)
+
+    async def click() -> None:
+        loop = asyncio.get_running_loop()
+        session = Explorer(small(), worker=Worker(pool, loop.call_soon_threadsafe))
+        while session.trace is None:  # the first views, computed by the worker
+            await asyncio.sleep(0.01)
+        sidebar = session.sidebar()
+        button = next(b for b in sidebar.select(pn.widgets.FileDownload)
+                      if b.filename == "stages.png")
+        note = next(t for t in sidebar.select(Text) if "sw-export-note" in t.css_classes)
+        task = asyncio.ensure_future(button.callback())
+        while "thread" not in seen:
+            await asyncio.sleep(0.01)
+        assert seen["thread"] is not threading.current_thread()  # not the loop's thread
+        assert button.disabled and "writing stages.png" in note.object
+        gate.set()
+        data = await task
+        assert not button.disabled and note.object == ""
+        assert isinstance(data, io.BytesIO) and Image.open(data).size[0] > 100
+
+    asyncio.run(click())
+    pool.shutdown()
 
 
 # --- uploads -------------------------------------------------------------------------------

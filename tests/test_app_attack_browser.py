@@ -53,7 +53,7 @@ def test_bad_links_values_and_uploads_get_messages_and_the_page_keeps_working(
     # values typed into controls
     before = a.signature()
     a.type_into("points", "3_0")
-    assert "not a number" in a.message("points")
+    assert "plain number" in a.message("points")
     a.type_into("widths", "2,100,2")
     assert "at most 64" in a.message("widths")
     assert a.signature() == before

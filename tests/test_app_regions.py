@@ -42,12 +42,12 @@ def test_regions_menu_sends_outlines_and_travels_in_the_link() -> None:
 
 def test_regions_of_a_tanh_network_are_refused_beside_the_menu() -> None:
     session = Explorer(validated({**RELU, "network": {**RELU["network"], "activation": "tanh"}}))
-    shown = session.views.canvas.data
+    shown = session.views.canvas.spec  # the JSON text the page holds
     session.change("regions", "region")
     message = session.controls.error_text("regions")
     assert "stretch" in message and "tanh" in message
     assert session.experiment.style.regions == "off"  # the last good state stays
-    assert session.views.canvas.data is shown
+    assert session.views.canvas.spec is shown
 
 
 def test_measures_toggle_puts_the_summary_in_every_title() -> None:

@@ -1,14 +1,19 @@
 """The explorer's views: the shared browser renderer (``render/js/film.js``) as one Panel
 component.
 
-Python sends one ``data`` update per change: the film spec of the trace
-(``render.browser.film_spec``, binary arrays in base64). The renderer draws every stage
-side by side and the morph view, whose slider and Play run in the browser; ``_HANDOVER``
-only hands the spec to it (tests read ``el.__spacewarp`` and wait for ``data-sw-version``).
+Python sends one ``spec`` update per change: the film spec of the trace
+(``render.browser.film_spec``, binary arrays in base64) as JSON text, made by ``json`` in
+one call. (As a dict, Bokeh walked every list of it for models, on each change and on
+every session's document: most of the server's time per change.) The renderer draws
+every stage side by side and the morph view, whose slider and Play run in the browser;
+``_HANDOVER`` only parses the text and hands the spec to it (tests read
+``el.__spacewarp`` and wait for ``data-sw-version``).
 """
 
 from __future__ import annotations
 
+import json
+import math
 from typing import Any
 
 import panel as pn
@@ -28,12 +33,13 @@ export function render({model, el}) {
   wait.style.display = 'none'; if (side) wait.append(side); box.append(wait)
   let api = null
   const set = () => {
-    const spec = model.data
-    if (!spec || !spec.stages) return
+    if (!model.spec) return
+    const spec = JSON.parse(model.spec)
+    if (!spec.stages) return
     if (api) api.setSpec(spec, [])
     else { wait.remove(); api = mount(box, spec, [], {side, config: false}) }
   }
-  model.on('data', set)
+  model.on('spec', set)
   model.on('remove', () => { if (api) api.destroy() })
   set()
   return box
@@ -44,12 +50,42 @@ export function render({model, el}) {
 class StageCanvas(pn.custom.JSComponent):
     """Every stage side by side and the morph view; ``weights`` sits beside the morph."""
 
-    data = param.Dict(default={}, doc="the film spec to draw: see ``payload``")
+    spec = param.String(default="", doc="the film spec to draw, as JSON text: see ``payload``")
     weights = Child(doc="a Panel object shown beside the morph view")
 
     _esm = renderer_js() + _HANDOVER
 
+    @classmethod
+    def _patch_datamodel_ref(cls, props: Any, ref: str) -> None:
+        """Panel tags every data model under this one with the page's root (for cleanup) by
+        walking every model it references, the weights card's included, on each new spec.
+        A new spec adds no model: once the component's own data model carries the tag
+        (from when it was made, with everything under it), there is nothing to walk."""
+        if f"__ref:{ref}" not in props.tags:
+            super()._patch_datamodel_ref(props, ref)
 
-def payload(trace: Trace, serial: int) -> dict[str, Any]:
-    """The film spec of ``trace`` for the component (``serial`` tells changes apart)."""
-    return film_spec(trace, None, Blobs("b64"), serial=serial)
+    @property
+    def data(self) -> dict[str, Any]:
+        """The film spec shown ({} before the first)."""
+        return json.loads(self.spec) if self.spec else {}
+
+
+def payload(trace: Trace, serial: int) -> str:
+    """The film spec of ``trace`` as JSON text for the component (``serial`` tells changes
+    apart)."""
+    spec = film_spec(trace, None, Blobs("b64"), serial=serial)
+    try:
+        return json.dumps(spec, separators=(",", ":"), allow_nan=False)
+    except ValueError:  # a NaN or inf (JSON has none): sent as null, as Bokeh did
+        return json.dumps(_finite(spec), separators=(",", ":"))
+
+
+def _finite(value: Any) -> Any:
+    """``value`` with every non-finite float replaced by None."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_finite(v) for v in value]
+    return value

@@ -9,12 +9,12 @@ beside that field's control and keep the last good experiment.
 from __future__ import annotations
 
 import math
-import re
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from .. import numbers
 from ..config import Experiment, validated
 from ..errors import SpacewarpError
 from ..model_files import load_checkpoint
@@ -25,8 +25,6 @@ from ..resolve import model_for, resolve
 from .fields import field_for_control, with_field
 from .limits import MAX_POINTS, MAX_SEED, MAX_WEIGHT, check_limits
 
-NUMBER = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?|[+-]?(?:nan|inf|infinity)",
-                    re.IGNORECASE | re.ASCII)
 ADD_WIDTH = 3  # width of a hidden layer added by "add layer"
 
 
@@ -36,33 +34,24 @@ def refused(control: str, message: str) -> SpacewarpError:
 
 
 def parse_number(control: str, text: str, what: str) -> float:
-    """A finite float from typed text (``"0.5"``, ``"1e-3"``, ``"2/3"``), or ``SpacewarpError``.
-
-    Plain ASCII decimal notation only: not ``3_0``, ``0x10`` or other scripts' digits,
-    which Python's ``float`` would take.
-    """
-    text = str(text).strip()
-    fraction = parse_fraction(text)  # as the boxes show some defaults: "2/3"
+    """A finite float from typed text (``"0.5"``, ``"1e-3"``, ``"2/3"``), or
+    ``SpacewarpError`` with the control's config field: ``numbers.parse_float``, the parser
+    of every front (plain ASCII decimals: not ``3_0``, ``0x10``, ``inf`` or other scripts'
+    digits), plus the simple fractions the boxes show some defaults as."""
+    fraction = parse_fraction(str(text).strip())  # as the boxes show some defaults: "2/3"
     if fraction is not None:
         return fraction
-    try:
-        if not NUMBER.fullmatch(text):
-            raise ValueError(text)
-        value = float(text)
-    except ValueError:
-        raise refused(control, f"{what} {text!r} is not a number; type e.g. 0.5") from None
-    if not math.isfinite(value):
-        raise refused(control, f"{what} must be a finite number, got {text!r}")
-    return value
+    return numbers.parse_float(str(text), field=_field(control), what=what)
 
 
 def parse_count(control: str, text: str, what: str, low: int, high: int) -> int:
-    """A whole number in [low, high] from typed text; ``"1e4"`` is accepted."""
-    value = parse_number(control, text, what)
-    if not value.is_integer() or not low <= value <= high:
-        raise refused(control, f"{what} must be a whole number from {low:,} to {high:,}, "
-                           f"got {text!r}")
-    return int(value)
+    """A whole number in [low, high] from typed text; ``"1e4"`` is accepted
+    (``numbers.parse_int``)."""
+    return numbers.parse_int(str(text), field=_field(control), what=what, low=low, high=high)
+
+
+def _field(control: str) -> str:
+    return field_for_control(control) or control
 
 
 def changed(experiment: Experiment, control: str, update: dict[str, Any]) -> Experiment:

@@ -9,6 +9,7 @@ when a session closes.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import ctypes
 import gc
@@ -25,6 +26,8 @@ import panel as pn
 import torch
 from panel.theme import fast
 from tornado.ioloop import IOLoop
+from tornado.iostream import StreamClosedError
+from tornado.websocket import WebSocketClosedError
 
 from ..config import Experiment
 from ..errors import SpacewarpError
@@ -82,6 +85,7 @@ class Sessions:
         worker = Worker(self.pool, post)
         ex = explorer_for(dict(pn.state.session_args or {}), self.base, worker=worker,
                           deferred=True)
+        ex.document = doc
         with self._lock:
             self.live.add(ex)
         upload_http.register(ex, post)
@@ -123,11 +127,14 @@ def on_document(doc: Any, callback: Callable[[], None]) -> None:
 
 
 def template(ex: Explorer) -> pn.template.BaseTemplate:
+    """The page. No busy spinner: Panel's is one process-wide flag shown in every tab, so
+    each change in one tab sent an update to every other tab (and it never covered the
+    pool's work); the status line tells when a change is shown."""
     return pn.template.FastListTemplate(
         title=TITLE, theme="dark", sidebar=[ex.sidebar()], main=[ex.main()],
         sidebar_width=330, header_background="#1d2330", accent_base_color="#5ab4ff",
         main_layout=None, meta_description=LIMITS_TEXT, design=Fast, theme_toggle=False,
-        font="system-ui, 'Segoe UI', Roboto, 'DejaVu Sans', sans-serif")
+        font="system-ui, 'Segoe UI', Roboto, 'DejaVu Sans', sans-serif", busy_indicator=None)
 
 
 def busy_page(limit: int) -> pn.pane.HTML:
@@ -208,6 +215,8 @@ def serve(host: str = "127.0.0.1", port: int = 5006, config: Experiment | None =
     print(f"spacewarp explorer: http://{_url_host(host)}:{port}/  (Ctrl+C to stop)",
           flush=True)
     server.start()
+    server.io_loop.add_callback(
+        lambda: asyncio.get_running_loop().set_exception_handler(quiet_closed_sockets))
     if open_browser:
         server.io_loop.add_callback(server.show, "/")
     stop = lambda *_: server.io_loop.add_callback(server.io_loop.stop)  # noqa: E731
@@ -217,6 +226,16 @@ def serve(host: str = "127.0.0.1", port: int = 5006, config: Experiment | None =
     finally:
         signal.signal(signal.SIGTERM, previous)
         server.spacewarp_sessions.shutdown()
+
+
+def quiet_closed_sockets(loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
+    """The loop's handler of errors nobody awaited: a write to a page that has closed
+    (Panel writes some updates without awaiting them) is logged in one line, not as a
+    traceback; anything else goes to asyncio's default handler."""
+    if isinstance(context.get("exception"), WebSocketClosedError | StreamClosedError):
+        log.info("an update for a closed page was dropped")
+        return
+    loop.default_exception_handler(context)
 
 
 def _url_host(host: str) -> str:

@@ -31,7 +31,8 @@ from .controls import Controls, displayed
 from .exports import export_buttons
 from .fields import control_for
 from .limits import MAX_POINTS, check_limits
-from .views import Views
+from .text import Text
+from .views import Views, one_message
 from .weights import WeightsEditor
 from .work import Worker
 
@@ -57,6 +58,7 @@ class Explorer:
                  deferred: bool = False, fallback: Experiment | None = None) -> None:
         self.rng = np.random.default_rng()  # for "randomise": this session's own
         self.worker = worker or Worker()
+        self.document: Any = None  # the served page's Bokeh document (set by the server)
         self.upload_token = secrets.token_urlsafe(24)  # names this session to the upload URL
         self._upload_dir: Path | None = None
         self._edits = 0
@@ -68,10 +70,10 @@ class Explorer:
         self.experiment = start  # the last good experiment (resolved once it has run)
         self.trace: Trace | None = None  # the last good trace (None until the first is shown)
         self.controls = Controls(start, self.change)
-        self.status = pn.pane.HTML("computing&hellip;", css_classes=["sw-status"],
+        self.status = Text("computing&hellip;", css_classes=["sw-status"],
                                    margin=(0, 10), styles={"font-size": "13px",
                                                            "opacity": "0.8"})
-        self.link = pn.pane.HTML("", css_classes=["sw-link"], margin=(0, 10),
+        self.link = Text("", css_classes=["sw-link"], margin=(0, 10),
                                  sizing_mode="stretch_width")
         if link_error is not None:
             self._refuse("link", link_error)
@@ -119,7 +121,7 @@ class Explorer:
 
         self.worker.submit(key or control, lambda: self._work(edit), done)
 
-    def _work(self, edit: Edit) -> tuple[Trace, dict[str, Any], tuple[float, float]]:
+    def _work(self, edit: Edit) -> tuple[Trace, str, tuple[float, float]]:
         """The heavy part of a change (in a worker thread when served)."""
         t0 = time.perf_counter()
         experiment = edit(self.experiment)
@@ -131,11 +133,12 @@ class Explorer:
         payload = self.views.payload(trace)
         return trace, payload, (t1 - t0, time.perf_counter() - t1)
 
-    def _show(self, control: str, result: tuple[Trace, dict[str, Any], tuple[float, float]]
+    def _show(self, control: str, result: tuple[Trace, str, tuple[float, float]]
               ) -> None:
         trace, payload, (compute_s, views_s) = result
-        self.views.show(payload)
-        self._commit(trace, control, compute_s)
+        with one_message(self.document):  # served: one message per change, not per widget
+            self.views.show(payload)
+            self._commit(trace, control, compute_s)
         log.info("%s: compute %.0f ms, views %.0f ms", control or "open", compute_s * 1e3,
                  views_s * 1e3)
 
@@ -305,8 +308,11 @@ class Explorer:
 
     # --- the page ------------------------------------------------------------------------
     def sidebar(self) -> pn.Column:
-        export = pn.FlexBox(*export_buttons(self._current, self._export_error),
-                            margin=(0, 6))
+        note = Text("", css_classes=["sw-export-note"], margin=(0, 10),
+                    styles={"font-size": "12.5px", "opacity": "0.8"})
+        export = pn.Column(pn.FlexBox(*export_buttons(
+            self._current, self.worker.submit, self._export_error,
+            lambda text: setattr(note, "object", text)), margin=(0, 6)), note, margin=0)
         return self.controls.panel(self.link, export)
 
     def _current(self) -> Trace:

@@ -15,11 +15,8 @@ import zlib
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from pydantic import ValidationError
-
 from ..config import Experiment, validated
 from ..errors import SpacewarpError
-from .fields import with_field
 
 QUERY_KEY = "s"  # the query parameter that carries the state
 MAX_LINK_CHARS = 60_000  # longer links do not survive browsers and servers
@@ -82,20 +79,7 @@ def _from_link_data(data: dict[str, Any]) -> Experiment:
     if isinstance(net, dict) and any(k in net for k in SERVER_MODEL_KEYS):
         raise LinkError("a state link cannot name a model or checkpoint file on the server; "
                         "start the server with spacewarp serve --model ... --weights ...")
-    try:
-        return validated(data)  # a mistake keeps its field: shown beside its control
-    except SpacewarpError as err:
-        raise with_field(err, _first_field(data)) from None
-
-
-def _first_field(data: dict[str, Any]) -> str | None:
-    """The config path pydantic names for ``data``'s first mistake (until the library's
-    ``validated`` sets ``field`` itself)."""
-    try:
-        Experiment.model_validate(data)
-    except ValidationError as err:
-        return ".".join(str(p) for p in err.errors()[0]["loc"]) or None
-    return None
+    return validated(data)  # a mistake carries its field: shown beside its control
 
 
 def _depth(data: Any) -> int:

@@ -6,7 +6,11 @@ sends it as one update. The morph, its slider and play run in the browser.
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from typing import Any
+
+import panel as pn
 
 from ..trace import Trace
 from .canvas import StageCanvas, payload
@@ -23,15 +27,30 @@ class Views:
                                   margin=(0, 5))
         self._serial = 0
 
-    def payload(self, trace: Trace) -> dict[str, Any]:
-        """What the browser draws for ``trace`` (drawing errors surface here first)."""
+    def payload(self, trace: Trace) -> str:
+        """What the browser draws for ``trace``, as JSON text (drawing errors surface here
+        first)."""
         self._serial += 1
         return payload(trace, self._serial)
 
-    def show(self, data: dict[str, Any]) -> None:
-        self.canvas.data = data
+    def show(self, spec: str) -> None:
+        self.canvas.spec = spec
 
     @property
     def shown(self) -> bool:
-        return bool(self.canvas.data)
+        return bool(self.canvas.spec)
 
+
+
+@contextlib.contextmanager
+def one_message(doc: Any = None) -> Iterator[None]:
+    """Served, every model change made inside goes to the page of ``doc`` (the session's
+    own Bokeh document) as one message (Panel's ``hold``), not one per widget; without a
+    served document (notebooks, tests) nothing changes. The document is the session's,
+    never ``pn.state.curdoc``: in a callback scheduled on the loop that can be another
+    session's (or another server's) document, and holding that one lost this change."""
+    if doc is None or doc.session_context is None:
+        yield
+        return
+    with pn.io.hold(doc):
+        yield

@@ -14,7 +14,9 @@ Renderers (matplotlib frames; ``view.film`` for the browser) sample a ``Motion``
 
 from __future__ import annotations
 
+import weakref
 from dataclasses import dataclass
+from functools import partial
 from typing import Literal
 
 import numpy as np
@@ -36,6 +38,26 @@ def ease(u: float) -> float:
 
 # --- limits -----------------------------------------------------------------------------------
 
+_EXTENTS: dict[int, tuple[weakref.ref[np.ndarray], np.ndarray, np.ndarray]] = {}
+
+
+def _extent(p: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per-column low and high of ``p`` (m, d), remembered while ``p`` lives: a film asks for
+    the same states' extents many times (a state ends one morph, starts the next and has
+    its own box), and these reductions were most of a film's time."""
+    key = id(p)
+    hit = _EXTENTS.get(key)
+    if hit is not None and hit[0]() is p:
+        return hit[1], hit[2]
+    lo, hi = p.min(axis=0), p.max(axis=0)  # (d,) each
+    _EXTENTS[key] = (weakref.ref(p, partial(_forget, key)), lo, hi)
+    return lo, hi
+
+
+def _forget(key: int, _ref: object) -> None:
+    _EXTENTS.pop(key, None)  # its array is gone (so its id may be reused)
+
+
 def _cube(points: list[np.ndarray], dim: int, margin: float) -> np.ndarray:
     """(dim, 2) low/high of an equal-aspect box around every point of ``points`` (m_i, <=dim)."""
     lo = np.zeros(dim)
@@ -43,7 +65,7 @@ def _cube(points: list[np.ndarray], dim: int, margin: float) -> np.ndarray:
     for i, p in enumerate(points):
         plo = np.zeros(dim)
         phi = np.zeros(dim)
-        plo[: p.shape[1]], phi[: p.shape[1]] = p.min(axis=0), p.max(axis=0)
+        plo[: p.shape[1]], phi[: p.shape[1]] = _extent(p)
         lo, hi = (plo, phi) if i == 0 else (np.minimum(lo, plo), np.maximum(hi, phi))
     centre = (lo + hi) / 2.0
     half = float((hi - lo).max()) / 2.0 * (1.0 + margin)
