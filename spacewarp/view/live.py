@@ -1,0 +1,103 @@
+"""Live views of a changing network (the explorer while it trains): the film's keys again
+for new stage coordinates, through the projections FIXED when the film was planned.
+
+A full film (``view.film``) fits its projections (PCA beyond 3-D, Procrustes-aligned view
+turns) and boxes to the points it is given; planning one takes about a second for a wide
+network. While a network trains, ``LivePlan`` keeps the plan's projections (every morph's
+and every stage's own) and ``live_keys`` recomputes only the coordinates, so the same
+boxes and cameras apply, and motion on screen means the points changed, never that the
+view was refit. Arrays only; nothing drawn.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+from ..trace import Stage, Trace
+from .colors import class_hex, hex_rgb
+from .coords import Projection, projection
+from .film import Film
+from .paths import _chain, _plan, _states, _Step
+
+FADE_LEVELS = 5  # confidence levels of a probe point's colour
+
+
+@dataclass(frozen=True)
+class LivePlan:
+    """The fixed projections of a planned film and where each of its keys comes from."""
+
+    structure: _Structure  # the traced stages (kinds, inputs), without their points
+    steps: tuple[_Step, ...]  # the film's morphs, each with its projections
+    stage_views: tuple[Projection, ...]  # each stage's own view (its PCA beyond 3-D)
+    sources: tuple[tuple[str, int, int], ...]  # per key: ("morph", i, 0 or 1) | ("stage", k, 0)
+    dims: tuple[int, ...]  # per key: its columns (<= 3)
+
+
+def live_plan(trace: Trace, film: Film) -> LivePlan:
+    """The plan of ``film``, which was made from ``trace`` (without split parts)."""
+    stages = [s.points for s in trace.stages]
+    structure = _structure(trace)
+    states = _states(structure, stages, False)  # type: ignore[arg-type]
+    steps = tuple(_plan(states))
+    sources: list[tuple[str, int, int] | None] = [None] * len(film.keys)
+    for i, seg in enumerate(film.segments):
+        for end, key in ((0, seg.start), (1, seg.end)):
+            sources[key] = sources[key] or ("morph", i, end)
+    for k, view in enumerate(film.stages):
+        sources[view.key] = sources[view.key] or ("stage", k, 0)
+    if any(s is None for s in sources) or len(steps) != len(film.segments):
+        raise ValueError("the film was not made from these stages")
+    return LivePlan(structure, steps, tuple(projection(s) for s in stages),
+                    tuple(s for s in sources if s is not None),
+                    tuple(int(k.shape[1]) for k in film.keys))
+
+
+def live_keys(plan: LivePlan, stages: Sequence[np.ndarray]) -> list[np.ndarray]:
+    """The film's keys (n, d_i) for new stage coordinates (n, d_k), through the plan's
+    projections."""
+    states = _states(plan.structure, list(stages), False)  # type: ignore[arg-type]
+    morphs = _chain(states, list(plan.steps))
+    out = []
+    for (what, i, end), d in zip(plan.sources, plan.dims, strict=True):
+        if what == "stage":
+            shown = plan.stage_views[i](stages[i])  # (n, d_i) -> (n, <= 3)
+        else:
+            shown = morphs[i].start if end == 0 else morphs[i].end  # (n, dim film)
+        out.append(np.ascontiguousarray(shown[:, :d]))
+    return out
+
+
+def probe_table(classes: int, background: str) -> list[list[int]]:
+    """RGB rows (0-255) after the class colours: class c at confidence level l is row
+    ``classes + c * FADE_LEVELS + l``, faded to the background as confidence falls to
+    chance (the training page's decision colours)."""
+    bg = np.array(hex_rgb(background))
+    rows = []
+    for c in class_hex(classes):
+        col = np.array(hex_rgb(c))
+        for level in range(FADE_LEVELS):
+            strength = level / (FADE_LEVELS - 1)
+            rows.append([round(255 * v) for v in bg + (col - bg) * (0.10 + 0.45 * strength)])
+    return rows
+
+
+def probe_index(predicted: np.ndarray, confidence: np.ndarray, classes: int) -> np.ndarray:
+    """(P,) class and confidence -> (P,) row of ``probe_table`` (after ``classes`` rows)."""
+    chance = 1.0 / max(classes, 1)
+    strength = np.clip((confidence - chance) / max(1.0 - chance, 1e-12), 0.0, 1.0)
+    level = np.rint(strength * (FADE_LEVELS - 1)).astype(np.int64)
+    return classes + predicted.astype(np.int64) * FADE_LEVELS + level
+
+
+@dataclass(frozen=True)
+class _Structure:
+    """What ``paths._states`` reads of a trace: its stages (their points left out)."""
+
+    stages: tuple[Stage, ...]
+
+
+def _structure(trace: Trace) -> _Structure:
+    return _Structure(tuple(replace(s, points=s.points[:0]) for s in trace.stages))
