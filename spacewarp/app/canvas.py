@@ -30,6 +30,7 @@ export function render({model, el}) {
     else api = mount(box, spec, [], {side: model.get_child('weights'), config: false})
   }
   model.on('data', set)
+  model.on('live', () => { const u = model.live; if (api && u && u.keys) api.live(u) })
   model.on('remove', () => { if (api) api.destroy() })
   set()
   return box
@@ -41,6 +42,7 @@ class StageCanvas(pn.custom.JSComponent):
     """Every stage side by side and the morph view; ``weights`` sits beside the morph."""
 
     data = param.Dict(default={}, doc="the film spec to draw: see ``payload``")
+    live = param.Dict(default={}, doc="new coordinates for ``data``'s keys: ``render.live``")
     weights = Child(doc="a Panel object shown beside the morph view")
 
     _esm = renderer_js() + _HANDOVER

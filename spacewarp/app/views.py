@@ -25,8 +25,12 @@ class Views:
 
     def payload(self, trace: Trace) -> dict[str, Any]:
         """What the browser draws for ``trace`` (drawing errors surface here first)."""
+        return payload(trace, self.next_serial())
+
+    def next_serial(self) -> int:
+        """A new number for a film spec (live updates name the spec they apply to)."""
         self._serial += 1
-        return payload(trace, self._serial)
+        return self._serial
 
     def show(self, data: dict[str, Any]) -> None:
         self.canvas.data = data

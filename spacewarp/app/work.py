@@ -36,6 +36,11 @@ class Worker:
         self._lock = threading.Lock()
 
     @property
+    def background(self) -> bool:
+        """Whether jobs run off the caller's thread (a served session)."""
+        return self._pool is not None and self._post is not None
+
+    @property
     def idle(self) -> bool:
         return not self._busy and not self._waiting
 

@@ -87,8 +87,10 @@ def b7(data: bytes) -> str:
 
 
 def film_spec(trace: Trace, options: BrowserOptions | None = None,
-              blobs: Blobs | None = None, serial: int = 0) -> dict[str, Any]:
-    """The film spec of ``trace`` as a JSON-ready dict (binary arrays into ``blobs``)."""
+              blobs: Blobs | None = None, serial: int = 0,
+              planned: Film | None = None) -> dict[str, Any]:
+    """The film spec of ``trace`` as a JSON-ready dict (binary arrays into ``blobs``);
+    ``planned``: ``view.film.film(trace, options.film)`` when the caller has it already."""
     o = options or BrowserOptions()
     theme_name = o.theme or trace.style.theme
     if theme_name not in THEMES:
@@ -98,7 +100,7 @@ def film_spec(trace: Trace, options: BrowserOptions | None = None,
         raise SpacewarpError(f"unknown layout {o.layout!r}; choose 'morph' or 'grid'",
                              field="output")
     store = blobs or Blobs()
-    f = film(trace, o.film)
+    f = planned or film(trace, o.film)
     theme = THEMES[theme_name]
     quantised = f.n >= o.quantise_from
     return {
@@ -216,7 +218,7 @@ def summary(trace: Trace) -> str:
             f"{','.join(map(str, widths))} {'/'.join(kinds) or 'linear'}")
 
 
-MODULES = ("spec.js", "draw.js", "gl.js", "film.js")  # in dependency order
+MODULES = ("spec.js", "draw.js", "gl.js", "live.js", "film.js")  # in dependency order
 
 
 def renderer_js() -> str:

@@ -15,12 +15,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 import numpy as np
+import torch
 
 from ..trace import Stage, Trace
 from .colors import class_hex, hex_rgb
 from .coords import Projection, projection
 from .film import Film
-from .paths import _chain, _plan, _states, _Step
+from .paths import _plan, _states, _Step
 
 FADE_LEVELS = 5  # confidence levels of a probe point's colour
 
@@ -57,17 +58,31 @@ def live_plan(trace: Trace, film: Film) -> LivePlan:
 
 def live_keys(plan: LivePlan, stages: Sequence[np.ndarray]) -> list[np.ndarray]:
     """The film's keys (n, d_i) for new stage coordinates (n, d_k), through the plan's
-    projections."""
+    projections (what ``view.film`` gives for them under those projections, to rounding)."""
     states = _states(plan.structure, list(stages), False)  # type: ignore[arg-type]
-    morphs = _chain(states, list(plan.steps))
     out = []
     for (what, i, end), d in zip(plan.sources, plan.dims, strict=True):
         if what == "stage":
-            shown = plan.stage_views[i](stages[i])  # (n, d_i) -> (n, <= 3)
+            proj, points = plan.stage_views[i], stages[i]
         else:
-            shown = morphs[i].start if end == 0 else morphs[i].end  # (n, dim film)
-        out.append(np.ascontiguousarray(shown[:, :d]))
+            step = plan.steps[i]
+            proj, points = ((step.start, states[step.src].points) if end == 0 else
+                            (step.end, states[step.dst].points))
+        out.append(np.ascontiguousarray(_project(proj, points)[:, :d]))
     return out
+
+
+def _project(proj: Projection, x: np.ndarray) -> np.ndarray:
+    """``proj(x)`` without the centred copy of ``x``: (m, d) -> (m, 3), or ``x`` itself."""
+    if proj.axes is None or proj.mean is None:
+        return x
+    axes = proj.axes[:, : x.shape[1]]  # (3, d): zero padding adds nothing
+    shift = -(proj.mean @ proj.axes.T) + (0.0 if proj.offset is None else proj.offset)
+    # torch's matmul: its thread count is the caller's (numpy's BLAS may spread a small
+    # product over every core of a busy machine, 10x slower)
+    shown = torch.from_numpy(np.require(x, requirements=["C", "W"])) @ torch.from_numpy(
+        axes.T.copy())
+    return shown.numpy() + shift
 
 
 def probe_table(classes: int, background: str) -> list[list[int]]:

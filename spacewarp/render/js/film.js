@@ -7,6 +7,7 @@
 import {decodeSpec, locate, boxAt, clockAt, timeOf, lerp} from './spec.js'
 import {Surface, drawView, colorKey} from './draw.js'
 import {GlLayer} from './gl.js'
+import {applyLive} from './live.js'
 
 const STAGE_H = 210, MORPH_H = 470, GRID_H = 360
 const GL_FROM = 0  // points from which the morph view draws with WebGL (when there is one)
@@ -297,6 +298,15 @@ export function mount(el, spec, blobs = [], opts = {}) {
     },
     hoverAt(x, y) { const r = morphCanvas.getBoundingClientRect(); return hover(x - r.left, y - r.top) },
     setSpec, root,
+    live(update) {  // new coordinates for this spec's keys (live.js); false if not for it
+      if (!F || update.base !== F.spec.serial || !applyLive(F, update)) return false
+      pub.stages = F.spec.stages.map(s => F.keys[s.key]); pub.live = update.serial
+      if (gl) gl.setFilm(F)
+      if (update.weights) build()
+      for (let k = 0; k < panels.length; k++) drawStage(k)
+      drawMorph(+slider.value); bump()
+      return true
+    },
     destroy() { ro.disconnect(); stop(); if (gl) gl.destroy(); root.remove() },
   }
   setSpec(spec, blobs)

@@ -26,7 +26,7 @@ export function typed(desc, blobs) {
   return new T(bytes.buffer, bytes.byteOffset, count)
 }
 
-function coords(desc, blobs) {  // -> Float32Array(3 n): xyz per point, zero padded
+export function coords(desc, blobs) {  // -> Float32Array(3 n): xyz per point, zero padded
   const a = typed(desc, blobs), [n, d] = desc.shape, out = new Float32Array(3 * n)
   if (desc.dtype === 'i2') {
     for (let j = 0; j < d; j++) {
