@@ -18,6 +18,9 @@ def add_parser(sub: Any) -> None:
                    help="the morph view under the stages (morph) or the stages alone, larger")
     p.add_argument("--max-points", type=int, default=None, metavar="N",
                    help="draw a seeded subset above N points (default 1,000,000)")
+    p.add_argument("--training", metavar="DIR/training.npz", default=None,
+                   help="the page of a training run (spacewarp train's folder): two sliders, "
+                        "training time and stage; the experiment options are not used")
     p.add_argument("--out", required=True, metavar="FILE.html", help="the page to write")
     p.set_defaults(run=main)
 
@@ -29,8 +32,21 @@ def main(args: argparse.Namespace) -> None:
     from .options import experiment_from_args
 
     check_target(args.out)  # a wrong name fails before any work
+    if args.training is not None:
+        return training_page(args)
     trace = run(experiment_from_args(args))
     extra = {} if args.max_points is None else {"max_points": args.max_points}
     path = write_html(trace, args.out, HtmlOptions(browser_options(args.layout, extra)))
     size = path.stat().st_size / 1e6
     print(f"wrote {path} ({size:.1f} MB, {len(trace.stages)} stages, {trace.n:,} points)")
+
+
+def training_page(args: argparse.Namespace) -> None:
+    from ..export.training_html import write_training_html
+    from ..training_file import load_training
+
+    training = load_training(args.training)
+    path = write_training_html(training, args.out)
+    size = path.stat().st_size / 1e6
+    print(f"wrote {path} ({size:.1f} MB, {len(training.snapshots)} snapshots, "
+          f"{training.points.n:,} points)")

@@ -40,6 +40,9 @@ def add_parser(sub: Any) -> None:
         g.add_argument(flag, **kwargs)
     g.add_argument("--film", action=argparse.BooleanOptionalAction, default=True,
                    help="write training.mp4 (yes)")
+    g.add_argument("--html", action=argparse.BooleanOptionalAction, default=False,
+                   help="write training.html: one offline page, sliders for training time "
+                        "and stage (no)")
     p.add_argument("--out", required=True, metavar="DIR", help="output folder")
     p.set_defaults(run=main)
 
@@ -61,7 +64,7 @@ def main(args: argparse.Namespace) -> None:
     with warnings.catch_warnings():  # a NaN loss is said once, below, after the files
         warnings.simplefilter("ignore", RuntimeWarning)
         training = train(experiment)
-        written = write_training(training, args.out, film=args.film)
+        written = write_training(training, args.out, film=args.film, html=args.html)
     print(f"wrote {len(written)} files to {args.out}/ ({len(training.snapshots)} snapshots, "
           f"epoch {int(training.snapshots[-1])}, {training.points.n} points)")
     if training.probe is None:

@@ -42,8 +42,9 @@ HOLD_LAST = 2.0  # seconds the last snapshot stays on screen
 
 
 def write_training(training: Training, out: str | Path, *, film: bool = True,
-                   progress: bool | None = None) -> list[Path]:
-    """Write every file of a training run into folder ``out``; return their paths."""
+                   progress: bool | None = None, html: bool = False) -> list[Path]:
+    """Write every file of a training run into folder ``out``; return their paths
+    (``html``: training.html too, the page with sliders for training time and stage)."""
     from ..render.training import decision_stages_figure, training_figure
     from ..view.training import training_view
 
@@ -59,6 +60,11 @@ def write_training(training: Training, out: str | Path, *, film: bool = True,
             if film:
                 write_training_film(training, tmp / "training.mp4", view, progress=progress)
                 names.append("training.mp4")
+            if html:
+                from .training_html import write_training_html
+
+                write_training_html(training, tmp / "training.html")
+                names.append("training.html")
         else:
             names.remove("training.png")
         (tmp / "experiment.toml").write_text(to_toml(training.experiment), encoding="utf-8")

@@ -218,7 +218,8 @@ def summary(trace: Trace) -> str:
             f"{','.join(map(str, widths))} {'/'.join(kinds) or 'linear'}")
 
 
-MODULES = ("spec.js", "draw.js", "gl.js", "live.js", "film.js")  # in dependency order
+MODULES = ("spec.js", "draw.js", "gl.js", "live.js", "training.js",
+           "film.js")  # in dependency order
 
 
 def renderer_js() -> str:

@@ -8,6 +8,7 @@ import {decodeSpec, locate, boxAt, clockAt, timeOf, lerp} from './spec.js'
 import {Surface, drawView, colorKey} from './draw.js'
 import {GlLayer} from './gl.js'
 import {applyLive} from './live.js'
+import {TimeAxis} from './training.js'
 
 const STAGE_H = 210, MORPH_H = 470, GRID_H = 360
 const GL_FROM = 0  // points from which the morph view draws with WebGL (when there is one)
@@ -70,6 +71,7 @@ export function mount(el, spec, blobs = [], opts = {}) {
   const sliderBox = el_('div', 'sw-slider', controls), slider = el_('input', 'sw-stage-slider', sliderBox)
   slider.type = 'range'; slider.min = 0; slider.step = 'any'; slider.value = 0
   const names = el_('div', 'sw-names', sliderBox)
+  const time = new TimeAxis(morphBox, controls, s => selectSnapshot(s))  // training specs only
   if (opts.side) el_('div', 'sw-side', bottom).append(opts.side)
   const config = el_('details', 'sw-config', root)
   el.append(root)
@@ -194,11 +196,21 @@ export function mount(el, spec, blobs = [], opts = {}) {
   function setSpec(spec, specBlobs) {
     stop()
     F = decodeSpec(spec, specBlobs || [])
+    time.setSpec(spec, specBlobs || [])
+    if (time.count) time.apply(F, spec.training.current)
     pub.stages = spec.stages.map(s => F.keys[s.key]); pub.dims = spec.stages.map(s => s.dim)
     pub.titles = spec.stages.map(s => s.title); pub.serial = spec.serial; pub.theme = spec.theme
     api.stages = spec.stages.length
     if (gl) { gl.resize(F.n); gl.setFilm(F) }
     if (+slider.value > spec.stages.length - 1) slider.value = spec.stages.length - 1
+    build(); drawAll()
+  }
+
+  function selectSnapshot(s) {  // a training spec's snapshot s: its keys, colours and weights
+    if (!F || !time.count) return
+    time.apply(F, s)
+    pub.stages = F.spec.stages.map(st => F.keys[st.key])
+    if (gl) gl.setFilm(F)
     build(); drawAll()
   }
 
@@ -307,7 +319,21 @@ export function mount(el, spec, blobs = [], opts = {}) {
       drawMorph(+slider.value); bump()
       return true
     },
-    destroy() { ro.disconnect(); stop(); if (gl) gl.destroy(); root.remove() },
+    // training specs: select snapshot s (drawn before it returns), the current one, how many,
+    // and replace or append one snapshot's data (an entry of spec.training.snapshots)
+    setSnapshot(s) {
+      if (!F || !time.count) return
+      time.stop(); selectSnapshot(s)
+      if (gl && glOn()) gl.regl._gl.finish()
+    },
+    snapshot() { return time.count ? time.s : -1 },
+    get snapshots() { return time.count },
+    setSnapshotData(s, entry, entryBlobs) {
+      time.setData(s, entry, entryBlobs)
+      if (s === time.s) selectSnapshot(s); else time.show()
+    },
+    playTraining() { time.play() }, pauseTraining() { time.stop() },
+    destroy() { ro.disconnect(); stop(); time.stop(); if (gl) gl.destroy(); root.remove() },
   }
   setSpec(spec, blobs)
   return api

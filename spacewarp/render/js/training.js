@@ -1,0 +1,128 @@
+// The time axis of a training spec (spacewarp.render.training_browser.training_spec): the
+// snapshots of a training run, each with its own keys and colours for the same film. Only
+// selects a snapshot: every coordinate, colour, caption and curve point comes from Python.
+// film.js hooks it in: a row with the training-time slider, the caption and a loss curve.
+
+import {coords, typed} from './spec.js'
+
+const TIME_CSS = `
+.sw-time { display: flex; gap: 8px; align-items: center; padding: 2px 6px; }
+.sw-time button { font: 13px system-ui, sans-serif; padding: 4px 10px; border-radius: 4px; border: 1px solid #5ab4ff;
+  cursor: pointer; min-width: 72px; }
+.sw-time-slider { flex: 1; display: flex; flex-direction: column; min-width: 0; }
+.sw-time-slider input { width: 100%; margin: 4px 0 0 0; accent-color: #e0a030; }
+.sw-caption { font-size: 13px; white-space: nowrap; overflow: hidden; }
+.sw-time canvas { flex: none; }
+`
+
+function colorsOf(desc, table, blobs, n) {  // uint8 index per point -> ABGR Uint32Array
+  const idx = typed(desc, blobs), out = new Uint32Array(n)
+  for (let i = 0; i < n; i++) {
+    const [r, g, b] = table[idx[i]]; out[i] = (255 << 24 | b << 16 | g << 8 | r) >>> 0
+  }
+  return out
+}
+
+export class TimeAxis {
+  // `parent`: where the row goes (before `before`); onSelect(s) is called when the user
+  // moves the slider or plays; film.js then applies the snapshot and redraws
+  constructor(parent, before, onSelect) {
+    this.row = document.createElement('div'); this.row.className = 'sw-time'
+    const style = document.createElement('style'); style.textContent = TIME_CSS; this.row.append(style)
+    this.button = document.createElement('button'); this.button.className = 'sw-time-play'
+    this.button.textContent = '\u25b6 Train'; this.button.title = 'play the snapshots of training'
+    const box = document.createElement('div'); box.className = 'sw-time-slider'
+    this.caption = document.createElement('div'); this.caption.className = 'sw-caption'
+    this.slider = document.createElement('input'); this.slider.className = 'sw-time-slider-input'
+    this.slider.type = 'range'; this.slider.min = 0; this.slider.step = 1
+    box.append(this.caption, this.slider)
+    this.curve = document.createElement('canvas'); this.curve.className = 'sw-curve'
+    this.row.append(this.button, box, this.curve)
+    parent.insertBefore(this.row, before)
+    this.T = null; this.s = 0; this.cache = new Map(); this.timer = null; this.onSelect = onSelect
+    this.slider.addEventListener('input', () => { this.stop(); onSelect(+this.slider.value) })
+    this.button.addEventListener('click', () => this.timer ? this.stop() : this.play())
+  }
+  setSpec(spec, blobs) {  // a spec without `training` hides the row
+    this.stop(); this.cache.clear()
+    this.T = spec.training || null; this.blobs = blobs; this.spec = spec
+    this.row.style.display = this.T ? '' : 'none'
+    if (!this.T) return
+    const th = spec.theme
+    this.button.style.background = th.background; this.button.style.color = th.foreground
+    this.slider.max = this.T.count - 1
+    this.s = this.T.current
+  }
+  get count() { return this.T ? this.T.count : 0 }
+  data(s) {  // snapshot s decoded (cached): {keys: [Float32Array(3 n)], colors: Uint32Array(n)}
+    if (!this.cache.has(s)) {
+      const e = this.T.snapshots[s], blobs = e.blobs || this.blobs
+      this.cache.set(s, {keys: e.keys.map(k => coords(k, blobs)),
+                         colors: colorsOf(e.color, this.spec.color.table, blobs, this.spec.n)})
+    }
+    return this.cache.get(s)
+  }
+  apply(F, s) {  // snapshot s into the decoded film F (keys, colours, weights' lines)
+    s = Math.max(0, Math.min(this.T.count - 1, Math.round(+s || 0)))
+    const d = this.data(s), e = this.T.snapshots[s]
+    F.keys = d.keys; F.colors = d.colors
+    F.spec.stages.forEach((st, k) => { if (e.weights) st.weights = e.weights[k] })
+    this.s = s; this.T.current = s
+    this.show()
+    return s
+  }
+  setData(s, entry, blobs) {  // replace (or append, s = count) one snapshot's data
+    this.T.snapshots[s] = blobs ? {...entry, blobs} : entry
+    if (s >= this.T.count) { this.T.count = s + 1; this.slider.max = s }
+    for (const k of ['epoch', 'train_loss', 'test_loss', 'train_accuracy', 'test_accuracy'])
+      if (this.T[k] && entry[k] !== undefined) this.T[k][s] = entry[k]
+    if (entry.curve) this.T.curve = entry.curve  // Python's curve over every snapshot so far
+    this.cache.delete(s)
+  }
+  show() {  // the slider, caption and curve at the current snapshot
+    const e = this.T.snapshots[this.s]
+    this.slider.value = String(this.s)
+    this.caption.textContent = `snapshot ${this.s + 1} of ${this.T.count} \u00b7 ${e.caption}`
+    this.caption.dataset.epoch = String(e.epoch)
+    this.drawCurve()
+  }
+  drawCurve() {  // points placed by Python (curve.x, curve.train in [0, 1]); a marker at s
+    const c = this.T.curve, th = this.spec.theme, dpr = window.devicePixelRatio || 1
+    const W = 240, H = 64, cv = this.curve
+    if (!c) { cv.style.display = 'none'; return }
+    cv.width = W * dpr; cv.height = H * dpr; cv.style.width = W + 'px'; cv.style.height = H + 'px'
+    const g = cv.getContext('2d'), pad = 4 * dpr, w = cv.width - 2 * pad, h = cv.height - 2 * pad - 10 * dpr
+    const X = x => pad + x * w, Y = y => pad + (1 - y) * h
+    g.fillStyle = th.background; g.fillRect(0, 0, cv.width, cv.height)
+    g.strokeStyle = th.muted; g.lineWidth = dpr; g.strokeRect(pad, pad, w, h)
+    for (const [ys, dash] of [[c.train, []], [c.test, [4 * dpr, 3 * dpr]]]) {
+      if (!ys) continue
+      g.strokeStyle = '#4c9be8'; g.setLineDash(dash); g.lineWidth = 1.5 * dpr; g.beginPath()
+      let on = false
+      ys.forEach((y, i) => { if (y === null) { on = false; return }
+        if (on) g.lineTo(X(c.x[i]), Y(y)); else g.moveTo(X(c.x[i]), Y(y)); on = true })
+      g.stroke(); g.setLineDash([])
+    }
+    const x = X(c.x[this.s])
+    g.strokeStyle = th.foreground; g.lineWidth = 1.2 * dpr
+    g.beginPath(); g.moveTo(x, pad); g.lineTo(x, pad + h); g.stroke()
+    if (c.train[this.s] !== null) {
+      g.fillStyle = th.foreground; g.beginPath(); g.arc(x, Y(c.train[this.s]), 3 * dpr, 0, 2 * Math.PI); g.fill()
+    }
+    g.fillStyle = th.foreground; g.font = `${9.5 * dpr}px system-ui, sans-serif`; g.textBaseline = 'bottom'
+    g.textAlign = 'left'; g.fillText(c.label, pad, cv.height - 1)
+  }
+  play(fps = 8) {
+    if (!this.T || this.timer) return
+    if (this.s >= this.T.count - 1) this.onSelect(0)
+    this.button.textContent = '\u275a\u275a Pause'
+    this.timer = setInterval(() => {
+      if (this.s >= this.T.count - 1) { this.stop(); return }
+      this.onSelect(this.s + 1)
+    }, 1000 / fps)
+  }
+  stop() {
+    if (this.timer) { clearInterval(this.timer); this.timer = null }
+    this.button.textContent = '\u25b6 Train'
+  }
+}

@@ -1,0 +1,213 @@
+"""The training spec: a film spec (``render.browser``) with a time axis of snapshots.
+
+``training_spec(view.training_film.TrainingFilm)`` is a valid film spec of the current
+(by default the last) snapshot, plus a ``training`` block holding every snapshot: its
+keys (the same key indices, boxes and projections as the film's; int16-quantised per
+key and snapshot as ``render.browser`` does for large films), its colour index per point
+(the probe grid by predicted class, lighter where less sure; the data by class), its
+weights' lines, its epoch, losses, accuracies and a caption. The browser renderer
+(``js/training.js``) only selects a snapshot and interpolates stage to stage.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from ..config import to_toml
+from ..errors import SpacewarpError
+from ..view.colors import class_hex, hex_rgb
+from ..view.film import EASING
+from ..view.training_film import TrainingFilm
+from .browser import LEVELS, Blobs, BrowserOptions, _box, _coords, _segment, matrix_lines, summary
+from .theme import THEMES
+
+MAX_LEVELS = 16  # lightness levels of the probe's colours (per class)
+
+
+def training_spec(tf: TrainingFilm, options: BrowserOptions | None = None,
+                  blobs: Blobs | None = None, serial: int = 0, current: int = -1
+                  ) -> dict[str, Any]:
+    """The film spec of snapshot ``current`` with every snapshot in ``spec["training"]``."""
+    o = options or BrowserOptions()
+    last = tf.last
+    theme_name = o.theme or last.style.theme
+    if theme_name not in THEMES:
+        raise SpacewarpError(f"unknown theme {theme_name!r}; choose {' or '.join(THEMES)}",
+                             field="style.theme")
+    theme = THEMES[theme_name]
+    store = blobs or Blobs()
+    f = tf.film
+    count = len(tf.keys)
+    cur = current % count
+    quantised = True  # int16 always: S snapshots of every key add up
+    colors = _Colors(tf, theme.background, theme.muted, o.cmap or last.style.cmap)
+    snaps = [_entry(tf, s, store, quantised, colors) for s in range(count)]
+    return {
+        "version": 1, "serial": serial, "n": f.n, "n_total": f.n, "dim": f.dim,
+        "layout": "morph", "easing": EASING,
+        "keys": snaps[cur]["keys"],
+        "precision": (f"coordinates as int16 within each stage's range: error at most "
+                      f"{0.5 / LEVELS:.1e} of it") if quantised else "",
+        "stages": [_stage(last, k, f, tf.params[cur][k]) for k in range(len(last.stages))],
+        "segments": [_segment(s) for s in f.segments],
+        "clock": [list(c) for c in f.clock],
+        "lattice": None if f.lattice is None else store.put(f.lattice.astype(np.int32)),
+        "inputs": None,
+        "color": {"index": snaps[cur]["color"], **colors.key()},
+        "theme": {"name": theme.name, "background": theme.background,
+                  "foreground": theme.foreground, "muted": theme.muted},
+        "note": f.note, "sample_note": tf.note,
+        "title": _title(tf),
+        "experiment": "" if last.experiment is None else to_toml(last.experiment),
+        "training": _block(tf, snaps, cur),
+    }
+
+
+def snapshot_entry(tf: TrainingFilm, s: int, blobs: Blobs | None = None,
+                   options: BrowserOptions | None = None) -> dict[str, Any]:
+    """Snapshot ``s`` of ``tf`` as the renderer takes it (``spec.training.snapshots[s]``,
+    ``setSnapshotData(s, entry)``): ``keys`` (one descriptor per film key, int16),
+    ``color`` (uint8 index per point into the spec's colour table), ``weights`` (lines
+    per stage), ``epoch``, ``caption``, the curves' values and ``curve`` (the loss curve
+    over every snapshot of ``tf``)."""
+    o = options or BrowserOptions()
+    theme = THEMES.get(o.theme or tf.last.style.theme, THEMES["dark"])
+    colors = _Colors(tf, theme.background, theme.muted, o.cmap or tf.last.style.cmap)
+    return {**_entry(tf, s, blobs or Blobs(), True, colors), "curve": loss_curve(tf)}
+
+
+def _entry(tf: TrainingFilm, s: int, blobs: Blobs, quantised: bool, c: _Colors
+           ) -> dict[str, Any]:
+    return {
+        "keys": [_coords(k, quantised, blobs) for k in tf.keys[s]],
+        "color": blobs.put(c.index(s)),
+        "weights": [_weights(w, b) for w, b in tf.params[s]],
+        "epoch": int(tf.epoch[s]),
+        "caption": caption(tf, s),
+        **{k: _num(v[s]) for k, v in tf.curves.items()},
+    }
+
+
+def _block(tf: TrainingFilm, snaps: list[dict[str, Any]], cur: int) -> dict[str, Any]:
+    return {
+        "count": len(snaps), "current": cur,
+        "epoch": [int(e) for e in tf.epoch],
+        **{k: [_num(x) for x in v] for k, v in tf.curves.items()},
+        "snapshots": snaps,
+        "probe": {"count": tf.n_probe, "shape": list(tf.probe_shape)},
+        "curve": loss_curve(tf),
+        "note": tf.note,
+    }
+
+
+def loss_curve(tf: TrainingFilm) -> dict[str, Any] | None:
+    """The loss curve placed in [0, 1] x [0, 1]: x = log(1 + epoch) over the last epoch's,
+    y = log(loss) between the smallest and largest loss; None without a finite loss."""
+    train, test = tf.curves["train_loss"], tf.curves["test_loss"]
+    both = np.concatenate([train, test])
+    ok = both[np.isfinite(both) & (both > 0)]
+    if not ok.size:
+        return None
+    lo, hi = float(np.log10(ok.min())), float(np.log10(ok.max()))
+    span = hi - lo if hi > lo else 1.0
+    end = np.log1p(max(float(tf.epoch[-1]), 1.0))
+
+    def place(v: np.ndarray) -> list[float | None]:
+        good = np.isfinite(v) & (v > 0)
+        y = (np.log10(np.where(good, v, 1.0)) - lo) / span
+        return [float(a) if g else None for a, g in zip(y, good, strict=True)]
+
+    return {"x": [float(np.log1p(float(e)) / end) for e in tf.epoch],
+            "train": place(train), "test": place(test) if np.isfinite(test).any() else None,
+            "label": f"loss {10 ** lo:.3g} to {10 ** hi:.3g} (log), train / test - -"}
+
+
+def caption(tf: TrainingFilm, s: int) -> str:
+    """``epoch 120 · train loss 0.213 · test loss 0.25 · accuracy 0.93 (test 0.91)``."""
+    c = tf.curves
+    text = f"epoch {int(tf.epoch[s])} \u00b7 train loss {c['train_loss'][s]:.4g}"
+    if np.isfinite(c["test_loss"][s]):
+        text += f" \u00b7 test loss {c['test_loss'][s]:.4g}"
+    if np.isfinite(c["train_accuracy"][s]):
+        text += f" \u00b7 accuracy {c['train_accuracy'][s]:.3f}"
+        if np.isfinite(c["test_accuracy"][s]):
+            text += f" (test {c['test_accuracy'][s]:.3f})"
+    return text
+
+
+def _num(v: float) -> float | None:
+    return float(v) if np.isfinite(v) else None
+
+
+def _weights(w: np.ndarray | None, b: np.ndarray | None) -> list[str]:
+    lines = matrix_lines("W", w) if w is not None else []
+    return lines + (matrix_lines("b", b[None, :]) if b is not None else [])
+
+
+def _stage(last: Any, k: int, f: Any, params: tuple[Any, Any]) -> dict[str, Any]:
+    stage, v = last.stages[k], f.stages[k]
+    return {"key": v.key, "dim": v.dim, "box": _box(v.box), "camera": list(v.camera),
+            "title": f"{k} \u00b7 {stage.title}", "name": stage.title, "module": stage.module,
+            "kind": stage.kind, "weights": _weights(*params), "note": v.note}
+
+
+def _title(tf: TrainingFilm) -> str:
+    n_data = tf.film.n - tf.n_probe
+    base = summary(tf.last).split(" points through ", 1)[-1]
+    e = tf.last.experiment
+    source = f"{e.input.name}, " if e is not None else ""
+    return (f"spacewarp training: {source}{n_data:,} points through {base}, "
+            f"{len(tf.keys)} snapshots to epoch {int(tf.epoch[-1])}")
+
+
+class _Colors:
+    """One uint8 index per point into one RGB table: the data by class (entries
+    0 .. C-1), the probe by predicted class at ``levels`` lightnesses (``render.training``'s
+    region colours: the class colour faded to the background as confidence falls to
+    chance). Regression: the data through the colour map by input x, the probe muted."""
+
+    def __init__(self, tf: TrainingFilm, background: str, muted: str, cmap: str) -> None:
+        self.tf, self.c = tf, tf.classes
+        if self.c:
+            from .training import region_colors
+
+            self.levels = max(2, min(MAX_LEVELS, (256 - self.c) // self.c))
+            u = np.linspace(0.0, 1.0, self.levels)
+            chance = 1.0 / self.c
+            klass = np.repeat(np.arange(self.c), self.levels)  # (C L,)
+            conf = np.tile(chance + u * (1 - chance), self.c)
+            probe = region_colors(klass, conf, self.c, background)  # (C L, 3)
+            data = np.array([hex_rgb(h) for h in class_hex(self.c)])
+            self.table = np.concatenate([data, probe])
+        else:
+            from matplotlib import colormaps
+
+            self.levels = 0
+            ramp = colormaps[cmap](np.linspace(0.0, 1.0, 255))[:, :3]
+            self.table = np.concatenate([ramp, [hex_rgb(muted)]])
+
+    def index(self, s: int) -> np.ndarray:
+        """(n,) uint8 for snapshot ``s``: the probe rows first, then the data."""
+        tf, p = self.tf, self.tf.n_probe
+        if self.c:
+            level = np.rint(tf.probe_strength[s] * (self.levels - 1)).astype(np.int64)
+            probe = self.c + tf.probe_class[s] * self.levels + level
+            data = tf.labels
+        else:
+            probe = np.full(p, 255)
+            x = tf.keys[s][0][p:, 0]  # the input's first coordinate
+            lo, hi = float(x.min()), float(x.max())
+            data = np.rint((x - lo) / (hi - lo if hi > lo else 1.0) * 254)
+        return np.concatenate([probe, data]).astype(np.uint8)
+
+    def key(self) -> dict[str, Any]:
+        table = np.round(np.clip(self.table, 0, 1) * 255).astype(int).tolist()
+        if self.c:
+            names = self.tf.class_names
+            return {"table": table, "bar": None,
+                    "legend": [[f"class {name}", i] for i, name in enumerate(names)]}
+        x = self.tf.keys[-1][0][self.tf.n_probe:, 0]
+        return {"table": table, "legend": None,
+                "bar": {"label": "colour: x", "lo": float(x.min()), "hi": float(x.max())}}
