@@ -154,9 +154,9 @@ class Explorer:
         """Show a mistake beside the control of its field (else beside ``control``)."""
         self._refuse(control, error)
 
-    def show_trained(self, trace: Trace) -> None:
+    def show_trained(self, trace: Trace, seconds: float) -> None:
         """The trained network as the session's experiment (the views stay the trainer's)."""
-        self._commit(trace, "train", 0.0)
+        self._commit(trace, "train", seconds)
 
     def _refuse(self, control: str, error: SpacewarpError) -> None:
         """Show a mistake beside the control of its field (else beside ``control``); a

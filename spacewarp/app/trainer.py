@@ -25,7 +25,7 @@ from ..config import Experiment
 from ..errors import SpacewarpError
 from ..pipeline import run as run_pipeline
 from . import edits
-from .training_task import LiveRun, advance, frame, params_now, start
+from .training_task import LiveRun, advance, frame, params_now, paused_frame, start
 
 if TYPE_CHECKING:
     from .session import Explorer
@@ -70,7 +70,7 @@ class Trainer:
             return
         self.running = True
         if self.run is not None and self._current(self.run):
-            self._chunk()
+            self._reframe(self.run, then=self._chunk)  # the paused view has no live plan
         else:
             self._start(then=self._chunk)
 
@@ -88,6 +88,9 @@ class Trainer:
             self._start(then=self.step)
             return
         run = self.run
+        if run.plan is None:  # the paused view (every snapshot) has no live plan
+            self._reframe(run, then=self.step)
+            return
         self._steps += 1
 
         def shown(update: dict[str, Any]) -> None:
@@ -141,6 +144,15 @@ class Trainer:
 
         self._submit("train:start", job, shown, stop_on_error=True)
 
+    def _reframe(self, run: LiveRun, then: Callable[[], None]) -> None:
+        serial = self.ex.views.next_serial()
+
+        def shown(spec: dict[str, Any]) -> None:
+            self.ex.views.show(spec)
+            then()
+
+        self._submit("train:frame", lambda: frame(run, serial)[0], shown, stop_on_error=True)
+
     def _chunk(self) -> None:
         run = self.run
         if run is None or not self.running:
@@ -165,16 +177,19 @@ class Trainer:
         with ``replan``, the film planned afresh around the network as it is now."""
         base, serial = self.ex.experiment, self.ex.views.next_serial()
 
-        def job() -> tuple[Any, dict[str, Any] | None]:
+        def job() -> tuple[Any, dict[str, Any] | None, float]:
+            t0 = time.perf_counter()
             experiment = edits.with_weights(base, params_now(run))
             traced = run_pipeline(experiment)
-            return traced, frame(run, serial)[0] if replan else None
+            spec = paused_frame(run, serial)[0] if replan else None
+            return traced, spec, time.perf_counter() - t0
 
-        def shown(result: tuple[Any, dict[str, Any] | None]) -> None:
-            traced, spec = result
+        def shown(result: tuple[Any, dict[str, Any] | None, float]) -> None:
+            traced, spec, seconds = result
             if spec is not None:
                 self.ex.views.show(spec)
-            self.ex.show_trained(traced)
+            self.ex.show_trained(traced, seconds)
+            self.status.object = status_html(run, 0.0)
             run.source = self.ex.experiment
 
         self._submit("train:commit", job, shown)
@@ -259,9 +274,12 @@ def loss_figure(source: ColumnDataSource) -> Any:
             ("test_accuracy", "#f0a030", "dashed", "accuracy")):
         fig.line("epoch", column, source=source, color=colour, line_dash=dash, line_width=2,
                  y_range_name=rng, legend_label=column.replace("_", " "))
-    fig.legend.location = "top_right"
-    fig.legend.label_text_font_size = "10px"
-    fig.legend.background_fill_alpha = 0.3
+    legend = fig.legend[0]
+    fig.add_layout(legend, "right")  # beside the plot: never over the curves
+    legend.label_text_font_size = "10px"
+    legend.label_text_color = "#e8e8e8"
+    legend.background_fill_alpha = 0.0
+    legend.border_line_alpha = 0.0
     for axis in (*fig.xaxis, *fig.yaxis):
         axis.axis_label_text_color = axis.major_label_text_color = "#e8e8e8"
     fig.grid.grid_line_alpha = 0.15

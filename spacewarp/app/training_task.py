@@ -21,15 +21,20 @@ from torch import nn
 from ..config import Experiment
 from ..errors import SpacewarpError
 from ..points import Points
+from ..render.browser import Blobs
 from ..render.live import decision_rows, live_update, probe_spec, weight_lines
+from ..render.training_browser import training_spec
 from ..trace import Trace, trace
-from ..training import Fit, decide, deterministic
+from ..training import Curves, Fit, Training, decide, deterministic
 from ..training_setup import Probe, prepare, probe_grid
 from ..view.film import film
 from ..view.live import LivePlan, live_keys, live_plan
+from ..view.training_film import TrainingFilmOptions, _sub_shape, probe_rows, training_film
 
 CHUNK_S = 0.05  # training time per view update (then one forward of data and probe)
-MAX_SNAPSHOTS = 200  # kept for the time slider; every other one dropped beyond
+MAX_SNAPSHOTS = 100  # kept for the time slider; every other one dropped beyond
+APP_PROBE = 2_500  # probe points drawn (a sub-grid of the training's probe), live and paused
+APP_BYTES = 12_000_000  # the paused view's snapshot coordinates (int16) before thinning
 Row = tuple[int, float, float, float, float]  # epoch, train/test loss, train/test accuracy
 
 
@@ -44,7 +49,7 @@ class LiveRun:
     base: int = 0  # the serial of the film spec the live updates apply to
     serial: int = 0
     curves: list[Row] = field(default_factory=list)
-    snapshots: list[tuple[int, dict[str, np.ndarray]]] = field(default_factory=list)
+    snapshots: list[tuple[int, dict[str, np.ndarray], Row]] = field(default_factory=list)
     stopped: str = ""  # why training ended ("" while it may go on)
     source: Experiment | None = None  # the session's experiment the run continues
 
@@ -54,7 +59,7 @@ class LiveRun:
 
     @property
     def n_probe(self) -> int:
-        return 0 if self.probe is None else len(self.probe.x)
+        return self.joint.n - self.fit.data.points.n
 
     @property
     def done(self) -> bool:
@@ -72,15 +77,17 @@ def start(experiment: Experiment) -> LiveRun:
                              "model with spacewarp train", field="train")
     probe = probe_grid(data.points.x, resolved.train.probe)
     x, labels = data.points.x, data.points.labels
-    if probe is not None:
-        x = np.concatenate([probe.x, x])  # (P + N, d0)
+    grid = None
+    if probe is not None:  # the training page's sub-grid: the same points live and paused
+        x = np.concatenate([probe.x[probe_rows(probe.shape, APP_PROBE)], x])  # (P + N, d0)
+        shape = _sub_shape(probe.shape, APP_PROBE)
+        grid = (shape[0], shape[1]) if len(shape) == 2 else None
     categorical = data.task == "classification"
     color = np.concatenate([np.zeros(len(x) - data.points.n), data.target]).astype(
         np.float64) if categorical else x[:, 0].copy()
     joint = Points(x=x, color=color,
                    labels=None if labels is None else color.astype(np.int64),
-                   grid_shape=probe.shape if probe is not None and len(probe.shape) == 2
-                   else None, name=data.points.name,
+                   grid_shape=grid, name=data.points.name,
                    color_by="label" if categorical else "x")
     run = LiveRun(fit, probe, joint)
     _record(run)
@@ -98,6 +105,25 @@ def frame(run: LiveRun, serial: int) -> tuple[dict[str, Any], Trace]:
                              int(run.fit.data.classes.size), serial, planned)
     run.plan, run.base, run.serial = live_plan(tr, planned), serial, serial
     return spec, tr
+
+
+def paused_frame(run: LiveRun, serial: int) -> tuple[dict[str, Any], Trace | None]:
+    """The film spec of every snapshot so far, with the training time slider (the training
+    page's spec); the plain frame for input wider than 2-D (no probe grid)."""
+    if run.probe is None or len(run.snapshots) < 2:
+        return frame(run, serial)
+    tf = training_film(training_of(run), TrainingFilmOptions(APP_PROBE, APP_BYTES))
+    run.plan = None  # live updates need a frame() first
+    return training_spec(tf, None, Blobs("b64"), serial=serial, current=-1), None
+
+
+def training_of(run: LiveRun) -> Training:
+    """The run so far as a ``Training``: its kept snapshots' parameters and curves."""
+    epochs = np.array([e for e, _, _ in run.snapshots], dtype=np.int64)
+    params = {k: np.stack([p[k] for _, p, _ in run.snapshots]) for k in run.snapshots[0][1]}
+    rows = np.array([r for _, _, r in run.snapshots], dtype=np.float64)  # (S, 5)
+    curves = Curves(epochs, *(rows[:, i].copy() for i in range(1, 5)))
+    return Training(run.fit.experiment, run.fit.data, params, curves, run.probe, run.stopped)
 
 
 def advance(run: LiveRun, budget_s: float = CHUNK_S, epochs: int | None = None
@@ -156,7 +182,7 @@ def _record(run: LiveRun) -> None:
     rec.epochs.clear()  # the recorder's own lists would grow without bound
     rec.rows.clear()
     rec.params.clear()
-    run.snapshots.append((run.fit.epoch, params_now(run)))
+    run.snapshots.append((run.fit.epoch, params_now(run), run.curves[-1]))
     if len(run.snapshots) > MAX_SNAPSHOTS:
         run.snapshots[:] = run.snapshots[:1] + run.snapshots[2::2] + (
             [run.snapshots[-1]] if len(run.snapshots) % 2 == 0 else [])
