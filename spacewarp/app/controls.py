@@ -85,7 +85,7 @@ class Controls:
         self.remove_layer.on_click(lambda _e: self._fire("remove_layer", None))
         for control, widget in w.items():
             widget.sizing_mode = "stretch_width"
-            widget.css_classes = [f"sw-{control}"]
+            widget.css_classes = [f"sw-{control.replace(':', '-')}"]
             self.errors[control] = error_line(control)
             if control != "upload":
                 widget.param.watch(lambda e, c=control: self._fire(c, e.new), "value")
