@@ -15,6 +15,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 import panel as pn
@@ -33,6 +34,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 CURVE_COLUMNS = ("epoch", "train_loss", "test_loss", "train_accuracy", "test_accuracy")
 BUTTONS = ("train", "pause", "step", "reset")
+CHUNKS_PER_JOB = 3  # live updates per pool job (at most ~0.3 s before others' work runs)
 
 
 class Trainer:
@@ -154,19 +156,34 @@ class Trainer:
         self._submit("train:frame", lambda: frame(run, serial)[0], shown, stop_on_error=True)
 
     def _chunk(self) -> None:
+        """One job of up to ``CHUNKS_PER_JOB`` chunks: the first ones' updates are handed to
+        the loop as they are made (the loop sends one while the next chunk trains), the
+        last one's by the job's outcome; then the next job queues behind other work."""
         run = self.run
         if run is None or not self.running:
             return
 
+        def job() -> dict[str, Any]:
+            for _ in range(CHUNKS_PER_JOB - 1):
+                update = advance(run)
+                if run.done or not self.running or run is not self.run:
+                    return update
+                self.ex.worker.post(partial(self._passing, run, update))
+            return advance(run)
+
         def shown(update: dict[str, Any]) -> None:
             self._live(run, update)
-            if run.done or not self.ex.worker.background:  # (a notebook: one chunk a press)
+            if run.done or not self.ex.worker.background:  # (a notebook: one job a press)
                 self.running = False
                 self._commit(run, replan=True)
             elif self.running:
                 self._chunk()
 
-        self._submit("train:chunk", lambda: advance(run), shown, stop_on_error=True)
+        self._submit("train:chunk", job, shown, stop_on_error=True)
+
+    def _passing(self, run: LiveRun, update: dict[str, Any]) -> None:
+        if run is self.run and self.running:
+            self._live(run, update)
 
     def _settle(self) -> None:
         if self.run is not None:

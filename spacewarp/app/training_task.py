@@ -52,6 +52,7 @@ class LiveRun:
     snapshots: list[tuple[int, dict[str, np.ndarray], Row]] = field(default_factory=list)
     stopped: str = ""  # why training ended ("" while it may go on)
     source: Experiment | None = None  # the session's experiment the run continues
+    sent: list[np.ndarray] = field(default_factory=list)  # the keys of the last update
 
     @property
     def experiment(self) -> Experiment:
@@ -104,6 +105,7 @@ def frame(run: LiveRun, serial: int) -> tuple[dict[str, Any], Trace]:
     spec, _rows = probe_spec(tr, run.n_probe, predicted, confidence,
                              int(run.fit.data.classes.size), serial, planned)
     run.plan, run.base, run.serial = live_plan(tr, planned), serial, serial
+    run.sent = []  # a new spec: its first update sends every key
     return spec, tr
 
 
@@ -155,7 +157,13 @@ def update(run: LiveRun) -> dict[str, Any]:
         rows = decision_rows_for(run, predicted, confidence)
     run.serial += 1
     params = {k: v.detach().numpy() for k, v in run.fit.model.state_dict().items()}
-    return live_update(live_keys(run.plan, stages), run.base, run.serial, rows,
+    keys = live_keys(run.plan, stages)
+    old: list[np.ndarray | None] = list(run.sent) if len(run.sent) == len(keys) else \
+        [None] * len(keys)
+    changed = [None if o is not None and np.array_equal(o, k) else k  # None: unchanged
+               for o, k in zip(old, keys, strict=True)]
+    run.sent = keys
+    return live_update(changed, run.base, run.serial, rows,
                        weight_lines(_weighted(run, params)))
 
 

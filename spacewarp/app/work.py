@@ -56,6 +56,15 @@ class Worker:
             self._waiting[key] = (job, done)
         self._next()
 
+    def post(self, callback: Callable[[], None]) -> None:
+        """Run ``callback`` on the session's event loop (from a job), unless closed."""
+        if self._closed or self._post is None:
+            return
+        try:
+            self._post(lambda: None if self._closed else callback())
+        except Exception as err:  # the session's document is gone: nothing to show
+            log.warning("an update could not be handed to its session: %s", err)
+
     def close(self) -> None:
         """Drop waiting jobs; a running job's outcome will be discarded."""
         with self._lock:

@@ -23,15 +23,18 @@ from .browser import Blobs, _coords, film_spec, matrix_lines
 LIVE_QUANTISE_FROM = 5_000
 
 
-def live_update(keys: list[np.ndarray], base: int, serial: int,
+def live_update(keys: list[np.ndarray | None], base: int, serial: int,
                 color: np.ndarray | None = None,
                 weights: list[list[str]] | None = None) -> dict[str, Any]:
-    """One update of the film spec numbered ``base``: keys (n, d_i) in the spec's order,
-    colour-table rows (n,) and per-stage weight lines, when given."""
+    """One update of the film spec numbered ``base``: keys (n, d_i) in the spec's order
+    (None: unchanged since the last update), colour-table rows (n,) and per-stage weight
+    lines, when given."""
     store = Blobs("b64")
-    quantised = len(keys[0]) >= LIVE_QUANTISE_FROM
+    n = max(len(k) for k in keys if k is not None)
+    quantised = n >= LIVE_QUANTISE_FROM
     out: dict[str, Any] = {"base": base, "serial": serial,
-                           "keys": [_coords(k, quantised, store) for k in keys]}
+                           "keys": [None if k is None else _coords(k, quantised, store)
+                                    for k in keys]}
     if color is not None:
         out["color"] = store.put(_index(color))
     if weights is not None:

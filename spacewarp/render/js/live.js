@@ -7,8 +7,8 @@ import {typed, coords} from './spec.js'
 
 export function applyLive(F, live) {  // false when the update is not for this film
   if (!live || !live.keys || live.keys.length !== F.keys.length) return false
-  if (live.keys.some((k, i) => k.shape[0] !== F.n || k.shape[1] !== F.keyDims[i])) return false
-  live.keys.forEach((k, i) => { F.keys[i] = coords(k, []) })
+  if (live.keys.some((k, i) => k && (k.shape[0] !== F.n || k.shape[1] !== F.keyDims[i]))) return false
+  live.keys.forEach((k, i) => { if (k) F.keys[i] = coords(k, []) })  // null: unchanged
   if (live.color) {
     const idx = typed(live.color, []), tab = F.spec.color.table
     for (let i = 0; i < F.n; i++) {
