@@ -96,7 +96,7 @@ def main() -> None:
     print(f"explorer view updates per second during training at {n:,} points "
           f"(data 7,500 + probe): {rate:.1f} (target >= 10)")
     print(f"  epochs trained meanwhile: {e1 - e0} in {args.seconds:g} s")
-    print(f"  one chunk in-process (~50 ms of epochs, then the update): {chunk_s * 1e3:.0f} ms; "
+    print(f"  one chunk in-process (~40 ms of epochs, then the update): {chunk_s * 1e3:.0f} ms; "
           f"one update {size / 1e6:.2f} MB of JSON")
     print("  load:", subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip())
 

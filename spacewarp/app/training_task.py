@@ -31,7 +31,7 @@ from ..view.film import film
 from ..view.live import LivePlan, live_keys, live_plan
 from ..view.training_film import TrainingFilmOptions, _sub_shape, probe_rows, training_film
 
-CHUNK_S = 0.05  # training time per view update (then one forward of data and probe)
+CHUNK_S = 0.04  # training time per view update (then one forward of data and probe)
 MAX_SNAPSHOTS = 100  # kept for the time slider; every other one dropped beyond
 APP_PROBE = 2_500  # probe points drawn (a sub-grid of the training's probe), live and paused
 APP_BYTES = 12_000_000  # the paused view's snapshot coordinates (int16) before thinning
@@ -209,7 +209,7 @@ def _stages(model: nn.Module, x: np.ndarray) -> list[np.ndarray]:
         for module in model.children():
             h = module(h)
             out.append(h.detach().cpu().numpy())
-    if not all(np.isfinite(a).all() for a in out):
+    if not np.isfinite(out[-1]).all():  # (a NaN or inf anywhere reaches the output)
         raise SpacewarpError("a stage became NaN or infinite; Reset and train with a "
                              "smaller lr", field="train.lr")
     return out

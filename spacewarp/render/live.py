@@ -30,7 +30,7 @@ def live_update(keys: list[np.ndarray | None], base: int, serial: int,
     (None: unchanged since the last update), colour-table rows (n,) and per-stage weight
     lines, when given."""
     store = Blobs("b64")
-    n = max(len(k) for k in keys if k is not None)
+    n = max((len(k) for k in keys if k is not None), default=0)
     quantised = n >= LIVE_QUANTISE_FROM
     out: dict[str, Any] = {"base": base, "serial": serial,
                            "keys": [None if k is None else _coords(k, quantised, store)
