@@ -56,8 +56,7 @@ class Trainer:
                                    styles={"font-size": "13px"})
         self.source = ColumnDataSource({c: [] for c in CURVE_COLUMNS})
         self.curve = pn.pane.Bokeh(loss_figure(self.source), css_classes=["sw-loss-curve"],
-                                   margin=(0, 8), visible=False)  # shown once training has
-        # a first point
+                                   margin=(0, 8))
 
     # --- the buttons ---------------------------------------------------------------------
     def _handler(self, name: str) -> Callable[[Any], None]:
@@ -249,14 +248,12 @@ class Trainer:
         if new:
             self.source.stream({c: [row[i] for row in new]
                                 for i, c in enumerate(CURVE_COLUMNS)})
-            self.curve.visible = True
         now = time.perf_counter()
         self._updates = [t for t in self._updates if now - t < 2.0] + [now]
         self.status.object = status_html(run, len(self._updates) / 2.0 if self.running else 0.0)
 
     def _clear_curves(self) -> None:
         self.source.data = {c: [] for c in CURVE_COLUMNS}
-        self.curve.visible = False
         self._updates = []
         self.status.object = ""
 
