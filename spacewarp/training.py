@@ -22,6 +22,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from .config import Experiment, TrainSpec
+from .errors import SpacewarpError
 from .network import linears, set_parameters
 from .points import Points
 from .resolve import model_for
@@ -207,6 +208,21 @@ class Fit:
             return False
         self.epoch += 1
         return True
+
+    def stages(self, x: np.ndarray) -> list[np.ndarray]:
+        """Every stage (n, d_k) of ``x`` through the network now, in float64: the input,
+        then each module's output (what ``trace`` captures for a sequential network of
+        torch's own modules, which the explorer's live views need many times a second)."""
+        out = [x]
+        with torch.no_grad():
+            h = torch.from_numpy(np.array(x)).to(next(self.model.parameters()).device)
+            for module in self.model.children():
+                h = module(h)
+                out.append(h.detach().cpu().numpy())
+        if not np.isfinite(out[-1]).all():  # (a NaN or inf anywhere reaches the output)
+            raise SpacewarpError("a stage became NaN or infinite; Reset and train with a "
+                                 "smaller lr", field="train.lr")
+        return out
 
     def nan_message(self) -> str:
         return (f"the loss became NaN at epoch {self.epoch + 1}; training stopped there "

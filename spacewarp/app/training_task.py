@@ -15,7 +15,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-import torch
 from torch import nn
 
 from ..config import Experiment
@@ -150,7 +149,7 @@ def advance(run: LiveRun, budget_s: float = CHUNK_S, epochs: int | None = None
 def update(run: LiveRun) -> dict[str, Any]:
     """The live update for the network now: stage coordinates through the fixed plan."""
     assert run.plan is not None, "frame() plans the film before live updates"
-    stages = _stages(_model(run), run.joint.x)  # per stage (P + N, d_k)
+    stages = run.fit.stages(run.joint.x)  # per stage (P + N, d_k)
     predicted, confidence = _decision(run, stages[-1])
     rows = None
     if predicted is not None and confidence is not None and run.joint.labels is not None:
@@ -198,21 +197,6 @@ def _record(run: LiveRun) -> None:
 
 def _model(run: LiveRun) -> nn.Module:
     return run.fit.model
-
-
-def _stages(model: nn.Module, x: np.ndarray) -> list[np.ndarray]:
-    """Every stage (n, d_k) of a sequential network of torch's own modules, in float64:
-    the input, then each module's output (what ``trace`` captures for such a network)."""
-    out = [x]
-    with torch.no_grad():
-        h = torch.from_numpy(np.array(x)).to(next(model.parameters()).device)
-        for module in model.children():
-            h = module(h)
-            out.append(h.detach().cpu().numpy())
-    if not np.isfinite(out[-1]).all():  # (a NaN or inf anywhere reaches the output)
-        raise SpacewarpError("a stage became NaN or infinite; Reset and train with a "
-                             "smaller lr", field="train.lr")
-    return out
 
 
 def _decision(run: LiveRun, output: np.ndarray) -> tuple[np.ndarray | None,
