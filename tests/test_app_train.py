@@ -226,6 +226,12 @@ def test_live_keys_are_the_new_stages_through_the_fixed_projections() -> None:
     for new, key in zip(live_keys(plan, [s.points for s in planned.stages]), f.keys,
                         strict=True):
         np.testing.assert_allclose(new, key, rtol=0, atol=1e-12)
+    wide = trace(build_model([2, 12, 3], "relu", bias=True, init="random", seed=1),
+                 Points(x=pts.x, color=pts.x[:, 0].copy()), device="cpu")
+    wide_film = film(wide)  # PCA views of the 12-D stages: the same keys again
+    for new, key in zip(live_keys(live_plan(wide, wide_film), [s.points for s in wide.stages]),
+                        wide_film.keys, strict=True):
+        np.testing.assert_allclose(new, key, rtol=0, atol=1e-12 * (1 + np.abs(key).max()))
     w0, b0 = np.array([[1.0, -2.0], [0.5, 0.5], [0.0, 3.0]]), np.array([0.1, -0.2, 0.3])
     w2, b2 = np.eye(3)[::-1] * 2.0, np.array([1.0, 0.0, -1.0])
     h1 = pts.x @ w0.T + b0

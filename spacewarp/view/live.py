@@ -60,29 +60,51 @@ def live_keys(plan: LivePlan, stages: Sequence[np.ndarray]) -> list[np.ndarray]:
     """The film's keys (n, d_i) for new stage coordinates (n, d_k), through the plan's
     projections (what ``view.film`` gives for them under those projections, to rounding)."""
     states = _states(plan.structure, list(stages), False)  # type: ignore[arg-type]
-    out = []
-    for (what, i, end), d in zip(plan.sources, plan.dims, strict=True):
+    wanted: list[tuple[Projection, np.ndarray]] = []
+    for what, i, end in plan.sources:
         if what == "stage":
-            proj, points = plan.stage_views[i], stages[i]
+            wanted.append((plan.stage_views[i], stages[i]))
         else:
             step = plan.steps[i]
-            proj, points = ((step.start, states[step.src].points) if end == 0 else
-                            (step.end, states[step.dst].points))
-        out.append(np.ascontiguousarray(_project(proj, points)[:, :d]))
-    return out
+            wanted.append((step.start, states[step.src].points) if end == 0 else
+                          (step.end, states[step.dst].points))
+    return [np.ascontiguousarray(k[:, :d]) for k, d in
+            zip(_projected(wanted), plan.dims, strict=True)]
 
 
-def _project(proj: Projection, x: np.ndarray) -> np.ndarray:
-    """``proj(x)`` without the centred copy of ``x``: (m, d) -> (m, 3), or ``x`` itself."""
-    if proj.axes is None or proj.mean is None:
-        return x
-    axes = proj.axes[:, : x.shape[1]]  # (3, d): zero padding adds nothing
-    shift = -(proj.mean @ proj.axes.T) + (0.0 if proj.offset is None else proj.offset)
-    # torch's matmul: its thread count is the caller's (numpy's BLAS may spread a small
-    # product over every core of a busy machine, 10x slower)
-    shown = torch.from_numpy(np.require(x, requirements=["C", "W"])) @ torch.from_numpy(
-        axes.T.copy())
-    return shown.numpy() + shift
+def _projected(wanted: list[tuple[Projection, np.ndarray]]) -> list[np.ndarray]:
+    """``proj(x)`` for each pair, without the centred copy of ``x``: one matrix product per
+    distinct ``x`` with every projection's axes side by side, (m, d) -> (m, 3) each."""
+    out: list[np.ndarray | None] = [None] * len(wanted)
+    groups: dict[int, list[int]] = {}
+    for j, (proj, x) in enumerate(wanted):
+        if proj.axes is None or proj.mean is None:
+            out[j] = x  # the identity (spaces of at most 3-D)
+        else:
+            groups.setdefault(id(x), []).append(j)
+    for members in groups.values():
+        x = wanted[members[0]][1]
+        projs = [wanted[j][0] for j in members]
+        axes = np.concatenate([_axes(p)[:, : x.shape[1]] for p in projs
+                               ]).T.copy()  # (d, 3 g): zero padding adds nothing
+        # torch's matmul: its thread count is the caller's (numpy's BLAS may spread a small
+        # product over every core of a busy machine, 10x slower)
+        shown = (torch.from_numpy(np.require(x, requirements=["C", "W"]))
+                 @ torch.from_numpy(axes)).numpy()  # (m, 3 g)
+        for g, (j, p) in enumerate(zip(members, projs, strict=True)):
+            out[j] = shown[:, 3 * g: 3 * g + 3] + _shift(p)
+    return [o for o in out if o is not None]
+
+
+def _axes(p: Projection) -> np.ndarray:
+    assert p.axes is not None
+    return p.axes  # (3, D)
+
+
+def _shift(p: Projection) -> np.ndarray:
+    """(3,): what ``p`` adds after the axes: minus the projected mean, plus its offset."""
+    assert p.mean is not None and p.axes is not None
+    return -(p.mean @ p.axes.T) + (0.0 if p.offset is None else p.offset)
 
 
 def probe_table(classes: int, background: str) -> list[list[int]]:
