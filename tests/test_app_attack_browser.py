@@ -54,7 +54,7 @@ def test_bad_links_values_and_uploads_get_messages_and_the_page_keeps_working(
     before = a.signature()
     a.type_into("points", "3_0")
     assert "not a number" in a.message("points")
-    a.type_into("widths", "2,100,2")
+    a.type_into("widths", "2,200,2")
     assert "at most 128" in a.message("widths")
     assert a.signature() == before
     a.page.screenshot(path=str(tmp_path / "typed.png"))
