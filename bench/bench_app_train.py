@@ -78,6 +78,45 @@ def server_chunk() -> tuple[float, int, int]:
     return sorted(times)[len(times) // 2], size, run.joint.n
 
 
+def session_rate(seconds: float) -> float:
+    """Live updates per second of one session in-process, without a browser: a real pool,
+    the session's loop played here (the views' data set as the server would, not sent)."""
+    import queue
+    from concurrent.futures import ThreadPoolExecutor
+
+    import torch
+
+    from spacewarp.app.session import Explorer
+    from spacewarp.app.work import Worker
+    from spacewarp.config import validated
+
+    torch.set_num_threads(1)
+    calls: queue.Queue = queue.Queue()
+    pool = ThreadPoolExecutor(2)
+    ex = Explorer(validated(EXPERIMENT), worker=Worker(pool, calls.put))
+
+    def pump(until: float, stop: object = None) -> None:
+        while time.perf_counter() < until and not (stop and stop()):  # type: ignore[operator]
+            try:
+                call = calls.get(timeout=0.05)
+            except queue.Empty:
+                continue
+            call()
+
+    pump(time.perf_counter() + 300, lambda: ex.trace is not None and ex.worker.idle)
+    ex.trainer.press("train")
+    pump(time.perf_counter() + 300, lambda: ex.trainer.run is not None
+         and len(ex.trainer.run.curves) > 2)
+    run = ex.trainer.run
+    assert run is not None
+    first, t0 = run.serial, time.perf_counter()
+    pump(t0 + seconds)
+    rate = (run.serial - first) / (time.perf_counter() - t0)
+    ex.close()
+    pool.shutdown(wait=True, cancel_futures=True)
+    return rate
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--seconds", type=float, default=10.0)
@@ -93,8 +132,11 @@ def main() -> None:
     finally:
         server.stop()
         server.spacewarp_sessions.shutdown()
+    alone = session_rate(args.seconds)  # after the server (a session made outside one
+    # first kept the served page from loading)
     print(f"explorer view updates per second during training at {n:,} points "
           f"(data 7,500 + probe): {rate:.1f} (target >= 10)")
+    print(f"  one session in-process, no browser (the server's share): {alone:.1f} per second")
     print(f"  epochs trained meanwhile: {e1 - e0} in {args.seconds:g} s")
     print(f"  one chunk in-process (~40 ms of epochs, then the update): {chunk_s * 1e3:.0f} ms; "
           f"one update {size / 1e6:.2f} MB of JSON")
