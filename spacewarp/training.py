@@ -224,9 +224,11 @@ class Fit:
                                  "smaller lr", field="train.lr")
         return out
 
-    def nan_message(self) -> str:
+    def nan_message(self, kept: int | None = None) -> str:
+        """Why training stopped; ``kept``: the snapshots kept (default: the recorder's)."""
+        kept = len(self.rec.epochs) if kept is None else kept
         return (f"the loss became NaN at epoch {self.epoch + 1}; training stopped there "
-                f"and the {len(self.rec.epochs)} snapshots before it were kept; try "
+                f"and the {kept} snapshots before it were kept; try "
                 f"a smaller lr than {self.spec.lr:g}")
 
 

@@ -245,3 +245,15 @@ def test_live_keys_are_the_new_stages_through_the_fixed_projections() -> None:
             step = plan.steps[i]
             expected = stages[step.src if end == 0 else step.dst]
         np.testing.assert_allclose(key, expected[:, : key.shape[1]], rtol=0, atol=1e-12)
+
+
+def test_a_loss_that_becomes_nan_stops_training_with_a_message(loop: Loop) -> None:
+    ex = opened(loop, {**SMALL, "train": {**SMALL["train"], "lr": 10.0, "optimizer": "sgd",
+                                          "loss": "mse", "epochs": 2000}})
+    ex.trainer.press("train")
+    settled(loop, ex)
+    run = ex.trainer.run
+    assert run is not None and run.fit.epoch < 2000
+    message = ex.controls.error_text("train")
+    assert f"NaN at epoch {run.fit.epoch + 1}" in message and "smaller lr than 10" in message
+    ex.close()

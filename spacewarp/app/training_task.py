@@ -137,7 +137,7 @@ def advance(run: LiveRun, budget_s: float = CHUNK_S, epochs: int | None = None
     with deterministic(fit.threads):
         for _ in range(todo):
             if not fit.step():
-                run.stopped = fit.nan_message()
+                run.stopped = fit.nan_message(len(run.snapshots))
                 break
             if epochs is None and time.perf_counter() - t0 >= budget_s:
                 break
