@@ -24,7 +24,6 @@ from typing import Any
 import panel as pn
 import torch
 from panel.theme import fast
-from threadpoolctl import threadpool_limits
 from tornado.ioloop import IOLoop
 
 from ..config import Experiment
@@ -181,8 +180,6 @@ def start_server(host: str = "127.0.0.1", port: int = 5006,
     in its own thread, a ``StoppableThread`` with ``.stop()``, for tests and benchmarks)."""
     pn.extension(*EXTENSIONS)
     torch.set_num_threads(1)  # parallel across sessions (the pool), not inside one matmul
-    threadpool_limits(1)  # numpy's BLAS too: its threads spinning on a busy machine made a
-    # wide network's film plan (SVDs of 1e4 x 100) 30x slower under load
     origins = allowed_origins(host, port, allow_origin)
     sessions = Sessions(config, max_sessions)
     server = pn.serve({"/": sessions.page}, address=host, port=port, show=False, title=TITLE,
