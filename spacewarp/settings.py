@@ -153,27 +153,33 @@ SETTINGS: tuple[Setting, ...] = (
             "auto", choices=names.DEVICES, control="select"),
 )
 
-# ``spacewarp train``'s settings, the ``[train]`` table: its flags only (the config's
-# ``TrainSpec`` parses and bounds the values; these entries declare flag, help and default).
+# ``spacewarp train``'s settings, the ``[train]`` table: flag, help, default and the
+# explorer's control and cap (the config's ``TrainSpec`` parses and bounds the values).
 TRAIN_SETTINGS: tuple[Setting, ...] = tuple(
-    Setting(key, ("train", key), None, text, default, metavar=metavar, choices=choices)
-    for key, text, default, metavar, choices in (
-        ("epochs", "passes over the training set", "1000", "N", None),
-        ("lr", "learning rate", "1e-3", "F", None),
-        ("optimizer", "the optimiser", "adam", None, ("sgd", "adam", "adamw")),
-        ("momentum", "momentum (sgd only)", "0.9", "F", None),
-        ("weight_decay", "L2 weight decay (decoupled for adamw)", "0", "F", None),
+    Setting(key, ("train", key), None, text, default, metavar=metavar, choices=choices,
+            control=control, cap=cap)
+    for key, text, default, metavar, choices, control, cap in (
+        ("epochs", "passes over the training set", "1000", "N", None, "text", 100_000),
+        ("lr", "learning rate", "1e-3", "F", None, "text", 10.0),
+        ("optimizer", "the optimiser", "adam", None, ("sgd", "adam", "adamw"), "select",
+         None),
+        ("momentum", "momentum (sgd only)", "0.9", "F", None, "text", None),
+        ("weight_decay", "L2 weight decay (decoupled for adamw)", "0", "F", None, "text",
+         None),
         ("batch_size", "points per step, or full (one step per epoch on the whole training "
-         "set)", "full", "N|full", None),
+         "set)", "full", "N|full", None, "text", None),
         ("loss", "auto: cross entropy for labelled points, MSE for regression", "auto", None,
-         ("auto", "cross_entropy", "mse")),
-        ("test_split", "fraction of the points held out (seeded)", "0.2", "F", None),
+         ("auto", "cross_entropy", "mse"), "select", None),
+        ("test_split", "fraction of the points held out (seeded)", "0.2", "F", None, "text",
+         None),
         ("noise", "Gaussian noise (std) added to the inputs of labelled points or to "
-         "regression targets (seeded)", "0", "F", None),
-        ("snapshots", "snapshots kept, denser early", "50", "N", None),
-        ("watch", "stage the film follows", "the last hidden stage", "K", None),
-        ("probe", "probe grid points per side of the input box", "100", "N", None),
+         "regression targets (seeded)", "0", "F", None, "text", None),
+        ("snapshots", "snapshots kept, denser early", "50", "N", None, None, None),
+        ("watch", "stage the film follows", "the last hidden stage", "K", None, None, None),
+        ("probe", "probe grid points per side of the input box", "100", "N", None, "text",
+         150),
     ))
+TRAIN_BY_KEY = {s.key: s for s in TRAIN_SETTINGS}
 
 BY_KEY = {s.key: s for s in SETTINGS}
 BY_FIELD = {s.field: s for s in SETTINGS}

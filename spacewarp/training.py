@@ -22,6 +22,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from .config import Experiment, TrainSpec
+from .errors import SpacewarpError
 from .network import linears, set_parameters
 from .points import Points
 from .resolve import model_for
@@ -163,45 +164,88 @@ def train(experiment: Experiment, *, progress: bool | None = None,
     resolved, data = prepare(experiment)
     spec = resolved.train
     assert spec is not None
-    dev = pick_device(resolved.device)
-    model = model_for(resolved).to(dev)
-    n_train = int((~data.test).sum())
-    batch = n_train if spec.batch_size == "full" else min(int(spec.batch_size), n_train)
-    threads = step_threads(resolved.network.layers or [], batch) if dev.type == "cpu" else None
-    with deterministic(threads):
-        rec, stopped = _fit(model, data, spec, dev, resolved.seed, progress, callback)
+    fit = Fit(resolved, data)
+    with deterministic(fit.threads):
+        stopped = _fit(fit, progress, callback)
     if stopped:
         warnings.warn(stopped, RuntimeWarning, stacklevel=2)
     probe = probe_grid(data.points.x, spec.probe)
-    return Training(resolved, data, rec.stacked(), rec.curves(), probe, stopped)
+    return Training(resolved, data, fit.rec.stacked(), fit.rec.curves(), probe, stopped)
 
 
-def _fit(model: nn.Module, data: DataSet, spec: TrainSpec, dev: torch.device,
-         seed: int, progress: bool | None, callback: Callback | None
-         ) -> tuple[_Recorder, str]:
+class Fit:
+    """Training in steps of one epoch: the model, its optimiser, the seeded batches and the
+    snapshots recorded so far. ``train`` runs it to the end; the explorer steps it. Run
+    ``step`` inside ``deterministic(fit.threads)`` for reproducible results."""
+
+    def __init__(self, resolved: Experiment, data: DataSet) -> None:
+        spec = resolved.train
+        assert spec is not None
+        self.experiment, self.data, self.spec = resolved, data, spec
+        dev = pick_device(resolved.device)
+        self.model = model_for(resolved).to(dev)
+        n_train = int((~data.test).sum())
+        batch = n_train if spec.batch_size == "full" else min(int(spec.batch_size), n_train)
+        self.threads = (step_threads(resolved.network.layers or [], batch)
+                        if dev.type == "cpu" else None)
+        x = torch.from_numpy(np.array(data.points.x)).to(dev)  # (n, d0) float64
+        y = torch.from_numpy(np.array(data.target)).to(dev)  # (n,) int64 or (n, d_out)
+        train_rows = torch.from_numpy(np.flatnonzero(~data.test)).to(dev)
+        test_rows = torch.from_numpy(np.flatnonzero(data.test)).to(dev)
+        self.split = (x[train_rows], y[train_rows], x[test_rows], y[test_rows])
+        self.loss_fn = loss_function(spec.loss, data.task,
+                                     linears(self.model)[-1].out_features)
+        self.opt = optimizer(spec, self.model)
+        self.rec = _Recorder(self.model, self.loss_fn, data.task, self.split)
+        self.gen = torch.Generator(device=dev).manual_seed(resolved.seed * 1000 + BATCH_SEED)
+        self.batch = len(train_rows) if spec.batch_size == "full" else int(spec.batch_size)
+        self.epoch = 0  # epochs done
+
+    def step(self) -> bool:
+        """One more epoch; False (and no epoch counted) when a loss was not finite."""
+        if not _epoch(self.model, self.opt, self.loss_fn, self.split[0], self.split[1],
+                      self.batch, self.gen):
+            return False
+        self.epoch += 1
+        return True
+
+    def stages(self, x: np.ndarray) -> list[np.ndarray]:
+        """Every stage (n, d_k) of ``x`` through the network now, in float64: the input,
+        then each module's output (what ``trace`` captures for a sequential network of
+        torch's own modules, which the explorer's live views need many times a second)."""
+        out = [x]
+        with torch.no_grad():
+            h = torch.from_numpy(np.array(x)).to(next(self.model.parameters()).device)
+            for module in self.model.children():
+                h = module(h)
+                out.append(h.detach().cpu().numpy())
+        if not np.isfinite(out[-1]).all():  # (a NaN or inf anywhere reaches the output)
+            raise SpacewarpError("a stage became NaN or infinite; Reset and train with a "
+                                 "smaller lr", field="train.lr")
+        return out
+
+    def nan_message(self, kept: int | None = None) -> str:
+        """Why training stopped; ``kept``: the snapshots kept (default: the recorder's)."""
+        kept = len(self.rec.epochs) if kept is None else kept
+        return (f"the loss became NaN at epoch {self.epoch + 1}; training stopped there "
+                f"and the {kept} snapshots before it were kept; try "
+                f"a smaller lr than {self.spec.lr:g}")
+
+
+def _fit(fit: Fit, progress: bool | None, callback: Callback | None) -> str:
+    """Run ``fit`` to ``spec.epochs``, recording the snapshot epochs; why it stopped early."""
     from tqdm.auto import tqdm
 
-    x = torch.from_numpy(np.array(data.points.x)).to(dev)  # (n, d0) float64
-    y = torch.from_numpy(np.array(data.target)).to(dev)  # (n,) int64 or (n, d_out)
-    train_rows = torch.from_numpy(np.flatnonzero(~data.test)).to(dev)
-    test_rows = torch.from_numpy(np.flatnonzero(data.test)).to(dev)
-    split = (x[train_rows], y[train_rows], x[test_rows], y[test_rows])
-    loss_fn = loss_function(spec.loss, data.task, linears(model)[-1].out_features)
-    opt = optimizer(spec, model)
+    spec, rec = fit.spec, fit.rec
     keep = set(snapshot_epochs(spec.epochs, spec.snapshots).tolist())
-    rec = _Recorder(model, loss_fn, data.task, split)
-    gen = torch.Generator(device=dev).manual_seed(seed * 1000 + BATCH_SEED)
-    batch = len(train_rows) if spec.batch_size == "full" else int(spec.batch_size)
     bar = tqdm(total=spec.epochs, unit="epoch", desc="training", leave=False,
                disable=None if progress is None else not progress)
     rec.record(0)
     stopped = ""
     try:
         for epoch in range(1, spec.epochs + 1):
-            if not _epoch(model, opt, loss_fn, split[0], split[1], batch, gen):
-                stopped = (f"the loss became NaN at epoch {epoch}; training stopped there "
-                           f"and the {len(rec.epochs)} snapshots before it were kept; try "
-                           f"a smaller lr than {spec.lr:g}")
+            if not fit.step():
+                stopped = fit.nan_message()
                 break
             if epoch in keep:
                 rec.record(epoch)
@@ -210,7 +254,7 @@ def _fit(model: nn.Module, data: DataSet, spec: TrainSpec, dev: torch.device,
             bar.update(1)
     finally:
         bar.close()
-    return rec, stopped
+    return stopped
 
 
 def _epoch(model: nn.Module, opt: torch.optim.Optimizer, loss_fn: LossFn, x: torch.Tensor,

@@ -54,8 +54,8 @@ def test_bad_links_values_and_uploads_get_messages_and_the_page_keeps_working(
     before = a.signature()
     a.type_into("points", "3_0")
     assert "plain number" in a.message("points")
-    a.type_into("widths", "2,100,2")
-    assert "at most 64" in a.message("widths")
+    a.type_into("widths", "2,200,2")
+    assert "at most 128" in a.message("widths")
     assert a.signature() == before
     a.page.screenshot(path=str(tmp_path / "typed.png"))
 

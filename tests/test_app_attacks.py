@@ -64,7 +64,7 @@ def shown(session: Explorer) -> str:
     ({"input": {"name": "spiral", "params": {"classes": float("nan")}}}, "param:classes",
      "finite"),
     ({"input": {"points": 10**7}}, "points", "at most 200,000"),
-    ({"network": {"layers": [2, 4096, 2]}}, "widths", "at most 64"),
+    ({"network": {"layers": [2, 4096, 2]}}, "widths", "at most 128"),
     ({"input": {"name": "file", "path": "/etc/passwd"}}, "link", "cannot name a file"),
     ({"input": {"path": "/etc/passwd"}}, "link", "cannot name a file"),
     ([[[[[[[[[[[[[[[[[[[[]]]]]]]]]]]]]]]]]]]], "link", "nests deeper"),

@@ -103,7 +103,7 @@ def test_links_leave_uploaded_data_out() -> None:
 
 @pytest.mark.parametrize("data, control, words", [
     ({"input": {"points": 200_001}}, "points", "200,000"),
-    ({"network": {"layers": [2, 65, 2]}}, "widths", "at most 64"),
+    ({"network": {"layers": [2, 129, 2]}}, "widths", "at most 128"),
     ({"network": {"layers": [2] + [3] * 16 + [2]}}, "widths", "at most 16 layers"),
     ({"input": {"points": 200_000}, "network": {"layers": [2] + [3] * 14 + [2]}}, "points",
      "too much for the browser"),
@@ -125,8 +125,8 @@ def test_limits_name_the_control(data: dict, control: str, words: str) -> None:
 
 
 def test_the_limits_are_the_stated_ones() -> None:
-    assert (limits.MAX_POINTS, limits.MAX_WIDTH, limits.MAX_DEPTH) == (200_000, 64, 16)
-    for text in ("200,000 points", "width 64", "depth 16"):
+    assert (limits.MAX_POINTS, limits.MAX_WIDTH, limits.MAX_DEPTH) == (200_000, 128, 16)
+    for text in ("200,000 points", "width 128", "depth 16"):
         assert text in limits.LIMITS_TEXT
     check_limits(validated({"input": {"points": 200_000}, "network": {"layers": [2, 64, 2]}}))
 
@@ -138,7 +138,7 @@ def base() -> Experiment:
 
 @pytest.mark.parametrize("edit, control, words", [
     (lambda e: edits.set_widths(e, "2,x"), "widths", "do not parse"),
-    (lambda e: edits.set_widths(e, "2,100,2"), "widths", "at most 64"),
+    (lambda e: edits.set_widths(e, "2,200,2"), "widths", "at most 128"),
     (lambda e: edits.set_widths(e, ""), "widths", "do not parse"),
     (lambda e: edits.set_points(e, "1e9"), "points", "200,000"),
     (lambda e: edits.set_points(e, "12.5"), "points", "whole number"),

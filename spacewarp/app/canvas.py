@@ -40,6 +40,11 @@ export function render({model, el}) {
     else { wait.remove(); api = mount(box, spec, [], {side, config: false}) }
   }
   model.on('spec', set)
+  model.on('live', () => {  // a live update (training): new coordinates for the spec's keys
+    if (!model.live) return
+    const u = JSON.parse(model.live)
+    if (api && u.keys) api.live(u)
+  })
   model.on('remove', () => { if (api) api.destroy() })
   set()
   return box
@@ -51,6 +56,8 @@ class StageCanvas(pn.custom.JSComponent):
     """Every stage side by side and the morph view; ``weights`` sits beside the morph."""
 
     spec = param.String(default="", doc="the film spec to draw, as JSON text: see ``payload``")
+    live = param.String(default="", doc="new coordinates for the keys of ``spec``, as JSON "
+                        "text: ``render.live``")
     weights = Child(doc="a Panel object shown beside the morph view")
 
     _esm = renderer_js() + _HANDOVER
@@ -69,11 +76,20 @@ class StageCanvas(pn.custom.JSComponent):
         """The film spec shown ({} before the first)."""
         return json.loads(self.spec) if self.spec else {}
 
+    @property
+    def live_update(self) -> dict[str, Any]:
+        """The last live update sent ({} before the first)."""
+        return json.loads(self.live) if self.live else {}
+
 
 def payload(trace: Trace, serial: int) -> str:
     """The film spec of ``trace`` as JSON text for the component (``serial`` tells changes
     apart)."""
-    spec = film_spec(trace, None, Blobs("b64"), serial=serial)
+    return as_json(film_spec(trace, None, Blobs("b64"), serial=serial))
+
+
+def as_json(spec: dict[str, Any]) -> str:
+    """A spec or live update as the component's JSON text (made where the work runs)."""
     try:
         return json.dumps(spec, separators=(",", ":"), allow_nan=False)
     except ValueError:  # a NaN or inf (JSON has none): sent as null, as Bokeh did

@@ -16,10 +16,11 @@ from typing import Any
 
 import panel as pn
 
-from ..config import Experiment, StyleSpec
+from ..config import Experiment, StyleSpec, TrainSpec
 from ..network import ACTIVATIONS, RECIPES
 from ..numbers import number_text as short_number
 from ..points import COLORINGS, GENERATORS, generator_params
+from ..settings import TRAIN_SETTINGS, Setting
 from .limits import LIMITS_TEXT
 
 Handler = Callable[[str, Any], None]  # (control, raw value) -> None
@@ -84,18 +85,21 @@ class Controls:
                                                   "rotate, shift")
         w["measures"] = pn.widgets.Checkbox(name="Measures in titles: area change, folds, "
                                                  "collapse")
+        for setting in TRAIN_SETTINGS:  # one control per training setting that has one
+            if setting.control is not None:
+                w[f"train:{setting.key}"] = train_widget(setting)
         self.add_layer = pn.widgets.Button(name="+ layer", width=80, margin=(0, 5, 5, 10))
         self.remove_layer = pn.widgets.Button(name="- layer", width=80, margin=(0, 5, 5, 5))
         self.add_layer.on_click(lambda _e: self._fire("add_layer", None))
         self.remove_layer.on_click(lambda _e: self._fire("remove_layer", None))
         for control, widget in w.items():
             widget.sizing_mode = "stretch_width"
-            widget.css_classes = [f"sw-{control}"]
+            widget.css_classes = [f"sw-{control.replace(':', '-')}"]
             self.errors[control] = error_line(control)
             if control != "upload":
                 widget.param.watch(lambda e, c=control: self._fire(c, e.new), "value")
         w["upload"].param.watch(lambda e: self._fire("upload", e.obj), "value")
-        for extra in ("link", "views", "weights", "export"):
+        for extra in ("link", "views", "weights", "export", "train"):
             self.errors[extra] = error_line(extra)
         self._params_for = ""
         self._rebuild_params(exp.input.name)
@@ -181,6 +185,7 @@ class Controls:
             _heading("Network"), *(self._served_model() if self.served else [
                 *field("widths"), pn.Row(self.add_layer, self.remove_layer, margin=0),
                 *field("activation"), *field("bias"), *field("init"), *field("scale")]),
+            _heading("Training"), *[x for c in w if c.startswith("train:") for x in field(c)],
             _heading("Look"), *field("color_by"), *field("theme"), *field("regions"),
             *field("svd_steps"), *field("measures"),
             _heading("Share and export"), share, export, e["export"],
@@ -208,6 +213,15 @@ def _heading(text: str) -> pn.pane.HTML:
                                 "text-transform": "uppercase", "opacity": "0.8"})
 
 
+def train_widget(setting: Setting) -> pn.widgets.Widget:
+    """A training setting's control, from its line in the settings table."""
+    label = setting.key.replace("_", " ").replace("lr", "learning rate").capitalize()
+    if setting.control == "select":
+        return pn.widgets.Select(name=label, options=list(setting.choices or ()),
+                                 description=setting.help)
+    return pn.widgets.TextInput(name=label, description=setting.help)
+
+
 def displayed(exp: Experiment) -> dict[str, Any]:
     """What each widget shows for an experiment (a resolved one shows every default)."""
     spec, net = exp.input, exp.network
@@ -219,6 +233,11 @@ def displayed(exp: Experiment) -> dict[str, Any]:
         "regions": exp.style.regions, "svd_steps": exp.style.svd_steps,
         "measures": exp.style.measures,
     }
+    train = exp.train or TrainSpec()
+    for setting in TRAIN_SETTINGS:
+        if setting.control is not None:
+            value = getattr(train, setting.key)
+            out[f"train:{setting.key}"] = value if isinstance(value, str) else number_text(value)
     if spec.name != "file":
         defaults = generator_params(spec.name)
         for key, default in defaults.items():

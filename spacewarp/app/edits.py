@@ -254,3 +254,26 @@ def with_weights(experiment: Experiment, weights: dict[str, np.ndarray]) -> Expe
 def _with_matrix(experiment: Experiment, name: str, matrix: np.ndarray) -> Experiment:
     weights = {**experiment.network.weights, name: matrix.tolist()}
     return changed(experiment, "weights", {"network": {"weights": weights}})
+
+
+def set_train(experiment: Experiment, key: str, text: Any) -> Experiment:
+    """A training setting (``lr``, ``optimizer``, ...) from its control's text, within the
+    explorer's cap from the settings table."""
+    from ..settings import TRAIN_BY_KEY
+
+    control = f"train:{key}"
+    setting = TRAIN_BY_KEY.get(key)
+    if setting is None or setting.control is None:
+        raise refused(control, f"{key!r} is not a training setting of the explorer")
+    value: Any = str(text).strip()
+    if setting.choices is None and value != "full":  # numbers: parsed here, never eval'd
+        value = parse_number(control, value, key.replace("_", " "))
+        if setting.cap is not None and value > setting.cap:
+            raise refused(control, f"{key.replace('_', ' ')} must be at most "
+                          f"{setting.cap:g} in the explorer, got {text!r}")
+        value = int(value) if value.is_integer() and key in INTEGER_TRAIN_KEYS else value
+    spec = (experiment.train.model_dump() if experiment.train is not None else {})
+    return changed(experiment, control, {"train": {**spec, key: value}})
+
+
+INTEGER_TRAIN_KEYS = ("epochs", "batch_size", "probe", "snapshots")

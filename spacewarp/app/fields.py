@@ -29,6 +29,8 @@ def control_for_field(field: str | None, default: str = "views") -> str:
     parts = field.split(".")
     if parts[:2] == ["input", "params"] and len(parts) > 2:
         return f"param:{parts[2]}"
+    if parts[0] == "train":  # a training setting: its own control, else the Train button
+        return f"train:{parts[1]}" if len(parts) > 1 else "train"
     for k in range(len(parts), 0, -1):
         control = FIELD_CONTROLS.get(".".join(parts[:k]))
         if control is not None:
@@ -40,6 +42,8 @@ def field_for_control(control: str) -> str | None:
     """The config path a control edits (``"param:step"`` -> ``"input.params.step"``)."""
     if control.startswith("param:"):
         return f"input.params.{control.removeprefix('param:')}"
+    if control.startswith("train:"):
+        return f"train.{control.removeprefix('train:')}"
     return CONTROL_FIELDS.get(control)
 
 

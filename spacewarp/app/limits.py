@@ -15,7 +15,7 @@ from ..config import Experiment
 from ..errors import LimitError
 
 MAX_POINTS = 200_000  # points in the input set
-MAX_WIDTH = 64  # neurons in any layer
+MAX_WIDTH = 128  # neurons in any layer (the course's spiral classifier is 2,100,3)
 MAX_DEPTH = 16  # linear layers
 MAX_WEIGHT = 1_000.0  # largest |weight| or |bias| typed into a grid
 MAX_PARAM = 1_000_000.0  # largest |value| of a generator parameter (noise, radius, ...)

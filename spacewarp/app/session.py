@@ -32,6 +32,7 @@ from .exports import export_buttons
 from .fields import control_for
 from .limits import MAX_POINTS, check_limits
 from .text import Text
+from .trainer import Trainer
 from .views import Views, one_message
 from .weights import WeightsEditor
 from .work import Worker
@@ -70,6 +71,7 @@ class Explorer:
         self.experiment = start  # the last good experiment (resolved once it has run)
         self.trace: Trace | None = None  # the last good trace (None until the first is shown)
         self.controls = Controls(start, self.change)
+        self.trainer = Trainer(self)
         self.status = Text("computing&hellip;", css_classes=["sw-status"],
                                    margin=(0, 10), styles={"font-size": "13px",
                                                            "opacity": "0.8"})
@@ -151,6 +153,14 @@ class Explorer:
         if control == "weights" and self.trace is not None:
             self.weights.restore(self.trace)
 
+    def refuse(self, control: str, error: SpacewarpError) -> None:
+        """Show a mistake beside the control of its field (else beside ``control``)."""
+        self._refuse(control, error)
+
+    def show_trained(self, trace: Trace, seconds: float) -> None:
+        """The trained network as the session's experiment (the views stay the trainer's)."""
+        self._commit(trace, "train", seconds)
+
     def _refuse(self, control: str, error: SpacewarpError) -> None:
         """Show a mistake beside the control of its field (else beside ``control``); a
         refused link also says so on the link's own line (its control may be gone)."""
@@ -165,6 +175,8 @@ class Explorer:
                                      "starting experiment instead")
 
     def _commit(self, trace: Trace, control: str, compute_s: float) -> None:
+        if control not in ("train", "link", ""):  # the trainer's run was of the old one
+            self.trainer.forget(keep_origin=control.startswith("train:"))
         old = displayed(self.experiment)
         self.trace = trace
         assert trace.experiment is not None
@@ -196,6 +208,9 @@ class Explorer:
         if control.startswith("param:"):
             key = control.removeprefix("param:")
             return lambda e: edits.set_param(e, key, value)
+        if control.startswith("train:"):
+            setting = control.removeprefix("train:")
+            return lambda e: edits.set_train(e, setting, value)
         simple: dict[str, Edit] = {
             "input": lambda e: edits.set_input(e, str(value)),
             "points": lambda e: edits.set_points(e, str(value)),
@@ -302,6 +317,7 @@ class Explorer:
 
     def close(self) -> None:
         """Drop waiting work and remove this session's uploads (the session has ended)."""
+        self.trainer.stop()
         self.worker.close()
         uploads.remove(self._upload_dir)
         self._upload_dir = None
@@ -331,7 +347,7 @@ class Explorer:
                     "border-radius": "4px"})
         self.views.canvas.weights = weights  # shown beside the morph view
         return pn.Column(self.status, self.controls.errors["link"], self.controls.errors["views"],
-                         self.views.canvas,
+                         self.trainer.panel(), self.views.canvas,
                          sizing_mode="stretch_width", css_classes=["sw-views"])
 
     def panel(self) -> pn.Row:

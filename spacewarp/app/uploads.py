@@ -23,11 +23,11 @@ import numpy as np
 
 from ..datafile import SUFFIXES
 from ..errors import InputError
-from .limits import MAX_POINTS, MAX_UPLOAD_BYTES, MAX_WIDTH
+from .limits import MAX_POINTS, MAX_UPLOAD_BYTES
 
 FIELD = "input.path"  # the config field an upload sets: its messages go beside the upload
 MAX_NAME = 200  # characters in an uploaded file's name
-MAX_COLUMNS = MAX_WIDTH  # columns of points (plus labels)
+MAX_COLUMNS = 64  # columns of points (plus labels)
 MAX_UNPACKED = MAX_POINTS * (MAX_COLUMNS + 1) * 8  # bytes one .npz member may unpack to
 
 _folders: set[Path] = set()

@@ -13,7 +13,7 @@ from typing import Any
 import panel as pn
 
 from ..trace import Trace
-from .canvas import StageCanvas, payload
+from .canvas import StageCanvas, as_json, payload
 
 VIEWS_HEIGHT = 880  # px: the stage row, then the morph view with its slider
 
@@ -30,11 +30,20 @@ class Views:
     def payload(self, trace: Trace) -> str:
         """What the browser draws for ``trace``, as JSON text (drawing errors surface here
         first)."""
-        self._serial += 1
-        return payload(trace, self._serial)
+        return payload(trace, self.next_serial())
 
-    def show(self, spec: str) -> None:
-        self.canvas.spec = spec
+    def next_serial(self) -> int:
+        """A new number for a film spec (live updates name the spec they apply to)."""
+        self._serial += 1
+        return self._serial
+
+    def show(self, spec: str | dict[str, Any]) -> None:
+        """A new film spec (JSON text, or a dict encoded here)."""
+        self.canvas.spec = spec if isinstance(spec, str) else as_json(spec)
+
+    def show_live(self, update: str | dict[str, Any]) -> None:
+        """New coordinates for the shown spec's keys (``render.live``; JSON text or a dict)."""
+        self.canvas.live = update if isinstance(update, str) else as_json(update)
 
     @property
     def shown(self) -> bool:

@@ -36,6 +36,11 @@ class Worker:
         self._lock = threading.Lock()
 
     @property
+    def background(self) -> bool:
+        """Whether jobs run off the caller's thread (a served session)."""
+        return self._pool is not None and self._post is not None
+
+    @property
     def idle(self) -> bool:
         return not self._busy and not self._waiting
 
@@ -50,6 +55,15 @@ class Worker:
             self._waiting.pop(key, None)  # a newer value for the same control wins
             self._waiting[key] = (job, done)
         self._next()
+
+    def post(self, callback: Callable[[], None]) -> None:
+        """Run ``callback`` on the session's event loop (from a job), unless closed."""
+        if self._closed or self._post is None:
+            return
+        try:
+            self._post(lambda: None if self._closed else callback())
+        except Exception as err:  # the session's document is gone: nothing to show
+            log.warning("an update could not be handed to its session: %s", err)
 
     def close(self) -> None:
         """Drop waiting jobs; a running job's outcome will be discarded."""

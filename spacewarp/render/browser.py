@@ -90,8 +90,10 @@ def b7(data: bytes) -> str:
 
 
 def film_spec(trace: Trace, options: BrowserOptions | None = None,
-              blobs: Blobs | None = None, serial: int = 0) -> dict[str, Any]:
-    """The film spec of ``trace`` as a JSON-ready dict (binary arrays into ``blobs``)."""
+              blobs: Blobs | None = None, serial: int = 0,
+              planned: Film | None = None) -> dict[str, Any]:
+    """The film spec of ``trace`` as a JSON-ready dict (binary arrays into ``blobs``);
+    ``planned``: ``view.film.film(trace, options.film)`` when the caller has it already."""
     o = options or BrowserOptions()
     theme_name = o.theme or trace.style.theme
     if theme_name not in THEMES:
@@ -102,8 +104,8 @@ def film_spec(trace: Trace, options: BrowserOptions | None = None,
                              field="output")
     store = blobs or Blobs()
     fill = o.regions or trace.style.regions
-    f = film(trace, replace(o.film, regions=o.film.regions or fill != "off",
-                            svd_steps=o.film.svd_steps or trace.style.svd_steps))
+    f = planned or film(trace, replace(o.film, regions=o.film.regions or fill != "off",
+                                       svd_steps=o.film.svd_steps or trace.style.svd_steps))
     theme = THEMES[theme_name]
     quantised = f.n >= o.quantise_from
     return {
@@ -226,7 +228,7 @@ def summary(trace: Trace) -> str:
             f"{','.join(map(str, widths))} {'/'.join(kinds) or 'linear'}")
 
 
-MODULES = ("spec.js", "draw.js", "gl.js", "training.js", "regions.js", "tour.js",
+MODULES = ("spec.js", "draw.js", "gl.js", "live.js", "training.js", "regions.js", "tour.js",
            "film.js")  # in dependency order
 
 

@@ -8,6 +8,7 @@
 import {decodeSpec, locate, boxAt, clockAt, timeOf, lerp} from './spec.js'
 import {Surface, drawView, colorKey} from './draw.js'
 import {GlLayer} from './gl.js'
+import {applyLive} from './live.js'
 import {TimeAxis} from './training.js'
 import {makeTours, attachTour} from './tour.js'
 import {decodeRegions, RegionsLayer, stepTitle, moveAlong, moveRows} from './regions.js'
@@ -342,6 +343,15 @@ export function mount(el, spec, blobs = [], opts = {}) {
     showRegions(on) { regions.box.checked = !!on; regions.on = !!on; drawAll() },
     hoverAt(x, y) { const r = morphCanvas.getBoundingClientRect(); return hover(x - r.left, y - r.top) },
     setSpec, root,
+    live(update) {  // new coordinates for this spec's keys (live.js); false if not for it
+      if (!F || update.base !== F.spec.serial || !applyLive(F, update)) return false
+      pub.stages = F.spec.stages.map(s => F.keys[s.key]); pub.live = update.serial
+      if (gl) gl.setFilm(F)
+      if (update.weights) build()
+      for (let k = 0; k < panels.length; k++) drawStage(k)
+      drawMorph(+slider.value); bump()
+      return true
+    },
     // training specs: select snapshot s (drawn before it returns), the current one, how many,
     // and replace or append one snapshot's data (an entry of spec.training.snapshots)
     setSnapshot(s) {

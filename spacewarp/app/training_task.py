@@ -1,0 +1,219 @@
+"""The explorer's training, as jobs for a session's worker: start, a timed chunk of epochs,
+a full frame. Runs in a pool thread; holds no widgets (``trainer`` shows the results).
+
+A ``LiveRun`` is one session's training: ``training.Fit`` (the same steps as
+``sw.train``), the probe grid over the input box, and the live plan of the film on screen.
+A chunk trains for about ``CHUNK_S`` seconds of whole epochs, then computes the stages
+of data and probe once and sends only their coordinates (``render.live``), through the
+projections of the film planned when training started, so boxes and views stay fixed.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from torch import nn
+
+from ..config import Experiment
+from ..errors import SpacewarpError
+from ..points import Points
+from ..render.browser import Blobs
+from ..render.live import decision_rows, live_update, probe_spec, weight_lines
+from ..render.training_browser import training_spec
+from ..trace import Trace, trace
+from ..training import Curves, Fit, Training, decide, deterministic
+from ..training_setup import Probe, prepare, probe_grid
+from ..view.film import film
+from ..view.live import LivePlan, live_keys, live_plan
+from ..view.training_film import TrainingFilmOptions, _sub_shape, probe_rows, training_film
+
+CHUNK_S = 0.04  # training time per view update (then one forward of data and probe)
+MAX_SNAPSHOTS = 100  # kept for the time slider; every other one dropped beyond
+APP_PROBE = 2_500  # probe points drawn (a sub-grid of the training's probe), live and paused
+APP_BYTES = 12_000_000  # the paused view's snapshot coordinates (int16) before thinning
+Row = tuple[int, float, float, float, float]  # epoch, train/test loss, train/test accuracy
+
+
+@dataclass
+class LiveRun:
+    """One session's training in progress."""
+
+    fit: Fit
+    probe: Probe | None
+    joint: Points  # probe grid first (P points), then the data (N)
+    plan: LivePlan | None = None
+    base: int = 0  # the serial of the film spec the live updates apply to
+    serial: int = 0
+    curves: list[Row] = field(default_factory=list)
+    snapshots: list[tuple[int, dict[str, np.ndarray], Row]] = field(default_factory=list)
+    stopped: str = ""  # why training ended ("" while it may go on)
+    source: Experiment | None = None  # the session's experiment the run continues
+    sent: list[np.ndarray] = field(default_factory=list)  # the keys of the last update
+
+    @property
+    def experiment(self) -> Experiment:
+        return self.fit.experiment
+
+    @property
+    def n_probe(self) -> int:
+        return self.joint.n - self.fit.data.points.n
+
+    @property
+    def done(self) -> bool:
+        return bool(self.stopped) or self.fit.epoch >= self.fit.spec.epochs
+
+
+def start(experiment: Experiment) -> LiveRun:
+    """A new run of ``experiment``'s training (``prepare``: its data, split and network)."""
+    resolved, data = prepare(experiment)
+    assert resolved.train is not None
+    fit = Fit(resolved, data)
+    if not isinstance(fit.model, nn.Sequential) or not all(
+            type(m).__module__.startswith("torch.nn") for m in fit.model.children()):
+        raise SpacewarpError("the explorer trains networks made from widths; train your own "
+                             "model with spacewarp train", field="train")
+    probe = probe_grid(data.points.x, resolved.train.probe)
+    x, labels = data.points.x, data.points.labels
+    grid = None
+    if probe is not None:  # the training page's sub-grid: the same points live and paused
+        x = np.concatenate([probe.x[probe_rows(probe.shape, APP_PROBE)], x])  # (P + N, d0)
+        shape = _sub_shape(probe.shape, APP_PROBE)
+        grid = (shape[0], shape[1]) if len(shape) == 2 else None
+    categorical = data.task == "classification"
+    color = np.concatenate([np.zeros(len(x) - data.points.n), data.target]).astype(
+        np.float64) if categorical else x[:, 0].copy()
+    joint = Points(x=x, color=color,
+                   labels=None if labels is None else color.astype(np.int64),
+                   grid_shape=grid, name=data.points.name,
+                   color_by="label" if categorical else "x")
+    run = LiveRun(fit, probe, joint)
+    _record(run)
+    return run
+
+
+def frame(run: LiveRun, serial: int) -> tuple[dict[str, Any], Trace]:
+    """The full film spec of the network now (planned afresh: boxes fit the points) and
+    the normal trace of the experiment's data; the live plan follows the new spec."""
+    net = _model(run)
+    tr = trace(net, run.joint, device="cpu", experiment=run.experiment)
+    predicted, confidence = _decision(run, tr.output)
+    planned = film(tr)
+    spec, _rows = probe_spec(tr, run.n_probe, predicted, confidence,
+                             int(run.fit.data.classes.size), serial, planned)
+    run.plan, run.base, run.serial = live_plan(tr, planned), serial, serial
+    run.sent = []  # a new spec: its first update sends every key
+    return spec, tr
+
+
+def paused_frame(run: LiveRun, serial: int) -> tuple[dict[str, Any], Trace | None]:
+    """The film spec of every snapshot so far, with the training time slider (the training
+    page's spec); the plain frame for input wider than 2-D (no probe grid)."""
+    if run.probe is None or len(run.snapshots) < 2:
+        return frame(run, serial)
+    tf = training_film(training_of(run), TrainingFilmOptions(APP_PROBE, APP_BYTES))
+    run.plan = None  # live updates need a frame() first
+    return training_spec(tf, None, Blobs("b64"), serial=serial, current=-1), None
+
+
+def training_of(run: LiveRun) -> Training:
+    """The run so far as a ``Training``: its kept snapshots' parameters and curves."""
+    epochs = np.array([e for e, _, _ in run.snapshots], dtype=np.int64)
+    params = {k: np.stack([p[k] for _, p, _ in run.snapshots]) for k in run.snapshots[0][1]}
+    rows = np.array([r for _, _, r in run.snapshots], dtype=np.float64)  # (S, 5)
+    curves = Curves(epochs, *(rows[:, i].copy() for i in range(1, 5)))
+    return Training(run.fit.experiment, run.fit.data, params, curves, run.probe, run.stopped)
+
+
+def advance(run: LiveRun, budget_s: float = CHUNK_S, epochs: int | None = None
+            ) -> dict[str, Any]:
+    """Train for ``budget_s`` seconds of whole epochs (exactly ``epochs`` when given, at
+    most up to ``spec.epochs``), then the live update of the views."""
+    fit, t0 = run.fit, time.perf_counter()
+    todo = fit.spec.epochs - fit.epoch if epochs is None else min(
+        epochs, fit.spec.epochs - fit.epoch)
+    with deterministic(fit.threads):
+        for _ in range(todo):
+            if not fit.step():
+                run.stopped = fit.nan_message(len(run.snapshots))
+                break
+            if epochs is None and time.perf_counter() - t0 >= budget_s:
+                break
+    _record(run)
+    with deterministic(fit.threads):
+        return update(run)
+
+
+def update(run: LiveRun) -> dict[str, Any]:
+    """The live update for the network now: stage coordinates through the fixed plan."""
+    assert run.plan is not None, "frame() plans the film before live updates"
+    stages = run.fit.stages(run.joint.x)  # per stage (P + N, d_k)
+    predicted, confidence = _decision(run, stages[-1])
+    rows = None
+    if predicted is not None and confidence is not None and run.joint.labels is not None:
+        rows = decision_rows_for(run, predicted, confidence)
+    run.serial += 1
+    params = {k: v.detach().numpy() for k, v in run.fit.model.state_dict().items()}
+    keys = live_keys(run.plan, stages)
+    old: list[np.ndarray | None] = list(run.sent) if len(run.sent) == len(keys) else \
+        [None] * len(keys)
+    changed = [None if o is not None and np.array_equal(o, k) else k  # None: unchanged
+               for o, k in zip(old, keys, strict=True)]
+    run.sent = keys
+    return live_update(changed, run.base, run.serial, rows,
+                       weight_lines(_weighted(run, params)))
+
+
+def decision_rows_for(run: LiveRun, predicted: np.ndarray, confidence: np.ndarray
+                      ) -> np.ndarray:
+    classes = int(run.fit.data.classes.size)
+    return decision_rows(run.joint.color, run.n_probe, predicted, confidence,
+                         classes)
+
+
+def params_now(run: LiveRun) -> dict[str, np.ndarray]:
+    """The network's parameters now (state_dict name -> float64 array, a copy)."""
+    return {k: v.detach().cpu().numpy().astype(np.float64).copy()
+            for k, v in run.fit.model.state_dict().items()}
+
+
+def _record(run: LiveRun) -> None:
+    """The curves' row and the parameters at this epoch (the time slider's snapshots)."""
+    rec = run.fit.rec
+    with deterministic(run.fit.threads):
+        rec.record(run.fit.epoch)
+    train_loss, train_acc, test_loss, test_acc = rec.rows[-1]
+    run.curves.append((rec.epochs[-1], train_loss, test_loss, train_acc, test_acc))
+    rec.epochs.clear()  # the recorder's own lists would grow without bound
+    rec.rows.clear()
+    rec.params.clear()
+    run.snapshots.append((run.fit.epoch, params_now(run), run.curves[-1]))
+    if len(run.snapshots) > MAX_SNAPSHOTS:
+        run.snapshots[:] = run.snapshots[:1] + run.snapshots[2::2] + (
+            [run.snapshots[-1]] if len(run.snapshots) % 2 == 0 else [])
+
+
+def _model(run: LiveRun) -> nn.Module:
+    return run.fit.model
+
+
+def _decision(run: LiveRun, output: np.ndarray) -> tuple[np.ndarray | None,
+                                                          np.ndarray | None]:
+    if run.probe is None or run.fit.data.task != "classification":
+        return None, None
+    return decide(output[: run.n_probe], run.fit.data.task, run.fit.spec.loss)
+
+
+def _weighted(run: LiveRun, params: dict[str, np.ndarray]) -> list[Any]:
+    """Per stage an object with ``weight`` and ``bias`` (None for activations)."""
+    count = len(list(run.fit.model.children()))
+    return [_WB(None, None)] + [_WB(params.get(f"{i}.weight"), params.get(f"{i}.bias"))
+                                for i in range(count)]
+
+
+@dataclass(frozen=True)
+class _WB:
+    weight: np.ndarray | None
+    bias: np.ndarray | None

@@ -1,0 +1,80 @@
+"""Live updates for a film already in the browser (``js/live.js``): the film's keys as
+binary arrays, the colour indices and the weight lines, nothing else (no boxes, segments,
+titles or colour table: those stay the spec's). About 1/50 of a film spec's planning time.
+
+``probe_spec`` makes the spec a live training view starts from: data and probe grid,
+the probe coloured by the predicted class, faded as confidence falls (``view.live``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from ..trace import Trace
+from ..view.film import Film
+from ..view.live import probe_index, probe_table
+from .browser import Blobs, _coords, film_spec, matrix_lines
+
+# Live updates from this many points send int16 coordinates (error at most 7.6e-6 of each
+# key's range per axis; half the bytes): they are passing frames, replaced by a full
+# float32 spec when training pauses.
+LIVE_QUANTISE_FROM = 5_000
+
+
+def live_update(keys: list[np.ndarray | None], base: int, serial: int,
+                color: np.ndarray | None = None,
+                weights: list[list[str]] | None = None) -> dict[str, Any]:
+    """One update of the film spec numbered ``base``: keys (n, d_i) in the spec's order
+    (None: unchanged since the last update), colour-table rows (n,) and per-stage weight
+    lines, when given."""
+    store = Blobs("b64")
+    n = max((len(k) for k in keys if k is not None), default=0)
+    quantised = n >= LIVE_QUANTISE_FROM
+    out: dict[str, Any] = {"base": base, "serial": serial,
+                           "keys": [None if k is None else _coords(k, quantised, store)
+                                    for k in keys]}
+    if color is not None:
+        out["color"] = store.put(_index(color))
+    if weights is not None:
+        out["weights"] = weights
+    return out
+
+
+def weight_lines(trace_stages: Any) -> list[list[str]]:
+    """Per stage the ``W = [...]`` / ``b = [...]`` lines the stage headings show."""
+    out = []
+    for stage in trace_stages:
+        lines = matrix_lines("W", stage.weight) if stage.weight is not None else []
+        lines += matrix_lines("b", stage.bias[None, :]) if stage.bias is not None else []
+        out.append(lines)
+    return out
+
+
+def probe_spec(trace: Trace, n_probe: int, predicted: np.ndarray | None,
+               confidence: np.ndarray | None, classes: int, serial: int,
+               planned: Film | None = None) -> tuple[dict[str, Any], np.ndarray | None]:
+    """The film spec of ``trace`` (probe grid first, then the data) with the probe coloured
+    by its decision; and the colour rows sent (None when the spec's own are kept)."""
+    spec = film_spec(trace, None, Blobs("b64"), serial=serial, planned=planned)
+    if predicted is None or confidence is None or not trace.categorical:
+        return spec, None
+    rows = decision_rows(trace.color, n_probe, predicted, confidence, classes)
+    spec["color"]["table"] = spec["color"]["table"][:classes] + probe_table(
+        classes, spec["theme"]["background"])
+    spec["color"]["index"] = Blobs("b64").put(_index(rows))
+    return spec, rows
+
+
+def decision_rows(color: np.ndarray, n_probe: int, predicted: np.ndarray,
+                  confidence: np.ndarray, classes: int) -> np.ndarray:
+    """(n,) colour-table rows: the probe's decision, then the data's classes (``color``
+    (n,): the points' colour values, classes 0 .. k-1 after the probe's)."""
+    data = np.rint(color[n_probe:]).astype(np.int64)
+    return np.concatenate([probe_index(predicted, confidence, classes), data])
+
+
+def _index(rows: np.ndarray) -> np.ndarray:
+    """Colour-table rows as uint8 when they fit, else int32."""
+    return rows.astype(np.uint8 if rows.max(initial=0) < 256 else np.int32)
