@@ -257,3 +257,21 @@ def test_a_loss_that_becomes_nan_stops_training_with_a_message(loop: Loop) -> No
     message = ex.controls.error_text("train")
     assert f"NaN at epoch {run.fit.epoch + 1}" in message and "smaller lr than 10" in message
     ex.close()
+
+
+def test_a_network_with_bias_unset_commits_the_bias_training_gave_it(loop: Loop) -> None:
+    """Training's defaults give the course's model a bias where the experiment left it
+    unset: the committed experiment says so, and holds exactly the trained parameters."""
+    unset = {**SMALL, "network": {k: v for k, v in SMALL["network"].items() if k != "bias"}}
+    ex = opened(loop, unset)
+    assert not ex.experiment.network.bias
+    ex.trainer.press("step")
+    settled(loop, ex)
+    assert ex.controls.error_text("weights") == "" and ex.controls.error_text("train") == ""
+    assert ex.experiment.network.bias
+    params = ex.trainer.run.fit.model.state_dict()  # type: ignore[union-attr]
+    got = weights(ex)
+    assert set(got) == set(params) == {"0.weight", "0.bias", "2.weight", "2.bias"}
+    for name, value in params.items():
+        np.testing.assert_array_equal(got[name], value.detach().double().numpy())
+    ex.close()

@@ -185,7 +185,9 @@ class Controls:
             _heading("Network"), *(self._served_model() if self.served else [
                 *field("widths"), pn.Row(self.add_layer, self.remove_layer, margin=0),
                 *field("activation"), *field("bias"), *field("init"), *field("scale")]),
-            _heading("Training"), *[x for c in w if c.startswith("train:") for x in field(c)],
+            *([] if self.served else [  # the explorer trains the networks it builds
+                _heading("Training"),
+                *[x for c in w if c.startswith("train:") for x in field(c)]]),
             _heading("Look"), *field("color_by"), *field("theme"), *field("regions"),
             *field("svd_steps"), *field("measures"),
             _heading("Share and export"), share, export, e["export"],

@@ -251,6 +251,16 @@ def with_weights(experiment: Experiment, weights: dict[str, np.ndarray]) -> Expe
     return changed(experiment, "weights", {"network": {"weights": merged_weights}})
 
 
+def trained(experiment: Experiment, network: Any, weights: dict[str, np.ndarray]
+            ) -> Experiment:
+    """The experiment with the network as it was trained: the built settings training
+    resolved (its defaults give the course's model a bias even where the experiment left
+    ``bias`` unset) and exactly these parameters."""
+    built = {k: getattr(network, k) for k in ("layers", "activation", "bias", "init")}
+    return changed(experiment, "weights", {"network": {
+        **built, "weights": {k: v.tolist() for k, v in weights.items()}}})
+
+
 def _with_matrix(experiment: Experiment, name: str, matrix: np.ndarray) -> Experiment:
     weights = {**experiment.network.weights, name: matrix.tolist()}
     return changed(experiment, "weights", {"network": {"weights": weights}})

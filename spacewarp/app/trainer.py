@@ -199,7 +199,7 @@ class Trainer:
 
         def job() -> tuple[Any, str | None, float]:
             t0 = time.perf_counter()
-            experiment = edits.with_weights(base, params_now(run))
+            experiment = edits.trained(base, run.experiment.network, params_now(run))
             traced = run_pipeline(experiment)
             spec = as_json(paused_frame(run, serial)[0]) if replan else None
             return traced, spec, time.perf_counter() - t0
@@ -260,10 +260,13 @@ class Trainer:
         self._updates = []
         self.status.object = ""
 
-    def panel(self) -> pn.Column:
-        return pn.Column(pn.Row(*self.buttons.values(), margin=(4, 4)),
-                         self.ex.controls.errors["train"], self.status, self.curve,
-                         sizing_mode="stretch_width", margin=0)
+    def panel(self) -> pn.Row:
+        """The buttons, the numbers and the curve beside them (one short row above the
+        views); none for a served model of the user's, which the explorer does not train."""
+        left = pn.Column(pn.Row(*self.buttons.values(), margin=(4, 4)),
+                         self.ex.controls.errors["train"], self.status, width=420, margin=0)
+        return pn.Row(left, self.curve, sizing_mode="stretch_width", margin=0,
+                      visible=not self.ex.controls.served)
 
 
 def status_html(run: LiveRun, rate: float) -> str:
@@ -282,7 +285,7 @@ def status_html(run: LiveRun, rate: float) -> str:
 
 def loss_figure(source: ColumnDataSource) -> Any:
     """Train and test loss (left axis) and accuracy (right axis, 0 to 1) by epoch."""
-    fig = figure(height=170, sizing_mode="stretch_width", toolbar_location=None,
+    fig = figure(height=120, sizing_mode="stretch_width", toolbar_location=None,
                  x_axis_label="epoch", y_axis_label="loss", background_fill_color="#1e1f22",
                  border_fill_color="#1e1f22")
     fig.extra_y_ranges = {"accuracy": Range1d(start=0, end=1)}
@@ -295,7 +298,8 @@ def loss_figure(source: ColumnDataSource) -> Any:
         fig.line("epoch", column, source=source, color=colour, line_dash=dash, line_width=2,
                  y_range_name=rng, legend_label=column.replace("_", " "))
     legend = fig.legend[0]
-    fig.add_layout(legend, "right")  # beside the plot: never over the curves
+    fig.add_layout(legend, "above")  # one line above the plot: never over the curves
+    legend.orientation = "horizontal"
     legend.label_text_font_size = "10px"
     legend.label_text_color = "#e8e8e8"
     legend.background_fill_alpha = 0.0
