@@ -2,18 +2,18 @@
 component.
 
 Python sends one ``spec`` update per change: the film spec of the trace
-(``render.browser.film_spec``, binary arrays in base64) as JSON text, made by ``json`` in
-one call. (As a dict, Bokeh walked every list of it for models, on each change and on
-every session's document: most of the server's time per change.) The renderer draws
-every stage side by side and the morph view, whose slider and Play run in the browser;
-``_HANDOVER`` only parses the text and hands the spec to it (tests read
-``el.__spacewarp`` and wait for ``data-sw-version``).
+(``render.browser.film_spec``, binary arrays in base64), and ``live`` updates while the
+session trains (``render.live``). The renderer draws every stage side by side and the
+morph view, whose slider and Play run in the browser; ``_HANDOVER`` only hands the spec
+to it (tests read ``el.__spacewarp`` and wait for ``data-sw-version``).
+
+Both travel as dicts. (Sent as one JSON string, which Bokeh serialises without walking
+it, a 100-wide network's spec never reached the page: Panel set the model's property
+and no patch went out, while a 64-wide one arrived; not understood yet, so the dict.)
 """
 
 from __future__ import annotations
 
-import json
-import math
 from typing import Any
 
 import panel as pn
@@ -33,17 +33,15 @@ export function render({model, el}) {
   wait.style.display = 'none'; if (side) wait.append(side); box.append(wait)
   let api = null
   const set = () => {
-    if (!model.spec) return
-    const spec = JSON.parse(model.spec)
-    if (!spec.stages) return
+    const spec = model.spec
+    if (!spec || !spec.stages) return
     if (api) api.setSpec(spec, [])
     else { wait.remove(); api = mount(box, spec, [], {side, config: false}) }
   }
   model.on('spec', set)
   model.on('live', () => {  // a live update (training): new coordinates for the spec's keys
-    if (!model.live) return
-    const u = JSON.parse(model.live)
-    if (api && u.keys) api.live(u)
+    const u = model.live
+    if (api && u && u.keys) api.live(u)
   })
   model.on('remove', () => { if (api) api.destroy() })
   set()
@@ -55,9 +53,9 @@ export function render({model, el}) {
 class StageCanvas(pn.custom.JSComponent):
     """Every stage side by side and the morph view; ``weights`` sits beside the morph."""
 
-    spec = param.String(default="", doc="the film spec to draw, as JSON text: see ``payload``")
-    live = param.String(default="", doc="new coordinates for the keys of ``spec``, as JSON "
-                        "text: ``render.live``")
+    spec = param.Dict(default={}, doc="the film spec to draw: see ``payload``")
+    live = param.Dict(default={}, doc="new coordinates for the keys of ``spec``: "
+                      "``render.live``")
     weights = Child(doc="a Panel object shown beside the morph view")
 
     _esm = renderer_js() + _HANDOVER
@@ -74,34 +72,14 @@ class StageCanvas(pn.custom.JSComponent):
     @property
     def data(self) -> dict[str, Any]:
         """The film spec shown ({} before the first)."""
-        return json.loads(self.spec) if self.spec else {}
+        return self.spec
 
     @property
     def live_update(self) -> dict[str, Any]:
         """The last live update sent ({} before the first)."""
-        return json.loads(self.live) if self.live else {}
+        return self.live
 
 
-def payload(trace: Trace, serial: int) -> str:
-    """The film spec of ``trace`` as JSON text for the component (``serial`` tells changes
-    apart)."""
-    return as_json(film_spec(trace, None, Blobs("b64"), serial=serial))
-
-
-def as_json(spec: dict[str, Any]) -> str:
-    """A spec or live update as the component's JSON text (made where the work runs)."""
-    try:
-        return json.dumps(spec, separators=(",", ":"), allow_nan=False)
-    except ValueError:  # a NaN or inf (JSON has none): sent as null, as Bokeh did
-        return json.dumps(_finite(spec), separators=(",", ":"))
-
-
-def _finite(value: Any) -> Any:
-    """``value`` with every non-finite float replaced by None."""
-    if isinstance(value, float):
-        return value if math.isfinite(value) else None
-    if isinstance(value, dict):
-        return {k: _finite(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_finite(v) for v in value]
-    return value
+def payload(trace: Trace, serial: int) -> dict[str, Any]:
+    """The film spec of ``trace`` for the component (``serial`` tells changes apart)."""
+    return film_spec(trace, None, Blobs("b64"), serial=serial)

@@ -123,7 +123,7 @@ class Explorer:
 
         self.worker.submit(key or control, lambda: self._work(edit), done)
 
-    def _work(self, edit: Edit) -> tuple[Trace, str, tuple[float, float]]:
+    def _work(self, edit: Edit) -> tuple[Trace, dict[str, Any], tuple[float, float]]:
         """The heavy part of a change (in a worker thread when served)."""
         t0 = time.perf_counter()
         experiment = edit(self.experiment)
@@ -135,7 +135,7 @@ class Explorer:
         payload = self.views.payload(trace)
         return trace, payload, (t1 - t0, time.perf_counter() - t1)
 
-    def _show(self, control: str, result: tuple[Trace, str, tuple[float, float]]
+    def _show(self, control: str, result: tuple[Trace, dict[str, Any], tuple[float, float]]
               ) -> None:
         trace, payload, (compute_s, views_s) = result
         with one_message(self.document):  # served: one message per change, not per widget

@@ -26,7 +26,6 @@ from ..config import Experiment
 from ..errors import SpacewarpError
 from ..pipeline import run as run_pipeline
 from . import edits
-from .canvas import as_json
 from .training_task import LiveRun, advance, frame, params_now, paused_frame, start
 
 if TYPE_CHECKING:
@@ -96,11 +95,11 @@ class Trainer:
             return
         self._steps += 1
 
-        def shown(update: str) -> None:
+        def shown(update: dict[str, Any]) -> None:
             self._live(run, update)
             self._commit(run, replan=False)
 
-        self._submit(f"train:step:{self._steps}", lambda: as_json(advance(run, epochs=1)),
+        self._submit(f"train:step:{self._steps}", lambda: advance(run, epochs=1),
                      shown)
 
     def reset(self) -> None:
@@ -132,11 +131,11 @@ class Trainer:
     def _start(self, then: Callable[[], None]) -> None:
         experiment, serial = self.ex.experiment, self.ex.views.next_serial()
 
-        def job() -> tuple[LiveRun, str]:
+        def job() -> tuple[LiveRun, dict[str, Any]]:
             run = start(experiment)
-            return run, as_json(frame(run, serial)[0])
+            return run, frame(run, serial)[0]
 
-        def shown(result: tuple[LiveRun, str]) -> None:
+        def shown(result: tuple[LiveRun, dict[str, Any]]) -> None:
             run, spec = result
             run.source = experiment
             self.run = run
@@ -151,11 +150,11 @@ class Trainer:
     def _reframe(self, run: LiveRun, then: Callable[[], None]) -> None:
         serial = self.ex.views.next_serial()
 
-        def shown(spec: str) -> None:
+        def shown(spec: dict[str, Any]) -> None:
             self.ex.views.show(spec)
             then()
 
-        self._submit("train:frame", lambda: as_json(frame(run, serial)[0]), shown,
+        self._submit("train:frame", lambda: frame(run, serial)[0], shown,
                      stop_on_error=True)
 
     def _chunk(self) -> None:
@@ -166,15 +165,15 @@ class Trainer:
         if run is None or not self.running:
             return
 
-        def job() -> str:  # updates as JSON text, encoded here in the worker
+        def job() -> dict[str, Any]:
             for _ in range(CHUNKS_PER_JOB - 1):
-                update = as_json(advance(run))
+                update = advance(run)
                 if run.done or not self.running or run is not self.run:
                     return update
                 self.ex.worker.post(partial(self._passing, run, update))
-            return as_json(advance(run))
+            return advance(run)
 
-        def shown(update: str) -> None:
+        def shown(update: dict[str, Any]) -> None:
             self._live(run, update)
             if run.done or not self.ex.worker.background:  # (a notebook: one job a press)
                 self.running = False
@@ -184,7 +183,7 @@ class Trainer:
 
         self._submit("train:chunk", job, shown, stop_on_error=True)
 
-    def _passing(self, run: LiveRun, update: str) -> None:
+    def _passing(self, run: LiveRun, update: dict[str, Any]) -> None:
         if run is self.run and self.running:
             self._live(run, update)
 
@@ -197,14 +196,14 @@ class Trainer:
         with ``replan``, the film planned afresh around the network as it is now."""
         base, serial = self.ex.experiment, self.ex.views.next_serial()
 
-        def job() -> tuple[Any, str | None, float]:
+        def job() -> tuple[Any, dict[str, Any] | None, float]:
             t0 = time.perf_counter()
             experiment = edits.trained(base, run.experiment.network, params_now(run))
             traced = run_pipeline(experiment)
-            spec = as_json(paused_frame(run, serial)[0]) if replan else None
+            spec = paused_frame(run, serial)[0] if replan else None
             return traced, spec, time.perf_counter() - t0
 
-        def shown(result: tuple[Any, str | None, float]) -> None:
+        def shown(result: tuple[Any, dict[str, Any] | None, float]) -> None:
             traced, spec, seconds = result
             if spec is not None:
                 self.ex.views.show(spec)
@@ -239,7 +238,7 @@ class Trainer:
                                         "the server log has the details")
 
     # --- what is shown -------------------------------------------------------------------
-    def _live(self, run: LiveRun, update: str) -> None:
+    def _live(self, run: LiveRun, update: dict[str, Any]) -> None:
         self.ex.views.show_live(update)
         self._curves(run)
         if run.stopped:

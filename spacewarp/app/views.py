@@ -13,7 +13,7 @@ from typing import Any
 import panel as pn
 
 from ..trace import Trace
-from .canvas import StageCanvas, as_json, payload
+from .canvas import StageCanvas, payload
 
 VIEWS_HEIGHT = 880  # px: the stage row, then the morph view with its slider
 
@@ -27,9 +27,8 @@ class Views:
                                   margin=(0, 5))
         self._serial = 0
 
-    def payload(self, trace: Trace) -> str:
-        """What the browser draws for ``trace``, as JSON text (drawing errors surface here
-        first)."""
+    def payload(self, trace: Trace) -> dict[str, Any]:
+        """What the browser draws for ``trace`` (drawing errors surface here first)."""
         return payload(trace, self.next_serial())
 
     def next_serial(self) -> int:
@@ -37,13 +36,13 @@ class Views:
         self._serial += 1
         return self._serial
 
-    def show(self, spec: str | dict[str, Any]) -> None:
-        """A new film spec (JSON text, or a dict encoded here)."""
-        self.canvas.spec = spec if isinstance(spec, str) else as_json(spec)
+    def show(self, spec: dict[str, Any]) -> None:
+        """A new film spec."""
+        self.canvas.spec = spec
 
-    def show_live(self, update: str | dict[str, Any]) -> None:
-        """New coordinates for the shown spec's keys (``render.live``; JSON text or a dict)."""
-        self.canvas.live = update if isinstance(update, str) else as_json(update)
+    def show_live(self, update: dict[str, Any]) -> None:
+        """New coordinates for the shown spec's keys (``render.live``)."""
+        self.canvas.live = update
 
     @property
     def shown(self) -> bool:
