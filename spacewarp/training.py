@@ -11,6 +11,7 @@ normal trace. Deterministic: seeded split, noise and batches, and
 from __future__ import annotations
 
 import os
+import threading
 import warnings
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -127,22 +128,37 @@ def snapshot_epochs(epochs: int, k: int) -> np.ndarray:
     return np.array(out, dtype=np.int64)
 
 
+_SETTINGS_LOCK = threading.Lock()  # torch's settings are process-wide: sessions share them
+_USERS = [0]  # how many ``deterministic`` blocks are open now, in any thread
+_SAVED: list[tuple[bool, bool, int]] = []  # the settings from before the first of them
+
+
 @contextmanager
 def deterministic(threads: int | None = None) -> Iterator[None]:
     """``torch.use_deterministic_algorithms(True)`` (and ``threads`` CPU threads, when
-    given) inside; the caller's settings after."""
-    before = torch.are_deterministic_algorithms_enabled()
-    warn_only = torch.is_deterministic_algorithms_warn_only_enabled()
-    had_threads = torch.get_num_threads()
-    os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", ":4096:8")  # CUDA matmuls need it
-    torch.use_deterministic_algorithms(True)
-    if threads is not None:
-        torch.set_num_threads(threads)
+    given) inside; the caller's settings after. The settings are process-wide, and the
+    explorer trains several sessions at once: the first block to open saves them and the
+    last to close restores them (saving and restoring per block let overlapping blocks
+    leave deterministic mode on for good)."""
+    with _SETTINGS_LOCK:
+        if _USERS[0] == 0:
+            _SAVED[:] = [(torch.are_deterministic_algorithms_enabled(),
+                          torch.is_deterministic_algorithms_warn_only_enabled(),
+                          torch.get_num_threads())]
+            os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", ":4096:8")  # CUDA matmuls
+            torch.use_deterministic_algorithms(True)
+        _USERS[0] += 1
+        if threads is not None:
+            torch.set_num_threads(threads)
     try:
         yield
     finally:
-        torch.use_deterministic_algorithms(before, warn_only=warn_only)
-        torch.set_num_threads(had_threads)
+        with _SETTINGS_LOCK:
+            _USERS[0] -= 1
+            if _USERS[0] == 0:
+                before, warn_only, had_threads = _SAVED[0]
+                torch.use_deterministic_algorithms(before, warn_only=warn_only)
+                torch.set_num_threads(had_threads)
 
 
 def step_threads(widths: list[int], batch: int) -> int | None:
