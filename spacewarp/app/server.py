@@ -92,8 +92,10 @@ class Sessions:
         ex.controls.widgets["upload"] = upload_http.UploadBox(  # type: ignore[assignment]
             token=ex.upload_token, sizing_mode="stretch_width", css_classes=["sw-upload"])
         pn.state.on_session_destroyed(lambda _ctx: self.closed(ex))
-        pn.state.onload(ex.open)  # the first trace once the page is ready: an update sent
-        # before the page said it was ready could be lost (no views for a slow first trace)
+        doc.add_next_tick_callback(ex.open)  # the first trace: once the session exists
+        # a spec sent between the page's pull and its ready message can be lost (a slow
+        # first trace then showed no views): once the page is ready, the views go again
+        pn.state.onload(ex.views.resend)
         return template(ex)
 
     def closed(self, ex: Explorer) -> None:
