@@ -180,6 +180,7 @@ TRAIN_SETTINGS: tuple[Setting, ...] = tuple(
          150),
     ))
 TRAIN_BY_KEY = {s.key: s for s in TRAIN_SETTINGS}
+TRAIN_BY_FIELD = {s.field: s for s in TRAIN_SETTINGS}
 
 BY_KEY = {s.key: s for s in SETTINGS}
 BY_FIELD = {s.field: s for s in SETTINGS}
@@ -194,7 +195,7 @@ def flag_for(field: str | None) -> str | None:
     """
     if not field:
         return None
-    setting = BY_FIELD.get(field)
+    setting = BY_FIELD.get(field) or TRAIN_BY_FIELD.get(field)
     if setting is not None:
         return setting.option
     if field in COMMAND_FLAGS:

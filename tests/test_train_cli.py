@@ -133,3 +133,13 @@ def test_a_training_npz_over_budget_is_refused_before_training(
     err = capsys.readouterr().err
     assert "training.npz would hold" in err and "fewer --snapshots" in err
     assert not out.exists()
+
+
+@pytest.mark.parametrize(("flags", "flag"), [
+    (["--lr", "nan"], "--lr"), (["--epochs", "0"], "--epochs"),
+    (["--test-split", "0.95"], "--test-split")])
+def test_a_training_mistake_names_its_flag(
+        flags: list[str], flag: str, tmp_path: Path,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["train", *SMALL, *flags, "--out", str(tmp_path / "never")]) == 2
+    assert capsys.readouterr().err.startswith(f"spacewarp: error: {flag}: ")
