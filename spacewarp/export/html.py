@@ -50,13 +50,18 @@ def page_html(trace: Trace, options: BrowserOptions | None = None) -> str:
     """The whole page as text."""
     blobs = Blobs("b7")
     spec = film_spec(trace, options, blobs)
+    return filled_page(spec, blobs, _help(spec), _toml_block(trace, spec))
+
+
+def filled_page(spec: dict[str, Any], blobs: Blobs, help_html: str, toml_html: str) -> str:
+    """The page around a film spec (a trace's or a training's) and its blobs."""
     return _PAGE.format(
         title=html.escape(spec["title"]), bg=spec["theme"]["background"],
-        fg=spec["theme"]["foreground"], help=_help(spec),
+        fg=spec["theme"]["foreground"], help=help_html,
         spec=_script_text(json.dumps(spec, separators=(",", ":"))),
         blobs="\n".join(f'<script type="text/plain" class="spacewarp-blob">{t}</script>'
                         for t in blobs.texts),
-        toml=_toml_block(trace, spec), renderer=renderer_js())
+        toml=toml_html, renderer=renderer_js())
 
 
 def _script_text(text: str) -> str:

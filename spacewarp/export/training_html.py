@@ -8,14 +8,12 @@ request and sets ``window.spacewarp`` (``setSnapshot``, ``snapshot``, ``show``, 
 
 from __future__ import annotations
 
-import html
-import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..render.browser import Blobs, BrowserOptions, renderer_js
+from ..render.browser import Blobs, BrowserOptions
 from .files import atomic_file
-from .html import _PAGE, _script_text, check_target
+from .html import _script_text, check_target, filled_page
 
 if TYPE_CHECKING:
     from ..training import Training
@@ -41,15 +39,9 @@ def training_page_html(training: Training, options: BrowserOptions | None = None
 
     blobs = Blobs("b7")
     spec = training_spec(training_film(training, film), options, blobs)
-    return _PAGE.format(
-        title=html.escape(spec["title"]), bg=spec["theme"]["background"],
-        fg=spec["theme"]["foreground"], help=_help(spec),
-        spec=_script_text(json.dumps(spec, separators=(",", ":"))),
-        blobs="\n".join(f'<script type="text/plain" class="spacewarp-blob">{t}</script>'
-                        for t in blobs.texts),
-        toml=(f'<script type="application/toml" id="spacewarp-experiment">\n'
-              f'{_script_text(spec["experiment"])}</script>'),
-        renderer=renderer_js())
+    return filled_page(spec, blobs, _help(spec),
+                       f'<script type="application/toml" id="spacewarp-experiment">\n'
+                       f'{_script_text(spec["experiment"])}</script>')
 
 
 def _help(spec: dict[str, Any]) -> str:
