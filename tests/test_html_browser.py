@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 import pytest
+from pages import open_page
 
 import spacewarp as sw
 from spacewarp.export.html import HtmlOptions, write_html
@@ -46,17 +47,6 @@ STAGE = "(k) => Array.from(window.spacewarp.stage(k))"
 def _run(**kw: object) -> sw.Trace:
     return sw.run(sw.Experiment.model_validate(kw))
 
-
-def _open(browser: Any, path: Path) -> tuple[Any, list[str], list[str]]:
-    page = browser.new_page(viewport={"width": 1200, "height": 1000})
-    errors: list[str] = []
-    requests: list[str] = []
-    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-    page.on("pageerror", lambda e: errors.append(str(e)))
-    page.on("request", lambda r: requests.append(r.url))
-    page.goto(path.resolve().as_uri())
-    page.wait_for_selector("body[data-spacewarp-ready]", timeout=60_000)
-    return page, errors, requests
 
 
 def _shown(trace: sw.Trace) -> list[np.ndarray]:
@@ -102,7 +92,7 @@ def test_show_draws_each_stage_and_the_midpoints(browser: Any, tmp_path: Path,
                                                  experiment: dict[str, Any]) -> None:
     trace = _run(**experiment)
     want = _shown(trace)
-    page, errors, requests = _open(browser, write_html(trace, tmp_path / "page.html"))
+    page, errors, requests = open_page(browser, write_html(trace, tmp_path / "page.html"))
     try:
         assert page.evaluate("() => window.spacewarp.stages") == len(trace.stages)
         for k in range(len(trace.stages)):
@@ -131,7 +121,7 @@ def test_webgl_and_canvas_draw_the_same_points_and_pixels(browser: Any,
     each, and the points land on the same pixels (their colours read back from both)."""
     trace = _run(input={"name": "grid", "points": 400},
                  network={"layers": [2, 2, 2], "activation": "relu", "init": "random"})
-    page, errors, _ = _open(browser, write_html(trace, tmp_path / "gl.html"))
+    page, errors, _ = open_page(browser, write_html(trace, tmp_path / "gl.html"))
 
     try:
         for on in (False, True):
@@ -150,7 +140,7 @@ def test_quantised_page_decodes_within_its_stated_precision(browser: Any,
                                                            tmp_path: Path) -> None:
     trace = _run(input={"name": "gaussian", "points": 500})
     opts = HtmlOptions(BrowserOptions(quantise_from=100))
-    page, errors, requests = _open(browser, write_html(trace, tmp_path / "q.html", opts))
+    page, errors, requests = open_page(browser, write_html(trace, tmp_path / "q.html", opts))
     try:
         assert "7.6e-06" in page.locator("#sw-precision").inner_text()
         spec = json.loads(page.locator("#spacewarp-spec").text_content())
@@ -179,7 +169,7 @@ def test_quantised_page_decodes_within_its_stated_precision(browser: Any,
 def test_hover_names_the_point_under_the_pointer(browser: Any, tmp_path: Path,
                                                  webgl: bool) -> None:
     trace = _run(input={"name": "grid", "points": 100})  # 10 x 10: points far apart
-    page, errors, _ = _open(browser, write_html(trace, tmp_path / "h.html"))
+    page, errors, _ = open_page(browser, write_html(trace, tmp_path / "h.html"))
     try:
         page.evaluate("(on) => window.spacewarp.useWebGL(on)", webgl)
         assert page.evaluate("() => window.spacewarp.renderer") == ("webgl" if webgl else "canvas")
@@ -201,7 +191,7 @@ def test_hover_names_the_point_under_the_pointer(browser: Any, tmp_path: Path,
 
 def test_play_runs_to_the_output_and_pause_stops(browser: Any, tmp_path: Path) -> None:
     trace = _run(input={"name": "line"})
-    page, errors, _ = _open(browser, write_html(trace, tmp_path / "line.html"))
+    page, errors, _ = open_page(browser, write_html(trace, tmp_path / "line.html"))
     try:
         page.select_option(".sw-speed", "4")
         page.evaluate("() => window.spacewarp.play()")
@@ -224,7 +214,7 @@ def test_sampled_page_says_so_and_shows_the_trace_note(browser: Any, tmp_path: P
     trace = replace(_run(input={"name": "gaussian", "points": 400}),
                     note="stages are module outputs; operations between them are not shown")
     opts = HtmlOptions(BrowserOptions(film=FilmOptions(max_points=150, sample_seed=7)))
-    page, errors, _ = _open(browser, write_html(trace, tmp_path / "s.html", opts))
+    page, errors, _ = open_page(browser, write_html(trace, tmp_path / "s.html", opts))
     try:
         note = page.locator("#sw-sample-note").inner_text()
         assert "150 of 400" in note and "seed 7" in note

@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 import pytest
+from pages import open_page
 
 import spacewarp as sw
 from spacewarp.cli import main
@@ -227,11 +228,7 @@ def test_bad_training_files(run_dir: Path, tmp_path: Path,
 def test_the_time_slider_shows_each_snapshot(browser: Any, run_dir: Path,
                                              spec: dict[str, Any],
                                              npz: dict[str, np.ndarray]) -> None:
-    page = browser.new_page(viewport={"width": 1200, "height": 1000})
-    errors: list[str] = []
-    page.on("pageerror", lambda e: errors.append(str(e)))
-    page.goto((run_dir / "training.html").resolve().as_uri())
-    page.wait_for_selector("body[data-spacewarp-ready]", timeout=60_000)
+    page, errors, _ = open_page(browser, run_dir / "training.html")
     assert page.evaluate("window.spacewarp.snapshots") == 6
     assert page.evaluate("window.spacewarp.snapshot()") == 5  # opens on the last snapshot
     x = joint(npz)

@@ -8,6 +8,7 @@ from typing import Any
 
 import numpy as np
 import torch
+from pages import open_page
 from torch import nn
 
 import spacewarp as sw
@@ -27,15 +28,6 @@ def _net() -> nn.Sequential:
                          nn.Linear(2, 2)).double()
 
 
-def _open(browser: Any, path: Path) -> tuple[Any, list[str]]:
-    page = browser.new_page(viewport={"width": 1200, "height": 1000})
-    errors: list[str] = []
-    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-    page.on("pageerror", lambda e: errors.append(str(e)))
-    page.goto(path.resolve().as_uri())
-    page.wait_for_selector("body[data-spacewarp-ready]", timeout=60_000)
-    return page, errors
-
 
 def _prefix(model: nn.Sequential, k: int, x: np.ndarray) -> np.ndarray:
     with torch.no_grad():
@@ -48,7 +40,7 @@ def test_regions_toggle_draws_the_outlines_through_every_stage(browser: Any,
     t = sw.trace(model, sw.make_points("grid", 900, seed=0), device="cpu")
     page_path = write_html(t, tmp_path / "regions.html",
                            HtmlOptions(BrowserOptions(regions="region")))
-    page, errors = _open(browser, page_path)
+    page, errors, _ = open_page(browser, page_path)
     lo, hi = t.stages[0].points.min(0), t.stages[0].points.max(0)
     ref = exact_regions(model, (lo[0], hi[0], lo[1], hi[1]))  # vertices, independently
     verts = np.concatenate(ref.polygons)  # (V, 2)
@@ -81,7 +73,7 @@ def test_svd_sub_steps_on_the_page_show_their_matrices(browser: Any, tmp_path: P
     t = sw.run(input="grid", points=400, device="cpu")  # the seed's W1 = [[3, 0], [0, 3], [6, 6]]
     page_path = write_html(t, tmp_path / "svd.html",
                            HtmlOptions(BrowserOptions(film=FilmOptions(svd_steps=True))))
-    page, errors = _open(browser, page_path)
+    page, errors, _ = open_page(browser, page_path)
     titles = []
     for p in (1 / 6, 1 / 2, 5 / 6):  # the middle of each of W1's three sub-steps (no bias)
         page.evaluate(f"window.spacewarp.show({p})")

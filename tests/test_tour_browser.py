@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 import pytest
+from pages import open_page
 
 import spacewarp as sw
 from spacewarp.export.html import write_html
@@ -28,15 +29,6 @@ def _trace() -> sw.Trace:
         "input": {"name": "spiral", "points": 300, "color_by": "label"},
         "network": {"layers": [2, 8, 8, 3], "activation": "relu", "init": "random"}}))
 
-
-def _page(browser: Any, path: Path) -> tuple[Any, list[str]]:
-    page = browser.new_page(viewport={"width": 1200, "height": 1000})
-    errors: list[str] = []
-    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-    page.on("pageerror", lambda e: errors.append(str(e)))
-    page.goto(path.resolve().as_uri())
-    page.wait_for_selector("body[data-spacewarp-ready]", timeout=60_000)
-    return page, errors
 
 
 def _panel(page: Any) -> np.ndarray:
@@ -59,7 +51,7 @@ def test_dragging_an_axis_moves_its_end_to_the_pointer_and_keeps_an_orthonormal_
     trace = _trace()
     x = trace.stages[K].points  # (n, 8)
     centred = x - projection(x).mean
-    page, errors = _page(browser, write_html(trace, tmp_path / "tour.html"))
+    page, errors, _ = open_page(browser, write_html(trace, tmp_path / "tour.html"))
     try:
         # before any drag: the panel is Python's projection, and so is the browser's product
         np.testing.assert_allclose(_panel(page), display_coords(x), rtol=1e-6, atol=1e-6)
@@ -110,7 +102,7 @@ def trace_camera(page: Any) -> list[float]:
 
 def test_pressing_away_from_the_handles_still_turns_the_camera(browser: Any,
                                                                tmp_path: Path) -> None:
-    page, errors = _page(browser, write_html(_trace(), tmp_path / "orbit.html"))
+    page, errors, _ = open_page(browser, write_html(_trace(), tmp_path / "orbit.html"))
     try:
         box = page.locator(".sw-panel canvas").nth(K).bounding_box()
         at = (box["x"] + 12, box["y"] + box["height"] - 20)  # a corner, far from the origin
