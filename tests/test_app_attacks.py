@@ -255,6 +255,27 @@ def test_a_closed_session_drops_its_waiting_and_running_work() -> None:
     assert shown == []  # neither the running job's result nor the waiting one is shown
 
 
+def test_a_held_session_shows_nothing_until_its_page_is_ready() -> None:
+    """Served, what a job hands the page waits for the page's ready message, then goes in
+    order: an update landing between the page's pull and its ready message was lost."""
+    loop, pool = Loop(), ThreadPoolExecutor(2)
+    worker = Worker(pool, loop.post, held=True)
+    shown: list[str] = []
+    worker.submit("open", lambda: "first", lambda r, e: shown.append(r))
+    worker.submit("seed", lambda: "second", lambda r, e: shown.append(r))
+    worker.post(lambda: shown.append("live"))
+    time.sleep(0.3)
+    while not loop.callbacks.empty():
+        loop.callbacks.get()()
+    assert shown == [] and not worker.idle  # all of it held; the first job's finish too
+    worker.release()
+    loop.run_until(lambda: worker.idle)
+    assert shown == ["first", "live", "second"]  # in the order they were handed over
+    worker.post(lambda: shown.append("after"))  # released: at once
+    loop.run_until(lambda: len(shown) == 4)
+    pool.shutdown()
+
+
 def test_one_sessions_heavy_change_does_not_hold_up_another() -> None:
     """Two sessions on one pool: while one session's change is stuck, another's runs."""
     loop, pool = Loop(), ThreadPoolExecutor(2)

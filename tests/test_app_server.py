@@ -66,13 +66,15 @@ class Live:
         return f"http://127.0.0.1:{self.port}{path}"
 
     def open_page(self) -> Explorer:
-        """GET the page (the server makes its session) and return that session's explorer."""
+        """GET the page (the server makes its session), say it is ready as a browser would,
+        and return that session's explorer."""
         before = set(self.sessions.live)
         body = urllib.request.urlopen(self.url(), timeout=TIMEOUT_S).read().decode()
         assert "spacewarp" in body
         new = set(self.sessions.live) - before
         assert len(new) == 1
         ex = new.pop()
+        ex.worker.release()  # what the page's ready message does (no browser here)
         wait_for(lambda: ex.trace is not None, "the first views")
         return ex
 

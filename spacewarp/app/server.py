@@ -82,20 +82,18 @@ class Sessions:
         def post(callback: Callable[[], None]) -> None:  # from any thread: via the loop,
             loop.add_callback(on_document, doc, callback)  # then under the document's lock
 
-        worker = Worker(self.pool, post)
+        worker = Worker(self.pool, post, held=True)  # until the page says it is ready
         ex = explorer_for(dict(pn.state.session_args or {}), self.base, worker=worker,
                           deferred=True)
         ex.document = doc
         with self._lock:
             self.live.add(ex)
-        upload_http.register(ex, post)
+        upload_http.register(ex, worker.post)
         ex.controls.widgets["upload"] = upload_http.UploadBox(  # type: ignore[assignment]
             token=ex.upload_token, sizing_mode="stretch_width", css_classes=["sw-upload"])
         pn.state.on_session_destroyed(lambda _ctx: self.closed(ex))
         doc.add_next_tick_callback(ex.open)  # the first trace: once the session exists
-        # a spec sent between the page's pull and its ready message can be lost (a slow
-        # first trace then showed no views): once the page is ready, the views go again
-        pn.state.onload(ex.views.resend)
+        pn.state.onload(worker.release)  # shown once the page is ready (see ``Worker``)
         return template(ex)
 
     def closed(self, ex: Explorer) -> None:

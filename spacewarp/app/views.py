@@ -40,11 +40,6 @@ class Views:
         """A new film spec."""
         self.canvas.spec = spec
 
-    def resend(self) -> None:
-        """The shown spec again, as a new one (a new serial), if there is one yet."""
-        if self.canvas.spec:
-            self.show({**self.canvas.spec, "serial": self.next_serial()})
-
     def show_live(self, update: dict[str, Any]) -> None:
         """New coordinates for the shown spec's keys (``render.live``)."""
         self.canvas.live = update

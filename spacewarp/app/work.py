@@ -7,6 +7,11 @@ arriving while one runs waits, and replaces a waiting change to the same control
 stale value is never computed). When the session closes, waiting jobs are dropped and
 a running job's outcome is thrown away, so its memory goes with it.
 
+A served session's page drops an update that lands between its pull of the document and
+its "ready" message (the first trace's views and weight grids went missing, at random).
+Such a worker starts ``held``: what it hands to the page waits, in order, until
+``release`` (the page's ready message).
+
 Without a pool (notebooks, tests) a job runs at once, in the caller's thread.
 """
 
@@ -28,12 +33,14 @@ Post = Callable[[Callable[[], None]], None]  # schedule on the session's event l
 class Worker:
     """One session's queue of jobs; ``pool`` None runs them synchronously."""
 
-    def __init__(self, pool: Executor | None = None, post: Post | None = None) -> None:
+    def __init__(self, pool: Executor | None = None, post: Post | None = None,
+                 held: bool = False) -> None:
         self._pool, self._post = pool, post
         self._waiting: dict[str, tuple[Job, Done]] = {}
         self._busy = False
         self._closed = False
         self._lock = threading.Lock()
+        self._held: list[Callable[[], None]] | None = [] if held else None  # None: released
 
     @property
     def background(self) -> bool:
@@ -60,16 +67,38 @@ class Worker:
         """Run ``callback`` on the session's event loop (from a job), unless closed."""
         if self._closed or self._post is None:
             return
+        self._deliver(lambda: None if self._closed else callback())
+
+    def release(self) -> None:
+        """The page is ready: hand it what was held, in order; from now on at once."""
+        with self._lock:  # (under the lock: nothing newer overtakes the held ones)
+            held, self._held = self._held or [], None
+            for callback in held:
+                self._hand_over(callback)
+
+    def _deliver(self, callback: Callable[[], None]) -> bool:
+        """Hand ``callback`` to the event loop, or hold it; False if the session is gone."""
+        with self._lock:
+            if self._held is not None:
+                self._held.append(callback)
+                return True
+            return self._hand_over(callback)
+
+    def _hand_over(self, callback: Callable[[], None]) -> bool:
         try:
-            self._post(lambda: None if self._closed else callback())
+            assert self._post is not None
+            self._post(callback)
+            return True
         except Exception as err:  # the session's document is gone: nothing to show
             log.warning("an update could not be handed to its session: %s", err)
+            return False
 
     def close(self) -> None:
-        """Drop waiting jobs; a running job's outcome will be discarded."""
+        """Drop waiting jobs and held updates; a running job's outcome will be discarded."""
         with self._lock:
             self._closed = True
             self._waiting.clear()
+            self._held = [] if self._held is not None else None
 
     def _next(self) -> None:
         with self._lock:
@@ -85,12 +114,8 @@ class Worker:
         result, error = _outcome(job)
         if self._closed:  # the page is gone: drop the result here, not on the loop
             return
-        try:
-            assert self._post is not None
-            self._post(lambda: self._finish(done, result, error))
-        except Exception as err:  # the session's document is gone: nothing to show
-            log.warning("an update could not be handed to its session: %s", err)
-            self._busy = False
+        if not self._deliver(lambda: self._finish(done, result, error)):
+            self._busy = False  # the session's document is gone: nothing more to run
 
     def _finish(self, done: Done, result: Any, error: BaseException | None) -> None:
         try:
