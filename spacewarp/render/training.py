@@ -14,10 +14,10 @@ import numpy as np
 from matplotlib import colormaps
 from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.colors import to_rgb
+from matplotlib.colors import to_hex, to_rgb
 from matplotlib.figure import Figure
 
-from ..view.colors import class_hex, hex_rgb
+from ..view.colors import class_hex, decision_rgb, decision_strength, hex_rgb
 from ..view.training import TrainingView
 from .raster import grow, pixel_shape, splat
 from .theme import Theme, themed
@@ -37,11 +37,8 @@ def region_colors(predicted: np.ndarray, confidence: np.ndarray, classes: int,
                   background: str) -> np.ndarray:
     """(P,) class and confidence -> (P, 3) RGB: the class colour, faded to the
     background as confidence falls to chance (1 / classes)."""
-    chance = 1.0 / max(classes, 1)
-    strength = np.clip((confidence - chance) / (1.0 - chance), 0.0, 1.0)  # (P,)
-    bg = np.array(to_rgb(background))
-    col = class_colors(classes)[predicted]  # (P, 3)
-    return bg + (col - bg) * (0.10 + 0.45 * strength)[:, None]
+    return decision_rgb(predicted, decision_strength(confidence, classes), classes,
+                        to_hex(background))
 
 
 class TrainingPanels:

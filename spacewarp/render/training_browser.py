@@ -17,7 +17,7 @@ import numpy as np
 
 from ..config import to_toml
 from ..errors import SpacewarpError
-from ..view.colors import class_hex, hex_rgb
+from ..view.colors import class_hex, decision_row, decision_table, hex_rgb
 from ..view.film import EASING
 from ..view.training_film import TrainingFilm
 from .browser import LEVELS, Blobs, BrowserOptions, _box, _coords, _segment, matrix_lines, summary
@@ -171,14 +171,8 @@ class _Colors:
     def __init__(self, tf: TrainingFilm, background: str, muted: str, cmap: str) -> None:
         self.tf, self.c = tf, tf.classes
         if self.c:
-            from .training import region_colors
-
             self.levels = max(2, min(MAX_LEVELS, (256 - self.c) // self.c))
-            u = np.linspace(0.0, 1.0, self.levels)
-            chance = 1.0 / self.c
-            klass = np.repeat(np.arange(self.c), self.levels)  # (C L,)
-            conf = np.tile(chance + u * (1 - chance), self.c)
-            probe = region_colors(klass, conf, self.c, background)  # (C L, 3)
+            probe = decision_table(self.c, self.levels, background)  # (C L, 3)
             data = np.array([hex_rgb(h) for h in class_hex(self.c)])
             self.table = np.concatenate([data, probe])
         else:
@@ -191,8 +185,7 @@ class _Colors:
         """(n,) uint8 for snapshot ``s``: the probe rows first, then the data."""
         tf, p = self.tf, self.tf.n_probe
         if self.c:
-            level = np.rint(tf.probe_strength[s] * (self.levels - 1)).astype(np.int64)
-            probe = self.c + tf.probe_class[s] * self.levels + level
+            probe = self.c + decision_row(tf.probe_class[s], tf.probe_strength[s], self.levels)
             data = tf.labels
         else:  # probe and data by input x through the colour map, over the data's range
             x = tf.keys[s][0][:, 0]  # (n,) the input's first coordinate

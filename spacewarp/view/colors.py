@@ -50,3 +50,38 @@ def stepped_table(k: int) -> np.ndarray:
     rgb = np.array([hex_rgb(c) for c in class_hex(max(k, 1))], dtype=np.float32) * 255.0
     cls = np.rint(np.linspace(0.0, 1.0, 256) * max(k - 1, 0)).astype(np.intp)  # (256,)
     return rgb[cls]
+
+
+# --- a classifier's decision: the class colour, faded to the background where unsure -------
+DECISION_FADE = (0.10, 0.45)  # mix toward the class colour: at chance, and added when sure
+
+
+def decision_strength(confidence: np.ndarray, classes: int) -> np.ndarray:
+    """(P,) confidence of the predicted class -> (P,) in [0, 1]: 0 at chance (1 / classes),
+    1 when certain."""
+    chance = 1.0 / max(classes, 1)
+    return np.clip((confidence - chance) / max(1.0 - chance, 1e-12), 0.0, 1.0)
+
+
+def decision_rgb(predicted: np.ndarray, strength: np.ndarray, classes: int,
+                 background: str) -> np.ndarray:
+    """(P,) class and strength -> (P, 3) RGB in [0, 1]: the decision colours of every
+    training view (stills, film, page, explorer)."""
+    bg = np.array(hex_rgb(background))
+    col = np.array([hex_rgb(c) for c in class_hex(classes)])[predicted]  # (P, 3)
+    low, gain = DECISION_FADE
+    return bg + (col - bg) * (low + gain * strength)[:, None]
+
+
+def decision_table(classes: int, levels: int, background: str) -> np.ndarray:
+    """(classes * levels, 3) RGB in [0, 1]: row ``c * levels + l`` is class c at strength
+    l / (levels - 1) (see ``decision_row``)."""
+    klass = np.repeat(np.arange(classes), levels)
+    strength = np.tile(np.linspace(0.0, 1.0, levels), classes)
+    return decision_rgb(klass, strength, classes, background)
+
+
+def decision_row(predicted: np.ndarray, strength: np.ndarray, levels: int) -> np.ndarray:
+    """(P,) class and strength -> (P,) int64 row of ``decision_table``."""
+    level = np.rint(strength * (levels - 1)).astype(np.int64)
+    return predicted.astype(np.int64) * levels + level

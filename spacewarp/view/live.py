@@ -18,7 +18,7 @@ import numpy as np
 import torch
 
 from ..trace import Stage, Trace
-from .colors import class_hex, hex_rgb
+from .colors import decision_row, decision_strength, decision_table
 from .coords import Projection, projection
 from .film import Film
 from .paths import _plan, _states, _Step, _weights
@@ -119,24 +119,15 @@ def _shift(p: Projection) -> np.ndarray:
 
 def probe_table(classes: int, background: str) -> list[list[int]]:
     """RGB rows (0-255) after the class colours: class c at confidence level l is row
-    ``classes + c * FADE_LEVELS + l``, faded to the background as confidence falls to
-    chance (the training page's decision colours)."""
-    bg = np.array(hex_rgb(background))
-    rows = []
-    for c in class_hex(classes):
-        col = np.array(hex_rgb(c))
-        for level in range(FADE_LEVELS):
-            strength = level / (FADE_LEVELS - 1)
-            rows.append([round(255 * v) for v in bg + (col - bg) * (0.10 + 0.45 * strength)])
-    return rows
+    ``classes + c * FADE_LEVELS + l`` (the decision colours of every training view)."""
+    rgb = decision_table(classes, FADE_LEVELS, background)  # (classes * FADE_LEVELS, 3)
+    return np.rint(255 * rgb).astype(int).tolist()
 
 
 def probe_index(predicted: np.ndarray, confidence: np.ndarray, classes: int) -> np.ndarray:
     """(P,) class and confidence -> (P,) row of ``probe_table`` (after ``classes`` rows)."""
-    chance = 1.0 / max(classes, 1)
-    strength = np.clip((confidence - chance) / max(1.0 - chance, 1e-12), 0.0, 1.0)
-    level = np.rint(strength * (FADE_LEVELS - 1)).astype(np.int64)
-    return classes + predicted.astype(np.int64) * FADE_LEVELS + level
+    strength = decision_strength(confidence, classes)
+    return classes + decision_row(predicted, strength, FADE_LEVELS)
 
 
 @dataclass(frozen=True)

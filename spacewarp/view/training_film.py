@@ -20,6 +20,7 @@ import numpy as np
 from ..errors import LimitError
 from ..points import Points
 from ..trace import Trace, trace
+from .colors import decision_strength
 from .coords import Projection
 from .film import REST, Film, FilmOptions, Segment, StageView, _clock, _lattice_pairs
 from .motion import MARGIN, OBLIQUE, TOP_DOWN, _cube, camera, film_dim
@@ -195,8 +196,8 @@ def _decision(training: Training, output: np.ndarray) -> tuple[np.ndarray, np.nd
     if training.data.task == "regression":
         return np.zeros(len(output), dtype=np.int64), np.zeros(len(output))
     predicted, confidence = decide(output, "classification", training.spec.loss)
-    chance = 1.0 / max(int(training.data.classes.size), 1)
-    return predicted.astype(np.int64), np.clip((confidence - chance) / (1 - chance), 0, 1)
+    classes = int(training.data.classes.size)
+    return predicted.astype(np.int64), decision_strength(confidence, classes)
 
 
 # --- structure: the last snapshot's plan, keys named by how they are made -------------------
