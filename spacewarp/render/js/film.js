@@ -25,6 +25,16 @@ function heading(s) {
     (s.measures ? `<br><span class="sw-mod sw-measures">${esc(s.measures)}</span>` : '')  // --measures
 }
 
+// a stage panel's head: its note (PCA variance, capture) and measures on lines of their own,
+// so a narrow panel does not cut them off; a line that a stage of the row lacks is left
+// blank, so the row's canvases stay level
+function panelHeading(s, stages) {
+  const line = (key, cls) => !stages.some(t => t[key]) ? '' : '<br>' + (s[key]
+    ? `<span class="sw-mod ${cls}">${esc(s[key])}</span>` : '<span class="sw-mod">&nbsp;</span>')
+  return `<b>${esc(s.title)}</b>` + (s.module ? ` <span class="sw-mod">(module ${esc(s.module)})</span>` : '') +
+    line('note', 'sw-note') + line('measures', 'sw-measures')
+}
+
 const CSS = `
 .sw-root { display: flex; flex-direction: column; gap: 6px; width: 100%; font-family: system-ui, sans-serif; }
 .sw-row { display: grid; gap: 4px; }
@@ -173,8 +183,7 @@ export function mount(el, spec, blobs = [], opts = {}) {
     }
     spec.stages.forEach((s, k) => {
       const p = panels[k]
-      const pad = !s.measures && spec.stages.some(t => t.measures) ? '<br><span class="sw-mod">&nbsp;</span>' : ''
-      p.head.innerHTML = heading(s) + pad + `<pre>${esc(s.weights.join('\n'))}${'\n'.repeat(Math.max(0, lines - s.weights.length))}</pre>`
+      p.head.innerHTML = panelHeading(s, spec.stages) + `<pre>${esc(s.weights.join('\n'))}${'\n'.repeat(Math.max(0, lines - s.weights.length))}</pre>`
       p.canvas.classList.toggle('sw-3d', s.dim >= 3)
       if (!cams[k] || cams[k].dim !== s.dim) { cams[k] = [...s.camera]; cams[k].dim = s.dim }
     })
