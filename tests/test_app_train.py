@@ -24,7 +24,7 @@ from spacewarp.app.work import Worker
 from spacewarp.config import Experiment, validated
 from spacewarp.points import make_points
 from spacewarp.view.film import film
-from spacewarp.view.live import live_keys, live_plan
+from spacewarp.view.live import live_keys, live_plan, outside_note
 
 SMALL = {"input": {"name": "spiral", "points": 200},
          "network": {"layers": [2, 8, 3], "activation": "relu", "bias": True,
@@ -245,6 +245,30 @@ def test_live_keys_are_the_new_stages_through_the_fixed_projections() -> None:
             step = plan.steps[i]
             expected = stages[step.src if end == 0 else step.dst]
         np.testing.assert_allclose(key, expected[:, : key.shape[1]], rtol=0, atol=1e-12)
+
+
+def test_points_that_leave_their_fixed_box_are_said_to_have_left_it() -> None:
+    """Boxes stay fixed while training runs; the share outside is said, per the stage
+    that lost most, counted here from the points and the planned boxes directly."""
+    from spacewarp.network import build_model
+    from spacewarp.points import Points
+    from spacewarp.trace import trace
+
+    pts = make_points("spiral", 300)
+    planned = trace(build_model([2, 3, 2], "relu", bias=True, init="random", seed=1),
+                    Points(x=pts.x, color=pts.x[:, 0].copy()), device="cpu")
+    f = film(planned)
+    plan = live_plan(planned, f)
+    names = [s.title for s in planned.stages]
+    stages = [s.points for s in planned.stages]
+    assert outside_note(plan, live_keys(plan, stages), names) == ""
+    grown = stages[:-1] + [stages[-1] * 3.0]  # the output, three times as far out
+    box = f.stages[3].box  # (dim, 2): the output's planned box
+    far = ((grown[3] < box[:2, 0]) | (grown[3] > box[:2, 1])).any(axis=1).mean()
+    assert far > 0.2
+    note = outside_note(plan, live_keys(plan, grown), names)
+    assert note.startswith(f"{100 * far:.0f}% of the points have left the box of stage 3 "
+                           f"({names[3]})")
 
 
 def test_a_loss_that_becomes_nan_stops_training_with_a_message(loop: Loop) -> None:

@@ -34,6 +34,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 CURVE_COLUMNS = ("epoch", "train_loss", "test_loss", "train_accuracy", "test_accuracy")
 BUTTONS = ("train", "pause", "step", "reset")
+CURVE_PX = 180  # the loss curve's height: legend and axes take ~90 px, the curves the rest
 CHUNKS_PER_JOB = 3  # live updates per pool job (at most ~0.3 s before others' work runs)
 
 
@@ -284,7 +285,7 @@ def status_html(run: LiveRun, rate: float) -> str:
 
 def loss_figure(source: ColumnDataSource) -> Any:
     """Train and test loss (left axis) and accuracy (right axis, 0 to 1) by epoch."""
-    fig = figure(height=120, sizing_mode="stretch_width", toolbar_location=None,
+    fig = figure(height=CURVE_PX, sizing_mode="stretch_width", toolbar_location=None,
                  x_axis_label="epoch", y_axis_label="loss", background_fill_color="#1e1f22",
                  border_fill_color="#1e1f22")
     fig.extra_y_ranges = {"accuracy": Range1d(start=0, end=1)}

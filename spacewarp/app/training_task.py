@@ -27,7 +27,7 @@ from ..trace import Trace, trace
 from ..training import Curves, Fit, Training, decide, deterministic
 from ..training_setup import Probe, prepare, probe_grid
 from ..view.film import film
-from ..view.live import LivePlan, live_keys, live_plan
+from ..view.live import LivePlan, live_keys, live_plan, outside_note
 from ..view.training_film import TrainingFilmOptions, _sub_shape, probe_rows, training_film
 
 CHUNK_S = 0.04  # training time per view update (then one forward of data and probe)
@@ -162,8 +162,9 @@ def update(run: LiveRun) -> dict[str, Any]:
     changed = [None if o is not None and np.array_equal(o, k) else k  # None: unchanged
                for o, k in zip(old, keys, strict=True)]
     run.sent = keys
+    names = [s.title for s in run.plan.structure.stages]
     return live_update(changed, run.base, run.serial, rows,
-                       weight_lines(_weighted(run, params)))
+                       weight_lines(_weighted(run, params)), outside_note(run.plan, keys, names))
 
 
 def decision_rows_for(run: LiveRun, predicted: np.ndarray, confidence: np.ndarray

@@ -25,14 +25,14 @@ LIVE_QUANTISE_FROM = 5_000
 
 def live_update(keys: list[np.ndarray | None], base: int, serial: int,
                 color: np.ndarray | None = None,
-                weights: list[list[str]] | None = None) -> dict[str, Any]:
+                weights: list[list[str]] | None = None, note: str = "") -> dict[str, Any]:
     """One update of the film spec numbered ``base``: keys (n, d_i) in the spec's order
     (None: unchanged since the last update), colour-table rows (n,) and per-stage weight
-    lines, when given."""
+    lines, when given; ``note``: a line shown over the views ("": none)."""
     store = Blobs("b64")
     n = max((len(k) for k in keys if k is not None), default=0)
     quantised = n >= LIVE_QUANTISE_FROM
-    out: dict[str, Any] = {"base": base, "serial": serial,
+    out: dict[str, Any] = {"base": base, "serial": serial, "note": note,
                            "keys": [None if k is None else _coords(k, quantised, store)
                                     for k in keys]}
     if color is not None:

@@ -35,6 +35,7 @@ class LivePlan:
     stage_views: tuple[Projection, ...]  # each stage's own view (its PCA beyond 3-D)
     sources: tuple[tuple[str, int, int], ...]  # per key: ("morph", i, 0 or 1) | ("stage", k, 0)
     dims: tuple[int, ...]  # per key: its columns (<= 3)
+    boxes: tuple[tuple[int, np.ndarray], ...] = ()  # per stage: its key, its (dim, 2) box
 
 
 def live_plan(trace: Trace, film: Film) -> LivePlan:
@@ -53,7 +54,25 @@ def live_plan(trace: Trace, film: Film) -> LivePlan:
         raise ValueError("the film was not made from these stages")
     return LivePlan(structure, steps, tuple(projection(s) for s in stages),
                     tuple(s for s in sources if s is not None),
-                    tuple(int(k.shape[1]) for k in film.keys))
+                    tuple(int(k.shape[1]) for k in film.keys),
+                    tuple((view.key, view.box) for view in film.stages))
+
+
+def outside_note(plan: LivePlan, keys: Sequence[np.ndarray], names: Sequence[str]) -> str:
+    """"" while every stage's points are inside the box planned for it, else what share
+    has left the box of the stage that lost most (boxes stay fixed while training runs,
+    so that motion means change; the view does not follow them out)."""
+    worst, share = -1, 0.0
+    for k, (key, box) in enumerate(plan.boxes):
+        x = keys[key]  # (n, d): the stage's own display coordinates
+        d = min(x.shape[1], box.shape[0])
+        out = float(((x[:, :d] < box[:d, 0]) | (x[:, :d] > box[:d, 1])).any(axis=1).mean())
+        if out > share:
+            worst, share = k, out
+    if worst < 0:
+        return ""
+    return (f"{100 * share:.0f}% of the points have left the box of stage {worst} "
+            f"({names[worst]}): boxes stay fixed while training runs; Pause refits them")
 
 
 def live_keys(plan: LivePlan, stages: Sequence[np.ndarray]) -> list[np.ndarray]:

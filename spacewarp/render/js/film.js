@@ -199,6 +199,13 @@ export function mount(el, spec, blobs = [], opts = {}) {
       `<pre style="border-color: ${th.muted}">${esc(spec.experiment)}</pre>`
   }
 
+  function liveNote(text) {  // a live update's line over the views ("": none)
+    let p = notes.querySelector('#sw-live-note')
+    if (!text) { if (p) p.remove(); return }
+    if (!p) { p = document.createElement('p'); p.id = 'sw-live-note'; notes.appendChild(p) }
+    p.textContent = text
+  }
+
   function layout() {
     const S = panels.length, width = row.clientWidth || el.clientWidth || 1200, grid = F.spec.layout === 'grid'
     const cols = grid ? Math.min(S, 3) : S <= 6 ? S : Math.ceil(S / Math.ceil(S / 6))
@@ -357,6 +364,7 @@ export function mount(el, spec, blobs = [], opts = {}) {
       pub.stages = F.spec.stages.map(s => F.keys[s.key]); pub.live = update.serial
       if (gl) gl.setFilm(F)
       if (update.weights) build()
+      liveNote(update.note || '')
       for (let k = 0; k < panels.length; k++) drawStage(k)
       drawMorph(+slider.value); bump()
       return true
