@@ -273,6 +273,37 @@ def test_the_time_slider_shows_each_snapshot(browser: Any, run_dir: Path,
     page.close()
 
 
+def test_the_probe_grid_tiles_the_input_as_a_heat_map(browser: Any, run_dir: Path,
+                                                      spec: dict[str, Any],
+                                                      npz: dict[str, np.ndarray]) -> None:
+    """In the input panel each probe point's square reaches a quarter of the grid's
+    spacing out (no dotted mesh): the pixel there, away from data points, is that probe
+    point's decision colour (its table row, checked against the network above)."""
+    from io import BytesIO
+
+    from PIL import Image
+
+    page, errors, _ = open_page(browser, run_dir / "training.html")
+    x = joint(npz)  # (144 + N, 2): the 12 x 12 probe grid, then the data
+    at = np.array(page.evaluate(
+        "(xs) => xs.map(p => window.spacewarp.panelOf(0, [p[0], p[1], 0]))", x.tolist()))
+    probe, data = at[:144], at[144:]
+    step = np.median(np.abs(np.diff(probe.reshape(12, 12, 2)[:, :, 0], axis=1)))
+    assert step > 8  # CSS px between neighbours: squares of the data's size left gaps
+    shot = np.asarray(Image.open(BytesIO(page.screenshot(full_page=True))).convert("RGB"))
+    index = np.frombuffer(base64.b64decode(spec["training"]["snapshots"][5]["color"]["b64"]),
+                          np.uint8)
+    table = np.array(spec["color"]["table"])
+    checked = 0
+    for i, (px, py) in enumerate(probe + step / 4):
+        if np.hypot(*(data - (px, py)).T).min() < 8 or (i % 12) in (0, 11) or i // 12 in (0, 11):
+            continue  # a data point drawn over it, or an edge row (the axes' lines)
+        np.testing.assert_allclose(shot[round(py), round(px)], table[index[i]], atol=2)
+        checked += 1
+    assert checked > 30 and errors == []
+    page.close()
+
+
 def test_a_diverged_run_shows_the_snapshots_before_it() -> None:
     with pytest.warns(RuntimeWarning, match="became NaN"):
         training = sw.train(input="moons", points=100, layers="2,8,2", epochs=100,

@@ -58,6 +58,8 @@ def probe_spec(trace: Trace, n_probe: int, predicted: np.ndarray | None,
     """The film spec of ``trace`` (probe grid first, then the data) with the probe coloured
     by its decision; and the colour rows sent (None when the spec's own are kept)."""
     spec = film_spec(trace, None, Blobs("b64"), serial=serial, planned=planned)
+    if n_probe and trace.grid_shape is not None:  # the probe's lattice (rows, cols)
+        spec["probe"] = {"count": n_probe, "shape": list(trace.grid_shape)}
     if predicted is None or confidence is None or not trace.categorical:
         return spec, None
     rows = decision_rows(trace.color, n_probe, predicted, confidence, classes)

@@ -45,16 +45,21 @@ export class Surface {  // a canvas with a pixel buffer, a depth buffer and the 
     }
     this.dpr = dpr
   }
-  points(P, pts, n, colors, size, useDepth) {  // filled squares, nearest on top
+  points(P, pts, n, colors, size, useDepth, probe) {  // filled squares, nearest on top
+    // probe: {count, size}: the first `count` points (a probe grid) as squares of its size,
+    // a background layer: the data go over it, whatever their depth
     const {w, h, px, depth} = this
     if (!this.sx || this.sx.length !== n) { this.sx = new Float32Array(n); this.sy = new Float32Array(n) }
-    const {sx, sy} = this
+    const {sx, sy} = this, dataSize = size
     px.fill(0); if (useDepth) depth.fill(-Infinity)
-    const [R, U, D] = [P.R, P.U, P.D], k = P.k, [c0, c1, c2] = P.c, half = size >> 1
+    const [R, U, D] = [P.R, P.U, P.D], k = P.k, [c0, c1, c2] = P.c
+    const pc = probe ? probe.count : 0
     for (let i = 0; i < n; i++) {
+      if (i === pc && pc && useDepth) depth.fill(-Infinity)  // the data over the probe layer
       const x = pts[3 * i] - c0, y = pts[3 * i + 1] - c1, z = pts[3 * i + 2] - c2
       const X = P.cx + k * (R[0] * x + R[1] * y + R[2] * z), Y = P.cy - k * (U[0] * x + U[1] * y + U[2] * z)
       sx[i] = X; sy[i] = Y
+      const size = i < pc ? probe.size : dataSize, half = size >> 1
       const x0 = Math.round(X) - half, y0 = Math.round(Y) - half, col = colors[i]
       if (x0 < 0 || y0 < 0 || x0 + size > w || y0 + size > h) continue
       if (useDepth) {
@@ -95,6 +100,40 @@ export class Surface {  // a canvas with a pixel buffer, a depth buffer and the 
   }
 }
 
+// A probe grid's squares: as wide as the grid's spacing on screen, so that its decision
+// colours tile the plane as a heat map (in the input, exactly) instead of a dotted mesh. The
+// spacing along each lattice direction is the widest step between neighbours (a strided
+// sub-grid has a few wider steps), at most twice the median step (taken over a few hundred
+// points), so that a stretched corner of a later stage does not blow every square up; the
+// larger of the two directions (squares overlap where the grid is sheared)
+const PROBE_SAMPLES = 256, PROBE_MAX_CSS = 40
+
+export function probeSize(P, pts, probe, base, dpr) {
+  if (!probe || !probe.shape || probe.shape.length !== 2 || probe.count < 4) return null
+  const [rows, cols] = probe.shape, stride = Math.max(1, Math.floor(probe.count / PROBE_SAMPLES))
+  const far = (i, j) => {
+    const dx = pts[3 * i] - pts[3 * j], dy = pts[3 * i + 1] - pts[3 * j + 1], dz = pts[3 * i + 2] - pts[3 * j + 2]
+    return P.k * Math.hypot(P.R[0] * dx + P.R[1] * dy + P.R[2] * dz, P.U[0] * dx + P.U[1] * dy + P.U[2] * dz)
+  }
+  const step = next => {  // next(i): i's neighbour (-1: none), over every point
+    const sample = []
+    let widest = 0
+    for (let i = 0; i < probe.count; i++) {
+      const j = next(i)
+      if (j < 0) continue
+      const d = far(i, j)
+      widest = Math.max(widest, d)
+      if (i % stride === 0) sample.push(d)
+    }
+    if (!sample.length) return 0
+    sample.sort((a, b) => a - b)
+    return Math.min(widest, 2 * sample[sample.length >> 1])
+  }
+  const spacing = Math.max(step(i => i % cols < cols - 1 ? i + 1 : -1),
+                           rows > 1 ? step(i => i + cols < probe.count ? i + cols : -1) : 0)
+  return {count: probe.count, size: Math.max(base, Math.min(Math.ceil(spacing), Math.round(PROBE_MAX_CSS * dpr)))}
+}
+
 export function pointSize(n, dpr, big) {
   const css = n <= 1000 ? 4 : n <= 5000 ? 3 : n <= 30000 ? 2 : n <= 200000 ? 1.5 : 1
   return Math.max(1, Math.round(css * dpr * (big ? 1.25 : 1)))
@@ -129,11 +168,12 @@ export function drawView(s, v, F, theme) {  // background, axes or box, lattice,
   else box3d(ctx, P.project, v.box, theme, dpr)
   const L = F.lattice, pts = v.pts
   if (v.overlay) v.overlay.under(ctx, P, dpr, theme)  // region fills, beneath the points
+  const size = pointSize(F.n, dpr, v.big), probe = probeSize(P, pts, F.probe, size, dpr)
   if (v.gl) {
-    v.gl.draw(P, pts, F.n, pointSize(F.n, dpr, v.big), v.flat, theme, v.box.h / (v.zoom || 1))
+    v.gl.draw(P, pts, F.n, size, v.flat, theme, v.box.h / (v.zoom || 1), probe)
     s.stale = {P, pts}
   } else {
-    s.points(P, pts, F.n, F.colors, pointSize(F.n, dpr, v.big), !v.flat); s.stale = null
+    s.points(P, pts, F.n, F.colors, size, !v.flat, probe); s.stale = null
   }
   if (L && !v.gl) {  // lattice lines over the points, so that dense sets show them
     ctx.strokeStyle = theme.muted; ctx.globalAlpha = 0.55; ctx.lineWidth = dpr

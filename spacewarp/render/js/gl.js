@@ -30,11 +30,11 @@ export class GlLayer {
     this.pos = regl.buffer({usage: 'dynamic', type: 'float', length: 12})
     this.col = regl.buffer({type: 'uint8', length: 3})
     const uniforms = extra => Object.fromEntries([...UNIFORMS, ...extra].map(u => [u, regl.prop(u)]))
-    const depth = {enable: regl.prop('useDepth'), mask: true}
+    const depth = {enable: regl.prop('useDepth'), mask: true, func: '<='}  // ties: the later
     this.points = regl({
       vert: VERT(true), frag: FRAG_POINTS, uniforms: uniforms([]), depth, primitive: 'points',
       attributes: {pos: {buffer: this.pos, size: 3}, color: {buffer: this.col, size: 3, normalized: true}},
-      count: regl.prop('count')})
+      offset: regl.prop('offset'), count: regl.prop('count')})
     this.drawLines = regl({
       vert: VERT(false), frag: FRAG_LINES, uniforms: uniforms(['line']), depth,
       attributes: {pos: {buffer: this.pos, size: 3}}, elements: regl.prop('elements'),
@@ -52,13 +52,18 @@ export class GlLayer {
     if (this.canvas.width !== w || this.canvas.height !== h) { this.canvas.width = w; this.canvas.height = h }
     this.canvas.style.width = cssW + 'px'; this.canvas.style.height = cssH + 'px'
   }
-  draw(P, pts, n, size, flat, theme, boxH) {
+  draw(P, pts, n, size, flat, theme, boxH, probe) {  // probe: {count, size} (draw.js)
     const regl = this.regl, {width, height} = this.canvas
     regl.poll(); regl.clear({color: [0, 0, 0, 0], depth: 1})
     this.pos.subdata(pts)
     const u = {centre: P.c, R: P.R, U: P.U, D: P.D, k: P.k, depth: 0.2 / boxH, size,
                origin: [P.cx, P.cy], canvas: [width, height], useDepth: !flat}
-    this.points({...u, count: n})
+    const pc = probe ? probe.count : 0
+    if (pc) {  // the probe grid first, a background layer: the data go over it
+      this.points({...u, size: probe.size, offset: 0, count: pc})
+      regl.clear({depth: 1})
+    }
+    if (n > pc) this.points({...u, offset: pc, count: n - pc})
     if (this.lines) {  // over the points, so that dense sets show them
       const m = theme.muted, hex = j => parseInt(m.slice(1 + 2 * j, 3 + 2 * j), 16) / 255
       this.drawLines({...u, line: [hex(0), hex(1), hex(2), 0.85], elements: this.lines})

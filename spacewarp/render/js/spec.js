@@ -58,6 +58,8 @@ export function decodeSpec(spec, blobs = []) {
     lattice: spec.lattice ? typed(spec.lattice, blobs) : null,
     segments: spec.segments.map(s => ({...s, boxes: s.boxes.map(([u, b]) => [u, toBox(b)])})),
     stageBoxes: spec.stages.map(s => toBox(s.box)),
+    // a decision probe grid: its first `count` points, a (rows, cols) lattice, row-major
+    probe: spec.probe || (spec.training && spec.training.probe) || null,
   }
 }
 
