@@ -304,6 +304,38 @@ def test_the_probe_grid_tiles_the_input_as_a_heat_map(browser: Any, run_dir: Pat
     page.close()
 
 
+def test_a_regression_page_shows_the_curve_being_learned(browser: Any, tmp_path: Path
+                                                         ) -> None:
+    """1-D regression: beside the loss, the targets and the network's output along the
+    probe line at the selected snapshot, placed on axes fixed for the whole run; checked
+    against a tanh network written out here with each snapshot's parameters."""
+    out = tmp_path / "sin"
+    assert main(["train", "--input", "sin", "--points", "60", "--layers", "1,4,1",
+                 "--epochs", "30", "--snapshots", "5", "--probe", "25", "--lr", "0.05",
+                 "--device", "cpu", "--no-film", "--html", "--out", str(out)]) == 0
+    with np.load(out / "training.npz", allow_pickle=False) as z:
+        npz = {k: z[k] for k in z.files}
+    fit = training_spec(training_film(load_training(out / "training.npz")), None,
+                        Blobs("b64"))["training"]["fit"]
+    x = npz["probe_stage_00"][0][:, 0]  # (25,) the probe line
+    outs = np.stack([forward(npz, s, x[:, None])[-1][:, 0] for s in range(5)])  # (5, 25)
+    target = npz["targets"][:, 0]
+    lo, hi = min(outs.min(), target.min()), max(outs.max(), target.max())
+    np.testing.assert_allclose(fit["x"], (x - x.min()) / np.ptp(x), atol=1e-12)
+    np.testing.assert_allclose(np.array(fit["pred"]), (outs - lo) / (hi - lo), atol=1e-4)
+    np.testing.assert_allclose(fit["target"], (target - lo) / (hi - lo), atol=1e-4)
+    page, errors, _ = open_page(browser, out / "training.html")
+    canvas = page.locator("canvas.sw-fit")
+    assert canvas.is_visible()
+    drawn = page.evaluate("""() => { const c = document.querySelector('canvas.sw-fit')
+      const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data
+      let orange = 0; for (let i = 0; i < d.length; i += 4)
+        if (d[i] > 200 && d[i + 1] > 130 && d[i + 1] < 190 && d[i + 2] < 90) orange++
+      return orange }""")
+    assert drawn > 100 and errors == []  # the output's line (#e0a030) is drawn
+    page.close()
+
+
 def test_a_diverged_run_shows_the_snapshots_before_it() -> None:
     with pytest.warns(RuntimeWarning, match="became NaN"):
         training = sw.train(input="moons", points=100, layers="2,8,2", epochs=100,

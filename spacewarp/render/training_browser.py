@@ -75,7 +75,8 @@ def snapshot_entry(tf: TrainingFilm, s: int, blobs: Blobs | None = None,
     o = options or BrowserOptions()
     theme = THEMES.get(o.theme or tf.last.style.theme, THEMES["dark"])
     colors = _Colors(tf, theme.background, theme.muted, o.cmap or tf.last.style.cmap)
-    return {**_entry(tf, s, blobs or Blobs(), True, colors), "curve": loss_curve(tf)}
+    return {**_entry(tf, s, blobs or Blobs(), True, colors), "curve": loss_curve(tf),
+            "fit": fit_curve(tf)}
 
 
 def _entry(tf: TrainingFilm, s: int, blobs: Blobs, quantised: bool, c: _Colors
@@ -98,6 +99,7 @@ def _block(tf: TrainingFilm, snaps: list[dict[str, Any]], cur: int) -> dict[str,
         "snapshots": snaps,
         "probe": {"count": tf.n_probe, "shape": list(tf.probe_shape)},
         "curve": loss_curve(tf),
+        "fit": fit_curve(tf),
         "note": tf.note,
     }
 
@@ -122,6 +124,36 @@ def loss_curve(tf: TrainingFilm) -> dict[str, Any] | None:
     return {"x": [float(np.log1p(float(e)) / end) for e in tf.epoch],
             "train": place(train), "test": place(test) if np.isfinite(test).any() else None,
             "label": f"loss {10 ** lo:.3g} to {10 ** hi:.3g} (log), train / test - -"}
+
+
+def fit_curve(tf: TrainingFilm) -> dict[str, Any] | None:
+    """Regression of a 1-D input to a 1-D output: the curve being learned, placed in
+    [0, 1] x [0, 1] (Python places, the page draws). x: the input over the probe line;
+    y: the output over the range of the targets and of every snapshot's prediction (fixed
+    for the whole run). ``pred[s]``: the network's output along the probe line at
+    snapshot s; ``data_x``, ``target``: the data. None for anything else."""
+    first, last = tf.film.stages[0], tf.film.stages[-1]
+    if tf.target is None or first.dim != 1 or last.dim != 1 or tf.target.ndim != 2 \
+            or tf.target.shape[1] != 1:
+        return None
+    p = tf.n_probe
+    x = tf.keys[-1][first.key][:, 0]  # (P + N,) the input: the same at every snapshot
+    pred = np.stack([keys[last.key][:p, 0] for keys in tf.keys])  # (S, P)
+    target = tf.target[:, 0]
+    ys = np.concatenate([pred.ravel(), target])
+    ys = ys[np.isfinite(ys)]
+    if not ys.size:
+        return None
+    xlo, xhi = float(x.min()), float(x.max())
+    ylo, yhi = float(ys.min()), float(ys.max())
+
+    def place(v: np.ndarray, lo: float, hi: float) -> list[float | None]:
+        u = (v - lo) / (hi - lo if hi > lo else 1.0)
+        return [float(a) if np.isfinite(a) else None for a in u]
+
+    return {"x": place(x[:p], xlo, xhi), "data_x": place(x[p:], xlo, xhi),
+            "target": place(target, ylo, yhi), "pred": [place(v, ylo, yhi) for v in pred],
+            "label": f"target \u00b7\u00b7, output \u2014; y {ylo:.2g} to {yhi:.2g}"}
 
 
 def caption(tf: TrainingFilm, s: int) -> str:

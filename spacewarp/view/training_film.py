@@ -67,6 +67,8 @@ class TrainingFilm:
     plan: tuple[_Step, ...] = field(default=(), compare=False, repr=False)
     recipes: tuple[Recipe, ...] = field(default=(), compare=False, repr=False)
     stage_proj: dict[int, Projection] = field(default_factory=dict, compare=False, repr=False)
+    # regression: (N, d_out) the data's targets (for the learned curve); None for classes
+    target: np.ndarray | None = field(default=None, compare=False, repr=False)
 
 
 StageParams = tuple[np.ndarray | None, np.ndarray | None]  # a linear stage's W, b
@@ -111,7 +113,8 @@ def training_film(training: Training, options: TrainingFilmOptions | None = None
         np.stack(klass), np.stack(strength), len(rows), _sub_shape(probe.shape, o.max_probe),
         int(training.data.classes.size),
         tuple(str(int(v)) for v in training.data.classes), _labels(training), last,
-        tuple(params), note, rows, plan, tuple(recipes), stage_proj)
+        tuple(params), note, rows, plan, tuple(recipes), stage_proj,
+        None if training.data.task == "classification" else np.asarray(training.data.target))
 
 
 def add_snapshot(tf: TrainingFilm, training: Training, s: int) -> TrainingFilm:

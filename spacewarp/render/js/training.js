@@ -37,7 +37,8 @@ export class TimeAxis {
     this.slider.type = 'range'; this.slider.min = 0; this.slider.step = 1
     box.append(this.caption, this.slider)
     this.curve = document.createElement('canvas'); this.curve.className = 'sw-curve'
-    this.row.append(this.button, box, this.curve)
+    this.fit = document.createElement('canvas'); this.fit.className = 'sw-fit'
+    this.row.append(this.button, box, this.fit, this.curve)
     parent.insertBefore(this.row, before)
     this.T = null; this.s = 0; this.cache = new Map(); this.timer = null; this.onSelect = onSelect
     this.slider.addEventListener('input', () => { this.stop(); onSelect(+this.slider.value) })
@@ -77,6 +78,7 @@ export class TimeAxis {
     for (const k of ['epoch', 'train_loss', 'test_loss', 'train_accuracy', 'test_accuracy'])
       if (this.T[k] && entry[k] !== undefined) this.T[k][s] = entry[k]
     if (entry.curve) this.T.curve = entry.curve  // Python's curve over every snapshot so far
+    if (entry.fit) this.T.fit = entry.fit  // and its learned curve, placed afresh
     this.cache.delete(s)
   }
   show() {  // the slider, caption and curve at the current snapshot
@@ -84,7 +86,28 @@ export class TimeAxis {
     this.slider.value = String(this.s)
     this.caption.textContent = `snapshot ${this.s + 1} of ${this.T.count} \u00b7 ${e.caption}`
     this.caption.dataset.epoch = String(e.epoch)
-    this.drawCurve()
+    this.drawCurve(); this.drawFit()
+  }
+  drawFit() {  // regression on a line: the targets (dots) and the output at s (a line), as
+    // placed by Python (fit.x, fit.pred[s], fit.data_x, fit.target in [0, 1])
+    const f = this.T.fit, th = this.spec.theme, dpr = window.devicePixelRatio || 1
+    const W = 240, H = 96, cv = this.fit
+    if (!f || !f.pred[this.s]) { cv.style.display = 'none'; return }
+    cv.style.display = ''
+    cv.width = W * dpr; cv.height = H * dpr; cv.style.width = W + 'px'; cv.style.height = H + 'px'
+    const g = cv.getContext('2d'), pad = 4 * dpr, w = cv.width - 2 * pad, h = cv.height - 2 * pad - 10 * dpr
+    const X = x => pad + x * w, Y = y => pad + (1 - y) * h
+    g.fillStyle = th.background; g.fillRect(0, 0, cv.width, cv.height)
+    g.strokeStyle = th.muted; g.lineWidth = dpr; g.strokeRect(pad, pad, w, h)
+    g.fillStyle = th.muted
+    f.data_x.forEach((x, i) => { const y = f.target[i]; if (x !== null && y !== null) g.fillRect(X(x) - dpr, Y(y) - dpr, 2 * dpr, 2 * dpr) })
+    g.strokeStyle = '#e0a030'; g.lineWidth = 1.5 * dpr; g.beginPath()
+    let on = false
+    f.pred[this.s].forEach((y, i) => { if (y === null) { on = false; return }
+      if (on) g.lineTo(X(f.x[i]), Y(y)); else g.moveTo(X(f.x[i]), Y(y)); on = true })
+    g.stroke()
+    g.fillStyle = th.foreground; g.font = `${9.5 * dpr}px system-ui, sans-serif`; g.textBaseline = 'bottom'
+    g.textAlign = 'left'; g.fillText(f.label, pad, cv.height - 1)
   }
   drawCurve() {  // points placed by Python (curve.x, curve.train in [0, 1]); a marker at s
     const c = this.T.curve, th = this.spec.theme, dpr = window.devicePixelRatio || 1
