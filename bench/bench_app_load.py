@@ -123,25 +123,19 @@ class Client:
     def _open(self, pull_session: Any, loop: Any) -> Any:
         """A client session on a page whose first views are there.
 
-        Bokeh's Python client drops the patches that arrive while it waits for its first
-        pull, so a page is pulled again (same session) until the pull holds the views.
-        Then the client says ``document_ready``, as BokehJS does when a page has loaded:
-        until then Panel holds back the canvas's updates (a page that is not there yet).
+        Once it has pulled the page, the client says ``document_ready``, as BokehJS does
+        when a page has loaded: until then the explorer holds back what it hands the page
+        (an update sent while a client waits for its pull is dropped), then the first
+        views arrive as patches.
         """
         from bokeh.events import DocumentReady
 
-        first = pull_session(url=self.url, io_loop=loop)
-        session_id = first.id
-        first.close()
-        deadline = time.monotonic() + CHANGE_TIMEOUT_S
-        while True:
-            session = pull_session(session_id=session_id, url=self.url, io_loop=loop)
-            if model(session.document, "sw-link").text or time.monotonic() > deadline:
-                # as a browser does once the page is up: Panel then sends it every update
-                session.document.callbacks.send_event(DocumentReady())
-                return session
-            session.close()
-            time.sleep(0.3)
+        session = pull_session(url=self.url, io_loop=loop)
+        session.document.callbacks.send_event(DocumentReady())
+        link = model(session.document, "sw-link")
+        if not self._until(session, loop, lambda: bool(link.text)):
+            raise TimeoutError(f"no first views in {CHANGE_TIMEOUT_S:.0f} s")
+        return session
 
     @staticmethod
     def _until(session: Any, loop: Any, done: Any, timeout: float = CHANGE_TIMEOUT_S) -> bool:
