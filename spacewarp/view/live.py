@@ -35,7 +35,7 @@ class LivePlan:
     stage_views: tuple[Projection, ...]  # each stage's own view (its PCA beyond 3-D)
     sources: tuple[tuple[str, int, int], ...]  # per key: ("morph", i, 0 or 1) | ("stage", k, 0)
     dims: tuple[int, ...]  # per key: its columns (<= 3)
-    boxes: tuple[tuple[int, np.ndarray], ...] = ()  # per stage: its key, its (dim, 2) box
+    boxes: tuple[tuple[int, np.ndarray], ...]  # per stage: its key, its (dim, 2) box
 
 
 def live_plan(trace: Trace, film: Film) -> LivePlan:
