@@ -71,12 +71,23 @@ def test_the_decision_is_carried_through_every_stage(training: sw.Training) -> N
     probe = training.probe_trace(-1)
     assert probe is not None
     predicted, _ = training.decision(-1)
+    side = training.probe.shape[0]  # a side x side grid, rows along the input's y
     for k in (3, 4, 5):  # the 2-D stages: drawn as they are
         ax = fig.axes[k]
-        probe_pts, data_pts = ax.collections
-        np.testing.assert_array_equal(probe_pts.get_offsets(), probe.stages[k].points)
+        mesh, data_pts = ax.collections  # the probe: a warped heat map of lattice cells
+        np.testing.assert_array_equal(mesh.get_coordinates(),
+                                      probe.stages[k].points.reshape(side, side, 2))
         np.testing.assert_array_equal(data_pts.get_offsets(), training.trace(-1).stages[k].points)
-    colors = fig.axes[5].collections[0].get_facecolors()[:, :3]  # (P, 3): one per class
-    for c in (0, 1):
-        assert len(np.unique(colors[predicted == c].round(6), axis=0)) >= 1
-    assert not np.allclose(colors[predicted == 0].mean(axis=0), colors[predicted == 1].mean(axis=0))
+    # each cell is coloured by its lower-left corner's decision: one colour family per class
+    colors = np.asarray(fig.axes[5].collections[0].get_array()).reshape(-1, 3)  # (cells, 3)
+    corner = predicted.reshape(side, side)[:-1, :-1].ravel()
+    assert {0, 1} <= set(corner.tolist())
+    assert not np.allclose(colors[corner == 0].mean(axis=0), colors[corner == 1].mean(axis=0))
+    assert np.allclose(fig.get_facecolor()[:3], 0.0)  # the dark theme: a black background
+    palette = {0: (0xE6, 0x9F, 0x00), 1: (0x56, 0xB4, 0xE9)}  # Okabe & Ito: classes 0, 1
+    for c, rgb in palette.items():  # class c's colour, faded toward black by how sure
+        hue = np.array(rgb) / 255.0
+        cells = colors[corner == c]
+        t = cells @ hue / (hue @ hue)  # (cells,)
+        np.testing.assert_allclose(cells, t[:, None] * hue, atol=1e-6)
+        assert t.min() >= 0.1 - 1e-9 and t.max() <= 0.55 + 1e-9

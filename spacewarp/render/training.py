@@ -241,9 +241,9 @@ def decision_stages_figure(training: Training, s: int = -1, theme: str | None = 
                      region_colors(predicted, confidence, int(training.data.classes.size),
                                    th.background))
         marker = _marker(training.points.n)
+        lattice = training.probe.shape if training.probe is not None else ()
         for ax, plane in zip(axes, planes, strict=False):
-            ax.scatter(plane.probe[:, 0], plane.probe[:, 1], c=probe_rgb, s=2.0,
-                       linewidths=0, zorder=1)
+            _probe_layer(ax, plane.probe, probe_rgb, lattice, regression)
             ax.scatter(plane.data[:, 0], plane.data[:, 1], c=data_rgb, s=marker,
                        edgecolors=th.foreground, linewidths=0.25, zorder=2)
             ax.set_xlim(plane.box[0], plane.box[1])
@@ -257,6 +257,22 @@ def decision_stages_figure(training: Training, s: int = -1, theme: str | None = 
         fig.suptitle(f"{what}: {caption(training, last)}",
                      fontsize="large")
     return fig
+
+
+def _probe_layer(ax: Axes, xy: np.ndarray, rgb: np.ndarray, lattice: tuple[int, ...],
+                 regression: bool) -> None:
+    """The probe grid in one stage's plane, under the data. A 2-D grid of decisions is a
+    warped heat map: each lattice cell a quadrilateral between its four carried corners,
+    coloured by its lower-left corner's decision (cells overlap where the stage folds
+    space); else small points. ``xy`` (P, 2), ``rgb`` (P, 3)."""
+    if regression or len(lattice) != 2:
+        ax.scatter(xy[:, 0], xy[:, 1], c=rgb, s=2.0, linewidths=0, zorder=1)
+        return
+    rows, cols = lattice[1], lattice[0]  # meshgrid "xy": rows follow the second axis
+    x, y = xy[:, 0].reshape(rows, cols), xy[:, 1].reshape(rows, cols)
+    cells = rgb.reshape(rows, cols, 3)[:-1, :-1]  # (rows - 1, cols - 1, 3)
+    ax.pcolormesh(x, y, cells, shading="flat", edgecolors="none", antialiased=False,
+                  rasterized=True, zorder=1)
 
 
 class TrainingFrames:
