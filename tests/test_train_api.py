@@ -47,6 +47,13 @@ def test_the_figure_draws_the_watched_stage_of_the_last_snapshot(
     assert any(d.shape == want.shape and np.allclose(d, want, rtol=0, atol=0)
                for d in drawn)
     assert ax_w.get_title().startswith("stage 4: Tanh")
+    probe = training.probe_trace(-1)  # the probe grid's heat map, carried to the stage
+    assert probe is not None and training.probe is not None
+    side = training.probe.shape[0]
+    meshes = [c for c in ax_w.collections if hasattr(c, "get_coordinates")]
+    assert len(meshes) == 1
+    np.testing.assert_allclose(meshes[0].get_coordinates(),
+                               probe.stages[4].points.reshape(side, side, 2), atol=1e-12)
 
 
 def test_animate_training_writes_one_frame_per_snapshot(training: sw.Training,

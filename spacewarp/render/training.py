@@ -14,12 +14,12 @@ import numpy as np
 from matplotlib import colormaps
 from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.collections import QuadMesh
 from matplotlib.colors import to_hex, to_rgb
 from matplotlib.figure import Figure
 
 from ..view.colors import class_hex, decision_rgb, decision_strength, hex_rgb
 from ..view.training import TrainingView
-from .raster import grow, pixel_shape, splat
 from .theme import Theme, themed
 
 if TYPE_CHECKING:
@@ -69,12 +69,7 @@ class TrainingPanels:
             blank = np.zeros((*view.probe_shape, 3))
             self.image = ax_in.imshow(blank, origin="lower", extent=(x0, x1, y0, y1),
                                       interpolation="bilinear", zorder=0, aspect="auto")
-            x0, x1, y0, y1 = view.watch_box
-            self.probe_img = ax_w.imshow(np.zeros((2, 2, 4), dtype=np.uint8), origin="lower",
-                                         extent=view.watch_box, interpolation="nearest",
-                                         zorder=1, aspect="auto")
-            ax_w.set_xlim(x0, x1)
-            ax_w.set_ylim(y0, y1)
+            self.mesh: QuadMesh | None = None  # the probe's heat map in the watched stage
             self.lattice = [ax_w.plot([], [], color=theme.muted, lw=0.6, alpha=0.8,
                                       zorder=2)[0] for _ in range(2 * LATTICE_LINES)]
         edge = theme.foreground
@@ -104,18 +99,11 @@ class TrainingPanels:
         rgb = region_colors(v.predicted[s], v.confidence[s], v.classes, self.theme.background)
         assert self.image is not None
         self.image.set_data(rgb.reshape(*v.probe_shape, 3))
-        self.probe_img.set_data(self._probe_image(v.probe_watch[s], rgb))
+        if self.mesh is not None:
+            self.mesh.remove()
+        self.mesh = probe_mesh(self.ax_w, v.probe_watch[s], rgb, v.probe_shape)
         self._lattice(v.probe_watch[s])
         self._boundary(v.margin[s])
-
-    def _probe_image(self, xy: np.ndarray, rgb: np.ndarray) -> np.ndarray:
-        """The probe points in the watched stage splatted at the panel's pixel size (one
-        fixed extent: the run's box), each a 2x2 dot: (h, w, 4) uint8."""
-        shape = pixel_shape(self.ax_w, self.view.watch_box)
-        rgba = np.concatenate([rgb, np.full((len(rgb), 1), 0.85)], axis=1)  # (P, 4)
-        colors = (np.clip(rgba, 0, 1) * 255).astype(np.uint8)
-        return grow(splat(xy[:, 0].copy(), xy[:, 1].copy(), colors, self.view.watch_box,
-                          shape))
 
     def _lattice(self, warped: np.ndarray) -> None:
         rows, cols = self.view.probe_shape
@@ -261,18 +249,25 @@ def decision_stages_figure(training: Training, s: int = -1, theme: str | None = 
 
 def _probe_layer(ax: Axes, xy: np.ndarray, rgb: np.ndarray, lattice: tuple[int, ...],
                  regression: bool) -> None:
-    """The probe grid in one stage's plane, under the data. A 2-D grid of decisions is a
-    warped heat map: each lattice cell a quadrilateral between its four carried corners,
-    coloured by its lower-left corner's decision (cells overlap where the stage folds
-    space); else small points. ``xy`` (P, 2), ``rgb`` (P, 3)."""
+    """The probe grid in one stage's plane, under the data: a heat map for a 2-D grid of
+    decisions (``probe_mesh``), else small points. ``xy`` (P, 2), ``rgb`` (P, 3)."""
     if regression or len(lattice) != 2:
         ax.scatter(xy[:, 0], xy[:, 1], c=rgb, s=2.0, linewidths=0, zorder=1)
         return
-    rows, cols = lattice[1], lattice[0]  # meshgrid "xy": rows follow the second axis
+    probe_mesh(ax, xy, rgb, (lattice[1], lattice[0]))  # "xy": rows follow the second axis
+
+
+def probe_mesh(ax: Axes, xy: np.ndarray, rgb: np.ndarray, shape: tuple[int, ...]
+               ) -> QuadMesh:
+    """A probe grid of ``shape`` (rows, cols), carried to ``xy`` (rows * cols, 2), as a
+    warped heat map: each lattice cell a quadrilateral between its four carried corners,
+    coloured (``rgb`` (P, 3)) by its lower-left corner's decision; cells overlap where a
+    stage folds space."""
+    rows, cols = shape
     x, y = xy[:, 0].reshape(rows, cols), xy[:, 1].reshape(rows, cols)
     cells = rgb.reshape(rows, cols, 3)[:-1, :-1]  # (rows - 1, cols - 1, 3)
-    ax.pcolormesh(x, y, cells, shading="flat", edgecolors="none", antialiased=False,
-                  rasterized=True, zorder=1)
+    return ax.pcolormesh(x, y, cells, shading="flat", edgecolors="none", antialiased=False,
+                         rasterized=True, zorder=1)
 
 
 class TrainingFrames:
