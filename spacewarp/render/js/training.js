@@ -6,10 +6,10 @@
 import {coords, typed} from './spec.js'
 
 const TIME_CSS = `
-.sw-time { display: flex; gap: 8px; align-items: center; padding: 2px 6px; }
+.sw-time { display: flex; flex-wrap: wrap; gap: 8px; align-items: center; padding: 2px 6px; }
 .sw-time button { font: 13px system-ui, sans-serif; padding: 4px 10px; border-radius: 4px; border: 1px solid #5ab4ff;
   cursor: pointer; min-width: 96px; }
-.sw-time-slider { flex: 1; display: flex; flex-direction: column; min-width: 0; }
+.sw-time-slider { flex: 1 1 320px; display: flex; flex-direction: column; min-width: 0; }
 .sw-time-slider input { width: 100%; margin: 4px 0 0 0; accent-color: #e0a030; }
 .sw-caption { font-size: 13px; white-space: nowrap; overflow: hidden; }
 .sw-time canvas { flex: none; }
