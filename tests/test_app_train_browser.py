@@ -150,3 +150,24 @@ def test_the_time_slider_shows_each_snapshot_exactly(browser: Any, url: str) -> 
                                        err_msg=f"snapshot {s} (epoch {epoch}), stage {k}")
     assert not page.errors
     page.close()
+
+
+def test_a_regression_shows_its_learned_curve_beside_a_full_width_slider(browser: Any) -> None:
+    """1-D regression in the explorer's narrow morph column: once training ends, the time
+    row holds the learned-curve plot and the loss curve without squeezing the slider."""
+    base = validated({"input": {"name": "sin", "points": 200},
+                      "network": {"layers": [1, 8, 1], "activation": "tanh"},
+                      "train": {"epochs": 200}})
+    with live_server(base) as address:
+        page = Trainee(browser, address)
+        try:
+            page.press("train")
+            slider = page.page.locator("input.sw-time-slider-input")
+            slider.wait_for(state="visible", timeout=TIMEOUT_S * 1000)
+            fit = page.page.locator("canvas.sw-fit")
+            fit.wait_for(state="visible", timeout=TIMEOUT_S * 1000)
+            row = page.page.locator(".sw-time").bounding_box()
+            assert slider.bounding_box()["width"] > 0.5 * row["width"]
+            assert fit.bounding_box()["width"] >= 200 and not page.errors
+        finally:
+            page.close()
