@@ -110,6 +110,22 @@ def test_step_advances_exactly_one_epoch(loop: Loop) -> None:
     ex.close()
 
 
+def test_the_loss_curve_plots_accuracy_for_classes_only(loop: Loop) -> None:
+    """A regression has no accuracy: its lines, legend entries and axis are hidden."""
+    for config, labelled in ((SMALL, True), ({"input": {"name": "sin", "points": 100},
+                                              "network": {"layers": [1, 4, 1]}}, False)):
+        ex = opened(loop, config)
+        ex.trainer.press("step")
+        settled(loop, ex)
+        fig = ex.trainer.curve.object
+        shown = {item.label.value: item.visible and all(r.visible for r in item.renderers)
+                 for item in fig.legend[0].items}
+        assert shown == {"train loss": True, "test loss": True,
+                         "train accuracy": labelled, "test accuracy": labelled}
+        assert [axis.visible for axis in fig.right] == [labelled]
+        ex.close()
+
+
 def test_train_runs_in_the_background_and_pause_stops_it(loop: Loop) -> None:
     ex = opened(loop, LONG)
     ex.trainer.press("train")

@@ -251,6 +251,7 @@ class Trainer:
         if new:
             self.source.stream({c: [row[i] for row in new]
                                 for i, c in enumerate(CURVE_COLUMNS)})
+            show_accuracy(self.curve.object, run.fit.data.task == "classification")
         now = time.perf_counter()
         self._updates = [t for t in self._updates if now - t < 2.0] + [now]
         self.status.object = status_html(run, len(self._updates) / 2.0 if self.running else 0.0)
@@ -281,6 +282,18 @@ def status_html(run: LiveRun, rate: float) -> str:
             f'data-train-accuracy="{train_acc!r}">epoch {epoch} of {run.fit.spec.epochs} '
             f"&middot; loss {train_loss:.4f} train / {test_loss:.4f} test{acc}"
             f"{rate_text}</span>")
+
+
+def show_accuracy(fig: Any, on: bool) -> None:
+    """The accuracy lines, their legend entries and axis: shown for classification only
+    (a regression has no accuracy to plot)."""
+    for item in fig.legend[0].items:
+        if "accuracy" in str(getattr(item.label, "value", "")):
+            item.visible = on
+            for renderer in item.renderers:
+                renderer.visible = on
+    for axis in fig.right:
+        axis.visible = on
 
 
 def loss_figure(source: ColumnDataSource) -> Any:
