@@ -18,7 +18,7 @@ from matplotlib.collections import QuadMesh
 from matplotlib.colors import to_hex, to_rgb
 from matplotlib.figure import Figure
 
-from ..view.colors import class_hex, decision_rgb, decision_strength, hex_rgb
+from ..view.colors import class_rgb, decision_rgb, decision_strength
 from ..view.training import TrainingView
 from .theme import Theme, themed
 
@@ -26,11 +26,6 @@ if TYPE_CHECKING:
     from ..training import Curves, Training
 
 LATTICE_LINES = 11  # warped probe-grid lines drawn per direction
-
-
-def class_colors(k: int) -> np.ndarray:
-    """(k, 3) RGB in [0, 1]: the view step's class palette (the same as every other view)."""
-    return np.array([hex_rgb(c) for c in class_hex(k)])
 
 
 def region_colors(predicted: np.ndarray, confidence: np.ndarray, classes: int,
@@ -84,7 +79,7 @@ class TrainingPanels:
             x = training.points.x[:, 0]
             u = (x - x.min()) / max(float(np.ptp(x)), 1e-12)
             return colormaps[training.experiment.style.cmap](u)[:, :3]
-        return class_colors(self.view.classes)[np.asarray(training.data.target)]
+        return class_rgb(self.view.classes)[np.asarray(training.data.target)]
 
     def show(self, s: int) -> None:
         """Move every artist to snapshot ``s``."""
@@ -224,7 +219,7 @@ def decision_stages_figure(training: Training, s: int = -1, theme: str | None = 
         regression = training.data.task == "regression"
         data_rgb = (colormaps[training.experiment.style.cmap](
             np.linspace(0, 1, training.points.n))[:, :3] if regression else
-            class_colors(int(training.data.classes.size))[np.asarray(training.data.target)])
+            class_rgb(int(training.data.classes.size))[np.asarray(training.data.target)])
         probe_rgb = (np.tile(to_rgb(th.muted), (len(predicted), 1)) if regression else
                      region_colors(predicted, confidence, int(training.data.classes.size),
                                    th.background))

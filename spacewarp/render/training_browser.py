@@ -17,7 +17,7 @@ import numpy as np
 
 from ..config import to_toml
 from ..errors import SpacewarpError
-from ..view.colors import class_hex, decision_row, decision_table, hex_rgb
+from ..view.colors import class_rgb, decision_row, decision_table
 from ..view.film import EASING
 from ..view.training_film import TrainingFilm
 from .browser import LEVELS, Blobs, BrowserOptions, _box, _coords, _segment, matrix_lines, summary
@@ -205,7 +205,7 @@ class _Colors:
         if self.c:
             self.levels = max(2, min(MAX_LEVELS, (256 - self.c) // self.c))
             probe = decision_table(self.c, self.levels, background)  # (C L, 3)
-            data = np.array([hex_rgb(h) for h in class_hex(self.c)])
+            data = class_rgb(self.c)
             self.table = np.concatenate([data, probe])
         else:
             from matplotlib import colormaps

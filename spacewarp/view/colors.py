@@ -45,9 +45,14 @@ def hex_rgb(color: str) -> tuple[float, float, float]:
     return (int(h[0:2], 16) / 255.0, int(h[2:4], 16) / 255.0, int(h[4:6], 16) / 255.0)
 
 
+def class_rgb(k: int) -> np.ndarray:
+    """(k, 3) float64 RGB in [0, 1]: the colours of k classes."""
+    return np.array([hex_rgb(c) for c in class_hex(k)])
+
+
 def stepped_table(k: int) -> np.ndarray:
     """(256, 3) float32 RGB in [0, 255]: index round(255 j / (k - 1)) falls in class j's step."""
-    rgb = np.array([hex_rgb(c) for c in class_hex(max(k, 1))], dtype=np.float32) * 255.0
+    rgb = class_rgb(max(k, 1)).astype(np.float32) * 255.0
     cls = np.rint(np.linspace(0.0, 1.0, 256) * max(k - 1, 0)).astype(np.intp)  # (256,)
     return rgb[cls]
 
@@ -68,7 +73,7 @@ def decision_rgb(predicted: np.ndarray, strength: np.ndarray, classes: int,
     """(P,) class and strength -> (P, 3) RGB in [0, 1]: the decision colours of every
     training view (stills, film, page, explorer)."""
     bg = np.array(hex_rgb(background))
-    col = np.array([hex_rgb(c) for c in class_hex(classes)])[predicted]  # (P, 3)
+    col = class_rgb(classes)[predicted]  # (P, 3)
     low, gain = DECISION_FADE
     return bg + (col - bg) * (low + gain * strength)[:, None]
 
