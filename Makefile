@@ -11,7 +11,7 @@ $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q -c constraints.txt -e '.[app,dev]'
 	# onnx2torch without its torchvision: PyPI's torchvision does not load beside the CPU
-	# torch wheel, and spacewarp's ONNX path needs none of it (see model_files.py)
+	# torch wheel, and spacewarp's ONNX path needs none of it (see model/files.py)
 	$(BIN)/pip install -q -c constraints.txt --no-deps 'onnx2torch>=1.5'
 	touch $(STAMP)
 

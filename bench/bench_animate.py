@@ -26,7 +26,7 @@ FILM = {"fps": 25, "frames_per_stage": 18, "hold": 0.2}
 
 def _trace(points: int) -> object:
     import spacewarp as sw
-    from spacewarp.config import Experiment
+    from spacewarp.config.experiment import Experiment
 
     return sw.run(Experiment.model_validate({"input": {"points": points}, "device": "cpu"}))
 

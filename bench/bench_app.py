@@ -88,7 +88,7 @@ def start_server(points: int) -> tuple[subprocess.Popen[bytes], str, Path]:
 def reference_ms(points: int, repeats: int = 5) -> float:
     """run + payload in this process: the server's unavoidable work per change."""
     from spacewarp.app.canvas import payload
-    from spacewarp.config import validated
+    from spacewarp.config.experiment import validated
     from spacewarp.pipeline import run
 
     times = []
@@ -104,7 +104,7 @@ def reference_ms(points: int, repeats: int = 5) -> float:
 def memory(points: int, changes: int) -> None:
     """RSS of this process over ``changes`` activation changes through one Explorer."""
     from spacewarp.app.session import Explorer
-    from spacewarp.config import validated
+    from spacewarp.config.experiment import validated
 
     ex = Explorer(validated({"input": {"points": points}}))
     samples = [(0, rss_mb(os.getpid()))]

@@ -84,7 +84,7 @@ def main(argv: list[str] | None = None) -> int:
     from panel.io.state import set_curdoc
 
     from spacewarp.app.session import Explorer
-    from spacewarp.config import validated
+    from spacewarp.config.experiment import validated
 
     logging.getLogger("spacewarp").setLevel(logging.WARNING)
     doc = Document()

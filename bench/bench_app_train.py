@@ -64,7 +64,7 @@ def server_chunk() -> tuple[float, int, int]:
     import torch
 
     from spacewarp.app import training_task as tt
-    from spacewarp.config import validated
+    from spacewarp.config.experiment import validated
 
     torch.set_num_threads(1)
     run = tt.start(validated(EXPERIMENT))
@@ -88,7 +88,7 @@ def session_rate(seconds: float) -> float:
 
     from spacewarp.app.session import Explorer
     from spacewarp.app.work import Worker
-    from spacewarp.config import validated
+    from spacewarp.config.experiment import validated
 
     torch.set_num_threads(1)
     calls: queue.Queue = queue.Queue()
@@ -122,7 +122,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=10.0)
     args = parser.parse_args()
     from spacewarp.app.server import start_server
-    from spacewarp.config import validated
+    from spacewarp.config.experiment import validated
 
     chunk_s, size, n = server_chunk()
     port = free_port()

@@ -4,7 +4,7 @@
     .venv/bin/python bench/bench_capture.py --quick    # 1e4 points
 
 A residual MLP (``h = h + relu(fc2(relu(fc1(h))))`` per block, so 5 operations a block)
-is traced by ``spacewarp.trace`` (torch.fx capture, every operation's output kept as a
+is traced by ``spacewarp.tracing.trace`` (torch.fx capture, every operation's output kept as a
 float64 stage) and run plainly (``model(x)`` under no_grad, float64). Target: ratio <= 1.5.
 """
 
@@ -68,7 +68,7 @@ def main() -> None:
     print(f"load (1-min average): {os.getloadavg()[0]:.2f}")
     print(f"residual MLP, 20 blocks, width 64, {n:,} points, {stages} stages")
     print(f"plain forward (float64, no_grad)  {t_plain * 1e3:8.1f} ms")
-    print(f"spacewarp.trace (capture + trace)  {t_trace * 1e3:8.1f} ms")
+    print(f"spacewarp.tracing.trace (capture + trace)  {t_trace * 1e3:8.1f} ms")
     print(f"ratio trace / forward: {t_trace / t_plain:.2f} (target <= 1.5)")
 
 

@@ -80,7 +80,7 @@ def bench_regions(quick: bool) -> None:
 
 
 def bench_measures() -> None:
-    from spacewarp.config import validated
+    from spacewarp.config.experiment import validated
     from spacewarp.measure import measures
     from spacewarp.pipeline import run
 

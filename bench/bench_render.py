@@ -32,7 +32,7 @@ SPACEWARP = [sys.executable, "-m", "spacewarp.cli"]
 CHILD = """
 import json, resource, sys, time, tempfile
 t0 = time.perf_counter()
-from spacewarp.config import validated
+from spacewarp.config.experiment import validated
 from spacewarp.export.stills import write_render
 from spacewarp.pipeline import run
 t_import = time.perf_counter() - t0
@@ -55,7 +55,7 @@ def timed(cmd: list[str], **kw: object) -> float:
 
 
 def default_render(tmp: Path) -> None:
-    from spacewarp.config import validated
+    from spacewarp.config.experiment import validated
     from spacewarp.export.stills import write_render
     from spacewarp.pipeline import run
 
@@ -98,7 +98,7 @@ def seed_way(n_total: int, quick: bool) -> float:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from spacewarp.config import validated
+    from spacewarp.config.experiment import validated
     from spacewarp.pipeline import run
 
     n = 100_000 if quick else n_total

@@ -34,7 +34,7 @@ import time, numpy as np, torch
 import torch.nn.functional as F
 from torch import nn
 torch.set_num_threads(1)
-from spacewarp.points import make_points
+from spacewarp.inputs.points import make_points
 pts = make_points("spiral", 3000)
 x = torch.from_numpy(np.array(pts.x)); y = torch.from_numpy(np.array(pts.labels))
 torch.manual_seed(0)

@@ -8,6 +8,8 @@
 from __future__ import annotations
 
 import importlib
+import importlib.abc
+import importlib.machinery
 import sys
 import types
 from typing import TYPE_CHECKING, Any
@@ -35,16 +37,44 @@ if TYPE_CHECKING:  # imported on first use, so `spacewarp --help` never loads to
         training_stages,
         write_html,
     )
-    from .config import Experiment
+    from .config.experiment import Experiment
     from .errors import SpacewarpError
-    from .network import build_model
-    from .points import Points, make_points
-    from .trace import Stage, Trace, trace
-    from .training import Training
+    from .inputs.points import Points, make_points
+    from .model.build import build_model
+    from .tracing.trace import Stage, Trace, trace
+    from .training.train import Training
 
-_HOMES = {"Experiment": "config", "SpacewarpError": "errors", "build_model": "network",
-          "Points": "points", "make_points": "points", "Stage": "trace", "Trace": "trace",
-          "trace": "trace", "Training": "training"}
+_HOMES = {"Experiment": "config.experiment", "SpacewarpError": "errors",
+          "build_model": "model.build", "Points": "inputs.points", "make_points": "inputs.points",
+          "Stage": "tracing.trace", "Trace": "tracing.trace", "trace": "tracing.trace",
+          "Training": "training.train"}
+
+# Modules moved into step packages (issue 16): the old import paths still load the new module.
+MOVED = {"settings": "config.settings", "numbers": "config.numbers", "names": "config.names",
+         "registry": "config.registry", "style": "config.style",
+         "points": "inputs.points", "datafile": "inputs.datafile", "network": "model.build",
+         "model_files": "model.files", "resolve": "model.resolve",
+         "capture": "tracing.capture", "trace": "tracing.trace",
+         "training_setup": "training.setup", "training_file": "training.file"}
+
+
+class _MovedModules(importlib.abc.MetaPathFinder, importlib.abc.Loader):
+    """``import spacewarp.trace`` (an old path) gives the module ``spacewarp.tracing.trace``."""
+
+    def find_spec(self, fullname: str, path: Any = None, target: Any = None) -> Any:
+        package, _, leaf = fullname.rpartition(".")
+        if package != __name__ or leaf not in MOVED:
+            return None
+        return importlib.machinery.ModuleSpec(fullname, self)
+
+    def create_module(self, spec: Any) -> types.ModuleType:
+        return importlib.import_module(f"{__name__}.{MOVED[spec.name.rpartition('.')[2]]}")
+
+    def exec_module(self, module: types.ModuleType) -> None:
+        """The module ran when it was imported under its own name."""
+
+
+sys.meta_path.append(_MovedModules())
 
 
 def __getattr__(name: str) -> Any:
@@ -57,7 +87,7 @@ def __getattr__(name: str) -> Any:
 
 
 class _Package(types.ModuleType):
-    """``sw.trace`` stays the function when the ``spacewarp.trace`` module is imported.
+    """``sw.trace`` stays the function when the old ``spacewarp.trace`` module path is imported.
 
     Importing a submodule sets it as an attribute of its package; with lazy names that
     would replace the function ``trace`` by the module of the same name (the module is

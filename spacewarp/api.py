@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from . import pipeline
-from .config import Experiment, load_toml, merged, nest, validated
+from .config.experiment import Experiment, load_toml, merged, nest, validated
 from .errors import SpacewarpError
 
 T = TypeVar("T")
@@ -33,8 +33,8 @@ if TYPE_CHECKING:
     from .measure import Measures, Regions
     from .render.browser import BrowserOptions
     from .render.notebook import PageView
-    from .trace import Trace
-    from .training import Curves, Training
+    from .tracing.trace import Trace
+    from .training.train import Curves, Training
 
 
 def experiment(config: Experiment | dict[str, Any] | str | Path | None = None,
@@ -188,7 +188,7 @@ def train(config: Experiment | dict[str, Any] | str | Path | None = None, *,
     ``live``: in a notebook, a loss figure that updates while training (default: in a
     notebook).
     """
-    from .training import train as run_training
+    from .training.train import train as run_training
 
     exp = experiment(config, **options)
     if live is None:
@@ -216,7 +216,7 @@ def training_page(training: Training, path: str | Path) -> Path:
 
 def load_training(path: str | Path) -> Training:
     """A training run read back from ``DIR/training.npz`` and ``DIR/experiment.toml``."""
-    from .training_file import load_training as load
+    from .training.file import load_training as load
 
     return load(path)
 

@@ -25,12 +25,12 @@ import os
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from . import names
+from .config import names
+from .config.numbers import MAX_POINTS
 from .errors import LimitError
-from .numbers import MAX_POINTS
 
 if TYPE_CHECKING:
-    from .config import Experiment, InputSpec
+    from .config.experiment import Experiment, InputSpec
 
 MEMORY_CAP = 2 * 10**9  # bytes: a laptop's spare memory
 TIME_CAP = 120.0  # seconds of estimated work before anything is written
@@ -76,13 +76,13 @@ class Estimate:
 def point_count(spec: InputSpec) -> tuple[int, int]:
     """(n, d) of the input, from the config alone: counts, grid parameters, file headers."""
     if spec.name == "file":
-        from .datafile import declared_shape
+        from .inputs.datafile import declared_shape
 
         rows, dim = declared_shape(spec.path or "")
         return (min(spec.points, rows) if spec.points else rows), dim
     dim = 1 if spec.name in ("line", "gaussian1d") else 2
     if spec.name == "grid":
-        from .points import grid_side  # numpy-only; checks the step before any array
+        from .inputs.points import grid_side  # numpy-only; checks the step before any array
 
         p = spec.params
         side = grid_side(spec.points, low=p.get("low", -5.0), high=p.get("high", 5.0),

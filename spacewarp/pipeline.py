@@ -1,6 +1,6 @@
 """Experiment -> points -> network -> trace: the steps run in order, nothing drawn.
 
-``resolve`` and ``model_for`` live in ``resolve.py`` (training starts from them too).
+``resolve`` and ``model_for`` live in ``model/resolve.py`` (training starts from them too).
 """
 
 from __future__ import annotations
@@ -11,13 +11,13 @@ from dataclasses import replace
 from torch import nn
 
 from .budget import check_experiment
-from .config import Experiment, style_of
+from .config.experiment import Experiment, style_of
+from .inputs.points import MEASURED_COLORINGS
 from .measure import Measures, measures
 from .measure.colors import measure_color, stage_notes
-from .model_files import load_checkpoint
-from .points import MEASURED_COLORINGS
-from .resolve import default_layers, model_for, resolve
-from .trace import Trace, trace
+from .model.files import load_checkpoint
+from .model.resolve import default_layers, model_for, resolve
+from .tracing.trace import Trace, trace
 
 __all__ = ["default_layers", "measured", "model_for", "resolve", "run", "run_model"]
 

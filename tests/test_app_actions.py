@@ -26,9 +26,9 @@ from PIL import Image
 from spacewarp.app.limits import MAX_POINTS, MAX_UPLOAD_BYTES
 from spacewarp.app.session import Explorer
 from spacewarp.app.work import Worker
-from spacewarp.config import Experiment, load_experiment, validated
+from spacewarp.config.experiment import Experiment, load_experiment, validated
 from spacewarp.pipeline import run
-from spacewarp.trace import Trace
+from spacewarp.tracing.trace import Trace
 
 SMALL = {"input": {"points": 150}, "network": {"layers": [2, 3, 3, 2]}}
 

@@ -19,7 +19,7 @@ import numpy as np
 import pytest
 from test_app_browser import BASE, Page, assert_drawn, live_server
 
-from spacewarp.config import validated
+from spacewarp.config.experiment import validated
 
 BIG_ROWS = 100_000  # an 18 MB CSV: 100,000 rows of two 88-decimal numbers
 

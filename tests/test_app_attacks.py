@@ -30,7 +30,7 @@ import pytest
 from spacewarp.app import uploads
 from spacewarp.app.session import Explorer, explorer_for
 from spacewarp.app.work import Worker
-from spacewarp.config import Experiment, validated
+from spacewarp.config.experiment import Experiment, validated
 from spacewarp.pipeline import run
 
 SMALL = {"input": {"points": 120}, "network": {"layers": [2, 3, 2]}}

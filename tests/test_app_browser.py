@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from spacewarp.config import Experiment, validated
+from spacewarp.config.experiment import Experiment, validated
 from spacewarp.pipeline import run
 from spacewarp.view import display_coords, pad
 

@@ -19,8 +19,8 @@ import torch
 
 from spacewarp.app import state
 from spacewarp.app.session import Explorer, explorer_for
-from spacewarp.config import validated
-from spacewarp.model_files import load_model
+from spacewarp.config.experiment import validated
+from spacewarp.model.files import load_model
 
 MODEL_PY = textwrap.dedent("""
     import torch

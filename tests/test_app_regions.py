@@ -8,7 +8,7 @@ import torch
 
 from spacewarp.app.session import Explorer
 from spacewarp.app.state import decode, encode
-from spacewarp.config import validated
+from spacewarp.config.experiment import validated
 from spacewarp.measure import regions
 from spacewarp.pipeline import model_for, resolve
 

@@ -10,7 +10,7 @@ import numpy as np
 import torch
 from test_app_browser import TIMEOUT_S, Page, live_server
 
-from spacewarp.config import validated
+from spacewarp.config.experiment import validated
 from spacewarp.measure import regions
 from spacewarp.pipeline import model_for, resolve
 

@@ -24,7 +24,7 @@ import pytest
 
 from spacewarp.app import server as app_server
 from spacewarp.app.session import Explorer
-from spacewarp.config import validated
+from spacewarp.config.experiment import validated
 from spacewarp.errors import SpacewarpError
 from spacewarp.pipeline import run
 

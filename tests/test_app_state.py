@@ -13,7 +13,7 @@ import pytest
 from spacewarp.app import edits, limits, state
 from spacewarp.app.fields import control_for
 from spacewarp.app.limits import check_limits
-from spacewarp.config import Experiment, validated
+from spacewarp.config.experiment import Experiment, validated
 from spacewarp.errors import SpacewarpError
 from spacewarp.pipeline import resolve, run
 

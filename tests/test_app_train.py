@@ -21,8 +21,8 @@ import torch.nn.functional as F
 from spacewarp.app import state
 from spacewarp.app.session import Explorer
 from spacewarp.app.work import Worker
-from spacewarp.config import Experiment, validated
-from spacewarp.points import make_points
+from spacewarp.config.experiment import Experiment, validated
+from spacewarp.inputs.points import make_points
 from spacewarp.view.film import film
 from spacewarp.view.live import live_keys, live_plan, outside_note
 
@@ -230,9 +230,9 @@ def test_training_settings_travel_in_the_state_link(loop: Loop) -> None:
 
 def test_live_keys_are_the_new_stages_through_the_fixed_projections() -> None:
     """A network of widths <= 3 is drawn as it is: the live keys are a hand forward."""
-    from spacewarp.network import build_model
-    from spacewarp.points import Points
-    from spacewarp.trace import trace
+    from spacewarp.inputs.points import Points
+    from spacewarp.model.build import build_model
+    from spacewarp.tracing.trace import trace
 
     model = build_model([2, 3, 3], "relu", bias=True, init="random", seed=1)
     pts = make_points("spiral", 300)
@@ -266,9 +266,9 @@ def test_live_keys_are_the_new_stages_through_the_fixed_projections() -> None:
 def test_points_that_leave_their_fixed_box_are_said_to_have_left_it() -> None:
     """Boxes stay fixed while training runs; the share outside is said, per the stage
     that lost most, counted here from the points and the planned boxes directly."""
-    from spacewarp.network import build_model
-    from spacewarp.points import Points
-    from spacewarp.trace import trace
+    from spacewarp.inputs.points import Points
+    from spacewarp.model.build import build_model
+    from spacewarp.tracing.trace import trace
 
     pts = make_points("spiral", 300)
     planned = trace(build_model([2, 3, 2], "relu", bias=True, init="random", seed=1),

@@ -19,7 +19,7 @@ import pytest
 from test_app_browser import TIMEOUT_S, Page, live_server
 
 import spacewarp as sw
-from spacewarp.config import validated
+from spacewarp.config.experiment import validated
 
 BASE = {"input": {"name": "spiral", "points": 300},
         "network": {"layers": [2, 3, 3, 3], "activation": "relu", "bias": True,

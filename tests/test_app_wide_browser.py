@@ -13,8 +13,8 @@ import numpy as np
 import torch
 from test_app_browser import TIMEOUT_S, Page, live_server
 
-from spacewarp.config import validated
-from spacewarp.model_files import load_model
+from spacewarp.config.experiment import validated
+from spacewarp.model.files import load_model
 from spacewarp.pipeline import run
 from spacewarp.view.coords import projection
 

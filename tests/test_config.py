@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from spacewarp.config import Experiment, load_experiment, merged, nest, to_toml, validated
+from spacewarp.config.experiment import (
+    Experiment,
+    load_experiment,
+    merged,
+    nest,
+    to_toml,
+    validated,
+)
 from spacewarp.errors import SpacewarpError
 from spacewarp.pipeline import resolve
 

@@ -13,9 +13,9 @@ from PIL import Image
 
 import spacewarp.export.stills as stills
 from spacewarp.cli import main
-from spacewarp.config import load_experiment, validated
+from spacewarp.config.experiment import load_experiment, validated
 from spacewarp.pipeline import run
-from spacewarp.trace import Trace
+from spacewarp.tracing.trace import Trace
 
 NAMES = ["stages.png", "stage-00-input.png", "stage-01-linear.png", "stage-02-tanh.png",
          "stage-03-linear.png", "stage-04-tanh.png", "stage-05-linear.png", "trace.npz",

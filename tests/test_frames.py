@@ -8,7 +8,7 @@ import torch
 from matplotlib.animation import FuncAnimation
 
 import spacewarp as sw
-from spacewarp.config import Experiment
+from spacewarp.config.experiment import Experiment
 from spacewarp.errors import SpacewarpError
 from spacewarp.render.animation_options import AnimationOptions, parse_size
 from spacewarp.render.frames import FrameRenderer, animation, iter_frames

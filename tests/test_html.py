@@ -11,7 +11,7 @@ import pytest
 
 import spacewarp as sw
 from spacewarp.cli import main as cli_main
-from spacewarp.config import validated
+from spacewarp.config.experiment import validated
 from spacewarp.errors import SpacewarpError
 from spacewarp.export.html import write_html
 from spacewarp.render.browser import JS_DIR

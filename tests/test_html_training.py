@@ -23,7 +23,7 @@ from spacewarp.cli import main
 from spacewarp.errors import LimitError
 from spacewarp.render.browser import Blobs
 from spacewarp.render.training_browser import snapshot_entry, training_spec
-from spacewarp.training_file import load_training
+from spacewarp.training.file import load_training
 from spacewarp.view.training_film import TrainingFilmOptions, add_snapshot, training_film
 
 SMALL = ["--input", "moons", "--points", "150", "--layers", "2,3,2", "--activation", "tanh",

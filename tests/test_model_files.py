@@ -14,7 +14,7 @@ from torch import nn
 import spacewarp as sw
 from spacewarp.cli import main
 from spacewarp.errors import NetworkError, WeightsError
-from spacewarp.model_files import load_checkpoint, load_model
+from spacewarp.model.files import load_checkpoint, load_model
 
 MODEL_PY = textwrap.dedent("""
     import torch

@@ -8,7 +8,7 @@ import torch
 from torch import nn
 
 from spacewarp.errors import SpacewarpError
-from spacewarp.network import ACTIVATIONS, RECIPES, build_model, parse_widths
+from spacewarp.model.build import ACTIVATIONS, RECIPES, build_model, parse_widths
 
 # The seed notebook prints this as "Weights of the first linear layer".
 SEED_W1 = np.array([[3.0, 0.0], [0.0, 3.0], [6.0, 6.0]])

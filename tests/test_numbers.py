@@ -8,9 +8,8 @@ import pytest
 
 from spacewarp.app.controls import displayed
 from spacewarp.app.edits import parse_number
-from spacewarp.config import Experiment
-from spacewarp.errors import NetworkError, SpacewarpError
-from spacewarp.numbers import (
+from spacewarp.config.experiment import Experiment
+from spacewarp.config.numbers import (
     MAX_POINTS,
     parse_count,
     parse_float,
@@ -18,6 +17,7 @@ from spacewarp.numbers import (
     parse_size,
     parse_widths,
 )
+from spacewarp.errors import NetworkError, SpacewarpError
 
 
 @pytest.mark.parametrize("given,want", [
@@ -79,7 +79,7 @@ def test_floats() -> None:
     (0.30000000000000004, "0.30000000000000004"), (1e20, "1e+20"),
     (2.5e-7, "2.5e-07"), (1.25, "1.25")])
 def test_number_boxes_show_short_text_that_reads_back_exactly(value: float, text: str) -> None:
-    from spacewarp.numbers import number_text
+    from spacewarp.config.numbers import number_text
 
     assert number_text(value) == text
     assert parse_number("scale", text, "scale") == value  # the same float, bit for bit

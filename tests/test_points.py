@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from spacewarp.errors import SpacewarpError
-from spacewarp.points import COLORINGS, GENERATORS, make_points
+from spacewarp.inputs.points import COLORINGS, GENERATORS, make_points
 
 
 def seed_mesh() -> np.ndarray:

@@ -12,7 +12,7 @@ import pytest
 
 from spacewarp import budget
 from spacewarp.cli import main
-from spacewarp.config import validated
+from spacewarp.config.experiment import validated
 from spacewarp.errors import InputError, LimitError, NetworkError, SpacewarpError, WeightsError
 
 
@@ -170,8 +170,8 @@ def test_caps_can_be_raised(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_data_headers_are_read_before_the_data(tmp_path: Path) -> None:
-    from spacewarp.datafile import declared_shape
-    from spacewarp.points import make_points
+    from spacewarp.inputs.datafile import declared_shape
+    from spacewarp.inputs.points import make_points
 
     _npz_declaring(tmp_path / "wide.npz", (200_000, 4096))  # 8e8 values: 6.5 GB declared
     with pytest.raises(LimitError, match="values in all") as err:

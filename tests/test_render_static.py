@@ -15,11 +15,11 @@ from matplotlib import colormaps  # noqa: E402
 from matplotlib.colors import Normalize  # noqa: E402
 from mpl_toolkits.mplot3d import proj3d  # noqa: E402
 
-from spacewarp.config import validated  # noqa: E402
+from spacewarp.config.experiment import validated  # noqa: E402
 from spacewarp.pipeline import run  # noqa: E402
 from spacewarp.render.raster import DEPTHSHADE_MIN, RASTER_FROM, grow  # noqa: E402
 from spacewarp.render.static import stage_figure, stages_figure  # noqa: E402
-from spacewarp.trace import Trace  # noqa: E402
+from spacewarp.tracing.trace import Trace  # noqa: E402
 from spacewarp.view import display_coords  # noqa: E402
 
 

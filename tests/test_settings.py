@@ -7,13 +7,13 @@ import sys
 
 from spacewarp import names
 from spacewarp.cli import build_parser
-from spacewarp.config import FLAT_KEYS, Experiment
-from spacewarp.settings import SETTINGS, flag_for
+from spacewarp.config.experiment import FLAT_KEYS, Experiment
+from spacewarp.config.settings import SETTINGS, flag_for
 
 
 def test_names_equal_the_registries() -> None:
-    from spacewarp.network import ACTIVATIONS, RECIPES
-    from spacewarp.points import COLORINGS, GENERATORS, make_points
+    from spacewarp.inputs.points import COLORINGS, GENERATORS, make_points
+    from spacewarp.model.build import ACTIVATIONS, RECIPES
 
     assert tuple(GENERATORS.names()) == names.INPUTS
     assert tuple(COLORINGS.names()) == names.COLORINGS
@@ -44,7 +44,7 @@ def test_every_setting_is_a_config_field_and_a_flag() -> None:
 
 
 def test_network_pass_through_settings_round_trip() -> None:
-    from spacewarp.config import to_toml, validated
+    from spacewarp.config.experiment import to_toml, validated
 
     exp = validated({"network": {"model": "net.py:Net", "checkpoint": "w.pt",
                                  "checkpoint_sha256": "AB" * 32}})
@@ -65,11 +65,11 @@ def test_help_does_not_import_torch() -> None:
 
 
 def test_a_trace_carries_its_style_as_a_plain_value() -> None:
-    from spacewarp.network import build_model
+    from spacewarp.config.style import Style
+    from spacewarp.inputs.points import make_points
+    from spacewarp.model.build import build_model
     from spacewarp.pipeline import run
-    from spacewarp.points import make_points
-    from spacewarp.style import Style
-    from spacewarp.trace import trace
+    from spacewarp.tracing.trace import trace
 
     t = run(Experiment.model_validate({"input": {"name": "spiral", "points": 30,
                                                  "color_by": "label"},
@@ -81,8 +81,8 @@ def test_a_trace_carries_its_style_as_a_plain_value() -> None:
 
 
 def test_training_flags_are_the_train_specs_fields() -> None:
-    from spacewarp.config import TrainSpec
-    from spacewarp.settings import TRAIN_SETTINGS
+    from spacewarp.config.experiment import TrainSpec
+    from spacewarp.config.settings import TRAIN_SETTINGS
 
     assert [s.key for s in TRAIN_SETTINGS] == list(TrainSpec.model_fields)
     for s in TRAIN_SETTINGS:

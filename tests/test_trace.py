@@ -9,8 +9,8 @@ from torch import nn
 
 import spacewarp as sw
 from spacewarp.errors import SpacewarpError
-from spacewarp.points import make_points
-from spacewarp.trace import trace
+from spacewarp.inputs.points import make_points
+from spacewarp.tracing.trace import trace
 
 
 def seed_models(w1: torch.Tensor, w2: torch.Tensor, w3: torch.Tensor,

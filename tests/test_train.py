@@ -9,9 +9,9 @@ import numpy as np
 import pytest
 import torch
 
-from spacewarp.config import validated
+from spacewarp.config.experiment import validated
 from spacewarp.errors import SpacewarpError
-from spacewarp.training import Training, snapshot_epochs, train
+from spacewarp.training.train import Training, snapshot_epochs, train
 
 
 def small(**train_opts: object) -> dict:

@@ -9,8 +9,8 @@ import pytest
 import torch
 
 import spacewarp as sw
-from spacewarp.config import validated
-from spacewarp.training import Curves, train
+from spacewarp.config.experiment import validated
+from spacewarp.training.train import Curves, train
 
 
 @pytest.fixture(scope="module")

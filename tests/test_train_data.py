@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from spacewarp.errors import SpacewarpError
-from spacewarp.points import make_points
+from spacewarp.inputs.points import make_points
 
 
 def course_spiral(per_class: int, classes: int, noise: float, seed: int) -> np.ndarray:

@@ -11,7 +11,7 @@ import pytest
 from PIL import Image
 
 import spacewarp as sw
-from spacewarp.config import Experiment
+from spacewarp.config.experiment import Experiment
 from spacewarp.errors import SpacewarpError
 from spacewarp.export import video
 from spacewarp.export.video import gif_delays, write_video

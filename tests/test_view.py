@@ -13,9 +13,9 @@ from torch import nn
 
 import spacewarp as sw
 from spacewarp.errors import SpacewarpError
-from spacewarp.network import build_model
-from spacewarp.points import make_points
-from spacewarp.trace import trace
+from spacewarp.inputs.points import make_points
+from spacewarp.model.build import build_model
+from spacewarp.tracing.trace import trace
 from spacewarp.view import (
     OBLIQUE,
     TOP_DOWN,

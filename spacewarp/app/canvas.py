@@ -21,7 +21,7 @@ import param
 from panel.viewable import Child
 
 from ..render.browser import Blobs, film_spec, renderer_js
-from ..trace import Trace
+from ..tracing.trace import Trace
 
 # Panel's ES module entry point: mount the shared renderer once, then hand it each spec
 _HANDOVER = """

@@ -16,11 +16,11 @@ from typing import Any
 
 import panel as pn
 
-from ..config import Experiment, StyleSpec, TrainSpec
-from ..network import ACTIVATIONS, RECIPES
-from ..numbers import number_text as short_number
-from ..points import COLORINGS, GENERATORS, generator_params
-from ..settings import TRAIN_SETTINGS, Setting
+from ..config.experiment import Experiment, StyleSpec, TrainSpec
+from ..config.numbers import number_text as short_number
+from ..config.settings import TRAIN_SETTINGS, Setting
+from ..inputs.points import COLORINGS, GENERATORS, generator_params
+from ..model.build import ACTIVATIONS, RECIPES
 from .limits import LIMITS_TEXT
 
 Handler = Callable[[str, Any], None]  # (control, raw value) -> None

@@ -14,14 +14,14 @@ from typing import Any
 
 import numpy as np
 
-from .. import numbers
-from ..config import Experiment, validated
+from ..config import numbers
+from ..config.experiment import Experiment, validated
+from ..config.numbers import parse_fraction
 from ..errors import SpacewarpError
-from ..model_files import load_checkpoint
-from ..network import parse_widths
-from ..numbers import parse_fraction
-from ..points import generator_params, make_points, recolor
-from ..resolve import model_for, resolve
+from ..inputs.points import generator_params, make_points, recolor
+from ..model.build import parse_widths
+from ..model.files import load_checkpoint
+from ..model.resolve import model_for, resolve
 from .fields import field_for_control, with_field
 from .limits import MAX_POINTS, MAX_SEED, MAX_WEIGHT, check_limits
 
@@ -269,7 +269,7 @@ def _with_matrix(experiment: Experiment, name: str, matrix: np.ndarray) -> Exper
 def set_train(experiment: Experiment, key: str, text: Any) -> Experiment:
     """A training setting (``lr``, ``optimizer``, ...) from its control's text, within the
     explorer's cap from the settings table."""
-    from ..settings import TRAIN_BY_KEY
+    from ..config.settings import TRAIN_BY_KEY
 
     control = f"train:{key}"
     setting = TRAIN_BY_KEY.get(key)

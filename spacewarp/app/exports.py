@@ -21,7 +21,7 @@ from typing import Any
 import panel as pn
 
 from ..errors import SpacewarpError
-from ..trace import Trace
+from ..tracing.trace import Trace
 from .work import Done, Job
 
 log = logging.getLogger(__name__)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from ..config import Experiment
+from ..config.experiment import Experiment
 from ..errors import LimitError
 
 MAX_POINTS = 200_000  # points in the input set

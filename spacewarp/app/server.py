@@ -29,7 +29,7 @@ from tornado.ioloop import IOLoop
 from tornado.iostream import StreamClosedError
 from tornado.websocket import WebSocketClosedError
 
-from ..config import Experiment
+from ..config.experiment import Experiment
 from ..errors import SpacewarpError
 from . import upload_http, uploads
 from .limits import LIMITS_TEXT, MAX_SESSIONS, check_limits

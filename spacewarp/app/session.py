@@ -21,11 +21,11 @@ from typing import Any
 import numpy as np
 import panel as pn
 
-from ..config import Experiment
-from ..datafile import read_points_file
+from ..config.experiment import Experiment
 from ..errors import InputError, SpacewarpError
+from ..inputs.datafile import read_points_file
 from ..pipeline import run
-from ..trace import Trace
+from ..tracing.trace import Trace
 from . import edits, state, uploads
 from .controls import Controls, displayed
 from .exports import export_buttons

@@ -15,7 +15,7 @@ import zlib
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from ..config import Experiment, validated
+from ..config.experiment import Experiment, validated
 from ..errors import SpacewarpError
 
 QUERY_KEY = "s"  # the query parameter that carries the state

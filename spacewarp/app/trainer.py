@@ -22,7 +22,7 @@ import panel as pn
 from bokeh.models import ColumnDataSource, LinearAxis, Range1d
 from bokeh.plotting import figure
 
-from ..config import Experiment
+from ..config.experiment import Experiment
 from ..errors import SpacewarpError
 from ..pipeline import run as run_pipeline
 from . import edits

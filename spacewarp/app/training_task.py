@@ -17,15 +17,15 @@ from typing import Any
 import numpy as np
 from torch import nn
 
-from ..config import Experiment
+from ..config.experiment import Experiment
 from ..errors import SpacewarpError
-from ..points import Points
+from ..inputs.points import Points
 from ..render.browser import Blobs
 from ..render.live import decision_rows, live_update, probe_spec, weight_lines
 from ..render.training_browser import training_spec
-from ..trace import Trace, trace
-from ..training import Curves, Fit, Training, decide, deterministic
-from ..training_setup import Probe, prepare, probe_grid
+from ..tracing.trace import Trace, trace
+from ..training.setup import Probe, prepare, probe_grid
+from ..training.train import Curves, Fit, Training, decide, deterministic
 from ..view.film import film
 from ..view.live import LivePlan, live_keys, live_plan, outside_note
 from ..view.training_film import TrainingFilmOptions, _sub_shape, probe_rows, training_film

@@ -21,8 +21,8 @@ from typing import IO, Any
 
 import numpy as np
 
-from ..datafile import SUFFIXES
 from ..errors import InputError
+from ..inputs.datafile import SUFFIXES
 from .limits import MAX_POINTS, MAX_UPLOAD_BYTES
 
 FIELD = "input.path"  # the config field an upload sets: its messages go beside the upload

@@ -12,7 +12,7 @@ from typing import Any
 
 import panel as pn
 
-from ..trace import Trace
+from ..tracing.trace import Trace
 from .canvas import StageCanvas, payload
 
 VIEWS_HEIGHT = 880  # px: the stage row, then the morph view with its slider

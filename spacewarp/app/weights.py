@@ -18,7 +18,7 @@ import panel as pn
 from panel.widgets.tables import BaseTable
 
 from ..measure import singular_values
-from ..trace import Trace
+from ..tracing.trace import Trace
 from .text import Text
 
 EditHandler = Callable[[str, int, "int | None", str], None]  # (param, row, col, text)

@@ -35,7 +35,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def one_line(err: SpacewarpError) -> str:
     """The error as one line, led by the flag (or config field) it concerns."""
-    from ..settings import flag_for
+    from ..config.settings import flag_for
 
     text = " ".join(str(err).split())  # one line, whatever the message held
     where = flag_for(err.field) or err.field

@@ -35,9 +35,9 @@ def add_parser(sub: Any) -> None:
 
 
 def main(args: argparse.Namespace) -> None:
+    from ..config.numbers import parse_count, parse_float, parse_size
     from ..export.files import check_out
     from ..export.video import video_format, write_video
-    from ..numbers import parse_count, parse_float, parse_size
     from ..pipeline import measured, run
     from ..render.animation_options import MAX_FPS, AnimationOptions
     from .options import experiment_from_args

@@ -50,7 +50,7 @@ def main(args: argparse.Namespace) -> None:
 def training_page(args: argparse.Namespace) -> None:
     from ..export.training_html import write_training_html
     from ..render.browser import BrowserOptions
-    from ..training_file import load_training
+    from ..training.file import load_training
 
     training = load_training(args.training)
     style = BrowserOptions(theme=getattr(args, "theme", None), cmap=getattr(args, "cmap", None))

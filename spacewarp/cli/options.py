@@ -9,10 +9,10 @@ from __future__ import annotations
 import argparse
 from typing import TYPE_CHECKING, Any
 
-from ..settings import SETTINGS
+from ..config.settings import SETTINGS
 
 if TYPE_CHECKING:
-    from ..config import Experiment
+    from ..config.experiment import Experiment
 
 
 def add_experiment_options(parser: argparse.ArgumentParser) -> None:
@@ -37,7 +37,7 @@ def add_experiment_options(parser: argparse.ArgumentParser) -> None:
 
 def experiment_from_args(args: argparse.Namespace) -> Experiment:
     """The experiment described by ``--config`` with every given flag laid over it."""
-    from ..config import load_toml, merged, nest, validated
+    from ..config.experiment import load_toml, merged, nest, validated
 
     base: dict[str, Any] = load_toml(args.config) if args.config is not None else {}
     flat = {s.key: getattr(args, s.key) for s in SETTINGS if s.option is not None}

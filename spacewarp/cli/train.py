@@ -10,7 +10,7 @@ import argparse
 import warnings
 from typing import Any
 
-from ..settings import TRAIN_SETTINGS
+from ..config.settings import TRAIN_SETTINGS
 from .options import add_experiment_options
 
 
@@ -48,11 +48,11 @@ def add_parser(sub: Any) -> None:
 
 
 def main(args: argparse.Namespace) -> None:
-    from ..config import merged, validated
+    from ..config.experiment import merged, validated
     from ..errors import SpacewarpError
     from ..export.training import check_npz_budget, write_training
-    from ..training import train
-    from ..training_setup import prepare
+    from ..training.setup import prepare
+    from ..training.train import train
     from .options import experiment_from_args
 
     base = experiment_from_args(args).model_dump(exclude_unset=True)

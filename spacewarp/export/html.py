@@ -18,7 +18,7 @@ from typing import Any
 
 from ..errors import OutputError
 from ..render.browser import Blobs, BrowserOptions, film_spec, renderer_js
-from ..trace import Trace
+from ..tracing.trace import Trace
 from .files import atomic_file, writable_target
 
 

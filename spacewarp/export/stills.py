@@ -23,10 +23,10 @@ from typing import TYPE_CHECKING
 import numpy as np
 from PIL import Image
 
-from ..config import to_toml
+from ..config.experiment import to_toml
 from ..errors import SpacewarpError
 from ..measure import singular_values
-from ..trace import Trace
+from ..tracing.trace import Trace
 from .files import atomic_dir, atomic_file
 
 if TYPE_CHECKING:

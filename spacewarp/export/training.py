@@ -29,9 +29,9 @@ from typing import BinaryIO
 import numpy as np
 import torch
 
-from ..config import Experiment, TrainSpec, to_toml
+from ..config.experiment import Experiment, TrainSpec, to_toml
 from ..errors import LimitError
-from ..training import Training, decide
+from ..training.train import Training, decide
 from .files import atomic_dir, atomic_file
 from .stills import ZIP_DATE, _drawn, _write_png, write_weights_txt
 

@@ -16,7 +16,7 @@ from .files import atomic_file
 from .html import _script_text, check_target, filled_page
 
 if TYPE_CHECKING:
-    from ..training import Training
+    from ..training.train import Training
     from ..view.training_film import TrainingFilmOptions
 
 

@@ -21,7 +21,7 @@ from ..budget import check_film
 from ..errors import OutputError, SpacewarpError
 from ..render.animation_options import AnimationOptions
 from ..render.frames import FrameRenderer, has_function_view
-from ..trace import Trace
+from ..tracing.trace import Trace
 from .files import atomic_file, writable_target
 
 FORMATS = (".mp4", ".gif")

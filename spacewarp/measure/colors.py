@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..errors import NetworkError
-from ..trace import Trace
+from ..tracing.trace import Trace
 from .jacobian import Measures
 from .steps import LEAKY, PIECEWISE
 

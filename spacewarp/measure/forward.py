@@ -14,7 +14,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from ..trace import Stage, Trace
+from ..tracing.trace import Stage, Trace
 
 SAMPLE = 512  # rows on which each stage is checked
 Pair = tuple[Callable[[np.ndarray], np.ndarray], Callable[[np.ndarray], np.ndarray]]

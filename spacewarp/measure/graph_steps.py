@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..errors import NetworkError
-from ..trace import Stage, Trace
+from ..tracing.trace import Stage, Trace
 from .steps import LEAKY, PIECEWISE, SMOOTH, _leak
 
 RTOL, ATOL = 1e-9, 1e-12

@@ -22,7 +22,7 @@ import torch
 from torch.func import jvp, vmap
 
 from ..errors import NetworkError
-from ..trace import Trace
+from ..tracing.trace import Trace
 from .forward import forward_columns
 
 RANK_RTOL = 1e-6  # relative to the point's largest singular value
@@ -61,7 +61,7 @@ def measures(trace: Trace) -> Measures:
     """Jacobian measures of every point at every stage of ``trace``."""
     if trace.program is None:
         raise NetworkError("this trace has no differentiable program, so its Jacobians "
-                           "cannot be measured; trace the model with spacewarp.trace",
+                           "cannot be measured; trace the model with spacewarp.tracing.trace",
                            field="network")
     x = trace.stages[0].points
     per_point = 8 * x.shape[1] * sum(s.dim for s in trace.stages)  # bytes of columns

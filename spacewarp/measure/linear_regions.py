@@ -14,7 +14,7 @@ import numpy as np
 from torch import nn
 
 from ..errors import InputError, LimitError
-from ..trace import Trace
+from ..tracing.trace import Trace
 from . import polygons as pg
 from .boundary import decision_boundary
 from .graph_steps import graph_steps
@@ -112,8 +112,8 @@ PROBE_SIDE = 64  # probe grid per side on which a model object's graph is captur
 def _probe_trace(model: nn.Module, bounds: tuple[float, ...] | None) -> Trace:
     """A model that is not an ``nn.Sequential``, captured on a probe grid over ``bounds``
     (every graph step is read off and checked on these points)."""
-    from ..points import Points
-    from ..trace import trace
+    from ..inputs.points import Points
+    from ..tracing.trace import trace
 
     if bounds is None or len(bounds) not in (2, 4):
         raise InputError("give bounds (x0, x1, y0, y1) for the regions of a model",

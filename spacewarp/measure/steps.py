@@ -13,7 +13,7 @@ import numpy as np
 from torch import nn
 
 from ..errors import NetworkError
-from ..trace import Trace
+from ..tracing.trace import Trace
 
 PIECEWISE = {"relu": 0.0, "identity": 1.0}  # kind -> slope of the negative side
 LEAKY = "leakyrelu"

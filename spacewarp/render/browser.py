@@ -20,9 +20,9 @@ from typing import Any, Literal
 
 import numpy as np
 
-from ..config import to_toml
+from ..config.experiment import to_toml
 from ..errors import SpacewarpError
-from ..trace import Trace
+from ..tracing.trace import Trace
 from ..view.colors import class_hex, class_names, hex_rgb
 from ..view.film import EASING, Film, FilmOptions, film
 from .browser_regions import region_spec

@@ -12,7 +12,7 @@ from matplotlib.collections import LineCollection, PolyCollection
 from matplotlib.figure import Figure
 from matplotlib.transforms import IdentityTransform
 
-from ..trace import Trace
+from ..tracing.trace import Trace
 from ..view.outlines import Outlines, outlines_of, with_outlines
 from .regions import area_norm, fill_colors
 from .still_regions import outline_alpha

@@ -24,7 +24,7 @@ from matplotlib.ticker import MaxNLocator
 from matplotlib.transforms import IdentityTransform
 from mpl_toolkits.mplot3d import Axes3D
 
-from ..trace import Trace
+from ..tracing.trace import Trace
 from ..view import OBLIQUE, TOP_DOWN, Frame, Motion, lattice_every, lattice_lines, motion
 from ..view.colors import stepped_table
 from .animation_options import AnimationOptions

@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from ..trace import Trace
+from ..tracing.trace import Trace
 from ..view.film import Film
 from ..view.live import probe_index, probe_table
 from .browser import Blobs, _coords, film_spec, matrix_lines

@@ -27,7 +27,7 @@ from matplotlib.lines import Line2D
 from matplotlib.ticker import MaxNLocator
 from mpl_toolkits.mplot3d.axes3d import Axes3D
 
-from ..trace import Stage, Trace
+from ..tracing.trace import Stage, Trace
 from ..view import display_coords, lattice_every, lattice_lines, projection
 from ..view.colors import class_hex, legend
 from ..view.outlines import Outlines

@@ -14,7 +14,7 @@ from matplotlib.collections import PolyCollection
 from matplotlib.colors import to_rgb
 from mpl_toolkits.mplot3d.art3d import Poly3DCollection
 
-from ..trace import Trace
+from ..tracing.trace import Trace
 from ..view import projection
 from ..view.outlines import Outlines, outlines_of, vertex_images
 from .theme import Theme

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from ..trace import Trace
+from ..tracing.trace import Trace
 from ..view.film import Film
 
 if TYPE_CHECKING:

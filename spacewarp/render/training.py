@@ -23,7 +23,7 @@ from ..view.training import TrainingView
 from .theme import Theme, themed
 
 if TYPE_CHECKING:
-    from ..training import Curves, Training
+    from ..training.train import Curves, Training
 
 LATTICE_LINES = 11  # warped probe-grid lines drawn per direction
 

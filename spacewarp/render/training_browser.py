@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from ..config import to_toml
+from ..config.experiment import to_toml
 from ..errors import SpacewarpError
 from ..view.colors import class_rgb, decision_row, decision_table
 from ..view.film import EASING

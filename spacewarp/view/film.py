@@ -24,7 +24,7 @@ from typing import Literal
 import numpy as np
 
 from ..errors import SpacewarpError
-from ..trace import Trace
+from ..tracing.trace import Trace
 from .coords import Projection, display_coords, projection
 from .motion import MARGIN, OBLIQUE, TOP_DOWN, boxes, camera, film_dim, motion
 from .outlines import Outlines, outlines_of, with_outlines

@@ -17,7 +17,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 import torch
 
-from ..trace import Stage, Trace
+from ..tracing.trace import Stage, Trace
 from .colors import decision_row, decision_strength, decision_table
 from .coords import Projection, projection
 from .film import Film

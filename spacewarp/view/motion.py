@@ -22,7 +22,7 @@ from typing import Literal
 import numpy as np
 
 from ..errors import SpacewarpError
-from ..trace import Trace
+from ..tracing.trace import Trace
 from .paths import Morph, basis_arrows, morphs
 
 TOP_DOWN = (90.0, -90.0)  # (elevation, azimuth) in degrees: looking down on the x-y plane

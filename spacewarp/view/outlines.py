@@ -15,7 +15,7 @@ import numpy as np
 
 from ..errors import LimitError, SpacewarpError
 from ..measure import Regions, regions
-from ..trace import Trace
+from ..tracing.trace import Trace
 
 MAX_OUTLINE_REGIONS = 20_000  # more regions than this are not drawn in a browser film
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..trace import Stage, Trace
+from ..tracing.trace import Stage, Trace
 from .coords import Projection, aligned, fit, lift, pad, projection
 
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..trace import Stage
+from ..tracing.trace import Stage
 from .paths import Morph
 
 ROTATE = "rotate"  # the kind of a rotation sub-step (the morph follows the arc)

@@ -11,12 +11,12 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ..points import Points
-from ..trace import trace
-from ..training import decide
+from ..inputs.points import Points
+from ..tracing.trace import trace
+from ..training.train import decide
 
 if TYPE_CHECKING:
-    from ..training import Training
+    from ..training.train import Training
 
 Box = tuple[float, float, float, float]  # x0, x1, y0, y1
 

@@ -18,8 +18,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from ..errors import LimitError
-from ..points import Points
-from ..trace import Trace, trace
+from ..inputs.points import Points
+from ..tracing.trace import Trace, trace
 from .colors import decision_strength
 from .coords import Projection
 from .film import REST, Film, FilmOptions, Segment, StageView, _clock, _lattice_pairs
@@ -27,7 +27,7 @@ from .motion import MARGIN, OBLIQUE, TOP_DOWN, _cube, camera, film_dim
 from .paths import Morph, _chain, _plan, _State, _states, _Step
 
 if TYPE_CHECKING:
-    from ..training import Training
+    from ..training.train import Training
 
 MAX_PROBE = 2500  # probe points drawn: a strided sub-grid of the training's probe
 MAX_BYTES = 40_000_000  # coordinate bytes over every snapshot (int16) before subsampling
@@ -194,7 +194,7 @@ def _labels(training: Training) -> np.ndarray:
 
 def _decision(training: Training, output: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(P, C) probe output -> predicted class (P,) and strength (P,) in [0, 1]."""
-    from ..training import decide
+    from ..training.train import decide
 
     if training.data.task == "regression":
         return np.zeros(len(output), dtype=np.int64), np.zeros(len(output))

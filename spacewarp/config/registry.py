@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from typing import Generic, TypeVar
 
-from .errors import SpacewarpError
+from ..errors import SpacewarpError
 
 T = TypeVar("T")
 

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import numpy as np
 
-from .errors import InputError, SpacewarpError
-from .training import Curves, Training
+from ..errors import InputError, SpacewarpError
+from .train import Curves, Training
 
 CURVES = ("epoch", "train_loss", "test_loss", "train_accuracy", "test_accuracy")
 FIELD = "training"
@@ -21,9 +21,9 @@ FIELD = "training"
 
 def load_training(path: str | Path) -> Training:
     """The training run saved at ``path`` (``DIR/training.npz``, with ``DIR/experiment.toml``)."""
-    from .config import load_toml, validated
-    from .resolve import model_for
-    from .training_setup import prepare, probe_grid
+    from ..config.experiment import load_toml, validated
+    from ..model.resolve import model_for
+    from .setup import prepare, probe_grid
 
     npz = Path(path)
     if not npz.is_file():

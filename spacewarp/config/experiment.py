@@ -13,7 +13,7 @@ from typing import Any, ClassVar, Literal
 import tomli_w
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from .errors import InputError, SpacewarpError, WeightsError
+from ..errors import InputError, SpacewarpError, WeightsError
 from .numbers import parse_float
 from .settings import FLAT_KEYS as SETTINGS_KEYS
 from .settings import parse_value

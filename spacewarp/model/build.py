@@ -12,9 +12,9 @@ import numpy as np
 import torch
 from torch import nn
 
-from .errors import NetworkError, WeightsError
-from .numbers import MAX_DEPTH, MAX_WIDTH, parse_widths
-from .registry import Registry
+from ..config.numbers import MAX_DEPTH, MAX_WIDTH, parse_widths
+from ..config.registry import Registry
+from ..errors import NetworkError, WeightsError
 
 __all__ = ["ACTIVATIONS", "MAX_DEPTH", "MAX_WIDTH", "RECIPES", "build_model", "parse_widths"]
 

@@ -13,8 +13,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from ..errors import InputError, NetworkError, SpacewarpError
 from . import names
-from .errors import InputError, NetworkError, SpacewarpError
 from .numbers import parse_bool, parse_count, parse_float, parse_seed, parse_widths
 
 Parse = Callable[[Any, str], Any]  # (value as given, dotted field) -> clean value

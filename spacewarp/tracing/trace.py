@@ -17,10 +17,10 @@ import numpy as np
 import torch
 from torch import nn
 
+from ..config.style import Style
+from ..errors import NetworkError, SpacewarpError
+from ..inputs.points import Points
 from .capture import Op, capture, modules_in_use
-from .errors import NetworkError, SpacewarpError
-from .points import Points
-from .style import Style
 
 
 @dataclass(frozen=True)

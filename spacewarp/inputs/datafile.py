@@ -9,8 +9,8 @@ from typing import IO
 
 import numpy as np
 
-from .errors import InputError, LimitError, SpacewarpError
-from .numbers import MAX_POINTS, MAX_WIDTH
+from ..config.numbers import MAX_POINTS, MAX_WIDTH
+from ..errors import InputError, LimitError, SpacewarpError
 
 SUFFIXES = (".csv", ".npy", ".npz")
 MAX_VALUES = 100_000_000  # 800 MB of float64: a data file's whole table

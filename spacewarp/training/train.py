@@ -2,7 +2,7 @@
 
 ``train(experiment) -> Training``: the parameters at K snapshot epochs (spaced
 geometrically, so the fast early change is sampled densely) and the loss and accuracy
-curves. Stages are not stored: ``Training.trace(s)`` runs ``spacewarp.trace.trace`` on a
+curves. Stages are not stored: ``Training.trace(s)`` runs ``spacewarp.tracing.trace.trace`` on a
 model holding snapshot ``s``'s parameters, so every snapshot's stages are exactly a
 normal trace. Deterministic: seeded split, noise and batches, and
 ``torch.use_deterministic_algorithms(True)`` while training. Nothing here draws.
@@ -22,13 +22,13 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from .config import Experiment, TrainSpec
-from .errors import SpacewarpError
-from .network import linears, set_parameters
-from .points import Points
-from .resolve import model_for
-from .trace import Trace, pick_device, trace
-from .training_setup import BATCH_SEED, DataSet, Probe, prepare, probe_grid
+from ..config.experiment import Experiment, TrainSpec
+from ..errors import SpacewarpError
+from ..inputs.points import Points
+from ..model.build import linears, set_parameters
+from ..model.resolve import model_for
+from ..tracing.trace import Trace, pick_device, trace
+from .setup import BATCH_SEED, DataSet, Probe, prepare, probe_grid
 
 SMALL_STEP = 50_000_000  # multiply-adds per forward step below which one thread is faster
 LossFn = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]

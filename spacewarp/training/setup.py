@@ -9,10 +9,10 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from .config import Experiment, NetworkSpec, TrainSpec
-from .errors import InputError, NetworkError, SpacewarpError
-from .points import GENERATORS, Points
-from .resolve import resolve
+from ..config.experiment import Experiment, NetworkSpec, TrainSpec
+from ..errors import InputError, NetworkError, SpacewarpError
+from ..inputs.points import GENERATORS, Points
+from ..model.resolve import resolve
 
 # Training's own defaults for what the user left unset: the course's next notebook
 # (the three-arm spiral, a 100-wide ReLU layer with bias, random weights) for labelled

@@ -10,11 +10,11 @@ from pathlib import Path
 import numpy as np
 from torch import nn
 
-from .config import Experiment, NetworkSpec
-from .errors import NetworkError, WeightsError
-from .model_files import load_checkpoint, load_model, sha256
-from .network import build_model, set_parameters
-from .points import Points, make_points
+from ..config.experiment import Experiment, NetworkSpec
+from ..errors import NetworkError, WeightsError
+from ..inputs.points import Points, make_points
+from .build import build_model, set_parameters
+from .files import load_checkpoint, load_model, sha256
 
 
 def default_layers(dim: int) -> list[int]:

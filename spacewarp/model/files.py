@@ -27,7 +27,7 @@ from typing import Any
 import torch
 from torch import nn
 
-from .errors import NetworkError, WeightsError
+from ..errors import NetworkError, WeightsError
 
 MODEL_FIELD = "network.model"
 CHECKPOINT_FIELD = "network.checkpoint"

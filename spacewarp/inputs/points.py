@@ -15,9 +15,9 @@ from typing import Any
 
 import numpy as np
 
-from .errors import InputError
-from .numbers import MAX_POINTS, parse_count
-from .registry import Registry
+from ..config.numbers import MAX_POINTS, parse_count
+from ..config.registry import Registry
+from ..errors import InputError
 
 MAX_CLASSES = 1000  # spiral arms: more than a picture can tell apart
 

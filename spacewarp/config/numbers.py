@@ -15,7 +15,7 @@ from decimal import Decimal, InvalidOperation
 from fractions import Fraction
 from typing import Any
 
-from .errors import InputError, NetworkError, SpacewarpError
+from ..errors import InputError, NetworkError, SpacewarpError
 
 MAX_POINTS = 10_000_000  # 1e7 points x 2-D float64 = 160 MB per stage: beyond that is a typo
 MAX_WIDTH = 4096  # neurons in one layer
