@@ -182,16 +182,18 @@ def _label_column(header: list[str], path: str) -> int | None:
 
 def _unnamed_labels(table: np.ndarray, file: Path) -> int | None:
     """A header-less table's last column when it holds class labels (a few whole numbers
-    from 0) beside coordinates that are not all whole: its index, said in a note."""
-    if table.shape[1] < 2:
+    from 0, each on two points or more) beside finite coordinates that are not all whole:
+    its index, said in a note."""
+    if table.shape[1] < 2 or not np.isfinite(table).all():
         return None
     last, rest = table[:, -1], table[:, :-1]
-    classes = np.unique(last)
+    classes, counts = np.unique(last, return_counts=True)
     if not (_whole(last) and classes[0] >= 0 and 2 <= len(classes) <= MAX_CLASSES
-            and not _whole(rest)):
+            and counts.min() >= 2 and not _whole(rest)):
         return None
     names = ",".join(f"x{j}" for j in range(rest.shape[1]))
-    warnings.warn(f"{str(file)!r} has no header: its first {rest.shape[1]} columns are read "
+    first = "column is" if rest.shape[1] == 1 else f"{rest.shape[1]} columns are"
+    warnings.warn(f"{str(file)!r} has no header: its first {first} read "
                   f"as points and its last column as class labels (whole numbers "
                   f"{classes[0]:.0f} to {classes[-1]:.0f}); give it a header to say "
                   f"otherwise ({names},label reads the same; {names},x{rest.shape[1]} reads "
