@@ -21,6 +21,7 @@ from ..config.style import Style
 from ..errors import NetworkError, SpacewarpError
 from ..inputs.points import Points
 from .capture import Op, capture, modules_in_use
+from .exported import declared_width
 
 
 @dataclass(frozen=True)
@@ -111,7 +112,8 @@ def trace(model: nn.Module, points: Points, *, device: str = "auto",
             state = net.state_dict()
     except SpacewarpError:
         raise
-    except (RuntimeError, ValueError, TypeError, IndexError) as err:
+    # (AssertionError: a torch.export program's guards on its input)
+    except (RuntimeError, ValueError, TypeError, IndexError, AssertionError) as err:
         raise NetworkError(
             f"the model fails on {points.n} points of width {points.dim}: "
             f"{str(err).splitlines()[0] if str(err) else type(err).__name__}; give points "
@@ -144,6 +146,11 @@ def _stage(op: Op, out: torch.Tensor) -> Stage:
 def _check_input_width(net: nn.Module, dim: int) -> None:
     """For a sequence the first linear layer is the first applied; other models say so by
     failing (``trace`` turns that into the same advice)."""
+    width = declared_width(net)
+    if width is not None and width != dim:
+        raise NetworkError(f"the model takes {width}-D input (as it was exported) but the "
+                           f"points are {dim}-D; give points with {width} columns",
+                           field="input")
     if not isinstance(net, nn.Sequential):
         return
     first = next((m for m in net.modules() if isinstance(m, nn.Linear)), None)
