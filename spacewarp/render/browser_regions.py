@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from ..view.outlines import Outlines
-from .regions import area_norm, fill_colors
+from .region_colors import area_norm, fill_colors
 
 if TYPE_CHECKING:
     from .browser import Blobs

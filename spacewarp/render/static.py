@@ -44,13 +44,11 @@ from .raster import (
     use_raster,
 )
 from .still_regions import draw_regions, still_outlines
-from .theme import Theme, themed
+from .theme import AZIM, ELEV, MIN_SIDE, Theme, themed
 
 DPI = 100
 RASTER_SIDE = 700  # raster images are this many pixels across a panel, in every figure
-ELEV, AZIM = 30.0, -60.0  # the fixed 3-D camera (matplotlib's default view, as the seed's)
 PAD = 0.04  # margin around the data, as a fraction of its range
-MIN_SIDE = 0.2  # a 3-D box side is at least this fraction of the longest side
 MAX_LATTICE_LINES = 21  # lattice lines drawn each way; bigger lattices are thinned
 # kinds that act on each coordinate alone: activation modules (nn.ReLU: "relu") and functions
 ELEMENTWISE = frozenset({"relu", "tanh", "sigmoid", "gelu", "silu", "softplus", "elu",
