@@ -26,9 +26,10 @@ import numpy as np
 from ..errors import SpacewarpError
 from ..tracing.trace import Trace
 from .coords import Projection, display_coords, projection
+from .morph import Morph
 from .motion import MARGIN, OBLIQUE, TOP_DOWN, boxes, camera, film_dim, motion
 from .outlines import Outlines, outlines_of, with_outlines
-from .paths import Morph, lattice_every, lattice_indices
+from .paths import lattice_every, lattice_indices
 
 EASING = "smoothstep"  # t = u^2 (3 - 2 u): the view step's ``ease``
 REST = 0.2  # fraction of a segment over which the box leaves a stage's own box (and arrives)

@@ -23,7 +23,8 @@ import numpy as np
 
 from ..errors import SpacewarpError
 from ..tracing.trace import Trace
-from .paths import Morph, basis_arrows, morphs
+from .morph import Morph
+from .paths import basis_arrows, morphs
 
 TOP_DOWN = (90.0, -90.0)  # (elevation, azimuth) in degrees: looking down on the x-y plane
 OBLIQUE = (24.0, -60.0)  # the 3-D view

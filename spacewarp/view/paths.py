@@ -17,42 +17,8 @@ import numpy as np
 
 from ..tracing.trace import Stage, Trace
 from .coords import Projection, aligned, fit, lift, pad, projection
-
-
-@dataclass(frozen=True)
-class Morph:
-    """A straight path from one stage to the next, in a shared display dimension.
-
-    ``at(0)`` is exactly ``start`` and ``at(1)`` exactly ``end``. For a linear stage
-    this is ``(1 - t) x + t (W x + b)``, for an activation ``(1 - t) x + t f(x)``.
-    """
-
-    start: np.ndarray  # (n, D) float64
-    end: np.ndarray  # (n, D) float64
-    from_stage: int
-    to_stage: int
-    title: str
-    kind: str = ""  # the stage's kind ("linear", "tanh"); "matrix" / "bias" for split parts
-    start_dim: int = 0  # display dimension of the start before padding (0: D)
-    end_dim: int = 0  # display dimension of the end before padding (0: D)
-
-    def at(self, t: float) -> np.ndarray:
-        """(n, D) points at time t in [0, 1]; the ends are returned exactly."""
-        if t <= 0.0:
-            return self.start
-        if t >= 1.0:
-            return self.end
-        return self.start + t * (self.end - self.start)
-
-    @property
-    def dim(self) -> int:
-        return int(self.start.shape[1])
-
-    @property
-    def dims(self) -> tuple[int, int]:
-        """Display dimensions of the two ends before padding: (2, 3) for a lift into 3-D."""
-        return (self.start_dim or self.dim, self.end_dim or self.dim)
-
+from .morph import ROTATE, Morph, rotation_morph
+from .svd import svd_states
 
 # --- morphs ---------------------------------------------------------------------------------
 
@@ -103,8 +69,7 @@ def _states(trace: Trace, arrays: list[np.ndarray], split_bias: bool | str
         stage = trace.stages[k]
         source = last_state[main_input(trace, k)]
         if split_bias == "svd" and stage.kind == "linear" and stage.weight is not None:
-            from .svd import svd_states  # W x + b as V^T, S, U, + b (view/svd.py)
-
+            # W x + b as V^T, S, U, + b (view/svd.py)
             for points, title, kind in svd_states(out[source].points, stage):
                 out.append(_State(points, k, title, kind, source))
                 source = len(out) - 1
@@ -168,8 +133,6 @@ def _same_view(a: np.ndarray, b: np.ndarray) -> bool:
 
 
 def _chain(states: list[_State], steps: list[_Step]) -> tuple[Morph, ...]:
-    from .svd import ROTATE, rotation_morph
-
     out = []
     last: dict[int, np.ndarray] = {}  # state -> how the last morph into it left it
     for step in steps:
