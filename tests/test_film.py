@@ -15,7 +15,8 @@ import pytest
 
 import spacewarp as sw
 from spacewarp.errors import SpacewarpError
-from spacewarp.render.browser import LEVELS, Blobs, BrowserOptions, b7, film_spec
+from spacewarp.render.blobs import LEVELS, Blobs, b7
+from spacewarp.render.browser import BrowserOptions, film_spec
 from spacewarp.view import display_coords, ease
 from spacewarp.view.film import FilmOptions, film
 

@@ -17,7 +17,8 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import OutputError
-from ..render.browser import Blobs, BrowserOptions, film_spec, renderer_js
+from ..render.blobs import Blobs
+from ..render.browser import BrowserOptions, film_spec, renderer_js
 from ..tracing.trace import Trace
 from .files import atomic_file, writable_target
 

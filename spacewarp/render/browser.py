@@ -1,19 +1,15 @@
 """The film spec: ``view.film`` plus colours, titles and theme, as one JSON object.
 
-Binary arrays travel as descriptors ``{"dtype", "shape", ...}`` with either ``"b64"``
-(base64 of the little-endian bytes; the explorer's and notebook's messages) or
-``"blob": i``, an index into separately stored text blocks in the ``b7`` encoding (7 bits
-per character, for pages: 8/7 of the bytes instead of base64's 4/3). From
-``QUANTISE_FROM`` points each key's coordinates are int16, quantised per axis within
-the key's range: ``x = lo + (q + 32767) * step`` with ``step = (hi - lo) / 65534``, so
-the error is at most half a step, 7.6e-6 of the range (said on the page).
+Binary arrays travel as descriptors (``render.blobs``: base64 or ``b7`` text blocks). From
+``QUANTISE_FROM`` points each key's coordinates are int16, quantised per axis within the
+key's range (``blobs.put_int16``): the error is at most half a step, 7.6e-6 of the range
+(said on the page).
 
 The browser renderer (``js/film.js``) decodes the spec and only interpolates.
 """
 
 from __future__ import annotations
 
-import base64
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
@@ -25,14 +21,13 @@ from ..errors import SpacewarpError
 from ..tracing.trace import Trace
 from ..view.colors import class_hex, class_names, hex_rgb
 from ..view.film import EASING, Film, FilmOptions, film
+from .blobs import LEVELS, Blobs, put_coords
 from .browser_regions import region_spec
 from .theme import THEMES
 from .tour import tours
 
 JS_DIR = Path(__file__).parent / "js"
 QUANTISE_FROM = 100_000  # points from which coordinates are sent as int16
-LEVELS = 65534  # int16 steps across a key's range per axis
-Encoding = Literal["b64", "b7"]
 
 
 @dataclass(frozen=True)
@@ -45,48 +40,6 @@ class BrowserOptions:
     layout: Literal["morph", "grid"] = "morph"  # morph view under the stages, or stages only
     quantise_from: int = QUANTISE_FROM
     regions: str | None = None  # "off" | "region" | "area"; None: the trace's style
-
-
-@dataclass
-class Blobs:
-    """Where binary arrays go: inline base64, or ``b7`` text blocks stored aside."""
-
-    encoding: Encoding = "b64"
-    texts: list[str] = field(default_factory=list)
-
-    def put(self, a: np.ndarray, **extra: Any) -> dict[str, Any]:
-        a = np.ascontiguousarray(a)
-        dtype = {"float32": "f4", "int16": "i2", "int32": "i4", "uint8": "u1"}[a.dtype.name]
-        out: dict[str, Any] = {"dtype": dtype, "shape": list(a.shape), **extra}
-        data = a.astype(a.dtype.newbyteorder("<"), copy=False).tobytes()
-        if self.encoding == "b64":
-            out["b64"] = base64.b64encode(data).decode("ascii")
-        else:
-            out["blob"] = len(self.texts)
-            self.texts.append(b7(data))
-        return out
-
-
-def b7(data: bytes) -> str:
-    """Bytes as text, 7 bits per character, safe inside an HTML ``<script>`` block.
-
-    Big-endian bit stream cut in 7-bit groups (the last padded with zeros); the groups
-    0 (NUL), 13 (CR) and 60 (``<``), which the HTML parser would change or end the block
-    on, are sent as U+0100 + group. Decoded by ``unb7`` in ``js/film.js``.
-    """
-    a = np.frombuffer(data, dtype=np.uint8)
-    a = np.concatenate([a, np.zeros(-len(a) % 7, dtype=np.uint8)]).reshape(-1, 7)
-    word = np.zeros(len(a), dtype=np.uint64)  # (m,) 56 bits each
-    for i in range(7):
-        word = (word << np.uint64(8)) | a[:, i].astype(np.uint64)
-    groups = np.stack([(word >> np.uint64(7 * (7 - j))) & np.uint64(0x7F) for j in range(8)],
-                      axis=1).astype(np.uint8).ravel()  # (m, 8) -> (8 m,)
-    bad = (groups == 0) | (groups == 13) | (groups == 60)
-    at = np.arange(len(groups)) + np.cumsum(bad) - bad
-    out = np.empty(len(groups) + int(bad.sum()), dtype=np.uint8)
-    out[at] = np.where(bad, 0xC4, groups)  # U+0100 + g in UTF-8: C4, 80 + g (g < 64)
-    out[at[bad] + 1] = 0x80 | groups[bad]
-    return out.tobytes().decode("utf-8")
 
 
 def film_spec(trace: Trace, options: BrowserOptions | None = None,
@@ -111,12 +64,12 @@ def film_spec(trace: Trace, options: BrowserOptions | None = None,
     return {
         "version": 1, "serial": serial, "n": f.n, "n_total": trace.n, "dim": f.dim,
         "layout": o.layout, "easing": EASING,
-        "keys": [_coords(k, quantised, store) for k in f.keys],
+        "keys": [put_coords(k, quantised, store) for k in f.keys],
         "precision": (f"coordinates as int16 within each stage's range: error at most "
                       f"{0.5 / LEVELS:.1e} of it") if quantised else "",
         "stages": [_stage(trace, k, f) for k in range(len(trace.stages))],
         "tours": tours(trace, f, store),  # wide stages' points for turning by hand
-        "segments": [_segment(s) for s in f.segments],
+        "segments": [segment_spec(s) for s in f.segments],
         "clock": [list(c) for c in f.clock],
         "lattice": None if f.lattice is None else store.put(f.lattice.astype(np.int32)),
         "inputs": _inputs(trace, f, store),
@@ -131,24 +84,16 @@ def film_spec(trace: Trace, options: BrowserOptions | None = None,
     }
 
 
-def _coords(a: np.ndarray, quantised: bool, store: Blobs) -> dict[str, Any]:
-    """(n, d) float64 -> a descriptor: float32, or int16 with per-axis ``lo`` and ``step``."""
-    if not quantised:
-        return store.put(a.astype(np.float32))
-    lo, hi = a.min(axis=0), a.max(axis=0)  # (d,)
-    step = np.where(hi > lo, (hi - lo) / LEVELS, 1.0)
-    q = np.rint((a - lo) / step) - 32767  # (n, d) in [-32767, 32767]
-    return store.put(q.astype(np.int16), lo=lo.tolist(), step=step.tolist())
-
-
-def _box(b: np.ndarray) -> list[list[float]]:
+def box_lists(b: np.ndarray) -> list[list[float]]:
+    """A (2, d) box [lo, hi] as JSON-ready lists of floats."""
     return [[float(v) for v in row] for row in b]
 
 
-def _segment(s: Any) -> dict[str, Any]:
+def segment_spec(s: Any) -> dict[str, Any]:
+    """A film segment (``view.film``) as the spec's JSON object."""
     return {"p0": s.p0, "p1": s.p1, "start": s.start, "end": s.end,
             "from": s.from_stage, "to": s.to_stage, "kind": s.kind, "title": s.title,
-            "boxes": [[u, _box(b)] for u, b in s.boxes],
+            "boxes": [[u, box_lists(b)] for u, b in s.boxes],
             "cameras": [list(c) for c in s.cameras],
             "arrows": None if s.arrows is None else [a.tolist() for a in s.arrows],
             "rotation": None if s.rotation is None else s.rotation.tolist()}
@@ -159,7 +104,7 @@ def _stage(trace: Trace, k: int, f: Film) -> dict[str, Any]:
     measured = trace.stage_notes[k] if k < len(trace.stage_notes) else ""
     weights = matrix_lines("W", stage.weight) if stage.weight is not None else []
     weights += matrix_lines("b", stage.bias[None, :]) if stage.bias is not None else []
-    return {"key": v.key, "dim": v.dim, "box": _box(v.box), "camera": list(v.camera),
+    return {"key": v.key, "dim": v.dim, "box": box_lists(v.box), "camera": list(v.camera),
             "title": f"{k} \u00b7 {stage.title}", "name": stage.title, "module": stage.module,
             "kind": stage.kind, "weights": weights, "note": v.note, "measures": measured}
 

@@ -20,7 +20,8 @@ from ..errors import SpacewarpError
 from ..view.colors import class_rgb, decision_row, decision_table
 from ..view.film import EASING
 from ..view.training_film import TrainingFilm
-from .browser import LEVELS, Blobs, BrowserOptions, _box, _coords, _segment, matrix_lines, summary
+from .blobs import LEVELS, Blobs, put_coords
+from .browser import BrowserOptions, box_lists, matrix_lines, segment_spec, summary
 from .theme import THEMES
 
 MAX_LEVELS = 16  # lightness levels of the probe's colours (per class)
@@ -51,7 +52,7 @@ def training_spec(tf: TrainingFilm, options: BrowserOptions | None = None,
         "precision": (f"coordinates as int16 within each stage's range: error at most "
                       f"{0.5 / LEVELS:.1e} of it") if quantised else "",
         "stages": [_stage(last, k, f, tf.params[cur][k]) for k in range(len(last.stages))],
-        "segments": [_segment(s) for s in f.segments],
+        "segments": [segment_spec(s) for s in f.segments],
         "clock": [list(c) for c in f.clock],
         "lattice": None if f.lattice is None else store.put(f.lattice.astype(np.int32)),
         "inputs": None,
@@ -82,7 +83,7 @@ def snapshot_entry(tf: TrainingFilm, s: int, blobs: Blobs | None = None,
 def _entry(tf: TrainingFilm, s: int, blobs: Blobs, quantised: bool, c: _Colors
            ) -> dict[str, Any]:
     return {
-        "keys": [_coords(k, quantised, blobs) for k in tf.keys[s]],
+        "keys": [put_coords(k, quantised, blobs) for k in tf.keys[s]],
         "color": blobs.put(c.index(s)),
         "weights": [_weights(w, b) for w, b in tf.params[s]],
         "epoch": int(tf.epoch[s]),
@@ -180,7 +181,7 @@ def _weights(w: np.ndarray | None, b: np.ndarray | None) -> list[str]:
 
 def _stage(last: Any, k: int, f: Any, params: tuple[Any, Any]) -> dict[str, Any]:
     stage, v = last.stages[k], f.stages[k]
-    return {"key": v.key, "dim": v.dim, "box": _box(v.box), "camera": list(v.camera),
+    return {"key": v.key, "dim": v.dim, "box": box_lists(v.box), "camera": list(v.camera),
             "title": f"{k} \u00b7 {stage.title}", "name": stage.title, "module": stage.module,
             "kind": stage.kind, "weights": _weights(*params), "note": v.note}
 
