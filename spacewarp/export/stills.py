@@ -74,17 +74,17 @@ def write_pictures(trace: Trace, folder: Path, theme: str | None = None,
         for k in range(len(trace.stages))]
     encoded = []
     for name, make in figures:
-        rgba = _drawn(make())
+        rgba = drawn_rgba(make())
         if pool is None:
-            _write_png(rgba, folder / name)
+            write_png(rgba, folder / name)
         else:
-            encoded.append(pool.submit(_write_png, rgba, folder / name))
+            encoded.append(pool.submit(write_png, rgba, folder / name))
     for job in encoded:
         job.result()
     return [name for name, _ in figures]
 
 
-def _drawn(fig: Figure) -> np.ndarray:
+def drawn_rgba(fig: Figure) -> np.ndarray:
     """(H, W, 4) uint8: the figure drawn by Agg, exactly what ``savefig`` would encode."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
 
@@ -93,7 +93,7 @@ def _drawn(fig: Figure) -> np.ndarray:
     return np.asarray(canvas.buffer_rgba()).copy()
 
 
-def _write_png(rgba: np.ndarray, path: Path) -> None:
+def write_png(rgba: np.ndarray, path: Path) -> None:
     Image.fromarray(rgba).save(path, format="png", **PNG_OPTIONS)
 
 
