@@ -21,6 +21,7 @@ from ..errors import SpacewarpError
 from ..tracing.trace import Trace
 from ..view.colors import class_hex, class_names, hex_rgb
 from ..view.film import EASING, Film, FilmOptions, film
+from ..view.weight_text import heading_lines
 from .blobs import LEVELS, Blobs, put_coords
 from .browser_regions import region_spec
 from .theme import THEMES
@@ -102,11 +103,10 @@ def segment_spec(s: Any) -> dict[str, Any]:
 def _stage(trace: Trace, k: int, f: Film) -> dict[str, Any]:
     stage, v = trace.stages[k], f.stages[k]
     measured = trace.stage_notes[k] if k < len(trace.stage_notes) else ""
-    weights = matrix_lines("W", stage.weight) if stage.weight is not None else []
-    weights += matrix_lines("b", stage.bias[None, :]) if stage.bias is not None else []
     return {"key": v.key, "dim": v.dim, "box": box_lists(v.box), "camera": list(v.camera),
             "title": f"{k} \u00b7 {stage.title}", "name": stage.title, "module": stage.module,
-            "kind": stage.kind, "weights": weights, "note": v.note, "measures": measured}
+            "kind": stage.kind, "weights": heading_lines(stage.weight, stage.bias), "note": v.note,
+            "measures": measured}
 
 
 def _inputs(trace: Trace, f: Film, store: Blobs) -> dict[str, Any] | None:
@@ -144,23 +144,6 @@ def _colors(trace: Trace, f: Film, cmap: str, store: Blobs) -> dict[str, Any]:
     index = np.clip(np.rint(u * 255), 0, 255).astype(np.uint8)
     return {"index": store.put(index), "table": table, "legend": None,
             "bar": {"label": f"colour: {trace.color_by}", "lo": lo, "hi": hi}}
-
-
-def _number(v: float) -> str:
-    return f"{v:.2f}" if abs(v) < 1e4 else f"{v:.1e}"
-
-
-def matrix_lines(name: str, a: np.ndarray, max_rows: int = 5, max_cols: int = 6) -> list[str]:
-    """``W = [ 3.00  0.00 ]`` ... one line per row, cut with an ellipsis beyond the caps."""
-    a = np.atleast_2d(a)
-    cells = [[_number(v).rjust(6) for v in row[:max_cols]] for row in a[:max_rows]]
-    more_cols = " \u2026" if a.shape[1] > max_cols else ""
-    lead = f"{name} ="
-    pad = " " * len(lead)
-    out = [f"{lead if i == 0 else pad} [{''.join(r)}{more_cols} ]" for i, r in enumerate(cells)]
-    if a.shape[0] > max_rows:
-        out.append(f"{pad}  \u2026 {a.shape[0] - max_rows} more rows")
-    return out
 
 
 def summary(trace: Trace) -> str:

@@ -31,6 +31,7 @@ from ..tracing.trace import Stage, Trace
 from ..view import display_coords, lattice_every, lattice_lines, projection
 from ..view.colors import class_hex, legend
 from ..view.outlines import Outlines
+from ..view.weight_text import matrix_text
 from .raster import (
     RASTER_FROM,
     RasterCache,
@@ -223,16 +224,10 @@ def weights_text(trace: Trace, k: int) -> str:
     if stage.weight is None:
         feeds = ", ".join(trace.stages[i].title for i in stage.inputs)
         return (f"of: {feeds}" if feeds else "") + (f"\n{note}" if note else "")
-    text = (f"{note}\n" if note else "") + "W = " + _matrix(stage.weight, "W = ")
+    text = (f"{note}\n" if note else "") + "W = " + matrix_text(stage.weight, "W = ")
     if stage.bias is not None:
-        text += "\nb = " + _matrix(stage.bias, "b = ")
+        text += "\nb = " + matrix_text(stage.bias, "b = ")
     return text
-
-
-def _matrix(a: np.ndarray, prefix: str) -> str:
-    return np.array2string(a, precision=4, separator=", ", floatmode="maxprec_equal",
-                           suppress_small=True, threshold=36, edgeitems=3,
-                           max_line_width=120, prefix=prefix)
 
 
 def _header_height(trace: Trace, ks: range | list[int], lay: Layout) -> float:

@@ -20,8 +20,9 @@ from ..errors import SpacewarpError
 from ..view.colors import class_rgb, decision_row, decision_table
 from ..view.film import EASING
 from ..view.training_film import TrainingFilm
+from ..view.weight_text import matrix_lines
 from .blobs import LEVELS, Blobs, put_coords
-from .browser import BrowserOptions, box_lists, matrix_lines, segment_spec, summary
+from .browser import BrowserOptions, box_lists, segment_spec, summary
 from .theme import THEMES
 
 MAX_LEVELS = 16  # lightness levels of the probe's colours (per class)

@@ -18,6 +18,7 @@ import numpy as np
 
 from ..tracing.trace import Stage
 from .morph import ROTATE
+from .weight_text import title_matrix
 
 Part = tuple[np.ndarray, str, str]  # (points (p, d), title, kind) of one sub-step's end
 
@@ -91,15 +92,13 @@ def svd_states(before: np.ndarray, stage: Stage) -> list[Part]:
     resize = f" and lift to {m}-D" if m > n else f" and drop to {m}-D" if m < n else ""
     t, of = stage.title, 3 if stage.bias is None else 4
     out: list[Part] = [
-        (rotated, f"{t}  1/{of} rotate by V\u1d40{reflect_v}\nV\u1d40 = {_m(d.vt)}", ROTATE),
-        (scaled, f"{t}  2/{of} scale by S{resize}\nS = {_m(d.sigma)}", "scale"),
-        (turned, f"{t}  3/{of} rotate by U{reflect_u}\nU = {_m(d.u)}", ROTATE),
+        (rotated, f"{t}  1/{of} rotate by V\u1d40{reflect_v}\nV\u1d40 = {title_matrix(d.vt)}",
+         ROTATE),
+        (scaled, f"{t}  2/{of} scale by S{resize}\nS = {title_matrix(d.sigma)}", "scale"),
+        (turned, f"{t}  3/{of} rotate by U{reflect_u}\nU = {title_matrix(d.u)}", ROTATE),
     ]
     if stage.bias is not None:
-        out.append((turned + stage.bias, f"{t}  4/4 shift by b\nb = {_m(stage.bias)}", "bias"))
+        out.append((turned + stage.bias, f"{t}  4/4 shift by b\nb = {title_matrix(stage.bias)}",
+                    "bias"))
     return out
 
-
-def _m(a: np.ndarray) -> str:
-    return np.array2string(a, precision=2, separator=", ", suppress_small=True,
-                           max_line_width=200).replace("\n", "")
