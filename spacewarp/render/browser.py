@@ -16,7 +16,7 @@ from typing import Any, Literal
 
 import numpy as np
 
-from ..config.experiment import to_toml
+from ..config.experiment import Experiment, to_toml
 from ..errors import SpacewarpError
 from ..tracing.trace import Trace
 from ..view.colors import class_hex, class_names, hex_rgb
@@ -24,7 +24,7 @@ from ..view.film import EASING, Film, FilmOptions, film
 from ..view.weight_text import heading_lines
 from .blobs import LEVELS, Blobs, put_coords
 from .browser_regions import region_spec
-from .theme import THEMES
+from .theme import THEMES, Theme
 from .tour import tours
 
 JS_DIR = Path(__file__).parent / "js"
@@ -49,10 +49,7 @@ def film_spec(trace: Trace, options: BrowserOptions | None = None,
     """The film spec of ``trace`` as a JSON-ready dict (binary arrays into ``blobs``);
     ``planned``: ``view.film.film(trace, options.film)`` when the caller has it already."""
     o = options or BrowserOptions()
-    theme_name = o.theme or trace.style.theme
-    if theme_name not in THEMES:
-        raise SpacewarpError(f"unknown theme {theme_name!r}; choose {' or '.join(THEMES)}",
-                             field="style.theme")
+    theme = spec_theme(o.theme or trace.style.theme)
     if o.layout not in ("morph", "grid"):
         raise SpacewarpError(f"unknown layout {o.layout!r}; choose 'morph' or 'grid'",
                              field="output")
@@ -60,28 +57,48 @@ def film_spec(trace: Trace, options: BrowserOptions | None = None,
     fill = o.regions or trace.style.regions
     f = planned or film(trace, replace(o.film, regions=o.film.regions or fill != "off",
                                        svd_steps=o.film.svd_steps or trace.style.svd_steps))
-    theme = THEMES[theme_name]
     quantised = f.n >= o.quantise_from
     return {
-        "version": 1, "serial": serial, "n": f.n, "n_total": trace.n, "dim": f.dim,
-        "layout": o.layout, "easing": EASING,
+        **spec_header(f, theme, store, serial=serial, layout=o.layout, quantised=quantised,
+                      experiment=trace.experiment),
+        "n_total": trace.n,
         "keys": [put_coords(k, quantised, store) for k in f.keys],
-        "precision": (f"coordinates as int16 within each stage's range: error at most "
-                      f"{0.5 / LEVELS:.1e} of it") if quantised else "",
         "stages": [_stage(trace, k, f) for k in range(len(trace.stages))],
         "tours": tours(trace, f, store),  # wide stages' points for turning by hand
-        "segments": [segment_spec(s) for s in f.segments],
-        "clock": [list(c) for c in f.clock],
-        "lattice": None if f.lattice is None else store.put(f.lattice.astype(np.int32)),
         "inputs": _inputs(trace, f, store),
         "color": _colors(trace, f, o.cmap or trace.style.cmap, store),
         "regions": None if f.outlines is None else region_spec(
             f.outlines, "area" if fill == "area" else "region", store),
+        "sample_note": f.sample_note,
+        "title": summary(trace),
+    }
+
+
+def spec_theme(name: str) -> Theme:
+    """The theme a spec is drawn in, by name; a mistake names the choices."""
+    if name not in THEMES:
+        raise SpacewarpError(f"unknown theme {name!r}; choose {' or '.join(THEMES)}",
+                             field="style.theme")
+    return THEMES[name]
+
+
+def spec_header(f: Film, theme: Theme, store: Blobs, *, serial: int, layout: str,
+                quantised: bool, experiment: Experiment | None) -> dict[str, Any]:
+    """What every film spec holds beside its keys, stages and colours (the explorer's, the
+    page's and the training page's alike): the format's version, the film's sizes,
+    segments, clock and lattice, how coordinates travel, the theme and the experiment."""
+    return {
+        "version": 1, "serial": serial, "n": f.n, "dim": f.dim,
+        "layout": layout, "easing": EASING,
+        "precision": (f"coordinates as int16 within each stage's range: error at most "
+                      f"{0.5 / LEVELS:.1e} of it") if quantised else "",
+        "segments": [segment_spec(s) for s in f.segments],
+        "clock": [list(c) for c in f.clock],
+        "lattice": None if f.lattice is None else store.put(f.lattice.astype(np.int32)),
         "theme": {"name": theme.name, "background": theme.background,
                   "foreground": theme.foreground, "muted": theme.muted},
-        "note": f.note, "sample_note": f.sample_note,
-        "title": summary(trace),
-        "experiment": "" if trace.experiment is None else to_toml(trace.experiment),
+        "note": f.note,
+        "experiment": "" if experiment is None else to_toml(experiment),
     }
 
 
