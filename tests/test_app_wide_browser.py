@@ -5,32 +5,25 @@ grid in the first screen, and a wide stage turns by hand as on the page.
 
 from __future__ import annotations
 
-import textwrap
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import torch
-from test_app_browser import TIMEOUT_S, Page, live_server
+from pages import TIMEOUT_S, Page, live_server
+from user_models import COURSE_PY
 
 from spacewarp.config.experiment import validated
 from spacewarp.model.files import load_model
 from spacewarp.pipeline import run
 from spacewarp.view.coords import projection
 
-MODEL_PY = textwrap.dedent("""
-    from torch import nn
-
-    class Course(nn.Sequential):
-        def __init__(self):
-            super().__init__(nn.Linear(2, 100), nn.ReLU(), nn.Linear(100, 3))
-""")
 VIEWPORT_H = 1000  # Page's viewport: 1500 x 1000
 
 
 def test_a_wide_model_shows_its_weight_grids_in_view_and_turns_by_hand(
         browser: Any, tmp_path: Path) -> None:
-    (tmp_path / "course.py").write_text(MODEL_PY)
+    (tmp_path / "course.py").write_text(COURSE_PY)
     torch.manual_seed(3)
     torch.save(load_model(f"{tmp_path / 'course.py'}:Course").state_dict(), tmp_path / "c.pt")
     base = validated({"input": {"name": "spiral", "points": 300},

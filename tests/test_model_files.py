@@ -10,38 +10,12 @@ import numpy as np
 import pytest
 import torch
 from torch import nn
+from user_models import MODEL_PY
 
 import spacewarp as sw
 from spacewarp.cli import main
 from spacewarp.errors import NetworkError, WeightsError
 from spacewarp.model.files import load_checkpoint, load_model
-
-MODEL_PY = textwrap.dedent("""
-    import torch
-    from torch import nn
-
-    class Net(nn.Module):
-        def __init__(self):
-            super().__init__()
-            self.fc1 = nn.Linear(2, 5)
-            self.head = nn.Linear(5, 3)
-
-        def forward(self, x):
-            return self.head(torch.relu(self.fc1(x)))
-
-    def make():
-        return Net()
-
-    class NeedsArgs(nn.Module):
-        def __init__(self, width):
-            super().__init__()
-
-    def not_a_model():
-        return 42
-
-    if __name__ == "__main__":
-        raise SystemExit("the main block must not run on import")
-""")
 
 
 @pytest.fixture()

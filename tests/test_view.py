@@ -27,7 +27,7 @@ from spacewarp.view import (
     pad,
     timeline,
 )
-from spacewarp.view.paths import Morph
+from spacewarp.view.morph import Morph
 
 # (input, widths, activation, bias): every stage type and dimension change between them:
 # 1->2, 2->2 (activation), 2->1; 2->3, 3->3, 3->2; 2->5->4->2 shown through PCA.

@@ -20,7 +20,8 @@ import panel as pn
 import param
 from panel.viewable import Child
 
-from ..render.browser import Blobs, film_spec, renderer_js
+from ..render.blobs import Blobs
+from ..render.browser import film_spec, renderer_js
 from ..tracing.trace import Trace
 
 # Panel's ES module entry point: mount the shared renderer once, then hand it each spec

@@ -31,6 +31,7 @@ from ..tracing.trace import Stage, Trace
 from ..view import display_coords, lattice_every, lattice_lines, projection
 from ..view.colors import class_hex, legend
 from ..view.outlines import Outlines
+from ..view.weight_text import matrix_text
 from .raster import (
     RASTER_FROM,
     RasterCache,
@@ -44,13 +45,11 @@ from .raster import (
     use_raster,
 )
 from .still_regions import draw_regions, still_outlines
-from .theme import Theme, themed
+from .theme import AZIM, ELEV, MIN_SIDE, Theme, themed
 
 DPI = 100
 RASTER_SIDE = 700  # raster images are this many pixels across a panel, in every figure
-ELEV, AZIM = 30.0, -60.0  # the fixed 3-D camera (matplotlib's default view, as the seed's)
 PAD = 0.04  # margin around the data, as a fraction of its range
-MIN_SIDE = 0.2  # a 3-D box side is at least this fraction of the longest side
 MAX_LATTICE_LINES = 21  # lattice lines drawn each way; bigger lattices are thinned
 # kinds that act on each coordinate alone: activation modules (nn.ReLU: "relu") and functions
 ELEMENTWISE = frozenset({"relu", "tanh", "sigmoid", "gelu", "silu", "softplus", "elu",
@@ -225,16 +224,10 @@ def weights_text(trace: Trace, k: int) -> str:
     if stage.weight is None:
         feeds = ", ".join(trace.stages[i].title for i in stage.inputs)
         return (f"of: {feeds}" if feeds else "") + (f"\n{note}" if note else "")
-    text = (f"{note}\n" if note else "") + "W = " + _matrix(stage.weight, "W = ")
+    text = (f"{note}\n" if note else "") + "W = " + matrix_text(stage.weight, "W = ")
     if stage.bias is not None:
-        text += "\nb = " + _matrix(stage.bias, "b = ")
+        text += "\nb = " + matrix_text(stage.bias, "b = ")
     return text
-
-
-def _matrix(a: np.ndarray, prefix: str) -> str:
-    return np.array2string(a, precision=4, separator=", ", floatmode="maxprec_equal",
-                           suppress_small=True, threshold=36, edgeitems=3,
-                           max_line_width=120, prefix=prefix)
 
 
 def _header_height(trace: Trace, ks: range | list[int], lay: Layout) -> float:

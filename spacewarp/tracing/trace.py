@@ -19,6 +19,7 @@ from torch import nn
 
 from ..config.style import Style
 from ..errors import NetworkError, SpacewarpError
+from ..inputs.arrays import frozen
 from ..inputs.points import Points
 from .capture import Op, capture, modules_in_use
 from .exported import declared_width
@@ -119,11 +120,11 @@ def trace(model: nn.Module, points: Points, *, device: str = "auto",
             f"{str(err).splitlines()[0] if str(err) else type(err).__name__}; give points "
             "of the width its first layer takes (--data FILE with that many columns)",
             field="network.model") from None
-    stages = [Stage("input", "Input", _frozen(points.x))]
+    stages = [Stage("input", "Input", frozen(points.x, np.float64))]
     stages += [_stage(op, out) for op, out in zip(captured.ops, outputs[1:], strict=True)]
     _check_finite(stages)
-    params = {k: _frozen(v.detach().cpu().numpy()) for k, v in state.items()}
-    return Trace(tuple(stages), _frozen(points.color), points.labels, points.grid_shape,
+    params = {k: frozen(v.detach().cpu().numpy(), np.float64) for k, v in state.items()}
+    return Trace(tuple(stages), frozen(points.color, np.float64), points.labels, points.grid_shape,
                  params, experiment, captured.mode, captured.note, captured.program,
                  points.color_by)
 
@@ -138,9 +139,9 @@ def _check_finite(stages: list[Stage]) -> None:
 
 
 def _stage(op: Op, out: torch.Tensor) -> Stage:
-    return Stage(op.kind, op.title, _frozen(out.cpu().numpy()), op.module,
-                 None if op.weight is None else _frozen(op.weight.cpu().numpy()),
-                 None if op.bias is None else _frozen(op.bias.cpu().numpy()), op.inputs)
+    return Stage(op.kind, op.title, frozen(out.cpu().numpy(), np.float64), op.module,
+                 None if op.weight is None else frozen(op.weight.cpu().numpy(), np.float64),
+                 None if op.bias is None else frozen(op.bias.cpu().numpy(), np.float64), op.inputs)
 
 
 def _check_input_width(net: nn.Module, dim: int) -> None:
@@ -159,9 +160,4 @@ def _check_input_width(net: nn.Module, dim: int) -> None:
             f"the network takes {first.in_features}-D input but the points are {dim}-D; "
             f"make the first width {dim}", field="network.layers")
 
-
-def _frozen(a: np.ndarray) -> np.ndarray:
-    a = np.ascontiguousarray(a, dtype=np.float64)
-    a.setflags(write=False)
-    return a
 

@@ -23,7 +23,8 @@ import numpy as np
 
 from ..errors import SpacewarpError
 from ..tracing.trace import Trace
-from .paths import Morph, basis_arrows, morphs
+from .morph import Morph
+from .paths import basis_arrows, morphs
 
 TOP_DOWN = (90.0, -90.0)  # (elevation, azimuth) in degrees: looking down on the x-y plane
 OBLIQUE = (24.0, -60.0)  # the 3-D view
@@ -58,7 +59,7 @@ def _forget(key: int, _ref: object) -> None:
     _EXTENTS.pop(key, None)  # its array is gone (so its id may be reused)
 
 
-def _cube(points: list[np.ndarray], dim: int, margin: float) -> np.ndarray:
+def equal_aspect_box(points: list[np.ndarray], dim: int, margin: float) -> np.ndarray:
     """(dim, 2) low/high of an equal-aspect box around every point of ``points`` (m_i, <=dim)."""
     lo = np.zeros(dim)
     hi = np.zeros(dim)
@@ -86,11 +87,11 @@ def boxes(path: tuple[Morph, ...], arrows: tuple[Morph | None, ...] = (), *,
     parts = [[m.start, m.end] + ([a.start, a.end] if a is not None else [])
              for m, a in zip(path, _arrows_for(path, arrows), strict=True)]
     if per == "film":
-        whole = _cube([p for part in parts for p in part], dim, margin)
+        whole = equal_aspect_box([p for part in parts for p in part], dim, margin)
         return tuple(whole for _ in path)
     if per != "transition":
         raise SpacewarpError(f"unknown limits {per!r}; choose 'transition' or 'film'")
-    return tuple(_cube(part, dim, margin) for part in parts)
+    return tuple(equal_aspect_box(part, dim, margin) for part in parts)
 
 
 def _arrows_for(path: tuple[Morph, ...], arrows: tuple[Morph | None, ...]
@@ -248,8 +249,8 @@ def motion(trace: Trace, *, fps: int = 25, seconds: float | None = None,
     per_morph = boxes(path, arrows, per=limits, dim=dim)
     first, last = per_morph[0], per_morph[-1]
     if limits != "film":  # the input and the output alone: the film opens and closes on them
-        first = _cube([path[0].start] + _given(_start(arrows[0])), dim, MARGIN)
-        last = _cube([path[-1].end] + _given(_end(arrows[-1])), dim, MARGIN)
+        first = equal_aspect_box([path[0].start] + _given(_start(arrows[0])), dim, MARGIN)
+        last = equal_aspect_box([path[-1].end] + _given(_end(arrows[-1])), dim, MARGIN)
     return Motion(path, arrows, (first, *per_morph, last), tl, dim, trace.grid_shape)
 
 
