@@ -229,7 +229,8 @@ def summary(trace: Trace) -> str:
 
 
 MODULES = ("spec.js", "draw.js", "gl.js", "live.js", "training.js", "regions.js", "tour.js",
-           "film.js")  # in dependency order
+           "page.js", "camera.js", "loop.js", "controls.js", "hover.js", "decode.js",
+           "film.js")  # in dependency order; film.js's mount is the entry
 
 
 def renderer_js() -> str:
