@@ -38,7 +38,7 @@ const FILM_CSS = `
 .sw-matrix { font-size: 11px; opacity: 0.85; }
 .sw-slider { flex: 1; position: relative; padding-bottom: 18px; }
 .sw-slider input { width: 100%; margin: 6px 0 0 0; accent-color: #5ab4ff; }
-.sw-names span { position: absolute; bottom: 0; transform: translateX(-50%); font-size: 11px; white-space: nowrap; opacity: 0.85; }
+.sw-names span { position: absolute; bottom: 0; font-size: 11px; white-space: nowrap; opacity: 0.85; }
 .sw-tip { position: absolute; pointer-events: none; font: 12px ui-monospace, 'DejaVu Sans Mono', monospace;
   padding: 4px 6px; border-radius: 4px; white-space: pre; display: none; z-index: 2; }
 .sw-notes p { margin: 2px 0; font-size: 13px; border-left: 3px solid #e0a030; padding: 1px 8px; }
@@ -97,9 +97,16 @@ export function fillPage(dom, panels, spec, opts) {
     p.canvas.classList.toggle('sw-3d', s.dim >= 3)
   })
   dom.slider.max = Math.max(S - 1, 0)
-  dom.names.innerHTML = spec.stages.map((s, k) => `<span style="left: calc(${S > 1 ? k / (S - 1) * 100 : 0}% ` +
-    `+ ${S > 1 ? 8 - 16 * k / (S - 1) : 0}px)">${esc(s.name)}</span>`).join('')
+  dom.names.innerHTML = spec.stages.map((s, k) => sliderName(s.name, S > 1 ? k / (S - 1) : 0)).join('')
   fillNotes(dom, spec, opts)
+}
+
+// a stage's name under the slider at fraction f of it: under the thumb's centre (16 px
+// wide), its box shifted left by f of its width, so the first name starts at the slider's
+// left end, the last ends at its right end, and none runs off the page
+function sliderName(name, f) {
+  return `<span style="left: calc(${f * 100}% + ${8 - 16 * f}px); transform: translateX(${-f * 100}%)">` +
+    `${esc(name)}</span>`
 }
 
 export function panelColumns(spec, S) {  // the stage panels per row: 3 on a grid, else up to 6
