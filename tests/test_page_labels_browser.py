@@ -79,3 +79,46 @@ def test_the_last_stage_name_under_the_slider_is_on_the_page(browser: Any, tmp_p
         assert name["right"] <= got["view"]
     assert got["scroll"] <= got["view"]  # nothing sticks out: no horizontal scroll bar
 
+
+def test_a_stage_at_rest_names_its_own_axes_and_ticks_their_true_ranges(
+        browser: Any, tmp_path: Path) -> None:
+    """2 -> 3 -> 3: every stage at most 3-D, so the view rests on each in its own
+    coordinates: its axes are named after the stage (x[j] for the input, h{k}[j] after),
+    and each axis's ticks lie within that coordinate's range in the trace (plus the
+    box's margin); between stages nothing is named."""
+    trace = sw.run(sw.Experiment.model_validate(
+        {"input": {"name": "gaussian", "points": 300}, "network": {"layers": [2, 3, 3]}}))
+    page, errors = _open(browser, write_html(trace, tmp_path / "page.html"), 1200)
+    try:
+        for k, stage in enumerate(trace.stages):
+            axes = _axes(page.evaluate(DRAWN_TEXTS, k))
+            base = "x" if k == 0 else f"h{k}"
+            if stage.dim == 3:  # 3-D: a name and ticks on an edge of the box per axis
+                assert [name for name, _ in axes] == [f"{base}[{j}]" for j in range(3)]
+                lo, hi = stage.points.min(axis=0), stage.points.max(axis=0)
+                slack = 0.1 * (hi - lo).max()
+                for j, (_, ticks) in enumerate(axes):
+                    assert ticks, (k, j)
+                    assert all(lo[j] - slack <= v <= hi[j] + slack for v in ticks), (k, j, ticks)
+            else:  # 2-D: the names in the corners of the flat axes
+                assert [name for name, _ in axes] == [f"{base}[0]", f"{base}[1]"]
+        for p in (0.5, 1.5):
+            assert _axes(page.evaluate(DRAWN_TEXTS, p)) == []
+    finally:
+        page.close()
+    assert errors == []
+
+
+def test_a_line_at_rest_is_named_once_on_its_line(browser: Any, tmp_path: Path) -> None:
+    """1 -> 2 -> 1: the 1-D input and output have one coordinate each, named once (the view
+    into the output comes from 2-D, so the view's axes are flat ones, not a line's)."""
+    trace = sw.run(sw.Experiment.model_validate(
+        {"input": {"name": "line"}, "network": {"layers": [1, 2, 1]}}))
+    page, errors = _open(browser, write_html(trace, tmp_path / "page.html"), 1200)
+    try:
+        names = [[name for name, _ in _axes(page.evaluate(DRAWN_TEXTS, k))]
+                 for k in range(len(trace.stages))]
+    finally:
+        page.close()
+    assert errors == []
+    assert names == [["x[0]"], ["h1[0]", "h1[1]"], ["h2[0]", "h2[1]"], ["h3[0]"]]

@@ -20,7 +20,17 @@ from ..errors import SpacewarpError
 from ..view.colors import class_rgb, decision_row, decision_table
 from ..view.film import EASING
 from ..view.training_film import TrainingFilm
-from .browser import LEVELS, Blobs, BrowserOptions, _box, _coords, _segment, matrix_lines, summary
+from .browser import (
+    LEVELS,
+    Blobs,
+    BrowserOptions,
+    _box,
+    _coords,
+    _segment,
+    axis_names,
+    matrix_lines,
+    summary,
+)
 from .theme import THEMES
 
 MAX_LEVELS = 16  # lightness levels of the probe's colours (per class)
@@ -181,6 +191,7 @@ def _weights(w: np.ndarray | None, b: np.ndarray | None) -> list[str]:
 def _stage(last: Any, k: int, f: Any, params: tuple[Any, Any]) -> dict[str, Any]:
     stage, v = last.stages[k], f.stages[k]
     return {"key": v.key, "dim": v.dim, "box": _box(v.box), "camera": list(v.camera),
+            "axes": axis_names(last, k, v.dim),
             "title": f"{k} \u00b7 {stage.title}", "name": stage.title, "module": stage.module,
             "kind": stage.kind, "weights": _weights(*params), "note": v.note}
 

@@ -21,10 +21,26 @@ export function drawStage(st, k) {  // stage k's panel, or its tour (tour.js) wh
   const turned = tour && tour.turned, pts = turned ? tour.points() : F.keys[s.key]
   // region outlines follow the film's projection: hidden while the view is turned by hand
   p.P = drawView(p.surface, {pts, box: F.stageBoxes[k], cam: st.cams[k],
-    flat: s.dim < 3, oneD: s.dim === 1, zoom: st.zooms[k],
+    flat: s.dim < 3, oneD: s.dim === 1, zoom: st.zooms[k], axes: turned ? null : ownAxes(s),
     overlay: turned ? null : st.regions.overlay(s.key, s.key, 0, k, false)}, F, theme)
   if (tour) tour.draw(p.surface, p.P, theme, tour.active ?? -1)
   p.tourShown(tour, p.head, (F.spec.tours || [])[k]?.off); st.pub.panels[k] = pts
+}
+
+// stage s's axis names and true [lo, hi] per axis, from the spec (null: no names sent; no
+// ranges sent: its box's)
+function ownAxes(s) {
+  return s.axes ? {names: s.axes, ranges: s.ranges || s.box} : null
+}
+
+// the axes of the stage the morph view rests on at position p when what it shows there is
+// that stage's own key (its coordinates as its panel shows them), else null: between
+// stages, and where the view shows a stage through the morph's shared projection
+function restingAxes(F, at, p) {
+  const k = Math.round(p)
+  if (Math.abs(p - k) > 1e-9) return null
+  const key = !at ? 0 : at.t <= 0 ? at.seg.start : at.t >= 1 ? at.seg.end : -1
+  return key === F.spec.stages[k].key ? ownAxes(F.spec.stages[k]) : null
 }
 
 // the morph view at position p: points moved between the segment's keys into st.current
@@ -53,7 +69,7 @@ export function drawMorph(st, p) {  // the morph view at position p (0: input, k
   const right = F.spec.color.legend ? 90 : 80
   drawView(st.morphSurface, {pts: v.pts, box: v.box, cam, flat: F.spec.dim < 3, big: true, right,
     oneD: v.oneD, zoom: st.zoom, arrows: v.arrows, gl: glOn(st) ? st.gl : null, front: dom.front,
-    overlay: v.overlay()}, F, theme)
+    overlay: v.overlay(), axes: restingAxes(F, v.at, p)}, F, theme)
   colorKey(st.morphSurface, F.spec.color, theme)
   dom.morphTitle.innerHTML = morphTitle(F, v.at, p)
   st.pub.morph = {stage: v.stage, t: v.t, s: p, points: v.pts, camera: cam}
