@@ -5,7 +5,12 @@ Binary arrays travel as descriptors (``render.blobs``: base64 or ``b7`` text blo
 key's range (``blobs.put_int16``): the error is at most half a step, 7.6e-6 of the range
 (said on the page).
 
-The browser renderer (``js/film.js``) decodes the spec and only interpolates.
+Each stage carries its key, ``box`` (the equal-aspect cube it is drawn in), ``axes`` (the
+names of its key's coordinates: ``axis_names``) and ``ranges`` ([lo, hi] of each), which
+the page uses to name and tick a view showing that key.
+
+The browser renderer (``js/``, entry ``film.js``'s ``mount``) decodes the spec and only
+interpolates.
 """
 
 from __future__ import annotations
@@ -121,9 +126,30 @@ def _stage(trace: Trace, k: int, f: Film) -> dict[str, Any]:
     stage, v = trace.stages[k], f.stages[k]
     measured = trace.stage_notes[k] if k < len(trace.stage_notes) else ""
     return {"key": v.key, "dim": v.dim, "box": box_lists(v.box), "camera": list(v.camera),
+            "axes": axis_names(trace, k, v.dim), "ranges": _ranges(f.keys[v.key]),
             "title": f"{k} \u00b7 {stage.title}", "name": stage.title, "module": stage.module,
             "kind": stage.kind, "weights": heading_lines(stage.weight, stage.bias), "note": v.note,
             "measures": measured}
+
+
+def _ranges(key: np.ndarray) -> list[list[float]]:
+    """(n, d) display coordinates -> [lo, hi] per axis: the true ranges, where ``box`` is
+    the equal-aspect cube around them."""
+    return [[float(lo), float(hi)] for lo, hi in zip(key.min(axis=0), key.max(axis=0), strict=True)]
+
+
+def axis_names(trace: Trace, k: int, dims: int) -> list[str]:
+    """The names of stage k's ``dims`` display axes, as its panel (its key) shows it: its
+    own coordinates up to 3-D (``x[0]`` for the input, ``fc2[1]`` for a named module's
+    outputs, ``h3[1]`` for stage 3 of a ``Sequential``, whose modules are numbered), its
+    principal components beyond (``PC1``). The page labels a view with them only where it
+    shows that key (js/loop.js)."""
+    stage = trace.stages[k]
+    if stage.dim > 3:
+        return [f"PC{j + 1}" for j in range(dims)]
+    named = stage.module and not stage.module.isdigit()
+    base = "x" if k == 0 else stage.module if named else f"h{k}"
+    return [f"{base}[{j}]" for j in range(dims)]
 
 
 def _inputs(trace: Trace, f: Film, store: Blobs) -> dict[str, Any] | None:
@@ -174,7 +200,8 @@ def summary(trace: Trace) -> str:
 
 
 MODULES = ("spec.js", "draw.js", "gl.js", "live.js", "training.js", "regions.js", "tour.js",
-           "film.js")  # in dependency order
+           "page.js", "camera.js", "loop.js", "controls.js", "hover.js", "decode.js",
+           "film.js")  # in dependency order; film.js's mount is the entry
 
 
 def renderer_js() -> str:

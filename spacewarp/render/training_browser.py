@@ -19,7 +19,7 @@ from ..view.colors import class_rgb, decision_row, decision_table
 from ..view.training_film import TrainingFilm
 from ..view.weight_text import matrix_lines
 from .blobs import Blobs, put_coords
-from .browser import BrowserOptions, box_lists, spec_header, spec_theme, summary
+from .browser import BrowserOptions, axis_names, box_lists, spec_header, spec_theme, summary
 from .theme import THEMES
 
 MAX_LEVELS = 16  # lightness levels of the probe's colours (per class)
@@ -169,6 +169,7 @@ def _weights(w: np.ndarray | None, b: np.ndarray | None) -> list[str]:
 def _stage(last: Any, k: int, f: Any, params: tuple[Any, Any]) -> dict[str, Any]:
     stage, v = last.stages[k], f.stages[k]
     return {"key": v.key, "dim": v.dim, "box": box_lists(v.box), "camera": list(v.camera),
+            "axes": axis_names(last, k, v.dim),
             "title": f"{k} \u00b7 {stage.title}", "name": stage.title, "module": stage.module,
             "kind": stage.kind, "weights": _weights(*params), "note": v.note}
 
