@@ -161,7 +161,17 @@ def _stage(trace: Trace, k: int, f: Film) -> dict[str, Any]:
     weights += matrix_lines("b", stage.bias[None, :]) if stage.bias is not None else []
     return {"key": v.key, "dim": v.dim, "box": _box(v.box), "camera": list(v.camera),
             "title": f"{k} \u00b7 {stage.title}", "name": stage.title, "module": stage.module,
-            "kind": stage.kind, "weights": weights, "note": v.note, "measures": measured}
+            "kind": stage.kind, "weights": weights, "note": v.note, "measures": measured,
+            **stage_axes(v)}
+
+
+def stage_axes(v: Any) -> dict[str, Any]:
+    """A stage view's drawn axes: ``axes`` their names ("x", "y", "z" for its own
+    coordinates, "PC1".. for a wide stage's PCA) and ``ranges`` [[low, high] per axis], the
+    true extent of its points along each. A stage of at most 3-D is drawn in exactly these
+    coordinates in its panel and in the big view at rest on it (position k)."""
+    ranges = [] if v.ranges is None else _box(v.ranges)
+    return {"axes": list(v.axes), "ranges": ranges}
 
 
 def _inputs(trace: Trace, f: Film, store: Blobs) -> dict[str, Any] | None:

@@ -20,7 +20,17 @@ from ..errors import SpacewarpError
 from ..view.colors import class_rgb, decision_row, decision_table
 from ..view.film import EASING
 from ..view.training_film import TrainingFilm
-from .browser import LEVELS, Blobs, BrowserOptions, _box, _coords, _segment, matrix_lines, summary
+from .browser import (
+    LEVELS,
+    Blobs,
+    BrowserOptions,
+    _box,
+    _coords,
+    _segment,
+    matrix_lines,
+    stage_axes,
+    summary,
+)
 from .theme import THEMES
 
 MAX_LEVELS = 16  # lightness levels of the probe's colours (per class)
@@ -182,7 +192,7 @@ def _stage(last: Any, k: int, f: Any, params: tuple[Any, Any]) -> dict[str, Any]
     stage, v = last.stages[k], f.stages[k]
     return {"key": v.key, "dim": v.dim, "box": _box(v.box), "camera": list(v.camera),
             "title": f"{k} \u00b7 {stage.title}", "name": stage.title, "module": stage.module,
-            "kind": stage.kind, "weights": _weights(*params), "note": v.note}
+            "kind": stage.kind, "weights": _weights(*params), "note": v.note, **stage_axes(v)}
 
 
 def _title(tf: TrainingFilm) -> str:

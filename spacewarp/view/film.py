@@ -13,7 +13,11 @@ browser unchanged. The browser renderer only interpolates what is here:
   the camera turns linearly in t from ``cameras[0]`` to ``cameras[1]``.
 - ``clock``: (seconds, position) keyframes for Play: holds at the stages, morphs between.
 - ``stages``: per stage its key (its own display coordinates, as the stills show it), box,
-  camera and display dim, for the small multiples and titles.
+  camera and display dim, for the small multiples and titles; its axes' names and the true
+  ranges of its coordinates there. A stage of at most 3-D is shown in these same
+  coordinates wherever the big view rests on it (position k): a morph through a wide
+  projection that reaches it is followed at once by a turn to them (kind ``OWN_AXES``,
+  ``view.paths``).
 """
 
 from __future__ import annotations
@@ -25,8 +29,8 @@ import numpy as np
 
 from ..errors import SpacewarpError
 from ..tracing.trace import Trace
-from .coords import Projection, display_coords, projection
-from .motion import MARGIN, OBLIQUE, TOP_DOWN, boxes, camera, film_dim, motion
+from .coords import Projection, axis_names, display_coords, projection
+from .motion import MARGIN, OBLIQUE, TOP_DOWN, boxes, camera, film_dim, flows_on, motion
 from .outlines import Outlines, outlines_of, with_outlines
 from .paths import Morph, lattice_every, lattice_indices
 
@@ -81,6 +85,11 @@ class StageView:
     # the map from the stage's points to ``key`` (identity up to 3-D): its mean and axes are
     # the basis the browser's Grand Tour drag starts from (render/tour.py)
     projection: Projection = Projection()
+    # the names of the ``dim`` drawn axes ("x", "y", "z" for the stage's own coordinates;
+    # "PC1".. for a wider stage's PCA) and (dim, 2) the true low and high of the points
+    # along each, over every point: what axis labels and ticks must say
+    axes: tuple[str, ...] = ()
+    ranges: np.ndarray | None = None
 
 
 @dataclass(frozen=True)
@@ -127,11 +136,11 @@ def film(trace: Trace, options: FilmOptions | None = None) -> Film:
     spans = _positions(path, len(trace.stages))
     segments = tuple(
         Segment(p0, p1, a, b, p.from_stage, p.to_stage, p.kind, p.title,
-                ((0.0, own[a]), (REST, box), (1.0 - REST, box), (1.0, own[b])),
+                keyframes(path, i, own[a], box, own[b]),
                 (camera(p, 0.0), camera(p, 1.0)), _arrows(arrow),
                 getattr(p, "generator", None))
-        for p, (a, b), (p0, p1), box, arrow in zip(path, ends, spans, m.boxes, m.arrows,
-                                                    strict=True))
+        for i, (p, (a, b), (p0, p1), box, arrow) in enumerate(
+            zip(path, ends, spans, m.boxes, m.arrows, strict=True)))
     stages = tuple(_stage_view(shown, k, rows, keys, m.dim, trace.n)
                    for k in range(len(trace.stages)))
     if outlines is not None and rows is not None:
@@ -185,6 +194,16 @@ def _own_box(points: np.ndarray, dim: int) -> np.ndarray:
     return boxes((still,), dim=dim, margin=MARGIN)[0]
 
 
+def keyframes(path: tuple[Morph, ...], i: int, start: np.ndarray, box: np.ndarray,
+              end: np.ndarray) -> tuple[tuple[float, np.ndarray], ...]:
+    """Morph i's box keyframes (u, (dim, 2)): from its start's own box out to ``box`` and
+    into its end's own box; two morphs with no hold between them (``flows_on``) meet in
+    their shared ``box`` (no zoom in and out between them)."""
+    first = box if i > 0 and flows_on(path, i - 1) else start
+    last = box if flows_on(path, i) else end
+    return ((0.0, first), (REST, box), (1.0 - REST, box), (1.0, last))
+
+
 def _arrows(a: Morph | None) -> tuple[np.ndarray, np.ndarray] | None:
     return None if a is None else (a.start, a.end)
 
@@ -214,8 +233,9 @@ def _stage_view(trace: Trace, k: int, rows: np.ndarray | None, keys: list[np.nda
     key = _key(keys, shown if rows is None else shown[rows])
     d = int(keys[key].shape[1])
     note = f"PCA of {stage.dim}-D, {100 * proj.variance:.0f}% of variance" if stage.dim > 3 else ""
+    ranges = np.stack([shown[:fit_rows].min(axis=0), shown[:fit_rows].max(axis=0)], axis=1)
     return StageView(key, d, _own_box(keys[key], dim), TOP_DOWN if d <= 2 else OBLIQUE, note,
-                     proj)
+                     proj, axis_names(stage.dim), ranges)
 
 
 def _clock(n_stages: int, o: FilmOptions) -> tuple[tuple[float, float], ...]:
@@ -233,7 +253,9 @@ def _still_film(trace: Trace, rows: np.ndarray | None, lattice: np.ndarray | Non
     x = display_coords(trace.stages[0].points)
     x = x if rows is None else x[rows]
     dim = max(2, x.shape[1])
-    stage = StageView(0, x.shape[1], _own_box(x, dim), TOP_DOWN if dim == 2 else OBLIQUE, "")
+    stage = StageView(0, x.shape[1], _own_box(x, dim), TOP_DOWN if dim == 2 else OBLIQUE, "",
+                      axes=axis_names(trace.stages[0].dim),
+                      ranges=np.stack([x.min(axis=0), x.max(axis=0)], axis=1))
     return Film((x,), (stage,), (), ((0.0, 0.0),), dim, rows, lattice, trace.note,
                 _sample_note(trace.n, rows, o.sample_seed))
 

@@ -79,12 +79,18 @@ def boxes(path: tuple[Morph, ...], arrows: tuple[Morph | None, ...] = (), *,
     """Axes limits per morph, each (dim, 2): an equal-aspect box holding the whole path.
 
     A morph is a straight line per point, so the box around its two ends holds every
-    frame of it. ``per="film"`` gives every morph the same box, around the whole film.
+    frame of it. Two morphs with no hold between them (``flows_on``: a morph and the turn
+    to its end's own axes) share one box, so the limits do not jump between them.
+    ``per="film"`` gives every morph the same box, around the whole film.
     ``dim`` defaults to the film's display dimension (at least 2).
     """
     dim = dim or film_dim(path)
-    parts = [[m.start, m.end] + ([a.start, a.end] if a is not None else [])
-             for m, a in zip(path, _arrows_for(path, arrows), strict=True)]
+    own = [[m.start, m.end] + ([a.start, a.end] if a is not None else [])
+           for m, a in zip(path, _arrows_for(path, arrows), strict=True)]
+    parts = list(own)
+    for k in range(len(path)):
+        if flows_on(path, k):
+            parts[k] = parts[k + 1] = own[k] + own[k + 1]
     if per == "film":
         whole = _cube([p for part in parts for p in part], dim, margin)
         return tuple(whole for _ in path)
@@ -96,6 +102,12 @@ def boxes(path: tuple[Morph, ...], arrows: tuple[Morph | None, ...] = (), *,
 def _arrows_for(path: tuple[Morph, ...], arrows: tuple[Morph | None, ...]
                 ) -> tuple[Morph | None, ...]:
     return arrows if arrows else tuple(None for _ in path)
+
+
+def flows_on(path: tuple[Morph, ...], k: int) -> bool:
+    """The film goes from morph k straight into morph k + 1, without holding its end: a
+    narrow state is never held in a wide projection (``Morph.rests``)."""
+    return k + 1 < len(path) and not path[k].rests
 
 
 def film_dim(path: tuple[Morph, ...]) -> int:
@@ -147,7 +159,9 @@ class Timeline:
 def timeline(path: tuple[Morph, ...], *, fps: int = 25, seconds: float | None = None,
              frames_per_stage: int | None = None, hold: float = 0.5,
              smooth: bool = True, first_title: str = "Input") -> Timeline:
-    """Hold the input, then for each morph its frames and a hold of the stage it reaches.
+    """Hold the input, then for each morph its frames and a hold of the stage it reaches
+    (none where the film flows on into the next morph, ``flows_on``: a narrow stage is
+    held after the turn to its own axes, titled with that morph's ``rest_title``).
 
     ``frames_per_stage`` frames per morph (default: ``fps``, one second each), or the
     whole film in ``seconds`` (exactly ``round(seconds * fps)`` frames, the morph frames
@@ -157,15 +171,18 @@ def timeline(path: tuple[Morph, ...], *, fps: int = 25, seconds: float | None = 
     if not path:
         raise SpacewarpError("the trace has a single stage: nothing to animate; add layers")
     holds = round(hold * fps)
-    counts = _morph_counts(len(path), fps, seconds, frames_per_stage, holds)
+    rests = 1 + sum(not flows_on(path, k) for k in range(len(path)))  # held states
+    counts = _morph_counts(len(path), fps, seconds, frames_per_stage, holds, rests)
     shape = ease if smooth else (lambda u: min(max(u, 0.0), 1.0))
     # limits stops: 0 the input alone, k + 1 morph k, len(path) + 1 the output alone
     frames = [Frame(0, 0.0, True, first_title, (0, 1, _zoom(j, holds))) for j in range(holds)]
     for k, (m, count) in enumerate(zip(path, counts, strict=True)):
         frames += [Frame(k, shape((j + 1) / count), False, m.title, (k + 1, k + 1, 1.0))
                    for j in range(count)]
-        frames += [Frame(k, 1.0, True, m.title, (k + 1, k + 2, _zoom(j, holds)))
-                   for j in range(holds)]
+        if flows_on(path, k):
+            continue
+        frames += [Frame(k, 1.0, True, m.rest_title or m.title,
+                         (k + 1, k + 2, _zoom(j, holds))) for j in range(holds)]
     return Timeline(tuple(frames), fps, holds, counts)
 
 
@@ -176,14 +193,14 @@ def _zoom(j: int, holds: int) -> float:
 
 
 def _morph_counts(n_morphs: int, fps: int, seconds: float | None,
-                  frames_per_stage: int | None, holds: int) -> tuple[int, ...]:
+                  frames_per_stage: int | None, holds: int, rests: int) -> tuple[int, ...]:
     if seconds is None:
         return (frames_per_stage or fps,) * n_morphs
-    moving = round(seconds * fps) - (n_morphs + 1) * holds
+    moving = round(seconds * fps) - rests * holds
     if moving < n_morphs:
         raise SpacewarpError(
             f"{seconds:g} s at {fps} fps is too short for {n_morphs} transitions and "
-            f"{n_morphs + 1} holds of {holds} frames; give more seconds or a shorter hold")
+            f"{rests} holds of {holds} frames; give more seconds or a shorter hold")
     base, extra = divmod(moving, n_morphs)
     return tuple(base + (1 if k < extra else 0) for k in range(n_morphs))
 

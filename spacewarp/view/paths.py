@@ -11,12 +11,15 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
 from ..tracing.trace import Stage, Trace
-from .coords import Projection, aligned, fit, lift, pad, projection
+from .coords import MAX_DISPLAY_DIM, Projection, aligned, fit, lift, pad, projection
+
+OWN_AXES = "own axes"  # the kind of a view turn from a shared projection to a narrow
+# state's own coordinates (right after the morph that reaches it; see ``_plan``)
 
 
 @dataclass(frozen=True)
@@ -35,6 +38,9 @@ class Morph:
     kind: str = ""  # the stage's kind ("linear", "tanh"); "matrix" / "bias" for split parts
     start_dim: int = 0  # display dimension of the start before padding (0: D)
     end_dim: int = 0  # display dimension of the end before padding (0: D)
+    rest_title: str = ""  # the title while the film rests on the end ("": ``title``)
+    rests: bool = True  # the film holds on the end; False: it goes on at once into the
+    # next morph (a narrow state is never held in a wide projection, see ``_plan``)
 
     def at(self, t: float) -> np.ndarray:
         """(n, D) points at time t in [0, 1]; the ends are returned exactly."""
@@ -80,6 +86,8 @@ class _Step:
     end: Projection
     title: str
     kind: str
+    rest_title: str = ""  # the title at rest on ``dst`` ("": ``title``)
+    rests: bool = True  # False: no hold on ``dst`` before the next step (see ``_plan``)
 
 
 def main_input(trace: Trace, k: int) -> int:
@@ -134,9 +142,12 @@ def _plan(states: list[_State], weights: dict[int, np.ndarray] | None = None,
     from the one its start was last shown in, the view turns (Procrustes-aligned) on that
     state. ``W x`` parts use their stage's projection, so ``+ b`` is a visible shift. A
     linear map between widths brings its narrow side into the wide space through its polar
-    factor (``coords.lift``), not by zero padding. Projections are fitted on the first
-    ``fit_rows`` rows only (the points; rows carried after them, such as region outlines,
-    go along without moving the view)."""
+    factor (``coords.lift``), not by zero padding. A state of at most 3-D is held only in
+    its own coordinates: reached through a wide projection, the view turns on at once
+    (kind ``OWN_AXES``) to them, and a turn from them into a wide projection goes on at
+    once into its morph (``rests=False``: no hold between). Projections are
+    fitted on the first ``fit_rows`` rows only (the points; rows carried after them, such
+    as region outlines, go along without moving the view)."""
     rows = slice(None, fit_rows)
     shown_in: dict[int, Projection] = {0: projection(states[0].points[rows])}
     steps: list[_Step] = []
@@ -151,12 +162,20 @@ def _plan(states: list[_State], weights: dict[int, np.ndarray] | None = None,
             proj = aligned(proj, before, a.points[rows])
         if not _same_view(proj(a.points[rows]), before(a.points[rows])):
             steps.append(_Step(b.source, b.source, before, proj,
-                               f"{a.title}: the view turns ({proj.note})", "projection"))
+                               f"{a.title}: the view turns ({proj.note})", "projection",
+                               rests=not before.is_identity))
         jump = b.source != i - 1
         title = f"{b.title} (from {a.title})" if jump else b.title
         title = f"{title} · {proj.note}" if proj.note else title
         steps.append(_Step(b.source, i, proj, proj, title, b.kind))
         shown_in[i] = proj
+        own = b.points[rows]  # (m, d): the state in its own coordinates
+        if own.shape[1] <= MAX_DISPLAY_DIM and not _same_view(proj(own), own):
+            steps[-1] = replace(steps[-1], rests=False)
+            steps.append(_Step(i, i, proj, Projection(),
+                               f"{b.title}: the view turns to its own axes",
+                               OWN_AXES, b.title))
+            shown_in[i] = Projection()
     return steps
 
 
@@ -181,7 +200,8 @@ def _chain(states: list[_State], steps: list[_Step]) -> tuple[Morph, ...]:
         dim = max(a.shape[1], b.shape[1])
         make = rotation_morph if step.kind == ROTATE else Morph
         out.append(make(pad(a, dim), pad(b, dim), states[step.src].stage,
-                        states[step.dst].stage, step.title, step.kind, a.shape[1], b.shape[1]))
+                        states[step.dst].stage, step.title, step.kind, a.shape[1], b.shape[1],
+                        step.rest_title, step.rests))
     return tuple(out)
 
 
