@@ -30,7 +30,7 @@ import numpy as np
 from ..errors import SpacewarpError
 from ..tracing.trace import Trace
 from .coords import Projection, axis_names, display_coords, projection
-from .motion import MARGIN, OBLIQUE, TOP_DOWN, boxes, camera, film_dim, flows_on, motion
+from .motion import MARGIN, OBLIQUE, TOP_DOWN, boxes, camera, film_dim, motion
 from .outlines import Outlines, outlines_of, with_outlines
 from .paths import Morph, lattice_every, lattice_indices
 
@@ -136,11 +136,11 @@ def film(trace: Trace, options: FilmOptions | None = None) -> Film:
     spans = _positions(path, len(trace.stages))
     segments = tuple(
         Segment(p0, p1, a, b, p.from_stage, p.to_stage, p.kind, p.title,
-                keyframes(path, i, own[a], box, own[b]),
+                ((0.0, own[a]), (REST, box), (1.0 - REST, box), (1.0, own[b])),
                 (camera(p, 0.0), camera(p, 1.0)), _arrows(arrow),
                 getattr(p, "generator", None))
-        for i, (p, (a, b), (p0, p1), box, arrow) in enumerate(
-            zip(path, ends, spans, m.boxes, m.arrows, strict=True)))
+        for p, (a, b), (p0, p1), box, arrow in zip(path, ends, spans, m.boxes, m.arrows,
+                                                    strict=True))
     stages = tuple(_stage_view(shown, k, rows, keys, m.dim, trace.n)
                    for k in range(len(trace.stages)))
     if outlines is not None and rows is not None:
@@ -192,16 +192,6 @@ def _own_box(points: np.ndarray, dim: int) -> np.ndarray:
     """(dim, 2): the view step's equal-aspect box around one state alone."""
     still = Morph(points, points, 0, 0, "")
     return boxes((still,), dim=dim, margin=MARGIN)[0]
-
-
-def keyframes(path: tuple[Morph, ...], i: int, start: np.ndarray, box: np.ndarray,
-              end: np.ndarray) -> tuple[tuple[float, np.ndarray], ...]:
-    """Morph i's box keyframes (u, (dim, 2)): from its start's own box out to ``box`` and
-    into its end's own box; two morphs with no hold between them (``flows_on``) meet in
-    their shared ``box`` (no zoom in and out between them)."""
-    first = box if i > 0 and flows_on(path, i - 1) else start
-    last = box if flows_on(path, i) else end
-    return ((0.0, first), (REST, box), (1.0 - REST, box), (1.0, last))
 
 
 def _arrows(a: Morph | None) -> tuple[np.ndarray, np.ndarray] | None:

@@ -23,7 +23,7 @@ import numpy as np
 
 from ..errors import SpacewarpError
 from ..tracing.trace import Trace
-from .paths import Morph, basis_arrows, morphs
+from .paths import OWN_AXES, Morph, basis_arrows, morphs
 
 TOP_DOWN = (90.0, -90.0)  # (elevation, azimuth) in degrees: looking down on the x-y plane
 OBLIQUE = (24.0, -60.0)  # the 3-D view
@@ -79,18 +79,12 @@ def boxes(path: tuple[Morph, ...], arrows: tuple[Morph | None, ...] = (), *,
     """Axes limits per morph, each (dim, 2): an equal-aspect box holding the whole path.
 
     A morph is a straight line per point, so the box around its two ends holds every
-    frame of it. Two morphs with no hold between them (``flows_on``: a morph and the turn
-    to its end's own axes) share one box, so the limits do not jump between them.
-    ``per="film"`` gives every morph the same box, around the whole film.
+    frame of it. ``per="film"`` gives every morph the same box, around the whole film.
     ``dim`` defaults to the film's display dimension (at least 2).
     """
     dim = dim or film_dim(path)
-    own = [[m.start, m.end] + ([a.start, a.end] if a is not None else [])
-           for m, a in zip(path, _arrows_for(path, arrows), strict=True)]
-    parts = list(own)
-    for k in range(len(path)):
-        if flows_on(path, k):
-            parts[k] = parts[k + 1] = own[k] + own[k + 1]
+    parts = [[m.start, m.end] + ([a.start, a.end] if a is not None else [])
+             for m, a in zip(path, _arrows_for(path, arrows), strict=True)]
     if per == "film":
         whole = _cube([p for part in parts for p in part], dim, margin)
         return tuple(whole for _ in path)
@@ -134,6 +128,8 @@ class Frame:
     hold: bool  # True while a stage is held
     title: str  # the title shown: the morph's, held with the stage it reaches
     box: tuple[int, int, float]  # limits: Motion.stops[a] eased into stops[b] by this fraction
+    glide: bool = False  # the box moves linearly with the points (a turn with no hold
+    # beside it): a point on its straight path from one box into the other stays inside
 
 
 @dataclass(frozen=True)
@@ -161,7 +157,9 @@ def timeline(path: tuple[Morph, ...], *, fps: int = 25, seconds: float | None = 
              smooth: bool = True, first_title: str = "Input") -> Timeline:
     """Hold the input, then for each morph its frames and a hold of the stage it reaches
     (none where the film flows on into the next morph, ``flows_on``: a narrow stage is
-    held after the turn to its own axes, titled with that morph's ``rest_title``).
+    held after the turn to its own axes, titled with that morph's ``rest_title``). With no
+    hold between two morphs, the limits ease from one's box to the other's while the view
+    turns (``_turn_box``), as a hold's would.
 
     ``frames_per_stage`` frames per morph (default: ``fps``, one second each), or the
     whole film in ``seconds`` (exactly ``round(seconds * fps)`` frames, the morph frames
@@ -177,13 +175,25 @@ def timeline(path: tuple[Morph, ...], *, fps: int = 25, seconds: float | None = 
     # limits stops: 0 the input alone, k + 1 morph k, len(path) + 1 the output alone
     frames = [Frame(0, 0.0, True, first_title, (0, 1, _zoom(j, holds))) for j in range(holds)]
     for k, (m, count) in enumerate(zip(path, counts, strict=True)):
-        frames += [Frame(k, shape((j + 1) / count), False, m.title, (k + 1, k + 1, 1.0))
-                   for j in range(count)]
+        for j in range(count):
+            box = _turn_box(path, k, shape((j + 1) / count))
+            frames.append(Frame(k, shape((j + 1) / count), False, m.title, box, box[0] != box[1]))
         if flows_on(path, k):
             continue
         frames += [Frame(k, 1.0, True, m.rest_title or m.title,
                          (k + 1, k + 2, _zoom(j, holds))) for j in range(holds)]
     return Timeline(tuple(frames), fps, holds, counts)
+
+
+def _turn_box(path: tuple[Morph, ...], k: int, t: float) -> tuple[int, int, float]:
+    """Frame.box for morph k at t: its own box (stop k + 1), or between its box and its
+    neighbour's where the film does not hold between them: a turn to own axes moves from
+    the box of the morph before it, a turn that flows on into a morph to that morph's."""
+    if k > 0 and flows_on(path, k - 1) and path[k].kind == OWN_AXES:
+        return (k, k + 1, t)
+    if flows_on(path, k) and path[k].kind == "projection":
+        return (k + 1, k + 2, t)
+    return (k + 1, k + 1, 1.0)
 
 
 def _zoom(j: int, holds: int) -> float:
@@ -233,13 +243,16 @@ class Motion:
         return None if a is None else a.at(frame.t)
 
     def box(self, frame: Frame) -> np.ndarray:
-        """(dim, 2) limits: fixed during a morph, eased (geometrically in size) in a hold."""
+        """(dim, 2) limits: fixed during a morph, eased (geometrically in size) in a hold,
+        moved with the points (linearly) during a turn with no hold beside it."""
         a, b, s = frame.box
         if a == b or s >= 1.0:
             return self.stops[b]
         if s <= 0.0:
             return self.stops[a]
         lo, hi = self.stops[a], self.stops[b]
+        if frame.glide:
+            return (1 - s) * lo + s * hi
         centre = (1 - s) * lo.mean(axis=1) + s * hi.mean(axis=1)
         half = (np.ptp(lo, axis=1) / 2) ** (1 - s) * (np.ptp(hi, axis=1) / 2) ** s
         return np.stack([centre - half, centre + half], axis=1)

@@ -22,8 +22,8 @@ from ..inputs.points import Points
 from ..tracing.trace import Trace, trace
 from .colors import decision_strength
 from .coords import Projection, axis_names
-from .film import Film, FilmOptions, Segment, StageView, _clock, _lattice_pairs, keyframes
-from .motion import MARGIN, OBLIQUE, TOP_DOWN, _cube, camera, film_dim, flows_on
+from .film import REST, Film, FilmOptions, Segment, StageView, _clock, _lattice_pairs
+from .motion import MARGIN, OBLIQUE, TOP_DOWN, _cube, camera, film_dim
 from .paths import Morph, _chain, _plan, _State, _states, _Step
 
 if TYPE_CHECKING:
@@ -276,17 +276,14 @@ def _film(last: Trace, plan: tuple[_Step, ...], recipes: list[Recipe],
     own = [_union_box([snap[i] for snap in per_snap], dim, n_probe, recipes[i][0] == 0)
            for i in range(len(recipes))]
     spans = _positions(path, len(last.stages))
-    ends = [(recipes.index((step.src, _pid(step.start))), recipes.index((step.dst, _pid(
-        step.end)))) for step in plan]  # key indices of each morph's two ends
-    shown = [[snap[a] for snap in per_snap] + [snap[b] for snap in per_snap] for a, b in ends]
-    for i in range(len(path)):  # a morph and the turn to own axes after it: one box
-        if flows_on(path, i):
-            shown[i] = shown[i + 1] = shown[i] + shown[i + 1]
     segments = []
-    for i, (step, m, (p0, p1), (a, b)) in enumerate(zip(plan, path, spans, ends, strict=True)):
-        box = _union_box(shown[i], dim, n_probe, step.src == 0 and step.dst == 0)
+    for step, m, (p0, p1) in zip(plan, path, spans, strict=True):
+        a = recipes.index((step.src, _pid(step.start)))
+        b = recipes.index((step.dst, _pid(step.end)))
+        box = _union_box([e for snap in per_snap for e in (snap[a], snap[b])], dim, n_probe,
+                         step.src == 0 and step.dst == 0)
         segments.append(Segment(p0, p1, a, b, m.from_stage, m.to_stage, m.kind, m.title,
-                                keyframes(path, i, own[a], box, own[b]),
+                                ((0.0, own[a]), (REST, box), (1.0 - REST, box), (1.0, own[b])),
                                 (camera(m, 0.0), camera(m, 1.0)), None))
     stages = []
     for k, st in enumerate(last.stages):
