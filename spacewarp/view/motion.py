@@ -7,7 +7,9 @@ Renderers (matplotlib frames; ``view.film`` for the browser) sample a ``Motion``
 - Limits are fixed per transition (the union of both ends and the arrows, as an
   equal-aspect square/cube with a margin) or over the whole film; never while points move.
   In the second half of each hold the limits ease to the next transition's box; the film
-  opens on the input alone and closes on the output alone (per-transition limits).
+  opens on the input alone and closes on the output alone (per-transition limits). Where
+  no hold separates two morphs (a view turn beside a narrow stage: ``flows_on``), the
+  limits move during the turn, linearly with its points, so none leaves them.
 - The camera looks straight down on 2-D states and obliquely at 3-D ones; a morph that
   lifts 2-D into 3-D turns the camera as the points lift, and back when they flatten.
 """
