@@ -68,3 +68,37 @@ def test_a_wide_model_shows_its_weight_grids_in_view_and_turns_by_hand(
             assert page.errors == []
         finally:
             page.close()
+
+
+def _overlap(a: dict[str, float], b: dict[str, float]) -> float:
+    """The area (px^2) two bounding boxes share."""
+    w = min(a["x"] + a["width"], b["x"] + b["width"]) - max(a["x"], b["x"])
+    h = min(a["y"] + a["height"], b["y"] + b["height"]) - max(a["y"], b["y"])
+    return max(w, 0.0) * max(h, 0.0)
+
+
+def test_the_weights_card_never_covers_the_big_view(browser: Any, tmp_path: Path) -> None:
+    """At 1500 px the card sits beside the big view; at 1000 px (where it used to sit over
+    the canvas its squeezed box could not hold) it goes below. Either way the card's box
+    and the big view's (its box and its canvas) share no pixel, and the canvas keeps a
+    useful width."""
+    base = validated({"input": {"points": 200}, "network": {"layers": [2, 8, 8, 2]}})
+    with live_server(base) as url:
+        for width, beside in ((1500, True), (1000, False)):
+            context = browser.new_context(viewport={"width": width, "height": VIEWPORT_H})
+            try:
+                page = context.new_page()
+                page.goto(url)
+                page.locator(".sw-grid").first.wait_for(timeout=TIMEOUT_S * 1000)
+                page.locator(".sw-canvas .sw-root[data-sw-version]").wait_for(
+                    timeout=TIMEOUT_S * 1000)
+                side = page.locator(".sw-side").bounding_box()
+                canvas = page.locator("canvas.sw-morph-canvas").bounding_box()
+                morph = page.locator(".sw-morph-box").bounding_box()
+                assert side and canvas and morph and side["width"] > 300
+                assert _overlap(side, canvas) == 0 and _overlap(side, morph) == 0, (
+                    f"{width} px: weights {side}, big view {canvas}")
+                assert canvas["width"] >= 400
+                assert (side["x"] >= canvas["x"] + canvas["width"]) == beside
+            finally:
+                context.close()

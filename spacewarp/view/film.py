@@ -13,7 +13,10 @@ browser unchanged. The browser renderer only interpolates what is here:
   the camera turns linearly in t from ``cameras[0]`` to ``cameras[1]``.
 - ``clock``: (seconds, position) keyframes for Play: holds at the stages, morphs between.
 - ``stages``: per stage its key (its own display coordinates, as the stills show it), box,
-  camera and display dim, for the small multiples and titles.
+  camera and display dim, for the small multiples and titles. A stage of at most 3-D is
+  shown in its own coordinates wherever the big view rests on it (position k): a morph
+  through a wide projection that reaches it is followed at once by a turn to them (kind
+  ``OWN_AXES``, ``view.paths``).
 """
 
 from __future__ import annotations

@@ -30,6 +30,9 @@ class Morph:
     kind: str = ""  # the stage's kind ("linear", "tanh"); "matrix" / "bias" for split parts
     start_dim: int = 0  # display dimension of the start before padding (0: D)
     end_dim: int = 0  # display dimension of the end before padding (0: D)
+    rest_title: str = ""  # the title while the film rests on the end ("": ``title``)
+    rests: bool = True  # the film holds on the end; False: it goes on at once into the
+    # next morph (a narrow state is never held in a wide projection, see ``paths.plan_steps``)
 
     def at(self, t: float) -> np.ndarray:
         """(n, D) points at time t in [0, 1]; the ends are returned exactly."""

@@ -11,14 +11,17 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
 from ..tracing.trace import Stage, Trace
-from .coords import Projection, aligned, fit, lift, pad, projection
+from .coords import MAX_DISPLAY_DIM, Projection, aligned, fit, lift, pad, projection
 from .morph import ROTATE, Morph, rotation_morph
 from .svd import svd_states
+
+OWN_AXES = "own axes"  # the kind of a view turn from a shared projection to a narrow
+# state's own coordinates (right after the morph that reaches it; see ``plan_steps``)
 
 # --- morphs ---------------------------------------------------------------------------------
 
@@ -46,6 +49,8 @@ class PlanStep:
     end: Projection
     title: str
     kind: str
+    rest_title: str = ""  # the title at rest on ``dst`` ("": ``title``)
+    rests: bool = True  # False: no hold on ``dst`` before the next step (see ``plan_steps``)
 
 
 def main_input(trace: Trace, k: int) -> int:
@@ -99,9 +104,12 @@ def plan_steps(states: list[ShownState], weights: dict[int, np.ndarray] | None =
     from the one its start was last shown in, the view turns (Procrustes-aligned) on that
     state. ``W x`` parts use their stage's projection, so ``+ b`` is a visible shift. A
     linear map between widths brings its narrow side into the wide space through its polar
-    factor (``coords.lift``), not by zero padding. Projections are fitted on the first
-    ``fit_rows`` rows only (the points; rows carried after them, such as region outlines,
-    go along without moving the view)."""
+    factor (``coords.lift``), not by zero padding. A state of at most 3-D is held only in
+    its own coordinates: reached through a wide projection, the view turns on at once
+    (kind ``OWN_AXES``) to them, and a turn from them into a wide projection goes on at
+    once into its morph (``rests=False``: no hold between). Projections are
+    fitted on the first ``fit_rows`` rows only (the points; rows carried after them, such
+    as region outlines, go along without moving the view)."""
     rows = slice(None, fit_rows)
     shown_in: dict[int, Projection] = {0: projection(states[0].points[rows])}
     steps: list[PlanStep] = []
@@ -116,12 +124,20 @@ def plan_steps(states: list[ShownState], weights: dict[int, np.ndarray] | None =
             proj = aligned(proj, before, a.points[rows])
         if not _same_view(proj(a.points[rows]), before(a.points[rows])):
             steps.append(PlanStep(b.source, b.source, before, proj,
-                               f"{a.title}: the view turns ({proj.note})", "projection"))
+                                  f"{a.title}: the view turns ({proj.note})", "projection",
+                                  rests=not before.is_identity))
         jump = b.source != i - 1
         title = f"{b.title} (from {a.title})" if jump else b.title
         title = f"{title} · {proj.note}" if proj.note else title
         steps.append(PlanStep(b.source, i, proj, proj, title, b.kind))
         shown_in[i] = proj
+        own = b.points[rows]  # (m, d): the state in its own coordinates
+        if own.shape[1] <= MAX_DISPLAY_DIM and not _same_view(proj(own), own):
+            steps[-1] = replace(steps[-1], rests=False)
+            steps.append(PlanStep(i, i, proj, Projection(),
+                                  f"{b.title}: the view turns to its own axes",
+                                  OWN_AXES, b.title))
+            shown_in[i] = Projection()
     return steps
 
 
@@ -144,7 +160,8 @@ def chain_morphs(states: list[ShownState], steps: list[PlanStep]) -> tuple[Morph
         dim = max(a.shape[1], b.shape[1])
         make = rotation_morph if step.kind == ROTATE else Morph
         out.append(make(pad(a, dim), pad(b, dim), states[step.src].stage,
-                        states[step.dst].stage, step.title, step.kind, a.shape[1], b.shape[1]))
+                        states[step.dst].stage, step.title, step.kind, a.shape[1], b.shape[1],
+                        step.rest_title, step.rests))
     return tuple(out)
 
 

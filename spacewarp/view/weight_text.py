@@ -28,6 +28,15 @@ def matrix_text(a: np.ndarray, prefix: str = "", *, precision: int = 4,
                            max_line_width=width, prefix=prefix)
 
 
+def fitted_matrix(a: np.ndarray, prefix: str, chars: int) -> str:
+    """A still's header (``matrix_text``) in lines of at most ``chars`` characters with
+    the prefix: rows too wide show 3 numbers at each end (``...``), wrapped if still wider."""
+    full = matrix_text(a, prefix, width=10_000)
+    if max(len(line) for line in full.splitlines()) + len(prefix) <= chars:
+        return full
+    return matrix_text(a, prefix, items=0, width=chars - len(prefix))
+
+
 def file_matrix(a: np.ndarray, prefix: str = "", suppress_small: bool = True) -> str:
     """``a`` in full for ``weights.txt`` (4 significant decimals, 200 columns a line)."""
     return matrix_text(a, prefix, items=FILE_ITEMS, width=200, suppress_small=suppress_small)
