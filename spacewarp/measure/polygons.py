@@ -42,11 +42,11 @@ def split(verts: np.ndarray, count: np.ndarray, s: np.ndarray
     whole = np.flatnonzero(~cut)
     idx = np.flatnonzero(cut)
     v, m, sc = verts[idx], count[idx], s[idx]
-    pos_v, pos_m = _clip(v, m, sc, +1)
-    neg_v, neg_m = _clip(v, m, sc, -1)
+    pos_v, pos_m = clip(v, m, sc, +1)
+    neg_v, neg_m = clip(v, m, sc, -1)
     width = max(verts.shape[1], pos_v.shape[1], neg_v.shape[1])
-    out_v = np.concatenate([_pad(verts[whole], count[whole], width), _pad(pos_v, pos_m, width),
-                            _pad(neg_v, neg_m, width)])
+    out_v = np.concatenate([pad(verts[whole], count[whole], width), pad(pos_v, pos_m, width),
+                            pad(neg_v, neg_m, width)])
     out_m = np.concatenate([count[whole], pos_m, neg_m])
     src = np.concatenate([whole, idx, idx])
     side = np.concatenate([np.zeros(len(whole), int), np.ones(len(idx), int),
@@ -54,7 +54,7 @@ def split(verts: np.ndarray, count: np.ndarray, s: np.ndarray
     return out_v, out_m, src, side
 
 
-def _clip(v: np.ndarray, m: np.ndarray, s: np.ndarray, sign: int
+def clip(v: np.ndarray, m: np.ndarray, s: np.ndarray, sign: int
           ) -> tuple[np.ndarray, np.ndarray]:
     """The part of each polygon where ``sign * s >= 0``: (P, M, 2) -> (P, M + 1, 2)."""
     p, width = s.shape
@@ -75,7 +75,7 @@ def _clip(v: np.ndarray, m: np.ndarray, s: np.ndarray, sign: int
     return out, new_m
 
 
-def _pad(v: np.ndarray, m: np.ndarray, width: int) -> np.ndarray:
+def pad(v: np.ndarray, m: np.ndarray, width: int) -> np.ndarray:
     """(P, M, 2) -> (P, width, 2), rows past ``m`` copies of the last vertex."""
     if v.shape[1] < width:
         v = np.concatenate([v, np.zeros((len(v), width - v.shape[1], 2))], axis=1)
