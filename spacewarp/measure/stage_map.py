@@ -14,6 +14,8 @@ from dataclasses import dataclass
 import numpy as np
 
 CHUNK = 4096  # rows expanded at a time when a linear step is applied to a gated stage
+# Costs in BLAS multiply-adds: numpy's element-wise work per value, a gathered value.
+ELEMENTWISE_COST, GATHER_COST = 40, 20
 
 
 @dataclass(frozen=True)
@@ -41,17 +43,75 @@ class StageMap:
         return self.at[pre] * gain[:, None, :], self.c[pre] * gain
 
     def then_linear(self, weight: np.ndarray, bias: np.ndarray) -> StageMap:
-        """The map of ``W z + b`` after this stage, on the same rows (in chunks: a gated
-        stage is never expanded whole)."""
+        """The map of ``W z + b`` after this stage, on the same rows. A gated stage's rows
+        that share a pre-activation row differ in a few neurons only (those whose line
+        crosses that row's polygon): then each row is the first such row's map plus a
+        correction per differing neuron, not a product with all of W."""
+        if self.on is not None and self.pre_row is not None:
+            first, inverse, flips = self._reference()
+            if _sparse_is_cheaper(len(flips[0]), self.on.shape, self.at.shape[1], weight):
+                return self._sparse_linear(weight, bias, first, inverse, flips)
+        return self._dense_linear(weight, bias)
+
+    def _dense_linear(self, weight: np.ndarray, bias: np.ndarray) -> StageMap:
         n, d0, (d_out, d_in) = len(self), self.at.shape[1], weight.shape
         at = np.empty((n, d0, d_out))
         c = np.empty((n, d_out))
-        for lo in range(0, n, CHUNK):
+        for lo in range(0, n, CHUNK):  # a gated stage is never expanded whole
             ak, ck = self.take_t(np.arange(lo, min(n, lo + CHUNK)))
             at[lo:lo + CHUNK] = (ak.reshape(-1, d_in) @ weight.T).reshape(len(ak), d0, d_out)
             c[lo:lo + CHUNK] = ck @ weight.T + bias
         return StageMap(at, c)
 
+    def _reference(self) -> tuple[np.ndarray, np.ndarray, tuple[np.ndarray, np.ndarray]]:
+        """For a gated stage: the first row of each pre-activation row (U,), each row's
+        index into those (G,), and the (row, neuron) pairs that differ from it."""
+        assert self.on is not None and self.pre_row is not None
+        _, first, inverse = np.unique(self.pre_row, return_index=True, return_inverse=True)
+        flips = np.nonzero(self.on != self.on[first[inverse]])  # sorted by row
+        return first, inverse, flips
+
+    def _sparse_linear(self, weight: np.ndarray, bias: np.ndarray, first: np.ndarray,
+                       inverse: np.ndarray, flips: tuple[np.ndarray, np.ndarray]) -> StageMap:
+        assert self.on is not None and self.pre_row is not None
+        base = StageMap(self.at, self.c, self.pre_row[first], self.on[first], self.slope)
+        dense = base._dense_linear(weight, bias)  # (U, d0, d_out): the reference rows
+        at, c = dense.at[inverse], dense.c[inverse]  # (G, d0, d_out), (G, d_out)
+        g, j = flips
+        for lo, hi in _segments(g, CHUNK * 16):  # pairs of whole rows at a time
+            gk, jk = g[lo:hi], j[lo:hi]
+            step = np.where(self.on[gk, jk], 1.0 - self.slope, self.slope - 1.0)  # (K,)
+            rows = self.pre_row[gk]
+            w = weight[:, jk].T  # (K, d_out)
+            dat = (self.at[rows, :, jk] * step[:, None])[:, :, None] * w[:, None, :]
+            dc = (self.c[rows, jk] * step)[:, None] * w
+            starts = np.flatnonzero(np.r_[True, gk[1:] != gk[:-1]])
+            at[gk[starts]] += np.add.reduceat(dat, starts, axis=0)
+            c[gk[starts]] += np.add.reduceat(dc, starts, axis=0)
+        return StageMap(at, c)
+
     def plain(self) -> StageMap:
         """The same maps, one explicit row each."""
         return self if self.on is None else StageMap(*self.take_t(np.arange(len(self))))
+
+
+def _segments(rows: np.ndarray, size: int) -> list[tuple[int, int]]:
+    """Cut sorted ``rows`` into slices of about ``size`` that never split a row's run."""
+    cuts = [0]
+    while cuts[-1] < len(rows):
+        end = min(len(rows), cuts[-1] + size)
+        if end < len(rows):  # move to the end of that row's run
+            end = int(np.searchsorted(rows, rows[end - 1], side="right"))
+        cuts.append(end)
+    return list(zip(cuts[:-1], cuts[1:], strict=True))
+
+
+def _sparse_is_cheaper(pairs: int, gated: tuple[int, ...], d0: int,
+                       weight: np.ndarray) -> bool:
+    """Whether per-neuron corrections (``pairs`` of them, element-wise numpy) cost less
+    than the product of every gated row with W (BLAS, after a gather): measured on 2,256,
+    256,1 and 2,128,128,128,3 (docs/REGIONS.md)."""
+    (rows, d_in), d_out = gated, weight.shape[0]
+    sparse = pairs * (d0 * d_out + 8) * ELEMENTWISE_COST
+    dense = rows * d0 * d_in * (d_out + GATHER_COST)
+    return sparse < dense
