@@ -68,8 +68,8 @@ class StageMap:
         index into those (G,), and the (row, neuron) pairs that differ from it."""
         assert self.on is not None and self.pre_row is not None
         _, first, inverse = np.unique(self.pre_row, return_index=True, return_inverse=True)
-        flips = np.nonzero(self.on != self.on[first[inverse]])  # sorted by row
-        return first, inverse, flips
+        row, neuron = np.nonzero(self.on != self.on[first[inverse]])  # sorted by row
+        return first, inverse, (row, neuron)
 
     def _sparse_linear(self, weight: np.ndarray, bias: np.ndarray, first: np.ndarray,
                        inverse: np.ndarray, flips: tuple[np.ndarray, np.ndarray]) -> StageMap:
