@@ -39,7 +39,7 @@ def split_layer(verts: np.ndarray, count: np.ndarray, at: np.ndarray, c: np.ndar
     src = np.arange(len(count))  # (Q,) each piece's polygon
     a_row = src if row is None else row
     ptr, end, neuron = _listing(verts, count, a_row, at, c, norms, np.full(len(count), -1))
-    check_cap(estimate(end - ptr, count), cap, "by estimate before this layer's cuts")
+    check_cap(estimate(end - ptr, count), cap, "by an estimate before a layer's cuts")
     done: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
     finished, rounds = 0, 0
     while True:
@@ -118,7 +118,7 @@ def estimate(crossing: np.ndarray, count: np.ndarray) -> int:
 def check_cap(regions: int, cap: int, how: str = "") -> None:
     """Refuse more regions than ``cap`` in one line (LimitError on ``regions.max_regions``)."""
     if regions > cap:
-        found = f" ({regions:,} {how})" if how else ""
+        found = f" (about {regions:,} {how})" if how else ""
         raise LimitError(f"the network cuts the box into more than {cap:,} linear regions"
                          f"{found}; use a smaller box, fewer or narrower layers, or raise "
                          "--max-regions", field="network.layers")

@@ -50,6 +50,21 @@ class Regions:
         """Each region's vertices, (m, 2) counter-clockwise ((2, 1) intervals in 1-D)."""
         return [v[:m] for v, m in zip(self.verts, self.count, strict=True)]
 
+    @property
+    def counted(self) -> str:
+        """What the count counts, for titles: the hidden layers' activation patterns, and
+        whether the output's zero set (or a classifier's argmax boundary) cuts them."""
+        hidden = len(self.per_layer) - int(self.cut_output)
+        layers = f"{hidden} hidden layer{'' if hidden == 1 else 's'}"
+        outputs = self.maps[-1].c.shape[1]
+        if self.cut_output:
+            cut = "cut along the output's zero set" if outputs == 1 else \
+                  "cut along each output's zero set, not the argmax boundary"
+        else:
+            cut = "the output's zero set not cut" if outputs == 1 else \
+                  "the argmax boundary not cut"
+        return f"activation patterns of the {layers}; {cut}"
+
     def stage_map(self, k: int) -> tuple[np.ndarray, np.ndarray]:
         """Each region's map to stage k: A (R, d_k, d0), c (R, d_k)."""
         return self.maps[k].take(self.rows[:, k])
