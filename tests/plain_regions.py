@@ -25,8 +25,11 @@ def plain_regions(model: nn.Sequential, box: tuple[float, float, float, float],
     if cut_output:
         cuts.append(len(model))
     for k in cuts:
-        pieces = [q for poly in pieces for q in _cut_by_layer(poly, model[:k])]
-    return [(poly, _pattern(model, poly, cuts)) for poly in pieces]
+        layer = model[:k]
+        pieces = [q for poly in pieces for q in _cut_by_layer(poly, layer)]
+    centres = [tuple(np.mean(poly, axis=0)) for poly in pieces]
+    signs = np.concatenate([_forward(model[:k], centres) > 0 for k in cuts], axis=1)
+    return [(poly, tuple(map(bool, bits))) for poly, bits in zip(pieces, signs, strict=True)]
 
 
 def _cut_by_layer(poly: list[tuple[float, float]], prefix: nn.Sequential
@@ -69,9 +72,3 @@ def _half(poly: list[tuple[float, float]], values: np.ndarray, s: np.ndarray,
 def _forward(prefix: nn.Sequential, points: list[tuple[float, float]]) -> np.ndarray:
     with torch.no_grad():
         return prefix(torch.tensor(points, dtype=torch.float64)).numpy()
-
-
-def _pattern(model: nn.Sequential, poly: list[tuple[float, float]], cuts: list[int]) -> tuple:
-    """The signs of every cut layer at the polygon's centroid, from the model."""
-    centre = [tuple(np.mean(poly, axis=0))]
-    return tuple(b for k in cuts for b in (_forward(model[:k], centre)[0] > 0))
