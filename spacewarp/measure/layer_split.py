@@ -52,8 +52,10 @@ def split_layer(verts: np.ndarray, count: np.ndarray, at: np.ndarray, c: np.ndar
             break
         j, r = neuron[ptr], a_row[src]  # (Q,) each piece's next neuron and its map's row
         s = np.einsum("qmd,qd->qm", verts, at[r, :, j]) + c[r, j][:, None]
-        split = pg.split if verts.shape[2] == 2 else pg.split_interval
-        verts, count, piece, _ = split(verts, count, s)
+        if verts.shape[2] == 2:
+            verts, count, piece = pg.cut(verts, count, s)
+        else:
+            verts, count, piece, _ = pg.split_interval(verts, count, s)
         src, ptr, end = src[piece], ptr[piece] + 1, end[piece]
         check_cap(finished + len(count), cap)
         rounds += 1

@@ -54,6 +54,37 @@ def split(verts: np.ndarray, count: np.ndarray, s: np.ndarray
     return out_v, out_m, src, side
 
 
+def cut(verts: np.ndarray, count: np.ndarray, s: np.ndarray
+        ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``split`` in fewer steps, for the enumerator's rounds: the pieces (the polygons the
+    line crosses as their ``s >= 0`` part, then their ``s <= 0`` part, after the rest),
+    and ``src``; rows past ``count`` are zeros, not padding (``pad`` them at the end)."""
+    width = s.shape[1]
+    i = np.arange(width)[None, :]
+    valid = i < count[:, None]
+    s = np.where(valid, snapped(s, count), 0.0)
+    crossed = (s > 0).any(axis=1) & (s < 0).any(axis=1)
+    whole, idx = np.flatnonzero(~crossed), np.flatnonzero(crossed)
+    v, sc, ok = verts[idx], s[idx], valid[idx]
+    nxt = np.where(i + 1 < count[idx, None], i + 1, 0)
+    rows = np.arange(len(idx))[:, None]
+    s_next, v_next = sc[rows, nxt], v[rows, nxt]
+    cross = sc * s_next < 0  # (C, M): the edge from vertex i crosses the line
+    t = np.where(cross, sc / np.where(cross, sc - s_next, 1.0), 0.0)
+    cand = np.stack([v, v + t[..., None] * (v_next - v)], axis=2).reshape(len(idx), -1, 2)
+    mask = np.concatenate([np.stack([ok & (sc >= 0), cross], axis=2),
+                           np.stack([ok & (sc <= 0), cross], axis=2)]).reshape(2 * len(idx), -1)
+    place = np.cumsum(mask, axis=1) - 1  # (2C, 2M) each kept candidate's slot
+    new_m = place[:, -1] + 1
+    out = np.zeros((2 * len(idx), max(width, int(new_m.max(initial=0))), 2))
+    r, k = np.nonzero(mask)
+    out[r, place[r, k]] = cand[r % len(idx), k] if len(idx) else 0.0
+    keep = np.zeros((len(whole), out.shape[1], 2))
+    keep[:, :width] = verts[whole]
+    return (np.concatenate([keep, out]), np.concatenate([count[whole], new_m]),
+            np.concatenate([whole, idx, idx]))
+
+
 def clip(v: np.ndarray, m: np.ndarray, s: np.ndarray, sign: int
           ) -> tuple[np.ndarray, np.ndarray]:
     """The part of each polygon where ``sign * s >= 0``: (P, M, 2) -> (P, M + 1, 2)."""
