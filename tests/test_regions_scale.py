@@ -121,7 +121,7 @@ def test_max_regions_refuses_by_estimate_before_the_cuts(monkeypatch: pytest.Mon
                                                         ) -> None:
     from spacewarp.measure import layer_split
 
-    monkeypatch.setattr(layer_split.pg, "split", lambda *a: pytest.fail("cut before refusing"))
+    monkeypatch.setattr(layer_split.pg, "cut", lambda *a: pytest.fail("cut before refusing"))
     with pytest.raises(LimitError, match=r"more than 100 linear regions \(about [\d,]+ by an "
                                          r"estimate") as err:
         regions(relu_net([2, 64, 64, 1]), (-1.0, 1.0, -1.0, 1.0), max_regions=100)

@@ -28,37 +28,13 @@ def snapped(s: np.ndarray, count: np.ndarray) -> np.ndarray:
     return np.where(np.abs(s) <= REL_TOL * scale, 0.0, s)
 
 
-def split(verts: np.ndarray, count: np.ndarray, s: np.ndarray
-          ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Cut each polygon by its own line, ``s`` (P, M) being the line's value at each vertex.
-
-    Returns ``verts`` (Q, M', 2), ``count`` (Q,), ``src`` (Q,) the polygon each piece came
-    from, and ``side`` (Q,) +1 where the piece lies on ``s >= 0``, -1 on ``s <= 0``, and 0
-    for polygons the line does not cross (kept whole). Q = P + the number cut.
-    """
-    s = snapped(s, count)
-    valid = np.arange(s.shape[1])[None, :] < count[:, None]
-    cut = (np.where(valid, s, 0) > 0).any(axis=1) & (np.where(valid, s, 0) < 0).any(axis=1)
-    whole = np.flatnonzero(~cut)
-    idx = np.flatnonzero(cut)
-    v, m, sc = verts[idx], count[idx], s[idx]
-    pos_v, pos_m = clip(v, m, sc, +1)
-    neg_v, neg_m = clip(v, m, sc, -1)
-    width = max(verts.shape[1], pos_v.shape[1], neg_v.shape[1])
-    out_v = np.concatenate([pad(verts[whole], count[whole], width), pad(pos_v, pos_m, width),
-                            pad(neg_v, neg_m, width)])
-    out_m = np.concatenate([count[whole], pos_m, neg_m])
-    src = np.concatenate([whole, idx, idx])
-    side = np.concatenate([np.zeros(len(whole), int), np.ones(len(idx), int),
-                           -np.ones(len(idx), int)])
-    return out_v, out_m, src, side
-
-
 def cut(verts: np.ndarray, count: np.ndarray, s: np.ndarray
         ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """``split`` in fewer steps, for the enumerator's rounds: the pieces (the polygons the
-    line crosses as their ``s >= 0`` part, then their ``s <= 0`` part, after the rest),
-    and ``src``; rows past ``count`` are zeros, not padding (``pad`` them at the end)."""
+    """Cut each polygon by its own line, ``s`` (P, M) being the line's value at each vertex:
+    the pieces (the polygons the line misses, whole, then the crossed ones' ``s >= 0``
+    parts, then their ``s <= 0`` parts) as verts (Q, M', 2) and count (Q,), and ``src``
+    (Q,) the polygon each came from. Rows past ``count`` are zeros, not padding (``pad``
+    them at the end). Vertices within ``REL_TOL`` of the line lie on it."""
     width = s.shape[1]
     i = np.arange(width)[None, :]
     valid = i < count[:, None]
