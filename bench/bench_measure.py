@@ -1,17 +1,23 @@
 """Benchmark of the measure step, against references measured in the same run.
 
-    .venv/bin/python bench/bench_measure.py            # regions against relucent (minutes)
-    .venv/bin/python bench/bench_measure.py --quick    # relucent only on the two smaller nets
-    .venv/bin/python bench/bench_measure.py --only measures   # no relucent
+    .venv/bin/python bench/bench_measure.py                  # everything but relucent
+    .venv/bin/python bench/bench_measure.py --only regions   # the region enumerator
+    .venv/bin/python bench/bench_measure.py --relucent       # + relucent (minutes)
+    .venv/bin/python bench/bench_measure.py --only measures
 
 Prints:
-1. exact linear regions of random ReLU networks 2,8,8,1 / 2,16,16,16,1 / 2,32,32,32,1
-   (torch's default init, seed 0) on the box +-1e6 (it holds every vertex: the count is
-   the same on +-1e7), against relucent (the ``bench`` extra: an independent exact
-   enumerator, Gurobi LPs, one worker), which counts the regions of the whole plane.
-   Targets: equal counts, spacewarp >= 300x faster, the largest under 0.6 s;
-2. Jacobian measures of 1e6 points over every stage of the default network (target < 1 s);
-3. ``spacewarp render`` at 1e6 points as a whole process, with and without ``--measures``.
+1. exact linear regions of random ReLU networks of the edge-subdivision paper's 2-D shapes,
+   2,50,50,1 / 2,32,32,32,32,1 / 2,100,100,1 (torch's default init, seed 0) on +-1,
+   against tests/plain_regions.py (one polygon and one neuron at a time, values from the
+   torch model): counts (equal), seconds and regions per second of both, best of 3
+   interleaved, and spacewarp's count with ``cut_output`` (the output's zero set cut too);
+2. networks of tens of thousands of regions, 2,256,256,1 on +-1 (37,357 regions) and
+   2,128,128,128,3: seconds, regions per second (target >= 50,000), peak memory
+   (tracemalloc: numpy's arrays) and the stage maps' bytes against one map per region;
+3. with ``--relucent``: 2,8,8,1 / 2,16,16,16,1 / 2,32,32,32,1 on +-1e6 against relucent
+   (the ``bench`` extra: an independent exact enumerator, Gurobi LPs, one worker);
+4. Jacobian measures of 1e6 points over every stage of the default network (target < 1 s);
+5. ``spacewarp render`` at 1e6 points as a whole process, with and without ``--measures``.
 """
 
 from __future__ import annotations
@@ -22,6 +28,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import tracemalloc
 from pathlib import Path
 
 import numpy as np
@@ -31,8 +38,14 @@ from torch import nn
 from spacewarp.measure import regions
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tests"))
+from plain_regions import plain_regions  # noqa: E402  tests/plain_regions.py
+
 NETS = ([2, 8, 8, 1], [2, 16, 16, 16, 1], [2, 32, 32, 32, 1])
 BOX = (-1e6, 1e6, -1e6, 1e6)
+PAPER = ([2, 50, 50, 1], [2, 32, 32, 32, 32, 1], [2, 100, 100, 1])  # edge subdivision's 2-D
+LARGE = ([2, 256, 256, 1], [2, 128, 128, 128, 3])
+UNIT = (-1.0, 1.0, -1.0, 1.0)
 
 
 def relu_net(widths: list[int], seed: int = 0) -> nn.Sequential:
@@ -59,6 +72,51 @@ def relucent_count(model: nn.Sequential) -> tuple[float, int]:
     cx = relucent.Complex(model)
     cx.bfs(nworkers=1, verbose=0)
     return time.perf_counter() - t, len(cx)
+
+
+def bench_plain() -> None:
+    """The paper's shapes against the plain reference, interleaved, best of 3."""
+    print(f"{'network':>18} {'regions':>8} {'plain':>8} {'spacewarp s':>12} {'plain s':>9} "
+          f"{'regions/s':>10} {'ratio':>7} {'+output':>8}")
+    for widths in PAPER:
+        model = relu_net(widths)
+        best_sw, best_ref, n, n_ref = np.inf, np.inf, 0, 0
+        for _ in range(3):
+            t = time.process_time()
+            n = len(regions(model, UNIT))
+            best_sw = min(best_sw, time.process_time() - t)
+            t = time.process_time()
+            n_ref = len(plain_regions(model, UNIT))
+            best_ref = min(best_ref, time.process_time() - t)
+        cut = len(regions(model, UNIT, cut_output=True))
+        flag = "" if n == n_ref else "  COUNTS DIFFER"
+        print(f"{','.join(map(str, widths)):>18} {n:>8} {n_ref:>8} {best_sw:>12.4f} "
+              f"{best_ref:>9.2f} {n / best_sw:>10,.0f} {best_ref / best_sw:>6.0f}x {cut:>8}"
+              f"{flag}", flush=True)
+    print("(CPU seconds of this process; load: see the first and last lines)")
+
+
+def bench_large() -> None:
+    """Tens of thousands of regions: seconds, regions/s, peak memory."""
+    for widths in LARGE:
+        model = relu_net(widths)
+        regions(model, UNIT)
+        t_best = np.inf
+        for _ in range(3):
+            t = time.process_time()
+            r = regions(model, UNIT)
+            t_best = min(t_best, time.process_time() - t)
+        tracemalloc.start()
+        r = regions(model, UNIT)
+        _, peak = tracemalloc.get_traced_memory()
+        tracemalloc.stop()
+        kept = sum(m.at.nbytes + m.c.nbytes + (0 if m.on is None else m.on.nbytes)
+                   for m in r.maps)
+        full = sum(len(r) * m.c.shape[1] * (r.verts.shape[2] + 1) * 8 for m in r.maps)
+        print(f"{','.join(map(str, widths))} on +-1: {len(r):,} regions in {t_best:.3f} s CPU "
+              f"(best of 3), {len(r) / t_best:,.0f} regions/s (target >= 50,000); peak "
+              f"{peak / 2**20:.0f} MiB; stage maps {kept / 2**20:.0f} MiB kept, "
+              f"{full / 2**20:.0f} MiB as one map per region and stage", flush=True)
 
 
 def bench_regions(quick: bool) -> None:
@@ -111,12 +169,16 @@ def bench_render_process() -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--quick", action="store_true", help="relucent: the two smaller nets")
+    parser.add_argument("--relucent", action="store_true")
     parser.add_argument("--only", choices=["regions", "measures"])
     args = parser.parse_args()
     print(f"load: {os.getloadavg()[0]:.2f} (1 min), torch threads {torch.get_num_threads()}")
     if args.only != "measures":
-        bench_regions(args.quick)
+        bench_plain()
+        bench_large()
+        if args.relucent:
+            bench_regions(args.quick)
     if args.only != "regions":
         bench_measures()
         bench_render_process()

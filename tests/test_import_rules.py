@@ -23,21 +23,10 @@ import spacewarp
 
 ROOT = Path(spacewarp.__file__).resolve().parent
 # Circles known and owned by someone, by their modules; each entry says who cuts it.
-KNOWN_CYCLES = {
-    # measure engineer cuts it (the shared splitting and the cap into measure/polygons.py)
-    frozenset({"spacewarp.measure.graph_walk", "spacewarp.measure.linear_regions"}),
-}
+KNOWN_CYCLES: set[frozenset[str]] = set()
 # Private names known to be taken across modules, as (file, what is taken); each entry says
 # who makes them public.
-KNOWN_PRIVATE = {
-    # measure engineer makes these public (with the cut above)
-    ("spacewarp/measure/graph_walk.py", "from spacewarp.measure.linear_regions import _active"),
-    ("spacewarp/measure/graph_walk.py",
-     "from spacewarp.measure.linear_regions import _split_all"),
-    ("spacewarp/measure/graph_walk.py", "spacewarp.measure.polygons._pad"),
-    ("spacewarp/measure/graph_walk.py", "spacewarp.measure.polygons._clip"),
-    ("spacewarp/measure/graph_steps.py", "from spacewarp.measure.steps import _leak"),
-}
+KNOWN_PRIVATE: set[tuple[str, str]] = set()
 
 
 @dataclass(frozen=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import math
 from typing import Any
 
 from ..errors import SpacewarpError
@@ -20,6 +21,12 @@ def add_parser(sub: Any) -> None:
                         "--bounds=-2,2,-2,2 when it starts with a minus")
     p.add_argument("--fill", choices=["region", "area"], default="region",
                    help="fill each region by its own colour or by its area change (region)")
+    p.add_argument("--max-regions", metavar="N", type=_max_regions, default=None,
+                   help="refuse more regions than this, by estimate before each layer's "
+                        "cuts and by count while cutting (default 1e6)")
+    p.add_argument("--cut-output", action="store_true",
+                   help="also cut along each output's zero set (as tools that count the "
+                        "output's level set do); the title says what was counted")
     p.add_argument("--out", required=True, metavar="DIR", help="output folder")
     p.set_defaults(run=main)
 
@@ -33,6 +40,17 @@ def _bounds(text: str) -> tuple[float, ...]:
     return values
 
 
+def _max_regions(text: str) -> int:
+    try:
+        value = float(text)
+    except ValueError:
+        value = float("nan")
+    if not (math.isfinite(value) and value >= 1 and value.is_integer()):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of regions; give "
+                                         "1 or more, e.g. 1e6")
+    return int(value)
+
+
 def main(args: argparse.Namespace) -> None:
     from ..export.regions import write_regions
     from ..measure import regions
@@ -40,7 +58,8 @@ def main(args: argparse.Namespace) -> None:
     from .options import experiment_from_args
 
     trace = run(experiment_from_args(args))
-    found = regions(trace, args.bounds)
+    found = regions(trace, args.bounds, max_regions=args.max_regions,
+                    cut_output=args.cut_output)
     write_regions(found, args.out, fill=args.fill, theme=trace.style.theme)
-    print(f"wrote regions.png and regions.npz to {args.out}/ ({len(found)} regions; after "
-          f"each layer: {', '.join(map(str, found.per_layer))})")
+    print(f"wrote regions.png and regions.npz to {args.out}/ ({len(found)} regions: "
+          f"{found.counted}; after each layer: {', '.join(map(str, found.per_layer))})")

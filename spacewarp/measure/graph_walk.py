@@ -11,15 +11,15 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..errors import LimitError
 from . import polygons as pg
 from .graph_steps import Affine, GraphStep, Max, Relu
+from .layer_split import MAX_REGIONS, active, check_cap, split_layer
 
 Maps = list[tuple[np.ndarray, np.ndarray]]
-MAX_REGIONS = 1_000_000
 
 
-def walk_graph(steps: list[GraphStep], verts: np.ndarray, count: np.ndarray
+def walk_graph(steps: list[GraphStep], verts: np.ndarray, count: np.ndarray,
+               cap: int = MAX_REGIONS
                ) -> tuple[np.ndarray, np.ndarray, np.ndarray, Maps, tuple[int, ...]]:
     """Polygons through every step: (verts, count, patterns, per-stage maps, per_layer)."""
     d0 = verts.shape[2]
@@ -34,11 +34,11 @@ def walk_graph(steps: list[GraphStep], verts: np.ndarray, count: np.ndarray
             maps.append((np.asarray(a), np.asarray(c) + step.offset))
             continue
         if isinstance(step, Relu):
-            verts, count, a, c, active = _relu(step, maps, verts, count, bits)
+            verts, count, a, c, on = _relu(step, maps, verts, count, bits, cap)
         else:
-            verts, count, a, c, active = _max(step, maps, verts, count, bits)
+            verts, count, a, c, on = _max(step, maps, verts, count, bits, cap)
         maps.append((a, c))
-        bits.append(active)
+        bits.append(on)
         per_layer.append(len(count))
     patterns = (np.concatenate(bits, axis=1) if bits
                 else np.zeros((len(count), 0), dtype=bool))
@@ -52,22 +52,20 @@ def _follow(maps: Maps, bits: list[np.ndarray], src: np.ndarray) -> None:
 
 
 def _relu(step: Relu, maps: Maps, verts: np.ndarray, count: np.ndarray,
-          bits: list[np.ndarray]) -> tuple[np.ndarray, ...]:
-    from .linear_regions import _active, _split_all
-
+          bits: list[np.ndarray], cap: int) -> tuple[np.ndarray, ...]:
     a, c = maps[step.input]
     if step.slope == 1.0:
         return verts, count, a, c, np.zeros((len(count), 0), dtype=bool)
-    verts, count, src = _split_all(verts, count, a, c, verts.shape[2])
+    verts, count, src = split_layer(verts, count, a.transpose(0, 2, 1), c, cap=cap)
     _follow(maps, bits, src)
     a, c = maps[step.input]
-    active = _active(verts, count, a, c)  # (P, d_k)
-    return (verts, count, np.where(active[..., None], a, step.slope * a),
-            np.where(active, c, step.slope * c), active)
+    on = active(verts, count, a.transpose(0, 2, 1), c)  # (P, d_k)
+    return (verts, count, np.where(on[..., None], a, step.slope * a),
+            np.where(on, c, step.slope * c), on)
 
 
 def _max(step: Max, maps: Maps, verts: np.ndarray, count: np.ndarray,
-         bits: list[np.ndarray]) -> tuple[np.ndarray, ...]:
+         bits: list[np.ndarray], cap: int) -> tuple[np.ndarray, ...]:
     """Unit by unit: split by which piece leads, then take the leading piece's row."""
     units, p = step.groups.shape
     choice = np.zeros((len(count), units), dtype=np.int64)
@@ -79,10 +77,7 @@ def _max(step: Max, maps: Maps, verts: np.ndarray, count: np.ndarray,
         _follow(maps, bits, src)
         choice = choice[src]
         choice[:, j] = which
-        if len(count) > MAX_REGIONS:
-            raise LimitError(f"the network cuts the box into more than {MAX_REGIONS:,} "
-                             "linear regions; use a smaller box or fewer, narrower layers",
-                             field="network.layers")
+        check_cap(len(count), cap)
     a = np.concatenate([maps[i][0] for i in step.inputs], axis=1)
     c = np.concatenate([maps[i][1] for i in step.inputs], axis=1)
     rows = np.arange(len(count))[:, None]
@@ -111,7 +106,7 @@ def split_max(verts: np.ndarray, count: np.ndarray, a: np.ndarray, c: np.ndarray
             v, m, src = v[ok], m[ok], src[ok]
         parts.append((v, m, src, np.full(len(m), i)))
     width = max(v.shape[1] for v, *_ in parts)
-    out_v = np.concatenate([pg._pad(v, m, width) for v, m, *_ in parts])
+    out_v = np.concatenate([pg.pad(v, m, width) for v, m, *_ in parts])
     return (out_v, np.concatenate([m for _, m, *_ in parts]),
             np.concatenate([s for *_, s, _ in parts]), np.concatenate([w for *_, w in parts]))
 
@@ -120,7 +115,7 @@ def _keep(v: np.ndarray, m: np.ndarray, s: np.ndarray) -> tuple[np.ndarray, np.n
     """The part of each polygon (or interval) where ``s >= 0``."""
     s = pg.snapped(s, m)
     if v.shape[2] == 2:
-        return pg._clip(v, m, s, +1)
+        return pg.clip(v, m, s, +1)
     out_v, _, src, side = pg.split_interval(v, m, s)
     positive = np.where(side == 0, s.max(axis=1)[src] > 0, side > 0)
     keep = np.zeros(len(m), dtype=bool)

@@ -1,27 +1,30 @@
 """Exact linear regions of a piecewise-linear network on a 2-D box (or a 1-D interval).
 
-Start from the box; carry each region's affine map ``x -> A x + c`` forward step by step;
-at every activation, split every polygon by every neuron's line ``A_j x + c_j = 0``, all
-polygons of the layer at once (``polygons.split``), in float64. Within a final region the
-network is exactly affine, and the pattern of active neurons is constant.
+Start from the box; carry each region's affine map ``x -> A x + c`` forward step by step
+(``chain_walk``, or ``graph_walk`` for a captured graph); at every activation, cut every
+polygon by the lines of the neurons that cross it (``layer_split``), in float64. Within a
+final region the network is exactly affine, and the pattern of active neurons is constant.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 from torch import nn
 
-from ..errors import InputError, LimitError
+from ..errors import InputError
 from ..tracing.trace import Trace
 from . import polygons as pg
 from .boundary import decision_boundary
+from .chain_walk import Walk, walk_chain
+from .chain_walk import cut_output as cut_along_output
 from .graph_steps import graph_steps
 from .graph_walk import walk_graph
-from .steps import Step, is_chain, steps_of
-
-MAX_REGIONS = 1_000_000  # polygons at any time: about 0.5 GB of vertices and maps
+from .layer_split import MAX_REGIONS
+from .stage_map import StageMap
+from .steps import is_chain, steps_of
 
 
 @dataclass(frozen=True)
@@ -31,11 +34,13 @@ class Regions:
     verts: np.ndarray  # (R, M, d0) padded vertices, counter-clockwise
     count: np.ndarray  # (R,) valid vertices per region
     patterns: np.ndarray  # (R, n_neurons) bool: the active neurons (slope 1), in layer order
-    stage_maps: tuple[tuple[np.ndarray, np.ndarray], ...]  # per stage: A (R, d_k, d0), c (R, d_k)
+    maps: tuple[StageMap, ...]  # per stage, compact (stage_map(k) expands one)
+    rows: np.ndarray  # (R, stages) each region's row in each stage's maps
     per_layer: tuple[int, ...]  # regions after each piecewise-linear layer
     bounds: tuple[float, ...]
     titles: tuple[str, ...] = ()  # stage titles, stage 0 = "Input"
     boundary: list[np.ndarray] = field(default_factory=list)  # decision boundary polylines
+    cut_output: bool = False  # also cut along each output's zero set (its signs end patterns)
 
     def __len__(self) -> int:
         return len(self.count)
@@ -46,9 +51,33 @@ class Regions:
         return [v[:m] for v, m in zip(self.verts, self.count, strict=True)]
 
     @property
+    def counted(self) -> str:
+        """What the count counts, for titles: the hidden layers' activation patterns, and
+        whether the output's zero set (or a classifier's argmax boundary) cuts them."""
+        hidden = len(self.per_layer) - int(self.cut_output)
+        layers = f"{hidden} hidden layer{'' if hidden == 1 else 's'}"
+        outputs = self.maps[-1].c.shape[1]
+        if self.cut_output:
+            cut = "cut along the output's zero set" if outputs == 1 else \
+                  "cut along each output's zero set, not the argmax boundary"
+        else:
+            cut = "the output's zero set not cut" if outputs == 1 else \
+                  "the argmax boundary not cut"
+        return f"activation patterns of the {layers}; {cut}"
+
+    def stage_map(self, k: int) -> tuple[np.ndarray, np.ndarray]:
+        """Each region's map to stage k: A (R, d_k, d0), c (R, d_k)."""
+        return self.maps[k].take(self.rows[:, k])
+
+    @cached_property
+    def stage_maps(self) -> tuple[tuple[np.ndarray, np.ndarray], ...]:
+        """Every stage's ``stage_map``, expanded once when first asked for."""
+        return tuple(self.stage_map(k) for k in range(len(self.maps)))
+
+    @property
     def affine(self) -> tuple[np.ndarray, np.ndarray]:
         """Each region's map to the output: A (R, d_out, d0), c (R, d_out)."""
-        return self.stage_maps[-1]
+        return self.stage_map(len(self.maps) - 1)
 
     @property
     def areas(self) -> np.ndarray:
@@ -59,12 +88,12 @@ class Regions:
 
     def image(self, k: int) -> np.ndarray:
         """(R, M, d_k): every region's vertices mapped to stage k by its own affine map."""
-        a, c = self.stage_maps[k]
+        a, c = self.stage_map(k)
         return np.einsum("rkd,rmd->rmk", a, self.verts) + c[:, None, :]
 
     def area_change(self, k: int) -> np.ndarray:
         """(R,) |det A| of each region's map to a 2-D stage k (NaN for other widths)."""
-        a = self.stage_maps[k][0]
+        a = self.stage_map(k)[0]
         if a.shape[1] != a.shape[2]:
             return np.full(len(self), np.nan)
         return np.abs(np.linalg.det(a))
@@ -76,13 +105,17 @@ class Regions:
         return ends[(ends > self.bounds[0]) & (ends < self.bounds[1])]
 
 
-def regions(model_or_trace: nn.Module | Trace,
-            bounds: tuple[float, ...] | None = None) -> Regions:
+def regions(model_or_trace: nn.Module | Trace, bounds: tuple[float, ...] | None = None,
+            max_regions: int | None = None, cut_output: bool = False) -> Regions:
     """The exact linear regions of a piecewise-linear network on ``bounds``.
 
     ``bounds`` is ``(x0, x1, y0, y1)`` for 2-D input, ``(x0, x1)`` for 1-D; a trace
-    defaults to the box of its input points.
+    defaults to the box of its input points. More than ``max_regions`` (default
+    ``MAX_REGIONS``) is refused, by estimate before each layer's cuts and by count while
+    cutting. ``cut_output`` also cuts every region along each output's zero set (as tools
+    that count the output's level set do); the output's signs then end the patterns.
     """
+    cap = MAX_REGIONS if max_regions is None else _cap(max_regions)
     if isinstance(model_or_trace, nn.Module) and not isinstance(model_or_trace, nn.Sequential):
         model_or_trace = _probe_trace(model_or_trace, bounds)  # its graph, from a probe grid
     graph = isinstance(model_or_trace, Trace) and not is_chain(model_or_trace)
@@ -97,13 +130,26 @@ def regions(model_or_trace: nn.Module | Trace,
     bounds = _bounds(model_or_trace, bounds, d0)
     verts, count = pg.box(bounds) if d0 == 2 else pg.interval(bounds)  # type: ignore[arg-type]
     if graph:
-        v, m, bits, maps, per_layer = walk_graph(gsteps, verts, count)
-        walk: Walk = (v, m, bits, tuple(maps), per_layer)
+        v, m, bits, maps, per_layer = walk_graph(gsteps, verts, count, cap)
+        rows = np.repeat(np.arange(len(m))[:, None], len(maps), axis=1)
+        walk = Walk(v, m, bits, tuple(StageMap(a.transpose(0, 2, 1), c) for a, c in maps), rows,
+                    per_layer)
     else:
-        walk = _walk(steps, verts, count)
-    boundary = decision_boundary(walk[0], walk[1], *walk[3][-1]) if d0 == 2 else []
-    return Regions(walk[0], walk[1], walk[2], walk[3], walk[4], tuple(bounds), titles,
-                   boundary)
+        walk = walk_chain(steps, verts, count, cap)
+    if cut_output:
+        walk = cut_along_output(walk, cap)
+    out = walk.maps[-1].take(walk.rows[:, -1])
+    boundary = decision_boundary(walk.verts, walk.count, *out) if d0 == 2 else []
+    return Regions(walk.verts, walk.count, walk.patterns, walk.maps, walk.rows,
+                   walk.per_layer, tuple(bounds), titles, boundary, cut_output)
+
+
+def _cap(max_regions: int) -> int:
+    if not (isinstance(max_regions, int | np.integer | float) and np.isfinite(max_regions)
+            and max_regions >= 1 and float(max_regions).is_integer()):
+        raise InputError(f"max_regions {max_regions!r} is not a whole number of regions; "
+                         "give one of 1 or more, e.g. 1e6", field="regions.max_regions")
+    return int(max_regions)
 
 
 PROBE_SIDE = 64  # probe grid per side on which a model object's graph is captured and checked
@@ -143,60 +189,3 @@ def _bounds(source: nn.Module | Trace, bounds: tuple[float, ...] | None,
         raise InputError(f"bounds {b} are not a box; give {want} with x0 < x1"
                          + (" and y0 < y1" if d0 == 2 else ""), field="regions.bounds")
     return b
-
-
-Walk = tuple[np.ndarray, np.ndarray, np.ndarray, tuple[tuple[np.ndarray, np.ndarray], ...],
-             tuple[int, ...]]
-
-
-def _walk(steps: list[Step], verts: np.ndarray, count: np.ndarray) -> Walk:
-    """Carry the polygons through every step; returns the final regions and their maps."""
-    d0 = verts.shape[2]
-    a = np.eye(d0)[None]  # (P, d_k, d0): the map from the input to the current stage
-    c = np.zeros((1, d0))  # (P, d_k)
-    maps: list[tuple[np.ndarray, np.ndarray]] = [(a, c)]
-    anc = np.zeros((1, 1), dtype=np.int64)  # (P, stages so far): row of each stage's map
-    bits: list[tuple[int, np.ndarray]] = []  # (stage, (P_k, d_k) active) per activation
-    per_layer: list[int] = []
-    for step in steps:
-        if step.kind == "linear":
-            assert step.weight is not None and step.bias is not None
-            a = np.einsum("ij,pjd->pid", step.weight, a)
-            c = c @ step.weight.T + step.bias
-        elif step.slope != 1.0:
-            verts, count, src = _split_all(verts, count, a, c, d0)
-            a, c, anc = a[src], c[src], anc[src]
-            active = _active(verts, count, a, c)  # (P, d_k)
-            a = np.where(active[..., None], a, step.slope * a)
-            c = np.where(active, c, step.slope * c)
-            bits.append((len(maps), active))
-            per_layer.append(len(count))
-        maps.append((a, c))
-        anc = np.concatenate([anc, np.arange(len(count))[:, None]], axis=1)
-    stage_maps = tuple((m[0][anc[:, k]], m[1][anc[:, k]]) for k, m in enumerate(maps))
-    patterns = (np.concatenate([b[anc[:, k]] for k, b in bits], axis=1) if bits
-                else np.zeros((len(count), 0), dtype=bool))
-    return verts, count, patterns, stage_maps, tuple(per_layer)
-
-
-def _split_all(verts: np.ndarray, count: np.ndarray, a: np.ndarray, c: np.ndarray,
-               d0: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Split every polygon by every neuron's line; ``src`` maps pieces to the polygons given."""
-    split = pg.split if d0 == 2 else pg.split_interval
-    src = np.arange(len(count))
-    for j in range(a.shape[1]):
-        s = np.einsum("pmd,pd->pm", verts, a[src, j]) + c[src, j][:, None]  # (P, M)
-        verts, count, piece_src, _ = split(verts, count, s)
-        src = src[piece_src]
-        if len(count) > MAX_REGIONS:
-            raise LimitError(f"the network cuts the box into more than {MAX_REGIONS:,} "
-                             "linear regions; use a smaller box or fewer, narrower layers",
-                             field="network.layers")
-    return verts, count, src
-
-
-def _active(verts: np.ndarray, count: np.ndarray, a: np.ndarray, c: np.ndarray) -> np.ndarray:
-    """(P, d_k) which pre-activations are positive inside each polygon (at its centroid)."""
-    valid = (np.arange(verts.shape[1])[None, :] < count[:, None])[..., None]
-    centre = np.where(valid, verts, 0.0).sum(axis=1) / count[:, None]  # (P, d0)
-    return np.einsum("pkd,pd->pk", a, centre) + c > 0

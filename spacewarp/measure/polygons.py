@@ -28,33 +28,40 @@ def snapped(s: np.ndarray, count: np.ndarray) -> np.ndarray:
     return np.where(np.abs(s) <= REL_TOL * scale, 0.0, s)
 
 
-def split(verts: np.ndarray, count: np.ndarray, s: np.ndarray
-          ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Cut each polygon by its own line, ``s`` (P, M) being the line's value at each vertex.
+def cut(verts: np.ndarray, count: np.ndarray, s: np.ndarray
+        ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Cut each polygon by its own line, ``s`` (P, M) being the line's value at each vertex:
+    the pieces (the polygons the line misses, whole, then the crossed ones' ``s >= 0``
+    parts, then their ``s <= 0`` parts) as verts (Q, M', 2) and count (Q,), and ``src``
+    (Q,) the polygon each came from. Rows past ``count`` are zeros, not padding (``pad``
+    them at the end). Vertices within ``REL_TOL`` of the line lie on it."""
+    width = s.shape[1]
+    i = np.arange(width)[None, :]
+    valid = i < count[:, None]
+    s = np.where(valid, snapped(s, count), 0.0)
+    crossed = (s > 0).any(axis=1) & (s < 0).any(axis=1)
+    whole, idx = np.flatnonzero(~crossed), np.flatnonzero(crossed)
+    v, sc, ok = verts[idx], s[idx], valid[idx]
+    nxt = np.where(i + 1 < count[idx, None], i + 1, 0)
+    rows = np.arange(len(idx))[:, None]
+    s_next, v_next = sc[rows, nxt], v[rows, nxt]
+    cross = sc * s_next < 0  # (C, M): the edge from vertex i crosses the line
+    t = np.where(cross, sc / np.where(cross, sc - s_next, 1.0), 0.0)
+    cand = np.stack([v, v + t[..., None] * (v_next - v)], axis=2).reshape(len(idx), -1, 2)
+    mask = np.concatenate([np.stack([ok & (sc >= 0), cross], axis=2),
+                           np.stack([ok & (sc <= 0), cross], axis=2)]).reshape(2 * len(idx), -1)
+    place = np.cumsum(mask, axis=1) - 1  # (2C, 2M) each kept candidate's slot
+    new_m = place[:, -1] + 1
+    out = np.zeros((2 * len(idx), max(width, int(new_m.max(initial=0))), 2))
+    r, k = np.nonzero(mask)
+    out[r, place[r, k]] = cand[r % len(idx), k] if len(idx) else 0.0
+    keep = np.zeros((len(whole), out.shape[1], 2))
+    keep[:, :width] = verts[whole]
+    return (np.concatenate([keep, out]), np.concatenate([count[whole], new_m]),
+            np.concatenate([whole, idx, idx]))
 
-    Returns ``verts`` (Q, M', 2), ``count`` (Q,), ``src`` (Q,) the polygon each piece came
-    from, and ``side`` (Q,) +1 where the piece lies on ``s >= 0``, -1 on ``s <= 0``, and 0
-    for polygons the line does not cross (kept whole). Q = P + the number cut.
-    """
-    s = snapped(s, count)
-    valid = np.arange(s.shape[1])[None, :] < count[:, None]
-    cut = (np.where(valid, s, 0) > 0).any(axis=1) & (np.where(valid, s, 0) < 0).any(axis=1)
-    whole = np.flatnonzero(~cut)
-    idx = np.flatnonzero(cut)
-    v, m, sc = verts[idx], count[idx], s[idx]
-    pos_v, pos_m = _clip(v, m, sc, +1)
-    neg_v, neg_m = _clip(v, m, sc, -1)
-    width = max(verts.shape[1], pos_v.shape[1], neg_v.shape[1])
-    out_v = np.concatenate([_pad(verts[whole], count[whole], width), _pad(pos_v, pos_m, width),
-                            _pad(neg_v, neg_m, width)])
-    out_m = np.concatenate([count[whole], pos_m, neg_m])
-    src = np.concatenate([whole, idx, idx])
-    side = np.concatenate([np.zeros(len(whole), int), np.ones(len(idx), int),
-                           -np.ones(len(idx), int)])
-    return out_v, out_m, src, side
 
-
-def _clip(v: np.ndarray, m: np.ndarray, s: np.ndarray, sign: int
+def clip(v: np.ndarray, m: np.ndarray, s: np.ndarray, sign: int
           ) -> tuple[np.ndarray, np.ndarray]:
     """The part of each polygon where ``sign * s >= 0``: (P, M, 2) -> (P, M + 1, 2)."""
     p, width = s.shape
@@ -75,7 +82,7 @@ def _clip(v: np.ndarray, m: np.ndarray, s: np.ndarray, sign: int
     return out, new_m
 
 
-def _pad(v: np.ndarray, m: np.ndarray, width: int) -> np.ndarray:
+def pad(v: np.ndarray, m: np.ndarray, width: int) -> np.ndarray:
     """(P, M, 2) -> (P, width, 2), rows past ``m`` copies of the last vertex."""
     if v.shape[1] < width:
         v = np.concatenate([v, np.zeros((len(v), width - v.shape[1], 2))], axis=1)

@@ -33,7 +33,7 @@ def region_spec(o: Outlines, fill: str, store: Blobs) -> dict[str, Any]:
         "count": store.put(o.count.astype(np.int32)),
         "keys": [store.put(k.astype(np.float32)) for k in o.keys],
         "colors": store.put(colors), "fill": fill, "alpha": FILL_ALPHA,
-        "title": (f"{len(r):,} linear regions; after each layer: "
+        "title": (f"{len(r):,} linear regions ({r.counted}); after each layer: "
                   f"{', '.join(map(str, r.per_layer))}"),
         "bar": None,
     }

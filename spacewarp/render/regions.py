@@ -42,8 +42,9 @@ def regions_figure(regions: Regions, *, fill: Fill = "region", theme: str = "dar
                      facecolor=th.background)
         box = ", ".join(f"{name} in [{regions.bounds[2 * i]:g}, {regions.bounds[2 * i + 1]:g}]"
                         for i, name in enumerate("xy"[: regions.verts.shape[2]]))
-        fig.suptitle(f"{len(regions):,} linear regions on {box}; after each layer: "
-                     f"{', '.join(map(str, regions.per_layer))}", color=th.foreground)
+        fig.suptitle(f"{len(regions):,} linear regions on {box} ({regions.counted}); "
+                     f"after each layer: {', '.join(map(str, regions.per_layer))}",
+                     color=th.foreground)
         fig.subplots_adjust(left=0.04, right=0.98, top=1 - 0.75 / fig.get_size_inches()[1],
                             bottom=0.04 + (0.08 if fill == "area" else 0), wspace=0.22,
                             hspace=0.25)

@@ -1,0 +1,140 @@
+"""Splitting every polygon by every neuron of a layer: the one expensive step of the regions.
+
+A layer's neurons are lines ``A_j x + c_j = 0`` that differ per polygon (each polygon
+carries its own map). Most lines miss most polygons, so each polygon first lists the
+neurons that can cross it: a bound from its enclosing circle (centre o, radius r: the line
+misses it when ``|A_j o + c_j| > r |A_j|``), then the exact test on its vertices. Then, in
+rounds, every polygon with neurons left is cut by its next one, all polygons at once;
+finished pieces leave the batch. Every ``RELIST_EVERY`` rounds the pieces list their
+remaining neurons again from their own (smaller) circles, so a piece is only ever tested
+against lines near it. Work grows with the pieces and the lines that cross them, not with
+polygons x neurons x vertices (docs/REGIONS.md has the measurements behind this).
+
+The region cap lives here too: an estimate before each layer's cuts, and a hard count
+while cutting.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..errors import LimitError
+from . import polygons as pg
+
+MAX_REGIONS = 1_000_000  # regions at any time: about 0.5 GB of vertices and maps
+RELIST_EVERY = 6  # rounds between a piece's re-listing of the neurons that may cross it
+BLOCK = 1 << 18  # (polygon, neuron) values per block when listing: bounds the memory
+# Two random lines that both cross a convex region cross each other inside it with a
+# probability of 2 pi area / perimeter^2 (Crofton): 0.39 for a square, 0.5 for a disc.
+PAIR_CROSS = 0.4
+
+
+def split_layer(verts: np.ndarray, count: np.ndarray, at: np.ndarray, c: np.ndarray,
+                row: np.ndarray | None = None, cap: int = MAX_REGIONS
+                ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Polygons (P, M, d0) and their neurons' maps ``z = A x + c`` given as A^T, ``at``
+    (N, d0, n), and c (N, n), polygon p's being row ``row[p]`` (default: row p) -> the
+    pieces cut by every line: verts (Q, M', d0), count (Q,), src (Q,) their polygons."""
+    norms = np.linalg.norm(at, axis=1)  # (N, n)
+    src = np.arange(len(count))  # (Q,) each piece's polygon
+    a_row = src if row is None else row
+    ptr, end, neuron = _listing(verts, count, a_row, at, c, norms, np.full(len(count), -1))
+    check_cap(estimate(end - ptr, count), cap, "by an estimate before a layer's cuts")
+    done: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+    finished, rounds = 0, 0
+    while True:
+        left = ptr < end
+        if not left.all():  # pieces with no neuron left are final
+            done.append((verts[~left], count[~left], src[~left]))
+            finished += int((~left).sum())
+            verts, count, src, ptr, end = (x[left] for x in (verts, count, src, ptr, end))
+        if len(count) == 0:
+            break
+        j, r = neuron[ptr], a_row[src]  # (Q,) each piece's next neuron and its map's row
+        s = np.einsum("qmd,qd->qm", verts, at[r, :, j]) + c[r, j][:, None]
+        if verts.shape[2] == 2:
+            verts, count, piece = pg.cut(verts, count, s)
+        else:
+            verts, count, piece, _ = pg.split_interval(verts, count, s)
+        src, ptr, end = src[piece], ptr[piece] + 1, end[piece]
+        check_cap(finished + len(count), cap)
+        rounds += 1
+        if rounds % RELIST_EVERY == 0:
+            last = neuron[ptr - 1]  # the pieces' neurons up to here are done
+            ptr, end, neuron = _listing(verts, count, a_row[src], at, c, norms, last)
+    return _gather(done, verts.shape[2])
+
+
+def _listing(verts: np.ndarray, count: np.ndarray, row: np.ndarray, at: np.ndarray,
+             c: np.ndarray, norms: np.ndarray, after: np.ndarray
+             ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Each polygon's neurons past ``after`` (Q,) that cross it, as one flat sorted list
+    ``neuron`` with the polygon's slice ``ptr:end`` of it."""
+    rows, cols = [], []
+    step = max(1, BLOCK // max(1, at.shape[2]))
+    for lo in range(0, len(count), step):
+        q = slice(lo, lo + step)
+        r, j = _crossing(verts[q], count[q], row[q], at, c, norms, after[q])
+        rows.append(r + lo)
+        cols.append(j)
+    row, neuron = np.concatenate(rows), np.concatenate(cols)
+    ptr = np.searchsorted(row, np.arange(len(count)))
+    end = np.searchsorted(row, np.arange(len(count)), side="right")
+    return ptr, end, neuron
+
+
+def _crossing(verts: np.ndarray, count: np.ndarray, row: np.ndarray, at: np.ndarray,
+              c: np.ndarray, norms: np.ndarray, after: np.ndarray
+              ) -> tuple[np.ndarray, np.ndarray]:
+    """(polygon, neuron) pairs, sorted, where the neuron's line cuts the polygon in two."""
+    valid = np.arange(verts.shape[1])[None, :] < count[:, None]  # (q, M)
+    centre = pg.centroids(verts, count)  # (q, d0)
+    radius = np.where(valid, np.linalg.norm(verts - centre[:, None], axis=2), 0.0).max(axis=1)
+    value = np.einsum("qd,qdn->qn", centre, at[row]) + c[row]  # (q, n) at the centre
+    near = np.abs(value) <= radius[:, None] * norms[row] * (1 + 1e-9)
+    near &= np.arange(at.shape[2])[None, :] > after[:, None]
+    r, j = np.nonzero(near)
+    s = np.einsum("kmd,kd->km", verts[r], at[row[r], :, j]) + c[row[r], j][:, None]
+    s = np.where(valid[r], pg.snapped(s, count[r]), 0.0)  # (k, M) at the vertices
+    cuts = (s > 0).any(axis=1) & (s < 0).any(axis=1)
+    return r[cuts], j[cuts]
+
+
+def _gather(done: list[tuple[np.ndarray, np.ndarray, np.ndarray]], d0: int
+            ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The finished batches as one, padded to the widest."""
+    width = max(v.shape[1] for v, _, _ in done)
+    verts = np.concatenate([pg.pad(v, m, width) if d0 == 2 else v for v, m, _ in done])
+    return (verts, np.concatenate([m for _, m, _ in done]),
+            np.concatenate([s for _, _, s in done]))
+
+
+def estimate(crossing: np.ndarray, count: np.ndarray) -> int:
+    """Regions after a layer whose lines cross each polygon ``crossing`` (P,) times: a
+    polygon cut by k lines makes 1 + k + (the pairs that cross inside it) pieces."""
+    k = crossing.astype(np.float64)
+    pairs = PAIR_CROSS * k * (k - 1) / 2 if count.max(initial=2) > 2 else 0.0
+    return int(np.sum(1 + k + pairs))
+
+
+def check_cap(regions: int, cap: int, how: str = "") -> None:
+    """Refuse more regions than ``cap`` in one line (LimitError on ``regions.max_regions``)."""
+    if regions > cap:
+        found = f" (about {regions:,} {how})" if how else ""
+        raise LimitError(f"the network cuts the box into more than {cap:,} linear regions"
+                         f"{found}; use a smaller box, fewer or narrower layers, or raise "
+                         "--max-regions", field="network.layers")
+
+
+def active(verts: np.ndarray, count: np.ndarray, at: np.ndarray, c: np.ndarray,
+           row: np.ndarray | None = None) -> np.ndarray:
+    """(P, n) which pre-activations are positive inside each polygon (at its centroid);
+    maps at (N, d0, n), c (N, n) by ``row`` (P,) as in ``split_layer``."""
+    r = np.arange(len(count)) if row is None else row
+    centre = pg.centroids(verts, count)  # (P, d0)
+    on = np.empty((len(count), at.shape[2]), dtype=bool)
+    step = max(1, BLOCK // max(1, at.shape[2]))
+    for lo in range(0, len(count), step):  # in blocks: no (P, d0, n) copy
+        k = slice(lo, lo + step)
+        on[k] = np.einsum("kd,kdn->kn", centre[k], at[r[k]]) + c[r[k]] > 0
+    return on
