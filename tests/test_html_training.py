@@ -276,6 +276,53 @@ def test_the_time_slider_shows_each_snapshot(browser: Any, run_dir: Path,
     page.close()
 
 
+def test_play_moves_the_points_continuously(browser: Any, run_dir: Path,
+                                            spec: dict[str, Any]) -> None:
+    """Snapshots (Play) runs from the first snapshot to the last in the film's time: every
+    frame's points lie between two consecutive snapshots' (decoded from the spec), each
+    frame moves them less than half the largest snapshot-to-snapshot jump, and the
+    caption counts the epochs between snapshots and says the positions are interpolated."""
+    page, errors, _ = open_page(browser, run_dir / "training.html")
+    k = spec["stages"][1]["key"]
+    snaps = np.stack([decode(e["keys"][k]) for e in spec["training"]["snapshots"]])  # (6, n, 3)
+    seen = page.evaluate("""() => new Promise(done => {
+      const api = window.spacewarp, button = document.querySelector('button.sw-time-play')
+      api.setSnapshot(0); button.click()
+      const frames = []
+      const tick = () => {
+        const caption = document.querySelector('.sw-caption')
+        frames.push([Array.from(api.stage(1)), caption.textContent, +caption.dataset.epoch])
+        if (button.textContent.includes('Pause')) requestAnimationFrame(tick); else done(frames)
+      }
+      requestAnimationFrame(tick) })""")
+    where = []
+    for flat, _, _ in seen:
+        got = np.array(flat).reshape(-1, 3)[:, : snaps.shape[2]]
+        where.append(on_path(got, snaps, tolerance(spec["training"]["snapshots"][0]["keys"][k])))
+    jump = max(np.abs(b - a).max() for a, b in zip(snaps, snaps[1:], strict=False))
+    steps = [np.abs(np.array(b[0]) - np.array(a[0])).max() for a, b in zip(seen, seen[1:],
+                                                                           strict=False)]
+    assert len(seen) > 12 and abs(where[-1] - 5) < 1e-6 and np.all(np.diff(where) >= -1e-6)
+    assert max(steps) < 0.5 * jump
+    between = [(c, e) for (_, c, e), t in zip(seen, where, strict=True)
+               if 1e-3 < t % 1 < 1 - 1e-3]
+    assert between and all("interpolated" in c for c, _ in between)
+    epochs = [e for _, _, e in seen]
+    assert np.all(np.diff(epochs) >= 0) and len(set(epochs)) > 6  # more than the snapshots
+    assert errors == []
+    page.close()
+
+
+def on_path(points: np.ndarray, snaps: np.ndarray, atol: float) -> float:
+    """t = s + u where ``points`` = (1 - u) snaps[s] + u snaps[s + 1]; else fail."""
+    for s in range(len(snaps) - 1):
+        step = snaps[s + 1] - snaps[s]
+        u = float(((points - snaps[s]) * step).sum() / (step * step).sum())
+        if -1e-6 <= u <= 1 + 1e-6 and np.allclose(points, snaps[s] + u * step, atol=atol):
+            return float(np.clip(s + u, 0, len(snaps) - 1))
+    raise AssertionError("the points are not between two snapshots")
+
+
 def test_the_probe_grid_tiles_the_input_as_a_heat_map(browser: Any, run_dir: Path,
                                                       spec: dict[str, Any],
                                                       npz: dict[str, np.ndarray]) -> None:
