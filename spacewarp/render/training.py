@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 from matplotlib import colormaps
+from matplotlib.artist import Artist
 from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.collections import QuadMesh
@@ -84,8 +85,8 @@ class TrainingPanels:
             self.lattice = [ax_w.plot([], [], color=theme.muted, lw=0.6, alpha=0.8,
                                       zorder=2)[0] for _ in range(2 * LATTICE_LINES)]
         edge = theme.foreground
-        ax_in.scatter(view.data_in[:, 0], view.data_in[:, 1], c=data_rgb, s=marker,
-                      edgecolors=edge, linewidths=0.25, zorder=4)
+        self.data_in = ax_in.scatter(view.data_in[:, 0], view.data_in[:, 1], c=data_rgb,
+                                     s=marker, edgecolors=edge, linewidths=0.25, zorder=4)
         self.data_w = ax_w.scatter(view.data_watch[0, :, 0], view.data_watch[0, :, 1],
                                    c=data_rgb, s=marker, edgecolors=edge, linewidths=0.25,
                                    zorder=4)
@@ -125,6 +126,15 @@ class TrainingPanels:
     def _colors(self, s: int) -> np.ndarray:
         v = self.view
         return region_colors(v.predicted[s], v.confidence[s], v.classes, self.theme.background)
+
+    def moving(self) -> list[Artist]:
+        """The artists a frame changes, and those drawn over them, in drawing order."""
+        ax_in: list[Artist] = [] if self.image is None else [self.image]
+        ax_in += [*self.contours, self.data_in]  # type: ignore[list-item]
+        if self.regression:
+            return [*ax_in, self.curve, self.probe_line, self.data_w]
+        mesh: list[Artist] = [] if self.mesh is None else [self.mesh]
+        return [*ax_in, *mesh, *self.lattice, self.data_w]
 
     def _lattice(self, warped: np.ndarray, shape: tuple[int, ...]) -> None:
         rows, cols = shape
@@ -284,6 +294,7 @@ class TrainingFrames:
                  ) -> None:
         self.view, self.times = view, film_times(len(view.epochs))
         self.held: tuple[float, np.ndarray] | None = None  # the last frame drawn, and when
+        self.background: object = None  # the still parts, drawn once (``_draw``)
         w, h = size
         with themed(theme or view.theme) as th:
             self.fig = Figure(figsize=(w / 100, h / 100), dpi=100)
@@ -323,10 +334,27 @@ class TrainingFrames:
         words = caption(int(c.epoch[m.lo]), snapshot_curves(c, m.lo))  # the last reached
         self.title.set_text(words if m.u == 0.0 else
                             f"epoch {m.epoch}   (last snapshot: {words})")
-        self.canvas.draw()
+        self._draw()
         frame = np.asarray(self.canvas.buffer_rgba())[..., :3].copy()
         self.held = (float(self.times[i]), frame)
         return frame
+
+
+    def _draw(self) -> None:
+        """Blit: the axes, ticks and curve drawn once into a background, then per frame
+        only what moves (and the data drawn over it) on a copy of it."""
+        p = self.panels
+        moving = [*p.moving(), self.mark, self.dot, self.title]
+        if self.background is None:
+            for artist in moving:
+                artist.set_visible(False)
+            self.canvas.draw()
+            self.background = self.canvas.copy_from_bbox(self.fig.bbox)
+            for artist in moving:
+                artist.set_visible(True)
+        self.canvas.restore_region(self.background)
+        for artist in [*moving, *p.ax_in.spines.values(), *p.ax_w.spines.values()]:
+            self.fig.draw_artist(artist)
 
 
 def _marker(n: int) -> float:

@@ -95,11 +95,12 @@ def trace_snapshots(training: Training, max_probe: int | None = MAX_PROBE) -> Tr
             if len(stages) <= k:
                 stages.append(np.empty((count, *stage.points.shape)))
             stages[k][s] = stage.points  # (R + N, d_k)
-        outputs.append(whole.output[: len(grid)])  # (P, d_out)
+        # copies (P, d_out): a view would keep the whole forward alive, every snapshot's
+        outputs.append(np.array(whole.output[: len(grid)]))
         params.append(tuple((g.weight, g.bias) for g in tr.stages))
         if _finite(tr):
             last, usable = tr, s + 1
-            whole_last = tuple(g.points[: len(grid)] for g in whole.stages)
+            whole_last = tuple(np.array(g.points[: len(grid)]) for g in whole.stages)
     return TracedSnapshots(training, tuple(stages), rows, row_shape,
                            np.stack(outputs), tuple(params), usable, last or tr, tr,
                            whole_last)
