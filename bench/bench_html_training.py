@@ -22,6 +22,8 @@ from headless import launch  # bench/headless.py: bench/ is on sys.path when run
 import spacewarp as sw
 from spacewarp.export.html import write_html
 from spacewarp.export.training_html import write_training_html
+from spacewarp.training.snapshots import trace_snapshots
+from spacewarp.view.training_film import training_film
 
 VISITS = """(n) => {
   const api = window.spacewarp, first = [], again = []
@@ -57,7 +59,8 @@ def main() -> None:
     print(f"load before: {os.getloadavg()[0]:.2f} (1 min), {os.cpu_count()} cores")
     run = sw.train(input="spiral", points=n, layers="2,100,3", activation="relu",
                    optimizer="adam", lr=0.01, epochs=300, snapshots=snaps, progress=False)
-    page, build = timed(write_training_html, run, tmp / "training.html")
+    page, build = timed(lambda r, path: write_training_html(
+        training_film(trace_snapshots(r)), path), run, tmp / "training.html")
     ref, ref_build = timed(write_html, run.trace(-1), tmp / "last.html")
     mb, ref_mb = page.stat().st_size / 1e6, ref.stat().st_size / 1e6
     with sync_playwright() as p:

@@ -58,10 +58,12 @@ FILM = """
 import resource, sys, time
 import spacewarp as sw
 from spacewarp.export.training import write_training_film
+from spacewarp.training.snapshots import trace_snapshots
+from spacewarp.view.training import training_view
 t = sw.train(**{course}, epochs={epochs}, snapshots=100, progress=False, live=False)
 before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 start = time.perf_counter()
-write_training_film(t, sys.argv[1], progress=False)
+write_training_film(training_view(trace_snapshots(t)), sys.argv[1], progress=False)
 seconds = time.perf_counter() - start
 after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 print(seconds, before / 1024, after / 1024, len(t.snapshots))

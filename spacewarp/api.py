@@ -198,20 +198,34 @@ def train(config: Experiment | dict[str, Any] | str | Path | None = None, *,
 
 
 def save_training(training: Training, out: str | Path, *, film: bool = True,
-                  html: bool = False) -> list[Path]:
+                  html: bool = False, probe_stages: bool = False, float64: bool = False
+                  ) -> list[Path]:
     """Write what ``spacewarp train`` writes: training.npz, .png, .mp4, experiment.toml,
-    model.pt, weights.txt (and training.html with ``html=True``)."""
-    from .export.training import write_training
+    model.pt, weights.txt (and training.html with ``html=True``). ``probe_stages``: keep
+    the probe grid's stages in training.npz; ``float64``: stages in float64 (float32)."""
+    from .export.training import NpzLayout, write_training
+    from .export.training_html import write_training_html
+    from .training.snapshots import MAX_PROBE, trace_snapshots
+    from .view.training import training_views
+    from .view.training_film import training_film
 
-    return write_training(training, out, film=film, html=html)
+    traced = trace_snapshots(training, None if probe_stages else MAX_PROBE)
+    written = write_training(traced, out, training_views(traced), film=film,
+                             layout=NpzLayout(probe_stages, float64))
+    if html and training.probe is not None:
+        written.append(write_training_html(training_film(traced),
+                                           Path(out) / "training.html"))
+    return written
 
 
 def training_page(training: Training, path: str | Path) -> Path:
     """The training page (``.html``, offline): sliders for training time and stage, the
     decision carried through every stage, one box and projection for the whole run."""
     from .export.training_html import write_training_html
+    from .training.snapshots import trace_snapshots
+    from .view.training_film import training_film
 
-    return write_training_html(training, path)
+    return write_training_html(training_film(trace_snapshots(training)), path)
 
 
 def load_training(path: str | Path) -> Training:
@@ -223,18 +237,22 @@ def load_training(path: str | Path) -> Training:
 
 def animate_training(training: Training, path: str | Path) -> Path:
     """The film of learning (``.mp4``): data and probe grid in the input plane and in the
-    watched stage, one frame per snapshot, with one box and projection throughout."""
+    watched stage, moving continuously from snapshot to snapshot (positions interpolated
+    between them), with one box and projection throughout."""
     from .export.training import write_training_film
+    from .training.snapshots import trace_snapshots
+    from .view.training import training_view
 
-    return write_training_film(training, path)
+    return write_training_film(training_view(trace_snapshots(training)), path)
 
 
 def training_figure(training: Training, theme: str | None = None) -> Figure:
     """``training.png`` as a matplotlib figure: curves, decision regions, watched stage."""
     from .render.training import training_figure as make
+    from .training.snapshots import trace_snapshots
     from .view.training import training_view
 
-    return make(training, training_view(training), theme)
+    return make(training_view(trace_snapshots(training)), theme)
 
 
 def training_stages(training: Training, snapshot: int = -1, theme: str | None = None
@@ -242,8 +260,10 @@ def training_stages(training: Training, snapshot: int = -1, theme: str | None = 
     """The decision carried through every stage of one snapshot: the probe grid coloured
     by predicted class in each stage, with the data coloured by their true class."""
     from .render.training import decision_stages_figure
+    from .training.snapshots import trace_snapshots
+    from .view.training import decision_stages
 
-    return decision_stages_figure(training, snapshot, theme)
+    return decision_stages_figure(decision_stages(trace_snapshots(training), snapshot), theme)
 
 
 def _in_notebook() -> bool:

@@ -315,3 +315,25 @@ def test_a_network_with_bias_unset_commits_the_bias_training_gave_it(loop: Loop)
     for name, value in params.items():
         np.testing.assert_array_equal(got[name], value.detach().double().numpy())
     ex.close()
+
+
+def test_the_paused_view_traces_a_thinned_run_within_its_bytes() -> None:
+    """Pausing traces the snapshots so far (probe rows and data through every stage, in
+    float64): beyond the explorer's budget they are thinned evenly, first and last kept."""
+    from spacewarp.app import training_task
+
+    exp = validated({"input": {"name": "xor", "points": 80}, "network": {"layers": [2, 5, 2]},
+                     "train": {"epochs": 30, "probe": 10}, "device": "cpu"})
+    run = training_task.start(exp)
+    training_task.frame(run, 0)  # the live plan the updates go through
+    for _ in range(29):
+        training_task.advance(run, epochs=1)
+    assert len(run.snapshots) == 30
+    widths = 2 + 5 + 5 + 2  # the sum of the stage widths: input, linear, relu, linear
+    one = run.joint.n * widths * 8  # one snapshot's traced bytes
+    thin = training_task.training_of(run, 10 * one)
+    epochs = [e for e, _, _ in run.snapshots]
+    assert len(thin.snapshots) == 10 and thin.snapshots[0] == 0 and thin.snapshots[-1] == 29
+    assert set(thin.snapshots.tolist()) <= set(epochs)
+    np.testing.assert_array_equal(thin.params["0.weight"][-1], run.snapshots[-1][1]["0.weight"])
+    assert len(training_task.training_of(run).snapshots) == 30

@@ -24,6 +24,7 @@ from spacewarp.errors import LimitError
 from spacewarp.render.browser import Blobs
 from spacewarp.render.training_browser import snapshot_entry, training_spec
 from spacewarp.training.file import load_training
+from spacewarp.training.snapshots import trace_snapshots
 from spacewarp.view.training_film import TrainingFilmOptions, add_snapshot, training_film
 
 SMALL = ["--input", "moons", "--points", "150", "--layers", "2,3,2", "--activation", "tanh",
@@ -33,8 +34,8 @@ SMALL = ["--input", "moons", "--points", "150", "--layers", "2,3,2", "--activati
 @pytest.fixture(scope="module")
 def run_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("train") / "run"
-    assert main(["train", *SMALL, "--device", "cpu", "--no-film", "--html",
-                 "--out", str(out)]) == 0
+    assert main(["train", *SMALL, "--device", "cpu", "--no-film", "--html", "--probe-stages",
+                 "--float64", "--out", str(out)]) == 0
     return out
 
 
@@ -46,8 +47,8 @@ def npz(run_dir: Path) -> dict[str, np.ndarray]:
 
 @pytest.fixture(scope="module")
 def spec(run_dir: Path) -> dict[str, Any]:
-    return training_spec(training_film(load_training(run_dir / "training.npz")), None,
-                         Blobs("b64"))
+    return training_spec(training_film(trace_snapshots(load_training(
+        run_dir / "training.npz"))), None, Blobs("b64"))
 
 
 def forward(z: dict[str, np.ndarray], s: int, x: np.ndarray) -> list[np.ndarray]:
@@ -120,7 +121,7 @@ def test_a_wide_stage_has_one_projection_for_the_whole_run() -> None:
     forward (one least-squares fit over every snapshot leaves only quantisation error)."""
     training = sw.train(input="xor", points=100, layers="2,6,2", activation="relu",
                         epochs=20, snapshots=5, probe=8, lr=0.1, progress=False)
-    tf = training_film(training)
+    tf = training_film(trace_snapshots(training))
     spec = training_spec(tf, None, Blobs("b64"))
     x = np.concatenate([training.probe.x, training.points.x])  # type: ignore[union-attr]
     p = training.params
@@ -144,9 +145,10 @@ def test_add_snapshot_uses_the_films_projections(run_dir: Path,
                                                  npz: dict[str, np.ndarray]) -> None:
     """For live training: snapshot 2 appended again is snapshot 2, key for key."""
     training = load_training(run_dir / "training.npz")
-    tf = training_film(training)
-    more = add_snapshot(tf, training, 2)
-    assert len(more.keys) == 7 and more.epoch[-1] == npz["epoch"][2]
+    traced = trace_snapshots(training)
+    tf = training_film(traced)
+    more = add_snapshot(tf, traced, 2)
+    assert len(more.keys) == 7 and more.times.epoch[-1] == npz["epoch"][2]
     for a, b in zip(more.keys[-1], tf.keys[2], strict=True):
         np.testing.assert_array_equal(a, b)
     entry = snapshot_entry(more, 6, Blobs("b64"))
@@ -160,11 +162,12 @@ def test_over_the_budget_snapshots_are_thinned_or_refused() -> None:
     training = sw.train(input="moons", points=100, layers="2,3,2", epochs=30, snapshots=20,
                         probe=10, progress=False)
     one = (100 + 100) * (2 + 3 + 3 + 2) * 2  # int16 bytes of one snapshot's keys
-    tf = training_film(training, TrainingFilmOptions(max_bytes=one * 10))
-    assert len(tf.keys) == 10 and tf.snapshots[0] == 0 and tf.snapshots[-1] == 19
+    traced = trace_snapshots(training)
+    tf = training_film(traced, TrainingFilmOptions(max_bytes=one * 10))
+    assert len(tf.keys) == 10 and tf.times.snapshots[0] == 0 and tf.times.snapshots[-1] == 19
     assert "showing 10 of the 20 snapshots" in tf.note
     with pytest.raises(LimitError) as err:
-        training_film(training, TrainingFilmOptions(max_bytes=one * 3))
+        training_film(traced, TrainingFilmOptions(max_bytes=one * 3))
     assert err.value.field == "train.snapshots"
 
 
@@ -273,6 +276,53 @@ def test_the_time_slider_shows_each_snapshot(browser: Any, run_dir: Path,
     page.close()
 
 
+def test_play_moves_the_points_continuously(browser: Any, run_dir: Path,
+                                            spec: dict[str, Any]) -> None:
+    """Snapshots (Play) runs from the first snapshot to the last in the film's time: every
+    frame's points lie between two consecutive snapshots' (decoded from the spec), each
+    frame moves them less than half the largest snapshot-to-snapshot jump, and the
+    caption counts the epochs between snapshots and says the positions are interpolated."""
+    page, errors, _ = open_page(browser, run_dir / "training.html")
+    k = spec["stages"][1]["key"]
+    snaps = np.stack([decode(e["keys"][k]) for e in spec["training"]["snapshots"]])  # (6, n, 3)
+    seen = page.evaluate("""() => new Promise(done => {
+      const api = window.spacewarp, button = document.querySelector('button.sw-time-play')
+      api.setSnapshot(0); button.click()
+      const frames = []
+      const tick = () => {
+        const caption = document.querySelector('.sw-caption')
+        frames.push([Array.from(api.stage(1)), caption.textContent, +caption.dataset.epoch])
+        if (button.textContent.includes('Pause')) requestAnimationFrame(tick); else done(frames)
+      }
+      requestAnimationFrame(tick) })""")
+    where = []
+    for flat, _, _ in seen:
+        got = np.array(flat).reshape(-1, 3)[:, : snaps.shape[2]]
+        where.append(on_path(got, snaps, tolerance(spec["training"]["snapshots"][0]["keys"][k])))
+    jump = max(np.abs(b - a).max() for a, b in zip(snaps, snaps[1:], strict=False))
+    steps = [np.abs(np.array(b[0]) - np.array(a[0])).max() for a, b in zip(seen, seen[1:],
+                                                                           strict=False)]
+    assert len(seen) > 12 and abs(where[-1] - 5) < 1e-6 and np.all(np.diff(where) >= -1e-6)
+    assert max(steps) < 0.5 * jump
+    between = [(c, e) for (_, c, e), t in zip(seen, where, strict=True)
+               if 1e-3 < t % 1 < 1 - 1e-3]
+    assert between and all("interpolated" in c for c, _ in between)
+    epochs = [e for _, _, e in seen]
+    assert np.all(np.diff(epochs) >= 0) and len(set(epochs)) > 6  # more than the snapshots
+    assert errors == []
+    page.close()
+
+
+def on_path(points: np.ndarray, snaps: np.ndarray, atol: float) -> float:
+    """t = s + u where ``points`` = (1 - u) snaps[s] + u snaps[s + 1]; else fail."""
+    for s in range(len(snaps) - 1):
+        step = snaps[s + 1] - snaps[s]
+        u = float(((points - snaps[s]) * step).sum() / (step * step).sum())
+        if -1e-6 <= u <= 1 + 1e-6 and np.allclose(points, snaps[s] + u * step, atol=atol):
+            return float(np.clip(s + u, 0, len(snaps) - 1))
+    raise AssertionError("the points are not between two snapshots")
+
+
 def test_the_probe_grid_tiles_the_input_as_a_heat_map(browser: Any, run_dir: Path,
                                                       spec: dict[str, Any],
                                                       npz: dict[str, np.ndarray]) -> None:
@@ -312,11 +362,12 @@ def test_a_regression_page_shows_the_curve_being_learned(browser: Any, tmp_path:
     out = tmp_path / "sin"
     assert main(["train", "--input", "sin", "--points", "60", "--layers", "1,4,1",
                  "--epochs", "30", "--snapshots", "5", "--probe", "25", "--lr", "0.05",
-                 "--device", "cpu", "--no-film", "--html", "--out", str(out)]) == 0
+                 "--device", "cpu", "--no-film", "--html", "--probe-stages", "--float64",
+                 "--out", str(out)]) == 0
     with np.load(out / "training.npz", allow_pickle=False) as z:
         npz = {k: z[k] for k in z.files}
-    fit = training_spec(training_film(load_training(out / "training.npz")), None,
-                        Blobs("b64"))["training"]["fit"]
+    fit = training_spec(training_film(trace_snapshots(load_training(out / "training.npz"))),
+                        None, Blobs("b64"))["training"]["fit"]
     x = npz["probe_stage_00"][0][:, 0]  # (25,) the probe line
     outs = np.stack([forward(npz, s, x[:, None])[-1][:, 0] for s in range(5)])  # (5, 25)
     target = npz["targets"][:, 0]
@@ -340,11 +391,11 @@ def test_a_diverged_run_shows_the_snapshots_before_it() -> None:
     with pytest.warns(RuntimeWarning, match="became NaN"):
         training = sw.train(input="moons", points=100, layers="2,8,2", epochs=100,
                             optimizer="sgd", lr=1e6, snapshots=20, probe=10, progress=False)
-    tf = training_film(training)
+    tf = training_film(trace_snapshots(training))
     values = [np.abs(k).max() for snap in tf.keys for k in snap]
     assert np.isfinite(values).all() and max(values) <= 1e12
     assert 1 <= len(tf.keys) < len(training.snapshots)
-    assert f"after epoch {int(tf.epoch[-1])} are left out" in tf.note
+    assert f"after epoch {int(tf.times.epoch[-1])} are left out" in tf.note
 
 
 def test_train_html_after_a_diverged_run(tmp_path: Path, capsys: pytest.CaptureFixture[str]

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pytest
 import torch
@@ -56,13 +54,43 @@ def test_the_figure_draws_the_watched_stage_of_the_last_snapshot(
                                probe.stages[4].points.reshape(side, side, 2), atol=1e-12)
 
 
-def test_animate_training_writes_one_frame_per_snapshot(training: sw.Training,
-                                                       tmp_path: Path) -> None:
-    import imageio.v2 as imageio
+def test_the_film_moves_continuously_between_snapshots(training: sw.Training) -> None:
+    """Every frame's drawn data lie on the straight path between two consecutive
+    snapshots' forward passes (the watched stage is 2-D: drawn as it is), the path runs
+    from the first snapshot to the last, consecutive frames move the points by less than
+    4% of the box (one frame per snapshot jumped further), and the epoch runs with them."""
+    from spacewarp.render.training import TrainingFrames
+    from spacewarp.training.snapshots import trace_snapshots
+    from spacewarp.view.training import training_view
 
-    path = sw.animate_training(training, tmp_path / "learn.mp4")
-    frames = [f for f in imageio.get_reader(path)]
-    assert len(frames) == 4 + 20
+    frames = TrainingFrames(training_view(trace_snapshots(training)), (320, 180))
+    ref = np.stack([training.trace(s).stages[4].points for s in range(4)])  # (4, N, 2)
+    ax = frames.panels.ax_w
+    size = np.hypot(np.ptp(ax.get_xlim()), np.ptp(ax.get_ylim()))
+    assert np.abs(ref[1:] - ref[:-1]).max() > 0.04 * size  # snapshots jump further
+    where, drawn, epochs = [], [], []
+    for i in range(len(frames)):
+        frames.render(i)
+        got = np.asarray(frames.panels.data_w.get_offsets())  # (N, 2)
+        where.append(_on_path(got, ref))
+        drawn.append(got)
+        epochs.append(int(frames.title.get_text().split()[1]))
+    assert where[0] == 0.0 and where[-1] == 3.0 and np.all(np.diff(where) >= -1e-9)
+    steps = [np.abs(b - a).max() for a, b in zip(drawn, drawn[1:], strict=False)]
+    assert max(steps) < 0.04 * size and len(frames) >= 3 * 24
+    assert epochs[0] == 0 and epochs[-1] == 12 and np.all(np.diff(epochs) >= 0)
+    assert len(set(epochs)) > 4  # the counter runs between snapshots (0, 1, 5, 12)
+    assert "interpolated" in " ".join(t.get_text() for t in frames.fig.texts)
+
+
+def _on_path(points: np.ndarray, ref: np.ndarray) -> float:
+    """t such that ``points`` = (1 - u) ref[s] + u ref[s + 1], t = s + u (else fail)."""
+    for s in range(len(ref) - 1):
+        step = ref[s + 1] - ref[s]
+        u = float(((points - ref[s]) * step).sum() / (step * step).sum())
+        if -1e-9 <= u <= 1 + 1e-9 and np.allclose(points, ref[s] + u * step, atol=1e-9):
+            return s + u
+    raise AssertionError("a frame's points are not between two snapshots")
 
 
 def test_the_callback_sees_every_snapshot_as_it_is_taken() -> None:

@@ -25,15 +25,17 @@ from ..render.live import decision_rows, live_update, probe_spec, weight_lines
 from ..render.training_browser import training_spec
 from ..tracing.trace import Trace, trace
 from ..training.setup import Probe, prepare, probe_grid
+from ..training.snapshots import probe_rows, probe_shape, trace_snapshots
 from ..training.train import Curves, Fit, Training, decide, deterministic
 from ..view.film import film
 from ..view.live import LivePlan, live_keys, live_plan, outside_note
-from ..view.training_film import TrainingFilmOptions, probe_rows, probe_sub_shape, training_film
+from ..view.training_film import TrainingFilmOptions, training_film
 
 CHUNK_S = 0.04  # training time per view update (then one forward of data and probe)
 MAX_SNAPSHOTS = 100  # kept for the time slider; every other one dropped beyond
 APP_PROBE = 2_500  # probe points drawn (a sub-grid of the training's probe), live and paused
 APP_BYTES = 12_000_000  # the paused view's snapshot coordinates (int16) before thinning
+APP_TRACED_BYTES = 200_000_000  # the paused view's traced stages (float64) before thinning
 Row = tuple[int, float, float, float, float]  # epoch, train/test loss, train/test accuracy
 
 
@@ -80,7 +82,7 @@ def start(experiment: Experiment) -> LiveRun:
     grid = None
     if probe is not None:  # the training page's sub-grid: the same points live and paused
         x = np.concatenate([probe.x[probe_rows(probe.shape, APP_PROBE)], x])  # (P + N, d0)
-        shape = probe_sub_shape(probe.shape, APP_PROBE)
+        shape = probe_shape(probe.shape, APP_PROBE)
         grid = (shape[0], shape[1]) if len(shape) == 2 else None
     categorical = data.task == "classification"
     color = np.concatenate([np.zeros(len(x) - data.points.n), data.target]).astype(
@@ -113,16 +115,25 @@ def paused_frame(run: LiveRun, serial: int) -> tuple[dict[str, Any], Trace | Non
     page's spec); the plain frame for input wider than 2-D (no probe grid)."""
     if run.probe is None or len(run.snapshots) < 2:
         return frame(run, serial)
-    tf = training_film(training_of(run), TrainingFilmOptions(APP_PROBE, APP_BYTES))
+    traced = trace_snapshots(training_of(run, APP_TRACED_BYTES), APP_PROBE)
+    tf = training_film(traced, TrainingFilmOptions(APP_BYTES))
     run.plan = None  # live updates need a frame() first
     return training_spec(tf, None, Blobs("b64"), serial=serial, current=-1), None
 
 
-def training_of(run: LiveRun) -> Training:
-    """The run so far as a ``Training``: its kept snapshots' parameters and curves."""
-    epochs = np.array([e for e, _, _ in run.snapshots], dtype=np.int64)
-    params = {k: np.stack([p[k] for _, p, _ in run.snapshots]) for k in run.snapshots[0][1]}
-    rows = np.array([r for _, _, r in run.snapshots], dtype=np.float64)  # (S, 5)
+def training_of(run: LiveRun, max_bytes: float | None = None) -> Training:
+    """The run so far as a ``Training``: its kept snapshots' parameters and curves (evenly
+    thinned, first and last kept, so that tracing them holds at most ``max_bytes``)."""
+    snaps = run.snapshots
+    if max_bytes is not None:
+        widths = _stage_widths(run)
+        fit = max(2, int(max_bytes // (run.joint.n * widths * 8)))
+        if fit < len(snaps):
+            picks = np.unique(np.linspace(0, len(snaps) - 1, fit).round().astype(np.int64))
+            snaps = [snaps[i] for i in picks]
+    epochs = np.array([e for e, _, _ in snaps], dtype=np.int64)
+    params = {k: np.stack([p[k] for _, p, _ in snaps]) for k in snaps[0][1]}
+    rows = np.array([r for _, _, r in snaps], dtype=np.float64)  # (S, 5)
     curves = Curves(epochs, *(rows[:, i].copy() for i in range(1, 5)))
     return Training(run.fit.experiment, run.fit.data, params, curves, run.probe, run.stopped)
 
@@ -194,6 +205,15 @@ def _record(run: LiveRun) -> None:
     if len(run.snapshots) > MAX_SNAPSHOTS:
         run.snapshots[:] = run.snapshots[:1] + run.snapshots[2::2] + (
             [run.snapshots[-1]] if len(run.snapshots) % 2 == 0 else [])
+
+
+def _stage_widths(run: LiveRun) -> int:
+    """The sum of the stage widths d_k: the input's, then each module's output's."""
+    width = total = run.joint.dim
+    for module in run.fit.model.children():
+        width = getattr(module, "out_features", width)  # activations keep the width
+        total += width
+    return total
 
 
 def _model(run: LiveRun) -> nn.Module:

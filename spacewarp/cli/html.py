@@ -51,10 +51,12 @@ def training_page(args: argparse.Namespace) -> None:
     from ..export.training_html import write_training_html
     from ..render.browser import BrowserOptions
     from ..training.file import load_training
+    from ..training.snapshots import trace_snapshots
+    from ..view.training_film import training_film
 
     training = load_training(args.training)
     style = BrowserOptions(theme=getattr(args, "theme", None), cmap=getattr(args, "cmap", None))
-    path = write_training_html(training, args.out, style)
+    path = write_training_html(training_film(trace_snapshots(training)), args.out, style)
     size = path.stat().st_size / 1e6
     print(f"wrote {path} ({size:.1f} MB, {len(training.snapshots)} snapshots, "
           f"{training.points.n:,} points)")

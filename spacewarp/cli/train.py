@@ -43,6 +43,12 @@ def add_parser(sub: Any) -> None:
     g.add_argument("--html", action=argparse.BooleanOptionalAction, default=False,
                    help="write training.html: one offline page, sliders for training time "
                         "and stage (no)")
+    g.add_argument("--probe-stages", action=argparse.BooleanOptionalAction, default=False,
+                   help="keep the probe grid's stages in training.npz (no: sw.load_training "
+                        "recomputes them from the parameters)")
+    g.add_argument("--float64", action=argparse.BooleanOptionalAction, default=False,
+                   help="stages in training.npz in float64 (no: float32, relative error "
+                        "about 1e-7)")
     p.add_argument("--out", required=True, metavar="DIR", help="output folder")
     p.set_defaults(run=main)
 
@@ -50,9 +56,13 @@ def add_parser(sub: Any) -> None:
 def main(args: argparse.Namespace) -> None:
     from ..config.experiment import merged, validated
     from ..errors import SpacewarpError
-    from ..export.training import check_npz_budget, write_training
+    from ..export.training import NpzLayout, check_npz_budget, write_training
+    from ..export.training_html import write_training_html
     from ..training.setup import prepare
+    from ..training.snapshots import MAX_PROBE, trace_snapshots
     from ..training.train import train
+    from ..view.training import training_views
+    from ..view.training_film import training_film
     from .options import experiment_from_args
 
     base = experiment_from_args(args).model_dump(exclude_unset=True)
@@ -60,11 +70,20 @@ def main(args: argparse.Namespace) -> None:
     given = {k: v for k, v in flags.items() if v is not None}
     experiment = validated(merged(base, {"train": given}))
     resolved, data = prepare(experiment)  # every mistake found before training
-    check_npz_budget(resolved, data.points.n)
+    layout = NpzLayout(args.probe_stages, args.float64)
+    size = check_npz_budget(resolved, data.points.n, layout)
+    print(f"training.npz will take about {size / 1e6:,.1f} MB ({layout.describe()})",
+          flush=True)
     with warnings.catch_warnings():  # a NaN loss is said once, below, after the files
         warnings.simplefilter("ignore", RuntimeWarning)
         training = train(experiment)
-        written = write_training(training, args.out, film=args.film, html=args.html)
+        traced = trace_snapshots(training, None if args.probe_stages else MAX_PROBE)
+        written = write_training(traced, args.out, training_views(traced), film=args.film,
+                                 layout=layout)
+        if args.html and training.probe is not None:  # after the others: over its budget,
+            # the page alone is refused
+            written.append(write_training_html(training_film(traced),
+                                               f"{args.out}/training.html"))
     print(f"wrote {len(written)} files to {args.out}/ ({len(training.snapshots)} snapshots, "
           f"epoch {int(training.snapshots[-1])}, {training.points.n} points)")
     if training.probe is None:

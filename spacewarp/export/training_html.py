@@ -1,7 +1,8 @@
 """The training page: one offline page with two sliders, training time and stage.
 
 ``spacewarp html --training DIR/training.npz`` and ``spacewarp train --html``. The spec
-is ``render.training_browser.training_spec`` (a film spec with every snapshot); the page
+is ``render.training_browser.training_spec`` of a ``view.training_film.TrainingFilm`` (a
+film spec with every snapshot); the page
 is ``export.html``'s, with the same inlined renderer, so it opens from disk, makes no
 request and sets ``window.spacewarp`` (``setSnapshot``, ``snapshot``, ``show``, ...).
 """
@@ -9,36 +10,30 @@ request and sets ``window.spacewarp`` (``setSnapshot``, ``snapshot``, ``show``, 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from ..render.browser import Blobs, BrowserOptions
+from ..render.training_browser import training_spec
+from ..view.training_film import TrainingFilm
 from .files import atomic_file
 from .html import check_target, filled_page, script_safe
 
-if TYPE_CHECKING:
-    from ..training.train import Training
-    from ..view.training_film import TrainingFilmOptions
 
-
-def write_training_html(training: Training, path: str | Path,
-                        options: BrowserOptions | None = None,
-                        film: TrainingFilmOptions | None = None) -> Path:
-    """Write the training page of ``training`` to ``path`` (``.html``), atomically."""
+def write_training_html(tf: TrainingFilm, path: str | Path,
+                        options: BrowserOptions | None = None) -> Path:
+    """Write the training page of ``tf`` (``view.training_film.training_film``) to
+    ``path`` (``.html``), atomically."""
     target = check_target(path)
-    page = training_page_html(training, options, film)
+    page = training_page_html(tf, options)
     with atomic_file(target) as tmp:
         tmp.write_text(page, encoding="utf-8")
     return target
 
 
-def training_page_html(training: Training, options: BrowserOptions | None = None,
-                       film: TrainingFilmOptions | None = None) -> str:
+def training_page_html(tf: TrainingFilm, options: BrowserOptions | None = None) -> str:
     """The whole training page as text."""
-    from ..render.training_browser import training_spec
-    from ..view.training_film import training_film
-
     blobs = Blobs("b7")
-    spec = training_spec(training_film(training, film), options, blobs)
+    spec = training_spec(tf, options, blobs)
     return filled_page(spec, blobs, _help(spec),
                        f'<script type="application/toml" id="spacewarp-experiment">\n'
                        f'{script_safe(spec["experiment"])}</script>')

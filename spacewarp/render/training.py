@@ -2,28 +2,36 @@
 watched stage with the warped probe grid, and the loss and accuracy curves.
 
 ``training_figure`` is ``training.png``; ``TrainingFrames`` makes the film's frames from
-one figure whose artists are updated per snapshot. Everything drawn comes from a
-``TrainingView`` (one box and one projection for the whole run); nothing runs the model.
+one figure whose artists are updated per frame (positions, colours and boundaries
+interpolated between snapshots by ``view.training.moment``). Everything drawn comes from
+a ``TrainingView`` or ``DecisionStages`` (one box and one projection for the whole run);
+nothing here reads the training or runs the model.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import numpy as np
 from matplotlib import colormaps
+from matplotlib.artist import Artist
 from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.collections import QuadMesh
 from matplotlib.colors import to_hex, to_rgb
 from matplotlib.figure import Figure
 
+from ..training.train import Curves
 from ..view.colors import class_rgb, decision_rgb, decision_strength
-from ..view.training import TrainingView
+from ..view.training import (
+    INTERPOLATED,
+    DecisionStages,
+    Moment,
+    TrainingView,
+    caption,
+    film_times,
+    moment,
+    snapshot_curves,
+)
 from .theme import Theme, themed
-
-if TYPE_CHECKING:
-    from ..training.train import Curves, Training
 
 LATTICE_LINES = 11  # warped probe-grid lines drawn per direction
 
@@ -36,15 +44,24 @@ def region_colors(predicted: np.ndarray, confidence: np.ndarray, classes: int,
                         to_hex(background))
 
 
-class TrainingPanels:
-    """The artists of the input-plane and watched-stage panels, updated per snapshot."""
+def data_colors(view: TrainingView) -> np.ndarray:
+    """(N, 3): the data by class, or (regression) by input x through the colour map."""
+    if view.classes == 0:
+        x = view.color_x
+        u = (x - x.min()) / max(float(np.ptp(x)), 1e-12)
+        return colormaps[view.cmap](u)[:, :3]
+    return class_rgb(view.classes)[view.labels]
 
-    def __init__(self, view: TrainingView, training: Training, ax_in: Axes, ax_w: Axes,
-                 theme: Theme, marker: float) -> None:
+
+class TrainingPanels:
+    """The artists of the input-plane and watched-stage panels, updated per frame."""
+
+    def __init__(self, view: TrainingView, ax_in: Axes, ax_w: Axes, theme: Theme,
+                 marker: float) -> None:
         self.view, self.theme = view, theme
         self.regression = view.classes == 0
         self.ax_in, self.ax_w = ax_in, ax_w
-        data_rgb = self._data_colors(training)
+        data_rgb = data_colors(view)
         for ax, box in ((ax_in, view.input_box), (ax_w, view.watch_box)):
             ax.set_xlim(box[0], box[1])
             ax.set_ylim(box[2], box[3])
@@ -68,40 +85,59 @@ class TrainingPanels:
             self.lattice = [ax_w.plot([], [], color=theme.muted, lw=0.6, alpha=0.8,
                                       zorder=2)[0] for _ in range(2 * LATTICE_LINES)]
         edge = theme.foreground
-        ax_in.scatter(view.data_in[:, 0], view.data_in[:, 1], c=data_rgb, s=marker,
-                      edgecolors=edge, linewidths=0.25, zorder=4)
+        self.data_in = ax_in.scatter(view.data_in[:, 0], view.data_in[:, 1], c=data_rgb,
+                                     s=marker, edgecolors=edge, linewidths=0.25, zorder=4)
         self.data_w = ax_w.scatter(view.data_watch[0, :, 0], view.data_watch[0, :, 1],
                                    c=data_rgb, s=marker, edgecolors=edge, linewidths=0.25,
                                    zorder=4)
 
-    def _data_colors(self, training: Training) -> np.ndarray:
-        if self.regression:
-            x = training.points.x[:, 0]
-            u = (x - x.min()) / max(float(np.ptp(x)), 1e-12)
-            return colormaps[training.experiment.style.cmap](u)[:, :3]
-        return class_rgb(self.view.classes)[np.asarray(training.data.target)]
-
     def show(self, s: int) -> None:
-        """Move every artist to snapshot ``s``."""
+        """Move every artist to snapshot ``s`` (the last one: the whole probe grid in the
+        watched stage, as sharp as the input plane's decision)."""
         v = self.view
-        self.data_w.set_offsets(v.data_watch[s])
+        s = s % len(v.epochs)
+        self.show_moment(moment(v, s), whole=s == v.sharp and len(v.probe_watch_whole) > 0)
+
+    def show_moment(self, m: Moment, whole: bool = False) -> None:
+        """Move every artist to moment ``m`` (between two snapshots: positions, colours and
+        the boundary interpolated); ``whole``: the whole probe grid, not its rows."""
+        v = self.view
+        self.data_w.set_offsets(m.data_watch)
         if self.regression:
-            order = np.argsort(v.probe_watch[s, :, 1])  # the probe line, by input x
+            order = np.argsort(m.probe_watch[:, 1])  # the probe line, by input x
             xs = np.linspace(v.input_box[0], v.input_box[1], v.predicted.shape[1])
-            self.curve.set_data(xs, v.predicted[s])
-            self.probe_line.set_data(v.probe_watch[s, order, 0], v.probe_watch[s, order, 1])
+            self.curve.set_data(xs, (1.0 - m.u) * v.predicted[m.lo] + m.u * v.predicted[m.hi])
+            self.probe_line.set_data(m.probe_watch[order, 0], m.probe_watch[order, 1])
             return
-        rgb = region_colors(v.predicted[s], v.confidence[s], v.classes, self.theme.background)
+        rgb = self._colors(m.lo)
+        if m.u > 0.0:
+            rgb = (1.0 - m.u) * rgb + m.u * self._colors(m.hi)  # (P, 3)
         assert self.image is not None
         self.image.set_data(rgb.reshape(*v.probe_shape, 3))
         if self.mesh is not None:
             self.mesh.remove()
-        self.mesh = probe_mesh(self.ax_w, v.probe_watch[s], rgb, v.probe_shape)
-        self._lattice(v.probe_watch[s])
-        self._boundary(v.margin[s])
+        xy, shape = (v.probe_watch_whole, v.probe_shape) if whole else (m.probe_watch,
+                                                                        v.row_shape)
+        cells = rgb if whole else rgb[v.probe_rows]  # (P or R, 3)
+        self.mesh = probe_mesh(self.ax_w, xy, cells, shape)
+        self._lattice(xy, shape)
+        self._boundary(m.margin)
 
-    def _lattice(self, warped: np.ndarray) -> None:
-        rows, cols = self.view.probe_shape
+    def _colors(self, s: int) -> np.ndarray:
+        v = self.view
+        return region_colors(v.predicted[s], v.confidence[s], v.classes, self.theme.background)
+
+    def moving(self) -> list[Artist]:
+        """The artists a frame changes, and those drawn over them, in drawing order."""
+        ax_in: list[Artist] = [] if self.image is None else [self.image]
+        ax_in += [*self.contours, self.data_in]  # type: ignore[list-item]
+        if self.regression:
+            return [*ax_in, self.curve, self.probe_line, self.data_w]
+        mesh: list[Artist] = [] if self.mesh is None else [self.mesh]
+        return [*ax_in, *mesh, *self.lattice, self.data_w]
+
+    def _lattice(self, warped: np.ndarray, shape: tuple[int, ...]) -> None:
+        rows, cols = shape
         grid = warped.reshape(rows, cols, 2)
         pick_r = np.linspace(0, rows - 1, LATTICE_LINES).round().astype(int)
         pick_c = np.linspace(0, cols - 1, LATTICE_LINES).round().astype(int)
@@ -174,59 +210,44 @@ def curves_figure(curves: Curves, epochs: int | None, theme: str = "dark") -> Fi
     return fig
 
 
-def caption(training: Training, s: int) -> str:
-    c = training.curves
-    text = f"epoch {int(c.epoch[s])}   train loss {c.train_loss[s]:.4g}"
-    if np.isfinite(c.test_loss[s]):
-        text += f"   test loss {c.test_loss[s]:.4g}"
-    if np.isfinite(c.train_accuracy[s]):
-        text += f"   accuracy {c.train_accuracy[s]:.3f}"
-        if np.isfinite(c.test_accuracy[s]):
-            text += f" (test {c.test_accuracy[s]:.3f})"
-    return text
-
-
-def training_figure(training: Training, view: TrainingView, theme: str | None = None
-                    ) -> Figure:
+def training_figure(view: TrainingView, theme: str | None = None) -> Figure:
     """``training.png``: curves, the decision over the input plane and the watched stage,
     at the last snapshot."""
-    with themed(theme or training.experiment.style.theme) as th:
+    last = len(view.epochs) - 1
+    with themed(theme or view.theme) as th:
         fig = Figure(figsize=(16, 5.2), dpi=100, layout="constrained")
         ax_c, ax_in, ax_w = fig.subplots(1, 3, gridspec_kw={"width_ratios": [1.1, 1, 1]})
-        labelled = bool(np.isfinite(training.curves.train_accuracy).any())
-        draw_curves(ax_c, ax_c.twinx() if labelled else None, training.curves, th)
+        labelled = bool(np.isfinite(view.curves.train_accuracy).any())
+        draw_curves(ax_c, ax_c.twinx() if labelled else None, view.curves, th)
         ax_c.set_title("loss and accuracy" if labelled else "loss", fontsize="medium")
-        panels = TrainingPanels(view, training, ax_in, ax_w, th, _marker(training.points.n))
-        panels.show(len(view.epochs) - 1)
-        fig.suptitle(caption(training, len(view.epochs) - 1), fontsize="large")
+        panels = TrainingPanels(view, ax_in, ax_w, th, _marker(len(view.data_in)))
+        panels.show(last)
+        fig.suptitle(caption(int(view.epochs[last]), snapshot_curves(view.curves, last)),
+                     fontsize="large")
     return fig
 
 
-def decision_stages_figure(training: Training, s: int = -1, theme: str | None = None
-                           ) -> Figure:
-    """The decision carried through every stage of snapshot ``s``: each panel shows the
+def decision_stages_figure(view: DecisionStages, theme: str | None = None) -> Figure:
+    """The decision carried through every stage of one snapshot: each panel shows the
     probe grid coloured by the class the network gives it (lighter where less sure) and
     the data coloured by their true class: where each class's region went."""
-    from ..view.training import decision_stages
-
-    planes, predicted, confidence = decision_stages(training, s)
+    planes = view.planes
     k = len(planes)
     cols = min(k, 4)
     rows = -(-k // cols)
-    with themed(theme or training.experiment.style.theme) as th:
+    n = len(view.labels)
+    with themed(theme or view.theme) as th:
         fig = Figure(figsize=(4.2 * cols, 4.0 * rows + 0.5), dpi=100, layout="constrained")
         axes = np.atleast_1d(fig.subplots(rows, cols)).ravel()
-        regression = training.data.task == "regression"
-        data_rgb = (colormaps[training.experiment.style.cmap](
-            np.linspace(0, 1, training.points.n))[:, :3] if regression else
-            class_rgb(int(training.data.classes.size))[np.asarray(training.data.target)])
-        probe_rgb = (np.tile(to_rgb(th.muted), (len(predicted), 1)) if regression else
-                     region_colors(predicted, confidence, int(training.data.classes.size),
+        regression = view.classes == 0
+        data_rgb = (colormaps[view.cmap](np.linspace(0, 1, n))[:, :3] if regression else
+                    class_rgb(view.classes)[view.labels])
+        probe_rgb = (np.tile(to_rgb(th.muted), (len(view.predicted), 1)) if regression else
+                     region_colors(view.predicted, view.confidence, view.classes,
                                    th.background))
-        marker = _marker(training.points.n)
-        lattice = training.probe.shape if training.probe is not None else ()
+        marker = _marker(n)
         for ax, plane in zip(axes, planes, strict=False):
-            _probe_layer(ax, plane.probe, probe_rgb, lattice, regression)
+            _probe_layer(ax, plane.probe, probe_rgb, view.row_shape, regression)
             ax.scatter(plane.data[:, 0], plane.data[:, 1], c=data_rgb, s=marker,
                        edgecolors=th.foreground, linewidths=0.25, zorder=2)
             ax.set_xlim(plane.box[0], plane.box[1])
@@ -235,21 +256,19 @@ def decision_stages_figure(training: Training, s: int = -1, theme: str | None = 
             ax.grid(False)
         for ax in axes[k:]:
             ax.set_visible(False)
-        last = s % len(training.snapshots)
         what = "every stage" if regression else "the decision in every stage"
-        fig.suptitle(f"{what}: {caption(training, last)}",
-                     fontsize="large")
+        fig.suptitle(f"{what}: {view.caption}", fontsize="large")
     return fig
 
 
-def _probe_layer(ax: Axes, xy: np.ndarray, rgb: np.ndarray, lattice: tuple[int, ...],
+def _probe_layer(ax: Axes, xy: np.ndarray, rgb: np.ndarray, shape: tuple[int, ...],
                  regression: bool) -> None:
-    """The probe grid in one stage's plane, under the data: a heat map for a 2-D grid of
-    decisions (``probe_mesh``), else small points. ``xy`` (P, 2), ``rgb`` (P, 3)."""
-    if regression or len(lattice) != 2:
+    """The probe rows in one stage's plane, under the data: a heat map for a 2-D grid of
+    decisions (``probe_mesh``), else small points. ``xy`` (R, 2), ``rgb`` (R, 3)."""
+    if regression or len(shape) != 2:
         ax.scatter(xy[:, 0], xy[:, 1], c=rgb, s=2.0, linewidths=0, zorder=1)
         return
-    probe_mesh(ax, xy, rgb, (lattice[1], lattice[0]))  # "xy": rows follow the second axis
+    probe_mesh(ax, xy, rgb, shape)
 
 
 def probe_mesh(ax: Axes, xy: np.ndarray, rgb: np.ndarray, shape: tuple[int, ...]
@@ -266,22 +285,25 @@ def probe_mesh(ax: Axes, xy: np.ndarray, rgb: np.ndarray, shape: tuple[int, ...]
 
 
 class TrainingFrames:
-    """Frame s of the training film: both panels at snapshot s, the loss curve with the
-    epoch marked, and the epoch and loss in words. (H, W, 3) uint8 RGB."""
+    """Frame i of the training film (``view.training.film_times``: positions, colours and
+    boundaries interpolated between snapshots): both panels, the loss curve with the
+    epoch marked, the epoch counter and the last snapshot's loss in words. (H, W, 3)
+    uint8 RGB."""
 
-    def __init__(self, training: Training, view: TrainingView, size: tuple[int, int],
-                 theme: str | None = None) -> None:
-        self.training, self.view = training, view
+    def __init__(self, view: TrainingView, size: tuple[int, int], theme: str | None = None
+                 ) -> None:
+        self.view, self.times = view, film_times(len(view.epochs))
+        self.held: tuple[float, np.ndarray] | None = None  # the last frame drawn, and when
+        self.background: object = None  # the still parts, drawn once (``_draw``)
         w, h = size
-        with themed(theme or training.experiment.style.theme) as th:
+        with themed(theme or view.theme) as th:
             self.fig = Figure(figsize=(w / 100, h / 100), dpi=100)
             self.canvas = FigureCanvasAgg(self.fig)
-            ax_in = self.fig.add_axes((0.05, 0.27, 0.42, 0.63))
-            ax_w = self.fig.add_axes((0.55, 0.27, 0.42, 0.63))
+            ax_in = self.fig.add_axes((0.05, 0.27, 0.42, 0.6))
+            ax_w = self.fig.add_axes((0.55, 0.27, 0.42, 0.6))
             ax_c = self.fig.add_axes((0.08, 0.06, 0.84, 0.14))
-            self.panels = TrainingPanels(view, training, ax_in, ax_w, th,
-                                         _marker(training.points.n) * 0.7)
-            c = training.curves
+            self.panels = TrainingPanels(view, ax_in, ax_w, th, _marker(len(view.data_in)) * 0.7)
+            c = view.curves
             ax_c.plot(c.epoch, shown_loss(c.train_loss), color="#4c9be8", lw=1.2)
             ax_c.set_yscale("log")
             ax_c.set_xscale("symlog", linthresh=1)
@@ -290,20 +312,49 @@ class TrainingFrames:
             ax_c.set_ylabel("loss", fontsize="small")
             self.mark = ax_c.axvline(0, color=th.foreground, lw=1.2)
             self.dot = ax_c.plot([], [], "o", color=th.foreground, ms=4)[0]
-            self.title = self.fig.text(0.5, 0.95, "", ha="center", va="center",
+            self.title = self.fig.text(0.5, 0.955, "", ha="center", va="center",
                                        fontsize="large", color=th.foreground)
+            self.fig.text(0.5, 0.915, f"{len(view.epochs)} snapshots; {INTERPOLATED}",
+                          ha="center", va="center", fontsize="small", color=th.muted)
 
     def __len__(self) -> int:
-        return len(self.view.epochs)
+        return len(self.times)
 
-    def render(self, s: int) -> np.ndarray:
-        self.panels.show(s)
-        c = self.training.curves
-        self.mark.set_xdata([c.epoch[s], c.epoch[s]])
-        self.dot.set_data([c.epoch[s]], [shown_loss(c.train_loss[s:s + 1])[0]])
-        self.title.set_text(caption(self.training, s))
-        self.canvas.draw()
-        return np.asarray(self.canvas.buffer_rgba())[..., :3].copy()
+    def render(self, i: int) -> np.ndarray:
+        if self.held is not None and self.held[0] == self.times[i]:
+            return self.held[1]  # the last snapshot held: drawn once
+        m = moment(self.view, float(self.times[i]))
+        self.panels.show_moment(m)
+        c = self.view.curves
+        loss = shown_loss(c.train_loss)
+        # the marker runs with the epoch counter: the loss between snapshots on a log scale
+        at = float(np.exp((1 - m.u) * np.log(loss[m.lo]) + m.u * np.log(loss[m.hi])))
+        self.mark.set_xdata([m.epoch, m.epoch])
+        self.dot.set_data([m.epoch], [at])
+        words = caption(int(c.epoch[m.lo]), snapshot_curves(c, m.lo))  # the last reached
+        self.title.set_text(words if m.u == 0.0 else
+                            f"epoch {m.epoch}   (last snapshot: {words})")
+        self._draw()
+        frame = np.asarray(self.canvas.buffer_rgba())[..., :3].copy()
+        self.held = (float(self.times[i]), frame)
+        return frame
+
+
+    def _draw(self) -> None:
+        """Blit: the axes, ticks and curve drawn once into a background, then per frame
+        only what moves (and the data drawn over it) on a copy of it."""
+        p = self.panels
+        moving = [*p.moving(), self.mark, self.dot, self.title]
+        if self.background is None:
+            for artist in moving:
+                artist.set_visible(False)
+            self.canvas.draw()
+            self.background = self.canvas.copy_from_bbox(self.fig.bbox)
+            for artist in moving:
+                artist.set_visible(True)
+        self.canvas.restore_region(self.background)
+        for artist in [*moving, *p.ax_in.spines.values(), *p.ax_w.spines.values()]:
+            self.fig.draw_artist(artist)
 
 
 def _marker(n: int) -> float:

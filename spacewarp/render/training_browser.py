@@ -15,7 +15,10 @@ from typing import Any
 
 import numpy as np
 
+from ..training.train import CURVE_NAMES
 from ..view.colors import class_rgb, decision_row, decision_table
+from ..view.training import INTERPOLATED, motion_seconds
+from ..view.training import caption as words
 from ..view.training_film import TrainingFilm
 from ..view.weight_text import matrix_lines
 from .blobs import Blobs, put_coords
@@ -73,19 +76,22 @@ def _entry(tf: TrainingFilm, s: int, blobs: Blobs, quantised: bool, c: _Colors
         "keys": [put_coords(k, quantised, blobs) for k in tf.keys[s]],
         "color": blobs.put(c.index(s)),
         "weights": [_weights(w, b) for w, b in tf.params[s]],
-        "epoch": int(tf.epoch[s]),
+        "epoch": int(tf.times.epoch[s]),
         "caption": caption(tf, s),
-        **{k: _num(v[s]) for k, v in tf.curves.items()},
+        **{k: _num(v[s]) for k, v in tf.times.curves.items()},
     }
 
 
 def _block(tf: TrainingFilm, snaps: list[dict[str, Any]], cur: int) -> dict[str, Any]:
     return {
-        "count": len(snaps), "current": cur,
-        "epoch": [int(e) for e in tf.epoch],
-        **{k: [_num(x) for x in v] for k, v in tf.curves.items()},
+        "count": len(snaps), "current": cur, "curve_names": list(CURVE_NAMES),
+        # Play: from the first snapshot to the last in this many seconds, positions and
+        # colours interpolated between snapshots (the film's timing: view.training)
+        "play_seconds": motion_seconds(len(snaps)), "interpolated": INTERPOLATED,
+        "epoch": [int(e) for e in tf.times.epoch],
+        **{k: [_num(x) for x in v] for k, v in tf.times.curves.items()},
         "snapshots": snaps,
-        "probe": {"count": tf.n_probe, "shape": list(tf.probe_shape)},
+        "probe": {"count": tf.probe.count, "shape": list(tf.probe.shape)},
         "curve": loss_curve(tf),
         "fit": fit_curve(tf),
         "note": tf.note,
@@ -95,21 +101,21 @@ def _block(tf: TrainingFilm, snaps: list[dict[str, Any]], cur: int) -> dict[str,
 def loss_curve(tf: TrainingFilm) -> dict[str, Any] | None:
     """The loss curve placed in [0, 1] x [0, 1]: x = log(1 + epoch) over the last epoch's,
     y = log(loss) between the smallest and largest loss; None without a finite loss."""
-    train, test = tf.curves["train_loss"], tf.curves["test_loss"]
+    train, test = tf.times.curves["train_loss"], tf.times.curves["test_loss"]
     both = np.concatenate([train, test])
     ok = both[np.isfinite(both) & (both > 0)]
     if not ok.size:
         return None
     lo, hi = float(np.log10(ok.min())), float(np.log10(ok.max()))
     span = hi - lo if hi > lo else 1.0
-    end = np.log1p(max(float(tf.epoch[-1]), 1.0))
+    end = np.log1p(max(float(tf.times.epoch[-1]), 1.0))
 
     def place(v: np.ndarray) -> list[float | None]:
         good = np.isfinite(v) & (v > 0)
         y = (np.log10(np.where(good, v, 1.0)) - lo) / span
         return [float(a) if g else None for a, g in zip(y, good, strict=True)]
 
-    return {"x": [float(np.log1p(float(e)) / end) for e in tf.epoch],
+    return {"x": [float(np.log1p(float(e)) / end) for e in tf.times.epoch],
             "train": place(train), "test": place(test) if np.isfinite(test).any() else None,
             "label": f"loss {10 ** lo:.3g} to {10 ** hi:.3g} (log), train / test - -"}
 
@@ -121,13 +127,13 @@ def fit_curve(tf: TrainingFilm) -> dict[str, Any] | None:
     for the whole run). ``pred[s]``: the network's output along the probe line at
     snapshot s; ``data_x``, ``target``: the data. None for anything else."""
     first, last = tf.film.stages[0], tf.film.stages[-1]
-    if tf.target is None or first.dim != 1 or last.dim != 1 or tf.target.ndim != 2 \
-            or tf.target.shape[1] != 1:
+    if tf.data.target is None or first.dim != 1 or last.dim != 1 or tf.data.target.ndim != 2 \
+            or tf.data.target.shape[1] != 1:
         return None
-    p = tf.n_probe
+    p = tf.probe.count
     x = tf.keys[-1][first.key][:, 0]  # (P + N,) the input: the same at every snapshot
     pred = np.stack([keys[last.key][:p, 0] for keys in tf.keys])  # (S, P)
-    target = tf.target[:, 0]
+    target = tf.data.target[:, 0]
     ys = np.concatenate([pred.ravel(), target])
     ys = ys[np.isfinite(ys)]
     if not ys.size:
@@ -146,15 +152,8 @@ def fit_curve(tf: TrainingFilm) -> dict[str, Any] | None:
 
 def caption(tf: TrainingFilm, s: int) -> str:
     """``epoch 120 · train loss 0.213 · test loss 0.25 · accuracy 0.93 (test 0.91)``."""
-    c = tf.curves
-    text = f"epoch {int(tf.epoch[s])} \u00b7 train loss {c['train_loss'][s]:.4g}"
-    if np.isfinite(c["test_loss"][s]):
-        text += f" \u00b7 test loss {c['test_loss'][s]:.4g}"
-    if np.isfinite(c["train_accuracy"][s]):
-        text += f" \u00b7 accuracy {c['train_accuracy'][s]:.3f}"
-        if np.isfinite(c["test_accuracy"][s]):
-            text += f" (test {c['test_accuracy'][s]:.3f})"
-    return text
+    return words(int(tf.times.epoch[s]), {k: float(v[s]) for k, v in tf.times.curves.items()},
+                 " \u00b7 ")
 
 
 def _num(v: float) -> float | None:
@@ -175,12 +174,12 @@ def _stage(last: Any, k: int, f: Any, params: tuple[Any, Any]) -> dict[str, Any]
 
 
 def _title(tf: TrainingFilm) -> str:
-    n_data = tf.film.n - tf.n_probe
+    n_data = tf.film.n - tf.probe.count
     base = summary(tf.last).split(" points through ", 1)[-1]
     e = tf.last.experiment
     source = f"{e.input.name}, " if e is not None else ""
     return (f"spacewarp training: {source}{n_data:,} points through {base}, "
-            f"{len(tf.keys)} snapshots to epoch {int(tf.epoch[-1])}")
+            f"{len(tf.keys)} snapshots to epoch {int(tf.times.epoch[-1])}")
 
 
 class _Colors:
@@ -190,7 +189,7 @@ class _Colors:
     chance). Regression: data and probe through the colour map by input x."""
 
     def __init__(self, tf: TrainingFilm, background: str, muted: str, cmap: str) -> None:
-        self.tf, self.c = tf, tf.classes
+        self.tf, self.c = tf, tf.data.classes
         if self.c:
             self.levels = max(2, min(MAX_LEVELS, (256 - self.c) // self.c))
             probe = decision_table(self.c, self.levels, background)  # (C L, 3)
@@ -204,10 +203,10 @@ class _Colors:
 
     def index(self, s: int) -> np.ndarray:
         """(n,) uint8 for snapshot ``s``: the probe rows first, then the data."""
-        tf, p = self.tf, self.tf.n_probe
+        tf, p = self.tf, self.tf.probe.count
         if self.c:
-            probe = self.c + decision_row(tf.probe_class[s], tf.probe_strength[s], self.levels)
-            data = tf.labels
+            probe = self.c + decision_row(tf.probe.klass[s], tf.probe.strength[s], self.levels)
+            data = tf.data.labels
         else:  # probe and data by input x through the colour map, over the data's range
             x = tf.keys[s][0][:, 0]  # (n,) the input's first coordinate
             lo, hi = float(x[p:].min()), float(x[p:].max())
@@ -218,9 +217,9 @@ class _Colors:
     def key(self) -> dict[str, Any]:
         table = np.round(np.clip(self.table, 0, 1) * 255).astype(int).tolist()
         if self.c:
-            names = self.tf.class_names
+            names = self.tf.data.names
             return {"table": table, "bar": None,
                     "legend": [[f"class {name}", i] for i, name in enumerate(names)]}
-        x = self.tf.keys[-1][0][self.tf.n_probe:, 0]
+        x = self.tf.keys[-1][0][self.tf.probe.count:, 0]
         return {"table": table, "legend": None,
                 "bar": {"label": "colour: x", "lo": float(x.min()), "hi": float(x.max())}}

@@ -1,7 +1,8 @@
 """Training: optimise the network on labelled points, keeping snapshots.
 
 Owns: ``setup`` (data set, probe grid, batches), ``train`` (the loop, ``Training`` and its
-curves), ``file`` (``training.npz``). Imports: ``spacewarp.budget`` and every step below it.
+curves), ``snapshots`` (every snapshot traced once, the arrays the views read), ``file``
+(reading ``training.npz``). Imports: ``spacewarp.budget`` and every step below it.
 
 ``from spacewarp.training import Training`` (the module's path before issue 16) still works.
 """
@@ -11,7 +12,7 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
-SUBMODULES = {"setup", "train", "file"}
+SUBMODULES = {"setup", "train", "snapshots", "file"}
 
 
 def __getattr__(name: str) -> Any:

@@ -1,7 +1,9 @@
 """A ``Training`` read back from ``spacewarp train``'s folder: ``training.npz`` (the
 parameters at every snapshot and the curves) and the ``experiment.toml`` beside it (the
 network and the data, which re-run exactly). Only the small members of the npz are read
-(never the stage arrays); the stages are traced again from each snapshot's parameters.
+(never the stage arrays, float32 by default, nor the probe grid's, kept only with
+``--probe-stages``): every stage, the probe grid's included, is recomputed in float64
+from each snapshot's parameters (``Training.trace``, ``Training.probe_trace``).
 Every mistake is one ``InputError`` with ``field="training"``.
 """
 
@@ -13,9 +15,9 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import InputError, SpacewarpError
-from .train import Curves, Training
+from .train import CURVE_NAMES, Curves, Training
 
-CURVES = ("epoch", "train_loss", "test_loss", "train_accuracy", "test_accuracy")
+CURVES = ("epoch", *CURVE_NAMES)  # the members of the curves, in ``Curves``' order
 FIELD = "training"
 
 

@@ -35,6 +35,9 @@ SMALL_STEP = 50_000_000  # multiply-adds per forward step below which one thread
 LossFn = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
 # (epoch, curves so far) after each snapshot: for live figures
 Callback = Callable[[int, "Curves"], None]
+# The curves' names, in ``Curves``' order after ``epoch``: the one list that training.npz,
+# the views, the page's spec and the page's script (sent in the spec) all read.
+CURVE_NAMES = ("train_loss", "test_loss", "train_accuracy", "test_accuracy")
 
 
 @dataclass(frozen=True)
@@ -47,6 +50,11 @@ class Curves:
     test_loss: np.ndarray  # (S,)
     train_accuracy: np.ndarray  # (S,)
     test_accuracy: np.ndarray  # (S,)
+
+    def named(self) -> dict[str, np.ndarray]:
+        """``CURVE_NAMES`` -> (S,) float64: the curves after the epoch, by name."""
+        return {name: np.asarray(getattr(self, name), dtype=np.float64)
+                for name in CURVE_NAMES}
 
 
 @dataclass(frozen=True)

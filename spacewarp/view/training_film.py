@@ -7,40 +7,75 @@ snapshot) and shown in the same boxes (each the union over every snapshot), so m
 along the time axis means change and nothing rescales. The points are the probe grid
 first (a strided sub-grid of the training's probe, coloured by predicted class with
 confidence as lightness, lattice lines joining it) and then the data (coloured by class):
-the decision carried through every stage. Arrays only; the render step adds colours.
+the decision carried through every stage. Arrays only, read from the snapshots traced
+once (``training.snapshots.TracedSnapshots``); the render step adds colours.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING
 
 import numpy as np
 
 from ..errors import LimitError
-from ..inputs.points import Points
-from ..tracing.trace import Trace, trace
+from ..tracing.trace import Trace
+from ..training.snapshots import LARGEST, StageParams, TracedSnapshots
+from ..training.train import CURVE_NAMES
 from .colors import decision_strength
 from .coords import Projection
 from .film import REST, Film, FilmOptions, Segment, StageView, film_clock, lattice_pairs
+from .morph import Morph
 from .motion import MARGIN, OBLIQUE, TOP_DOWN, camera, equal_aspect_box, film_dim
-from .paths import Morph, PlanStep, ShownState, chain_morphs, plan_steps, shown_states
+from .paths import PlanStep, ShownState, chain_morphs, plan_steps, shown_states
 
-if TYPE_CHECKING:
-    from ..training.train import Training
-
-MAX_PROBE = 2500  # probe points drawn: a strided sub-grid of the training's probe
 MAX_BYTES = 40_000_000  # coordinate bytes over every snapshot (int16) before subsampling
-LARGEST = 1e12  # stage values beyond this (a diverging run) are not shown
 MIN_SNAPSHOTS = 8  # fewer than this after subsampling: refuse instead
 LATTICE_LINES = 11  # warped probe-grid lines per direction
 
 
 @dataclass(frozen=True)
 class TrainingFilmOptions:
-    max_probe: int = MAX_PROBE
     max_bytes: int = MAX_BYTES
     film: FilmOptions = FilmOptions()
+
+
+@dataclass(frozen=True)
+class SnapshotTimes:
+    """When each kept snapshot was taken, and the curves there."""
+
+    snapshots: np.ndarray  # (S,) indices of the kept snapshots among the training's
+    epoch: np.ndarray  # (S,) int64
+    curves: dict[str, np.ndarray]  # CURVE_NAMES -> (S,) float64
+
+
+@dataclass(frozen=True)
+class ProbeDecision:
+    """The probe rows (points 0 .. count-1 of every key) and what the network decides
+    there at each kept snapshot."""
+
+    klass: np.ndarray  # (S, R) int64 predicted class (zeros for regression)
+    strength: np.ndarray  # (S, R) in [0, 1]: confidence above chance (1 / classes)
+    count: int  # R: points 0 .. R-1 are the probe, R .. n-1 the data
+    shape: tuple[int, ...]  # the rows' sub-grid
+
+
+@dataclass(frozen=True)
+class DataClasses:
+    """What the data are: their classes, or their regression targets."""
+
+    classes: int  # 0 for regression
+    names: tuple[str, ...]  # the label value of each class index, as legend text
+    labels: np.ndarray  # (N,) int64 class index of each data point (zeros for regression)
+    target: np.ndarray | None  # (N, d_out) regression targets (the learned curve); or None
+
+
+@dataclass(frozen=True)
+class KeyRecipes:
+    """How a snapshot's keys are made: the last snapshot's plan and projections."""
+
+    plan: tuple[PlanStep, ...] = ()
+    recipes: tuple[Recipe, ...] = ()
+    stage_proj: dict[int, Projection] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -49,164 +84,89 @@ class TrainingFilm:
 
     film: Film  # structure and boxes for every snapshot; keys are the last snapshot's
     keys: tuple[tuple[np.ndarray, ...], ...]  # [s][i] (n, d_i) float64: key i at snapshot s
-    snapshots: np.ndarray  # (S,) indices of the kept snapshots among the training's
-    epoch: np.ndarray  # (S,) int64
-    curves: dict[str, np.ndarray]  # train_loss, test_loss, train_accuracy, test_accuracy (S,)
-    probe_class: np.ndarray  # (S, P) int64 predicted class (zeros for regression)
-    probe_strength: np.ndarray  # (S, P) in [0, 1]: confidence above chance (1 / classes)
-    n_probe: int  # P: points 0 .. P-1 are the probe, P .. n-1 the data
-    probe_shape: tuple[int, ...]
-    classes: int  # 0 for regression
-    class_names: tuple[str, ...]  # the label value of each class index, as legend text
-    labels: np.ndarray  # (N,) int64 class index of each data point (zeros for regression)
+    times: SnapshotTimes
+    probe: ProbeDecision
+    data: DataClasses
     last: Trace  # the last snapshot's trace of the probe and the data (titles, kinds)
     params: tuple[tuple[StageParams, ...], ...]  # [s][k] stage k's (weight, bias) at s
     note: str  # what was subsampled, "" when nothing
-    # how keys are made (the last snapshot's projections), for ``add_snapshot``
-    rows: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64), compare=False)
-    plan: tuple[PlanStep, ...] = field(default=(), compare=False, repr=False)
-    recipes: tuple[Recipe, ...] = field(default=(), compare=False, repr=False)
-    stage_proj: dict[int, Projection] = field(default_factory=dict, compare=False, repr=False)
-    # regression: (N, d_out) the data's targets (for the learned curve); None for classes
-    target: np.ndarray | None = field(default=None, compare=False, repr=False)
+    recipes: KeyRecipes = field(default=KeyRecipes(), compare=False, repr=False)
 
 
-StageParams = tuple[np.ndarray | None, np.ndarray | None]  # a linear stage's W, b
 Recipe = tuple[int, int]  # (state index, id of the projection; 0 for the identity)
 
 
-def training_film(training: Training, options: TrainingFilmOptions | None = None
+def training_film(traced: TracedSnapshots, options: TrainingFilmOptions | None = None
                   ) -> TrainingFilm:
-    """The time-axis film of ``training`` (see the module docstring)."""
+    """The time-axis film of a training's traced snapshots (see the module docstring)."""
     o = options or TrainingFilmOptions()
-    probe = training.probe
-    if probe is None:
+    t, count, last = traced.training, traced.usable, traced.last
+    if t.probe is None:
         raise LimitError("a training page needs 1-D or 2-D input (a probe grid to show the "
                          "decision); these points are wider", field="input")
-    rows = probe_rows(probe.shape, o.max_probe)
-    pts = _joint(training, rows)
-    count, last = _usable(training, pts)
-    plan, recipes, stage_proj = _structure(last)
-    width = sum(k.shape[1] for k in _keys(last, plan, recipes, stage_proj))
-    keep, note = _fit_budget(count, pts.n * width * 2, o.max_bytes, len(rows), probe.shape)
-    if count < len(training.snapshots):
+    if count == 0:
+        raise LimitError(f"every snapshot's stages pass {LARGEST:.0e} or are not numbers: "
+                         "nothing to show; train again with a smaller --lr", field="train.lr")
+    recipes = _structure(last)
+    width = sum(k.shape[1] for k in _keys(traced, count - 1, recipes))
+    keep, note = _fit_budget(count, (traced.n_probe + t.points.n) * width * 2, o.max_bytes,
+                             traced.n_probe, t.probe.shape)
+    if count < traced.count:
         note = "; ".join([*filter(None, [note]), (
-            f"snapshots after epoch {int(training.snapshots[count - 1])} are left out: "
+            f"snapshots after epoch {int(t.snapshots[count - 1])} are left out: "
             f"the network's values pass {LARGEST:.0e} there (the loss diverged)")])
-    per_snap: list[tuple[np.ndarray, ...]] = []
-    klass, strength = [], []
-    params: list[tuple[StageParams, ...]] = []
-    for s in keep:  # one snapshot's trace in memory at a time
-        tr = last if s == count - 1 else _trace(training, int(s), pts)
-        per_snap.append(_keys(tr, plan, recipes, stage_proj))
-        predicted, st = _decision(training, tr.output[: len(rows)])
-        klass.append(predicted)
-        strength.append(st)
-        params.append(tuple((g.weight, g.bias) for g in tr.stages))
-    film = _film(last, plan, recipes, stage_proj, per_snap, len(rows),
-                 probe_sub_shape(probe.shape, o.max_probe), o)
-    c = training.curves
-    return TrainingFilm(
-        film, tuple(per_snap), keep, np.asarray(c.epoch)[keep],
-        {k: np.asarray(getattr(c, k), dtype=np.float64)[keep]
-         for k in ("train_loss", "test_loss", "train_accuracy", "test_accuracy")},
-        np.stack(klass), np.stack(strength), len(rows), probe_sub_shape(probe.shape, o.max_probe),
-        int(training.data.classes.size),
-        tuple(str(int(v)) for v in training.data.classes), _labels(training), last,
-        tuple(params), note, rows, plan, tuple(recipes), stage_proj,
-        None if training.data.task == "classification" else np.asarray(training.data.target))
+    per_snap = [_keys(traced, int(s), recipes) for s in keep]
+    decisions = [_decision(traced, int(s)) for s in keep]
+    film = _film(last, recipes, per_snap, traced.n_probe, traced.row_shape, o)
+    classify = t.data.task == "classification"
+    data = DataClasses(int(t.data.classes.size), tuple(str(int(v)) for v in t.data.classes),
+                       np.asarray(t.data.target, np.int64) if classify else
+                       np.zeros(t.points.n, np.int64),
+                       None if classify else np.asarray(t.data.target))
+    probe = ProbeDecision(np.stack([p for p, _ in decisions]),
+                          np.stack([st for _, st in decisions]), traced.n_probe,
+                          traced.row_shape)
+    return TrainingFilm(film, tuple(per_snap), _times(traced, keep), probe, data, last,
+                        tuple(traced.params[int(s)] for s in keep), note, recipes)
 
 
-def add_snapshot(tf: TrainingFilm, training: Training, s: int) -> TrainingFilm:
-    """``tf`` with training's snapshot ``s`` appended, made with ``tf``'s projections and
-    shown in ``tf``'s boxes (for live training: points that leave a box are clipped until
-    a new ``training_film`` is made)."""
-    tr = _trace(training, s, _joint(training, tf.rows))
-    keys = _keys(tr, tf.plan, list(tf.recipes), tf.stage_proj)
-    predicted, strength = _decision(training, tr.output[: tf.n_probe])
-    c = training.curves
-    return replace(
-        tf, keys=(*tf.keys, keys), snapshots=np.append(tf.snapshots, s),
-        epoch=np.append(tf.epoch, np.asarray(c.epoch)[s]),
-        curves={k: np.append(v, float(getattr(c, k)[s])) for k, v in tf.curves.items()},
-        probe_class=np.concatenate([tf.probe_class, predicted[None]]),
-        probe_strength=np.concatenate([tf.probe_strength, strength[None]]),
-        params=(*tf.params, tuple((g.weight, g.bias) for g in tr.stages)))
+def add_snapshot(tf: TrainingFilm, traced: TracedSnapshots, s: int) -> TrainingFilm:
+    """``tf`` with snapshot ``s`` of ``traced`` appended, made with ``tf``'s projections
+    and shown in ``tf``'s boxes (for live training: points that leave a box are clipped
+    until a new ``training_film`` is made)."""
+    predicted, strength = _decision(traced, s)
+    more = _times(traced, np.array([s]))
+    times = SnapshotTimes(np.append(tf.times.snapshots, s),
+                          np.append(tf.times.epoch, more.epoch),
+                          {k: np.append(v, more.curves[k]) for k, v in tf.times.curves.items()})
+    probe = replace(tf.probe, klass=np.concatenate([tf.probe.klass, predicted[None]]),
+                    strength=np.concatenate([tf.probe.strength, strength[None]]))
+    return replace(tf, keys=(*tf.keys, _keys(traced, s, tf.recipes)), times=times,
+                   probe=probe, params=(*tf.params, traced.params[s]))
 
 
-def _usable(training: Training, pts: Points) -> tuple[int, Trace]:
-    """How many snapshots from the first have finite stages below ``LARGEST`` (all, unless
-    the loss diverged), and the trace of the last of them."""
-    for s in range(len(training.snapshots) - 1, -1, -1):
-        tr = _trace(training, s, pts)
-        if all(np.isfinite(g.points).all() and np.abs(g.points).max() <= LARGEST
-               for g in tr.stages):
-            return s + 1, tr
-    raise LimitError(f"every snapshot's stages pass {LARGEST:.0e} or are not numbers: "
-                     "nothing to show; train again with a smaller --lr", field="train.lr")
+def _times(traced: TracedSnapshots, keep: np.ndarray) -> SnapshotTimes:
+    c = traced.training.curves
+    named = c.named()
+    return SnapshotTimes(keep, np.asarray(c.epoch)[keep],
+                         {k: named[k][keep] for k in CURVE_NAMES})
 
 
-# --- points ------------------------------------------------------------------------------------
-
-def probe_rows(shape: tuple[int, ...], max_probe: int) -> np.ndarray:
-    """Rows of the training's probe kept for the page: a strided sub-grid (the border
-    kept), at most about ``max_probe`` points."""
-    picks = [_picks(side, _side_cap(shape, max_probe)) for side in shape]
-    if len(shape) == 1:
-        return picks[0]
-    r, c = picks[1], picks[0]  # rows follow the second axis (meshgrid "xy")
-    return (r[:, None] * shape[0] + c[None, :]).ravel()
-
-
-def _side_cap(shape: tuple[int, ...], max_probe: int) -> int:
-    return max(2, int(max_probe ** (1.0 / len(shape))))
-
-
-def _picks(side: int, cap: int) -> np.ndarray:
-    if side <= cap:
-        return np.arange(side)
-    return np.unique(np.linspace(0, side - 1, cap).round().astype(np.int64))
-
-
-def probe_sub_shape(shape: tuple[int, ...], max_probe: int) -> tuple[int, ...]:
-    cap = _side_cap(shape, max_probe)
-    return tuple(len(_picks(side, cap)) for side in reversed(shape)) if len(shape) == 2 \
-        else (len(_picks(shape[0], cap)),)
-
-
-def _joint(training: Training, rows: np.ndarray) -> Points:
-    """The probe sub-grid then the data: (P + N, d0)."""
-    assert training.probe is not None
-    x = np.concatenate([training.probe.x[rows], training.points.x])
-    return Points(x=x, color=x[:, 0].copy(), name="probe+data")
-
-
-def _trace(training: Training, s: int, pts: Points) -> Trace:
-    return trace(training.model(s), pts, device="cpu", experiment=training.experiment)
-
-
-def _labels(training: Training) -> np.ndarray:
-    data = training.data
-    if data.task == "classification":
-        return np.asarray(data.target, dtype=np.int64)
-    return np.zeros(training.points.n, dtype=np.int64)
-
-
-def _decision(training: Training, output: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(P, C) probe output -> predicted class (P,) and strength (P,) in [0, 1]."""
-    from ..training.train import decide
-
-    if training.data.task == "regression":
-        return np.zeros(len(output), dtype=np.int64), np.zeros(len(output))
-    predicted, confidence = decide(output, "classification", training.spec.loss)
-    classes = int(training.data.classes.size)
-    return predicted.astype(np.int64), decision_strength(confidence, classes)
+def _decision(traced: TracedSnapshots, s: int) -> tuple[np.ndarray, np.ndarray]:
+    """The probe rows' predicted class (R,) and strength (R,) in [0, 1] at ``s``."""
+    t = traced.training
+    rows = len(traced.rows)
+    if t.data.task == "regression":
+        return np.zeros(rows, dtype=np.int64), np.zeros(rows)
+    predicted, confidence = traced.decision(s)
+    classes = int(t.data.classes.size)
+    return (predicted[traced.rows].astype(np.int64),
+            decision_strength(confidence[traced.rows], classes))
 
 
 # --- structure: the last snapshot's plan, keys named by how they are made -------------------
 
-def _structure(last: Trace) -> tuple[tuple[PlanStep, ...], list[Recipe],
-                                     dict[int, Projection]]:
+def _structure(last: Trace) -> KeyRecipes:
     """The plan of the last snapshot (projections fixed from it), the keys as recipes
     (state, projection) in the film's order, and the projection each stage is shown in
     on its own: itself up to 3-D, else that of the morph that reaches it (no new key)."""
@@ -223,7 +183,7 @@ def _structure(last: Trace) -> tuple[tuple[PlanStep, ...], list[Recipe],
         r = (_last_state(states, k), _pid(stage_proj[k]))
         if r not in recipes:
             recipes.append(r)
-    return plan, recipes, stage_proj
+    return KeyRecipes(plan, tuple(recipes), stage_proj)
 
 
 def _arrival(plan: tuple[PlanStep, ...], state: int) -> Projection:
@@ -253,13 +213,13 @@ def _projections(plan: tuple[PlanStep, ...], stage_proj: dict[int, Projection]
     return out
 
 
-def _keys(tr: Trace, plan: tuple[PlanStep, ...], recipes: list[Recipe],
-          stage_proj: dict[int, Projection]) -> tuple[np.ndarray, ...]:
-    """Every key of snapshot ``tr``: state ``r[0]`` through projection ``r[1]``."""
-    states = shown_states(tr, [s.points for s in tr.stages], False)
-    proj = _projections(plan, stage_proj)
+def _keys(traced: TracedSnapshots, s: int, r: KeyRecipes) -> tuple[np.ndarray, ...]:
+    """Every key of snapshot ``s``: state ``recipe[0]`` through projection ``recipe[1]``."""
+    arrays = [stage[s] for stage in traced.stages]  # [k] (R + N, d_k)
+    states = shown_states(traced.last, arrays, False)
+    proj = _projections(r.plan, r.stage_proj)
     out = []
-    for state, pid in recipes:
+    for state, pid in r.recipes:
         shown = proj[pid](states[state].points)  # (n, d_k) -> (n, <= 3)
         out.append(np.asarray(shown[:, :3], dtype=np.float64))
     return tuple(out)
@@ -267,9 +227,9 @@ def _keys(tr: Trace, plan: tuple[PlanStep, ...], recipes: list[Recipe],
 
 # --- the film --------------------------------------------------------------------------------
 
-def _film(last: Trace, plan: tuple[PlanStep, ...], recipes: list[Recipe],
-          stage_proj: dict[int, Projection], per_snap: list[tuple[np.ndarray, ...]],
+def _film(last: Trace, r: KeyRecipes, per_snap: list[tuple[np.ndarray, ...]],
           n_probe: int, probe_shape: tuple[int, ...], o: TrainingFilmOptions) -> Film:
+    plan, recipes = r.plan, list(r.recipes)
     states = shown_states(last, [s.points for s in last.stages], False)
     path = chain_morphs(states, list(plan))
     dim = film_dim(path)
@@ -287,7 +247,7 @@ def _film(last: Trace, plan: tuple[PlanStep, ...], recipes: list[Recipe],
                                 (camera(m, 0.0), camera(m, 1.0)), None))
     stages = []
     for k, st in enumerate(last.stages):
-        i = recipes.index((_last_state(states, k), _pid(stage_proj[k])))
+        i = recipes.index((_last_state(states, k), _pid(r.stage_proj[k])))
         d = int(per_snap[-1][i].shape[1])
         stages.append(StageView(i, d, own[i], TOP_DOWN if d <= 2 else OBLIQUE,
                                 f"PCA of {st.dim}-D, fixed" if st.dim > 3 else ""))
@@ -341,5 +301,5 @@ def _fit_budget(count: int, snapshot_bytes: int, max_bytes: int, n_probe: int,
                  f"page under {max_bytes / 1e6:.0f} MB")
     return keep, "; ".join(notes)
 
-__all__ = ["MAX_PROBE", "TrainingFilm", "TrainingFilmOptions", "add_snapshot", "probe_rows",
-           "training_film"]
+__all__ = ["DataClasses", "KeyRecipes", "ProbeDecision", "SnapshotTimes", "TrainingFilm",
+           "TrainingFilmOptions", "add_snapshot", "training_film"]

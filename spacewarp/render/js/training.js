@@ -1,7 +1,9 @@
 // The time axis of a training spec (spacewarp.render.training_browser.training_spec): the
 // snapshots of a training run, each with its own keys and colours for the same film. Only
-// selects a snapshot: every coordinate, colour, caption and curve point comes from Python.
-// film.js hooks it in: a row with the training-time slider, the caption and a loss curve.
+// selects a snapshot, or a moment between two (Play: positions and colours interpolated
+// linearly, over T.play_seconds from Python): every coordinate, colour, caption and curve
+// point comes from Python. film.js hooks it in: a row with the training-time slider, the
+// caption and a loss curve.
 
 import {coords, typed} from './spec.js'
 
@@ -52,7 +54,7 @@ export class TimeAxis {
     const th = spec.theme
     this.button.style.background = th.background; this.button.style.color = th.foreground
     this.slider.max = this.T.count - 1
-    this.s = this.T.current
+    this.s = this.T.current; this.t = null
   }
   get count() { return this.T ? this.T.count : 0 }
   data(s) {  // snapshot s decoded (cached): {keys: [Float32Array(3 n)], colors: Uint32Array(n)}
@@ -63,29 +65,65 @@ export class TimeAxis {
     }
     return this.cache.get(s)
   }
-  apply(F, s) {  // snapshot s into the decoded film F (keys, colours, weights' lines)
-    s = Math.max(0, Math.min(this.T.count - 1, Math.round(+s || 0)))
-    const d = this.data(s), e = this.T.snapshots[s]
-    F.keys = d.keys; F.colors = d.colors
+  apply(F, t) {  // snapshot t into the decoded film F (keys, colours, weights' lines); a
+    // fractional t (Play) blends snapshots floor(t) and floor(t) + 1
+    t = Math.max(0, Math.min(this.T.count - 1, +t || 0))
+    const lo = Math.floor(t), hi = Math.min(lo + 1, this.T.count - 1), u = t - lo
+    const a = this.data(lo)
+    if (hi === lo || u < 1e-6) { F.keys = a.keys; F.colors = a.colors }
+    else {
+      const b = this.data(hi)
+      F.keys = a.keys.map((k, i) => this.blendKey(i, k, b.keys[i], u))
+      F.colors = this.blendColors(a.colors, b.colors, u)
+    }
+    const s = Math.round(t), e = this.T.snapshots[s]
     F.spec.stages.forEach((st, k) => { if (e.weights) st.weights = e.weights[k] })
-    this.s = s; this.T.current = s
+    this.s = s; this.t = t; this.T.current = s
     this.show()
     return s
+  }
+  blendKey(i, a, b, u) {  // (3 n) positions (1 - u) a + u b, into a buffer kept per key
+    this.blend = this.blend || []
+    let out = this.blend[i]
+    if (!out || out.length !== a.length) out = this.blend[i] = new Float32Array(a.length)
+    for (let j = 0; j < a.length; j++) out[j] = a[j] + u * (b[j] - a[j])
+    return out
+  }
+  blendColors(a, b, u) {  // ABGR Uint32 per point, each channel blended
+    if (!this.blendRgb || this.blendRgb.length !== a.length) this.blendRgb = new Uint32Array(a.length)
+    const out = this.blendRgb
+    for (let j = 0; j < a.length; j++) {
+      const x = a[j], y = b[j]
+      if (x === y) { out[j] = x; continue }
+      const r = (x & 255) + u * ((y & 255) - (x & 255))
+      const g = (x >>> 8 & 255) + u * ((y >>> 8 & 255) - (x >>> 8 & 255))
+      const c = (x >>> 16 & 255) + u * ((y >>> 16 & 255) - (x >>> 16 & 255))
+      out[j] = (255 << 24 | Math.round(c) << 16 | Math.round(g) << 8 | Math.round(r)) >>> 0
+    }
+    return out
   }
   setData(s, entry, blobs) {  // replace (or append, s = count) one snapshot's data
     this.T.snapshots[s] = blobs ? {...entry, blobs} : entry
     if (s >= this.T.count) { this.T.count = s + 1; this.slider.max = s }
-    for (const k of ['epoch', 'train_loss', 'test_loss', 'train_accuracy', 'test_accuracy'])
+    for (const k of ['epoch', ...this.T.curve_names])  // the curves' names come from Python
       if (this.T[k] && entry[k] !== undefined) this.T[k][s] = entry[k]
     if (entry.curve) this.T.curve = entry.curve  // Python's curve over every snapshot so far
     if (entry.fit) this.T.fit = entry.fit  // and its learned curve, placed afresh
     this.cache.delete(s)
   }
-  show() {  // the slider, caption and curve at the current snapshot
-    const e = this.T.snapshots[this.s]
+  show() {  // the slider, caption and curve at the current snapshot (or moment, playing)
+    const e = this.T.snapshots[this.s], t = this.t ?? this.s
+    const lo = Math.floor(t), hi = Math.min(lo + 1, this.T.count - 1), u = t - lo
     this.slider.value = String(this.s)
-    this.caption.textContent = `snapshot ${this.s + 1} of ${this.T.count} \u00b7 ${e.caption}`
-    this.caption.dataset.epoch = String(e.epoch)
+    if (hi === lo || u < 1e-6) {
+      this.caption.textContent = `snapshot ${this.s + 1} of ${this.T.count} \u00b7 ${e.caption}`
+      this.caption.dataset.epoch = String(e.epoch)
+    } else {  // the epoch counter runs with the frames; the numbers are the last snapshot's
+      const ea = this.T.snapshots[lo].epoch, eb = this.T.snapshots[hi].epoch
+      const epoch = Math.round(ea + u * (eb - ea))
+      this.caption.textContent = `epoch ${epoch} \u00b7 snapshots ${lo + 1} to ${hi + 1} of ${this.T.count}: ${this.T.interpolated}`
+      this.caption.dataset.epoch = String(epoch)
+    }
     this.drawCurve(); this.drawFit()
   }
   drawFit() {  // regression on a line: the targets (dots) and the output at s (a line), as
@@ -135,17 +173,23 @@ export class TimeAxis {
     g.fillStyle = th.foreground; g.font = `${9.5 * dpr}px system-ui, sans-serif`; g.textBaseline = 'bottom'
     g.textAlign = 'left'; g.fillText(c.label, pad, cv.height - 1)
   }
-  play(fps = 8) {
+  play() {  // from the first snapshot to the last in T.play_seconds, a frame per repaint
     if (!this.T || this.timer) return
-    if (this.s >= this.T.count - 1) this.onSelect(0)
+    const last = this.T.count - 1
+    const from = this.s >= last ? 0 : (this.t ?? this.s)
+    const rate = last / Math.max(this.T.play_seconds || 3, 1e-3)  // snapshots per second
+    const t0 = performance.now()
     this.button.textContent = '\u275a\u275a Pause'
-    this.timer = setInterval(() => {
-      if (this.s >= this.T.count - 1) { this.stop(); return }
-      this.onSelect(this.s + 1)
-    }, 1000 / fps)
+    const tick = now => {
+      const t = Math.min(last, from + rate * (now - t0) / 1000)
+      this.onSelect(t)
+      if (t >= last) { this.stop(); return }
+      this.timer = requestAnimationFrame(tick)
+    }
+    this.timer = requestAnimationFrame(tick)
   }
   stop() {
-    if (this.timer) { clearInterval(this.timer); this.timer = null }
+    if (this.timer) { cancelAnimationFrame(this.timer); this.timer = null }
     this.button.textContent = '\u25b6 Snapshots'
   }
 }

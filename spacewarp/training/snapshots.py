@@ -1,0 +1,148 @@
+"""Every snapshot of a training traced once, into the arrays that every view of it reads.
+
+    sw.train -> Training (parameters per snapshot)
+      -> trace_snapshots (here: one forward per snapshot, the probe rows then the data)
+      -> TracedSnapshots (arrays)
+      -> view.training (training.png, the film's frames), view.training_film (the page)
+         and export.training (training.npz's stage arrays)
+
+Per snapshot: every stage of the data and of a strided sub-grid of the probe (``rows``;
+the whole grid with ``max_probe=None``), the whole probe grid's output (the decision at
+full resolution) and each stage's weight and bias. The last snapshot whose stages are
+finite (a diverged loss leaves NaN after it) is kept as a ``Trace`` for the structure:
+stage titles, kinds, modules. Float64 throughout; memory is the snapshots times
+(rows + points) times the sum of the stage widths times 8 bytes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+from ..inputs.points import Points
+from ..tracing.trace import Trace, trace
+from .train import Training, decide
+
+MAX_PROBE = 2500  # probe rows carried through every stage: a strided sub-grid of the grid
+LARGEST = 1e12  # stage values beyond this (a diverging run) are not shown
+StageParams = tuple[np.ndarray | None, np.ndarray | None]  # a linear stage's W, b
+
+
+@dataclass(frozen=True)
+class TracedSnapshots:
+    """A training's snapshots traced once (see the module docstring)."""
+
+    training: Training  # where the arrays come from: data, curves, experiment
+    stages: tuple[np.ndarray, ...]  # [k] (S, R + N, d_k) float64: probe rows, then the data
+    rows: np.ndarray  # (R,) the rows of ``training.probe.x`` carried through every stage
+    row_shape: tuple[int, ...]  # the sub-grid's shape: (rows, cols) in 2-D, (R,) in 1-D
+    output: np.ndarray  # (S, P, d_out) float64: the whole probe grid's output
+    params: tuple[tuple[StageParams, ...], ...]  # [s][k] stage k's weight and bias
+    usable: int  # snapshots 0 .. usable-1 have finite stages within LARGEST
+    last: Trace  # the trace of snapshot usable-1 (probe rows, then the data): the structure
+    final: Trace  # the trace of the last snapshot (its weights: weights.txt)
+    # [k] (P, d_k): the WHOLE probe grid after stage k at snapshot usable-1, for the stills
+    # of the last snapshot (the film and the page move the rows' sub-grid)
+    whole_last: tuple[np.ndarray, ...] = ()
+
+    @property
+    def n_probe(self) -> int:
+        return len(self.rows)
+
+    @property
+    def count(self) -> int:
+        return len(self.params)
+
+    def data(self, k: int) -> np.ndarray:
+        """(S, N, d_k): the data after stage ``k`` at every snapshot."""
+        return self.stages[k][:, self.n_probe:]
+
+    def probe(self, k: int) -> np.ndarray:
+        """(S, R, d_k): the probe rows after stage ``k`` at every snapshot."""
+        return self.stages[k][:, :self.n_probe]
+
+    def decision(self, s: int) -> tuple[np.ndarray, np.ndarray]:
+        """The whole probe grid's predicted class (P,) and confidence (P,) at ``s``
+        (regression: the predicted value and ones)."""
+        t = self.training
+        return decide(self.output[s], t.data.task, t.spec.loss)
+
+
+def trace_snapshots(training: Training, max_probe: int | None = MAX_PROBE) -> TracedSnapshots:
+    """Trace every snapshot of ``training`` once on the probe rows and the data (no probe
+    rows for inputs wider than 2-D, which have no probe grid)."""
+    probe = training.probe
+    grid = np.zeros((0, training.points.dim)) if probe is None else probe.x  # (P, d0)
+    if probe is None or max_probe is None:
+        rows, row_shape = np.arange(len(grid)), (probe.shape if probe else (0,))
+    else:
+        rows, row_shape = (probe_rows(probe.shape, max_probe),
+                           probe_shape(probe.shape, max_probe))
+    joint = np.concatenate([grid, training.points.x])  # the whole grid, then the data
+    pts = Points(x=joint, color=joint[:, 0].copy(), name="probe+data")
+    keep = np.concatenate([rows, len(grid) + np.arange(training.points.n)])  # (R + N,)
+    count = len(training.snapshots)
+    stages: list[np.ndarray] = []  # [k] (S, R + N, d_k), filled snapshot by snapshot
+    outputs, params = [], []
+    last: Trace | None = None
+    usable = 0
+    whole_last: tuple[np.ndarray, ...] = ()
+    for s in range(count):  # one whole forward in memory at a time
+        whole = trace(training.model(s), pts, device="cpu", experiment=training.experiment)
+        tr = _rows_trace(whole, keep)
+        for k, stage in enumerate(tr.stages):
+            if len(stages) <= k:
+                stages.append(np.empty((count, *stage.points.shape)))
+            stages[k][s] = stage.points  # (R + N, d_k)
+        # copies (P, d_out): a view would keep the whole forward alive, every snapshot's
+        outputs.append(np.array(whole.output[: len(grid)]))
+        params.append(tuple((g.weight, g.bias) for g in tr.stages))
+        if _finite(tr):
+            last, usable = tr, s + 1
+            whole_last = tuple(np.array(g.points[: len(grid)]) for g in whole.stages)
+    return TracedSnapshots(training, tuple(stages), rows, row_shape,
+                           np.stack(outputs), tuple(params), usable, last or tr, tr,
+                           whole_last)
+
+
+def _finite(tr: Trace) -> bool:
+    """Every stage finite and within ``LARGEST`` (else the loss diverged)."""
+    return all(np.isfinite(g.points).all() and np.abs(g.points).max(initial=0) <= LARGEST
+               for g in tr.stages)
+
+
+def _rows_trace(tr: Trace, keep: np.ndarray) -> Trace:
+    """``tr`` with only the points ``keep`` (the probe rows and the data)."""
+    stages = tuple(replace(g, points=g.points[keep]) for g in tr.stages)
+    labels = None if tr.labels is None else tr.labels[keep]
+    return replace(tr, stages=stages, color=tr.color[keep], labels=labels, grid_shape=None)
+
+
+# --- the probe's sub-grid ------------------------------------------------------------------
+
+def probe_rows(shape: tuple[int, ...], max_probe: int) -> np.ndarray:
+    """Rows of a probe grid of ``shape`` kept for drawing: a strided sub-grid (the border
+    kept), at most about ``max_probe`` points."""
+    picks = [_picks(side, _side_cap(shape, max_probe)) for side in shape]
+    if len(shape) == 1:
+        return picks[0]
+    r, c = picks[1], picks[0]  # rows follow the second axis (meshgrid "xy")
+    return (r[:, None] * shape[0] + c[None, :]).ravel()
+
+
+def probe_shape(shape: tuple[int, ...], max_probe: int) -> tuple[int, ...]:
+    """The shape of ``probe_rows``' sub-grid: (rows, cols) in 2-D, (count,) in 1-D."""
+    cap = _side_cap(shape, max_probe)
+    return tuple(len(_picks(side, cap)) for side in reversed(shape)) if len(shape) == 2 \
+        else (len(_picks(shape[0], cap)),)
+
+
+def _side_cap(shape: tuple[int, ...], max_probe: int) -> int:
+    return max(2, int(max_probe ** (1.0 / len(shape))))
+
+
+def _picks(side: int, cap: int) -> np.ndarray:
+    if side <= cap:
+        return np.arange(side)
+    return np.unique(np.linspace(0, side - 1, cap).round().astype(np.int64))
