@@ -80,7 +80,7 @@ def point_count(spec: InputSpec) -> tuple[int, int]:
 
         rows, dim = declared_shape(spec.path or "")
         return (min(spec.points, rows) if spec.points else rows), dim
-    dim = 1 if spec.name in ("line", "gaussian1d") else 2
+    dim = names.INPUT_DIMS.get(spec.name, 2)
     if spec.name == "grid":
         from .inputs.points import grid_side  # numpy-only; checks the step before any array
 
