@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import inspect
 import math
-from importlib import resources
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from importlib import resources
 from pathlib import Path
 from typing import Any
 

@@ -23,7 +23,7 @@ import numpy as np
 from ..config.experiment import to_toml
 from ..errors import SpacewarpError
 from ..tracing.trace import Trace
-from ..view.colors import class_hex, class_names, hex_rgb
+from ..view.colors import class_hex, class_names, hex_rgb, legend_rows
 from ..view.film import EASING, Film, FilmOptions, film
 from .browser_regions import region_spec
 from .theme import THEMES
@@ -187,7 +187,7 @@ def _colors(trace: Trace, f: Film, cmap: str, store: Blobs) -> dict[str, Any]:
         table = [[round(255 * c) for c in hex_rgb(h)] for h in class_hex(len(names))]
         index = np.rint(values).astype(np.uint8)  # colour values are the classes 0 .. k-1
         return {"index": store.put(index), "table": table, "bar": None,
-                "legend": [[f"class {name}", i] for i, name in enumerate(names)]}
+                "legend": legend_rows(names)}
     try:
         cm = colormaps[cmap]
     except KeyError:

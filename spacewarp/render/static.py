@@ -29,7 +29,7 @@ from mpl_toolkits.mplot3d.axes3d import Axes3D
 
 from ..tracing.trace import Stage, Trace
 from ..view import display_coords, lattice_every, lattice_lines, projection
-from ..view.colors import class_hex, legend
+from ..view.colors import CLASS_COLORS, class_hex, legend, repeat_note
 from ..view.outlines import Outlines
 from .raster import (
     RASTER_FROM,
@@ -377,7 +377,12 @@ def _legend(fig: Figure, trace: Trace, th: Theme, fh: float) -> None:
     handles = [Line2D([], [], ls="", marker="o", ms=7, mec="none", color=color,
                       label=f"class {name}") for name, color in legend(trace.color_by,
                                                                         trace.labels)]
-    fig.legend(handles=handles, loc="lower center", bbox_to_anchor=(0.5, 0.2 / fh),
-               ncol=min(len(handles), 8), frameon=False, fontsize=9, labelcolor=th.foreground,
-               title="colour: class (the same point has the same colour in every panel)",
+    note = repeat_note(len(handles))
+    handles = handles[:len(CLASS_COLORS)]  # the rest would repeat these colours
+    across = max(4, int(fig.get_size_inches()[0] / 1.1))  # an entry is about an inch wide
+    fig.legend(handles=handles, loc="lower center",
+               bbox_to_anchor=(0.5, 0.2 / fh), ncol=min(len(handles), across), frameon=False,
+               fontsize=9, labelcolor=th.foreground,
+               title="colour: class (the same point has the same colour in every panel)"
+                     + (f"; {note}" if note else ""),
                title_fontsize=9).get_title().set_color(th.foreground)

@@ -17,7 +17,7 @@ import numpy as np
 
 from ..config.experiment import to_toml
 from ..errors import SpacewarpError
-from ..view.colors import class_rgb, decision_row, decision_table
+from ..view.colors import class_rgb, decision_row, decision_table, legend_rows
 from ..view.film import EASING
 from ..view.training_film import TrainingFilm
 from .browser import LEVELS, Blobs, BrowserOptions, _box, _coords, _segment, matrix_lines, summary
@@ -231,7 +231,7 @@ class _Colors:
         if self.c:
             names = self.tf.class_names
             return {"table": table, "bar": None,
-                    "legend": [[f"class {name}", i] for i, name in enumerate(names)]}
+                    "legend": legend_rows(names)}
         x = self.tf.keys[-1][0][self.tf.n_probe:, 0]
         return {"table": table, "legend": None,
                 "bar": {"label": "colour: x", "lo": float(x.min()), "hi": float(x.max())}}
