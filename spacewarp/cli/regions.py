@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from ..errors import SpacewarpError
 from .options import add_experiment_options
 
 
@@ -14,23 +13,11 @@ def add_parser(sub: Any) -> None:
                        description="Find the exact linear regions of a piecewise-linear "
                                    "network on a box of the 2-D input and draw them, and "
                                    "their images, in every stage.")
-    add_experiment_options(p)
-    p.add_argument("--bounds", metavar="x0,x1,y0,y1", type=_bounds,
-                   help="the input box (default: the box of the input points); write "
-                        "--bounds=-2,2,-2,2 when it starts with a minus")
+    add_experiment_options(p)  # with --bounds, the input box (default: the points' box)
     p.add_argument("--fill", choices=["region", "area"], default="region",
                    help="fill each region by its own colour or by its area change (region)")
     p.add_argument("--out", required=True, metavar="DIR", help="output folder")
     p.set_defaults(run=main)
-
-
-def _bounds(text: str) -> tuple[float, ...]:
-    try:
-        values = tuple(float(v) for v in text.split(","))
-    except ValueError:
-        raise SpacewarpError(f"--bounds {text!r} is not numbers; give x0,x1,y0,y1",
-                             field="regions.bounds") from None
-    return values
 
 
 def main(args: argparse.Namespace) -> None:
@@ -39,8 +26,10 @@ def main(args: argparse.Namespace) -> None:
     from ..pipeline import run
     from .options import experiment_from_args
 
-    trace = run(experiment_from_args(args))
-    found = regions(trace, args.bounds)
+    experiment = experiment_from_args(args)
+    trace = run(experiment)
+    bounds = experiment.input.bounds
+    found = regions(trace, None if bounds is None else tuple(bounds))
     write_regions(found, args.out, fill=args.fill, theme=trace.style.theme)
     print(f"wrote regions.png and regions.npz to {args.out}/ ({len(found)} regions; after "
           f"each layer: {', '.join(map(str, found.per_layer))})")

@@ -117,6 +117,23 @@ def trace_arrays(trace: Trace) -> dict[str, np.ndarray]:
         arrays["grid_shape"] = np.array(trace.grid_shape, dtype=np.int64)
     for name, value in trace.params.items():
         arrays[name] = np.asarray(value, dtype=np.float64)
+    return arrays | slice_arrays(trace)
+
+
+def slice_arrays(trace: Trace) -> dict[str, np.ndarray]:
+    """A slice's record: ``slice_origin`` (D,), ``slice_axes`` (k, D), ``slice_box``
+    (2k,), ``slice_rows`` (m,) where anchors were given, and ``anchor_stage_KK`` (m, d_k),
+    the anchors' images in every stage ({} for points that are no slice)."""
+    frame = trace.frame
+    if frame is None:
+        return {}
+    arrays = {"slice_origin": np.asarray(frame.origin, dtype=np.float64),
+              "slice_axes": np.asarray(frame.axes, dtype=np.float64),
+              "slice_box": np.array(frame.box, dtype=np.float64)}
+    if frame.rows:
+        arrays["slice_rows"] = np.array(frame.rows, dtype=np.int64)
+        arrays |= {f"anchor_stage_{k:02d}": np.asarray(a, dtype=np.float64)
+                   for k, a in enumerate(trace.anchors)}
     return arrays
 
 

@@ -19,6 +19,7 @@ import numpy as np
 from ..config.numbers import MAX_POINTS, parse_count
 from ..config.registry import Registry
 from ..errors import InputError
+from .slice import SliceFrame
 
 MAX_CLASSES = 1000  # spiral arms: more than a picture can tell apart
 
@@ -39,6 +40,8 @@ class Points:
     name: str = "points"
     color_by: str = "x"  # the colouring that made ``color`` ("label": classes 0 .. k-1)
     targets: np.ndarray | None = None  # (n, d_out) float64 regression targets, if any
+    # set: ``x`` holds slice coordinates, and the network's input is ``frame.inputs(x)``
+    frame: SliceFrame | None = None
 
     def __post_init__(self) -> None:
         for arr in (self.x, self.color, self.labels, self.targets):
@@ -52,6 +55,11 @@ class Points:
     @property
     def dim(self) -> int:
         return int(self.x.shape[1])
+
+    @property
+    def input_dim(self) -> int:
+        """The width of the network's input: the data's, for points on a slice."""
+        return self.dim if self.frame is None else self.frame.input_dim
 
 
 # Every generator: (n: int | None, *, seed: int, **params) -> Points. Callable[..., Points]

@@ -83,6 +83,10 @@ def regions(model_or_trace: nn.Module | Trace,
     ``bounds`` is ``(x0, x1, y0, y1)`` for 2-D input, ``(x0, x1)`` for 1-D; a trace
     defaults to the box of its input points.
     """
+    if isinstance(model_or_trace, Trace) and model_or_trace.frame is not None:
+        raise InputError("exact regions of a slice are not made yet; draw the slice without "
+                         "--regions, or regions of the network on a 2-D input",
+                         field="input.slice")
     if isinstance(model_or_trace, nn.Module) and not isinstance(model_or_trace, nn.Sequential):
         model_or_trace = _probe_trace(model_or_trace, bounds)  # its graph, from a probe grid
     graph = isinstance(model_or_trace, Trace) and not is_chain(model_or_trace)

@@ -366,6 +366,8 @@ def _colorbar(fig: Figure, trace: Trace, pal: Palette, th: Theme) -> None:
     bar = fig.colorbar(ScalarMappable(norm=pal.norm, cmap=pal.cmap), cax=cax,
                        orientation="horizontal")
     what = COLOR_NAMES.get(trace.color_by, trace.color_by)
+    if trace.frame is not None:  # points on a slice: their coordinates are the slice's
+        what = what.replace("input coordinate", "slice coordinate")
     bar.set_label(f"colour: {what} (the same point has the same colour in every panel)",
                   fontsize=9, color=th.foreground)
     cax.tick_params(labelsize=8, colors=th.foreground)

@@ -20,6 +20,7 @@ from torch import nn
 from ..config.style import Style
 from ..errors import NetworkError, SpacewarpError
 from ..inputs.points import Points
+from ..inputs.slice import SliceFrame
 from .capture import Op, capture, modules_in_use
 
 
@@ -60,6 +61,10 @@ class Trace:
     color_by: str = "x"  # what ``color`` means: a coordinate, or "label" (classes 0 .. k-1)
     style: Style = field(default_factory=Style)  # theme, colour map, ...: set by the pipeline
     stage_notes: tuple[str, ...] = ()  # per stage, one line under its title ("" for none)
+    # points on a slice: stage 0 holds slice coordinates, the network's input is
+    # ``frame.inputs(stage 0)``; ``anchors[k]`` (m, d_k) are the anchor rows' images in stage k
+    frame: SliceFrame | None = None
+    anchors: tuple[np.ndarray, ...] = ()
 
     @property
     def categorical(self) -> bool:
@@ -102,28 +107,66 @@ def trace(model: nn.Module, points: Points, *, device: str = "auto",
     fails on the points, or a stage produces NaN or inf.
     """
     dev = pick_device(device)
+    frame = points.frame
     try:
         with modules_in_use(model):  # (thread safety: see capture._ReadersWriter)
             net = copy.deepcopy(model).to(device=dev, dtype=torch.float64).eval()
-            x = torch.from_numpy(points.x.copy()).to(dev)  # (n, d_in) float64 (x: read-only)
-            _check_input_width(net, points.dim)
+            x = _network_input(points, dev)  # (n + m, D) float64: the points, then anchors
+            _check_input_width(net, points.input_dim)
             captured, outputs = capture(net, x)
             state = net.state_dict()
     except SpacewarpError:
         raise
     except (RuntimeError, ValueError, TypeError, IndexError) as err:
         raise NetworkError(
-            f"the model fails on {points.n} points of width {points.dim}: "
+            f"the model fails on {points.n} points of width {points.input_dim}: "
             f"{str(err).splitlines()[0] if str(err) else type(err).__name__}; give points "
             "of the width its first layer takes (--data FILE with that many columns)",
             field="network.model") from None
-    stages = [Stage("input", "Input", _frozen(points.x))]
-    stages += [_stage(op, out) for op, out in zip(captured.ops, outputs[1:], strict=True)]
+    n = points.n
+    title = "Input" if frame is None else f"Slice: {frame.title}"
+    stages = [Stage("input", title, _frozen(points.x))]
+    stages += [_stage(op, out[:n]) for op, out in zip(captured.ops, outputs[1:], strict=True)]
     _check_finite(stages)
     params = {k: _frozen(v.detach().cpu().numpy()) for k, v in state.items()}
+    anchors: tuple[np.ndarray, ...] = ()
+    if frame is not None:
+        anchors = (_frozen(frame.anchors),
+                   *(_frozen(out[n:].cpu().numpy()) for out in outputs[1:]))
     return Trace(tuple(stages), _frozen(points.color), points.labels, points.grid_shape,
-                 params, experiment, captured.mode, captured.note, captured.program,
-                 points.color_by)
+                 params, experiment, captured.mode, captured.note,
+                 _on_slice(captured.program, frame, dev), points.color_by, frame=frame,
+                 anchors=anchors)
+
+
+def _network_input(points: Points, dev: torch.device) -> torch.Tensor:
+    """(n, d) the points as the network takes them; on a slice (n + m, D): the points'
+    inputs ``origin + u @ axes``, then the anchors' (their images are kept apart)."""
+    x = torch.from_numpy(points.x.copy()).to(dev)  # (n, d) float64 (points.x: read-only)
+    frame = points.frame
+    if frame is None:
+        return x
+    u = torch.cat([x, torch.from_numpy(frame.anchors.copy()).to(dev)])  # (n + m, k)
+    return _tensor(frame.origin, dev) + u @ _tensor(frame.axes, dev)
+
+
+def _on_slice(program: Callable[[torch.Tensor], tuple[torch.Tensor, ...]],
+              frame: SliceFrame | None, dev: torch.device
+              ) -> Callable[[torch.Tensor], tuple[torch.Tensor, ...]]:
+    """The stages from slice coordinates u (n, k): the network's of ``origin + u @ axes``,
+    with u itself as stage 0 (so measures differentiate along the slice)."""
+    if frame is None:
+        return program
+    origin, axes = _tensor(frame.origin, dev), _tensor(frame.axes, dev)  # (D,), (k, D)
+
+    def sliced(u: torch.Tensor) -> tuple[torch.Tensor, ...]:
+        return (u, *program(origin + u @ axes)[1:])
+
+    return sliced
+
+
+def _tensor(a: np.ndarray, dev: torch.device) -> torch.Tensor:
+    return torch.from_numpy(np.array(a, dtype=np.float64)).to(dev)
 
 
 def _check_finite(stages: list[Stage]) -> None:

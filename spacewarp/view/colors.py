@@ -9,6 +9,8 @@ table is stepped so that every class gets exactly its own colour.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 
 # Okabe & Ito (2008), reordered so the first classes differ most, black left out (the dark
@@ -43,7 +45,7 @@ def repeat_note(k: int) -> str:
     return f"colours repeat: {k} classes, {len(CLASS_COLORS)} colours"
 
 
-def legend_rows(names: list[str]) -> list[list[object]]:
+def legend_rows(names: Sequence[str]) -> list[list[object]]:
     """The browser's legend: ["class NAME", colour index] for the classes that have their own
     colour, then [note, None] when colours repeat (the rest would only repeat them)."""
     rows: list[list[object]] = [[f"class {name}", i]
