@@ -2,5 +2,6 @@
 
 Owns: ``points`` (the ``Points`` value and the generator registry), ``datafile`` (CSV, NPY,
 NPZ readers), ``slice`` (a plane or line through the data: ``SliceFrame``), ``sliced`` (the
-points spread over a slice), ``data/`` (the bundled digits). Imports: ``spacewarp.config``, ``spacewarp.errors``.
+points spread over a slice), ``data/`` (the bundled digits). Imports: ``spacewarp.config``,
+``spacewarp.errors``.
 """
