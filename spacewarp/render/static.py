@@ -56,7 +56,11 @@ MAX_LATTICE_LINES = 21  # lattice lines drawn each way; bigger lattices are thin
 ELEMENTWISE = frozenset({"relu", "tanh", "sigmoid", "gelu", "silu", "softplus", "elu",
                          "leakyrelu", "identity", "hardtanh", "relu6", "mish", "selu", "celu",
                          "softsign", "tanhshrink", "logsigmoid", "hardswish", "hardsigmoid",
-                         "dropout", "neg"})
+                         "neg"})
+# stages that pass every point unchanged, and what to say under their titles
+UNCHANGED = {"dropout": "eval mode: every point passes unchanged",
+             "flatten": "(C, H, W) read as one row of C*H*W: every point unchanged",
+             "unflatten": "a row read as (C, H, W): every point unchanged"}
 NOTE_COLOR = "#f0a030"  # amber: a caveat about the whole picture
 COLOR_NAMES = {"x": "first input coordinate", "y": "second input coordinate",
                "angle": "input angle", "radius": "input radius", "label": "class label",
@@ -219,6 +223,8 @@ def weights_text(trace: Trace, k: int) -> str:
     if stage.kind == "input":
         source = f" from {trace.style.source}" if trace.style.source else ""
         return f"{trace.n:,} points{source}" + (f"\n{note}" if note else "")
+    if stage.kind in UNCHANGED:
+        return UNCHANGED[stage.kind] + (f"\n{note}" if note else "")
     if stage.weight is None and stage.kind in ELEMENTWISE:
         return f"{stage.title.split(': ')[-1]}() on each coordinate" + (
             f"\n{note}" if note else "")

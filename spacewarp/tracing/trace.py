@@ -185,12 +185,12 @@ def _stage(op: Op, out: torch.Tensor) -> Stage:
 
 
 def _check_input_width(net: nn.Module, dim: int) -> None:
-    """For a sequence the first linear layer is the first applied; other models say so by
-    failing (``trace`` turns that into the same advice)."""
+    """A sequence that starts with a linear layer says its width here; other models (a
+    convolution first, say) say so by failing (``trace`` turns that into the same advice)."""
     if not isinstance(net, nn.Sequential):
         return
-    first = next((m for m in net.modules() if isinstance(m, nn.Linear)), None)
-    if first is not None and first.in_features != dim:
+    first = next((m for m in net.modules() if not list(m.children())), None)
+    if isinstance(first, nn.Linear) and first.in_features != dim:
         raise SpacewarpError(
             f"the network takes {first.in_features}-D input but the points are {dim}-D; "
             f"make the first width {dim}", field="network.layers")
