@@ -71,10 +71,10 @@ def test_every_layer_of_a_cnn_is_a_stage_equal_to_its_module() -> None:
         np.testing.assert_allclose(stage.points, ref, rtol=1e-12, atol=1e-12)
     assert trace.stages[2].points.shape == (200, 4 * 8 * 8)  # (n, C, H, W) as C*H*W
     assert [s.title for s in trace.stages[1:]] == [
-        "Unflatten to 1x8x8", "Conv2d 1->4, kernel 3x3, padding 1x1",
-        "BatchNorm2d 4 channels (eval: a fixed affine map)", "ReLU", "MaxPool2d 2",
-        "Conv2d 4->6, kernel 3x3", "AdaptiveAvgPool2d to 1", "Flatten",
-        "Dropout (the identity in eval mode)", "LayerNorm over 6", "Linear 6->10",
+        "Unflatten to 1x8x8", "Conv2d 1->4, 3x3 kernel, pad 1x1",
+        "BatchNorm2d 4 (eval: affine)", "ReLU", "MaxPool2d 2",
+        "Conv2d 4->6, 3x3 kernel", "AdaptiveAvgPool2d to 1", "Flatten",
+        "Dropout (identity in eval)", "LayerNorm over 6", "Linear 6->10",
         "Softmax over dim 1"]
     np.testing.assert_allclose(trace.output.sum(axis=1), 1.0)
 
@@ -101,9 +101,9 @@ def test_functional_operations_are_stages_with_their_names() -> None:
         steps.append(F.softmax(steps[-1], dim=1))
     titles = [s.title for s in trace.stages[1:]]
     assert titles == [
-        "reshape", "conv: Conv2d 1->3, kernel 3x3", "conv2d 3->5, kernel 2x2", "ReLU",
-        "MaxPool2d", "Flatten", "line: Conv1d 5->2, kernel 2", "AvgPool1d",
-        "AdaptiveMaxPool1d", "Flatten", "Dropout (the identity in eval mode)",
+        "reshape", "conv: Conv2d 1->3, 3x3 kernel", "conv2d 3->5, 2x2 kernel", "ReLU",
+        "MaxPool2d", "Flatten", "line: Conv1d 5->2, 2 kernel", "AvgPool1d",
+        "AdaptiveMaxPool1d", "Flatten", "Dropout (identity in eval)",
         "norm: LayerNorm over 4", "fc: Linear 4->3", "Softmax"]
     for stage, ref in zip(trace.stages[1:], steps, strict=True):
         np.testing.assert_allclose(stage.points, ref.reshape(200, -1).numpy(), rtol=1e-12,

@@ -225,3 +225,27 @@ def test_what_slices_cannot_do_yet_is_one_line(tmp_path: Path, capsys,
     assert err.count("\n") == 1 and err.startswith(f"spacewarp: error: {flag}:") \
         and "not made yet" in err, err
     assert not out.exists()
+
+
+def test_stills_mark_the_anchors_at_their_true_images(sliced: sw.Trace) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from spacewarp.render.static import stages_figure
+
+    fig = stages_figure(sliced)
+    rings = {c.get_gid(): c for ax in fig.axes for c in ax.collections
+             if str(c.get_gid()).startswith("anchors-")}
+    assert len(rings) == len(sliced.stages)
+    np.testing.assert_allclose(rings["anchors-0"].get_offsets(), sliced.frame.anchors)
+    texts = [t.get_text() for ax in fig.axes for t in ax.texts]
+    labels = make_points("digits").labels
+    for row in (0, 10, 20):
+        assert f"row {row} ({labels[row]})" in [t.strip() for t in texts]
+    # a 16-D stage: the anchors' images through the stage's top-3 principal axes (NumPy)
+    points, images = sliced.stages[1].points, sliced.anchors[1]
+    _, _, vt = np.linalg.svd(points - points.mean(axis=0), full_matrices=False)
+    want = (images - points.mean(axis=0)) @ vt[:3].T  # (3, 3), up to each axis's sign
+    got = np.column_stack(rings["anchors-1"]._offsets3d)
+    distances = [np.linalg.norm(a[:, None] - a[None], axis=-1) for a in (got, want)]
+    np.testing.assert_allclose(*distances, rtol=1e-6)

@@ -39,6 +39,7 @@ class SliceFrame:
     anchors: np.ndarray  # (m, k) the anchors' slice coordinates
     box: tuple[float, ...]  # (x0, x1, y0, y1), or (x0, x1) for a line: where points go
     text: str  # the slice as given: "3,7,9", "3,7", "pca", "3"
+    anchor_labels: tuple[int, ...] = ()  # the anchor rows' labels, where the data have them
 
     def __post_init__(self) -> None:
         for arr in (self.origin, self.axes, self.anchors):
@@ -57,6 +58,13 @@ class SliceFrame:
     def inputs(self, u: np.ndarray) -> np.ndarray:
         """(n, k) slice coordinates -> (n, D) inputs."""
         return self.origin + u @ self.axes
+
+    @property
+    def anchor_names(self) -> tuple[str, ...]:
+        """How each anchor is titled: "row 3 (6)", its row and, in brackets, its label."""
+        labels = self.anchor_labels or (None,) * len(self.rows)
+        return tuple(f"row {r}" + ("" if lab is None else f" ({lab})")
+                     for r, lab in zip(self.rows, labels, strict=True))
 
     @property
     def title(self) -> str:
@@ -79,10 +87,12 @@ def slice_dim(text: str) -> int:
     return 1 if len(slice_rows(text)) == 2 else 2
 
 
-def make_frame(x: np.ndarray, text: str, bounds: list[float] | None = None) -> SliceFrame:
+def make_frame(x: np.ndarray, text: str, bounds: list[float] | None = None,
+               labels: np.ndarray | None = None) -> SliceFrame:
     """The slice ``text`` through the data ``x`` (N, D), its box from ``bounds`` (in slice
-    coordinates) or the anchors'. Refuses (``InputError``, field ``input.slice``) rows out of
-    range, rows that span no plane (or line), and data of no more dimensions than the slice."""
+    coordinates) or the anchors', ``labels`` (N,) naming the anchors. Refuses
+    (``InputError``, field ``input.slice``) rows out of range, rows that span no plane (or
+    line), and data of no more dimensions than the slice."""
     rows, k = slice_rows(text), slice_dim(text)
     _check_data(x, rows, k)
     if len(rows) >= 2:
@@ -101,8 +111,9 @@ def make_frame(x: np.ndarray, text: str, bounds: list[float] | None = None) -> S
                              f"({'x0,x1,y0,y1' if k == 2 else 'x0,x1'}), got {len(bounds)}",
                              field="input.bounds")
         box = tuple(float(b) for b in bounds)
+    named = () if labels is None else tuple(int(labels[r]) for r in rows)
     return SliceFrame(np.array(origin, dtype=np.float64), axes, rows,
-                      np.ascontiguousarray(anchors, dtype=np.float64), box, text)
+                      np.ascontiguousarray(anchors, dtype=np.float64), box, text, named)
 
 
 def _check_data(x: np.ndarray, rows: tuple[int, ...], k: int) -> None:

@@ -20,7 +20,7 @@ def on_slice(data: Points, text: str, *, n: int | None = None, seed: int = 0,
              color_by: str | None = None) -> Points:
     """Points over the box of the slice ``text`` through ``data``: evenly spaced on a line;
     on a plane a grid, or the 2-D point set ``points`` fitted into the box."""
-    frame = make_frame(data.x, text, bounds)
+    frame = make_frame(data.x, text, bounds, data.labels)
     box = frame.box
     shape: tuple[int, int] | None = None
     if frame.k == 1:

@@ -84,8 +84,8 @@ _SYMBOLS = {"add": "+", "sub": "-", "mul": "*", "div": "/", "matmul": "@"}
 # functions whose title is their name (conv: with its kernel, see _conv_title)
 _FUNCTION_TITLES = {
     "flatten": "Flatten", "softmax": "Softmax", "layernorm": "LayerNorm",
-    "batchnorm": "BatchNorm (eval: a fixed affine map)",
-    "dropout": "Dropout (the identity in eval mode)", "maxpool1d": "MaxPool1d",
+    "batchnorm": "BatchNorm (eval: affine)", "dropout": "Dropout (identity in eval)",
+    "maxpool1d": "MaxPool1d",
     "maxpool2d": "MaxPool2d", "avgpool1d": "AvgPool1d", "avgpool2d": "AvgPool2d",
     "adaptivemaxpool1d": "AdaptiveMaxPool1d", "adaptivemaxpool2d": "AdaptiveMaxPool2d",
     "adaptiveavgpool1d": "AdaptiveAvgPool1d", "adaptiveavgpool2d": "AdaptiveAvgPool2d",
@@ -145,17 +145,17 @@ def _sizes(value: Any) -> str:
 
 
 def _describe(module: nn.Module) -> str:
-    """What a module does, in its title: "Linear 64->10", "Conv2d 1->4, kernel 3x3",
-    "MaxPool2d 2", "Dropout (the identity in eval mode)"."""
+    """What a module does, in its title: "Linear 64->10", "Conv2d 1->4, 3x3 kernel, pad 1",
+    "MaxPool2d 2", "Dropout (identity in eval)"."""
     name = type(module).__name__
     if isinstance(module, nn.Linear):
         return f"Linear {module.in_features}->{module.out_features}"
-    if isinstance(module, nn.modules.conv._ConvNd):
+    if isinstance(module, nn.modules.conv._ConvNd):  # short: panels sit side by side
         moves = [f"{what} {_sizes(v)}" for what, v, plain in (
-            ("stride", module.stride, 1), ("padding", module.padding, 0)) if
+            ("stride", module.stride, 1), ("pad", module.padding, 0)) if
             (v if isinstance(v, str) else any(x != plain for x in v))]
-        return ", ".join([f"{name} {module.in_channels}->{module.out_channels}, kernel "
-                          f"{_sizes(module.kernel_size)}", *moves])
+        return ", ".join([f"{name} {module.in_channels}->{module.out_channels}, "
+                          f"{_sizes(module.kernel_size)} kernel", *moves])
     if isinstance(module, nn.modules.pooling._MaxPoolNd | nn.modules.pooling._AvgPoolNd):
         stride = module.stride if module.stride not in (None, module.kernel_size) else None
         return f"{name} {_sizes(module.kernel_size)}" + (
@@ -164,9 +164,9 @@ def _describe(module: nn.Module) -> str:
                   | nn.modules.pooling._AdaptiveAvgPoolNd):
         return f"{name} to {_sizes(module.output_size)}"
     if isinstance(module, nn.modules.batchnorm._BatchNorm):
-        return f"{name} {module.num_features} channels (eval: a fixed affine map)"
+        return f"{name} {module.num_features} (eval: affine)"
     if isinstance(module, nn.modules.dropout._DropoutNd):
-        return f"{name} (the identity in eval mode)"
+        return f"{name} (identity in eval)"
     if isinstance(module, nn.LayerNorm):
         return f"{name} over {_sizes(tuple(module.normalized_shape))}"
     if isinstance(module, nn.Softmax | nn.LogSoftmax):
@@ -414,12 +414,12 @@ def _linear_op(node: fx.Node, inputs: tuple[int, ...], values: dict[str, Any], p
 
 
 def _conv_title(kind: str, node: fx.Node, values: dict[str, Any]) -> str:
-    """"conv2d 1->4, kernel 3x3": the weight (out, in / groups, *kernel) says the shape."""
+    """"conv2d 1->4, 3x3 kernel": the weight (out, in / groups, *kernel) says the shape."""
     weight = node.args[1] if len(node.args) > 1 else node.kwargs.get("weight")
     w = values.get(weight.name) if isinstance(weight, fx.Node) else weight
     if not isinstance(w, torch.Tensor):
         return kind
-    return f"{kind} {w.shape[1]}->{w.shape[0]}, kernel {_sizes(tuple(w.shape[2:]))}"
+    return f"{kind} {w.shape[1]}->{w.shape[0]}, {_sizes(tuple(w.shape[2:]))} kernel"
 
 
 def _function_title(kind: str, node: fx.Node, stage_of: dict[str, int]) -> str:
