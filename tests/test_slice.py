@@ -249,3 +249,30 @@ def test_stills_mark_the_anchors_at_their_true_images(sliced: sw.Trace) -> None:
     got = np.column_stack(rings["anchors-1"]._offsets3d)
     distances = [np.linalg.norm(a[:, None] - a[None], axis=-1) for a in (got, want)]
     np.testing.assert_allclose(*distances, rtol=1e-6)
+
+
+def test_a_layer_fed_by_the_slice_carries_its_map_from_the_slice(sliced: sw.Trace) -> None:
+    w, b = sliced.params["0.weight"], sliced.params["0.bias"]  # (16, 64), (16,): the layer's
+    axes = qr_axes(DIGITS, [0, 10, 20])
+    first = sliced.stages[1]
+    np.testing.assert_allclose(first.weight, w @ axes.T, atol=1e-10)  # (16, 2)
+    np.testing.assert_allclose(first.bias, w @ DIGITS[0] + b, atol=1e-10)
+    np.testing.assert_allclose(first.points, sliced.stages[0].points @ first.weight.T
+                               + first.bias, atol=1e-9)
+    np.testing.assert_array_equal(sliced.stages[3].weight, sliced.params["2.weight"])
+
+
+def test_the_page_and_the_film_of_a_slice(sliced: sw.Trace, tmp_path: Path) -> None:
+    from spacewarp.export.stills import weights_report
+    from spacewarp.render.browser import film_spec, summary
+
+    assert summary(sliced) == ("spacewarp: a plane through digits, 400 points through "
+                               "64,16,10 relu")
+    spec = film_spec(sliced)
+    assert spec["stages"][0]["title"].endswith("Slice: plane through rows 0, 10, 20")
+    report = weights_report(sliced)  # the layer's own 16 x 64 matrix, not the slice's map
+    first = report.split("\n\n")[1]
+    assert "[0.weight]" in first and first.count("\n") > 16
+    assert main(["animate", "--input", "digits", "--slice", "3,4", "--layers", "64,3,2",
+                 "--frames-per-stage", "2", "--size", "160x120", "--out",
+                 str(tmp_path / "line.gif")]) == 0

@@ -173,14 +173,16 @@ def weights_report(trace: Trace) -> str:
     for k, stage in enumerate(trace.stages):
         if stage.weight is None:
             continue
-        w = stage.weight
+        own = trace.params.get(f"{stage.module}.weight")  # a slice's first layer: its own
+        w = own if own is not None and own.shape != stage.weight.shape else stage.weight
+        bias = trace.params.get(f"{stage.module}.bias") if w is own else stage.bias
         sv = singular_values(w)
         lines += [f"[{stage.module}.weight] stage {k}: {stage.title}",
                   "W = " + np.array2string(w, precision=4, separator=", ", prefix="W = ",
                                            floatmode="maxprec_equal", suppress_small=True,
                                            threshold=10**6, max_line_width=200)]
-        if stage.bias is not None:
-            lines.append("b = " + np.array2string(stage.bias, precision=4, separator=", ",
+        if bias is not None:
+            lines.append("b = " + np.array2string(bias, precision=4, separator=", ",
                                                   floatmode="maxprec_equal", threshold=10**6,
                                                   max_line_width=200))
         lines += ["singular values: " + " ".join(f"{v:.6g}" for v in sv), ""]

@@ -220,10 +220,13 @@ def matrix_lines(name: str, a: np.ndarray, max_rows: int = 5, max_cols: int = 6)
 
 def summary(trace: Trace) -> str:
     """``spacewarp: gaussian, 10,000 points through 2,3,3,2 tanh``."""
-    widths = [trace.stages[0].dim] + [s.dim for s in trace.stages if s.kind == "linear"]
+    first = trace.stages[0].dim if trace.frame is None else trace.frame.input_dim
+    widths = [first] + [s.dim for s in trace.stages if s.kind == "linear"]
     kinds = sorted({s.kind for s in trace.stages if s.kind not in ("input", "linear")})
     e = trace.experiment
     source = f"{e.input.name}, " if e else ""
+    if trace.frame is not None:  # the points lie on a slice of the data
+        source = f"a {'plane' if trace.frame.k == 2 else 'line'} through {source}"
     return (f"spacewarp: {source}{trace.n:,} points through "
             f"{','.join(map(str, widths))} {'/'.join(kinds) or 'linear'}")
 

@@ -232,9 +232,11 @@ def weights_text(trace: Trace, k: int) -> str:
     if stage.weight is None:
         feeds = ", ".join(trace.stages[i].title for i in stage.inputs)
         return (f"of: {feeds}" if feeds else "") + (f"\n{note}" if note else "")
-    text = (f"{note}\n" if note else "") + "W = " + _matrix(stage.weight, "W = ")
+    on_slice = trace.frame is not None and stage.inputs == (0,)  # W axes^T, W origin + b
+    w, b = ("W_slice = ", "b_slice = ") if on_slice else ("W = ", "b = ")
+    text = (f"{note}\n" if note else "") + w + _matrix(stage.weight, w)
     if stage.bias is not None:
-        text += "\nb = " + _matrix(stage.bias, "b = ")
+        text += f"\n{b}" + _matrix(stage.bias, b)
     return text
 
 

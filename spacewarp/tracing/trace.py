@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -126,7 +126,8 @@ def trace(model: nn.Module, points: Points, *, device: str = "auto",
     n = points.n
     title = "Input" if frame is None else f"Slice: {frame.title}"
     stages = [Stage("input", title, _frozen(points.x))]
-    stages += [_stage(op, out[:n]) for op, out in zip(captured.ops, outputs[1:], strict=True)]
+    stages += [_on_frame(_stage(op, out[:n]), frame)
+               for op, out in zip(captured.ops, outputs[1:], strict=True)]
     _check_finite(stages)
     params = {k: _frozen(v.detach().cpu().numpy()) for k, v in state.items()}
     anchors: tuple[np.ndarray, ...] = ()
@@ -137,6 +138,17 @@ def trace(model: nn.Module, points: Points, *, device: str = "auto",
                  params, experiment, captured.mode, captured.note,
                  _on_slice(captured.program, frame, dev), points.color_by, frame=frame,
                  anchors=anchors)
+
+
+def _on_frame(stage: Stage, frame: SliceFrame | None) -> Stage:
+    """A linear stage fed by a slice's coordinates u carries the map from u: W x + b with
+    x = origin + u @ axes is (W axes^T) u + (W origin + b), so the views morph from the
+    slice with the weights that act on it (the layer's own are in ``Trace.params``)."""
+    if frame is None or stage.weight is None or stage.inputs != (0,):
+        return stage
+    weight = stage.weight @ frame.axes.T  # (d_out, D) @ (D, k) -> (d_out, k)
+    bias = stage.weight @ frame.origin + (0.0 if stage.bias is None else stage.bias)
+    return replace(stage, weight=_frozen(weight), bias=_frozen(bias))
 
 
 def _network_input(points: Points, dev: torch.device) -> torch.Tensor:
