@@ -134,3 +134,44 @@ def test_stills_say_that_dropout_and_flatten_leave_points_unchanged(kind: str) -
     (k,) = [k for k, s in enumerate(trace.stages) if s.kind == kind]
     text = weights_text(trace, k)
     assert "unchanged" in text and "on each coordinate" not in text
+
+
+def conv_first() -> nn.Sequential:
+    torch.manual_seed(2)
+    return nn.Sequential(nn.Conv2d(1, 3, 3), nn.ReLU(), nn.AvgPool2d(2), nn.Flatten(),
+                         nn.Linear(27, 4)).eval()
+
+
+def test_input_shape_makes_rows_images_for_a_model_that_starts_with_a_convolution() -> None:
+    model = conv_first()
+    trace = sw.run(model=model, input="digits", points=50, input_shape="1,8,8", device="cpu")
+    rows = make_points("digits", 50).x
+    want = hooked(model.double(), rows.reshape(50, 1, 8, 8))
+    assert trace.stages[0].points.shape == (50, 64)
+    for stage, ref in zip(trace.stages[1:], want, strict=True):
+        np.testing.assert_allclose(stage.points, ref, rtol=1e-12, atol=1e-12)
+    assert trace.stages[1].title == "Conv2d 1->3, 3x3 kernel"
+    u = torch.from_numpy(rows[:3].copy())  # the program (measures) takes rows too
+    np.testing.assert_allclose(trace.program(u)[-1].detach().numpy(), trace.output[:3])
+
+
+def test_input_shape_on_a_slice() -> None:
+    model = conv_first()
+    trace = sw.run(model=model, input="digits", slice="0,6,8", points=64, input_shape="1,8,8",
+                   device="cpu")
+    frame = trace.frame
+    inputs = (frame.origin + trace.stages[0].points @ frame.axes).reshape(64, 1, 8, 8)
+    for stage, ref in zip(trace.stages[1:], hooked(model.double(), inputs), strict=True):
+        np.testing.assert_allclose(stage.points, ref, rtol=1e-12, atol=1e-12)
+
+
+def test_an_input_shape_that_does_not_hold_a_row_is_one_line(tmp_path, capsys) -> None:
+    from spacewarp.cli import main
+
+    out = tmp_path / "out"
+    assert main(["render", "--input", "digits", "--input-shape", "1,7,8", "--out",
+                 str(out)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith("spacewarp: error: --input-shape:")
+    assert "56" in err and "64" in err
+    assert not out.exists()

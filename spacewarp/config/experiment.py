@@ -49,6 +49,7 @@ class InputSpec(_Spec):
     params: dict[str, float] = {}  # the generator's own parameters (noise, step, ...)
     slice: str | None = None  # "I,J,K", "I,J", "pca", "I": points on a slice through the data
     bounds: list[float] | None = None  # the slice's box (x0, x1, y0, y1); None: from anchors
+    shape: list[int] | None = None  # each row reshaped to (C, H, W) before the network
     slice_points: str | None = None  # the 2-D point set spread over the slice's box; None: grid
 
     @field_validator("params", mode="before")

@@ -190,3 +190,14 @@ def parse_bounds(value: Any, *, field: str = "input.bounds") -> list[float]:
         raise InputError(f"bounds {_show(value)} need x0 < x1 and y0 < y1; {example}",
                          field=field)
     return box
+
+
+def parse_shape(value: Any, *, field: str = "input.shape") -> list[int]:
+    """``"1,8,8"`` (C,H,W), ``"8,8"`` (H,W) or ``[1, 8, 8]`` -> [1, 8, 8]: how a row is an
+    image; every size whole, 1 to MAX_WIDTH."""
+    example = "give C,H,W or H,W, e.g. --input-shape 1,8,8"
+    items = value.replace(" ", "").split(",") if isinstance(value, str) else value
+    if not isinstance(items, list | tuple) or not 1 <= len(items) <= 3:
+        raise InputError(f"input shape {_show(value)} does not parse; {example}", field=field)
+    return [parse_int(v, field=field, what="every size of the input shape", low=1,
+                      high=MAX_WIDTH, hint=example) for v in items]

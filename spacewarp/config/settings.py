@@ -21,6 +21,7 @@ from .numbers import (
     parse_count,
     parse_float,
     parse_seed,
+    parse_shape,
     parse_slice,
     parse_widths,
 )
@@ -120,6 +121,11 @@ SETTINGS: tuple[Setting, ...] = (
             _choice("point set on a slice", names.SLICE_POINTS),
             "the 2-D point set spread over the slice's box", "grid",
             choices=names.SLICE_POINTS),
+    Setting("input_shape", ("input", "shape"), lambda v, f: parse_shape(v, field=f),
+            "how a row is an image: each row is reshaped to exactly this shape before the "
+            "network (a model whose first layer is a convolution: 1,8,8 for the digits "
+            "through a Conv2d)", "rows as they are",
+            metavar="C,H,W"),
     Setting("color_by", ("input", "color_by"), _choice("colouring", names.COLORINGS),
             "colour values", "label for labelled inputs, else x", choices=names.COLORINGS,
             control="select"),

@@ -42,6 +42,8 @@ class Points:
     targets: np.ndarray | None = None  # (n, d_out) float64 regression targets, if any
     # set: ``x`` holds slice coordinates, and the network's input is ``frame.inputs(x)``
     frame: SliceFrame | None = None
+    # set: each input row (of width ``input_dim``) is reshaped to this before the network
+    image_shape: tuple[int, ...] | None = None
 
     def __post_init__(self) -> None:
         for arr in (self.x, self.color, self.labels, self.targets):

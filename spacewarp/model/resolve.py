@@ -5,6 +5,8 @@ Below training and the trace in the data flow: both start from a resolved experi
 
 from __future__ import annotations
 
+import math
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -12,7 +14,7 @@ import numpy as np
 from torch import nn
 
 from ..config.experiment import Experiment, InputSpec, NetworkSpec
-from ..errors import NetworkError, WeightsError
+from ..errors import InputError, NetworkError, WeightsError
 from ..inputs.points import Points, make_points
 from ..inputs.sliced import on_slice
 from .build import build_model, set_parameters
@@ -27,7 +29,7 @@ def default_layers(dim: int) -> list[int]:
 def resolve(experiment: Experiment) -> tuple[Experiment, Points]:
     """The experiment with every default made explicit, and its points."""
     spec = experiment.input
-    pts = points_of(spec, experiment.seed)
+    pts = shaped(points_of(spec, experiment.seed), spec.shape)
     made: dict[str, Any] = {"points": pts.n, "color_by": pts.color_by}
     if pts.frame is not None:  # the box the points were spread over, for a bit-identical re-run
         made["bounds"] = list(pts.frame.box)
@@ -50,6 +52,18 @@ def resolve(experiment: Experiment) -> tuple[Experiment, Points]:
         "network": checked.model_copy(update={"layers": layers, "init": init}),
     })
     return resolved, pts
+
+
+def shaped(pts: Points, shape: list[int] | None) -> Points:
+    """The points with the image shape their rows take before the network, checked."""
+    if shape is None:
+        return pts
+    if math.prod(shape) != pts.input_dim:
+        raise InputError(f"input shape {','.join(map(str, shape))} holds "
+                         f"{math.prod(shape):,} numbers but the data's rows have "
+                         f"{pts.input_dim:,}; give sizes whose product is {pts.input_dim:,}",
+                         field="input.shape")
+    return replace(pts, image_shape=tuple(shape))
 
 
 def points_of(spec: InputSpec, seed: int) -> Points:

@@ -111,7 +111,7 @@ def trace(model: nn.Module, points: Points, *, device: str = "auto",
     try:
         with modules_in_use(model):  # (thread safety: see capture._ReadersWriter)
             net = copy.deepcopy(model).to(device=dev, dtype=torch.float64).eval()
-            x = _network_input(points, dev)  # (n + m, D) float64: the points, then anchors
+            x = _network_input(points, dev)  # (n + m, D): the points, then anchors; or images
             _check_input_width(net, points.input_dim)
             captured, outputs = capture(net, x)
             state = net.state_dict()
@@ -136,7 +136,7 @@ def trace(model: nn.Module, points: Points, *, device: str = "auto",
                    *(_frozen(out[n:].cpu().numpy()) for out in outputs[1:]))
     return Trace(tuple(stages), _frozen(points.color), points.labels, points.grid_shape,
                  params, experiment, captured.mode, captured.note,
-                 _on_slice(captured.program, frame, dev), points.color_by, frame=frame,
+                 _from_rows(captured.program, points, dev), points.color_by, frame=frame,
                  anchors=anchors)
 
 
@@ -156,25 +156,31 @@ def _network_input(points: Points, dev: torch.device) -> torch.Tensor:
     inputs ``origin + u @ axes``, then the anchors' (their images are kept apart)."""
     x = torch.from_numpy(points.x.copy()).to(dev)  # (n, d) float64 (points.x: read-only)
     frame = points.frame
-    if frame is None:
-        return x
-    u = torch.cat([x, torch.from_numpy(frame.anchors.copy()).to(dev)])  # (n + m, k)
-    return _tensor(frame.origin, dev) + u @ _tensor(frame.axes, dev)
+    if frame is not None:
+        u = torch.cat([x, torch.from_numpy(frame.anchors.copy()).to(dev)])  # (n + m, k)
+        x = _tensor(frame.origin, dev) + u @ _tensor(frame.axes, dev)  # (n + m, D)
+    if points.image_shape is not None:
+        x = x.reshape(len(x), *points.image_shape)  # (n, D) -> (n, C, H, W)
+    return x
 
 
-def _on_slice(program: Callable[[torch.Tensor], tuple[torch.Tensor, ...]],
-              frame: SliceFrame | None, dev: torch.device
-              ) -> Callable[[torch.Tensor], tuple[torch.Tensor, ...]]:
-    """The stages from slice coordinates u (n, k): the network's of ``origin + u @ axes``,
-    with u itself as stage 0 (so measures differentiate along the slice)."""
-    if frame is None:
+def _from_rows(program: Callable[[torch.Tensor], tuple[torch.Tensor, ...]],
+               points: Points, dev: torch.device
+               ) -> Callable[[torch.Tensor], tuple[torch.Tensor, ...]]:
+    """The stages from the input stage's rows: for slice coordinates u (n, k) the network's
+    of ``origin + u @ axes``, each row reshaped to the image shape where one is given; the
+    rows themselves are stage 0 (so measures differentiate along the slice)."""
+    frame, shape = points.frame, points.image_shape
+    if frame is None and shape is None:
         return program
-    origin, axes = _tensor(frame.origin, dev), _tensor(frame.axes, dev)  # (D,), (k, D)
+    origin = None if frame is None else _tensor(frame.origin, dev)  # (D,)
+    axes = None if frame is None else _tensor(frame.axes, dev)  # (k, D)
 
-    def sliced(u: torch.Tensor) -> tuple[torch.Tensor, ...]:
-        return (u, *program(origin + u @ axes)[1:])
+    def from_rows(u: torch.Tensor) -> tuple[torch.Tensor, ...]:
+        x = u if origin is None or axes is None else origin + u @ axes
+        return (u, *program(x if shape is None else x.reshape(len(x), *shape))[1:])
 
-    return sliced
+    return from_rows
 
 
 def _tensor(a: np.ndarray, dev: torch.device) -> torch.Tensor:
