@@ -276,3 +276,16 @@ def test_the_page_and_the_film_of_a_slice(sliced: sw.Trace, tmp_path: Path) -> N
     assert main(["animate", "--input", "digits", "--slice", "3,4", "--layers", "64,3,2",
                  "--frames-per-stage", "2", "--size", "160x120", "--out",
                  str(tmp_path / "line.gif")]) == 0
+
+
+def test_the_slice_map_prints_compactly_under_its_title(sliced: sw.Trace) -> None:
+    from spacewarp.render.static import weights_text
+
+    text = weights_text(sliced, 1)  # W_slice (16, 2) and b_slice (16,)
+    assert text.startswith("W_slice = ") and "\nb_slice = " in text
+    w_lines = text.split("\nb_slice")[0].splitlines()
+    assert len(w_lines) == 7 and "..." in w_lines[3]  # the first 3 rows, ..., the last 3
+    np.testing.assert_allclose(
+        [float(v) for v in w_lines[0].split("[[")[1].rstrip("],").split(",")],
+        sliced.stages[1].weight[0], atol=1e-4)
+    assert "..." in text.split("\nb_slice")[1]

@@ -241,8 +241,11 @@ def weights_text(trace: Trace, k: int) -> str:
 
 
 def _matrix(a: np.ndarray, prefix: str) -> str:
+    """Compact: more than 8 rows (or a bias of more than 8) print as the first and last 3
+    (a tall or wide header would cover the panels beside it)."""
+    tall = a.shape[0] > 8
     return np.array2string(a, precision=4, separator=", ", floatmode="maxprec_equal",
-                           suppress_small=True, threshold=36, edgeitems=3,
+                           suppress_small=True, threshold=1 if tall else 36, edgeitems=3,
                            max_line_width=120, prefix=prefix)
 
 
