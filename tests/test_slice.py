@@ -289,3 +289,12 @@ def test_the_slice_map_prints_compactly_under_its_title(sliced: sw.Trace) -> Non
         [float(v) for v in w_lines[0].split("[[")[1].rstrip("],").split(",")],
         sliced.stages[1].weight[0], atol=1e-4)
     assert "..." in text.split("\nb_slice")[1]
+
+
+def test_measures_differentiate_along_the_slice(sliced: sw.Trace) -> None:
+    from spacewarp.measure import measures
+
+    m = measures(sliced)
+    w = sliced.params["0.weight"] @ qr_axes(DIGITS, [0, 10, 20]).T  # (16, 2): d stage 1 / du
+    area = 0.5 * np.log(np.linalg.det(w.T @ w))  # the slice's area change into stage 1
+    np.testing.assert_allclose(m.log_area[1], area, rtol=1e-9)
