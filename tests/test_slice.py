@@ -298,3 +298,14 @@ def test_measures_differentiate_along_the_slice(sliced: sw.Trace) -> None:
     w = sliced.params["0.weight"] @ qr_axes(DIGITS, [0, 10, 20]).T  # (16, 2): d stage 1 / du
     area = 0.5 * np.log(np.linalg.det(w.T @ w))  # the slice's area change into stage 1
     np.testing.assert_allclose(m.log_area[1], area, rtol=1e-9)
+
+
+@pytest.mark.parametrize("flag", [["--bounds=-1,1,-1,1"], ["--slice-points", "disk"]])
+def test_slice_settings_without_a_slice_are_refused(tmp_path: Path, capsys,
+                                                    flag: list[str]) -> None:
+    out = tmp_path / "out"
+    assert main(["render", "--input", "digits", *flag, "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith(f"spacewarp: error: {flag[0][:8]}") \
+        and "give --slice too" in err, err
+    assert not out.exists()

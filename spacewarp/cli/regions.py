@@ -21,15 +21,16 @@ def add_parser(sub: Any) -> None:
 
 
 def main(args: argparse.Namespace) -> None:
+    from ..config.numbers import parse_bounds
     from ..export.regions import write_regions
     from ..measure import regions
     from ..pipeline import run
     from .options import experiment_from_args
 
-    experiment = experiment_from_args(args)
-    trace = run(experiment)
-    bounds = experiment.input.bounds
-    found = regions(trace, None if bounds is None else tuple(bounds))
+    box, args.bounds = args.bounds, None  # --bounds: here the regions' box, not the points'
+    bounds = None if box is None else tuple(parse_bounds(box))
+    trace = run(experiment_from_args(args))
+    found = regions(trace, bounds)
     write_regions(found, args.out, fill=args.fill, theme=trace.style.theme)
     print(f"wrote regions.png and regions.npz to {args.out}/ ({len(found)} regions; after "
           f"each layer: {', '.join(map(str, found.per_layer))})")

@@ -71,6 +71,11 @@ class InputSpec(_Spec):
         if self.name == "file" and not self.path:
             raise InputError("input 'file' needs a path: --data FILE.csv|.npy|.npz",
                              field="input.path")
+        for key in ("bounds", "slice_points"):
+            if self.slice is None and getattr(self, key) is not None:
+                raise InputError(f"input.{key} places points on a slice; give --slice too "
+                                 "(spacewarp regions takes --bounds as its box)",
+                                 field=f"input.{key}")
         return self
 
 
