@@ -40,3 +40,8 @@ class LimitError(SpacewarpError):
 
 class OutputError(SpacewarpError):
     """An output path: cannot be written, or the disk is full."""
+
+
+class SpacewarpNote(UserWarning):
+    """Not a mistake, but a reading the user should know of (a data file's column taken as
+    labels): a warning, which the CLI prints as one line ``spacewarp: note: ...``."""

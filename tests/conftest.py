@@ -1,4 +1,5 @@
-"""Shared fixtures: a headless Debian Chromium for browser tests."""
+"""Shared fixtures: a headless Debian Chromium for browser tests, and the explorer served
+from the test module's ``BASE`` experiment (the helpers that drive both: ``pages.py``)."""
 
 from __future__ import annotations
 
@@ -29,3 +30,15 @@ def browser() -> Iterator[Any]:
         b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield b
         b.close()
+
+
+@pytest.fixture(scope="module")
+def url(request: pytest.FixtureRequest) -> Iterator[str]:
+    """The address of the explorer on a free loopback port, started from the test module's
+    ``BASE`` (a dict for ``validated``); stopped after the module's tests."""
+    from pages import live_server
+
+    from spacewarp.config.experiment import validated
+
+    with live_server(validated(request.module.BASE)) as address:
+        yield address

@@ -11,23 +11,15 @@ from __future__ import annotations
 import base64
 import json
 import zlib
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-import pytest
-from test_app_browser import BASE, Page, assert_drawn, live_server
+from pages import BASE, Page, assert_drawn
 
 from spacewarp.config.experiment import validated
 
 BIG_ROWS = 100_000  # an 18 MB CSV: 100,000 rows of two 88-decimal numbers
-
-
-@pytest.fixture(scope="module")
-def url() -> Iterator[str]:
-    with live_server(validated(BASE)) as address:
-        yield address
 
 
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import html
 import io
-import textwrap
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -16,25 +15,12 @@ import numpy as np
 import panel as pn
 import pytest
 import torch
+from user_models import MODEL_PY
 
 from spacewarp.app import state
 from spacewarp.app.session import Explorer, explorer_for
 from spacewarp.config.experiment import validated
 from spacewarp.model.files import load_model
-
-MODEL_PY = textwrap.dedent("""
-    import torch
-    from torch import nn
-
-    class Net(nn.Module):
-        def __init__(self):
-            super().__init__()
-            self.fc1 = nn.Linear(2, 4)
-            self.head = nn.Linear(4, 3)
-
-        def forward(self, x):
-            return self.head(torch.relu(self.fc1(x)))
-""")
 
 
 @pytest.fixture()
@@ -66,7 +52,7 @@ def test_serves_the_model_with_its_checkpoint(served: tuple[Path, dict]) -> None
     t = session.trace
     np.testing.assert_allclose(t.output, _forward(params, t.stages[0].points), rtol=1e-12)
     assert [s.title for s in t.stages] == [
-        "Input", "fc1: Linear 2->4", "ReLU", "head: Linear 4->3"]
+        "Input", "fc1: Linear 2->5", "ReLU", "head: Linear 5->3"]
     sidebar = session.sidebar()
     assert sidebar.select(lambda o: "sw-served-model" in getattr(o, "css_classes", []))
     assert "widths" not in {w.name for w in sidebar.select(pn.widgets.TextInput)}

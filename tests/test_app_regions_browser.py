@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 import torch
-from test_app_browser import TIMEOUT_S, Page, live_server
+from pages import TIMEOUT_S, Page, live_server
 
 from spacewarp.config.experiment import validated
 from spacewarp.measure import regions

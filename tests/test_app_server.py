@@ -21,6 +21,7 @@ from typing import Any
 
 import numpy as np
 import pytest
+from pages import free_port
 
 from spacewarp.app import server as app_server
 from spacewarp.app.session import Explorer
@@ -30,12 +31,6 @@ from spacewarp.pipeline import run
 
 SMALL = {"input": {"points": 150}, "network": {"layers": [2, 3, 2]}}
 TIMEOUT_S = 60.0
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def wait_for(done: Any, what: str, timeout: float = TIMEOUT_S) -> None:

@@ -11,12 +11,10 @@ last live update applied; ``.sw-train-numbers``: epoch and losses).
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
-import pytest
-from test_app_browser import TIMEOUT_S, Page, live_server
+from pages import TIMEOUT_S, Page, live_server
 
 import spacewarp as sw
 from spacewarp.config.experiment import validated
@@ -27,12 +25,6 @@ BASE = {"input": {"name": "spiral", "points": 300},
         "train": {"lr": 0.02, "epochs": 100_000}}
 LIVE_JS = "el => [el.__spacewarp.live || 0, el.__spacewarp.serial]"
 STAGES_JS = "el => el.__spacewarp.stages.map(s => Array.from(s))"
-
-
-@pytest.fixture(scope="module")
-def url() -> Iterator[str]:
-    with live_server(validated(BASE)) as address:
-        yield address
 
 
 class Trainee(Page):

@@ -5,32 +5,25 @@ grid in the first screen, and a wide stage turns by hand as on the page.
 
 from __future__ import annotations
 
-import textwrap
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import torch
-from test_app_browser import TIMEOUT_S, Page, live_server
+from pages import TIMEOUT_S, Page, live_server
+from user_models import COURSE_PY
 
 from spacewarp.config.experiment import validated
 from spacewarp.model.files import load_model
 from spacewarp.pipeline import run
 from spacewarp.view.coords import projection
 
-MODEL_PY = textwrap.dedent("""
-    from torch import nn
-
-    class Course(nn.Sequential):
-        def __init__(self):
-            super().__init__(nn.Linear(2, 100), nn.ReLU(), nn.Linear(100, 3))
-""")
 VIEWPORT_H = 1000  # Page's viewport: 1500 x 1000
 
 
 def test_a_wide_model_shows_its_weight_grids_in_view_and_turns_by_hand(
         browser: Any, tmp_path: Path) -> None:
-    (tmp_path / "course.py").write_text(MODEL_PY)
+    (tmp_path / "course.py").write_text(COURSE_PY)
     torch.manual_seed(3)
     torch.save(load_model(f"{tmp_path / 'course.py'}:Course").state_dict(), tmp_path / "c.pt")
     base = validated({"input": {"name": "spiral", "points": 300},
@@ -75,3 +68,37 @@ def test_a_wide_model_shows_its_weight_grids_in_view_and_turns_by_hand(
             assert page.errors == []
         finally:
             page.close()
+
+
+def _overlap(a: dict[str, float], b: dict[str, float]) -> float:
+    """The area (px^2) two bounding boxes share."""
+    w = min(a["x"] + a["width"], b["x"] + b["width"]) - max(a["x"], b["x"])
+    h = min(a["y"] + a["height"], b["y"] + b["height"]) - max(a["y"], b["y"])
+    return max(w, 0.0) * max(h, 0.0)
+
+
+def test_the_weights_card_never_covers_the_big_view(browser: Any, tmp_path: Path) -> None:
+    """At 1500 px the card sits beside the big view; at 1000 px (where it used to sit over
+    the canvas its squeezed box could not hold) it goes below. Either way the card's box
+    and the big view's (its box and its canvas) share no pixel, and the canvas keeps a
+    useful width."""
+    base = validated({"input": {"points": 200}, "network": {"layers": [2, 8, 8, 2]}})
+    with live_server(base) as url:
+        for width, beside in ((1500, True), (1000, False)):
+            context = browser.new_context(viewport={"width": width, "height": VIEWPORT_H})
+            try:
+                page = context.new_page()
+                page.goto(url)
+                page.locator(".sw-grid").first.wait_for(timeout=TIMEOUT_S * 1000)
+                page.locator(".sw-canvas .sw-root[data-sw-version]").wait_for(
+                    timeout=TIMEOUT_S * 1000)
+                side = page.locator(".sw-side").bounding_box()
+                canvas = page.locator("canvas.sw-morph-canvas").bounding_box()
+                morph = page.locator(".sw-morph-box").bounding_box()
+                assert side and canvas and morph and side["width"] > 300
+                assert _overlap(side, canvas) == 0 and _overlap(side, morph) == 0, (
+                    f"{width} px: weights {side}, big view {canvas}")
+                assert canvas["width"] >= 400
+                assert (side["x"] >= canvas["x"] + canvas["width"]) == beside
+            finally:
+                context.close()

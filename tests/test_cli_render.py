@@ -115,3 +115,18 @@ def test_out_that_is_a_file_is_refused(tmp_path: Path,
     assert main(["render", "--points", "10", "--out", str(target)]) == 2
     assert "is a file" in capsys.readouterr().err
     assert target.read_text() == "mine"
+
+
+def test_a_data_file_reading_is_noted_in_one_line(tmp_path: Path,
+                                                  capsys: pytest.CaptureFixture[str]) -> None:
+    """A header-less CSV's class column is read as labels, and the CLI says so in one line
+    (a note, not a Python warning with its source line)."""
+    rng = np.random.default_rng(3)
+    table = np.column_stack([rng.standard_normal((20, 2)), np.arange(20) % 2])
+    np.savetxt(tmp_path / "d.csv", table, delimiter=",")
+    assert main(["render", "--data", str(tmp_path / "d.csv"), "--layers", "2,3,2",
+                 "--out", str(tmp_path / "out")]) == 0
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("spacewarp: note: ") and "\n" not in err
+    assert "last column as class labels" in err
+    assert "color_by = \"label\"" in (tmp_path / "out" / "experiment.toml").read_text()

@@ -15,7 +15,8 @@ import pytest
 
 import spacewarp as sw
 from spacewarp.errors import SpacewarpError
-from spacewarp.render.browser import LEVELS, Blobs, BrowserOptions, b7, film_spec
+from spacewarp.render.blobs import LEVELS, Blobs, b7
+from spacewarp.render.browser import BrowserOptions, film_spec
 from spacewarp.view import display_coords, ease
 from spacewarp.view.film import FilmOptions, film
 
@@ -149,11 +150,11 @@ def test_positions_place_projection_morphs_at_the_start_of_the_next_interval() -
     """Issue 8's films: a change of projection while stage 1 is held opens [1, 2]; a
     morph from a feeding stage (3 -> 5, skipping a branch) fills the interval of stage 5."""
     from spacewarp.view import Morph
-    from spacewarp.view.film import _positions
+    from spacewarp.view.film import morph_spans
 
     x = np.zeros((2, 3))
     path = (Morph(x, x, 0, 1, "a", "linear"), Morph(x, x, 1, 1, "p", "projection"),
             Morph(x, x, 1, 2, "b", "tanh"), Morph(x, x, 2, 3, "c", "linear"),
             Morph(x, x, 2, 4, "d", "linear"), Morph(x, x, 3, 5, "e", "add"))
-    assert _positions(path, 6) == [(0.0, 1.0), (1.0, 1.5), (1.5, 2.0), (2.0, 3.0),
+    assert morph_spans(path, 6) == [(0.0, 1.0), (1.0, 1.5), (1.5, 2.0), (2.0, 3.0),
                                    (3.0, 4.0), (4.0, 5.0)]

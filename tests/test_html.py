@@ -7,6 +7,7 @@ import re
 import tomllib
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 import spacewarp as sw
@@ -100,3 +101,34 @@ def test_notebook_view_is_the_page_in_an_iframe() -> None:
     assert "window.spacewarp = mount(" in view.page
     assert _spec(view.page)["theme"]["name"] == "light"
     assert _spec(sw.stages_grid(trace).page)["layout"] == "grid"
+
+
+def test_spec_names_each_stages_axes_and_their_true_ranges() -> None:
+    """A stage up to 3-D is shown in its own coordinates: named after its module (``fc2``)
+    or its place (``h3`` in a Sequential, ``x`` the input), with the ranges of its points;
+    a wider stage in its principal components."""
+    import torch
+    from torch import nn
+
+    from spacewarp.render.browser import film_spec
+
+    class Net(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.fc1, self.fc2 = nn.Linear(2, 5), nn.Linear(5, 3)
+
+        def forward(self, x: torch.Tensor) -> torch.Tensor:
+            return self.fc2(torch.tanh(self.fc1(x)))
+
+    torch.manual_seed(0)
+    named = sw.run({"input": {"name": "gaussian", "points": 200}}, model=Net())
+    plain = _run(input={"name": "gaussian", "points": 200}, network={"layers": [2, 5, 3]})
+    for trace, last in ((named, "fc2"), (plain, "h3")):
+        stages = film_spec(trace)["stages"]
+        assert stages[0]["axes"] == ["x[0]", "x[1]"]
+        assert [s["axes"] for s in stages[1:-1]] == [["PC1", "PC2", "PC3"]] * (len(stages) - 2)
+        assert stages[-1]["axes"] == [f"{last}[{j}]" for j in range(3)]
+        for k in (0, len(stages) - 1):  # own coordinates: the trace's points' ranges
+            points = trace.stages[k].points
+            want = np.stack([points.min(axis=0), points.max(axis=0)], axis=1)
+            np.testing.assert_allclose(stages[k]["ranges"], want, rtol=1e-12)

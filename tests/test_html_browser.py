@@ -18,7 +18,8 @@ from pages import open_page
 
 import spacewarp as sw
 from spacewarp.export.html import HtmlOptions, write_html
-from spacewarp.render.browser import LEVELS, BrowserOptions
+from spacewarp.render.blobs import LEVELS
+from spacewarp.render.browser import BrowserOptions
 from spacewarp.view import FilmOptions, display_coords, morphs, pad
 
 F32 = {"rtol": 1e-6, "atol": 1e-6}  # float32 in the page against the float64 trace

@@ -10,38 +10,12 @@ import numpy as np
 import pytest
 import torch
 from torch import nn
+from user_models import MODEL_PY
 
 import spacewarp as sw
 from spacewarp.cli import main
 from spacewarp.errors import NetworkError, WeightsError
 from spacewarp.model.files import load_checkpoint, load_model
-
-MODEL_PY = textwrap.dedent("""
-    import torch
-    from torch import nn
-
-    class Net(nn.Module):
-        def __init__(self):
-            super().__init__()
-            self.fc1 = nn.Linear(2, 5)
-            self.head = nn.Linear(5, 3)
-
-        def forward(self, x):
-            return self.head(torch.relu(self.fc1(x)))
-
-    def make():
-        return Net()
-
-    class NeedsArgs(nn.Module):
-        def __init__(self, width):
-            super().__init__()
-
-    def not_a_model():
-        return 42
-
-    if __name__ == "__main__":
-        raise SystemExit("the main block must not run on import")
-""")
 
 
 @pytest.fixture()
@@ -239,3 +213,110 @@ def test_a_model_without_a_checkpoint_is_the_same_on_every_run(model_file: Path)
     np.testing.assert_array_equal(first, load_model(f"{model_file}:Net").fc1.weight
                                   .detach().numpy())  # nn's default init, seeded by 0
     assert not np.array_equal(weights(1), first)
+
+
+# --- the files users have (issue 17) ------------------------------------------------------
+
+RESHAPING_PY = textwrap.dedent("""
+    import torch
+    from torch import nn
+
+    class Reshaping(nn.Module):
+        '''Net, with a reshape that torch.export writes down with the batch size it saw.'''
+        def __init__(self):
+            super().__init__()
+            self.fc1 = nn.Linear(2, 5)
+            self.head = nn.Linear(5, 3)
+
+        def forward(self, x):
+            h = torch.relu(self.fc1(x)).reshape(x.shape[0], 5, 1)
+            return self.head(h.reshape(x.shape[0], 5))
+""")
+
+
+def _hand_jacobian(state: dict[str, torch.Tensor], x: np.ndarray) -> np.ndarray:
+    """(n, 3, 2): head.W @ diag(relu'(fc1 x)) @ fc1.W at every point, by hand."""
+    w1, b1 = state["fc1.weight"].double().numpy(), state["fc1.bias"].double().numpy()
+    active = (x @ w1.T + b1 > 0).astype(np.float64)  # (n, 5)
+    return np.einsum("ij,nj,jk->nik", state["head.weight"].double().numpy(), active, w1)
+
+
+def test_a_pt2_exported_at_a_fixed_batch_runs_in_chunks(tmp_path: Path) -> None:
+    """torch.export's default fixes the batch (here 5, and in the reshapes): 37 points run as
+    8 chunks of 5, the last padded; the stages, the output and the Jacobians are exact."""
+    (tmp_path / "reshaping.py").write_text(RESHAPING_PY)
+    torch.manual_seed(7)
+    model = load_model(f"{tmp_path / 'reshaping.py'}:Reshaping")
+    state = model.state_dict()
+    path = tmp_path / "fixed.pt2"
+    torch.export.save(torch.export.export(model, (torch.zeros(5, 2, dtype=torch.float64),)),
+                      str(path))
+    t = sw.run(weights=str(path), input="spiral", points=37)
+    x = t.stages[0].points
+    assert t.n == 37
+    np.testing.assert_allclose(t.output, _forward(state, x), rtol=1e-12)
+    fc1 = x @ state["fc1.weight"].double().numpy().T + state["fc1.bias"].double().numpy()
+    np.testing.assert_allclose(t.stages[1].points, fc1, rtol=1e-12)
+    from spacewarp.measure.jacobian import jacobians
+
+    np.testing.assert_allclose(jacobians(t, x)[-1], _hand_jacobian(state, x), atol=1e-12)
+
+
+def test_cli_loads_the_files_users_have(model_file: Path, tmp_path: Path,
+                                        capsys: pytest.CaptureFixture[str]) -> None:
+    """A fixed-batch .pt2 and a TorchScript file alone are the model; a torch.compile
+    checkpoint loads into its architecture: exit 0, each stage as the model computes it."""
+    model = _trained(model_file)
+    state = model.state_dict()
+    example = (torch.zeros(5, 2, dtype=torch.float64),)
+    torch.export.save(torch.export.export(model, example), str(tmp_path / "m.pt2"))
+    torch.jit.script(model).save(str(tmp_path / "m.ts"))
+    compiled = torch.compile(model).state_dict()
+    assert all(k.startswith("_orig_mod.") for k in compiled)
+    torch.save(compiled, tmp_path / "compiled.pt")
+    runs = {"pt2": ["--weights", str(tmp_path / "m.pt2")],
+            "ts": ["--weights", str(tmp_path / "m.ts")],
+            "compiled": ["--model", f"{model_file}:Net", "--weights",
+                         str(tmp_path / "compiled.pt")]}
+    for name, flags in runs.items():
+        out = tmp_path / name
+        assert main(["render", *flags, "--points", "23", "--out", str(out)]) == 0, name
+        saved = np.load(out / "trace.npz")
+        np.testing.assert_allclose(_last_stage(saved), _forward(state, saved["stage_00"]),
+                                   rtol=1e-12, err_msg=name)
+    network = tomllib.loads((tmp_path / "ts" / "experiment.toml").read_text())["network"]
+    assert set(network) == {"checkpoint", "checkpoint_sha256"}  # no built network's widths
+    capsys.readouterr()
+
+
+def _last_stage(saved: np.lib.npyio.NpzFile) -> np.ndarray:
+    return saved[max(k for k in saved.files if k[len("stage_"):].isdigit())]
+
+
+def test_cli_refuses_misplaced_files_in_one_line(model_file: Path, tmp_path: Path,
+                                                 capsys: pytest.CaptureFixture[str]) -> None:
+    model = _trained(model_file)
+    example = (torch.zeros(5, 2, dtype=torch.float64),)
+    with pytest.warns(DeprecationWarning):  # the TorchScript-based exporter, as users run it
+        torch.onnx.export(model, example, str(tmp_path / "m.onnx"), dynamo=False)
+    torch.export.save(torch.export.export(model, example), str(tmp_path / "m.pt2"))
+    (tmp_path / "empty.pt").write_bytes(b"")
+    other = nn.Sequential(nn.Linear(2, 4), nn.ReLU(), nn.Linear(4, 3))
+    torch.save(torch.compile(other).state_dict(), tmp_path / "other.pt")
+    out = ["--out", str(tmp_path / "o")]
+    cases = [
+        (["--weights", str(tmp_path / "m.onnx")],
+         [f"'{tmp_path / 'm.onnx'}' is an ONNX model", f"--model {tmp_path / 'm.onnx'}"]),
+        (["--weights", str(tmp_path / "empty.pt"), "--layers", "2,3,2"],
+         [f"checkpoint '{tmp_path / 'empty.pt'}' is empty (0 bytes)"]),
+        (["--model", f"{model_file}:Net", "--weights", str(tmp_path / "other.pt")],
+         ["has no 'fc1.weight'", "it has keys '0.weight', '0.bias', '2.weight', '2.bias'",
+          "the model keys 'fc1.weight'"]),
+        (["--weights", str(tmp_path / "m.pt2"), "--input", "line"],
+         ["the model takes 2-D input", "the points are 1-D"]),
+    ]
+    for flags, messages in cases:
+        err = _refusal(["render", *flags, *out], capsys)
+        for message in messages:
+            assert message in err, (flags, err)
+    assert not (tmp_path / "o").exists()

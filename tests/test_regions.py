@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 import torch
@@ -197,3 +199,76 @@ def test_one_output_boundary_is_the_zero_level_set() -> None:
         assert np.allclose(prefix(model, len(model), line), 0.0, atol=1e-9)
         total += len(line) - 1
     assert len(r.boundary) < total  # segments of neighbouring regions are chained
+
+
+def batchnorm_net(seed: int = 5) -> nn.Sequential:
+    """Linear, BatchNorm1d (running statistics and affine parameters drawn), ReLU, Linear."""
+    torch.manual_seed(seed)
+    model = nn.Sequential(nn.Linear(2, 6), nn.BatchNorm1d(6), nn.ReLU(), nn.Linear(6, 3))
+    bn = model[1]
+    with torch.no_grad():
+        bn.running_mean.normal_()
+        bn.running_var.uniform_(0.3, 3.0)
+        bn.weight.normal_()
+        bn.bias.normal_()
+    return model.double().eval()
+
+
+def test_batchnorm_in_eval_mode_is_an_affine_step() -> None:
+    """Regions pass an eval-mode BatchNorm1d: every stage's map reproduces the model at the
+    vertices, and the regions are those of the network with BatchNorm folded in by hand."""
+    model = batchnorm_net()
+    bn, first = model[1], model[0]
+    s = (bn.weight / torch.sqrt(bn.running_var + bn.eps)).detach().numpy()
+    folded = relu_net([2, 6, 3])
+    with torch.no_grad():
+        folded[0].weight.copy_(torch.from_numpy(s[:, None] * first.weight.detach().numpy()))
+        folded[0].bias.copy_(torch.from_numpy(
+            s * (first.bias.detach().numpy() - bn.running_mean.numpy()) + bn.bias.numpy()))
+        folded[2].load_state_dict(model[3].state_dict())
+    want = regions(folded, BOX)
+    t = sw.trace(model, sw.make_points("grid", 400, seed=0), device="cpu")
+    for found in (regions(model, BOX), regions(t, BOX)):
+        assert len(found) == len(want) > 1
+        assert np.allclose(np.sort(found.areas), np.sort(want.areas))
+        for k in range(len(model) + 1):
+            for r, poly in enumerate(found.polygons):
+                assert np.allclose(found.image(k)[r, : len(poly)], prefix(model, k, poly),
+                                   atol=1e-10)
+
+
+def test_a_batchnorm_on_batch_statistics_is_refused() -> None:
+    model = batchnorm_net()
+    model[1] = nn.BatchNorm1d(6, track_running_stats=False).double()  # the batch's own stats
+    t = sw.trace(model, sw.make_points("grid", 400, seed=0), device="cpu")
+    with pytest.raises(NetworkError, match="batchnorm1d"):
+        regions(t, BOX)
+
+
+TANH_PY = """
+from torch import nn
+
+def tanh_net():
+    return nn.Sequential(nn.Linear(2, 4), nn.Tanh(), nn.Linear(4, 2))
+"""
+
+
+def test_a_smooth_activation_is_refused_beside_what_the_user_typed(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """--activation for a network built from widths; --model or --weights for the user's own
+    file, which has no --activation to change."""
+    from spacewarp.cli import main
+
+    (tmp_path / "nets.py").write_text(TANH_PY)
+    exported = torch.export.export(nn.Sequential(nn.Linear(2, 4), nn.Tanh()),
+                                   (torch.zeros(3, 2),))
+    torch.export.save(exported, str(tmp_path / "tanh.pt2"))
+    runs = {"--activation": ["--layers", "2,4,2", "--activation", "tanh"],
+            "--model": ["--model", f"{tmp_path / 'nets.py'}:tanh_net"],
+            "--weights": ["--weights", str(tmp_path / "tanh.pt2")]}
+    for flag, flags in runs.items():
+        assert main(["regions", *flags, "--points", "30", "--out", str(tmp_path / "o")]) == 2
+        err = capsys.readouterr().err.strip()
+        assert err.startswith(f"spacewarp: error: {flag}: exact linear regions need "
+                              "piecewise-linear activations"), err
+        assert "\n" not in err

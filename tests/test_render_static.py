@@ -210,3 +210,48 @@ def test_grow_makes_lone_points_two_by_two_and_keeps_hits() -> None:
     assert grown[3, 2, 0] == 2 and grown[3, 3, 0] == 3  # straight up wins over diagonal
     assert grown[3, 4, 0] == 3
     assert grown[..., 3].astype(bool).sum() == 4 + 6
+
+
+# 3 and 4 columns, rows of 8 and 16 weights, 1-D and 3-D panels at the right edge
+@pytest.mark.parametrize("layers", [[2, 3, 3, 3, 2], [2, 8, 8, 2], [2, 16, 16, 2],
+                                    [2, 5, 5, 5, 2], [1, 8, 1]], ids=str)
+def test_every_drawn_text_lies_inside_the_figure(layers: list[int],
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """Weights, titles, tick and axis labels: the window extent of every text artist drawn
+    (recorded as it is drawn, so tick labels outside the view are not counted) lies
+    inside the figure, for the grid and for the last stage alone."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.text import Text
+
+    drawn: list[tuple[str, object]] = []
+    draw = Text.draw
+
+    def recording(self: Text, renderer: object) -> None:
+        draw(self, renderer)
+        if self.get_visible() and self.get_text().strip():
+            drawn.append((self.get_text(), self.get_window_extent(renderer)))
+
+    monkeypatch.setattr(Text, "draw", recording)
+    tr = make(input={"name": "line" if layers[0] == 1 else "gaussian", "points": 200},
+              network={"layers": layers})
+    for fig in (stages_figure(tr), stage_figure(tr, -1)):
+        drawn.clear()
+        FigureCanvasAgg(fig).draw()
+        width, height = fig.bbox.width, fig.bbox.height
+        assert any(t.startswith("W = ") for t, _ in drawn)
+        for t, box in drawn:
+            assert box.x0 >= 0 and box.x1 <= width and box.y0 >= 0 and box.y1 <= height, (
+                f"{t[:40]!r} at x {box.x0:.0f}..{box.x1:.0f}, y {box.y0:.0f}..{box.y1:.0f} "
+                f"leaves the figure ({width:.0f} x {height:.0f})")
+
+
+def test_rows_too_wide_for_a_panel_show_their_ends() -> None:
+    """A 2 x 16 weight matrix in a grid cell: each row's first and last three entries."""
+    tr = make(input={"points": 100}, network={"layers": [2, 16, 2]})
+    w = tr.stages[-1].weight
+    assert w is not None
+    lines = text(stages_figure(tr), f"weights-{len(tr.stages) - 1}").splitlines()
+    assert len(lines) == 2 and all("..." in line for line in lines)
+    for row, line in zip(w, lines, strict=True):
+        for value in (*row[:3], *row[-3:]):
+            assert f"{value:.4f}".lstrip("-") in line

@@ -81,7 +81,7 @@ def hooked_stages(model: nn.Module, x: np.ndarray) -> list[np.ndarray]:
     handles = [m.register_forward_hook(lambda m, i, o: outs.append(o.detach().numpy()))
                for m in model.modules() if not list(m.children())]
     with torch.no_grad():
-        model(torch.from_numpy(x))
+        model(torch.from_numpy(np.array(x)))  # (a writable copy)
     for h in handles:
         h.remove()
     return [o.reshape(len(x), -1) for o in outs]

@@ -17,7 +17,8 @@ from pages import open_page
 import spacewarp as sw
 from spacewarp.export.html import write_html
 from spacewarp.render import tour as tour_module
-from spacewarp.render.browser import Blobs, film_spec
+from spacewarp.render.blobs import Blobs
+from spacewarp.render.browser import film_spec
 from spacewarp.view import display_coords
 from spacewarp.view.coords import projection
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from spacewarp.errors import SpacewarpError
+from spacewarp.errors import InputError, SpacewarpError, SpacewarpNote
 from spacewarp.inputs.points import make_points
 
 
@@ -85,3 +85,68 @@ def test_a_csv_with_a_label_column_is_labelled(tmp_path: Path) -> None:
     np.savez(npz, x=pts.x, labels=np.array([1, 1, 0]))
     labelled = make_points("file", path=str(npz))
     assert labelled.labels is not None and labelled.labels.tolist() == [1, 1, 0]
+
+
+def _csv(path: Path, header: str | None, table: np.ndarray) -> str:
+    rows = [",".join(repr(float(v)) for v in row) for row in table]
+    path.write_text("\n".join(([header] if header else []) + rows) + "\n")
+    return str(path)
+
+
+def test_labels_under_the_names_people_use(tmp_path: Path) -> None:
+    """A CSV column named target, class, y or label, and scikit-learn's .npz names (X, y;
+    data, target) give labels, never an input column."""
+    rng = np.random.default_rng(1)
+    x, y = rng.standard_normal((40, 2)), rng.integers(0, 3, 40)
+    table = np.column_stack([x, y])
+    files = {f"{name}.csv": _csv(tmp_path / f"{name}.csv", f"a,b,{name}", table)
+             for name in ("target", "class", "y", "label")}
+    files["first.csv"] = _csv(tmp_path / "first.csv", "class,a,b",
+                              np.column_stack([y, x]))
+    for names in (("X", "y"), ("data", "target"), ("x", "labels")):
+        np.savez(tmp_path / f"{names[0]}.npz", **{names[0]: x, names[1]: y})
+        files[f"{names[0]}.npz"] = str(tmp_path / f"{names[0]}.npz")
+    for name, path in files.items():
+        pts = make_points("file", path=path)
+        np.testing.assert_array_equal(pts.x, x, err_msg=name)
+        assert pts.labels is not None and pts.labels.tolist() == y.tolist(), name
+        assert pts.color_by == "label", name
+    coords = make_points("file", path=_csv(tmp_path / "xy.csv", "x,y", x))  # x,y: axes
+    assert coords.labels is None and coords.dim == 2
+
+
+def test_a_csv_without_header_has_its_class_column_read_as_labels(tmp_path: Path) -> None:
+    rng = np.random.default_rng(2)
+    x, y = rng.standard_normal((30, 2)), np.arange(30) % 2
+    path = _csv(tmp_path / "savetxt.csv", None, np.column_stack([x, y]))
+    with pytest.warns(SpacewarpNote, match="first 2 columns are read as points and its last "
+                                           "column as class labels"):
+        pts = make_points("file", path=path)
+    np.testing.assert_array_equal(pts.x, x)
+    assert pts.labels is not None and pts.labels.tolist() == y.tolist()
+    whole = np.arange(30).reshape(10, 3) % 4  # integer coordinates throughout: all points
+    assert make_points("file", path=_csv(tmp_path / "ints.csv", None, whole)).dim == 3
+
+
+def test_ambiguous_data_files_say_what_they_hold_and_what_is_read(tmp_path: Path) -> None:
+    x, y = np.ones((5, 2)) * 0.5, np.arange(5) % 2
+    np.savez(tmp_path / "positional.npz", x, y)  # numpy.savez(path, X, y): arr_0, arr_1
+    with pytest.raises(InputError, match=r"holds arrays 'arr_0', 'arr_1': points are read "
+                                         r"from an array named x or X or data") as err:
+        make_points("file", path=str(tmp_path / "positional.npz"))
+    assert "labels from one named label or labels or target" in str(err.value)
+    two = _csv(tmp_path / "two.csv", "a,target,class", np.column_stack([x[:, 0], y, y]))
+    with pytest.raises(InputError, match="several label columns \\('target', 'class'\\)"):
+        make_points("file", path=two)
+    np.savez(tmp_path / "regression.npz", X=x, y=x[:, 0] * 0.3)
+    with pytest.warns(SpacewarpNote, match="array 'y' .* holds fractions"):
+        pts = make_points("file", path=str(tmp_path / "regression.npz"))
+    assert pts.labels is None and pts.dim == 2
+
+
+def test_color_by_label_without_labels_says_what_labels_are_called(tmp_path: Path) -> None:
+    path = _csv(tmp_path / "plain.csv", "a,b", np.ones((4, 2)) * 0.5)
+    with pytest.raises(InputError, match="a CSV column or an .npz array named label, labels, "
+                                         "target, class or y") as err:
+        make_points("file", path=path, color_by="label")
+    assert err.value.field == "input.color_by"

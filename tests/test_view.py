@@ -27,7 +27,8 @@ from spacewarp.view import (
     pad,
     timeline,
 )
-from spacewarp.view.paths import Morph
+from spacewarp.view.morph import Morph
+from spacewarp.view.paths import OWN_AXES
 
 # (input, widths, activation, bias): every stage type and dimension change between them:
 # 1->2, 2->2 (activation), 2->1; 2->3, 3->3, 3->2; 2->5->4->2 shown through PCA.
@@ -84,8 +85,11 @@ def test_path_ends_are_the_stages(case: tuple, split: bool) -> None:
         if m.kind in ("matrix", "bias"):  # split parts: checked in their own test
             continue
         a, b = _prefix(model, m.from_stage, x), _prefix(model, m.to_stage, x)
-        if m.kind == "projection":  # a view turn on one stage: both ends affine images of it
-            assert m.from_stage == m.to_stage
+        if m.kind in ("projection", OWN_AXES):  # a view turn on one stage: both ends
+            assert m.from_stage == m.to_stage  # affine images of it; to its own axes: itself
+            if m.kind == OWN_AXES:  # (or W x = stage - b, with split_bias): a shift of it
+                shift = m.end - pad(a, d)
+                np.testing.assert_allclose(shift - shift[0], 0.0, rtol=0, atol=1e-9)
             for end in (m.start, m.end):
                 ac, ec = a - a.mean(axis=0), end - end.mean(axis=0)
                 fitted = ac @ np.linalg.lstsq(ac, ec, rcond=None)[0]

@@ -11,8 +11,9 @@ from torch import nn
 
 import spacewarp as sw
 from spacewarp.cli import main
+from spacewarp.view.morph import RotationMorph
 from spacewarp.view.paths import basis_arrows, morphs
-from spacewarp.view.svd import RotationMorph, decompose
+from spacewarp.view.svd import decompose
 
 
 @pytest.mark.parametrize("shape", [(2, 2), (3, 2), (2, 3), (3, 3), (1, 2), (4, 3)])

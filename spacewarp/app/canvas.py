@@ -14,19 +14,28 @@ and no patch went out, while a 64-wide one arrived; not understood yet, so the d
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import panel as pn
 import param
 from panel.viewable import Child
 
-from ..render.browser import Blobs, film_spec, renderer_js
+from ..render.blobs import Blobs
+from ..render.browser import film_spec, renderer_js
 from ..tracing.trace import Trace
+
+MORPH_MIN_PX = 400  # the big view's least width beside the weights card; narrower: the card
+# goes below it (it sat beside a squeezed morph box, over the canvas that overflowed it)
+SIDE_CSS = (".sw-bottom { flex-wrap: wrap; row-gap: 8px; } "
+            f".sw-bottom > .sw-morph-box {{ flex: 1 1 {MORPH_MIN_PX}px; }} "
+            ".sw-bottom > .sw-side { max-width: 100%; overflow-x: auto; }")
 
 # Panel's ES module entry point: mount the shared renderer once, then hand it each spec
 _HANDOVER = """
 export function render({model, el}) {
-  const box = document.createElement('div')
+  const box = document.createElement('div'), css = document.createElement('style')
+  css.textContent = SIDE_CSS; box.append(css)
   // the weights card is taken (and kept in the page) now, while Panel renders this
   // component: taken only when the first spec arrives, it stayed an empty 0 x 0 node
   const side = model.get_child('weights'), wait = document.createElement('div')
@@ -58,7 +67,7 @@ class StageCanvas(pn.custom.JSComponent):
                       "``render.live``")
     weights = Child(doc="a Panel object shown beside the morph view")
 
-    _esm = renderer_js() + _HANDOVER
+    _esm = renderer_js() + f"const SIDE_CSS = {json.dumps(SIDE_CSS)}\n" + _HANDOVER
 
     @classmethod
     def _patch_datamodel_ref(cls, props: Any, ref: str) -> None:

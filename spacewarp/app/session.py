@@ -71,7 +71,7 @@ class Explorer:
         self.experiment = start  # the last good experiment (resolved once it has run)
         self.trace: Trace | None = None  # the last good trace (None until the first is shown)
         self.controls = Controls(start, self.change)
-        self.trainer = Trainer(self)
+        self.trainer = Trainer(self, self.views, self.controls, self.worker)
         self.status = Text("computing&hellip;", css_classes=["sw-status"],
                                    margin=(0, 10), styles={"font-size": "13px",
                                                            "opacity": "0.8"})

@@ -16,7 +16,7 @@ import logging
 import time
 from collections.abc import Callable
 from functools import partial
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 import panel as pn
 from bokeh.models import ColumnDataSource, LinearAxis, Range1d
@@ -25,11 +25,12 @@ from bokeh.plotting import figure
 from ..config.experiment import Experiment
 from ..errors import SpacewarpError
 from ..pipeline import run as run_pipeline
+from ..tracing.trace import Trace
 from . import edits
+from .controls import Controls
 from .training_task import LiveRun, advance, frame, params_now, paused_frame, start
-
-if TYPE_CHECKING:
-    from .session import Explorer
+from .views import Views
+from .work import Worker
 
 log = logging.getLogger(__name__)
 CURVE_COLUMNS = ("epoch", "train_loss", "test_loss", "train_accuracy", "test_accuracy")
@@ -38,11 +39,29 @@ CURVE_PX = 180  # the loss curve's height: legend and axes take ~90 px, the curv
 CHUNKS_PER_JOB = 3  # live updates per pool job (at most ~0.3 s before others' work runs)
 
 
-class Trainer:
-    """The training part of one explorer session."""
+class TrainingSession(Protocol):
+    """What a ``Trainer`` needs from its explorer session (``session.Explorer``): the
+    experiment it trains, a way to change it, and where the trained network and mistakes go."""
 
-    def __init__(self, explorer: Explorer) -> None:
-        self.ex = explorer
+    @property
+    def experiment(self) -> Experiment: ...
+
+    def apply(self, control: str, edit: Callable[[Experiment], Experiment],
+              key: str | None = None) -> None: ...
+
+    def show_trained(self, trace: Trace, seconds: float) -> None: ...
+
+    def refuse(self, control: str, error: SpacewarpError) -> None: ...
+
+
+class Trainer:
+    """The training part of one explorer session: its buttons, status and loss curve; the
+    session's views, controls and worker, shared with it."""
+
+    def __init__(self, session: TrainingSession, views: Views, controls: Controls,
+                 worker: Worker) -> None:
+        self.session = session
+        self.views, self.controls, self.worker = views, controls, worker
         self.run: LiveRun | None = None
         self.running = False
         self.origin: Experiment | None = None  # the experiment before training (Reset)
@@ -64,7 +83,7 @@ class Trainer:
         return lambda _event: self.press(name)
 
     def press(self, name: str) -> None:
-        self.ex.controls.clear_error("train")
+        self.controls.clear_error("train")
         {"train": self.train, "pause": self.pause, "step": self.step,
          "reset": self.reset}[name]()
 
@@ -109,7 +128,7 @@ class Trainer:
         origin, self.run, self.origin = self.origin, None, None
         self._clear_curves()
         if origin is not None:
-            self.ex.apply("train", lambda _e: origin, key="train:reset")
+            self.session.apply("train", lambda _e: origin, key="train:reset")
 
     def forget(self, keep_origin: bool) -> None:
         """Another change was made: the run no longer matches the experiment (Reset still
@@ -127,10 +146,10 @@ class Trainer:
 
     # --- the jobs ------------------------------------------------------------------------
     def _current(self, run: LiveRun) -> bool:
-        return run is self.run and run.source is self.ex.experiment
+        return run is self.run and run.source is self.session.experiment
 
     def _start(self, then: Callable[[], None]) -> None:
-        experiment, serial = self.ex.experiment, self.ex.views.next_serial()
+        experiment, serial = self.session.experiment, self.views.next_serial()
 
         def job() -> tuple[LiveRun, dict[str, Any]]:
             run = start(experiment)
@@ -141,7 +160,7 @@ class Trainer:
             run.source = experiment
             self.run = run
             self.origin = self.origin or experiment
-            self.ex.views.show(spec)
+            self.views.show(spec)
             self._clear_curves()
             self._curves(run)
             then()
@@ -149,10 +168,10 @@ class Trainer:
         self._submit("train:start", job, shown, stop_on_error=True)
 
     def _reframe(self, run: LiveRun, then: Callable[[], None]) -> None:
-        serial = self.ex.views.next_serial()
+        serial = self.views.next_serial()
 
         def shown(spec: dict[str, Any]) -> None:
-            self.ex.views.show(spec)
+            self.views.show(spec)
             then()
 
         self._submit("train:frame", lambda: frame(run, serial)[0], shown,
@@ -171,12 +190,12 @@ class Trainer:
                 update = advance(run)
                 if run.done or not self.running or run is not self.run:
                     return update
-                self.ex.worker.post(partial(self._passing, run, update))
+                self.worker.post(partial(self._passing, run, update))
             return advance(run)
 
         def shown(update: dict[str, Any]) -> None:
             self._live(run, update)
-            if run.done or not self.ex.worker.background:  # (a notebook: one job a press)
+            if run.done or not self.worker.background:  # (a notebook: one job a press)
                 self.running = False
                 self._commit(run, replan=True)
             elif self.running:
@@ -195,7 +214,7 @@ class Trainer:
     def _commit(self, run: LiveRun, replan: bool) -> None:
         """The trained weights into the session's experiment (link, weights card, exports);
         with ``replan``, the film planned afresh around the network as it is now."""
-        base, serial = self.ex.experiment, self.ex.views.next_serial()
+        base, serial = self.session.experiment, self.views.next_serial()
 
         def job() -> tuple[Any, dict[str, Any] | None, float]:
             t0 = time.perf_counter()
@@ -207,10 +226,10 @@ class Trainer:
         def shown(result: tuple[Any, dict[str, Any] | None, float]) -> None:
             traced, spec, seconds = result
             if spec is not None:
-                self.ex.views.show(spec)
-            self.ex.show_trained(traced, seconds)
+                self.views.show(spec)
+            self.session.show_trained(traced, seconds)
             self.status.object = status_html(run, 0.0)
-            run.source = self.ex.experiment
+            run.source = self.session.experiment
 
         self._submit("train:commit", job, shown)
 
@@ -228,22 +247,22 @@ class Trainer:
                 self.running = False
             self._fail(error)
 
-        self.ex.worker.submit(key, job, done)
+        self.worker.submit(key, job, done)
 
     def _fail(self, error: BaseException) -> None:
         if isinstance(error, SpacewarpError):
-            self.ex.refuse("train", error)
+            self.session.refuse("train", error)
         else:
             log.error("training failed", exc_info=error)
-            self.ex.controls.show_error("train", "internal error (a bug, not your input); "
+            self.controls.show_error("train", "internal error (a bug, not your input); "
                                         "the server log has the details")
 
     # --- what is shown -------------------------------------------------------------------
     def _live(self, run: LiveRun, update: dict[str, Any]) -> None:
-        self.ex.views.show_live(update)
+        self.views.show_live(update)
         self._curves(run)
         if run.stopped:
-            self.ex.controls.show_error("train", run.stopped)
+            self.controls.show_error("train", run.stopped)
 
     def _curves(self, run: LiveRun) -> None:
         have = len(self.source.data["epoch"])
@@ -265,9 +284,9 @@ class Trainer:
         """The buttons, the numbers and the curve beside them (one short row above the
         views); none for a served model of the user's, which the explorer does not train."""
         left = pn.Column(pn.Row(*self.buttons.values(), margin=(4, 4)),
-                         self.ex.controls.errors["train"], self.status, width=420, margin=0)
+                         self.controls.errors["train"], self.status, width=420, margin=0)
         return pn.Row(left, self.curve, sizing_mode="stretch_width", margin=0,
-                      visible=not self.ex.controls.served)
+                      visible=not self.controls.served)
 
 
 def status_html(run: LiveRun, rate: float) -> str:

@@ -28,7 +28,7 @@ from ..training.setup import Probe, prepare, probe_grid
 from ..training.train import Curves, Fit, Training, decide, deterministic
 from ..view.film import film
 from ..view.live import LivePlan, live_keys, live_plan, outside_note
-from ..view.training_film import TrainingFilmOptions, _sub_shape, probe_rows, training_film
+from ..view.training_film import TrainingFilmOptions, probe_rows, probe_sub_shape, training_film
 
 CHUNK_S = 0.04  # training time per view update (then one forward of data and probe)
 MAX_SNAPSHOTS = 100  # kept for the time slider; every other one dropped beyond
@@ -80,7 +80,7 @@ def start(experiment: Experiment) -> LiveRun:
     grid = None
     if probe is not None:  # the training page's sub-grid: the same points live and paused
         x = np.concatenate([probe.x[probe_rows(probe.shape, APP_PROBE)], x])  # (P + N, d0)
-        shape = _sub_shape(probe.shape, APP_PROBE)
+        shape = probe_sub_shape(probe.shape, APP_PROBE)
         grid = (shape[0], shape[1]) if len(shape) == 2 else None
     categorical = data.task == "classification"
     color = np.concatenate([np.zeros(len(x) - data.points.n), data.target]).astype(

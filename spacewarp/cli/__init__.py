@@ -10,9 +10,11 @@ from __future__ import annotations
 import argparse
 import signal
 import sys
-from collections.abc import Sequence
+import warnings
+from collections.abc import Callable, Sequence
+from typing import Any
 
-from ..errors import SpacewarpError
+from ..errors import SpacewarpError, SpacewarpNote
 from . import animate, html, regions, render, serve, train
 
 COMMANDS = (render, animate, html, train, regions, serve)
@@ -52,11 +54,25 @@ def _terminate(signum: int, frame: object) -> None:
     raise Terminated
 
 
+def _noting(default: Callable[..., None]) -> Callable[..., None]:
+    """``warnings.showwarning`` that prints a ``SpacewarpNote`` as one line on stderr and
+    hands other warnings to ``default``."""
+    def show(message: Warning | str, category: type[Warning], *args: Any, **kw: Any) -> None:
+        if issubclass(category, SpacewarpNote):
+            print(f"spacewarp: note: {' '.join(str(message).split())}", file=sys.stderr)
+        else:
+            default(message, category, *args, **kw)
+
+    return show
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     previous = _on_sigterm(_terminate)
     try:
-        args = build_parser().parse_args(argv)
-        args.run(args)
+        with warnings.catch_warnings():
+            warnings.showwarning = _noting(warnings.showwarning)
+            args = build_parser().parse_args(argv)
+            args.run(args)
     except SpacewarpError as err:
         print(f"spacewarp: error: {one_line(err)}", file=sys.stderr)
         return 2

@@ -7,6 +7,7 @@ same trace can be made again, bit for bit.
 from __future__ import annotations
 
 import tomllib
+import zipfile
 from pathlib import Path
 from typing import Any, ClassVar, Literal
 
@@ -79,6 +80,15 @@ class InputSpec(_Spec):
         return self
 
 
+def holds_torchscript(path: str) -> bool:
+    """A TorchScript file (``torch.jit.save``): a zip archive holding the model's code."""
+    file = Path(path)
+    if not path or not file.is_file() or not zipfile.is_zipfile(file):
+        return False
+    with zipfile.ZipFile(file) as z:
+        return any(n.endswith("constants.pkl") or "/code/" in n for n in z.namelist())
+
+
 class NetworkSpec(_Spec):
     section: ClassVar[tuple[str, ...]] = ("network",)
     layers: list[int] | None = None  # widths; None: 2,3,3,2 for 2-D input, 1,2,1 for 1-D
@@ -93,9 +103,12 @@ class NetworkSpec(_Spec):
 
     @property
     def own_model(self) -> bool:
-        """The user's own architecture (a model file, or a ``.pt2`` program), not built here
-        from widths: ``BUILT_ONLY`` then does not apply."""
-        return bool(self.model) or (self.checkpoint or "").endswith(".pt2")
+        """The user's own architecture (a model file, a ``.pt2`` program, or a TorchScript
+        file without ``layers``), not built here from widths: ``BUILT_ONLY`` then does not
+        apply. (A TorchScript file with ``layers`` gives its weights to the built network.)"""
+        checkpoint = self.checkpoint or ""
+        return bool(self.model) or checkpoint.endswith(".pt2") or (
+            self.layers is None and holds_torchscript(checkpoint))
 
     @field_validator("weights", mode="before")
     @classmethod

@@ -17,7 +17,8 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import OutputError
-from ..render.browser import Blobs, BrowserOptions, film_spec, renderer_js
+from ..render.blobs import Blobs
+from ..render.browser import BrowserOptions, film_spec, renderer_js
 from ..tracing.trace import Trace
 from .files import atomic_file, writable_target
 
@@ -58,13 +59,13 @@ def filled_page(spec: dict[str, Any], blobs: Blobs, help_html: str, toml_html: s
     return _PAGE.format(
         title=html.escape(spec["title"]), bg=spec["theme"]["background"],
         fg=spec["theme"]["foreground"], help=help_html,
-        spec=_script_text(json.dumps(spec, separators=(",", ":"))),
+        spec=script_safe(json.dumps(spec, separators=(",", ":"))),
         blobs="\n".join(f'<script type="text/plain" class="spacewarp-blob">{t}</script>'
                         for t in blobs.texts),
         toml=toml_html, renderer=renderer_js())
 
 
-def _script_text(text: str) -> str:
+def script_safe(text: str) -> str:
     """Text safe inside a ``<script>`` block: no ``</`` can end it early."""
     return text.replace("</", "<\\/")
 
@@ -75,7 +76,7 @@ def _toml_block(trace: Trace, spec: dict[str, Any]) -> str:
         return ('<p class="help">Made from a model given in Python; there is no experiment '
                 "config to embed.</p>")
     return (f'<script type="application/toml" id="spacewarp-experiment">\n'
-            f'{_script_text(spec["experiment"])}</script>')
+            f'{script_safe(spec["experiment"])}</script>')
 
 
 def _help(spec: dict[str, Any]) -> str:

@@ -27,6 +27,7 @@ from ..config.experiment import to_toml
 from ..errors import SpacewarpError
 from ..measure import singular_values
 from ..tracing.trace import Trace
+from ..view.weight_text import file_matrix
 from .files import atomic_dir, atomic_file
 
 if TYPE_CHECKING:
@@ -74,17 +75,17 @@ def write_pictures(trace: Trace, folder: Path, theme: str | None = None,
         for k in range(len(trace.stages))]
     encoded = []
     for name, make in figures:
-        rgba = _drawn(make())
+        rgba = drawn_rgba(make())
         if pool is None:
-            _write_png(rgba, folder / name)
+            write_png(rgba, folder / name)
         else:
-            encoded.append(pool.submit(_write_png, rgba, folder / name))
+            encoded.append(pool.submit(write_png, rgba, folder / name))
     for job in encoded:
         job.result()
     return [name for name, _ in figures]
 
 
-def _drawn(fig: Figure) -> np.ndarray:
+def drawn_rgba(fig: Figure) -> np.ndarray:
     """(H, W, 4) uint8: the figure drawn by Agg, exactly what ``savefig`` would encode."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
 
@@ -93,7 +94,7 @@ def _drawn(fig: Figure) -> np.ndarray:
     return np.asarray(canvas.buffer_rgba()).copy()
 
 
-def _write_png(rgba: np.ndarray, path: Path) -> None:
+def write_png(rgba: np.ndarray, path: Path) -> None:
     Image.fromarray(rgba).save(path, format="png", **PNG_OPTIONS)
 
 
@@ -178,13 +179,9 @@ def weights_report(trace: Trace) -> str:
         bias = trace.params.get(f"{stage.module}.bias") if w is own else stage.bias
         sv = singular_values(w)
         lines += [f"[{stage.module}.weight] stage {k}: {stage.title}",
-                  "W = " + np.array2string(w, precision=4, separator=", ", prefix="W = ",
-                                           floatmode="maxprec_equal", suppress_small=True,
-                                           threshold=10**6, max_line_width=200)]
-        if bias is not None:
-            lines.append("b = " + np.array2string(bias, precision=4, separator=", ",
-                                                  floatmode="maxprec_equal", threshold=10**6,
-                                                  max_line_width=200))
+                  "W = " + file_matrix(w, "W = ")]
+        if bias is not None:  # (its wrapped lines not indented, as weights.txt has been)
+            lines.append("b = " + file_matrix(bias, suppress_small=False))
         lines += ["singular values: " + " ".join(f"{v:.6g}" for v in sv), ""]
     if len(lines) == 3:
         lines.append("(no linear layers)")

@@ -33,7 +33,7 @@ from ..config.experiment import Experiment, TrainSpec, to_toml
 from ..errors import LimitError
 from ..training.train import Training, decide
 from .files import atomic_dir, atomic_file
-from .stills import ZIP_DATE, _drawn, _write_png, write_weights_txt
+from .stills import ZIP_DATE, drawn_rgba, write_png, write_weights_txt
 
 MAX_NPZ_BYTES = 4_000_000_000  # stage arrays of training.npz: beyond this is a mistake
 FILM_FPS = 10  # one snapshot per frame
@@ -56,8 +56,8 @@ def write_training(training: Training, out: str | Path, *, film: bool = True,
         write_training_npz(training, tmp / "training.npz")
         view = training_view(training) if training.probe is not None else None
         if view is not None:
-            _write_png(_drawn(training_figure(training, view)), tmp / "training.png")
-            _write_png(_drawn(decision_stages_figure(training)), tmp / "training-stages.png")
+            write_png(drawn_rgba(training_figure(training, view)), tmp / "training.png")
+            write_png(drawn_rgba(decision_stages_figure(training)), tmp / "training-stages.png")
             names.append("training-stages.png")
             if film:
                 write_training_film(training, tmp / "training.mp4", view, progress=progress)

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..render.browser import Blobs, BrowserOptions
 from .files import atomic_file
-from .html import _script_text, check_target, filled_page
+from .html import check_target, filled_page, script_safe
 
 if TYPE_CHECKING:
     from ..training.train import Training
@@ -41,7 +41,7 @@ def training_page_html(training: Training, options: BrowserOptions | None = None
     spec = training_spec(training_film(training, film), options, blobs)
     return filled_page(spec, blobs, _help(spec),
                        f'<script type="application/toml" id="spacewarp-experiment">\n'
-                       f'{_script_text(spec["experiment"])}</script>')
+                       f'{script_safe(spec["experiment"])}</script>')
 
 
 def _help(spec: dict[str, Any]) -> str:

@@ -1,4 +1,12 @@
-"""Reading a user's points from .csv, .npy and .npz files, with clear errors."""
+"""Reading a user's points, and their class labels, from .csv, .npy and .npz files.
+
+Labels are found under the names people use (``LABEL_NAMES``: ``label``, ``target``,
+``class``, ``y``, ...): a CSV column so named, an ``.npz`` array so named (scikit-learn's
+``X=..., y=...`` or ``data``/``target``). A CSV without a header whose last column holds
+only a few whole numbers (class labels, as ``numpy.savetxt`` of ``[X, y]`` writes them)
+has that column read as labels, and a note (``SpacewarpNote``) says so. A file whose points
+cannot be told apart is refused with the arrays it holds and the names that are read.
+"""
 
 from __future__ import annotations
 
@@ -10,12 +18,15 @@ from typing import IO
 import numpy as np
 
 from ..config.numbers import MAX_POINTS, MAX_WIDTH
-from ..errors import InputError, LimitError, SpacewarpError
+from ..errors import InputError, LimitError, SpacewarpError, SpacewarpNote
 
 SUFFIXES = (".csv", ".npy", ".npz")
 MAX_VALUES = 100_000_000  # 800 MB of float64: a data file's whole table
 MAX_CSV_BYTES = 500_000_000  # a CSV this size is ~1e7 rows: numpy files read far faster
 FIELD = "input.path"
+POINT_NAMES = ("x", "X", "data", "points", "inputs", "features")  # .npz arrays of points
+LABEL_NAMES = ("label", "labels", "target", "targets", "class", "classes", "y", "Y")
+MAX_CLASSES = 100  # a header-less CSV's last column with more values is no label column
 
 
 def read_points_file(path: str) -> tuple[np.ndarray, np.ndarray | None]:
@@ -105,8 +116,7 @@ def _npz_shape(file: Path, path: str) -> tuple[int, int]:
                                  "array; save the points with numpy.savez", field=FIELD)
             with zf.open(info) as member:
                 shapes[info.filename[:-4]] = _npy_shape(member, f"{path}:{info.filename}")
-    key = "x" if "x" in shapes else next(iter(shapes))
-    return shapes[key]
+    return shapes[_npz_keys(list(shapes), path)[0]]
 
 
 def _check_declared(rows: int, dim: int, name: str) -> None:
@@ -126,18 +136,18 @@ def _csv_shape(file: Path) -> tuple[int, int]:
     with file.open("rb") as f:
         first = f.readline()
         rows = 1 + sum(chunk.count(b"\n") for chunk in iter(lambda: f.read(1 << 20), b""))
-    cells = [c.decode("utf-8", "replace").strip().lower() for c in first.split(b",")]
+    cells = _cells(first.decode("utf-8", "replace"))
     has_header = _is_header(cells)
     rows -= int(has_header)
-    dim = len(cells) - int(has_header and "label" in cells)  # the label column is no axis
+    labelled = has_header and _label_column(cells, str(file)) is not None
+    dim = len(cells) - int(labelled)  # the label column is no axis
     _check_declared(rows, dim, str(file))
     return rows, dim
 
 
 def _read_csv(file: Path) -> tuple[np.ndarray, np.ndarray | None]:
     with file.open() as f:
-        first = f.readline()
-    header = [c.strip().lower() for c in first.split(",")]
+        header = _cells(f.readline())
     has_header = _is_header(header)
     with warnings.catch_warnings():  # "input contained no data": said below, in our words
         warnings.simplefilter("ignore", UserWarning)
@@ -145,10 +155,68 @@ def _read_csv(file: Path) -> tuple[np.ndarray, np.ndarray | None]:
                            dtype=np.float64)
     if table.size == 0:
         raise InputError(f"{str(file)!r} has a header but no rows of points", field=FIELD)
-    if has_header and "label" in header:
-        col = header.index("label")
-        return np.delete(table, col, axis=1), table[:, col]
-    return table, None
+    col = _label_column(header, str(file)) if has_header else _unnamed_labels(table, file)
+    if col is None:
+        return table, None
+    name = repr(header[col]) if has_header else "the last column"
+    return np.delete(table, col, axis=1), _labels(table[:, col], name, str(file))
+
+
+def _cells(line: str) -> list[str]:
+    """A CSV line's cells, trimmed, unquoted and lower-cased (header names)."""
+    return [c.strip().strip("\"'").strip().lower() for c in line.split(",")]
+
+
+def _label_column(header: list[str], path: str) -> int | None:
+    """The column of a header named as labels are (``y`` only beside no ``x``: ``x,y`` are
+    coordinates); several such columns are refused, naming them."""
+    named = [i for i, c in enumerate(header)
+             if c in LABEL_NAMES and not (c == "y" and "x" in header)]
+    if len(named) > 1:
+        raise InputError(f"{path!r} has several label columns "
+                         f"({', '.join(repr(header[i]) for i in named)}); keep one (named "
+                         "label, target, class or y) and rename or drop the others",
+                         field=FIELD)
+    return named[0] if named else None
+
+
+def _unnamed_labels(table: np.ndarray, file: Path) -> int | None:
+    """A header-less table's last column when it holds class labels (a few whole numbers
+    from 0, each on two points or more) beside finite coordinates that are not all whole:
+    its index, said in a note."""
+    if table.shape[1] < 2 or not np.isfinite(table).all():
+        return None
+    last, rest = table[:, -1], table[:, :-1]
+    classes, counts = np.unique(last, return_counts=True)
+    if not (_whole(last) and classes[0] >= 0 and 2 <= len(classes) <= MAX_CLASSES
+            and counts.min() >= 2 and not _whole(rest)):
+        return None
+    names = ",".join(f"x{j}" for j in range(rest.shape[1]))
+    first = "column is" if rest.shape[1] == 1 else f"{rest.shape[1]} columns are"
+    warnings.warn(f"{str(file)!r} has no header: its first {first} read "
+                  f"as points and its last column as class labels (whole numbers "
+                  f"{classes[0]:.0f} to {classes[-1]:.0f}); give it a header to say "
+                  f"otherwise ({names},label reads the same; {names},x{rest.shape[1]} reads "
+                  "every column as points)", SpacewarpNote, stacklevel=2)
+    return table.shape[1] - 1
+
+
+def _whole(a: np.ndarray) -> bool:
+    return bool(np.all(np.isfinite(a)) and np.all(a == np.round(a)))
+
+
+def _labels(values: np.ndarray, name: str, path: str) -> np.ndarray | None:
+    """A column or array named as labels: class labels when whole numbers; fractions are
+    regression targets, which a data file does not give (a note says they are not read)."""
+    if values.ndim == 1 and _whole(values):
+        return values
+    if values.ndim == 1:
+        warnings.warn(f"{name} in {path!r} holds fractions, so it is read neither as class "
+                      "labels (whole numbers) nor as points", SpacewarpNote, stacklevel=3)
+        return None
+    raise InputError(f"{name} in {path!r} is read as labels (by its name: "
+                     f"{', '.join(LABEL_NAMES[:-1])}) but has shape {values.shape}; labels "
+                     "are one whole number per point", field=FIELD)
 
 
 def _is_header(cells: list[str]) -> bool:
@@ -168,9 +236,26 @@ def _read_npz(file: Path) -> tuple[np.ndarray, np.ndarray | None]:
         if not data.files:
             raise InputError(f"{file} holds no arrays; save the points as array 'x'",
                              field=FIELD)
-        key = "x" if "x" in data.files else data.files[0]
-        labels = data["labels"] if "labels" in data.files and key != "labels" else None
-        return data[key], labels
+        points, labels = _npz_keys(data.files, str(file))
+        if labels is None:
+            return data[points], None
+        return data[points], _labels(data[labels], f"array {labels!r}", str(file))
+
+
+def _npz_keys(names: list[str], path: str) -> tuple[str, str | None]:
+    """(points array, labels array or None) of an .npz by the arrays' names: points under
+    ``POINT_NAMES`` (or the one array that is not labels), labels under ``LABEL_NAMES``."""
+    labels = next((n for n in LABEL_NAMES if n in names), None)
+    points = next((n for n in POINT_NAMES if n in names and n != labels), None)
+    rest = [n for n in names if n != labels]
+    if points is None and len(rest) == 1:
+        points = rest[0]
+    if points is None:
+        raise InputError(f"{path!r} holds arrays {', '.join(map(repr, names))}: points are "
+                         f"read from an array named {' or '.join(POINT_NAMES)}, labels from "
+                         f"one named {' or '.join(LABEL_NAMES[:-1])}; save them as "
+                         "numpy.savez(path, x=points, y=labels)", field=FIELD)
+    return points, labels
 
 
 _READERS = {".csv": _read_csv, ".npy": _read_npy, ".npz": _read_npz}

@@ -321,9 +321,10 @@ def _subset(x: np.ndarray, labels: np.ndarray | None, n: int | None, seed: int, 
 def load_points_file(path: str) -> tuple[np.ndarray, np.ndarray | None]:
     """Read (n, d) points and optional (n,) labels from a data file.
 
-    ``.csv``: numeric columns, an optional header; a column named ``label`` holds labels.
-    ``.npy``: one (n, d) or (n,) array. ``.npz``: array ``x`` (or the first array) and
-    optional ``labels``.
+    ``.csv``: numeric columns, an optional header; a column named ``label``, ``target``,
+    ``class`` or ``y`` holds labels (without a header, a last column of a few whole numbers).
+    ``.npy``: one (n, d) or (n,) array. ``.npz``: points under ``x``, ``X``, ``data``, ...,
+    labels under ``y``, ``labels``, ``target``, ... (see ``datafile``).
     """
     from .datafile import read_points_file
 
@@ -396,8 +397,10 @@ def _color_radius(p: Points) -> np.ndarray:
 def _color_label(p: Points) -> np.ndarray:
     """The class index 0 .. k-1 of every point, classes in sorted label order."""
     if p.labels is None:
-        raise InputError(f"input {p.name!r} has no labels; colour by x, y, angle or radius",
-                         field="input.color_by")
+        raise InputError(f"input {p.name!r} has no labels; colour by x, y, angle or radius, "
+                         "or give labelled points: spiral, moons, xor, circles, blobs, or a "
+                         "data file whose labels are a CSV column or an .npz array named "
+                         "label, labels, target, class or y", field="input.color_by")
     return np.unique(p.labels, return_inverse=True)[1].astype(np.float64)
 
 

@@ -18,7 +18,17 @@ import numpy as np
 
 from ..errors import NetworkError
 from ..tracing.trace import Stage, Trace
-from .steps import LEAKY, PIECEWISE, SMOOTH, _leak
+from .steps import (
+    AFFINE_IN_EVAL,
+    LEAKY,
+    PIECEWISE,
+    SMOOTH,
+    activation_field,
+    has_running_stats,
+    leak_of,
+    per_coordinate_fit,
+    refuse_smooth,
+)
 
 RTOL, ATOL = 1e-9, 1e-12
 
@@ -52,9 +62,11 @@ def graph_steps(trace: Trace) -> list[GraphStep]:
         inputs = stage.inputs or (k - 1,)
         ins = [trace.stages[i].points for i in inputs]
         step = _step(stage, inputs, ins)
+        if stage.kind in AFFINE_IN_EVAL and not has_running_stats(trace, stage.module):
+            step = None  # normalised by the batch's own statistics: not one affine map
         if step is None or not np.allclose(apply(step, ins), stage.points, rtol=RTOL,
                                            atol=ATOL * _scale(stage.points)):
-            _refuse(stage)
+            _refuse(stage, activation_field(trace))
         out.append(step)  # type: ignore[arg-type]
     return out
 
@@ -84,9 +96,11 @@ def _step(stage: Stage, inputs: tuple[int, ...], ins: list[np.ndarray]) -> Graph
     if kind in PIECEWISE and len(ins) == 1:
         return Relu(inputs[0], PIECEWISE[kind])
     if kind == LEAKY and len(ins) == 1:
-        return Relu(inputs[0], _leak(ins[0], stage.points))
+        return Relu(inputs[0], leak_of(ins[0], stage.points))
     if kind in ("maximum", "max", "amax"):
         return _max(stage, inputs, ins)
+    if kind in AFFINE_IN_EVAL and len(ins) == 1:
+        return _diagonal(inputs, ins[0], stage.points)
     return _affine(kind, stage.points, inputs, ins, d)
 
 
@@ -130,14 +144,10 @@ def _selection(inputs: tuple[int, ...], x: np.ndarray, out: np.ndarray) -> Affin
 
 
 def _diagonal(inputs: tuple[int, ...], x: np.ndarray, out: np.ndarray) -> Affine | None:
-    """``out = x * s + t`` per column (a constant added, subtracted, multiplied, divided)."""
-    s, t = np.zeros(x.shape[1]), np.zeros(x.shape[1])
-    for j in range(x.shape[1]):
-        design = np.stack([x[:, j], np.ones(len(x))], axis=1)
-        if np.linalg.matrix_rank(design) < 2:
-            return None
-        s[j], t[j] = np.linalg.lstsq(design, out[:, j], rcond=None)[0]
-    return Affine(inputs, (np.diag(s),), t)
+    """``out = x * s + t`` per column (a constant added, subtracted, multiplied, divided;
+    an eval-mode BatchNorm1d)."""
+    fit = per_coordinate_fit(x, out)
+    return None if fit is None else Affine(inputs, (np.diag(fit[0]),), fit[1])
 
 
 def _max(stage: Stage, inputs: tuple[int, ...], ins: list[np.ndarray]) -> Max | None:
@@ -149,12 +159,9 @@ def _max(stage: Stage, inputs: tuple[int, ...], ins: list[np.ndarray]) -> Max | 
     return None
 
 
-def _refuse(stage: Stage) -> None:
+def _refuse(stage: Stage, field: str) -> None:
     if stage.kind in SMOOTH:
-        raise NetworkError(
-            f"exact linear regions need piecewise-linear activations (relu, leaky_relu, "
-            f"identity), and this network has {stage.kind!r}; for smooth networks use "
-            "--color-by stretch", field="network.activation")
+        refuse_smooth(stage.kind, field)
     raise NetworkError(f"exact regions cannot pass stage {stage.title!r} ({stage.kind}): "
                        "it is not an affine map, a ReLU or a maximum of affine pieces",
                        field="network")

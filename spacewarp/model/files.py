@@ -5,9 +5,11 @@
   once (its folder first on ``sys.path``, as ``python net.py`` would have it; its
   ``if __name__ == "__main__":`` block does not run).
 - ``load_checkpoint(path, model)``: a ``state_dict`` (``torch.load(weights_only=True)``;
-  plain or wrapped in ``{"state_dict"|"model"|"model_state_dict": ...}``, Lightning's
-  ``model.`` prefix too), ``.safetensors``, TorchScript or a ``torch.export`` program
-  (``.pt2``). Pickled whole models are refused, never unpickled.
+  plain or wrapped in ``{"state_dict"|"model"|"model_state_dict": ...}``, with Lightning's
+  ``model.``, DataParallel's ``module.`` or ``torch.compile``'s ``_orig_mod.`` prefix),
+  ``.safetensors``, TorchScript or a ``torch.export`` program (``.pt2``). A ``.pt2`` or
+  TorchScript file given alone is the model itself. Pickled whole models are refused, never
+  unpickled; an ONNX file is a model (``--model``), not weights.
 - ``sha256(path)``: recorded in ``experiment.toml``, so a re-run notices a changed file.
 """
 
@@ -17,7 +19,6 @@ import hashlib
 import importlib.util
 import pickle
 import sys
-import zipfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -27,12 +28,14 @@ from typing import Any
 import torch
 from torch import nn
 
+from ..config.experiment import holds_torchscript
 from ..errors import NetworkError, WeightsError
 
 MODEL_FIELD = "network.model"
 CHECKPOINT_FIELD = "network.checkpoint"
 WRAPPERS = ("state_dict", "model_state_dict", "model")  # common checkpoint dictionaries
-PREFIXES = ("model.", "module.")  # Lightning, DataParallel
+PREFIXES = ("model.", "module.", "_orig_mod.")  # Lightning, DataParallel, torch.compile
+SHOWN_KEYS = 6  # a mismatched checkpoint's keys shown in its message
 
 _imported: dict[tuple[str, int], ModuleType] = {}  # (resolved path, mtime) -> module
 
@@ -163,20 +166,37 @@ def sha256(path: str | Path) -> str:
 
 
 def load_checkpoint(path: str, model: nn.Module | None) -> nn.Module:
-    """``model`` with the checkpoint's weights (or, for a ``.pt2`` alone, its program)."""
-    file = Path(path)
-    if not file.is_file():
-        raise WeightsError(f"checkpoint {path!r} does not exist", field=CHECKPOINT_FIELD)
+    """``model`` with the checkpoint's weights (or, for a ``.pt2`` or TorchScript file
+    alone, the model it holds)."""
+    file = _readable(path)
     if file.suffix == ".pt2":
         program = _exported(file)
         if model is None:
             return program.module()
         return _loaded(model, dict(program.state_dict), path)
+    if model is None and holds_torchscript(path):
+        return torch.jit.load(str(file), map_location="cpu")
     if model is None:
         raise WeightsError(f"checkpoint {path!r} holds weights only; give the architecture "
                            "too: --model FILE.py:NAME, or --layers for a built network",
                            field=MODEL_FIELD)
     return _loaded(model, _state_dict(file), path)
+
+
+def _readable(path: str) -> Path:
+    """The checkpoint file, refused in one line when it is missing, empty or an ONNX model."""
+    file = Path(path)
+    if not file.is_file():
+        raise WeightsError(f"checkpoint {path!r} does not exist", field=CHECKPOINT_FIELD)
+    if file.stat().st_size == 0:
+        raise WeightsError(f"checkpoint {path!r} is empty (0 bytes); was it written "
+                           "completely? save weights with torch.save(model.state_dict(), "
+                           "PATH)", field=CHECKPOINT_FIELD)
+    if file.suffix.lower() == ".onnx":
+        raise WeightsError(f"{path!r} is an ONNX model (architecture and weights), not a "
+                           f"checkpoint of weights; give it as the model: --model {path}",
+                           field=CHECKPOINT_FIELD)
+    return file
 
 
 def _exported(file: Path) -> Any:
@@ -190,7 +210,7 @@ def _exported(file: Path) -> Any:
 def _state_dict(file: Path) -> dict[str, Any]:
     if file.suffix == ".safetensors":
         return _safetensors(file)
-    if zipfile.is_zipfile(file) and _is_torchscript(file):
+    if holds_torchscript(str(file)):
         return dict(torch.jit.load(str(file), map_location="cpu").state_dict())
     try:
         data = torch.load(str(file), map_location="cpu", weights_only=True)
@@ -203,11 +223,6 @@ def _state_dict(file: Path) -> dict[str, Any]:
         raise WeightsError(f"cannot read checkpoint {str(file)!r}: {err}".splitlines()[0],
                            field=CHECKPOINT_FIELD) from None
     return _unwrapped(data, file)
-
-
-def _is_torchscript(file: Path) -> bool:
-    with zipfile.ZipFile(file) as z:
-        return any(n.endswith("constants.pkl") or "/code/" in n for n in z.namelist())
 
 
 def _safetensors(file: Path) -> dict[str, Any]:
@@ -244,13 +259,15 @@ def _loaded(model: nn.Module, state: dict[str, Any], path: str) -> nn.Module:
     missing = [k for k in own if k not in state]
     if missing:
         raise WeightsError(f"checkpoint {path!r} has no {missing[0]!r} ({len(missing)} of the "
-                           f"model's {len(own)} keys missing); was it saved from this model?",
+                           f"model's {len(own)} keys missing); it has {_keys(state)}, the "
+                           f"model {_keys(own)}; was it saved from this model?",
                            field=CHECKPOINT_FIELD)
     unexpected = [k for k in state if k not in own]
     if unexpected:
         raise WeightsError(f"checkpoint {path!r} has {unexpected[0]!r}, which the model does "
-                           f"not ({len(unexpected)} unexpected keys); was it saved from this "
-                           "model?", field=CHECKPOINT_FIELD)
+                           f"not ({len(unexpected)} unexpected keys); it has {_keys(state)}, "
+                           f"the model {_keys(own)}; was it saved from this model?",
+                           field=CHECKPOINT_FIELD)
     for key, value in own.items():
         if tuple(state[key].shape) != tuple(value.shape):
             raise WeightsError(f"checkpoint {path!r}: {key!r} has shape "
@@ -264,10 +281,20 @@ def _loaded(model: nn.Module, state: dict[str, Any], path: str) -> nn.Module:
     return model
 
 
+def _keys(state: dict[str, Any]) -> str:
+    """"keys 'a', 'b', ... (12 in all)": a few of a state_dict's keys, for a message."""
+    shown = ", ".join(repr(k) for k in list(state)[:SHOWN_KEYS])
+    more = f", ... ({len(state)} in all)" if len(state) > SHOWN_KEYS else ""
+    return f"keys {shown}{more}" if state else "no keys"
+
+
 def _without_prefix(state: dict[str, Any], own: dict[str, Any]) -> dict[str, Any]:
-    """Drop a ``model.`` / ``module.`` prefix that every key has and the model's keys lack."""
-    for prefix in PREFIXES:
-        if state and all(k.startswith(prefix) for k in state) and not any(
-                k.startswith(prefix) for k in own):
-            return {k.removeprefix(prefix): v for k, v in state.items()}
+    """Drop the ``model.`` / ``module.`` / ``_orig_mod.`` prefixes that every key has and
+    the model's keys lack, one after another (a compiled DataParallel model has two)."""
+    for _ in range(len(PREFIXES) + 1):
+        prefix = next((p for p in PREFIXES if state and all(k.startswith(p) for k in state)
+                       and not any(k.startswith(p) for k in own)), None)
+        if prefix is None:
+            return state
+        state = {k.removeprefix(prefix): v for k, v in state.items()}
     return state

@@ -9,15 +9,13 @@ and stage (``colors`` (S, R, 3)), transparent where the region collapsed to a li
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
 from ..view.outlines import Outlines
-from .regions import area_norm, fill_colors
-
-if TYPE_CHECKING:
-    from .browser import Blobs
+from .blobs import Blobs
+from .region_colors import area_norm, fill_colors
 
 FILL_ALPHA = 0.5  # fills beneath the points, see-through: folded images show as overlaps
 

@@ -14,7 +14,7 @@ from matplotlib.transforms import IdentityTransform
 
 from ..tracing.trace import Trace
 from ..view.outlines import Outlines, outlines_of, with_outlines
-from .regions import area_norm, fill_colors
+from .region_colors import area_norm, fill_colors
 from .still_regions import outline_alpha
 from .theme import Theme
 

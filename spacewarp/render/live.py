@@ -15,7 +15,9 @@ import numpy as np
 from ..tracing.trace import Trace
 from ..view.film import Film
 from ..view.live import probe_index, probe_table
-from .browser import Blobs, _coords, film_spec, matrix_lines
+from ..view.weight_text import heading_lines
+from .blobs import Blobs, put_coords
+from .browser import film_spec
 
 # Live updates from this many points send int16 coordinates (error at most 7.6e-6 of each
 # key's range per axis; half the bytes): they are passing frames, replaced by a full
@@ -33,7 +35,7 @@ def live_update(keys: list[np.ndarray | None], base: int, serial: int,
     n = max((len(k) for k in keys if k is not None), default=0)
     quantised = n >= LIVE_QUANTISE_FROM
     out: dict[str, Any] = {"base": base, "serial": serial, "note": note,
-                           "keys": [None if k is None else _coords(k, quantised, store)
+                           "keys": [None if k is None else put_coords(k, quantised, store)
                                     for k in keys]}
     if color is not None:
         out["color"] = store.put(_index(color))
@@ -44,12 +46,7 @@ def live_update(keys: list[np.ndarray | None], base: int, serial: int,
 
 def weight_lines(trace_stages: Any) -> list[list[str]]:
     """Per stage the ``W = [...]`` / ``b = [...]`` lines the stage headings show."""
-    out = []
-    for stage in trace_stages:
-        lines = matrix_lines("W", stage.weight) if stage.weight is not None else []
-        lines += matrix_lines("b", stage.bias[None, :]) if stage.bias is not None else []
-        out.append(lines)
-    return out
+    return [heading_lines(stage.weight, stage.bias) for stage in trace_stages]
 
 
 def probe_spec(trace: Trace, n_probe: int, predicted: np.ndarray | None,

@@ -11,14 +11,13 @@ through PCA of their vertices (said in the title).
 from __future__ import annotations
 
 import math
-from typing import Literal, cast
+from typing import cast
 
 import numpy as np
 from matplotlib import colormaps
 from matplotlib.axes import Axes
 from matplotlib.cm import ScalarMappable
 from matplotlib.collections import LineCollection, PolyCollection
-from matplotlib.colors import Normalize
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 from mpl_toolkits.mplot3d import Axes3D
@@ -26,12 +25,10 @@ from mpl_toolkits.mplot3d.art3d import Line3DCollection, Poly3DCollection
 
 from ..measure import Regions
 from ..view.coords import projection
-from .static import AZIM, ELEV, MIN_SIDE
-from .theme import Theme, themed
+from .region_colors import AREA_CMAP, Fill, area_norm, fill_colors
+from .theme import AZIM, ELEV, MIN_SIDE, Theme, themed
 
-Fill = Literal["region", "area"]
 PANEL = 4.2  # inches
-AREA_CMAP = "coolwarm"
 ALPHA = 0.55  # fills see-through, so folded images show as overlaps
 
 
@@ -63,38 +60,6 @@ def regions_figure(regions: Regions, *, fill: Fill = "region", theme: str = "dar
                           "(no fill: collapsed to a line or a point; a graph panel: "
                           "log10 |grad f|)", color=th.foreground)
     return fig
-
-
-def region_colors(count: int) -> np.ndarray:
-    """(R, 4) RGBA: a colour per region, neighbours (consecutive ids) far apart on the map."""
-    hue = (np.arange(count) * 0.618033988749895) % 1.0  # golden-ratio steps around the map
-    return cast(np.ndarray, colormaps["hsv"](hue))
-
-
-def area_change(regions: Regions, k: int) -> np.ndarray:
-    """(R,) log10 of how much each region's area is scaled at stage k (the product of its
-    map's singular values; NaN where it collapsed to a line or a point). With one singular
-    value (a 1-D stage, or 1-D input): the stretch, log10 |grad f| or the length change."""
-    a = regions.stage_maps[k][0]  # (R, d_k, d_0)
-    sv = np.linalg.svd(a, compute_uv=False)  # (R, min(d_k, d_0))
-    with np.errstate(divide="ignore"):
-        if sv.shape[1] == 1:
-            return np.where(sv[:, 0] > 0, np.log10(np.where(sv[:, 0] > 0, sv[:, 0], 1)), np.nan)
-        return np.where(sv[:, 1] > 1e-9 * sv[:, 0], np.log10(sv.prod(axis=1)), np.nan)
-
-
-def area_norm(regions: Regions) -> Normalize:
-    values = np.concatenate([area_change(regions, k) for k in range(len(regions.stage_maps))])
-    values = values[np.isfinite(values)]
-    reach = max(float(np.percentile(np.abs(values), 98)) if values.size else 0.0, 0.5)
-    return Normalize(-reach, reach)  # diverging: white is "area kept"
-
-
-def fill_colors(regions: Regions, k: int, fill: Fill, norm: Normalize) -> np.ndarray:
-    if fill == "area":
-        cmap = colormaps[AREA_CMAP].with_extremes(bad=(0.0, 0.0, 0.0, 0.0))  # collapsed
-        return cast(np.ndarray, cmap(norm(np.ma.masked_invalid(area_change(regions, k)))))
-    return region_colors(len(regions))
 
 
 def _panel(fig: Figure, regions: Regions, k: int, where: tuple[int, int, int],

@@ -31,6 +31,7 @@ from ..tracing.trace import Stage, Trace
 from ..view import display_coords, lattice_every, lattice_lines, projection
 from ..view.colors import CLASS_COLORS, class_hex, legend, repeat_note
 from ..view.outlines import Outlines
+from ..view.weight_text import fitted_matrix
 from .raster import (
     RASTER_FROM,
     RasterCache,
@@ -44,14 +45,14 @@ from .raster import (
     use_raster,
 )
 from .still_regions import draw_regions, still_outlines
-from .theme import Theme, themed
+from .theme import AZIM, ELEV, MIN_SIDE, Theme, themed
 
 DPI = 100
 RASTER_SIDE = 700  # raster images are this many pixels across a panel, in every figure
-ELEV, AZIM = 30.0, -60.0  # the fixed 3-D camera (matplotlib's default view, as the seed's)
 PAD = 0.04  # margin around the data, as a fraction of its range
-MIN_SIDE = 0.2  # a 3-D box side is at least this fraction of the longest side
 MAX_LATTICE_LINES = 21  # lattice lines drawn each way; bigger lattices are thinned
+RIGHT = 0.45  # inches right of the last column: a 3-D panel's z ticks and label stand out
+MONO_EM = 0.61  # advance of a DejaVu Sans Mono character, in ems (0.602), rounded up
 # kinds that act on each coordinate alone: activation modules (nn.ReLU: "relu") and functions
 ELEMENTWISE = frozenset({"relu", "tanh", "sigmoid", "gelu", "silu", "softplus", "elu",
                          "leakyrelu", "identity", "hardtanh", "relu6", "mish", "selu", "celu",
@@ -130,17 +131,19 @@ def stages_figure(trace: Trace, theme: str | None = None, *, cols: int | None = 
     cols = min(cols, count)
     rows = math.ceil(count / cols)
     pal = pal or palette(trace, raster_from)
-    header = _header_height(trace, range(count), GRID)
+    cell_w = GRID.panel + 0.9
+    chars = _text_chars(cell_w - 0.1, GRID.text_pt)  # the weights stay in their cell
+    header = _header_height(trace, range(count), GRID, chars)
     bar = 0.8 if GRID.colorbar else 0.0
-    cell_w, cell_h = GRID.panel + 0.9, GRID.panel + header + 0.7
+    cell_h = GRID.panel + header + 0.7
     with themed(theme_name(trace, theme)) as th:
-        fig = Figure(figsize=(cols * cell_w, rows * cell_h + bar), dpi=DPI,
+        fig = Figure(figsize=(cols * cell_w + RIGHT, rows * cell_h + bar), dpi=DPI,
                      facecolor=th.background)
         for k in range(count):
             r, c = divmod(k, cols)
             left = c * cell_w + 0.55
             bottom = bar + (rows - 1 - r) * cell_h + 0.45
-            _panel(fig, trace, k, (left, bottom), header, GRID, pal, th, raster_from)
+            _panel(fig, trace, k, (left, bottom), header, GRID, pal, th, raster_from, chars)
         if GRID.colorbar:
             _colorbar(fig, trace, pal, th)
         _note(fig, trace, th)
@@ -154,11 +157,13 @@ def stage_figure(trace: Trace, k: int, theme: str | None = None, *,
         raise IndexError(f"stage {k} out of range: the trace has {len(trace.stages)} stages")
     k %= len(trace.stages)
     pal = pal or palette(trace, raster_from)
-    header = _header_height(trace, [k], SINGLE)
+    # the weights are centred on the panel (0.65 + panel / 2 in): as wide as both sides allow
+    chars = _text_chars(2 * (SINGLE.panel / 2 + 0.45) - 0.1, SINGLE.text_pt)
+    header = _header_height(trace, [k], SINGLE, chars)
     with themed(theme_name(trace, theme)) as th:
         fig = Figure(figsize=(SINGLE.panel + 1.1, SINGLE.panel + header + 0.75), dpi=DPI,
                      facecolor=th.background)
-        _panel(fig, trace, k, (0.65, 0.5), header, SINGLE, pal, th, raster_from)
+        _panel(fig, trace, k, (0.65, 0.5), header, SINGLE, pal, th, raster_from, chars)
         _note(fig, trace, th)
     return fig
 
@@ -174,7 +179,7 @@ def _note(fig: Figure, trace: Trace, th: Theme) -> None:
 
 
 def _panel(fig: Figure, trace: Trace, k: int, origin: tuple[float, float], header: float,
-           lay: Layout, pal: Palette, th: Theme, raster_from: int) -> Axes:
+           lay: Layout, pal: Palette, th: Theme, raster_from: int, chars: int) -> Axes:
     """Draw stage ``k`` with its plot area's lower-left corner at ``origin`` (inches)."""
     stage = trace.stages[k]
     pts = display_coords(stage.points)  # (n, d) -> (n, min(d, 3))
@@ -188,7 +193,8 @@ def _panel(fig: Figure, trace: Trace, k: int, origin: tuple[float, float], heade
     centre = (left + lay.panel / 2) / fw
     fig.text(centre, top + header / fh, panel_title(stage), ha="center", va="top",
              fontsize=lay.title_pt, color=th.foreground, gid=f"title-{k}")
-    fig.text(centre, top + header / fh - 1.5 * lay.title_pt / 72 / fh, weights_text(trace, k),
+    fig.text(centre, top + header / fh - 1.5 * lay.title_pt / 72 / fh,
+             weights_text(trace, k, chars),
              ha="center", va="top", ma="left", fontsize=lay.text_pt, family="monospace",
              color=th.foreground, alpha=0.85, gid=f"weights-{k}")
     if d == 1:
@@ -217,8 +223,9 @@ def panel_title(stage: Stage) -> str:
     return f"{stage.title} (PCA {stage.dim}-D to 3-D, {100 * kept:.0f}% of variance)"
 
 
-def weights_text(trace: Trace, k: int) -> str:
-    """What was applied at stage ``k``, as the seed prints it: the matrix, compact."""
+def weights_text(trace: Trace, k: int, chars: int = 120) -> str:
+    """What was applied at stage ``k``, as the seed prints it: the matrix, compact, in
+    lines of at most ``chars`` characters (wider rows are cut to their ends, ``...``)."""
     stage = trace.stages[k]
     note = trace.stage_notes[k] if k < len(trace.stage_notes) else ""
     if stage.kind == "input":
@@ -234,24 +241,20 @@ def weights_text(trace: Trace, k: int) -> str:
         return (f"of: {feeds}" if feeds else "") + (f"\n{note}" if note else "")
     on_slice = trace.frame is not None and stage.inputs == (0,)  # W axes^T, W origin + b
     w, b = ("W_slice = ", "b_slice = ") if on_slice else ("W = ", "b = ")
-    text = (f"{note}\n" if note else "") + w + _matrix(stage.weight, w)
+    text = (f"{note}\n" if note else "") + w + fitted_matrix(stage.weight, w, chars)
     if stage.bias is not None:
-        text += f"\n{b}" + _matrix(stage.bias, b)
+        text += f"\n{b}" + fitted_matrix(stage.bias, b, chars)
     return text
 
 
-def _matrix(a: np.ndarray, prefix: str) -> str:
-    """Compact: more than 8 rows (or a bias of more than 8) print as the first and last 3
-    (a tall or wide header would cover the panels beside it)."""
-    tall = a.shape[0] > 8
-    return np.array2string(a, precision=4, separator=", ", floatmode="maxprec_equal",
-                           suppress_small=True, threshold=1 if tall else 36, edgeitems=3,
-                           max_line_width=120, prefix=prefix)
+def _text_chars(width: float, pt: float) -> int:
+    """How many monospace characters of ``pt`` points fit in ``width`` inches."""
+    return int(width * 72 / (MONO_EM * pt))
 
 
-def _header_height(trace: Trace, ks: range | list[int], lay: Layout) -> float:
+def _header_height(trace: Trace, ks: range | list[int], lay: Layout, chars: int) -> float:
     """Inches above the plot areas: the title and the most lines of weights among ``ks``."""
-    lines = max(weights_text(trace, k).count("\n") + 1 for k in ks)
+    lines = max(weights_text(trace, k, chars).count("\n") + 1 for k in ks)
     return 1.6 * lay.title_pt / 72 + lines * 1.25 * lay.text_pt / 72 + 0.05
 
 

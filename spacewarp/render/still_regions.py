@@ -7,7 +7,7 @@ fitted on the points, beyond 3-D); fills are translucent so folded images show a
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from matplotlib.axes import Axes
 from matplotlib.collections import PolyCollection
@@ -17,10 +17,8 @@ from mpl_toolkits.mplot3d.art3d import Poly3DCollection
 from ..tracing.trace import Trace
 from ..view import projection
 from ..view.outlines import Outlines, outlines_of, vertex_images
+from .region_colors import Fill, area_norm, fill_colors
 from .theme import Theme
-
-if TYPE_CHECKING:
-    from .regions import Fill
 
 ALPHA = 0.4
 
@@ -37,8 +35,6 @@ def still_outlines(trace: Trace) -> Outlines | None:
 
 def draw_regions(ax: Axes, trace: Trace, k: int, o: Outlines, th: Theme) -> None:
     """Stage k's region images on ``ax`` (2-D or 3-D axes), under the points."""
-    from .regions import area_norm, fill_colors  # (it imports static, which imports this)
-
     fill: Fill = "area" if trace.style.regions == "area" else "region"
     colors = fill_colors(o.regions, k, fill, area_norm(o.regions)).copy()  # (R, 4)
     colors[:, 3] *= ALPHA

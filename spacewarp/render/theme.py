@@ -1,4 +1,5 @@
-"""Colour themes shared by every matplotlib renderer: dark like the seed's, light for papers."""
+"""Colour themes shared by every matplotlib renderer (dark like the seed's, light for papers),
+and the stills' fixed 3-D camera and box."""
 
 from __future__ import annotations
 
@@ -8,6 +9,9 @@ from dataclasses import dataclass
 
 import matplotlib as mpl
 import matplotlib.pyplot as plt
+
+ELEV, AZIM = 30.0, -60.0  # the fixed 3-D camera (matplotlib's default view, as the seed's)
+MIN_SIDE = 0.2  # a 3-D box side is at least this fraction of the longest side
 
 
 @dataclass(frozen=True)

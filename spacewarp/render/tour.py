@@ -5,26 +5,21 @@ the mean the view step's PCA used, and that PCA's basis (3, D).
 Python computes the data and the starting basis (the one ``view.film`` drew the stage
 with, so before any drag the picture is the same); the browser only multiplies the points
 by the basis the user drags. The points travel as int16 per column within the column's
-range (error at most half a step, ``0.5 / LEVELS`` of it) and within a budget of
-``TOUR_VALUES`` values for the whole film; a stage beyond it, or wider than
+range (``blobs.put_int16``: error at most half a step, ``0.5 / LEVELS`` of it) and within a
+budget of ``TOUR_VALUES`` values for the whole film; a stage beyond it, or wider than
 ``TOUR_MAX_DIM``, says that turning by hand is off and why.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
-
-import numpy as np
+from typing import Any
 
 from ..tracing.trace import Trace
 from ..view.film import Film
-
-if TYPE_CHECKING:
-    from .browser import Blobs
+from .blobs import Blobs, put_int16
 
 TOUR_VALUES = 1_500_000  # numbers (points x dims) for all wide stages together: 3 MB as int16
 TOUR_MAX_DIM = 256  # the browser re-orthonormalises a D x D matrix on every drag step
-LEVELS = 65534  # int16 steps across a column's range
 
 
 def tours(trace: Trace, f: Film, store: Blobs) -> list[dict[str, Any] | None]:
@@ -43,7 +38,7 @@ def tours(trace: Trace, f: Film, store: Blobs) -> list[dict[str, Any] | None]:
             continue
         left -= values
         x = stage.points if f.rows is None else stage.points[f.rows]
-        out.append({"data": _quantised(x - p.mean, store), "basis": p.axes.tolist(), "off": ""})
+        out.append({"data": put_int16(x - p.mean, store), "basis": p.axes.tolist(), "off": ""})
     return out
 
 
@@ -55,11 +50,3 @@ def _off(n: int, dim: int, values: int, left: int) -> str:
         return (f"turning by hand is off: {n:,} points x {dim} dims exceed what is sent to "
                 f"the browser ({TOUR_VALUES:,} values for all wide stages); use fewer points")
     return ""
-
-
-def _quantised(x: np.ndarray, store: Blobs) -> dict[str, Any]:
-    """(n, D) float -> int16 descriptor with per-column ``lo`` and ``step``."""
-    lo, hi = x.min(axis=0), x.max(axis=0)  # (D,)
-    step = np.where(hi > lo, (hi - lo) / LEVELS, 1.0)
-    q = np.rint((x - lo) / step) - 32767  # (n, D) in [-32767, 32767]
-    return store.put(q.astype(np.int16), lo=lo.tolist(), step=step.tolist())

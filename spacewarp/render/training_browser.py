@@ -15,12 +15,11 @@ from typing import Any
 
 import numpy as np
 
-from ..config.experiment import to_toml
-from ..errors import SpacewarpError
 from ..view.colors import class_rgb, decision_row, decision_table, legend_rows
-from ..view.film import EASING
 from ..view.training_film import TrainingFilm
-from .browser import LEVELS, Blobs, BrowserOptions, _box, _coords, _segment, matrix_lines, summary
+from ..view.weight_text import matrix_lines
+from .blobs import Blobs, put_coords
+from .browser import BrowserOptions, axis_names, box_lists, spec_header, spec_theme, summary
 from .theme import THEMES
 
 MAX_LEVELS = 16  # lightness levels of the probe's colours (per class)
@@ -32,11 +31,7 @@ def training_spec(tf: TrainingFilm, options: BrowserOptions | None = None,
     """The film spec of snapshot ``current`` with every snapshot in ``spec["training"]``."""
     o = options or BrowserOptions()
     last = tf.last
-    theme_name = o.theme or last.style.theme
-    if theme_name not in THEMES:
-        raise SpacewarpError(f"unknown theme {theme_name!r}; choose {' or '.join(THEMES)}",
-                             field="style.theme")
-    theme = THEMES[theme_name]
+    theme = spec_theme(o.theme or last.style.theme)
     store = blobs or Blobs()
     f = tf.film
     count = len(tf.keys)
@@ -45,22 +40,15 @@ def training_spec(tf: TrainingFilm, options: BrowserOptions | None = None,
     colors = _Colors(tf, theme.background, theme.muted, o.cmap or last.style.cmap)
     snaps = [_entry(tf, s, store, quantised, colors) for s in range(count)]
     return {
-        "version": 1, "serial": serial, "n": f.n, "n_total": f.n, "dim": f.dim,
-        "layout": "morph", "easing": EASING,
+        **spec_header(f, theme, store, serial=serial, layout="morph", quantised=quantised,
+                      experiment=last.experiment),
+        "n_total": f.n,
         "keys": snaps[cur]["keys"],
-        "precision": (f"coordinates as int16 within each stage's range: error at most "
-                      f"{0.5 / LEVELS:.1e} of it") if quantised else "",
         "stages": [_stage(last, k, f, tf.params[cur][k]) for k in range(len(last.stages))],
-        "segments": [_segment(s) for s in f.segments],
-        "clock": [list(c) for c in f.clock],
-        "lattice": None if f.lattice is None else store.put(f.lattice.astype(np.int32)),
         "inputs": None,
         "color": {"index": snaps[cur]["color"], **colors.key()},
-        "theme": {"name": theme.name, "background": theme.background,
-                  "foreground": theme.foreground, "muted": theme.muted},
-        "note": f.note, "sample_note": tf.note,
+        "sample_note": tf.note,
         "title": _title(tf),
-        "experiment": "" if last.experiment is None else to_toml(last.experiment),
         "training": _block(tf, snaps, cur),
     }
 
@@ -82,7 +70,7 @@ def snapshot_entry(tf: TrainingFilm, s: int, blobs: Blobs | None = None,
 def _entry(tf: TrainingFilm, s: int, blobs: Blobs, quantised: bool, c: _Colors
            ) -> dict[str, Any]:
     return {
-        "keys": [_coords(k, quantised, blobs) for k in tf.keys[s]],
+        "keys": [put_coords(k, quantised, blobs) for k in tf.keys[s]],
         "color": blobs.put(c.index(s)),
         "weights": [_weights(w, b) for w, b in tf.params[s]],
         "epoch": int(tf.epoch[s]),
@@ -180,7 +168,8 @@ def _weights(w: np.ndarray | None, b: np.ndarray | None) -> list[str]:
 
 def _stage(last: Any, k: int, f: Any, params: tuple[Any, Any]) -> dict[str, Any]:
     stage, v = last.stages[k], f.stages[k]
-    return {"key": v.key, "dim": v.dim, "box": _box(v.box), "camera": list(v.camera),
+    return {"key": v.key, "dim": v.dim, "box": box_lists(v.box), "camera": list(v.camera),
+            "axes": axis_names(last, k, v.dim),
             "title": f"{k} \u00b7 {stage.title}", "name": stage.title, "module": stage.module,
             "kind": stage.kind, "weights": _weights(*params), "note": v.note}
 

@@ -26,6 +26,8 @@ import torch
 import torch.nn.functional as F
 from torch import fx, nn
 
+from .exported import fixed_batch, from_torchscript, in_batches, padded
+
 HOOKS_NOTE = "stages are module outputs; operations between them are not shown"
 
 
@@ -237,13 +239,22 @@ def capture(net: nn.Module, x: torch.Tensor) -> tuple[Capture, tuple[torch.Tenso
     graph = _graph(net, x)
     if graph is None:
         return _hooked(net, x)
-    ops, stage_nodes, outputs = _run_graph(graph, x)
+    batch = fixed_batch(graph)  # an exported program runs at its own batch size only
+    ops, stage_nodes, outputs = _run_graph(graph, x if batch is None else padded(x, batch))
+
+    def recorded(inp: torch.Tensor) -> tuple[torch.Tensor, ...]:
+        env = _Recorder(graph, set(stage_nodes)).record(inp)
+        return (inp, *(env[name] for name in stage_nodes))
+
+    run = recorded if batch is None else in_batches(recorded, batch)
 
     def program(inp: torch.Tensor) -> tuple[torch.Tensor, ...]:
         with _MODULES.shared():
-            env = _Recorder(graph, set(stage_nodes)).record(inp)
-        return (inp, *(env[name] for name in stage_nodes))
+            return run(inp)
 
+    if batch is not None and batch != x.shape[0]:  # (the caller holds the modules here)
+        with torch.no_grad():
+            outputs = tuple(o.detach() for o in run(x))
     return Capture(tuple(ops), program, "graph"), outputs
 
 
@@ -284,6 +295,8 @@ def _graph(net: nn.Module, x: torch.Tensor) -> fx.GraphModule | None:
     """The model as an fx graph: symbolic tracing first, then torch.export; None if neither."""
     if isinstance(net, fx.GraphModule):
         return net
+    if isinstance(net, torch.jit.ScriptModule):
+        return from_torchscript(net, x)
     try:
         return fx.symbolic_trace(net)
     except Exception:  # noqa: BLE001 - user code: any failure means "not traceable"

@@ -19,9 +19,11 @@ from torch import nn
 
 from ..config.style import Style
 from ..errors import NetworkError, SpacewarpError
+from ..inputs.arrays import frozen
 from ..inputs.points import Points
 from ..inputs.slice import SliceFrame
 from .capture import Op, capture, modules_in_use
+from .exported import declared_width
 
 
 @dataclass(frozen=True)
@@ -117,7 +119,8 @@ def trace(model: nn.Module, points: Points, *, device: str = "auto",
             state = net.state_dict()
     except SpacewarpError:
         raise
-    except (RuntimeError, ValueError, TypeError, IndexError) as err:
+    # (AssertionError: a torch.export program's guards on its input)
+    except (RuntimeError, ValueError, TypeError, IndexError, AssertionError) as err:
         raise NetworkError(
             f"the model fails on {points.n} points of width {points.input_dim}: "
             f"{str(err).splitlines()[0] if str(err) else type(err).__name__}; give points "
@@ -125,16 +128,16 @@ def trace(model: nn.Module, points: Points, *, device: str = "auto",
             field="network.model") from None
     n = points.n
     title = "Input" if frame is None else f"Slice: {frame.title}"
-    stages = [Stage("input", title, _frozen(points.x))]
+    stages = [Stage("input", title, frozen(points.x, np.float64))]
     stages += [_on_frame(_stage(op, out[:n]), frame)
                for op, out in zip(captured.ops, outputs[1:], strict=True)]
     _check_finite(stages)
-    params = {k: _frozen(v.detach().cpu().numpy()) for k, v in state.items()}
+    params = {k: frozen(v.detach().cpu().numpy(), np.float64) for k, v in state.items()}
     anchors: tuple[np.ndarray, ...] = ()
     if frame is not None:
-        anchors = (_frozen(frame.anchors),
-                   *(_frozen(out[n:].cpu().numpy()) for out in outputs[1:]))
-    return Trace(tuple(stages), _frozen(points.color), points.labels, points.grid_shape,
+        anchors = (frozen(frame.anchors, np.float64),
+                   *(frozen(out[n:].cpu().numpy(), np.float64) for out in outputs[1:]))
+    return Trace(tuple(stages), frozen(points.color, np.float64), points.labels, points.grid_shape,
                  params, experiment, captured.mode, captured.note,
                  _from_rows(captured.program, points, dev), points.color_by, frame=frame,
                  anchors=anchors)
@@ -148,7 +151,7 @@ def _on_frame(stage: Stage, frame: SliceFrame | None) -> Stage:
         return stage
     weight = stage.weight @ frame.axes.T  # (d_out, D) @ (D, k) -> (d_out, k)
     bias = stage.weight @ frame.origin + (0.0 if stage.bias is None else stage.bias)
-    return replace(stage, weight=_frozen(weight), bias=_frozen(bias))
+    return replace(stage, weight=frozen(weight, np.float64), bias=frozen(bias, np.float64))
 
 
 def _network_input(points: Points, dev: torch.device) -> torch.Tensor:
@@ -197,14 +200,20 @@ def _check_finite(stages: list[Stage]) -> None:
 
 
 def _stage(op: Op, out: torch.Tensor) -> Stage:
-    return Stage(op.kind, op.title, _frozen(out.cpu().numpy()), op.module,
-                 None if op.weight is None else _frozen(op.weight.cpu().numpy()),
-                 None if op.bias is None else _frozen(op.bias.cpu().numpy()), op.inputs)
+    return Stage(op.kind, op.title, frozen(out.cpu().numpy(), np.float64), op.module,
+                 None if op.weight is None else frozen(op.weight.cpu().numpy(), np.float64),
+                 None if op.bias is None else frozen(op.bias.cpu().numpy(), np.float64), op.inputs)
 
 
 def _check_input_width(net: nn.Module, dim: int) -> None:
-    """A sequence that starts with a linear layer says its width here; other models (a
-    convolution first, say) say so by failing (``trace`` turns that into the same advice)."""
+    """A sequence that starts with a linear layer says its width here (an exported
+    program: its declared width); other models (a convolution first, say) say so by
+    failing (``trace`` turns that into the same advice)."""
+    width = declared_width(net)
+    if width is not None and width != dim:
+        raise NetworkError(f"the model takes {width}-D input (as it was exported) but the "
+                           f"points are {dim}-D; give points with {width} columns",
+                           field="input")
     if not isinstance(net, nn.Sequential):
         return
     first = next((m for m in net.modules() if not list(m.children())), None)
@@ -213,9 +222,4 @@ def _check_input_width(net: nn.Module, dim: int) -> None:
             f"the network takes {first.in_features}-D input but the points are {dim}-D; "
             f"make the first width {dim}", field="network.layers")
 
-
-def _frozen(a: np.ndarray) -> np.ndarray:
-    a = np.ascontiguousarray(a, dtype=np.float64)
-    a.setflags(write=False)
-    return a
 

@@ -11,6 +11,7 @@ import numpy as np
 
 from ..config.experiment import Experiment, NetworkSpec, TrainSpec
 from ..errors import InputError, NetworkError, SpacewarpError
+from ..inputs.arrays import frozen
 from ..inputs.points import GENERATORS, Points
 from ..model.resolve import resolve
 
@@ -162,7 +163,7 @@ def _dataset(pts: Points, task: str, spec: TrainSpec, experiment: Experiment) ->
         raise SpacewarpError(f"test_split {spec.test_split} of {pts.n} points leaves none to "
                              "train on; use a smaller split or more points",
                              field="train.test_split")
-    return DataSet(pts, task, _frozen(target), _frozen(classes), _frozen(test))
+    return DataSet(pts, task, frozen(target), frozen(classes), frozen(test))
 
 
 def _check_width(layers: list[int], want: int, what: str, name: str) -> None:
@@ -193,10 +194,5 @@ def probe_grid(x: np.ndarray, side: int) -> Probe | None:
     mesh = np.meshgrid(*axes, indexing="xy")  # rows follow the second axis in 2-D
     grid = np.stack([m.ravel() for m in mesh], axis=1)  # (side**d, d)
     box = tuple((float(lo[i]), float(hi[i])) for i in range(d))
-    return Probe(_frozen(grid), (side,) * d, box)
+    return Probe(frozen(grid), (side,) * d, box)
 
-
-def _frozen(a: np.ndarray) -> np.ndarray:
-    a = np.ascontiguousarray(a)
-    a.setflags(write=False)
-    return a

@@ -24,6 +24,7 @@ from torch import nn
 
 from ..config.experiment import Experiment, TrainSpec
 from ..errors import SpacewarpError
+from ..inputs.arrays import frozen
 from ..inputs.points import Points
 from ..model.build import linears, set_parameters
 from ..model.resolve import model_for
@@ -336,15 +337,10 @@ class _Recorder:
         return loss, float((out.argmax(dim=1) == y).double().mean())
 
     def stacked(self) -> dict[str, np.ndarray]:
-        return {k: _frozen(np.stack(v).astype(np.float64)) for k, v in self.params.items()}
+        return {k: frozen(np.stack(v).astype(np.float64)) for k, v in self.params.items()}
 
     def curves(self) -> Curves:
         table = np.array(self.rows, dtype=np.float64).reshape(-1, 4)  # (S, 4)
-        return Curves(_frozen(np.array(self.epochs, dtype=np.int64)),
-                      *(_frozen(table[:, i].copy()) for i in (0, 2, 1, 3)))
+        return Curves(frozen(np.array(self.epochs, dtype=np.int64)),
+                      *(frozen(table[:, i].copy()) for i in (0, 2, 1, 3)))
 
-
-def _frozen(a: np.ndarray) -> np.ndarray:
-    a = np.ascontiguousarray(a)
-    a.setflags(write=False)
-    return a

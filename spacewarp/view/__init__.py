@@ -14,6 +14,7 @@ frames, the browser film spec) sample what this step returns.
 
 from .coords import MAX_DISPLAY_DIM, Projection, display_coords, pad, projection
 from .film import Film, FilmOptions, film
+from .morph import Morph
 from .motion import (
     OBLIQUE,
     TOP_DOWN,
@@ -27,7 +28,7 @@ from .motion import (
     motion,
     timeline,
 )
-from .paths import Morph, basis_arrows, lattice_every, lattice_indices, lattice_lines, morphs
+from .paths import basis_arrows, lattice_every, lattice_indices, lattice_lines, morphs
 
 __all__ = [
     "MAX_DISPLAY_DIM",

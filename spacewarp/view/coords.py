@@ -100,6 +100,14 @@ def aligned(new: Projection, old: Projection, points: np.ndarray) -> Projection:
     return Projection(new.mean, axes, offset, new.variance, new.embed)
 
 
+def axis_names(width: int) -> tuple[str, ...]:
+    """The names of a stage's drawn axes: its own coordinates up to 3-D ("x", "y", "z",
+    as the stills label them), else the principal components it is shown through."""
+    if width > MAX_DISPLAY_DIM:
+        return tuple(f"PC{i + 1}" for i in range(MAX_DISPLAY_DIM))
+    return ("x", "y", "z")[:width]
+
+
 def display_coords(points: np.ndarray) -> np.ndarray:
     """(n, d) -> (n, min(d, 3)): the points themselves up to 3-D, else their top-3 PCA scores."""
     return projection(points)(points)

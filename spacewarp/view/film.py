@@ -13,7 +13,10 @@ browser unchanged. The browser renderer only interpolates what is here:
   the camera turns linearly in t from ``cameras[0]`` to ``cameras[1]``.
 - ``clock``: (seconds, position) keyframes for Play: holds at the stages, morphs between.
 - ``stages``: per stage its key (its own display coordinates, as the stills show it), box,
-  camera and display dim, for the small multiples and titles.
+  camera and display dim, for the small multiples and titles. A stage of at most 3-D is
+  shown in its own coordinates wherever the big view rests on it (position k): a morph
+  through a wide projection that reaches it is followed at once by a turn to them (kind
+  ``OWN_AXES``, ``view.paths``).
 """
 
 from __future__ import annotations
@@ -26,9 +29,10 @@ import numpy as np
 from ..errors import SpacewarpError
 from ..tracing.trace import Trace
 from .coords import Projection, display_coords, projection
+from .morph import Morph
 from .motion import MARGIN, OBLIQUE, TOP_DOWN, boxes, camera, film_dim, motion
 from .outlines import Outlines, outlines_of, with_outlines
-from .paths import Morph, lattice_every, lattice_indices
+from .paths import lattice_every, lattice_indices
 
 EASING = "smoothstep"  # t = u^2 (3 - 2 u): the view step's ``ease``
 REST = 0.2  # fraction of a segment over which the box leaves a stage's own box (and arrives)
@@ -124,7 +128,7 @@ def film(trace: Trace, options: FilmOptions | None = None) -> Film:
     ends = [(_key(keys, p.start[:, : p.dims[0]]), _key(keys, p.end[:, : p.dims[1]]))
             for p in path]
     own = [_own_box(k, m.dim) for k in keys]
-    spans = _positions(path, len(trace.stages))
+    spans = morph_spans(path, len(trace.stages))
     segments = tuple(
         Segment(p0, p1, a, b, p.from_stage, p.to_stage, p.kind, p.title,
                 ((0.0, own[a]), (REST, box), (1.0 - REST, box), (1.0, own[b])),
@@ -138,7 +142,7 @@ def film(trace: Trace, options: FilmOptions | None = None) -> Film:
         outlines = replace(outlines, keys=tuple(k[n_shown:] for k in keys))
         keys = [k[:n_shown] for k in keys]
         rows = None if n_shown == trace.n else rows[:n_shown]
-    return Film(tuple(keys), stages, segments, _clock(len(trace.stages), o), m.dim, rows,
+    return Film(tuple(keys), stages, segments, film_clock(len(trace.stages), o), m.dim, rows,
                 lattice, trace.note, _sample_note(trace.n, rows, o.sample_seed), outlines)
 
 
@@ -152,7 +156,7 @@ def sample_rows(trace: Trace, o: FilmOptions) -> np.ndarray | None:
         return None
     keep = np.zeros(n, dtype=bool)
     if trace.grid_shape is not None:
-        keep[np.unique(_lattice_pairs(trace.grid_shape, o.lattice_lines))] = True
+        keep[np.unique(lattice_pairs(trace.grid_shape, o.lattice_lines))] = True
     rest = np.flatnonzero(~keep)
     extra = max(o.max_points - int(keep.sum()), 0)
     keep[np.random.default_rng(o.sample_seed).choice(rest, size=extra, replace=False)] = True
@@ -189,7 +193,7 @@ def _arrows(a: Morph | None) -> tuple[np.ndarray, np.ndarray] | None:
     return None if a is None else (a.start, a.end)
 
 
-def _positions(path: tuple[Morph, ...], n_stages: int) -> list[tuple[float, float]]:
+def morph_spans(path: tuple[Morph, ...], n_stages: int) -> list[tuple[float, float]]:
     """(p0, p1) per morph: the morphs into stage j share the interval [j - 1, j] in order;
     a change of projection while a stage is held (kind "projection") opens the next."""
     slot = [min(max(p.to_stage + (p.kind == "projection"), 1), n_stages - 1) for p in path]
@@ -218,7 +222,7 @@ def _stage_view(trace: Trace, k: int, rows: np.ndarray | None, keys: list[np.nda
                      proj)
 
 
-def _clock(n_stages: int, o: FilmOptions) -> tuple[tuple[float, float], ...]:
+def film_clock(n_stages: int, o: FilmOptions) -> tuple[tuple[float, float], ...]:
     """(seconds, position) keyframes: hold the input, then per stage a morph and a hold."""
     out = [(0.0, 0.0), (o.hold_s, 0.0)]
     for k in range(1, n_stages):
@@ -238,7 +242,7 @@ def _still_film(trace: Trace, rows: np.ndarray | None, lattice: np.ndarray | Non
                 _sample_note(trace.n, rows, o.sample_seed))
 
 
-def _lattice_pairs(grid_shape: tuple[int, int], max_lines: int) -> np.ndarray:
+def lattice_pairs(grid_shape: tuple[int, int], max_lines: int) -> np.ndarray:
     """(m, 2) int32 point-index pairs joining lattice neighbours along the kept lines."""
     rows, cols = grid_shape
     every = lattice_every(grid_shape, max_lines)
@@ -255,7 +259,7 @@ def _lattice(trace: Trace, rows: np.ndarray | None, max_lines: int) -> np.ndarra
     """The lattice pairs as positions among the drawn points (every node is drawn)."""
     if trace.grid_shape is None:
         return None
-    pairs = _lattice_pairs(trace.grid_shape, max_lines)
+    pairs = lattice_pairs(trace.grid_shape, max_lines)
     if rows is None:
         return pairs
     return np.searchsorted(rows, pairs).astype(np.int32)

@@ -21,7 +21,7 @@ from ..tracing.trace import Stage, Trace
 from .colors import decision_row, decision_strength, decision_table
 from .coords import Projection, projection
 from .film import Film
-from .paths import _plan, _states, _Step, _weights
+from .paths import PlanStep, linear_weights, plan_steps, shown_states
 
 FADE_LEVELS = 5  # confidence levels of a probe point's colour
 
@@ -31,7 +31,7 @@ class LivePlan:
     """The fixed projections of a planned film and where each of its keys comes from."""
 
     structure: _Structure  # the traced stages (kinds, inputs), without their points
-    steps: tuple[_Step, ...]  # the film's morphs, each with its projections
+    steps: tuple[PlanStep, ...]  # the film's morphs, each with its projections
     stage_views: tuple[Projection, ...]  # each stage's own view (its PCA beyond 3-D)
     sources: tuple[tuple[str, int, int], ...]  # per key: ("morph", i, 0 or 1) | ("stage", k, 0)
     dims: tuple[int, ...]  # per key: its columns (<= 3)
@@ -42,8 +42,8 @@ def live_plan(trace: Trace, film: Film) -> LivePlan:
     """The plan of ``film``, which was made from ``trace`` (without split parts)."""
     stages = [s.points for s in trace.stages]
     structure = _structure(trace)
-    states = _states(structure, stages, False)  # type: ignore[arg-type]
-    steps = tuple(_plan(states, _weights(trace)))  # the weights of the plan: its lifts
+    states = shown_states(structure, stages, False)  # type: ignore[arg-type]
+    steps = tuple(plan_steps(states, linear_weights(trace)))  # the weights of the plan: its lifts
     sources: list[tuple[str, int, int] | None] = [None] * len(film.keys)
     for i, seg in enumerate(film.segments):
         for end, key in ((0, seg.start), (1, seg.end)):
@@ -78,7 +78,7 @@ def outside_note(plan: LivePlan, keys: Sequence[np.ndarray], names: Sequence[str
 def live_keys(plan: LivePlan, stages: Sequence[np.ndarray]) -> list[np.ndarray]:
     """The film's keys (n, d_i) for new stage coordinates (n, d_k), through the plan's
     projections (what ``view.film`` gives for them under those projections, to rounding)."""
-    states = _states(plan.structure, list(stages), False)  # type: ignore[arg-type]
+    states = shown_states(plan.structure, list(stages), False)  # type: ignore[arg-type]
     wanted: list[tuple[Projection, np.ndarray]] = []
     for what, i, end in plan.sources:
         if what == "stage":
@@ -151,7 +151,7 @@ def probe_index(predicted: np.ndarray, confidence: np.ndarray, classes: int) -> 
 
 @dataclass(frozen=True)
 class _Structure:
-    """What ``paths._states`` reads of a trace: its stages (their points left out)."""
+    """What ``paths.shown_states`` reads of a trace: its stages (their points left out)."""
 
     stages: tuple[Stage, ...]
 

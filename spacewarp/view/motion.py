@@ -7,7 +7,9 @@ Renderers (matplotlib frames; ``view.film`` for the browser) sample a ``Motion``
 - Limits are fixed per transition (the union of both ends and the arrows, as an
   equal-aspect square/cube with a margin) or over the whole film; never while points move.
   In the second half of each hold the limits ease to the next transition's box; the film
-  opens on the input alone and closes on the output alone (per-transition limits).
+  opens on the input alone and closes on the output alone (per-transition limits). Where
+  no hold separates two morphs (a view turn beside a narrow stage: ``flows_on``), the
+  limits move during the turn, linearly with its points, so none leaves them.
 - The camera looks straight down on 2-D states and obliquely at 3-D ones; a morph that
   lifts 2-D into 3-D turns the camera as the points lift, and back when they flatten.
 """
@@ -23,7 +25,8 @@ import numpy as np
 
 from ..errors import SpacewarpError
 from ..tracing.trace import Trace
-from .paths import Morph, basis_arrows, morphs
+from .morph import Morph
+from .paths import OWN_AXES, basis_arrows, morphs
 
 TOP_DOWN = (90.0, -90.0)  # (elevation, azimuth) in degrees: looking down on the x-y plane
 OBLIQUE = (24.0, -60.0)  # the 3-D view
@@ -58,7 +61,7 @@ def _forget(key: int, _ref: object) -> None:
     _EXTENTS.pop(key, None)  # its array is gone (so its id may be reused)
 
 
-def _cube(points: list[np.ndarray], dim: int, margin: float) -> np.ndarray:
+def equal_aspect_box(points: list[np.ndarray], dim: int, margin: float) -> np.ndarray:
     """(dim, 2) low/high of an equal-aspect box around every point of ``points`` (m_i, <=dim)."""
     lo = np.zeros(dim)
     hi = np.zeros(dim)
@@ -86,16 +89,22 @@ def boxes(path: tuple[Morph, ...], arrows: tuple[Morph | None, ...] = (), *,
     parts = [[m.start, m.end] + ([a.start, a.end] if a is not None else [])
              for m, a in zip(path, _arrows_for(path, arrows), strict=True)]
     if per == "film":
-        whole = _cube([p for part in parts for p in part], dim, margin)
+        whole = equal_aspect_box([p for part in parts for p in part], dim, margin)
         return tuple(whole for _ in path)
     if per != "transition":
         raise SpacewarpError(f"unknown limits {per!r}; choose 'transition' or 'film'")
-    return tuple(_cube(part, dim, margin) for part in parts)
+    return tuple(equal_aspect_box(part, dim, margin) for part in parts)
 
 
 def _arrows_for(path: tuple[Morph, ...], arrows: tuple[Morph | None, ...]
                 ) -> tuple[Morph | None, ...]:
     return arrows if arrows else tuple(None for _ in path)
+
+
+def flows_on(path: tuple[Morph, ...], k: int) -> bool:
+    """The film goes from morph k straight into morph k + 1, without holding its end: a
+    narrow state is never held in a wide projection (``Morph.rests``)."""
+    return k + 1 < len(path) and not path[k].rests
 
 
 def film_dim(path: tuple[Morph, ...]) -> int:
@@ -122,6 +131,8 @@ class Frame:
     hold: bool  # True while a stage is held
     title: str  # the title shown: the morph's, held with the stage it reaches
     box: tuple[int, int, float]  # limits: Motion.stops[a] eased into stops[b] by this fraction
+    glide: bool = False  # the box moves linearly with the points (a turn with no hold
+    # beside it): a point on its straight path from one box into the other stays inside
 
 
 @dataclass(frozen=True)
@@ -147,7 +158,11 @@ class Timeline:
 def timeline(path: tuple[Morph, ...], *, fps: int = 25, seconds: float | None = None,
              frames_per_stage: int | None = None, hold: float = 0.5,
              smooth: bool = True, first_title: str = "Input") -> Timeline:
-    """Hold the input, then for each morph its frames and a hold of the stage it reaches.
+    """Hold the input, then for each morph its frames and a hold of the stage it reaches
+    (none where the film flows on into the next morph, ``flows_on``: a narrow stage is
+    held after the turn to its own axes, titled with that morph's ``rest_title``). With no
+    hold between two morphs, the limits ease from one's box to the other's while the view
+    turns (``_turn_box``), as a hold's would.
 
     ``frames_per_stage`` frames per morph (default: ``fps``, one second each), or the
     whole film in ``seconds`` (exactly ``round(seconds * fps)`` frames, the morph frames
@@ -157,16 +172,31 @@ def timeline(path: tuple[Morph, ...], *, fps: int = 25, seconds: float | None = 
     if not path:
         raise SpacewarpError("the trace has a single stage: nothing to animate; add layers")
     holds = round(hold * fps)
-    counts = _morph_counts(len(path), fps, seconds, frames_per_stage, holds)
+    rests = 1 + sum(not flows_on(path, k) for k in range(len(path)))  # held states
+    counts = _morph_counts(len(path), fps, seconds, frames_per_stage, holds, rests)
     shape = ease if smooth else (lambda u: min(max(u, 0.0), 1.0))
     # limits stops: 0 the input alone, k + 1 morph k, len(path) + 1 the output alone
     frames = [Frame(0, 0.0, True, first_title, (0, 1, _zoom(j, holds))) for j in range(holds)]
     for k, (m, count) in enumerate(zip(path, counts, strict=True)):
-        frames += [Frame(k, shape((j + 1) / count), False, m.title, (k + 1, k + 1, 1.0))
-                   for j in range(count)]
-        frames += [Frame(k, 1.0, True, m.title, (k + 1, k + 2, _zoom(j, holds)))
-                   for j in range(holds)]
+        for j in range(count):
+            box = _turn_box(path, k, shape((j + 1) / count))
+            frames.append(Frame(k, shape((j + 1) / count), False, m.title, box, box[0] != box[1]))
+        if flows_on(path, k):
+            continue
+        frames += [Frame(k, 1.0, True, m.rest_title or m.title,
+                         (k + 1, k + 2, _zoom(j, holds))) for j in range(holds)]
     return Timeline(tuple(frames), fps, holds, counts)
+
+
+def _turn_box(path: tuple[Morph, ...], k: int, t: float) -> tuple[int, int, float]:
+    """Frame.box for morph k at t: its own box (stop k + 1), or between its box and its
+    neighbour's where the film does not hold between them: a turn to own axes moves from
+    the box of the morph before it, a turn that flows on into a morph to that morph's."""
+    if k > 0 and flows_on(path, k - 1) and path[k].kind == OWN_AXES:
+        return (k, k + 1, t)
+    if flows_on(path, k) and path[k].kind == "projection":
+        return (k + 1, k + 2, t)
+    return (k + 1, k + 1, 1.0)
 
 
 def _zoom(j: int, holds: int) -> float:
@@ -176,14 +206,14 @@ def _zoom(j: int, holds: int) -> float:
 
 
 def _morph_counts(n_morphs: int, fps: int, seconds: float | None,
-                  frames_per_stage: int | None, holds: int) -> tuple[int, ...]:
+                  frames_per_stage: int | None, holds: int, rests: int) -> tuple[int, ...]:
     if seconds is None:
         return (frames_per_stage or fps,) * n_morphs
-    moving = round(seconds * fps) - (n_morphs + 1) * holds
+    moving = round(seconds * fps) - rests * holds
     if moving < n_morphs:
         raise SpacewarpError(
             f"{seconds:g} s at {fps} fps is too short for {n_morphs} transitions and "
-            f"{n_morphs + 1} holds of {holds} frames; give more seconds or a shorter hold")
+            f"{rests} holds of {holds} frames; give more seconds or a shorter hold")
     base, extra = divmod(moving, n_morphs)
     return tuple(base + (1 if k < extra else 0) for k in range(n_morphs))
 
@@ -216,13 +246,16 @@ class Motion:
         return None if a is None else a.at(frame.t)
 
     def box(self, frame: Frame) -> np.ndarray:
-        """(dim, 2) limits: fixed during a morph, eased (geometrically in size) in a hold."""
+        """(dim, 2) limits: fixed during a morph, eased (geometrically in size) in a hold,
+        moved with the points (linearly) during a turn with no hold beside it."""
         a, b, s = frame.box
         if a == b or s >= 1.0:
             return self.stops[b]
         if s <= 0.0:
             return self.stops[a]
         lo, hi = self.stops[a], self.stops[b]
+        if frame.glide:
+            return (1 - s) * lo + s * hi
         centre = (1 - s) * lo.mean(axis=1) + s * hi.mean(axis=1)
         half = (np.ptp(lo, axis=1) / 2) ** (1 - s) * (np.ptp(hi, axis=1) / 2) ** s
         return np.stack([centre - half, centre + half], axis=1)
@@ -248,8 +281,8 @@ def motion(trace: Trace, *, fps: int = 25, seconds: float | None = None,
     per_morph = boxes(path, arrows, per=limits, dim=dim)
     first, last = per_morph[0], per_morph[-1]
     if limits != "film":  # the input and the output alone: the film opens and closes on them
-        first = _cube([path[0].start] + _given(_start(arrows[0])), dim, MARGIN)
-        last = _cube([path[-1].end] + _given(_end(arrows[-1])), dim, MARGIN)
+        first = equal_aspect_box([path[0].start] + _given(_start(arrows[0])), dim, MARGIN)
+        last = equal_aspect_box([path[-1].end] + _given(_end(arrows[-1])), dim, MARGIN)
     return Motion(path, arrows, (first, *per_morph, last), tl, dim, trace.grid_shape)
 
 

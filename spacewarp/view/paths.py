@@ -11,53 +11,22 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
 from ..tracing.trace import Stage, Trace
-from .coords import Projection, aligned, fit, lift, pad, projection
+from .coords import MAX_DISPLAY_DIM, Projection, aligned, fit, lift, pad, projection
+from .morph import ROTATE, Morph, rotation_morph
+from .svd import svd_states
 
-
-@dataclass(frozen=True)
-class Morph:
-    """A straight path from one stage to the next, in a shared display dimension.
-
-    ``at(0)`` is exactly ``start`` and ``at(1)`` exactly ``end``. For a linear stage
-    this is ``(1 - t) x + t (W x + b)``, for an activation ``(1 - t) x + t f(x)``.
-    """
-
-    start: np.ndarray  # (n, D) float64
-    end: np.ndarray  # (n, D) float64
-    from_stage: int
-    to_stage: int
-    title: str
-    kind: str = ""  # the stage's kind ("linear", "tanh"); "matrix" / "bias" for split parts
-    start_dim: int = 0  # display dimension of the start before padding (0: D)
-    end_dim: int = 0  # display dimension of the end before padding (0: D)
-
-    def at(self, t: float) -> np.ndarray:
-        """(n, D) points at time t in [0, 1]; the ends are returned exactly."""
-        if t <= 0.0:
-            return self.start
-        if t >= 1.0:
-            return self.end
-        return self.start + t * (self.end - self.start)
-
-    @property
-    def dim(self) -> int:
-        return int(self.start.shape[1])
-
-    @property
-    def dims(self) -> tuple[int, int]:
-        """Display dimensions of the two ends before padding: (2, 3) for a lift into 3-D."""
-        return (self.start_dim or self.dim, self.end_dim or self.dim)
-
+OWN_AXES = "own axes"  # the kind of a view turn from a shared projection to a narrow
+# state's own coordinates (right after the morph that reaches it; see ``plan_steps``)
 
 # --- morphs ---------------------------------------------------------------------------------
 
 @dataclass(frozen=True)
-class _State:
+class ShownState:
     """One shown state: a stage's points (or a split part), and the state it is reached from."""
 
     points: np.ndarray  # (m, d_k) in the stage's own space
@@ -68,7 +37,7 @@ class _State:
 
 
 @dataclass(frozen=True)
-class _Step:
+class PlanStep:
     """A morph in the plan: from state ``src`` to state ``dst``, each end through a projection.
 
     A network operation has one projection for both ends; a view turn (kind "projection")
@@ -80,6 +49,8 @@ class _Step:
     end: Projection
     title: str
     kind: str
+    rest_title: str = ""  # the title at rest on ``dst`` ("": ``title``)
+    rests: bool = True  # False: no hold on ``dst`` before the next step (see ``plan_steps``)
 
 
 def main_input(trace: Trace, k: int) -> int:
@@ -92,41 +63,40 @@ def main_input(trace: Trace, k: int) -> int:
     return max(same or inputs)
 
 
-def _states(trace: Trace, arrays: list[np.ndarray], split_bias: bool | str
-            ) -> list[_State]:
+def shown_states(trace: Trace, arrays: list[np.ndarray], split_bias: bool | str
+            ) -> list[ShownState]:
     """The shown states in order, from ``arrays`` (``arrays[k]``: stage k's points in its own
     space, or the arrow ends carried through it); split parts insert ``W x`` before a biased
     linear stage. A state's morph starts from the last state of its feeding stage."""
-    out = [_State(arrays[0], 0, trace.stages[0].title, "input", -1)]
+    out = [ShownState(arrays[0], 0, trace.stages[0].title, "input", -1)]
     last_state = {0: 0}  # stage -> index of its (last) state
     for k in range(1, len(trace.stages)):
         stage = trace.stages[k]
         source = last_state[main_input(trace, k)]
         if split_bias == "svd" and stage.kind == "linear" and stage.weight is not None:
-            from .svd import svd_states  # W x + b as V^T, S, U, + b (view/svd.py)
-
+            # W x + b as V^T, S, U, + b (view/svd.py)
             for points, title, kind in svd_states(out[source].points, stage):
-                out.append(_State(points, k, title, kind, source))
+                out.append(ShownState(points, k, title, kind, source))
                 source = len(out) - 1
         elif split_bias and stage.kind == "linear" and stage.bias is not None \
                 and stage.weight is not None:
             wx = out[source].points @ stage.weight.T  # (m, d_in) -> (m, d_out)
-            out.append(_State(wx, k, f"{stage.title}: W x", "matrix", source))
-            out.append(_State(arrays[k], k, f"{stage.title}: + b", "bias", len(out) - 1))
+            out.append(ShownState(wx, k, f"{stage.title}: W x", "matrix", source))
+            out.append(ShownState(arrays[k], k, f"{stage.title}: + b", "bias", len(out) - 1))
         else:
-            out.append(_State(arrays[k], k, stage.title, stage.kind, source))
+            out.append(ShownState(arrays[k], k, stage.title, stage.kind, source))
         last_state[k] = len(out) - 1
     return out
 
 
-def _weights(trace: Trace) -> dict[int, np.ndarray]:
+def linear_weights(trace: Trace) -> dict[int, np.ndarray]:
     """Stage index -> its linear map's weight (d_out, d_in), for the linear stages."""
     return {k: s.weight for k, s in enumerate(trace.stages)
             if s.kind == "linear" and s.weight is not None}
 
 
-def _plan(states: list[_State], weights: dict[int, np.ndarray] | None = None,
-          fit_rows: int | None = None) -> list[_Step]:
+def plan_steps(states: list[ShownState], weights: dict[int, np.ndarray] | None = None,
+          fit_rows: int | None = None) -> list[PlanStep]:
     """Morphs with one projection each; a view turn where the next projection differs.
 
     A state is first shown through its own projection (PCA beyond 3-D); each morph is shown
@@ -134,12 +104,15 @@ def _plan(states: list[_State], weights: dict[int, np.ndarray] | None = None,
     from the one its start was last shown in, the view turns (Procrustes-aligned) on that
     state. ``W x`` parts use their stage's projection, so ``+ b`` is a visible shift. A
     linear map between widths brings its narrow side into the wide space through its polar
-    factor (``coords.lift``), not by zero padding. Projections are fitted on the first
-    ``fit_rows`` rows only (the points; rows carried after them, such as region outlines,
-    go along without moving the view)."""
+    factor (``coords.lift``), not by zero padding. A state of at most 3-D is held only in
+    its own coordinates: reached through a wide projection, the view turns on at once
+    (kind ``OWN_AXES``) to them, and a turn from them into a wide projection goes on at
+    once into its morph (``rests=False``: no hold between). Projections are
+    fitted on the first ``fit_rows`` rows only (the points; rows carried after them, such
+    as region outlines, go along without moving the view)."""
     rows = slice(None, fit_rows)
     shown_in: dict[int, Projection] = {0: projection(states[0].points[rows])}
-    steps: list[_Step] = []
+    steps: list[PlanStep] = []
     for i in range(1, len(states)):
         a, b = states[states[i].source], states[i]
         w = (weights or {}).get(b.stage) if b.kind in ("linear", "matrix") else None
@@ -150,13 +123,21 @@ def _plan(states: list[_State], weights: dict[int, np.ndarray] | None = None,
         if not (proj.is_identity and before.is_identity):
             proj = aligned(proj, before, a.points[rows])
         if not _same_view(proj(a.points[rows]), before(a.points[rows])):
-            steps.append(_Step(b.source, b.source, before, proj,
-                               f"{a.title}: the view turns ({proj.note})", "projection"))
+            steps.append(PlanStep(b.source, b.source, before, proj,
+                                  f"{a.title}: the view turns ({proj.note})", "projection",
+                                  rests=not before.is_identity))
         jump = b.source != i - 1
         title = f"{b.title} (from {a.title})" if jump else b.title
         title = f"{title} · {proj.note}" if proj.note else title
-        steps.append(_Step(b.source, i, proj, proj, title, b.kind))
+        steps.append(PlanStep(b.source, i, proj, proj, title, b.kind))
         shown_in[i] = proj
+        own = b.points[rows]  # (m, d): the state in its own coordinates
+        if own.shape[1] <= MAX_DISPLAY_DIM and not _same_view(proj(own), own):
+            steps[-1] = replace(steps[-1], rests=False)
+            steps.append(PlanStep(i, i, proj, Projection(),
+                                  f"{b.title}: the view turns to its own axes",
+                                  OWN_AXES, b.title))
+            shown_in[i] = Projection()
     return steps
 
 
@@ -167,9 +148,7 @@ def _same_view(a: np.ndarray, b: np.ndarray) -> bool:
     return bool(np.allclose(pad(a, dim), pad(b, dim), rtol=0, atol=1e-9 * scale))
 
 
-def _chain(states: list[_State], steps: list[_Step]) -> tuple[Morph, ...]:
-    from .svd import ROTATE, rotation_morph
-
+def chain_morphs(states: list[ShownState], steps: list[PlanStep]) -> tuple[Morph, ...]:
     out = []
     last: dict[int, np.ndarray] = {}  # state -> how the last morph into it left it
     for step in steps:
@@ -181,7 +160,8 @@ def _chain(states: list[_State], steps: list[_Step]) -> tuple[Morph, ...]:
         dim = max(a.shape[1], b.shape[1])
         make = rotation_morph if step.kind == ROTATE else Morph
         out.append(make(pad(a, dim), pad(b, dim), states[step.src].stage,
-                        states[step.dst].stage, step.title, step.kind, a.shape[1], b.shape[1]))
+                        states[step.dst].stage, step.title, step.kind, a.shape[1], b.shape[1],
+                        step.rest_title, step.rests))
     return tuple(out)
 
 
@@ -193,8 +173,8 @@ def morphs(trace: Trace, *, split_bias: bool | str = False,
 
     A morph starts from its feeding stage and ends exactly at its stage, both ends in one
     projection; consecutive morphs meet exactly."""
-    states = _states(trace, [s.points for s in trace.stages], split_bias)
-    return _chain(states, _plan(states, _weights(trace), fit_rows))
+    states = shown_states(trace, [s.points for s in trace.stages], split_bias)
+    return chain_morphs(states, plan_steps(states, linear_weights(trace), fit_rows))
 
 
 # --- basis arrows -----------------------------------------------------------------------------
@@ -224,9 +204,9 @@ def basis_arrows(trace: Trace, *, split_bias: bool | str = False,
     # stages whose arrows are lost get NaN placeholders; their morphs become None
     arrays = [a if a is not None else np.full((len(ends), s.dim), np.nan)
               for a, s in zip(carried, trace.stages, strict=True)]
-    states = _states(trace, arrays, split_bias)
-    point_states = _states(trace, [s.points for s in trace.stages], split_bias)
-    chained = _chain(states, _plan(point_states, _weights(trace), fit_rows))
+    states = shown_states(trace, arrays, split_bias)
+    point_states = shown_states(trace, [s.points for s in trace.stages], split_bias)
+    chained = chain_morphs(states, plan_steps(point_states, linear_weights(trace), fit_rows))
     return tuple(None if not (np.isfinite(m.start).all() and np.isfinite(m.end).all()) else m
                  for m in chained)
 

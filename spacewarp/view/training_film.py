@@ -2,7 +2,7 @@
 
 One ``Film`` (``view.film``) gives the structure (segments, stages, clock) of the LAST
 snapshot; every snapshot has its own coordinates for the same keys, made with the same
-projections (those of the last snapshot: ``paths._plan`` run once, ``paths._chain`` per
+projections (those of the last snapshot: ``paths.plan_steps`` run once, ``paths.chain_morphs`` per
 snapshot) and shown in the same boxes (each the union over every snapshot), so motion
 along the time axis means change and nothing rescales. The points are the probe grid
 first (a strided sub-grid of the training's probe, coloured by predicted class with
@@ -22,9 +22,9 @@ from ..inputs.points import Points
 from ..tracing.trace import Trace, trace
 from .colors import decision_strength
 from .coords import Projection
-from .film import REST, Film, FilmOptions, Segment, StageView, _clock, _lattice_pairs
-from .motion import MARGIN, OBLIQUE, TOP_DOWN, _cube, camera, film_dim
-from .paths import Morph, _chain, _plan, _State, _states, _Step
+from .film import REST, Film, FilmOptions, Segment, StageView, film_clock, lattice_pairs
+from .motion import MARGIN, OBLIQUE, TOP_DOWN, camera, equal_aspect_box, film_dim
+from .paths import Morph, PlanStep, ShownState, chain_morphs, plan_steps, shown_states
 
 if TYPE_CHECKING:
     from ..training.train import Training
@@ -64,7 +64,7 @@ class TrainingFilm:
     note: str  # what was subsampled, "" when nothing
     # how keys are made (the last snapshot's projections), for ``add_snapshot``
     rows: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64), compare=False)
-    plan: tuple[_Step, ...] = field(default=(), compare=False, repr=False)
+    plan: tuple[PlanStep, ...] = field(default=(), compare=False, repr=False)
     recipes: tuple[Recipe, ...] = field(default=(), compare=False, repr=False)
     stage_proj: dict[int, Projection] = field(default_factory=dict, compare=False, repr=False)
     # regression: (N, d_out) the data's targets (for the learned curve); None for classes
@@ -104,13 +104,13 @@ def training_film(training: Training, options: TrainingFilmOptions | None = None
         strength.append(st)
         params.append(tuple((g.weight, g.bias) for g in tr.stages))
     film = _film(last, plan, recipes, stage_proj, per_snap, len(rows),
-                 _sub_shape(probe.shape, o.max_probe), o)
+                 probe_sub_shape(probe.shape, o.max_probe), o)
     c = training.curves
     return TrainingFilm(
         film, tuple(per_snap), keep, np.asarray(c.epoch)[keep],
         {k: np.asarray(getattr(c, k), dtype=np.float64)[keep]
          for k in ("train_loss", "test_loss", "train_accuracy", "test_accuracy")},
-        np.stack(klass), np.stack(strength), len(rows), _sub_shape(probe.shape, o.max_probe),
+        np.stack(klass), np.stack(strength), len(rows), probe_sub_shape(probe.shape, o.max_probe),
         int(training.data.classes.size),
         tuple(str(int(v)) for v in training.data.classes), _labels(training), last,
         tuple(params), note, rows, plan, tuple(recipes), stage_proj,
@@ -168,7 +168,7 @@ def _picks(side: int, cap: int) -> np.ndarray:
     return np.unique(np.linspace(0, side - 1, cap).round().astype(np.int64))
 
 
-def _sub_shape(shape: tuple[int, ...], max_probe: int) -> tuple[int, ...]:
+def probe_sub_shape(shape: tuple[int, ...], max_probe: int) -> tuple[int, ...]:
     cap = _side_cap(shape, max_probe)
     return tuple(len(_picks(side, cap)) for side in reversed(shape)) if len(shape) == 2 \
         else (len(_picks(shape[0], cap)),)
@@ -205,13 +205,13 @@ def _decision(training: Training, output: np.ndarray) -> tuple[np.ndarray, np.nd
 
 # --- structure: the last snapshot's plan, keys named by how they are made -------------------
 
-def _structure(last: Trace) -> tuple[tuple[_Step, ...], list[Recipe],
+def _structure(last: Trace) -> tuple[tuple[PlanStep, ...], list[Recipe],
                                      dict[int, Projection]]:
     """The plan of the last snapshot (projections fixed from it), the keys as recipes
     (state, projection) in the film's order, and the projection each stage is shown in
     on its own: itself up to 3-D, else that of the morph that reaches it (no new key)."""
-    states = _states(last, [s.points for s in last.stages], False)
-    plan = tuple(_plan(states))
+    states = shown_states(last, [s.points for s in last.stages], False)
+    plan = tuple(plan_steps(states))
     stage_proj = {k: _arrival(plan, _last_state(states, k)) if st.dim > 3 else Projection()
                   for k, st in enumerate(last.stages)}
     recipes: list[Recipe] = []
@@ -226,7 +226,7 @@ def _structure(last: Trace) -> tuple[tuple[_Step, ...], list[Recipe],
     return plan, recipes, stage_proj
 
 
-def _arrival(plan: tuple[_Step, ...], state: int) -> Projection:
+def _arrival(plan: tuple[PlanStep, ...], state: int) -> Projection:
     """The projection of the morph that reaches ``state`` (the input: the first one's)."""
     for step in plan:
         if step.dst == state and step.kind != "projection":
@@ -238,11 +238,11 @@ def _pid(p: Projection) -> int:
     return 0 if p.is_identity else id(p)
 
 
-def _last_state(states: list[_State], k: int) -> int:
+def _last_state(states: list[ShownState], k: int) -> int:
     return max(i for i, st in enumerate(states) if st.stage == k)
 
 
-def _projections(plan: tuple[_Step, ...], stage_proj: dict[int, Projection]
+def _projections(plan: tuple[PlanStep, ...], stage_proj: dict[int, Projection]
                  ) -> dict[int, Projection]:
     out = {0: Projection()}
     for step in plan:
@@ -253,10 +253,10 @@ def _projections(plan: tuple[_Step, ...], stage_proj: dict[int, Projection]
     return out
 
 
-def _keys(tr: Trace, plan: tuple[_Step, ...], recipes: list[Recipe],
+def _keys(tr: Trace, plan: tuple[PlanStep, ...], recipes: list[Recipe],
           stage_proj: dict[int, Projection]) -> tuple[np.ndarray, ...]:
     """Every key of snapshot ``tr``: state ``r[0]`` through projection ``r[1]``."""
-    states = _states(tr, [s.points for s in tr.stages], False)
+    states = shown_states(tr, [s.points for s in tr.stages], False)
     proj = _projections(plan, stage_proj)
     out = []
     for state, pid in recipes:
@@ -267,11 +267,11 @@ def _keys(tr: Trace, plan: tuple[_Step, ...], recipes: list[Recipe],
 
 # --- the film --------------------------------------------------------------------------------
 
-def _film(last: Trace, plan: tuple[_Step, ...], recipes: list[Recipe],
+def _film(last: Trace, plan: tuple[PlanStep, ...], recipes: list[Recipe],
           stage_proj: dict[int, Projection], per_snap: list[tuple[np.ndarray, ...]],
           n_probe: int, probe_shape: tuple[int, ...], o: TrainingFilmOptions) -> Film:
-    states = _states(last, [s.points for s in last.stages], False)
-    path = _chain(states, list(plan))
+    states = shown_states(last, [s.points for s in last.stages], False)
+    path = chain_morphs(states, list(plan))
     dim = film_dim(path)
     own = [_union_box([snap[i] for snap in per_snap], dim, n_probe, recipes[i][0] == 0)
            for i in range(len(recipes))]
@@ -293,11 +293,11 @@ def _film(last: Trace, plan: tuple[_Step, ...], recipes: list[Recipe],
                                 f"PCA of {st.dim}-D, fixed" if st.dim > 3 else ""))
     lattice = _probe_lattice(probe_shape, n_probe)
     return Film(per_snap[-1], tuple(stages), tuple(segments),
-                _clock(len(last.stages), o.film), dim, None, lattice, last.note, "")
+                film_clock(len(last.stages), o.film), dim, None, lattice, last.note, "")
 
 
 def _positions(path: tuple[Morph, ...], n_stages: int) -> list[tuple[float, float]]:
-    from .film import _positions as positions
+    from .film import morph_spans as positions
 
     return positions(path, n_stages)
 
@@ -307,14 +307,14 @@ def _union_box(arrays: list[np.ndarray], dim: int, n_probe: int, with_probe: boo
     """(dim, 2): the equal-aspect box around the data rows of every array (every
     snapshot), and the probe rows too for the input (the decision over the input box)."""
     start = 0 if with_probe else n_probe
-    return _cube([a[start:] for a in arrays], dim, MARGIN)
+    return equal_aspect_box([a[start:] for a in arrays], dim, MARGIN)
 
 
 def _probe_lattice(shape: tuple[int, ...], n_probe: int) -> np.ndarray | None:
     """Lattice pairs of the probe sub-grid (points 0 .. P-1): 2-D input only."""
     if len(shape) != 2 or shape[0] * shape[1] != n_probe:
         return None
-    return _lattice_pairs((shape[0], shape[1]), LATTICE_LINES)
+    return lattice_pairs((shape[0], shape[1]), LATTICE_LINES)
 
 
 # --- budget ---------------------------------------------------------------------------------

@@ -156,6 +156,9 @@ const fmt = v => { const a = Math.abs(v); return a >= 100 || a === 0 ? v.toFixed
 // one above. `createREGL` is defined by the vendored bundle inlined before this module.
 const ARROWS = ['#ff4b4b', '#3ddc5a']  // e1 red, e2 green, as the stills and films
 
+// v: {pts, box, cam, flat, oneD, zoom, big, right, arrows, gl, front, overlay, axes}; axes:
+// {names, ranges} of the stage whose own coordinates are shown (spec.stages[k].axes and
+// .ranges: a name and the true [lo, hi] per axis), else null: no axis names
 export function drawView(s, v, F, theme) {  // background, axes or box, lattice, points, arrows
   const {ctx, w, h, dpr} = s
   ctx.setTransform(1, 0, 0, 1, 0, 0)
@@ -188,6 +191,8 @@ export function drawView(s, v, F, theme) {  // background, axes or box, lattice,
   const top = v.front || ctx
   if (v.front) v.front.clearRect(0, 0, w, h)
   if (v.overlay) v.overlay.over(top, P, dpr, theme)  // region outlines (regions.js)
+  if (!v.flat) boxLabels(top, P.project, v.box, theme, dpr, v.axes)
+  else if (v.axes) axisNames2d(top, P.project, v.box, theme, dpr, v.zoom || 1, v.axes.names)
   arrows(top, P, v.arrows, dpr)
   return P
 }
@@ -227,45 +232,86 @@ function axes2d(ctx, project, box, theme, dpr, oneD, zoom) {
   }
 }
 
-function box3d(ctx, project, box, theme, dpr) {
-  const {c, h} = box
-  const P = (sx, sy, sz) => project(c[0] + sx * h, c[1] + sy * h, c[2] + sz * h)
+// flat axes' names inside the corners, over the points: the first axis's at the bottom
+// right (on the line of a 1-D stage), the second's at the top left
+function axisNames2d(ctx, project, box, theme, dpr, zoom, names) {
+  const oneD = names.length === 1
+  const h = box.h / zoom
+  const [x0, y1] = project(box.c[0] - h, box.c[1] - h, box.c[2]), [x1, y0] = project(box.c[0] + h, box.c[1] + h, box.c[2])
+  ctx.save(); ctx.fillStyle = theme.foreground; ctx.font = `bold ${11 * dpr}px system-ui, sans-serif`
+  ctx.shadowColor = theme.background; ctx.shadowBlur = 3 * dpr  // legible over points
+  ctx.textAlign = 'right'; ctx.textBaseline = 'bottom'
+  ctx.fillText(names[0], x1 - 4 * dpr, (oneD ? project(box.c[0], 0, box.c[2])[1] : y1) - 4 * dpr)
+  ctx.textAlign = 'left'; ctx.textBaseline = 'top'
+  if (!oneD) ctx.fillText(names[1], x0 + 4 * dpr, y0 + 4 * dpr)
+  ctx.restore()
+}
+
+// the cube's twelve edges as [from corner, to corner, axis], corners in -1 / 1 per axis
+const EDGES = [-1, 1].flatMap(a => [-1, 1].flatMap(b =>
+  [[[-1, a, b], [1, a, b], 0], [[a, -1, b], [a, 1, b], 1], [[a, b, -1], [a, b, 1], 2]]))
+
+const cubeCorner = (project, {c, h}) => (sx, sy, sz) => project(c[0] + sx * h, c[1] + sy * h, c[2] + sz * h)
+
+function box3d(ctx, project, box, theme, dpr) {  // the cube's edges, beneath the points
+  const P = cubeCorner(project, box)
   ctx.lineWidth = dpr
-  const edges = []
-  for (const a of [-1, 1]) for (const b of [-1, 1])
-    edges.push([[-1, a, b], [1, a, b], 0], [[a, -1, b], [a, 1, b], 1], [[a, b, -1], [a, b, 1], 2])
-  for (const [p, q] of edges) {  // back edges fainter than front ones
+  for (const [p, q] of EDGES) {  // back edges fainter than front ones
     const A = P(...p), B = P(...q)
     ctx.strokeStyle = theme.muted; ctx.globalAlpha = (A[2] + B[2]) / 2 > 0 ? 0.95 : 0.5
     ctx.beginPath(); ctx.moveTo(A[0], A[1]); ctx.lineTo(B[0], B[1]); ctx.stroke()
   }
-  ctx.globalAlpha = 1; ctx.fillStyle = theme.foreground
-  const centre = project(c[0], c[1], c[2])
+  ctx.globalAlpha = 1
+}
+
+// ticks and a name per axis on the cube's front-bottom (x, y) / left (z) edge, over the
+// points (a halo of the background keeps them legible where points spill out of the box)
+function boxLabels(ctx, project, box, theme, dpr, axes) {
+  const P = cubeCorner(project, box), {c, h} = box, centre = project(c[0], c[1], c[2])
+  ctx.save(); ctx.fillStyle = theme.foreground; ctx.shadowColor = theme.background; ctx.shadowBlur = 3 * dpr
   ctx.textAlign = 'center'; ctx.textBaseline = 'middle'
-  for (const axis of [0, 1, 2]) {  // ticks and a label on the front-bottom (x, y) / left (z) edge
+  for (const axis of [0, 1, 2]) {
     let best = null, score = -Infinity
-    for (const [p, q, ax] of edges) {
+    for (const [p, q, ax] of EDGES) {
       if (ax !== axis) continue
       const A = P(...p), B = P(...q)
       const sc = axis === 2 ? -(A[0] + B[0]) : (A[1] + B[1]) + 0.01 * (A[2] + B[2])
       if (sc > score) { score = sc; best = [A, B] }
     }
-    const [A, B] = best, len = Math.hypot(B[0] - A[0], B[1] - A[1])
-    if (len < 30 * dpr) continue  // seen end-on
-    const mid = [(A[0] + B[0]) / 2, (A[1] + B[1]) / 2]
-    let ox = mid[0] - centre[0], oy = mid[1] - centre[1]
-    const on = Math.hypot(ox, oy) || 1; ox /= on; oy /= on
-    ctx.font = `${10 * dpr}px system-ui, sans-serif`; ctx.globalAlpha = 0.8
-    const lo = c[axis] - h, ticks = niceTicks(lo, c[axis] + h, len > 120 * dpr ? 4 : 3)
-    for (const v of ticks) {
-      const f = (v - lo) / (2 * h)
-      if (f < 0.1 || f > 0.9) continue
-      ctx.fillText(fmt(v), A[0] + f * (B[0] - A[0]) + ox * 12 * dpr, A[1] + f * (B[1] - A[1]) + oy * 12 * dpr)
-    }
-    ctx.globalAlpha = 1; ctx.font = `bold ${12 * dpr}px system-ui, sans-serif`
-    const far = ticks.length ? 26 : 12
-    ctx.fillText('xyz'[axis], mid[0] + ox * far * dpr, mid[1] + oy * far * dpr)
+    const own = axes && axis < axes.names.length  // a 2-D stage in a 3-D view: no third name
+      ? {name: axes.names[axis], range: axes.ranges[axis]} : null
+    edgeLabels(ctx, best, centre, [c[axis] - h, c[axis] + h], own, dpr)
   }
+  ctx.restore()
+}
+
+// an edge [A, B] of the cube (screen) spanning [lo, hi] on its axis: ticks beside it, away
+// from the cube's centre, and the axis's name beyond them. `own`: {name, range} of the
+// stage shown in its own coordinates: ticks only within its range, its name; null: ticks
+// along the whole edge, no name (the view's coordinates are no stage's own)
+function edgeLabels(ctx, [A, B], centre, [lo, hi], own, dpr) {
+  const len = Math.hypot(B[0] - A[0], B[1] - A[1])
+  if (len < 30 * dpr) return  // seen end-on
+  const mid = [(A[0] + B[0]) / 2, (A[1] + B[1]) / 2]
+  let ox = mid[0] - centre[0], oy = mid[1] - centre[1]
+  const on = Math.hypot(ox, oy) || 1; ox /= on; oy /= on
+  ctx.font = `${10 * dpr}px system-ui, sans-serif`; ctx.globalAlpha = 0.8
+  const [from, to] = own ? [Math.max(lo, own.range[0]), Math.min(hi, own.range[1])] : [lo, hi]
+  const ticks = to > from ? niceTicks(from, to, len > 120 * dpr ? 4 : 3) : []
+  let reach = 0  // how far the tick labels reach from the edge, along (ox, oy)
+  for (const v of ticks) {
+    const f = (v - lo) / (hi - lo)
+    if (f < 0.1 || f > 0.9) continue
+    const text = fmt(v), half = Math.abs(ox) * ctx.measureText(text).width / 2 + Math.abs(oy) * 5 * dpr
+    ctx.fillText(text, A[0] + f * (B[0] - A[0]) + ox * 12 * dpr, A[1] + f * (B[1] - A[1]) + oy * 12 * dpr)
+    reach = Math.max(reach, 12 * dpr + half)
+  }
+  ctx.globalAlpha = 1; ctx.font = `bold ${12 * dpr}px system-ui, sans-serif`
+  if (!own) return
+  // the name beyond the ticks: its centre out by their reach, a gap and its own half size
+  const far = Math.max(reach, 6 * dpr) + 4 * dpr +
+    Math.abs(ox) * ctx.measureText(own.name).width / 2 + Math.abs(oy) * 6 * dpr
+  ctx.fillText(own.name, mid[0] + ox * far, mid[1] + oy * far)
 }
 
 export function colorKey(s, color, theme) {  // the colour bar, or the legend of classes

@@ -2,7 +2,7 @@
 // Play clock. Everything here comes from Python (spacewarp.view.film); nothing is computed
 // that Python did not send.
 
-export function unb7(s, nbytes) {  // 7 bits per character; see render/browser.py b7
+export function unb7(s, nbytes) {  // 7 bits per character; see render/blobs.py b7
   const out = new Uint8Array(nbytes)
   let acc = 0, bits = 0, o = 0
   for (let i = 0; i < s.length && o < nbytes; i++) {

@@ -1,0 +1,76 @@
+"""Binary arrays in a JSON spec, and their int16 quantisation: the one home of both.
+
+An array travels as a descriptor ``{"dtype", "shape", ...}`` with either ``"b64"`` (base64
+of the little-endian bytes; the explorer's and notebook's messages) or ``"blob": i``, an
+index into separately stored text blocks in the ``b7`` encoding (7 bits per character, for
+pages: 8/7 of the bytes instead of base64's 4/3). Quantised coordinates are int16 per
+column within the column's range: ``x = lo + (q + 32767) * step`` with ``step = (hi - lo)
+/ LEVELS``, so the error is at most half a step, ``0.5 / LEVELS`` (7.6e-6) of the range.
+Decoded by ``js/spec.js``.
+"""
+
+from __future__ import annotations
+
+import base64
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import numpy as np
+
+LEVELS = 65534  # int16 steps across a column's range
+Encoding = Literal["b64", "b7"]
+
+
+@dataclass
+class Blobs:
+    """Where binary arrays go: inline base64, or ``b7`` text blocks stored aside."""
+
+    encoding: Encoding = "b64"
+    texts: list[str] = field(default_factory=list)
+
+    def put(self, a: np.ndarray, **extra: Any) -> dict[str, Any]:
+        a = np.ascontiguousarray(a)
+        dtype = {"float32": "f4", "int16": "i2", "int32": "i4", "uint8": "u1"}[a.dtype.name]
+        out: dict[str, Any] = {"dtype": dtype, "shape": list(a.shape), **extra}
+        data = a.astype(a.dtype.newbyteorder("<"), copy=False).tobytes()
+        if self.encoding == "b64":
+            out["b64"] = base64.b64encode(data).decode("ascii")
+        else:
+            out["blob"] = len(self.texts)
+            self.texts.append(b7(data))
+        return out
+
+
+def b7(data: bytes) -> str:
+    """Bytes as text, 7 bits per character, safe inside an HTML ``<script>`` block.
+
+    Big-endian bit stream cut in 7-bit groups (the last padded with zeros); the groups
+    0 (NUL), 13 (CR) and 60 (``<``), which the HTML parser would change or end the block
+    on, are sent as U+0100 + group. Decoded by ``unb7`` in ``js/spec.js``.
+    """
+    a = np.frombuffer(data, dtype=np.uint8)
+    a = np.concatenate([a, np.zeros(-len(a) % 7, dtype=np.uint8)]).reshape(-1, 7)
+    word = np.zeros(len(a), dtype=np.uint64)  # (m,) 56 bits each
+    for i in range(7):
+        word = (word << np.uint64(8)) | a[:, i].astype(np.uint64)
+    groups = np.stack([(word >> np.uint64(7 * (7 - j))) & np.uint64(0x7F) for j in range(8)],
+                      axis=1).astype(np.uint8).ravel()  # (m, 8) -> (8 m,)
+    bad = (groups == 0) | (groups == 13) | (groups == 60)
+    at = np.arange(len(groups)) + np.cumsum(bad) - bad
+    out = np.empty(len(groups) + int(bad.sum()), dtype=np.uint8)
+    out[at] = np.where(bad, 0xC4, groups)  # U+0100 + g in UTF-8: C4, 80 + g (g < 64)
+    out[at[bad] + 1] = 0x80 | groups[bad]
+    return out.tobytes().decode("utf-8")
+
+
+def put_int16(x: np.ndarray, store: Blobs) -> dict[str, Any]:
+    """(n, D) float -> int16 descriptor with per-column ``lo`` and ``step``."""
+    lo, hi = x.min(axis=0), x.max(axis=0)  # (D,)
+    step = np.where(hi > lo, (hi - lo) / LEVELS, 1.0)
+    q = np.rint((x - lo) / step) - 32767  # (n, D) in [-32767, 32767]
+    return store.put(q.astype(np.int16), lo=lo.tolist(), step=step.tolist())
+
+
+def put_coords(a: np.ndarray, quantised: bool, store: Blobs) -> dict[str, Any]:
+    """(n, d) float64 key coordinates -> a descriptor: float32, or int16 (``put_int16``)."""
+    return put_int16(a, store) if quantised else store.put(a.astype(np.float32))
