@@ -74,13 +74,41 @@ class Estimate:
 
 
 def point_count(spec: InputSpec) -> tuple[int, int]:
-    """(n, d) of the input, from the config alone: counts, grid parameters, file headers."""
+    """(n, d) of the input, from the config alone: counts, grid parameters, file headers.
+
+    For points on a slice: their count, and the data's width (the network's input)."""
+    if spec.slice is not None:
+        return _slice_count(spec), data_shape(spec.model_copy(update={"points": None}))[1]
+    return data_shape(spec)
+
+
+def _slice_count(spec: InputSpec) -> int:
+    from .inputs.points import grid_side  # numpy-only
+    from .inputs.slice import slice_dim
+    from .inputs.sliced import GRID_POINTS, LINE_POINTS
+
+    if slice_dim(spec.slice or "") == 1:
+        return spec.points or LINE_POINTS
+    if (spec.slice_points or "grid") == "grid":
+        return grid_side(spec.points or GRID_POINTS) ** 2
+    return spec.points or names.DEFAULT_COUNTS.get(spec.slice_points or "", 1000)
+
+
+def slice_cost(spec: InputSpec) -> Estimate:
+    """Reading the data a slice goes through, and its principal directions (an SVD)."""
+    rows, dim = data_shape(spec.model_copy(update={"points": None}))
+    return Estimate(3 * 8.0 * rows * dim, rows * dim * min(rows, dim) / SVD,
+                    f"a slice through {_count(rows)} rows of {dim}")
+
+
+def data_shape(spec: InputSpec) -> tuple[int, int]:
+    """(n, d) of the input set itself."""
     if spec.name == "file":
         from .inputs.datafile import declared_shape
 
         rows, dim = declared_shape(spec.path or "")
         return (min(spec.points, rows) if spec.points else rows), dim
-    dim = 1 if spec.name in ("line", "gaussian1d") else 2
+    dim = names.INPUT_DIMS.get(spec.name, 2)
     if spec.name == "grid":
         from .inputs.points import grid_side  # numpy-only; checks the step before any array
 
@@ -144,6 +172,8 @@ def check_experiment(experiment: Experiment) -> tuple[int, list[int]]:
                          f"{MAX_POINTS // 10:,} or fewer", field="input.points")
     widths = widths_of(experiment, dim)
     cost = trace_cost(n, widths)
+    if experiment.input.slice is not None:
+        cost = cost + slice_cost(experiment.input)
     fewer = max(1, _fewer(n, cost))
     check(cost, f"use --points {_flag_number(fewer)} or narrower layers")
     return n, widths

@@ -21,6 +21,7 @@ def test_names_equal_the_registries() -> None:
     assert tuple(RECIPES.names()) == names.RECIPES
     for name, count in names.DEFAULT_COUNTS.items():
         assert make_points(name).n == count
+        assert make_points(name).dim == names.INPUT_DIMS.get(name, 2)  # the budget's widths
 
 
 def test_every_setting_is_a_config_field_and_a_flag() -> None:

@@ -6,7 +6,6 @@ import argparse
 import math
 from typing import Any
 
-from ..errors import SpacewarpError
 from .options import add_experiment_options
 
 
@@ -15,10 +14,7 @@ def add_parser(sub: Any) -> None:
                        description="Find the exact linear regions of a piecewise-linear "
                                    "network on a box of the 2-D input and draw them, and "
                                    "their images, in every stage.")
-    add_experiment_options(p)
-    p.add_argument("--bounds", metavar="x0,x1,y0,y1", type=_bounds,
-                   help="the input box (default: the box of the input points); write "
-                        "--bounds=-2,2,-2,2 when it starts with a minus")
+    add_experiment_options(p)  # with --bounds, the input box (default: the points' box)
     p.add_argument("--fill", choices=["region", "area"], default="region",
                    help="fill each region by its own colour or by its area change (region)")
     p.add_argument("--max-regions", metavar="N", type=_max_regions, default=None,
@@ -29,15 +25,6 @@ def add_parser(sub: Any) -> None:
                         "output's level set do); the title says what was counted")
     p.add_argument("--out", required=True, metavar="DIR", help="output folder")
     p.set_defaults(run=main)
-
-
-def _bounds(text: str) -> tuple[float, ...]:
-    try:
-        values = tuple(float(v) for v in text.split(","))
-    except ValueError:
-        raise SpacewarpError(f"--bounds {text!r} is not numbers; give x0,x1,y0,y1",
-                             field="regions.bounds") from None
-    return values
 
 
 def _max_regions(text: str) -> int:
@@ -52,14 +39,16 @@ def _max_regions(text: str) -> int:
 
 
 def main(args: argparse.Namespace) -> None:
+    from ..config.numbers import parse_bounds
     from ..export.regions import write_regions
     from ..measure import regions
     from ..pipeline import run
     from .options import experiment_from_args
 
+    box, args.bounds = args.bounds, None  # --bounds: here the regions' box, not the points'
+    bounds = None if box is None else tuple(parse_bounds(box))
     trace = run(experiment_from_args(args))
-    found = regions(trace, args.bounds, max_regions=args.max_regions,
-                    cut_output=args.cut_output)
+    found = regions(trace, bounds, max_regions=args.max_regions, cut_output=args.cut_output)
     write_regions(found, args.out, fill=args.fill, theme=trace.style.theme)
     print(f"wrote regions.png and regions.npz to {args.out}/ ({len(found)} regions: "
           f"{found.counted}; after each layer: {', '.join(map(str, found.per_layer))})")

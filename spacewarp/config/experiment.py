@@ -48,6 +48,10 @@ class InputSpec(_Spec):
     path: str | None = None  # the data file, for name = "file"
     color_by: str | None = None  # x, y, angle, radius, label, index; None: label if any, else x
     params: dict[str, float] = {}  # the generator's own parameters (noise, step, ...)
+    slice: str | None = None  # "I,J,K", "I,J", "pca", "I": points on a slice through the data
+    bounds: list[float] | None = None  # the slice's box (x0, x1, y0, y1); None: from anchors
+    shape: list[int] | None = None  # each row reshaped to (C, H, W) before the network
+    slice_points: str | None = None  # the 2-D point set spread over the slice's box; None: grid
 
     @field_validator("params", mode="before")
     @classmethod
@@ -68,6 +72,11 @@ class InputSpec(_Spec):
         if self.name == "file" and not self.path:
             raise InputError("input 'file' needs a path: --data FILE.csv|.npy|.npz",
                              field="input.path")
+        for key in ("bounds", "slice_points"):
+            if self.slice is None and getattr(self, key) is not None:
+                raise InputError(f"input.{key} places points on a slice; give --slice too "
+                                 "(spacewarp regions takes --bounds as its box)",
+                                 field=f"input.{key}")
         return self
 
 
@@ -195,10 +204,10 @@ class Experiment(_Spec):
 
 def style_of(experiment: Experiment) -> Style:
     """The plain style value a Trace carries, from a (resolved) experiment."""
-    s = experiment.style
-    return Style(theme=s.theme, cmap=s.cmap, point_size=s.point_size,
-                 source=experiment.input.name, regions=s.regions, svd_steps=s.svd_steps,
-                 measures=s.measures)
+    s, name = experiment.style, experiment.input.name
+    source = name if experiment.input.slice is None else f"a slice of {name}"
+    return Style(theme=s.theme, cmap=s.cmap, point_size=s.point_size, source=source,
+                 regions=s.regions, svd_steps=s.svd_steps, measures=s.measures)
 
 
 def validated(data: dict[str, Any]) -> Experiment:

@@ -158,3 +158,46 @@ def parse_bool(value: Any, *, field: str, what: str) -> bool:
     if not isinstance(value, bool):
         raise InputError(f"{what} must be true or false, got {_show(value)}", field=field)
     return value
+
+
+def parse_slice(value: Any, *, field: str = "input.slice") -> str:
+    """``"3,7,9"`` (a plane through three rows), ``"3,7"`` (a line), ``"pca"``, ``"3"`` (a
+    plane through a row along the principal directions) -> the same text, normalised."""
+    example = "give --slice I,J,K (a plane through rows I, J, K), I,J (a line), pca or I"
+    if isinstance(value, str) and value.strip().lower() == "pca":
+        return "pca"
+    items = value.replace(" ", "").split(",") if isinstance(value, str) else value
+    if not isinstance(items, list | tuple) or not 1 <= len(items) <= 3 or any(
+            isinstance(r, str) and not (r.isascii() and r.isdigit()) for r in items):
+        raise InputError(f"slice {_show(value)} does not parse; {example}", field=field)
+    rows = [parse_int(r, field=field, what="every slice row", low=0, high=MAX_POINTS - 1,
+                      hint=example) for r in items]
+    if len(set(rows)) < len(rows):
+        raise InputError(f"slice rows {','.join(map(str, rows))} repeat a row; a slice "
+                         "needs different rows (each anchor is one data row)", field=field)
+    return ",".join(map(str, rows))
+
+
+def parse_bounds(value: Any, *, field: str = "input.bounds") -> list[float]:
+    """``"x0,x1,y0,y1"`` (or ``"x0,x1"`` for a line) -> finite floats with x0 < x1, y0 < y1."""
+    example = "give x0,x1,y0,y1 (x0,x1 for a line), e.g. --bounds=-2,2,-2,2"
+    items = value.replace(" ", "").split(",") if isinstance(value, str) else value
+    if not isinstance(items, list | tuple) or len(items) not in (2, 4):
+        raise InputError(f"bounds {_show(value)} do not parse; {example}", field=field)
+    box = [parse_float(v, field=field, what="every bound", low=-1e12, high=1e12)
+           for v in items]
+    if any(lo >= hi for lo, hi in zip(box[::2], box[1::2], strict=True)):
+        raise InputError(f"bounds {_show(value)} need x0 < x1 and y0 < y1; {example}",
+                         field=field)
+    return box
+
+
+def parse_shape(value: Any, *, field: str = "input.shape") -> list[int]:
+    """``"1,8,8"`` (C,H,W), ``"8,8"`` (H,W) or ``[1, 8, 8]`` -> [1, 8, 8]: how a row is an
+    image; every size whole, 1 to MAX_WIDTH."""
+    example = "give C,H,W or H,W, e.g. --input-shape 1,8,8"
+    items = value.replace(" ", "").split(",") if isinstance(value, str) else value
+    if not isinstance(items, list | tuple) or not 1 <= len(items) <= 3:
+        raise InputError(f"input shape {_show(value)} does not parse; {example}", field=field)
+    return [parse_int(v, field=field, what="every size of the input shape", low=1,
+                      high=MAX_WIDTH, hint=example) for v in items]

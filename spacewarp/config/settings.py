@@ -15,7 +15,16 @@ from typing import Any
 
 from ..errors import InputError, NetworkError, SpacewarpError
 from . import names
-from .numbers import parse_bool, parse_count, parse_float, parse_seed, parse_widths
+from .numbers import (
+    parse_bool,
+    parse_bounds,
+    parse_count,
+    parse_float,
+    parse_seed,
+    parse_shape,
+    parse_slice,
+    parse_widths,
+)
 
 Parse = Callable[[Any, str], Any]  # (value as given, dotted field) -> clean value
 
@@ -98,6 +107,25 @@ SETTINGS: tuple[Setting, ...] = (
             "the input's own", metavar="N", control="text", cap=200_000),
     Setting("data", ("input", "path"), _text("the data file"),
             "points from .csv/.npy/.npz (input 'file')", metavar="PATH", control="upload"),
+    Setting("slice", ("input", "slice"), lambda v, f: parse_slice(v, field=f),
+            "points on a slice through the data (--data or --input digits): I,J,K the plane "
+            "through rows I, J, K (origin row I, first axis toward J); I,J the line from "
+            "row I toward J; pca the plane of the data's mean and two leading principal "
+            "directions; I the plane through row I along them. One unit on the slice is "
+            "one unit of the input", "none", metavar="I,J,K|I,J|pca|I"),
+    Setting("bounds", ("input", "bounds"), lambda v, f: parse_bounds(v, field=f),
+            "the slice's box in slice coordinates (write --bounds=-2,2,-2,2 when it starts "
+            "with a minus); spacewarp regions: the input box", "the anchors' box and 25%% "
+            "on each side; pca and I: 3 standard deviations", metavar="x0,x1,y0,y1"),
+    Setting("slice_points", ("input", "slice_points"),
+            _choice("point set on a slice", names.SLICE_POINTS),
+            "the 2-D point set spread over the slice's box", "grid",
+            choices=names.SLICE_POINTS),
+    Setting("input_shape", ("input", "shape"), lambda v, f: parse_shape(v, field=f),
+            "how a row is an image: each row is reshaped to exactly this shape before the "
+            "network (a model whose first layer is a convolution: 1,8,8 for the digits "
+            "through a Conv2d)", "rows as they are",
+            metavar="C,H,W"),
     Setting("color_by", ("input", "color_by"), _choice("colouring", names.COLORINGS),
             "colour values", "label for labelled inputs, else x", choices=names.COLORINGS,
             control="select"),

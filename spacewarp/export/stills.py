@@ -118,6 +118,23 @@ def trace_arrays(trace: Trace) -> dict[str, np.ndarray]:
         arrays["grid_shape"] = np.array(trace.grid_shape, dtype=np.int64)
     for name, value in trace.params.items():
         arrays[name] = np.asarray(value, dtype=np.float64)
+    return arrays | slice_arrays(trace)
+
+
+def slice_arrays(trace: Trace) -> dict[str, np.ndarray]:
+    """A slice's record: ``slice_origin`` (D,), ``slice_axes`` (k, D), ``slice_box``
+    (2k,), ``slice_rows`` (m,) where anchors were given, and ``anchor_stage_KK`` (m, d_k),
+    the anchors' images in every stage ({} for points that are no slice)."""
+    frame = trace.frame
+    if frame is None:
+        return {}
+    arrays = {"slice_origin": np.asarray(frame.origin, dtype=np.float64),
+              "slice_axes": np.asarray(frame.axes, dtype=np.float64),
+              "slice_box": np.array(frame.box, dtype=np.float64)}
+    if frame.rows:
+        arrays["slice_rows"] = np.array(frame.rows, dtype=np.int64)
+        arrays |= {f"anchor_stage_{k:02d}": np.asarray(a, dtype=np.float64)
+                   for k, a in enumerate(trace.anchors)}
     return arrays
 
 
@@ -157,12 +174,14 @@ def weights_report(trace: Trace) -> str:
     for k, stage in enumerate(trace.stages):
         if stage.weight is None:
             continue
-        w = stage.weight
+        own = trace.params.get(f"{stage.module}.weight")  # a slice's first layer: its own
+        w = own if own is not None and own.shape != stage.weight.shape else stage.weight
+        bias = trace.params.get(f"{stage.module}.bias") if w is own else stage.bias
         sv = singular_values(w)
         lines += [f"[{stage.module}.weight] stage {k}: {stage.title}",
                   "W = " + file_matrix(w, "W = ")]
-        if stage.bias is not None:  # (its wrapped lines not indented, as weights.txt has been)
-            lines.append("b = " + file_matrix(stage.bias, suppress_small=False))
+        if bias is not None:  # (its wrapped lines not indented, as weights.txt has been)
+            lines.append("b = " + file_matrix(bias, suppress_small=False))
         lines += ["singular values: " + " ".join(f"{v:.6g}" for v in sv), ""]
     if len(lines) == 3:
         lines.append("(no linear layers)")

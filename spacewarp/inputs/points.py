@@ -10,6 +10,7 @@ import inspect
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +19,7 @@ import numpy as np
 from ..config.numbers import MAX_POINTS, parse_count
 from ..config.registry import Registry
 from ..errors import InputError
+from .slice import SliceFrame
 
 MAX_CLASSES = 1000  # spiral arms: more than a picture can tell apart
 
@@ -38,6 +40,10 @@ class Points:
     name: str = "points"
     color_by: str = "x"  # the colouring that made ``color`` ("label": classes 0 .. k-1)
     targets: np.ndarray | None = None  # (n, d_out) float64 regression targets, if any
+    # set: ``x`` holds slice coordinates, and the network's input is ``frame.inputs(x)``
+    frame: SliceFrame | None = None
+    # set: each input row (of width ``input_dim``) is reshaped to this before the network
+    image_shape: tuple[int, ...] | None = None
 
     def __post_init__(self) -> None:
         for arr in (self.x, self.color, self.labels, self.targets):
@@ -51,6 +57,11 @@ class Points:
     @property
     def dim(self) -> int:
         return int(self.x.shape[1])
+
+    @property
+    def input_dim(self) -> int:
+        """The width of the network's input: the data's, for points on a slice."""
+        return self.dim if self.frame is None else self.frame.input_dim
 
 
 # Every generator: (n: int | None, *, seed: int, **params) -> Points. Callable[..., Points]
@@ -279,14 +290,32 @@ def from_file(n: int | None, *, seed: int, path: str = "") -> Points:
 
     With ``n`` smaller than the file, a seeded random subset of ``n`` rows is kept.
     """
-    x, labels = load_points_file(path)
+    x, labels = _subset(*load_points_file(path), n, seed, path)
+    return _points(x, Path(path).stem, labels=labels)
+
+
+@GENERATORS.register("digits")
+def digits(n: int | None, *, seed: int) -> Points:
+    """The 8x8 handwritten digits: 1,797 rows of 64 pixels (0 .. 16, row by row), labelled
+    0 .. 9. UCI's optdigits test set (CC BY 4.0) as scikit-learn bundles it, shipped in
+    ``inputs/data/digits.npz``. With ``n`` smaller, a seeded random subset of ``n`` rows."""
+    with resources.files(__package__).joinpath("data/digits.npz").open("rb") as f, \
+            np.load(f, allow_pickle=False) as data:
+        x, labels = data["x"].astype(np.float64), data["labels"].astype(np.int64)  # (1797, 64)
+    x, labels = _subset(x, labels, n, seed, "the digits")
+    return _points(x, "digits", labels=labels)
+
+
+def _subset(x: np.ndarray, labels: np.ndarray | None, n: int | None, seed: int, what: str
+            ) -> tuple[np.ndarray, np.ndarray | None]:
+    """All rows, or a seeded random subset of ``n`` in their order; more rows are refused."""
     if n is not None and n < len(x):
         keep = np.sort(np.random.default_rng(seed).choice(len(x), size=n, replace=False))
-        x, labels = x[keep], None if labels is None else labels[keep]
-    elif n is not None and n > len(x):
-        raise InputError(f"--points {n} is more than the {len(x)} rows of {path}",
+        return x[keep], None if labels is None else labels[keep]
+    if n is not None and n > len(x):
+        raise InputError(f"--points {n} is more than the {len(x)} rows of {what}",
                          field="input.points")
-    return _points(x, Path(path).stem, labels=labels)
+    return x, labels
 
 
 def load_points_file(path: str) -> tuple[np.ndarray, np.ndarray | None]:

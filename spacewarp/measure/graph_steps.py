@@ -104,6 +104,10 @@ def _step(stage: Stage, inputs: tuple[int, ...], ins: list[np.ndarray]) -> Graph
     return _affine(kind, stage.points, inputs, ins, d)
 
 
+# stages that pass each row unchanged (in eval mode): the identity on row vectors
+IDENTITIES = ("reshape", "flatten", "unflatten", "dropout", "identity")
+
+
 def _affine(kind: str, out: np.ndarray, inputs: tuple[int, ...], ins: list[np.ndarray],
             d: int) -> Affine | None:
     widths = [x.shape[1] for x in ins]
@@ -117,7 +121,7 @@ def _affine(kind: str, out: np.ndarray, inputs: tuple[int, ...], ins: list[np.nd
     if len(ins) != 1:
         return None
     x = ins[0]
-    if kind == "reshape" and widths == [d]:
+    if kind in IDENTITIES and widths == [d]:
         return Affine(inputs, (eye,), np.zeros(d))
     if kind == "neg" and widths == [d]:
         return Affine(inputs, (-eye,), np.zeros(d))

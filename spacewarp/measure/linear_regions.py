@@ -115,6 +115,10 @@ def regions(model_or_trace: nn.Module | Trace, bounds: tuple[float, ...] | None 
     cutting. ``cut_output`` also cuts every region along each output's zero set (as tools
     that count the output's level set do); the output's signs then end the patterns.
     """
+    if isinstance(model_or_trace, Trace) and model_or_trace.frame is not None:
+        raise InputError("exact regions of a slice are not made yet; draw the slice without "
+                         "--regions, or regions of the network on a 2-D input",
+                         field="input.slice")
     cap = MAX_REGIONS if max_regions is None else _cap(max_regions)
     if isinstance(model_or_trace, nn.Module) and not isinstance(model_or_trace, nn.Sequential):
         model_or_trace = _probe_trace(model_or_trace, bounds)  # its graph, from a probe grid

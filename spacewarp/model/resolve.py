@@ -5,14 +5,18 @@ Below training and the trace in the data flow: both start from a resolved experi
 
 from __future__ import annotations
 
+import math
+from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from torch import nn
 
-from ..config.experiment import Experiment, NetworkSpec
-from ..errors import NetworkError, WeightsError
+from ..config.experiment import Experiment, InputSpec, NetworkSpec
+from ..errors import InputError, NetworkError, WeightsError
 from ..inputs.points import Points, make_points
+from ..inputs.sliced import on_slice
 from .build import build_model, set_parameters
 from .files import load_checkpoint, load_model, sha256
 
@@ -25,28 +29,53 @@ def default_layers(dim: int) -> list[int]:
 def resolve(experiment: Experiment) -> tuple[Experiment, Points]:
     """The experiment with every default made explicit, and its points."""
     spec = experiment.input
-    pts = make_points(spec.name, spec.points, seed=experiment.seed, color_by=spec.color_by,
-                      **({"path": spec.path or ""} if spec.name == "file" else {}),
-                      **spec.params)
+    pts = shaped(points_of(spec, experiment.seed), spec.shape)
+    made: dict[str, Any] = {"points": pts.n, "color_by": pts.color_by}
+    if pts.frame is not None:  # the box the points were spread over, for a bit-identical re-run
+        made["bounds"] = list(pts.frame.box)
     net = experiment.network
     checked = _checkpoint_checked(net)
     if net.own_model:  # the user's own architecture
         resolved = experiment.model_copy(update={
-            "input": spec.model_copy(update={"points": pts.n, "color_by": pts.color_by}),
-            "network": checked})
+            "input": spec.model_copy(update=made), "network": checked})
         return resolved, pts
-    layers = net.layers or default_layers(pts.dim)
-    if layers[0] != pts.dim:
+    dim = pts.input_dim
+    layers = net.layers or default_layers(dim)
+    if layers[0] != dim:
         raise NetworkError(
             f"layers {','.join(map(str, layers))} start at width {layers[0]} but input "
-            f"{spec.name!r} is {pts.dim}-D; make the first width {pts.dim}",
+            f"{spec.name!r} is {dim}-D; make the first width {dim}",
             field="network.layers")
-    init = net.init or ("manual" if pts.dim <= 2 else "random")
+    init = net.init or ("manual" if dim <= 2 else "random")
     resolved = experiment.model_copy(update={
-        "input": spec.model_copy(update={"points": pts.n, "color_by": pts.color_by}),
+        "input": spec.model_copy(update=made),
         "network": checked.model_copy(update={"layers": layers, "init": init}),
     })
     return resolved, pts
+
+
+def shaped(pts: Points, shape: list[int] | None) -> Points:
+    """The points with the image shape their rows take before the network, checked."""
+    if shape is None:
+        return pts
+    if math.prod(shape) != pts.input_dim:
+        raise InputError(f"input shape {','.join(map(str, shape))} holds "
+                         f"{math.prod(shape):,} numbers but the data's rows have "
+                         f"{pts.input_dim:,}; give sizes whose product is {pts.input_dim:,}",
+                         field="input.shape")
+    return replace(pts, image_shape=tuple(shape))
+
+
+def points_of(spec: InputSpec, seed: int) -> Points:
+    """The experiment's points: the input set, or points on a slice through all its rows."""
+    params: dict[str, Any] = {**spec.params, **({"path": spec.path or ""}
+                                                 if spec.name == "file" else {})}
+    if spec.slice is None:
+        return make_points(spec.name, spec.points, seed=seed, color_by=spec.color_by,
+                           **params)
+    data = make_points(spec.name, None, seed=seed, **params)
+    return on_slice(data, spec.slice, n=spec.points, seed=seed, bounds=spec.bounds,
+                    points=spec.slice_points, color_by=spec.color_by)
 
 
 def _checkpoint_checked(net: NetworkSpec) -> NetworkSpec:

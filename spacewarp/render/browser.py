@@ -24,7 +24,7 @@ import numpy as np
 from ..config.experiment import Experiment, to_toml
 from ..errors import SpacewarpError
 from ..tracing.trace import Trace
-from ..view.colors import class_hex, class_names, hex_rgb
+from ..view.colors import class_hex, class_names, hex_rgb, legend_rows
 from ..view.film import EASING, Film, FilmOptions, film
 from ..view.weight_text import heading_lines
 from .blobs import LEVELS, Blobs, put_coords
@@ -175,7 +175,7 @@ def _colors(trace: Trace, f: Film, cmap: str, store: Blobs) -> dict[str, Any]:
         table = [[round(255 * c) for c in hex_rgb(h)] for h in class_hex(len(names))]
         index = np.rint(values).astype(np.uint8)  # colour values are the classes 0 .. k-1
         return {"index": store.put(index), "table": table, "bar": None,
-                "legend": [[f"class {name}", i] for i, name in enumerate(names)]}
+                "legend": legend_rows(names)}
     try:
         cm = colormaps[cmap]
     except KeyError:
@@ -191,10 +191,13 @@ def _colors(trace: Trace, f: Film, cmap: str, store: Blobs) -> dict[str, Any]:
 
 def summary(trace: Trace) -> str:
     """``spacewarp: gaussian, 10,000 points through 2,3,3,2 tanh``."""
-    widths = [trace.stages[0].dim] + [s.dim for s in trace.stages if s.kind == "linear"]
+    first = trace.stages[0].dim if trace.frame is None else trace.frame.input_dim
+    widths = [first] + [s.dim for s in trace.stages if s.kind == "linear"]
     kinds = sorted({s.kind for s in trace.stages if s.kind not in ("input", "linear")})
     e = trace.experiment
     source = f"{e.input.name}, " if e else ""
+    if trace.frame is not None:  # the points lie on a slice of the data
+        source = f"a {'plane' if trace.frame.k == 2 else 'line'} through {source}"
     return (f"spacewarp: {source}{trace.n:,} points through "
             f"{','.join(map(str, widths))} {'/'.join(kinds) or 'linear'}")
 

@@ -29,7 +29,7 @@ from mpl_toolkits.mplot3d.axes3d import Axes3D
 
 from ..tracing.trace import Stage, Trace
 from ..view import display_coords, lattice_every, lattice_lines, projection
-from ..view.colors import class_hex, legend
+from ..view.colors import CLASS_COLORS, class_hex, legend, repeat_note
 from ..view.outlines import Outlines
 from ..view.weight_text import fitted_matrix
 from .raster import (
@@ -57,7 +57,11 @@ MONO_EM = 0.61  # advance of a DejaVu Sans Mono character, in ems (0.602), round
 ELEMENTWISE = frozenset({"relu", "tanh", "sigmoid", "gelu", "silu", "softplus", "elu",
                          "leakyrelu", "identity", "hardtanh", "relu6", "mish", "selu", "celu",
                          "softsign", "tanhshrink", "logsigmoid", "hardswish", "hardsigmoid",
-                         "dropout", "neg"})
+                         "neg"})
+# stages that pass every point unchanged, and what to say under their titles
+UNCHANGED = {"dropout": "eval mode: every point passes unchanged",
+             "flatten": "(C, H, W) read as one row of C*H*W: every point unchanged",
+             "unflatten": "a row read as (C, H, W): every point unchanged"}
 NOTE_COLOR = "#f0a030"  # amber: a caveat about the whole picture
 COLOR_NAMES = {"x": "first input coordinate", "y": "second input coordinate",
                "angle": "input angle", "radius": "input radius", "label": "class label",
@@ -205,6 +209,7 @@ def _panel(fig: Figure, trace: Trace, k: int, origin: tuple[float, float], heade
         _draw_3d(ax, pts, trace, pal, size, raster, th, pca=stage.dim > 3, key=k)
     if pal.outlines is not None and d > 1:
         draw_regions(ax, trace, k, pal.outlines, th)
+    _draw_anchors(ax, trace, k, th, lay.text_pt)
     ax.tick_params(labelsize=lay.text_pt)
     return ax
 
@@ -226,15 +231,19 @@ def weights_text(trace: Trace, k: int, chars: int = 120) -> str:
     if stage.kind == "input":
         source = f" from {trace.style.source}" if trace.style.source else ""
         return f"{trace.n:,} points{source}" + (f"\n{note}" if note else "")
+    if stage.kind in UNCHANGED:
+        return UNCHANGED[stage.kind] + (f"\n{note}" if note else "")
     if stage.weight is None and stage.kind in ELEMENTWISE:
         return f"{stage.title.split(': ')[-1]}() on each coordinate" + (
             f"\n{note}" if note else "")
     if stage.weight is None:
         feeds = ", ".join(trace.stages[i].title for i in stage.inputs)
         return (f"of: {feeds}" if feeds else "") + (f"\n{note}" if note else "")
-    text = (f"{note}\n" if note else "") + "W = " + fitted_matrix(stage.weight, "W = ", chars)
+    on_slice = trace.frame is not None and stage.inputs == (0,)  # W axes^T, W origin + b
+    w, b = ("W_slice = ", "b_slice = ") if on_slice else ("W = ", "b = ")
+    text = (f"{note}\n" if note else "") + w + fitted_matrix(stage.weight, w, chars)
     if stage.bias is not None:
-        text += "\nb = " + fitted_matrix(stage.bias, "b = ", chars)
+        text += f"\n{b}" + fitted_matrix(stage.bias, b, chars)
     return text
 
 
@@ -329,6 +338,27 @@ def _draw_3d(ax: Axes3D, xyz: np.ndarray, trace: Trace, pal: Palette, size: floa
                    cmap=pal.cmap, norm=pal.norm, s=size, linewidths=0)
 
 
+def _draw_anchors(ax: Axes, trace: Trace, k: int, th: Theme, text_pt: float) -> None:
+    """A slice's anchor rows at their true images in stage ``k`` (through the stage's own
+    projection when it is wide), ringed and titled with their row and label."""
+    frame = trace.frame
+    if frame is None or not frame.rows or k >= len(trace.anchors):
+        return
+    at = projection(trace.stages[k].points)(trace.anchors[k])  # (m, min(d_k, 3))
+    if at.shape[1] == 1:
+        at = np.column_stack([at[:, 0], np.zeros(len(at))])  # a line: on y = 0
+    ax.scatter(*at.T, s=90, facecolors="none", edgecolors=th.foreground,  # type: ignore[misc]
+               linewidths=1.6, zorder=6, gid=f"anchors-{k}")  # one collection: the anchors
+    for xyz, name in zip(at, frame.anchor_names, strict=True):
+        if len(xyz) == 3:
+            ax.text(*xyz, f"  {name}", color=th.foreground,  # type: ignore[call-arg]
+                    fontsize=text_pt, zorder=7, fontweight="bold")
+        else:
+            ax.annotate(name, (float(xyz[0]), float(xyz[1])), xytext=(6, 6),
+                        textcoords="offset points", color=th.foreground, fontsize=text_pt,
+                        zorder=7, fontweight="bold")
+
+
 def _bounds(pal: Palette, key: object, pts: np.ndarray, square: bool = True
             ) -> tuple[np.ndarray, np.ndarray]:
     """(n, d) -> lower and upper limits (d,), padded by ``PAD``.
@@ -372,6 +402,8 @@ def _colorbar(fig: Figure, trace: Trace, pal: Palette, th: Theme) -> None:
     bar = fig.colorbar(ScalarMappable(norm=pal.norm, cmap=pal.cmap), cax=cax,
                        orientation="horizontal")
     what = COLOR_NAMES.get(trace.color_by, trace.color_by)
+    if trace.frame is not None:  # points on a slice: their coordinates are the slice's
+        what = what.replace("input coordinate", "slice coordinate")
     bar.set_label(f"colour: {what} (the same point has the same colour in every panel)",
                   fontsize=9, color=th.foreground)
     cax.tick_params(labelsize=8, colors=th.foreground)
@@ -383,7 +415,12 @@ def _legend(fig: Figure, trace: Trace, th: Theme, fh: float) -> None:
     handles = [Line2D([], [], ls="", marker="o", ms=7, mec="none", color=color,
                       label=f"class {name}") for name, color in legend(trace.color_by,
                                                                         trace.labels)]
-    fig.legend(handles=handles, loc="lower center", bbox_to_anchor=(0.5, 0.2 / fh),
-               ncol=min(len(handles), 8), frameon=False, fontsize=9, labelcolor=th.foreground,
-               title="colour: class (the same point has the same colour in every panel)",
+    note = repeat_note(len(handles))
+    handles = handles[:len(CLASS_COLORS)]  # the rest would repeat these colours
+    across = max(4, int(fig.get_size_inches()[0] / 1.1))  # an entry is about an inch wide
+    fig.legend(handles=handles, loc="lower center",
+               bbox_to_anchor=(0.5, 0.2 / fh), ncol=min(len(handles), across), frameon=False,
+               fontsize=9, labelcolor=th.foreground,
+               title="colour: class (the same point has the same colour in every panel)"
+                     + (f"; {note}" if note else ""),
                title_fontsize=9).get_title().set_color(th.foreground)

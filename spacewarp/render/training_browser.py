@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from ..training.train import CURVE_NAMES
-from ..view.colors import class_rgb, decision_row, decision_table
+from ..view.colors import class_rgb, decision_row, decision_table, legend_rows
 from ..view.training import INTERPOLATED, motion_seconds
 from ..view.training import caption as words
 from ..view.training_film import TrainingFilm
@@ -219,7 +219,7 @@ class _Colors:
         if self.c:
             names = self.tf.data.names
             return {"table": table, "bar": None,
-                    "legend": [[f"class {name}", i] for i, name in enumerate(names)]}
+                    "legend": legend_rows(names)}
         x = self.tf.keys[-1][0][self.tf.probe.count:, 0]
         return {"table": table, "legend": None,
                 "bar": {"label": "colour: x", "lo": float(x.min()), "hi": float(x.max())}}

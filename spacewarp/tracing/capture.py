@@ -67,9 +67,15 @@ _KINDS: dict[Any, str] = {
     operator.mul: "mul", torch.mul: "mul", "mul": "mul", operator.imul: "mul",
     operator.truediv: "div", torch.div: "div", "div": "div",
     torch.cat: "cat", torch.concat: "cat", torch.hstack: "cat",
-    "reshape": "reshape", "view": "reshape", "flatten": "reshape", torch.flatten: "reshape",
+    "reshape": "reshape", "view": "reshape", "flatten": "flatten", torch.flatten: "flatten",
     torch.reshape: "reshape", F.linear: "linear", operator.matmul: "matmul",
     torch.matmul: "matmul", "matmul": "matmul",
+    F.conv1d: "conv1d", F.conv2d: "conv2d", F.max_pool1d: "maxpool1d",
+    F.max_pool2d: "maxpool2d", F.avg_pool1d: "avgpool1d", F.avg_pool2d: "avgpool2d",
+    F.adaptive_max_pool1d: "adaptivemaxpool1d", F.adaptive_max_pool2d: "adaptivemaxpool2d",
+    F.adaptive_avg_pool1d: "adaptiveavgpool1d", F.adaptive_avg_pool2d: "adaptiveavgpool2d",
+    F.dropout: "dropout", F.batch_norm: "batchnorm", F.layer_norm: "layernorm",
+    F.softmax: "softmax", torch.softmax: "softmax", "softmax": "softmax",
 }
 _ACTIVATION_TITLES = {
     "relu": "ReLU", "tanh": "Tanh", "sigmoid": "Sigmoid", "gelu": "GELU", "silu": "SiLU",
@@ -77,6 +83,15 @@ _ACTIVATION_TITLES = {
     "relu6": "ReLU6",
 }
 _SYMBOLS = {"add": "+", "sub": "-", "mul": "*", "div": "/", "matmul": "@"}
+# functions whose title is their name (conv: with its kernel, see _conv_title)
+_FUNCTION_TITLES = {
+    "flatten": "Flatten", "softmax": "Softmax", "layernorm": "LayerNorm",
+    "batchnorm": "BatchNorm (eval: affine)", "dropout": "Dropout (identity in eval)",
+    "maxpool1d": "MaxPool1d",
+    "maxpool2d": "MaxPool2d", "avgpool1d": "AvgPool1d", "avgpool2d": "AvgPool2d",
+    "adaptivemaxpool1d": "AdaptiveMaxPool1d", "adaptivemaxpool2d": "AdaptiveMaxPool2d",
+    "adaptiveavgpool1d": "AdaptiveAvgPool1d", "adaptiveavgpool2d": "AdaptiveAvgPool2d",
+}
 
 
 def _aten_kind(target: Any) -> str | None:
@@ -122,11 +137,45 @@ def _module_op(path: str, module: nn.Module, inputs: tuple[int, ...]) -> Op:
 
 def _module_title(path: str, module: nn.Module) -> tuple[str, str]:
     """(kind, title) of a module stage; Sequential indices ("0", "1.2") are not named."""
-    if isinstance(module, nn.Linear):
-        kind, title = "linear", f"Linear {module.in_features}->{module.out_features}"
-    else:
-        kind, title = type(module).__name__.lower(), type(module).__name__
+    kind, title = type(module).__name__.lower(), _describe(module)
     return kind, title if _is_path_of_indices(path) else f"{path}: {title}"
+
+
+def _sizes(value: Any) -> str:
+    """3 or (3, 3) -> "3x3" style text ("3" for one number)."""
+    return "x".join(map(str, value)) if isinstance(value, tuple | list) else str(value)
+
+
+def _describe(module: nn.Module) -> str:
+    """What a module does, in its title: "Linear 64->10", "Conv2d 1->4, 3x3 kernel, pad 1",
+    "MaxPool2d 2", "Dropout (identity in eval)"."""
+    name = type(module).__name__
+    if isinstance(module, nn.Linear):
+        return f"Linear {module.in_features}->{module.out_features}"
+    if isinstance(module, nn.modules.conv._ConvNd):  # short: panels sit side by side
+        moves = [f"{what} {_sizes(v)}" for what, v, plain in (
+            ("stride", module.stride, 1), ("pad", module.padding, 0)) if
+            (v if isinstance(v, str) else any(x != plain for x in v))]
+        return ", ".join([f"{name} {module.in_channels}->{module.out_channels}, "
+                          f"{_sizes(module.kernel_size)} kernel", *moves])
+    if isinstance(module, nn.modules.pooling._MaxPoolNd | nn.modules.pooling._AvgPoolNd):
+        stride = module.stride if module.stride not in (None, module.kernel_size) else None
+        return f"{name} {_sizes(module.kernel_size)}" + (
+            f", stride {_sizes(stride)}" if stride else "")
+    if isinstance(module, nn.modules.pooling._AdaptiveMaxPoolNd
+                  | nn.modules.pooling._AdaptiveAvgPoolNd):
+        return f"{name} to {_sizes(module.output_size)}"
+    if isinstance(module, nn.modules.batchnorm._BatchNorm):
+        return f"{name} {module.num_features} (eval: affine)"
+    if isinstance(module, nn.modules.dropout._DropoutNd):
+        return f"{name} (identity in eval)"
+    if isinstance(module, nn.LayerNorm):
+        return f"{name} over {_sizes(tuple(module.normalized_shape))}"
+    if isinstance(module, nn.Softmax | nn.LogSoftmax):
+        return f"{name} over dim {module.dim}"
+    if isinstance(module, nn.Unflatten):
+        return f"{name} to {_sizes(tuple(module.unflattened_size))}"
+    return name
 
 
 # --- capture --------------------------------------------------------------------------------
@@ -229,9 +278,10 @@ def _sequential(modules: list[tuple[str, nn.Module]], x: torch.Tensor
                 ) -> tuple[Capture, tuple[torch.Tensor, ...]]:
     """Stage k is the prefix of k modules: the seed's case, exactly as it runs them."""
     def program(inp: torch.Tensor) -> tuple[torch.Tensor, ...]:
-        outs = [inp]
-        for _, module in modules:
-            outs.append(_as_rows(module(outs[-1])))
+        outs, current = [inp], inp
+        for _, module in modules:  # each module gets its predecessor's own shape
+            current = module(current)  # (n, ...): (n, C, H, W) after a Conv2d
+            outs.append(_as_rows(current))  # the stage: (n, d) rows
         return tuple(outs)
 
     with torch.no_grad():
@@ -351,7 +401,8 @@ def _op(gm: fx.GraphModule, node: fx.Node, inputs: tuple[int, ...], stage_of: di
     path = _module_path(node)
     if kind == "linear":
         return _linear_op(node, inputs, values, path)
-    title = _function_title(kind, node, stage_of)
+    title = (_conv_title(kind, node, values) if kind in ("conv1d", "conv2d")
+             else _function_title(kind, node, stage_of))
     return Op(kind, f"{path}: {title}" if path else title, inputs, path)
 
 
@@ -375,10 +426,21 @@ def _linear_op(node: fx.Node, inputs: tuple[int, ...], values: dict[str, Any], p
               None if bias is None else bias.detach())
 
 
+def _conv_title(kind: str, node: fx.Node, values: dict[str, Any]) -> str:
+    """"conv2d 1->4, 3x3 kernel": the weight (out, in / groups, *kernel) says the shape."""
+    weight = node.args[1] if len(node.args) > 1 else node.kwargs.get("weight")
+    w = values.get(weight.name) if isinstance(weight, fx.Node) else weight
+    if not isinstance(w, torch.Tensor):
+        return kind
+    return f"{kind} {w.shape[1]}->{w.shape[0]}, {_sizes(tuple(w.shape[2:]))} kernel"
+
+
 def _function_title(kind: str, node: fx.Node, stage_of: dict[str, int]) -> str:
     """"ReLU", "x + tanh(...)", "fc2(...) * 0.5", "cat(x, relu(...))"."""
     if kind in _ACTIVATION_TITLES:
         return _ACTIVATION_TITLES[kind]
+    if kind in _FUNCTION_TITLES:
+        return _FUNCTION_TITLES[kind]
     names = [_operand(a, stage_of) for a in _operands(node)]
     if kind in _SYMBOLS and len(names) == 2:
         return f"{names[0]} {_SYMBOLS[kind]} {names[1]}"

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -21,6 +21,7 @@ from ..config.style import Style
 from ..errors import NetworkError, SpacewarpError
 from ..inputs.arrays import frozen
 from ..inputs.points import Points
+from ..inputs.slice import SliceFrame
 from .capture import Op, capture, modules_in_use
 from .exported import declared_width
 
@@ -62,6 +63,10 @@ class Trace:
     color_by: str = "x"  # what ``color`` means: a coordinate, or "label" (classes 0 .. k-1)
     style: Style = field(default_factory=Style)  # theme, colour map, ...: set by the pipeline
     stage_notes: tuple[str, ...] = ()  # per stage, one line under its title ("" for none)
+    # points on a slice: stage 0 holds slice coordinates, the network's input is
+    # ``frame.inputs(stage 0)``; ``anchors[k]`` (m, d_k) are the anchor rows' images in stage k
+    frame: SliceFrame | None = None
+    anchors: tuple[np.ndarray, ...] = ()
 
     @property
     def categorical(self) -> bool:
@@ -104,11 +109,12 @@ def trace(model: nn.Module, points: Points, *, device: str = "auto",
     fails on the points, or a stage produces NaN or inf.
     """
     dev = pick_device(device)
+    frame = points.frame
     try:
         with modules_in_use(model):  # (thread safety: see capture._ReadersWriter)
             net = copy.deepcopy(model).to(device=dev, dtype=torch.float64).eval()
-            x = torch.from_numpy(points.x.copy()).to(dev)  # (n, d_in) float64 (x: read-only)
-            _check_input_width(net, points.dim)
+            x = _network_input(points, dev)  # (n + m, D): the points, then anchors; or images
+            _check_input_width(net, points.input_dim)
             captured, outputs = capture(net, x)
             state = net.state_dict()
     except SpacewarpError:
@@ -116,17 +122,72 @@ def trace(model: nn.Module, points: Points, *, device: str = "auto",
     # (AssertionError: a torch.export program's guards on its input)
     except (RuntimeError, ValueError, TypeError, IndexError, AssertionError) as err:
         raise NetworkError(
-            f"the model fails on {points.n} points of width {points.dim}: "
+            f"the model fails on {points.n} points of width {points.input_dim}: "
             f"{str(err).splitlines()[0] if str(err) else type(err).__name__}; give points "
             "of the width its first layer takes (--data FILE with that many columns)",
             field="network.model") from None
-    stages = [Stage("input", "Input", frozen(points.x, np.float64))]
-    stages += [_stage(op, out) for op, out in zip(captured.ops, outputs[1:], strict=True)]
+    n = points.n
+    title = "Input" if frame is None else f"Slice: {frame.title}"
+    stages = [Stage("input", title, frozen(points.x, np.float64))]
+    stages += [_on_frame(_stage(op, out[:n]), frame)
+               for op, out in zip(captured.ops, outputs[1:], strict=True)]
     _check_finite(stages)
     params = {k: frozen(v.detach().cpu().numpy(), np.float64) for k, v in state.items()}
+    anchors: tuple[np.ndarray, ...] = ()
+    if frame is not None:
+        anchors = (frozen(frame.anchors, np.float64),
+                   *(frozen(out[n:].cpu().numpy(), np.float64) for out in outputs[1:]))
     return Trace(tuple(stages), frozen(points.color, np.float64), points.labels, points.grid_shape,
-                 params, experiment, captured.mode, captured.note, captured.program,
-                 points.color_by)
+                 params, experiment, captured.mode, captured.note,
+                 _from_rows(captured.program, points, dev), points.color_by, frame=frame,
+                 anchors=anchors)
+
+
+def _on_frame(stage: Stage, frame: SliceFrame | None) -> Stage:
+    """A linear stage fed by a slice's coordinates u carries the map from u: W x + b with
+    x = origin + u @ axes is (W axes^T) u + (W origin + b), so the views morph from the
+    slice with the weights that act on it (the layer's own are in ``Trace.params``)."""
+    if frame is None or stage.weight is None or stage.inputs != (0,):
+        return stage
+    weight = stage.weight @ frame.axes.T  # (d_out, D) @ (D, k) -> (d_out, k)
+    bias = stage.weight @ frame.origin + (0.0 if stage.bias is None else stage.bias)
+    return replace(stage, weight=frozen(weight, np.float64), bias=frozen(bias, np.float64))
+
+
+def _network_input(points: Points, dev: torch.device) -> torch.Tensor:
+    """(n, d) the points as the network takes them; on a slice (n + m, D): the points'
+    inputs ``origin + u @ axes``, then the anchors' (their images are kept apart)."""
+    x = torch.from_numpy(points.x.copy()).to(dev)  # (n, d) float64 (points.x: read-only)
+    frame = points.frame
+    if frame is not None:
+        u = torch.cat([x, torch.from_numpy(frame.anchors.copy()).to(dev)])  # (n + m, k)
+        x = _tensor(frame.origin, dev) + u @ _tensor(frame.axes, dev)  # (n + m, D)
+    if points.image_shape is not None:
+        x = x.reshape(len(x), *points.image_shape)  # (n, D) -> (n, C, H, W)
+    return x
+
+
+def _from_rows(program: Callable[[torch.Tensor], tuple[torch.Tensor, ...]],
+               points: Points, dev: torch.device
+               ) -> Callable[[torch.Tensor], tuple[torch.Tensor, ...]]:
+    """The stages from the input stage's rows: for slice coordinates u (n, k) the network's
+    of ``origin + u @ axes``, each row reshaped to the image shape where one is given; the
+    rows themselves are stage 0 (so measures differentiate along the slice)."""
+    frame, shape = points.frame, points.image_shape
+    if frame is None and shape is None:
+        return program
+    origin = None if frame is None else _tensor(frame.origin, dev)  # (D,)
+    axes = None if frame is None else _tensor(frame.axes, dev)  # (k, D)
+
+    def from_rows(u: torch.Tensor) -> tuple[torch.Tensor, ...]:
+        x = u if origin is None or axes is None else origin + u @ axes
+        return (u, *program(x if shape is None else x.reshape(len(x), *shape))[1:])
+
+    return from_rows
+
+
+def _tensor(a: np.ndarray, dev: torch.device) -> torch.Tensor:
+    return torch.from_numpy(np.array(a, dtype=np.float64)).to(dev)
 
 
 def _check_finite(stages: list[Stage]) -> None:
@@ -145,7 +206,8 @@ def _stage(op: Op, out: torch.Tensor) -> Stage:
 
 
 def _check_input_width(net: nn.Module, dim: int) -> None:
-    """For a sequence the first linear layer is the first applied; other models say so by
+    """A sequence that starts with a linear layer says its width here (an exported
+    program: its declared width); other models (a convolution first, say) say so by
     failing (``trace`` turns that into the same advice)."""
     width = declared_width(net)
     if width is not None and width != dim:
@@ -154,8 +216,8 @@ def _check_input_width(net: nn.Module, dim: int) -> None:
                            field="input")
     if not isinstance(net, nn.Sequential):
         return
-    first = next((m for m in net.modules() if isinstance(m, nn.Linear)), None)
-    if first is not None and first.in_features != dim:
+    first = next((m for m in net.modules() if not list(m.children())), None)
+    if isinstance(first, nn.Linear) and first.in_features != dim:
         raise SpacewarpError(
             f"the network takes {first.in_features}-D input but the points are {dim}-D; "
             f"make the first width {dim}", field="network.layers")

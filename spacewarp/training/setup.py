@@ -59,6 +59,10 @@ def prepare(experiment: Experiment) -> tuple[Experiment, DataSet]:
     """The experiment with training's defaults filled in, and the data set to train on."""
     experiment = _training_defaults(experiment)
     spec = experiment.train or TrainSpec()
+    if experiment.input.slice is not None:
+        raise InputError("training on a slice is not made yet: train on the data (without "
+                         "--slice), then render the trained model on the slice with "
+                         "--weights", field="input.slice")
     pts = resolve(experiment.model_copy(update={"network": NetworkSpec()}))[1]
     task = _task(experiment, pts, spec)
     resolved, pts = resolve(_network_defaults(experiment, pts, task))

@@ -9,12 +9,19 @@ table is stepped so that every class gets exactly its own colour.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 
-# Okabe & Ito (2008), reordered so the first classes differ most; black left out (the dark
-# theme's background)
+# Okabe & Ito (2008), reordered so the first classes differ most, black left out (the dark
+# theme's background); then two of Kelly's (1965) colours for ten classes (digits), then
+# ten more of Kelly's and Paul Tol's, each picked to differ most from those before it and
+# from both themes' backgrounds. Every pair of the first ten is at least 26 apart in CIELAB
+# (Delta E 1976), of all twenty at least 25 (tests/test_palette.py).
 CLASS_COLORS = ("#E69F00", "#56B4E9", "#009E73", "#CC79A7", "#0072B2", "#D55E00",
-                "#F0E442", "#999999")
+                "#F0E442", "#999999", "#BE0032", "#F99379",
+                "#332288", "#654522", "#999933", "#882255", "#8DB600", "#882D17",
+                "#EEDD88", "#EE3377", "#604E97", "#AA4499")
 
 
 def is_categorical(color_by: str, labels: np.ndarray | None) -> bool:
@@ -27,8 +34,24 @@ def class_names(labels: np.ndarray) -> list[str]:
 
 
 def class_hex(k: int) -> list[str]:
-    """The colours of k classes (the palette repeats beyond eight)."""
+    """The colours of k classes (the palette repeats beyond twenty: see ``repeat_note``)."""
     return [CLASS_COLORS[j % len(CLASS_COLORS)] for j in range(k)]
+
+
+def repeat_note(k: int) -> str:
+    """What a view of k classes must say when classes share colours ("" when none do)."""
+    if k <= len(CLASS_COLORS):
+        return ""
+    return f"colours repeat: {k} classes, {len(CLASS_COLORS)} colours"
+
+
+def legend_rows(names: Sequence[str]) -> list[list[object]]:
+    """The browser's legend: ["class NAME", colour index] for the classes that have their own
+    colour, then [note, None] when colours repeat (the rest would only repeat them)."""
+    rows: list[list[object]] = [[f"class {name}", i]
+                                for i, name in enumerate(names[:len(CLASS_COLORS)])]
+    note = repeat_note(len(names))
+    return rows + ([[note, None]] if note else [])
 
 
 def legend(color_by: str, labels: np.ndarray | None) -> list[tuple[str, str]]:

@@ -15,6 +15,7 @@ import numpy as np
 FloatMode = Literal["fixed", "unique", "maxprec", "maxprec_equal"]  # numpy's
 
 PANEL_ITEMS = 36  # a still's header summarises (``...``) matrices of more numbers
+TALL_ROWS = 8  # a still's header shows the first and last 3 rows of taller matrices
 FILE_ITEMS = 10**6  # weights.txt writes every number of anything smaller
 
 
@@ -30,8 +31,10 @@ def matrix_text(a: np.ndarray, prefix: str = "", *, precision: int = 4,
 
 def fitted_matrix(a: np.ndarray, prefix: str, chars: int) -> str:
     """A still's header (``matrix_text``) in lines of at most ``chars`` characters with
-    the prefix: rows too wide show 3 numbers at each end (``...``), wrapped if still wider."""
-    full = matrix_text(a, prefix, width=10_000)
+    the prefix: rows too wide show 3 numbers at each end (``...``), wrapped if still wider;
+    more than ``TALL_ROWS`` rows (or numbers of a bias) show the first and last 3."""
+    items = 0 if a.shape[0] > TALL_ROWS else PANEL_ITEMS  # a tall header covers neighbours
+    full = matrix_text(a, prefix, items=items, width=10_000)
     if max(len(line) for line in full.splitlines()) + len(prefix) <= chars:
         return full
     return matrix_text(a, prefix, items=0, width=chars - len(prefix))

@@ -322,9 +322,12 @@ export function colorKey(s, color, theme) {  // the colour bar, or the legend of
   if (color.legend) {
     color.legend.forEach(([name, i], r) => {
       const y = 16 * dpr + r * 16 * dpr
-      ctx.fillStyle = rgb(color.table[i]); ctx.fillRect(x, y - 5 * dpr, 10 * dpr, 10 * dpr)
+      if (i !== null) {  // null: a note ("colours repeat: ..."), no swatch
+        ctx.fillStyle = rgb(color.table[i]); ctx.fillRect(x, y - 5 * dpr, 10 * dpr, 10 * dpr)
+      }
       ctx.fillStyle = theme.foreground; ctx.textBaseline = 'middle'
-      ctx.fillText(name, x + 14 * dpr, y)
+      ctx.textAlign = i === null ? 'right' : 'left'
+      ctx.fillText(name, i === null ? w - 6 * dpr : x + 14 * dpr, y)
     })
     return
   }
