@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 CHROMIUM := /usr/bin/chromium
 
-.PHONY: demo test lint typecheck pytest bench clean
+.PHONY: demo test lint typecheck pytest wheel bench clean
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -26,7 +26,7 @@ demo: $(STAMP)
 	$(BIN)/spacewarp html --out out/spacewarp.html
 
 lint: $(STAMP)
-	$(BIN)/ruff check spacewarp tests bench
+	$(BIN)/ruff check spacewarp tests bench .ci
 	$(BIN)/lint-imports
 
 typecheck: $(STAMP)
@@ -35,10 +35,17 @@ typecheck: $(STAMP)
 pytest: $(STAMP) $(CHROMIUM)
 	$(BIN)/pytest -q
 
-test: lint typecheck pytest
+# The package as a user installs it: `python -m build`, the wheel checked to hold every
+# file of spacewarp/ (the JavaScript, the vendored regl), installed alone into a fresh
+# .venv-wheel (torch from local disk, through constraints.txt), and `spacewarp render`,
+# `html` and `serve --help` run there from outside the checkout (.ci/check_wheel.py)
+wheel: $(STAMP)
+	$(BIN)/python .ci/check_wheel.py
+
+test: lint typecheck wheel pytest
 
 bench: $(STAMP)
 	$(BIN)/python bench/run_all.py
 
 clean:
-	rm -rf $(VENV) out .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) out .pytest_cache .mypy_cache .ruff_cache dist build .venv-wheel

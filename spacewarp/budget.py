@@ -1,4 +1,4 @@
-"""Budgets checked before work: memory and rough time estimated from the experiment.
+"""Budgets checked before work: memory and time estimated from the experiment.
 
 Every estimate is made from what the experiment declares (counts, widths, grid
 parameters, data files' headers, film length and size), before a point is generated or
@@ -6,16 +6,27 @@ a byte of data read. Over a cap, ``LimitError`` says the numbers and what to do,
 line. Caps: ``MEMORY_CAP`` bytes and ``TIME_CAP`` seconds, or the environment's
 ``SPACEWARP_MAX_MEMORY_MB`` and ``SPACEWARP_MAX_SECONDS``. Torch-free.
 
-The cost model (measured on a 2-core machine; rough on purpose, within a factor of 2):
+The time model is a table of measured rates (``RATES``: seconds per unit of matrix work;
+``COMMANDS``: seconds per command, stage, picture and point drawn), calibrated by
+``bench/bench_budget.py`` on the 2-core machine as CPU seconds (user + system, best of 3:
+on a quiet machine an upper bound on the wall time) and checked by a test against a
+measured run, within a factor of 2. What costs time:
 
-- trace: every stage is (n, d_k) float64, kept once by the trace and once more by the
-  views and drawings: ``2 x 8 n sum(d_k)`` bytes over a 300 MB base (measured: 513 MB at
-  1e6 points, 915 MB at 3e6 through 2,3,3,2); the forward pass is ``2 n sum(w_i w_i+1)``
-  flops;
-- views of stages wider than 3-D: a projection costs about ``n d^2`` per stage and view;
-- weights.txt: singular values cost about ``m n min(m, n)`` per linear layer;
-- a film: the views' positions, a timeline entry per frame, one (H, W, 3) frame; each
-  frame costs its drawing and encoding.
+- the forward pass: ``n sum(w_i w_i+1)`` multiply-adds;
+- a stage wider than 3-D is shown through a PCA: each fit builds the (D, D) scatter
+  matrix (``m D^2`` multiply-adds, m = min(n, 50,000) rows) and takes its eigenvectors
+  (``D^3`` at the "eigh" rate); render fits each wide stage 4 times, html 3 times plus 2,
+  animate 2 times plus 2 (counted in the code, by np.linalg.eigh calls);
+- render's weights.txt: each linear layer's singular values (``m n min(m, n)``) and its
+  matrix in full up to 1e6 numbers;
+- pictures: render draws every stage twice (stages.png and its own PNG; a wide stage's
+  panel costs more), html encodes every stage once, a film draws every point in every
+  frame (``film_cost``).
+
+Memory: every stage is (n, d_k) float64, kept once by the trace and once more by the
+views and drawings, over a 300 MB base (measured: 513 MB at 1e6 points, 915 MB at 3e6
+through 2,3,3,2); the parameters twice; a wide stage's PCA holds three (D, D) matrices
+(measured: 1.30 GB peak for 2,4096,4096,2 at 1,000 points, estimated 1.37 GB).
 """
 
 from __future__ import annotations
@@ -35,13 +46,40 @@ if TYPE_CHECKING:
 MEMORY_CAP = 2 * 10**9  # bytes: a laptop's spare memory
 TIME_CAP = 120.0  # seconds of estimated work before anything is written
 BASE_BYTES = 300e6  # torch, numpy and matplotlib loaded (measured: 1e6 points peak 513 MB)
-BASE_SECONDS = 2.0  # imports and the first figure
-FLOPS = 2e9  # matrix work per second (float64, one core of a laptop)
-PROJECTION = 3e10  # n d^2 units of projection per second (measured: 1000 x 4096^2 in 0.55 s)
-SVD = 5e9  # m n min(m, n) units of SVD per second (measured: 4096^2 in 14 s)
-DRAW = 5e6  # points drawn per second per panel (raster splats above ~1e5 points)
-FRAME = 0.02  # seconds to draw and encode one film frame, before its points
-FRAME_POINTS = 5e6  # film points drawn per second
+FIT_ROWS = 50_000  # a PCA fits at most this many rows (view.coords.FIT_ROWS)
+FULL_MATRIX = 10**6  # weights.txt prints a matrix in full up to this many numbers
+
+# CPU seconds per unit of work (bench/bench_budget.py; 2-core machine, float64, at load 9-13)
+RATES = {
+    "multiply-add": 7e-11,  # a matrix product: the forward pass, a PCA's scatter matrix
+    "eigh": 2e-9,  # per D^3: the eigenvectors of a wide stage's (D, D) scatter matrix
+    # (measured 2.0e-9 at D = 768, 1.5e-9 at 2048: larger matrices go a little faster)
+    "svd": 2.5e-9,  # per m n min(m, n): a weight matrix's singular values (weights.txt)
+    "printed number": 1e-5,  # weights.txt writes a matrix of up to 1e6 numbers in full
+}
+
+
+@dataclass(frozen=True)
+class CommandCost:
+    """What a command costs besides its matrix work: CPU seconds, measured per command."""
+
+    base: float  # imports, the first figure, the files
+    per_stage: float  # one stage's view, title and arrays
+    per_picture: float  # render: one PNG; animate: one frame (``film_cost``); html: -
+    per_point: float  # one point of one stage drawn (or encoded) once
+    per_wide_panel: float  # a stage wider than 3-D drawn once (its PCA view and title)
+    draws: int  # how many times each stage's points are drawn: render twice (stages.png
+    # and its own picture), html once (the page); a film counts its frames instead
+    fits: tuple[int, int]  # PCA fits: (per stage wider than 3-D, once more per command)
+
+
+COMMANDS = {  # measured: bench/bench_budget.py's runs, the best of 3 each
+    "trace": CommandCost(2.0, 0.0, 0.0, 0.0, 0.0, 0, (0, 0)),  # the api: trace only
+    "render": CommandCost(2.8, 0.1, 0.15, 2.5e-7, 0.7, 2, (4, 0)),
+    "html": CommandCost(2.6, 0.02, 0.0, 7e-7, 0.0, 1, (3, 2)),
+    "animate": CommandCost(3.7, 0.05, 0.007, 6.5e-7, 0.0, 0, (2, 2)),
+}
+FRAME_PIXEL = 2e-8  # seconds per pixel of a film frame (raw RGB to ffmpeg, x264 encoding)
 
 
 def memory_cap() -> float:
@@ -97,7 +135,7 @@ def _slice_count(spec: InputSpec) -> int:
 def slice_cost(spec: InputSpec) -> Estimate:
     """Reading the data a slice goes through, and its principal directions (an SVD)."""
     rows, dim = data_shape(spec.model_copy(update={"points": None}))
-    return Estimate(3 * 8.0 * rows * dim, rows * dim * min(rows, dim) / SVD,
+    return Estimate(3 * 8.0 * rows * dim, rows * dim * min(rows, dim) * RATES["svd"],
                     f"a slice through {_count(rows)} rows of {dim}")
 
 
@@ -123,34 +161,64 @@ def widths_of(experiment: Experiment, dim: int) -> list[int]:
     return experiment.network.layers or {1: [1, 2, 1], 2: [2, 3, 3, 2]}.get(dim, [dim, 3, 3, dim])
 
 
-def trace_cost(n: int, widths: list[int], *, weights_text: bool = True) -> Estimate:
-    """Memory and time to trace ``n`` points through ``widths`` and draw every stage."""
-    # stages: the input, then each layer's linear output and (but the last) its activation
-    dims = [widths[0]] + [w for w in widths[1:-1] for _ in (0, 1)] + [widths[-1]]
+def stage_widths(widths: list[int]) -> list[int]:
+    """Each stage's width: the input, then each layer's linear output and (but the last)
+    its activation: ``[2, 4096, 2] -> [2, 4096, 4096, 2]``."""
+    return [widths[0]] + [w for w in widths[1:-1] for _ in (0, 1)] + [widths[-1]]
+
+
+def trace_cost(n: int, widths: list[int], work: str = "render") -> Estimate:
+    """Memory and time to trace ``n`` points through ``widths`` and do ``work`` with every
+    stage: ``trace`` (the api), ``render``, ``html`` or ``animate`` (its frames: ``film_cost``)."""
+    cost = COMMANDS[work]
+    dims = stage_widths(widths)
     pairs = list(zip(widths[:-1], widths[1:], strict=True))
-    stage_bytes = 8.0 * n * sum(dims)
-    param_bytes = 8.0 * sum(a * b for a, b in pairs)
-    seconds = (2.0 * n * sum(a * b for a, b in pairs) / FLOPS
-               + 3 * sum(n * d * d for d in dims if d > 3) / PROJECTION
-               + n * len(dims) * 2 / DRAW)
-    if weights_text:
-        seconds += sum(a * b * min(a, b) for a, b in pairs) / SVD
+    wide = [d for d in dims if d > 3]
+    fit_dims = wide * cost.fits[0] + [max(dims)] * (cost.fits[1] if wide else 0)
+    rows = min(n, FIT_ROWS)
+    seconds = (cost.base + RATES["multiply-add"] * (n * sum(a * b for a, b in pairs)
+                                                    + sum(rows * d * d for d in fit_dims))
+               + RATES["eigh"] * sum(float(d) ** 3 for d in fit_dims)
+               + cost.per_stage * len(dims) + cost.per_point * cost.draws * n * len(dims)
+               + cost.per_wide_panel * cost.draws * len(wide))
+    if work == "render":  # weights.txt, and a picture per stage besides stages.png
+        seconds += (RATES["svd"] * sum(a * b * min(a, b) for a, b in pairs)
+                    + RATES["printed number"] * sum(a * b for a, b in pairs
+                                                    if a * b <= FULL_MATRIX)
+                    + cost.per_picture * (len(dims) + 1))
+    memory = (BASE_BYTES + 2 * 8.0 * n * sum(dims) + 2 * 8.0 * sum(a * b for a, b in pairs)
+              + (3 * 8.0 * max(fit_dims) ** 2 if fit_dims else 0.0))
+    return Estimate(memory, seconds, f"{_what(widths)} at {_count(n)} points")
+
+
+def _what(widths: list[int]) -> str:
+    """"4096 x 4096 weights", "layers 2,3,3,2" or "9 layers up to 512 wide"."""
     wide = max(widths)
     hidden = [w for w in widths[1:-1] if w == wide]
-    what = (f"{' x '.join(map(str, hidden))} weights" if len(hidden) > 1 and wide > 64
-            else f"layers {','.join(map(str, widths))}" if len(widths) <= 8
-            else f"{len(pairs)} layers up to {wide} wide")
-    return Estimate(BASE_BYTES + 2 * stage_bytes + 2 * param_bytes, BASE_SECONDS + seconds,
-                    f"{what} at {_count(n)} points")
+    if len(hidden) > 1 and wide > 64:
+        return f"{' x '.join(map(str, hidden))} weights"
+    if len(widths) <= 8:
+        return f"layers {','.join(map(str, widths))}"
+    return f"{len(widths) - 1} layers up to {wide} wide"
 
 
 def film_cost(n: int, stages: int, frames: int, size: tuple[int, int]) -> Estimate:
     """A film of ``frames`` frames of ``size`` showing ``n`` points through ``stages`` stages."""
     w, h = size
+    film = COMMANDS["animate"]
     memory = 8.0 * 3 * n * stages + 200.0 * frames + 4.0 * w * h  # views, timeline, a frame
-    seconds = frames * (FRAME + n / FRAME_POINTS + w * h / 5e7)
+    seconds = frames * (film.per_picture + n * film.per_point + w * h * FRAME_PIXEL)
     return Estimate(memory, seconds, f"{_count(frames)} frames of {w}x{h} with "
                                      f"{_count(n)} points")
+
+
+def command_seconds(work: str, n: int, widths: list[int], frames: int = 0,
+                    size: tuple[int, int] = (800, 600)) -> float:
+    """The estimated seconds of a whole command: its trace and stages, and its film."""
+    seconds = trace_cost(n, widths, work).seconds
+    if frames:
+        seconds += film_cost(n, len(stage_widths(widths)), frames, size).seconds
+    return seconds
 
 
 def check(estimate: Estimate, advice: str, field: str = "input.points") -> None:
@@ -164,18 +232,22 @@ def check(estimate: Estimate, advice: str, field: str = "input.points") -> None:
                      f"{_seconds(estimate.seconds)}; {over}, {advice}", field=field)
 
 
-def check_experiment(experiment: Experiment) -> tuple[int, list[int]]:
-    """Refuse an experiment whose trace and stills would be over the caps; (n, widths)."""
+def check_experiment(experiment: Experiment, work: str = "trace") -> tuple[int, list[int]]:
+    """Refuse an experiment whose trace and ``work`` (``COMMANDS``) would be over the caps;
+    (n, widths)."""
     n, dim = point_count(experiment.input)
     if n > MAX_POINTS:
         raise LimitError(f"the input has {n:,} points; at most {MAX_POINTS:,}, use --points "
                          f"{MAX_POINTS // 10:,} or fewer", field="input.points")
     widths = widths_of(experiment, dim)
-    cost = trace_cost(n, widths)
+    cost = trace_cost(n, widths, work)
     if experiment.input.slice is not None:
         cost = cost + slice_cost(experiment.input)
-    fewer = max(1, _fewer(n, cost))
-    check(cost, f"use --points {_flag_number(fewer)} or narrower layers")
+    if _fits(trace_cost(1, widths, work)):  # fewer points can bring it under the caps
+        fewer = _fewer(n, widths, work)
+        check(cost, f"use --points {_flag_number(fewer)} or narrower layers")
+    else:  # the layers alone are over: their PCA and weights cost the same at any count
+        check(cost, _narrower(n, widths, work), field="network.layers")
     return n, widths
 
 
@@ -187,9 +259,31 @@ def check_film(n: int, stages: int, frames: int, size: tuple[int, int],
           field)
 
 
-def _fewer(n: int, cost: Estimate) -> int:
-    """A point count under both caps, by the estimate's proportion (rounded to 1-2-5)."""
-    share = min(memory_cap() / max(cost.bytes, 1.0), time_cap() / max(cost.seconds, 1e-9))
+def _fits(estimate: Estimate) -> bool:
+    return estimate.bytes <= memory_cap() and estimate.seconds <= time_cap()
+
+
+def _narrower(n: int, widths: list[int], work: str) -> str:
+    """"use narrower layers (at most 1024 wide)": the widest power of 2 for every hidden
+    layer that fits at ``n`` points, or that fits with fewer points, and how many."""
+    wide = 2 ** max(widths).bit_length()
+    while wide > 4:
+        wide //= 2
+        capped = [widths[0]] + [min(w, wide) for w in widths[1:-1]] + [widths[-1]]
+        if _fits(trace_cost(n, capped, work)):
+            return f"use narrower layers (at most {wide} wide)"
+        if _fits(trace_cost(1, capped, work)):
+            return (f"use narrower layers (at most {wide} wide) and --points "
+                    f"{_flag_number(_fewer(n, capped, work))}")
+    return "use fewer layers"
+
+
+def _fewer(n: int, widths: list[int], work: str) -> int:
+    """A point count under both caps (rounded down to 1-2-5): the estimate is a fixed part
+    plus a part in proportion to the points, so the count is solved for, with 20% spare."""
+    fixed, full = trace_cost(1, widths, work), trace_cost(n, widths, work)
+    share = min((memory_cap() - fixed.bytes) / max(full.bytes - fixed.bytes, 1.0),
+                (time_cap() - fixed.seconds) / max(full.seconds - fixed.seconds, 1e-9))
     target = n * share * 0.8
     for m in (5, 2, 1):
         for e in range(7, -1, -1):

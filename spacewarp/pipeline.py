@@ -22,13 +22,14 @@ from .tracing.trace import Trace, trace
 __all__ = ["default_layers", "measured", "model_for", "resolve", "run", "run_model"]
 
 
-def run(experiment: Experiment) -> Trace:
+def run(experiment: Experiment, work: str = "trace") -> Trace:
     """Resolve the experiment, build its points and network, and trace them.
 
-    The budget is checked first (``budget.check_experiment``): work over the memory or
-    time cap is refused before a point is generated.
+    The budget is checked first (``budget.check_experiment``): the trace and what will be
+    done with it (``work``: ``trace``, ``render``, ``html`` or ``animate``) over the memory
+    or time cap is refused before a point is generated.
     """
-    check_experiment(experiment)
+    check_experiment(experiment, work)
     resolved, pts = resolve(experiment)
     traced = trace(model_for(resolved), pts, device=resolved.device, experiment=resolved)
     return _colored(replace(traced, style=style_of(resolved)))

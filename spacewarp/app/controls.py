@@ -63,33 +63,33 @@ class Controls:
     # --- building -------------------------------------------------------------------
     def _build(self, exp: Experiment) -> None:
         w = self.widgets
-        w["input"] = pn.widgets.Select(name="Input set", options=GENERATORS.names())
-        w["points"] = pn.widgets.TextInput(name="Points")
-        w["seed"] = pn.widgets.TextInput(name="Seed")
+        w["input"] = pn.widgets.Select(label="Input set", options=GENERATORS.names())
+        w["points"] = pn.widgets.TextInput(label="Points")
+        w["seed"] = pn.widgets.TextInput(label="Seed")
         w["upload"] = pn.widgets.FileInput(accept=".csv,.npy,.npz", multiple=False)
-        w["widths"] = pn.widgets.TextInput(name="Widths (input, hidden..., output)")
-        w["activation"] = pn.widgets.Select(name="Activation", options=ACTIVATIONS.names())
-        w["bias"] = pn.widgets.Checkbox(name="Bias in linear layers")
+        w["widths"] = pn.widgets.TextInput(label="Widths (input, hidden..., output)")
+        w["activation"] = pn.widgets.Select(label="Activation", options=ACTIVATIONS.names())
+        w["bias"] = pn.widgets.Checkbox(label="Bias in linear layers")
         w["init"] = pn.widgets.Select(  # "": the input's own default (a value in the menu,
-            name="Weight recipe",        # so the browser never picks one of its own)
+            label="Weight recipe",        # so the browser never picks one of its own)
             options={"default for the input": "", **{n: n for n in RECIPES.names()}})
-        w["scale"] = pn.widgets.TextInput(name="Scale S (manual recipe)")
+        w["scale"] = pn.widgets.TextInput(label="Scale S (manual recipe)")
         w["color_by"] = pn.widgets.Select(  # "": by class when labelled, else x (a value in
-            name="Colour by",  # the menu, so the browser never picks one and fires a change)
+            label="Colour by",  # the menu, so the browser never picks one and fires a change)
             options={"default for the input": "", **{n: n for n in COLORINGS.names()}})
-        w["theme"] = pn.widgets.Select(name="Theme", options=THEMES)
+        w["theme"] = pn.widgets.Select(label="Theme", options=THEMES)
         w["regions"] = pn.widgets.Select(  # exact linear regions (piecewise-linear networks)
-            name="Regions", options={"off": "off", "outlines, a colour per region": "region",
+            label="Regions", options={"off": "off", "outlines, a colour per region": "region",
                                      "outlines, filled by area change": "area"})
-        w["svd_steps"] = pn.widgets.Checkbox(name="Linear steps as SVD: rotate, scale, "
+        w["svd_steps"] = pn.widgets.Checkbox(label="Linear steps as SVD: rotate, scale, "
                                                   "rotate, shift")
-        w["measures"] = pn.widgets.Checkbox(name="Measures in titles: area change, folds, "
+        w["measures"] = pn.widgets.Checkbox(label="Measures in titles: area change, folds, "
                                                  "collapse")
         for setting in TRAIN_SETTINGS:  # one control per training setting that has one
             if setting.control is not None:
                 w[f"train:{setting.key}"] = train_widget(setting)
-        self.add_layer = pn.widgets.Button(name="+ layer", width=80, margin=(0, 5, 5, 10))
-        self.remove_layer = pn.widgets.Button(name="- layer", width=80, margin=(0, 5, 5, 5))
+        self.add_layer = pn.widgets.Button(label="+ layer", width=80, margin=(0, 5, 5, 10))
+        self.remove_layer = pn.widgets.Button(label="- layer", width=80, margin=(0, 5, 5, 5))
         self.add_layer.on_click(lambda _e: self._fire("add_layer", None))
         self.remove_layer.on_click(lambda _e: self._fire("remove_layer", None))
         for control, widget in w.items():
@@ -112,7 +112,7 @@ class Controls:
         rows = []
         for key in defaults:
             control = f"param:{key}"
-            widget = pn.widgets.TextInput(name=key.replace("_", " ").capitalize(),
+            widget = pn.widgets.TextInput(label=key.replace("_", " ").capitalize(),
                                           sizing_mode="stretch_width",
                                           css_classes=[f"sw-param-{key}"])
             widget.param.watch(lambda e, c=control: self._fire(c, e.new), "value")
@@ -219,9 +219,9 @@ def train_widget(setting: Setting) -> pn.widgets.Widget:
     """A training setting's control, from its line in the settings table."""
     label = setting.key.replace("_", " ").replace("lr", "learning rate").capitalize()
     if setting.control == "select":
-        return pn.widgets.Select(name=label, options=list(setting.choices or ()),
+        return pn.widgets.Select(label=label, options=list(setting.choices or ()),
                                  description=setting.help)
-    return pn.widgets.TextInput(name=label, description=setting.help)
+    return pn.widgets.TextInput(label=label, description=setting.help)
 
 
 def displayed(exp: Experiment) -> dict[str, Any]:

@@ -68,8 +68,8 @@ class Trainer:
         self._steps = 0
         self._updates: list[float] = []  # times of recent live updates (updates per second)
         self.buttons = {name: pn.widgets.Button(
-            name=name.capitalize(), width=70, margin=(2, 4), css_classes=[f"sw-train-{name}"],
-            button_type="primary" if name == "train" else "default") for name in BUTTONS}
+            label=name.capitalize(), width=70, margin=(2, 4), css_classes=[f"sw-train-{name}"],
+            color="primary" if name == "train" else "default") for name in BUTTONS}
         for name, button in self.buttons.items():
             button.on_click(self._handler(name))
         self.status = pn.pane.HTML("", css_classes=["sw-train-status"], margin=(2, 8),

@@ -123,7 +123,7 @@ class WeightsEditor:
                 **_grid_size(stage.weight.shape),
             )
             grid.on_edit(partial(self._edited, name))
-            button = pn.widgets.Button(name="Randomise", width=95, height=28,
+            button = pn.widgets.Button(label="Randomise", width=95, height=28,
                                        margin=(0, 10), css_classes=[f"sw-randomise-{name}"])
             button.on_click(partial(self._randomise_clicked, f"{name}.weight"))
             sv = Text(_sv_text(stage.weight), margin=(0, 10),

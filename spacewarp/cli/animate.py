@@ -56,7 +56,7 @@ def main(args: argparse.Namespace) -> None:
         split_bias=args.split_bias, limits=args.limits)
     check_out(args.out)
     video_format(args.out)  # a wrong name or folder fails before any work
-    trace = run(experiment_from_args(args))
+    trace = run(experiment_from_args(args), "animate")
     if args.measures:
         trace = measured(trace)[0]
     path = write_video(trace, args.out, options)

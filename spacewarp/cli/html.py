@@ -38,7 +38,7 @@ def main(args: argparse.Namespace) -> None:
     check_target(args.out)  # a wrong name fails before any work
     if args.training is not None:
         return training_page(args)
-    trace = run(experiment_from_args(args))
+    trace = run(experiment_from_args(args), "html")
     if args.measures:
         trace = measured(trace)[0]
     extra = {} if args.max_points is None else {"max_points": args.max_points}

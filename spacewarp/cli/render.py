@@ -27,7 +27,7 @@ def main(args: argparse.Namespace) -> None:
     from .options import experiment_from_args
 
     writable_target(args.out, folder=True)  # a bad --out fails before any work
-    trace = run(experiment_from_args(args))
+    trace = run(experiment_from_args(args), "render")
     extra = None
     if args.measures:
         trace, m = measured(trace)

@@ -1,0 +1,95 @@
+"""The time budget against measured runs (issue 17): the estimate of a small run is
+within 2x of the CPU seconds the run takes, and what will not finish is refused before
+any work, with advice that leads to an experiment that is accepted."""
+
+from __future__ import annotations
+
+import resource
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from spacewarp import budget
+from spacewarp.cli import main
+from spacewarp.config.experiment import validated
+from spacewarp.errors import LimitError
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def cpu_seconds_of(argv: list[str]) -> float:
+    """User + system CPU seconds of ``spacewarp ARGV`` run as a process (ffmpeg included)."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    done = subprocess.run([sys.executable, "-m", "spacewarp.cli", *argv], cwd=ROOT,
+                          capture_output=True, text=True)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    assert done.returncode == 0, done.stderr
+    return after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
+
+
+@pytest.mark.parametrize("work", ["render", "html", "animate"])
+def test_the_estimate_is_within_2x_of_a_measured_run(work: str, tmp_path: Path) -> None:
+    # a wide stage, so its PCA (eigh of a 512 x 512 matrix, 4 times per stage in render)
+    # is a good share of the run beside the imports and the pictures; a film of 4 s at
+    # 25 fps is 100 frames of 800x600
+    n, widths = 1000, [2, 512, 2]
+    frames = 100 if work == "animate" else 0
+    estimate = budget.command_seconds(work, n, widths, frames)
+    out = str(tmp_path / {"render": "out", "html": "page.html", "animate": "film.mp4"}[work])
+    argv = [work, "--points", str(n), "--layers", ",".join(map(str, widths)), "--out", out]
+    argv += ["--seconds", "4"] if frames else []
+    runs: list[float] = []
+    while len(runs) < 3 and (not runs or min(runs) > 2 * estimate):  # a loaded machine
+        runs.append(cpu_seconds_of(argv))  # only slows a run: the best of 3 counts
+    assert estimate / 2 <= min(runs) <= 2 * estimate, (estimate, runs)
+
+
+def test_the_estimate_grows_with_the_cube_of_a_wide_stage() -> None:
+    # 2,4096,4096,2: 4 stages of 4096 dims, each fitted 4 times by render (eigh of a
+    # 4096 x 4096 scatter matrix: 4096^3 at the measured rate, over 3 min of CPU each)
+    cost = budget.trace_cost(1000, [2, 4096, 4096, 2], "render")
+    eigh = 16 * 4096.0**3 * budget.RATES["eigh"]
+    assert cost.seconds >= eigh > 10 * budget.time_cap()
+
+
+def test_layers_that_will_not_finish_are_refused_naming_layers(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # the issue's example: estimated at 37 s and accepted; it ran past 10 min unfinished
+    out = tmp_path / "out"
+    assert main(["render", "--layers", "2,4096,4096,2", "--out", str(out)]) == 2
+    said = capsys.readouterr().err.strip()
+    assert said.startswith("spacewarp: error: --layers:") and "\n" not in said
+    assert "the cap is 2 min" in said and "use narrower layers (at most" in said
+    assert not out.exists()
+
+
+def test_the_advice_leads_to_an_accepted_experiment() -> None:
+    exp = validated({"network": {"layers": [2, 4096, 4096, 2]}})
+    with pytest.raises(LimitError) as err:
+        budget.check_experiment(exp, "render")
+    assert err.value.field == "network.layers"
+    wide = int(str(err.value).split("at most ")[1].split(" wide")[0])
+    assert 4 < wide < 4096
+    narrower = validated({"network": {"layers": [2, wide, wide, 2]}})
+    assert budget.check_experiment(narrower, "render") == (1000, [2, wide, wide, 2])
+    with pytest.raises(LimitError):  # twice as wide is over: the widest that fits
+        budget.check_experiment(validated({"network": {"layers": [2, 2 * wide, 2]}}),
+                                "render")
+
+
+def test_many_points_are_refused_with_a_count_that_fits() -> None:
+    exp = validated({"input": {"points": 5_000_000}, "network": {"layers": [2, 64, 2]}})
+    with pytest.raises(LimitError) as err:
+        budget.check_experiment(exp, "render")
+    assert err.value.field == "input.points"
+    fewer = str(err.value).split("use --points ")[1].split(" ")[0]
+    n, _ = budget.check_experiment(validated({"input": {"points": fewer},
+                                              "network": {"layers": [2, 64, 2]}}), "render")
+    assert n == int(float(fewer)) < 5_000_000
+
+
+@pytest.mark.parametrize("work", ["trace", "render", "html", "animate"])
+def test_the_default_experiment_is_accepted(work: str) -> None:
+    assert budget.check_experiment(validated({}), work) == (1000, [2, 3, 3, 2])
