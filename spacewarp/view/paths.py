@@ -17,6 +17,7 @@ import numpy as np
 
 from ..tracing.trace import Stage, Trace
 from .coords import Projection, aligned, fit, lift, pad, projection
+from .plan_cache import PLANS, stages_key
 
 
 @dataclass(frozen=True)
@@ -185,22 +186,45 @@ def _chain(states: list[_State], steps: list[_Step]) -> tuple[Morph, ...]:
     return tuple(out)
 
 
-def morphs(trace: Trace, *, split_bias: bool | str = False,
-           fit_rows: int | None = None) -> tuple[Morph, ...]:
+def morphs(trace: Trace, *, split_bias: bool | str = False, fit_rows: int | None = None,
+           steps: tuple[_Step, ...] | None = None) -> tuple[Morph, ...]:
     """One morph per operation (two for a biased linear stage with ``split_bias``; the SVD
     sub-steps with ``split_bias="svd"``), plus a view turn (kind "projection") where a
     wide film changes its projection.
 
     A morph starts from its feeding stage and ends exactly at its stage, both ends in one
-    projection; consecutive morphs meet exactly."""
+    projection; consecutive morphs meet exactly. ``steps``: the trace's ``plan``, when the
+    caller has it (it is made here otherwise)."""
     states = _states(trace, [s.points for s in trace.stages], split_bias)
-    return _chain(states, _plan(states, _weights(trace), fit_rows))
+    return _chain(states, list(steps or plan(trace, split_bias=split_bias, fit_rows=fit_rows)))
+
+
+def plan(trace: Trace, *, split_bias: bool | str = False,
+         fit_rows: int | None = None) -> tuple[_Step, ...]:
+    """The film's morphs with their projections (``_plan`` of the trace's states), made once
+    per network and points: remembered by their digest (``plan_cache``), so a change that
+    keeps them (colour, theme, measures) and every view of one trace reuse the PCAs."""
+    rows = None if fit_rows is None or fit_rows >= trace.n else fit_rows
+
+    def make() -> tuple[_Step, ...]:
+        states = _states(trace, [s.points for s in trace.stages], split_bias)
+        return tuple(_plan(states, _weights(trace), rows))
+
+    return PLANS.get("plan", stages_key(trace.stages, rows, split_bias), make)
+
+
+def stage_projections(trace: Trace, fit_rows: int | None = None) -> tuple[Projection, ...]:
+    """Each stage's own display projection (its PCA beyond 3-D) fitted on its first
+    ``fit_rows`` rows, remembered like ``plan``."""
+    rows = None if fit_rows is None or fit_rows >= trace.n else fit_rows
+    return PLANS.get("stages", stages_key(trace.stages, rows),
+                     lambda: tuple(projection(s.points[:rows]) for s in trace.stages))
 
 
 # --- basis arrows -----------------------------------------------------------------------------
 
-def basis_arrows(trace: Trace, *, split_bias: bool | str = False,
-                 fit_rows: int | None = None) -> tuple[Morph | None, ...]:
+def basis_arrows(trace: Trace, *, split_bias: bool | str = False, fit_rows: int | None = None,
+                 steps: tuple[_Step, ...] | None = None) -> tuple[Morph | None, ...]:
     """The input basis arrows carried through the network, one entry per morph.
 
     Each entry is a Morph of the arrow ends: row 0 the tail (the image of the origin),
@@ -211,6 +235,7 @@ def basis_arrows(trace: Trace, *, split_bias: bool | str = False,
     passed through f, so the arrow joins the images of its ends. Where f cannot be
     reproduced in NumPy (an unknown module, or one whose parameters differ from the
     defaults, checked against the trace) the entry is None from there on: no arrows.
+    ``steps``: the trace's ``plan`` (the points' projections), as for ``morphs``.
     """
     d0 = trace.stages[0].dim
     ends = np.zeros((1 + min(d0, 2), d0))  # (1 + m, d0): origin, e1, e2
@@ -225,8 +250,8 @@ def basis_arrows(trace: Trace, *, split_bias: bool | str = False,
     arrays = [a if a is not None else np.full((len(ends), s.dim), np.nan)
               for a, s in zip(carried, trace.stages, strict=True)]
     states = _states(trace, arrays, split_bias)
-    point_states = _states(trace, [s.points for s in trace.stages], split_bias)
-    chained = _chain(states, _plan(point_states, _weights(trace), fit_rows))
+    steps = steps or plan(trace, split_bias=split_bias, fit_rows=fit_rows)
+    chained = _chain(states, list(steps))
     return tuple(None if not (np.isfinite(m.start).all() and np.isfinite(m.end).all()) else m
                  for m in chained)
 
