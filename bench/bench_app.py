@@ -10,10 +10,13 @@ references measured in the same run:
 - morph-view stage slider step (set the slider, redraw), in the browser only;
   reference: one animation frame;
 - server RSS over successive changes applied in-process through an ``Explorer`` (flat
-  means no leak).
+  means no leak);
+- first, in-process: Python's share of a change for the course's 2,100,3 against 2,3,3,2
+  (a new activation: the film planned afresh; a new colour: the plan remembered), with
+  CPU time and peak RSS (``--planning-only``: just this).
 
 Usage: .venv/bin/python bench/bench_app.py [--changes 12] [--memory 200] [--points 10000]
-       [--settle 1]
+       [--settle 1] [--planning-only]
 """
 
 from __future__ import annotations
@@ -101,6 +104,45 @@ def reference_ms(points: int, repeats: int = 5) -> float:
     return statistics.median(times)
 
 
+def planning(points: int, repeats: int = 4) -> None:
+    """Python's share of a change (run + film spec), in-process, for the course's 2,100,3
+    against the same change for 2,3,3,2: a change of activation (a new network: planned
+    afresh) and a change of colour (the same network: its plan remembered). Median wall
+    and CPU time; peak RSS of this process. The served explorer runs NumPy's BLAS on one
+    thread (``spacewarp serve``): run this bench with OPENBLAS_NUM_THREADS=1 to match."""
+    import resource
+
+    from spacewarp.app.canvas import payload
+    from spacewarp.config.experiment import validated
+    from spacewarp.pipeline import run
+
+    def one(layers: list[int], k: int, colour: str) -> tuple[float, float]:
+        exp = validated({"input": {"points": points, "color_by": colour},
+                         "network": {"layers": layers,
+                                     "activation": ACTIVATIONS[k % len(ACTIVATIONS)]}})
+        t0, c0 = time.perf_counter(), time.process_time()
+        payload(run(exp), k)
+        return (time.perf_counter() - t0) * 1e3, (time.process_time() - c0) * 1e3
+
+    results = {}
+    for layers in ([2, 3, 3, 2], [2, 100, 3]):
+        one(layers, 0, "x")  # warm up
+        network = [one(layers, k + 1, "x") for k in range(repeats)]  # a new activation
+        colour = [one(layers, repeats, c) for c in ("angle", "radius", "x", "angle")]
+        results[",".join(map(str, layers))] = [
+            (statistics.median(w for w, _ in got), statistics.median(c for _, c in got))
+            for got in (network, colour)]
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    ref, wide = results["2,3,3,2"], results["2,100,3"]
+    for i, what in enumerate(("new activation (planned afresh)", "new colour (plan kept)")):
+        print(f"explorer change, Python side (run + film spec), {points:,} points, {what}: "
+              f"2,100,3 {wide[i][0]:.0f} ms (CPU {wide[i][1]:.0f} ms) vs 2,3,3,2 "
+              f"{ref[i][0]:.0f} ms (CPU {ref[i][1]:.0f} ms): ratio {wide[i][0] / ref[i][0]:.2f}"
+              f" (CPU {wide[i][1] / ref[i][1]:.2f})")
+    print(f"  peak RSS of this process: {peak:.0f} MB; BLAS threads: "
+          f"{os.environ.get('OPENBLAS_NUM_THREADS', 'one per core')}")
+
+
 def memory(points: int, changes: int) -> None:
     """RSS of this process over ``changes`` activation changes through one Explorer."""
     from spacewarp.app.session import Explorer
@@ -176,7 +218,13 @@ def main() -> None:
     ap.add_argument("--points", type=int, default=10_000)
     ap.add_argument("--settle", type=float, default=1.0,
                     help="seconds between timed changes, so each starts from an idle page (1)")
+    ap.add_argument("--planning-only", action="store_true",
+                    help="only the in-process planning comparison (no browser, no server)")
     args = ap.parse_args()
+    print(f"machine: {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}")
+    planning(args.points)
+    if args.planning_only:
+        return
     browser_checks(args)
     memory(args.points, args.memory)
 

@@ -11,7 +11,10 @@ import contextlib
 import http.client
 import json
 import logging
+import os
 import socket
+import subprocess
+import sys
 import time
 import urllib.error
 import urllib.request
@@ -273,3 +276,31 @@ def test_a_killed_server_removes_its_upload_folders(tmp_path: Path) -> None:
     assert server.returncode is not None
     assert not list(tmp_path.glob("spacewarp-upload-*")), output
     assert "Traceback" not in output
+
+
+SERVE_THREADS = """
+import os, sys, types
+def serve(**_kw):  # the server, replaced: how many threads does NumPy's BLAS start?
+    import numpy as np
+    a = np.ones((600, 600))
+    a @ a  # OpenBLAS starts its threads (one per core) on load
+    print(len(os.listdir('/proc/self/task')), os.environ.get('OPENBLAS_NUM_THREADS'))
+import spacewarp  # NumPy-free
+app = types.ModuleType('spacewarp.app')  # its modules, without its __init__ (Panel)
+app.__path__ = [os.path.join(os.path.dirname(spacewarp.__file__), 'app')]
+server = types.ModuleType('spacewarp.app.server'); server.serve = serve
+sys.modules.update({'spacewarp.app': app, 'spacewarp.app.server': server})
+from spacewarp.cli import main
+main(['serve', '--no-browser'])
+"""
+
+
+def test_serve_runs_numpy_on_one_blas_thread() -> None:
+    """The explorer is parallel across sessions: NumPy's BLAS must not spread every
+    product over all cores (it spins on a busy machine: 10x the CPU for a wide film)."""
+    env = {k: v for k, v in os.environ.items() if not k.endswith("_NUM_THREADS")}
+    done = subprocess.run([sys.executable, "-c", SERVE_THREADS], capture_output=True,
+                          text=True, env=env, timeout=120, check=True)
+    threads, setting = done.stdout.split()
+    assert setting == "1"
+    assert int(threads) == 1, f"{threads} threads: BLAS started its own"

@@ -105,3 +105,52 @@ def test_parse_size() -> None:
     for bad in ("640", "0x480", "ax3", "640x480x2", "-4x9"):
         with pytest.raises(SpacewarpError):
             parse_size(bad)
+
+
+@pytest.mark.parametrize("radius", [0.9, 2.6])
+def test_splat_blends_covered_pixels_and_leaves_the_rest(radius: float) -> None:
+    """Points composited into a noisy frame: every pixel a point covers is the background
+    moved towards the coverage-weighted mean colour by the summed coverage (computed here
+    point by point, pixel by pixel); every other pixel keeps its bytes exactly."""
+    import math
+
+    from spacewarp.render.splat import color_table, splat
+
+    rng = np.random.default_rng(3)
+    h, w = 40, 50
+    buf = rng.integers(0, 256, size=(h, w, 4), dtype=np.uint8)
+    before = buf.copy()
+    pixels = rng.uniform([5, 5], [w - 5, h - 5], size=(30, 2))  # display x right, y up
+    values = rng.uniform(0, 1, size=30).astype(np.float32)
+    table = color_table("viridis")
+    splat(buf, pixels, values, table, radius, alpha=0.8)
+
+    cover: dict[tuple[int, int], float] = {}
+    ink: dict[tuple[int, int], float] = {}
+    for (px, py), v in zip(pixels, values, strict=True):
+        x, y = px - 0.5, (h - py) - 0.5  # continuous column and row (row 0 at the top)
+        for r in range(int(y) - 4, int(y) + 6):
+            for c in range(int(x) - 4, int(x) + 6):
+                if radius <= 1.0:  # bilinear: the point's ink shared by its 4 pixels
+                    ink_share = min(1.0, 1.6 * radius)
+                    wt = max(0.0, 1 - abs(c - x)) * max(0.0, 1 - abs(r - y)) * ink_share
+                    wt = wt if (c in (math.floor(x), math.floor(x) + 1)
+                                and r in (math.floor(y), math.floor(y) + 1)) else 0.0
+                else:  # a disc: coverage from the pixel centre's distance
+                    near = (c - round(x)) ** 2 + (r - round(y)) ** 2 <= (radius + 1) ** 2
+                    wt = min(max(radius + 0.5 - math.hypot(c - x, r - y), 0.0), 1.0) \
+                        if near else 0.0
+                if wt > 0:
+                    cover[(r, c)] = cover.get((r, c), 0.0) + wt
+                    ink[(r, c)] = ink.get((r, c), 0.0) + wt * float(v)
+    expected = before.astype(np.float64)
+    for (r, c), cv in cover.items():
+        rgb = table[min(max(int(ink[(r, c)] / cv * 255 + 0.5), 0), 255)]
+        a = 0.8 * min(cv, 1.0)
+        expected[r, c, :3] += a * (rgb - expected[r, c, :3])
+    untouched = np.ones((h, w), dtype=bool)
+    for r, c in cover:
+        untouched[r, c] = False
+    np.testing.assert_array_equal(buf[untouched], before[untouched])
+    assert np.abs(buf[..., :3].astype(np.float64) - expected[..., :3]).max() <= 1.0
+    np.testing.assert_array_equal(buf[..., 3], before[..., 3])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 from typing import Any
 
 from .options import add_experiment_options
@@ -25,7 +26,17 @@ def add_parser(sub: Any) -> None:
     p.set_defaults(run=main)
 
 
+# NumPy's BLAS (OpenBLAS) runs one thread per core inside every matrix product. The
+# explorer works in parallel across sessions (a pool) instead, as torch does there
+# (server.start_server); a product of 1e4 x 100 points spread over every core of a busy
+# machine spins and wakes threads: planning a 100-wide film took 2.8 s of CPU, 0.3 s on
+# one thread. OpenBLAS reads this once, when NumPy is first imported: before anything here.
+ONE_BLAS_THREAD = {"OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
+
+
 def main(args: argparse.Namespace) -> None:
+    for name, value in ONE_BLAS_THREAD.items():
+        os.environ.setdefault(name, value)  # the user's own setting wins
     from ..errors import SpacewarpError
     from .options import experiment_from_args
 

@@ -28,11 +28,11 @@ import numpy as np
 
 from ..errors import SpacewarpError
 from ..tracing.trace import Trace
-from .coords import Projection, display_coords, projection
+from .coords import Projection, display_coords
 from .morph import Morph
 from .motion import MARGIN, OBLIQUE, TOP_DOWN, boxes, camera, film_dim, motion
 from .outlines import Outlines, outlines_of, with_outlines
-from .paths import lattice_every, lattice_indices
+from .paths import lattice_every, lattice_indices, stage_projections
 
 EASING = "smoothstep"  # t = u^2 (3 - 2 u): the view step's ``ease``
 REST = 0.2  # fraction of a segment over which the box leaves a stage's own box (and arrives)
@@ -136,7 +136,8 @@ def film(trace: Trace, options: FilmOptions | None = None) -> Film:
                 getattr(p, "generator", None))
         for p, (a, b), (p0, p1), box, arrow in zip(path, ends, spans, m.boxes, m.arrows,
                                                     strict=True))
-    stages = tuple(_stage_view(shown, k, rows, keys, m.dim, trace.n)
+    own_views = stage_projections(trace)  # remembered with the plan: no PCA made twice
+    stages = tuple(_stage_view(shown, k, rows, keys, m.dim, own_views[k])
                    for k in range(len(trace.stages)))
     if outlines is not None and rows is not None:
         outlines = replace(outlines, keys=tuple(k[n_shown:] for k in keys))
@@ -207,13 +208,12 @@ def morph_spans(path: tuple[Morph, ...], n_stages: int) -> list[tuple[float, flo
 
 
 def _stage_view(trace: Trace, k: int, rows: np.ndarray | None, keys: list[np.ndarray],
-                dim: int, fit_rows: int) -> StageView:
-    """Stage k on its own, as the stills show it: its display coordinates (its own PCA
-    beyond 3-D, fitted on the first ``fit_rows`` rows, the points). Up to 3-D that is the
-    film at position k; a wider film shows stage k there through the projection of the
-    morph reaching it."""
+                dim: int, proj: Projection) -> StageView:
+    """Stage k on its own, as the stills show it: its display coordinates through ``proj``
+    (its own PCA beyond 3-D, fitted on the points, not on the outline rows). Up to 3-D
+    that is the film at position k; a wider film shows stage k there through the
+    projection of the morph reaching it."""
     stage = trace.stages[k]
-    proj = projection(stage.points[:fit_rows])
     shown = proj(stage.points)  # (n, d) -> (n, <= 3)
     key = _key(keys, shown if rows is None else shown[rows])
     d = int(keys[key].shape[1])

@@ -19,9 +19,9 @@ import torch
 
 from ..tracing.trace import Stage, Trace
 from .colors import decision_row, decision_strength, decision_table
-from .coords import Projection, projection
+from .coords import Projection
 from .film import Film
-from .paths import PlanStep, linear_weights, plan_steps, shown_states
+from .paths import PlanStep, plan, shown_states, stage_projections
 
 FADE_LEVELS = 5  # confidence levels of a probe point's colour
 
@@ -40,10 +40,8 @@ class LivePlan:
 
 def live_plan(trace: Trace, film: Film) -> LivePlan:
     """The plan of ``film``, which was made from ``trace`` (without split parts)."""
-    stages = [s.points for s in trace.stages]
     structure = _structure(trace)
-    states = shown_states(structure, stages, False)  # type: ignore[arg-type]
-    steps = tuple(plan_steps(states, linear_weights(trace)))  # the weights of the plan: its lifts
+    steps = plan(trace)  # the film's own plan (remembered when it was made): no new PCA
     sources: list[tuple[str, int, int] | None] = [None] * len(film.keys)
     for i, seg in enumerate(film.segments):
         for end, key in ((0, seg.start), (1, seg.end)):
@@ -52,7 +50,7 @@ def live_plan(trace: Trace, film: Film) -> LivePlan:
         sources[view.key] = sources[view.key] or ("stage", k, 0)
     if any(s is None for s in sources) or len(steps) != len(film.segments):
         raise ValueError("the film was not made from these stages")
-    return LivePlan(structure, steps, tuple(projection(s) for s in stages),
+    return LivePlan(structure, steps, stage_projections(trace),
                     tuple(s for s in sources if s is not None),
                     tuple(int(k.shape[1]) for k in film.keys),
                     tuple((view.key, view.box) for view in film.stages))

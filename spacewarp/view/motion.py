@@ -26,7 +26,7 @@ import numpy as np
 from ..errors import SpacewarpError
 from ..tracing.trace import Trace
 from .morph import Morph
-from .paths import OWN_AXES, basis_arrows, morphs
+from .paths import OWN_AXES, basis_arrows, morphs, plan
 
 TOP_DOWN = (90.0, -90.0)  # (elevation, azimuth) in degrees: looking down on the x-y plane
 OBLIQUE = (24.0, -60.0)  # the 3-D view
@@ -273,8 +273,9 @@ def motion(trace: Trace, *, fps: int = 25, seconds: float | None = None,
     """The film of a trace: morphs, arrows, limits per transition (or film), and timeline.
 
     ``fit_rows``: display projections are fitted on the first rows only (see ``morphs``)."""
-    path = morphs(trace, split_bias=split_bias, fit_rows=fit_rows)
-    arrows = basis_arrows(trace, split_bias=split_bias, fit_rows=fit_rows)
+    steps = plan(trace, split_bias=split_bias, fit_rows=fit_rows)  # the PCAs, made once
+    path = morphs(trace, split_bias=split_bias, steps=steps)
+    arrows = basis_arrows(trace, split_bias=split_bias, steps=steps)
     dim = film_dim(path)
     tl = timeline(path, fps=fps, seconds=seconds, frames_per_stage=frames_per_stage,
                   hold=hold, smooth=smooth, first_title=trace.stages[0].title)

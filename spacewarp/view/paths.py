@@ -18,6 +18,7 @@ import numpy as np
 from ..tracing.trace import Stage, Trace
 from .coords import MAX_DISPLAY_DIM, Projection, aligned, fit, lift, pad, projection
 from .morph import ROTATE, Morph, rotation_morph
+from .plan_cache import PLANS, stages_key
 from .svd import svd_states
 
 OWN_AXES = "own axes"  # the kind of a view turn from a shared projection to a narrow
@@ -165,22 +166,46 @@ def chain_morphs(states: list[ShownState], steps: list[PlanStep]) -> tuple[Morph
     return tuple(out)
 
 
-def morphs(trace: Trace, *, split_bias: bool | str = False,
-           fit_rows: int | None = None) -> tuple[Morph, ...]:
+def morphs(trace: Trace, *, split_bias: bool | str = False, fit_rows: int | None = None,
+           steps: tuple[PlanStep, ...] | None = None) -> tuple[Morph, ...]:
     """One morph per operation (two for a biased linear stage with ``split_bias``; the SVD
     sub-steps with ``split_bias="svd"``), plus a view turn (kind "projection") where a
     wide film changes its projection.
 
     A morph starts from its feeding stage and ends exactly at its stage, both ends in one
-    projection; consecutive morphs meet exactly."""
+    projection; consecutive morphs meet exactly. ``steps``: the trace's ``plan``, when the
+    caller has it (it is made here otherwise)."""
     states = shown_states(trace, [s.points for s in trace.stages], split_bias)
-    return chain_morphs(states, plan_steps(states, linear_weights(trace), fit_rows))
+    return chain_morphs(states, list(steps or plan(trace, split_bias=split_bias,
+                                                   fit_rows=fit_rows)))
+
+
+def plan(trace: Trace, *, split_bias: bool | str = False,
+         fit_rows: int | None = None) -> tuple[PlanStep, ...]:
+    """The film's morphs with their projections (``plan_steps`` of the trace's states), made
+    once per network and points: remembered by their digest (``plan_cache``), so a change
+    that keeps them (colour, theme, measures) and every view of one trace reuse the PCAs."""
+    rows = None if fit_rows is None or fit_rows >= trace.n else fit_rows
+
+    def make() -> tuple[PlanStep, ...]:
+        states = shown_states(trace, [s.points for s in trace.stages], split_bias)
+        return tuple(plan_steps(states, linear_weights(trace), rows))
+
+    return PLANS.get("plan", stages_key(trace.stages, rows, split_bias), make)
+
+
+def stage_projections(trace: Trace, fit_rows: int | None = None) -> tuple[Projection, ...]:
+    """Each stage's own display projection (its PCA beyond 3-D) fitted on its first
+    ``fit_rows`` rows, remembered like ``plan``."""
+    rows = None if fit_rows is None or fit_rows >= trace.n else fit_rows
+    return PLANS.get("stages", stages_key(trace.stages, rows),
+                     lambda: tuple(projection(s.points[:rows]) for s in trace.stages))
 
 
 # --- basis arrows -----------------------------------------------------------------------------
 
-def basis_arrows(trace: Trace, *, split_bias: bool | str = False,
-                 fit_rows: int | None = None) -> tuple[Morph | None, ...]:
+def basis_arrows(trace: Trace, *, split_bias: bool | str = False, fit_rows: int | None = None,
+                 steps: tuple[PlanStep, ...] | None = None) -> tuple[Morph | None, ...]:
     """The input basis arrows carried through the network, one entry per morph.
 
     Each entry is a Morph of the arrow ends: row 0 the tail (the image of the origin),
@@ -191,6 +216,7 @@ def basis_arrows(trace: Trace, *, split_bias: bool | str = False,
     passed through f, so the arrow joins the images of its ends. Where f cannot be
     reproduced in NumPy (an unknown module, or one whose parameters differ from the
     defaults, checked against the trace) the entry is None from there on: no arrows.
+    ``steps``: the trace's ``plan`` (the points' projections), as for ``morphs``.
     """
     d0 = trace.stages[0].dim
     ends = np.zeros((1 + min(d0, 2), d0))  # (1 + m, d0): origin, e1, e2
@@ -205,8 +231,8 @@ def basis_arrows(trace: Trace, *, split_bias: bool | str = False,
     arrays = [a if a is not None else np.full((len(ends), s.dim), np.nan)
               for a, s in zip(carried, trace.stages, strict=True)]
     states = shown_states(trace, arrays, split_bias)
-    point_states = shown_states(trace, [s.points for s in trace.stages], split_bias)
-    chained = chain_morphs(states, plan_steps(point_states, linear_weights(trace), fit_rows))
+    steps = steps or plan(trace, split_bias=split_bias, fit_rows=fit_rows)
+    chained = chain_morphs(states, list(steps))
     return tuple(None if not (np.isfinite(m.start).all() and np.isfinite(m.end).all()) else m
                  for m in chained)
 

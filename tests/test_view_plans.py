@@ -1,0 +1,93 @@
+"""Films planned once per network: every PCA of a wide stage is fitted once, across the
+film, its live plan and a second film of the same network and points (another colour),
+and a remembered plan gives the film a fresh plan gives.
+
+PCAs are counted by wrapping ``coords.fit`` (every projection beyond 3-D goes through it);
+the reference for the remembered plan is the same film planned with nothing remembered,
+and the display coordinates are checked against a PCA computed here with NumPy's SVD.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import Counter
+from typing import Any
+
+import numpy as np
+import pytest
+
+import spacewarp as sw
+from spacewarp.config.experiment import validated
+from spacewarp.view import coords, film, paths
+from spacewarp.view.live import live_plan
+from spacewarp.view.plan_cache import PLANS
+
+WIDE = {"input": {"points": 600}, "network": {"layers": [2, 12, 3], "bias": True}}
+
+
+def _trace(**changes: Any) -> sw.Trace:
+    raw = {**WIDE, **changes}
+    return sw.run(validated(raw))
+
+
+@pytest.fixture
+def fits(monkeypatch: pytest.MonkeyPatch) -> Counter[bytes]:
+    """Counts of the PCAs fitted beyond 3-D, by a digest of the points fitted."""
+    counted: Counter[bytes] = Counter()
+    real = coords.fit
+
+    def counting(*ends: np.ndarray, embed: np.ndarray | None = None) -> coords.Projection:
+        if max(e.shape[1] for e in ends) > coords.MAX_DISPLAY_DIM:
+            h = hashlib.sha1()
+            for e in (*ends, embed):
+                h.update(b"-" if e is None else np.ascontiguousarray(e).tobytes())
+            counted[h.digest()] += 1
+        return real(*ends, embed=embed)
+
+    monkeypatch.setattr(coords, "fit", counting)
+    monkeypatch.setattr(paths, "fit", counting)
+    PLANS.clear()
+    return counted
+
+
+def test_each_wide_pca_is_fitted_once_per_network(fits: Counter[bytes]) -> None:
+    tr = _trace()
+    planned = film(tr)
+    live_plan(tr, planned)  # the explorer's live updates: the film's own plan
+    film(_trace(input={**WIDE["input"], "color_by": "angle"}))  # same network and points
+    sw.run(validated(WIDE))  # a new trace of the same experiment: same stages
+    film(_trace())
+    assert fits, "the 12-wide stages are shown through PCA"
+    assert max(fits.values()) == 1, "a PCA of the full width was fitted twice"
+    # morphs into and out of the 12-wide stages, and both 12-wide stages on their own
+    assert len(fits) == 5
+
+
+def test_a_remembered_plan_draws_what_a_fresh_plan_draws(fits: Counter[bytes]) -> None:
+    film(_trace())  # remembered
+    again = film(_trace(style={"theme": "light"}))
+    PLANS.clear()
+    fresh = film(_trace(style={"theme": "light"}))
+    assert len(again.keys) == len(fresh.keys)
+    for a, b in zip(again.keys, fresh.keys, strict=True):
+        np.testing.assert_array_equal(a, b)
+    for a, b in zip(again.segments, fresh.segments, strict=True):
+        assert (a.start, a.end, a.title) == (b.start, b.end, b.title)
+
+
+def test_other_points_are_planned_afresh(fits: Counter[bytes]) -> None:
+    first = film(_trace())
+    other_tr = _trace(seed=7)  # other weights and points: its own PCAs
+    other = film(other_tr)
+    assert len(fits) == 10 and max(fits.values()) == 1
+    for view in other.stages:
+        shown = other.keys[view.key]
+        stage = other_tr.stages[other.stages.index(view)].points
+        if stage.shape[1] <= 3:
+            continue
+        centred = stage - stage.mean(axis=0)
+        vt = np.linalg.svd(centred, full_matrices=False)[2][:3]  # (3, d) reference axes
+        scores = centred @ vt.T  # (n, 3), signs as the SVD gives them
+        signs = np.sign(np.sum(scores * shown, axis=0))
+        np.testing.assert_allclose(shown, scores * signs, atol=1e-8)
+    assert not np.array_equal(first.keys[1], other.keys[1])
