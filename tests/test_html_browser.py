@@ -67,7 +67,7 @@ def _drawn(page: Any, position: float) -> np.ndarray:
 
 def _decode_i2(desc: dict[str, Any], text: str) -> np.ndarray:
     """An int16 key from its b7 text: every character is 7 bits of one bit string."""
-    bits = "".join(format(ord(c) - 256 if ord(c) >= 256 else ord(c), "07b") for c in text)
+    bits = "".join(format(ord(c) - 128 if ord(c) >= 128 else ord(c), "07b") for c in text)
     raw = bytes(int(bits[i:i + 8], 2) for i in range(0, len(bits) - 7, 8))
     n, d = desc["shape"]
     q = np.frombuffer(raw[: 2 * n * d], "<i2").reshape(n, d).astype(np.float64)

@@ -2,16 +2,24 @@
 // Play clock. Everything here comes from Python (spacewarp.view.film); nothing is computed
 // that Python did not send.
 
-export function unb7(s, nbytes) {  // 7 bits per character; see render/blobs.py b7
-  const out = new Uint8Array(nbytes)
-  let acc = 0, bits = 0, o = 0
-  for (let i = 0; i < s.length && o < nbytes; i++) {
-    let c = s.charCodeAt(i); if (c >= 256) c -= 256
-    acc = ((acc << 7) | c) & 0x3fff; bits += 7
-    if (bits >= 8) { bits -= 8; out[o++] = (acc >> bits) & 255 }
+// 7 bits per character, 8 characters to 7 bytes (render/blobs.py b7): text -> Uint8Array
+// of whole blocks (nbytes rounded up to 7). A character of U+0080 + g is group g
+export function unb7(s, nbytes) {
+  const blocks = Math.ceil(nbytes / 7), out = new Uint8Array(7 * blocks)
+  let i = 0
+  const next = () => { const c = s.charCodeAt(i++); return c >= 128 ? c - 128 : c }
+  for (let o = 0; o < out.length; o += 7) {  // Uint8Array keeps each byte's low 8 bits
+    const g0 = next(), g1 = next(), g2 = next(), g3 = next(), g4 = next(), g5 = next(), g6 = next(), g7 = next()
+    out[o] = g0 << 1 | g1 >> 6; out[o + 1] = g1 << 2 | g2 >> 5; out[o + 2] = g2 << 3 | g3 >> 4
+    out[o + 3] = g3 << 4 | g4 >> 3; out[o + 4] = g4 << 5 | g5 >> 2; out[o + 5] = g5 << 6 | g6 >> 1
+    out[o + 6] = g6 << 7 | g7
   }
   return out
 }
+
+// a page's blob text as bytes, decoded once, so that the page can drop the text (8
+// characters per 7 bytes: a text is whole blocks)
+export function blobBytes(text) { return unb7(text, text.length / 8 * 7) }
 
 const TYPES = {f4: Float32Array, i2: Int16Array, i4: Int32Array, u1: Uint8Array}
 
@@ -22,7 +30,10 @@ export function typed(desc, blobs) {
   if (desc.b64 !== undefined) {
     const bin = atob(desc.b64); bytes = new Uint8Array(bin.length)
     for (let i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i)
-  } else bytes = unb7(blobs[desc.blob], nbytes)
+  } else {  // a b7 text, or the bytes a page decoded it to once (blobBytes)
+    const blob = blobs[desc.blob]
+    bytes = typeof blob === 'string' ? unb7(blob, nbytes) : blob
+  }
   return new T(bytes.buffer, bytes.byteOffset, count)
 }
 
