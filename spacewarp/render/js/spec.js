@@ -5,14 +5,12 @@
 // 7 bits per character, 8 characters to 7 bytes (render/blobs.py b7): text -> Uint8Array
 // of whole blocks (nbytes rounded up to 7). A character of U+0080 + g is group g
 export function unb7(s, nbytes) {
-  const blocks = Math.ceil(nbytes / 7), out = new Uint8Array(7 * blocks)
-  let i = 0
-  const next = () => { const c = s.charCodeAt(i++); return c >= 128 ? c - 128 : c }
-  for (let o = 0; o < out.length; o += 7) {  // Uint8Array keeps each byte's low 8 bits
-    const g0 = next(), g1 = next(), g2 = next(), g3 = next(), g4 = next(), g5 = next(), g6 = next(), g7 = next()
-    out[o] = g0 << 1 | g1 >> 6; out[o + 1] = g1 << 2 | g2 >> 5; out[o + 2] = g2 << 3 | g3 >> 4
-    out[o + 3] = g3 << 4 | g4 >> 3; out[o + 4] = g4 << 5 | g5 >> 2; out[o + 5] = g5 << 6 | g6 >> 1
-    out[o + 6] = g6 << 7 | g7
+  const out = new Uint8Array(7 * Math.ceil(nbytes / 7)), g = new Int32Array(8)
+  for (let i = 0, o = 0; o < out.length; o += 7) {  // Uint8Array keeps each byte's low 8 bits
+    for (let j = 0; j < 8; j++, i++) { const c = s.charCodeAt(i); g[j] = c >= 128 ? c - 128 : c }
+    out[o] = g[0] << 1 | g[1] >> 6; out[o + 1] = g[1] << 2 | g[2] >> 5; out[o + 2] = g[2] << 3 | g[3] >> 4
+    out[o + 3] = g[3] << 4 | g[4] >> 3; out[o + 4] = g[4] << 5 | g[5] >> 2; out[o + 5] = g[5] << 6 | g[6] >> 1
+    out[o + 6] = g[6] << 7 | g[7]
   }
   return out
 }
