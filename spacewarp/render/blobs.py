@@ -72,14 +72,20 @@ def _latin1_escaped(groups: np.ndarray) -> str:
     return out.tobytes().decode("utf-8")
 
 
-def put_int16(x: np.ndarray, store: Blobs) -> dict[str, Any]:
-    """(n, D) float -> int16 descriptor with per-column ``lo`` and ``step``."""
-    lo, hi = x.min(axis=0), x.max(axis=0)  # (D,)
+def put_int16(x: np.ndarray, store: Blobs,
+              extent: tuple[np.ndarray, np.ndarray] | None = None) -> dict[str, Any]:
+    """(n, D) float -> int16 descriptor with per-column ``lo`` and ``step``; ``extent``:
+    the columns' (lo, hi) when the caller has them already."""
+    lo, hi = extent if extent is not None else (x.min(axis=0), x.max(axis=0))  # (D,)
     step = np.where(hi > lo, (hi - lo) / LEVELS, 1.0)
-    q = np.rint((x - lo) / step) - 32767  # (n, D) in [-32767, 32767]
+    q = np.subtract(x, lo, dtype=np.float64)  # (n, D), one temporary, then in place
+    q /= step
+    np.rint(q, out=q)
+    q -= 32767  # in [-32767, 32767]
     return store.put(q.astype(np.int16), lo=lo.tolist(), step=step.tolist())
 
 
-def put_coords(a: np.ndarray, quantised: bool, store: Blobs) -> dict[str, Any]:
+def put_coords(a: np.ndarray, quantised: bool, store: Blobs,
+               extent: tuple[np.ndarray, np.ndarray] | None = None) -> dict[str, Any]:
     """(n, d) float64 key coordinates -> a descriptor: float32, or int16 (``put_int16``)."""
-    return put_int16(a, store) if quantised else store.put(a.astype(np.float32))
+    return put_int16(a, store, extent) if quantised else store.put(a.astype(np.float32))
