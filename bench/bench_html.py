@@ -146,8 +146,11 @@ class PeakRss:
             time.sleep(0.05)
 
 
-def open_page(browser: Any, path: Path) -> dict[str, Any]:
-    """Open a page: ready (s), every show (ms), peak browser MB, errors."""
+def open_page(playwright: Any, path: Path) -> dict[str, Any]:
+    """Open a page in a browser of its own (after a 1e6-point page, the next one in the
+    same browser took ~20 s, ours or the reference): ready (s), every show (ms), peak
+    browser MB, errors."""
+    browser = launch(playwright)
     page = browser.new_page(viewport={"width": 1280, "height": 1000})
     errors: list[str] = []
     page.on("pageerror", lambda e: errors.append(str(e)))
@@ -157,7 +160,7 @@ def open_page(browser: Any, path: Path) -> dict[str, Any]:
         page.wait_for_function(READY, timeout=300_000, polling=20)
         ready = time.perf_counter() - t0
         shows = page.evaluate(SHOWS)
-    page.close()
+    browser.close()
     return {"ready": ready, "shows": np.array(shows), "mb": mem.peak, "errors": errors}
 
 
@@ -173,7 +176,7 @@ def load() -> str:
     return f"load {os.getloadavg()[0]:.1f}"
 
 
-def case(browser: Any, tmp: Path, name: str, n: int, runs: int) -> None:
+def case(playwright: Any, tmp: Path, name: str, n: int, runs: int) -> None:
     trace = sw.run(sw.Experiment.model_validate({"input": {"name": name, "points": n}}))
     ours_path, ref_path = tmp / f"page-{n}.html", tmp / f"ref-{n}.html"
     build, build_mb = built(trace, ours_path)
@@ -185,8 +188,8 @@ def case(browser: Any, tmp: Path, name: str, n: int, runs: int) -> None:
           f"{load()}")
     mine, theirs = [], []
     for r in range(runs):  # interleaved: ours, then the reference, on the same load
-        mine.append(open_page(browser, ours_path))
-        theirs.append(open_page(browser, ref_path))
+        mine.append(open_page(playwright, ours_path))
+        theirs.append(open_page(playwright, ref_path))
         print(f"  run {r + 1}: ours ready {mine[-1]['ready']:.2f} s, shows "
               f"{np.round(mine[-1]['shows']).astype(int).tolist()} ms; reference ready "
               f"{theirs[-1]['ready']:.2f} s, slowest show {theirs[-1]['shows'].max():.0f} ms; "
@@ -208,15 +211,8 @@ def main() -> None:
     runs = int(sys.argv[sys.argv.index("--runs") + 1]) if "--runs" in sys.argv else 3
     print(f"{load()} (1 min), {os.cpu_count()} cores")
     with sync_playwright() as p:
-        browser = launch(p)
-        warm = tmp / "warm.html"
-        warm.write_text("<p>warm</p>")
-        page = browser.new_page()  # first launch costs are not the page's
-        page.goto(warm.as_uri())
-        page.close()
         for name, n in cases:
-            case(browser, tmp, name, n, runs)
-        browser.close()
+            case(p, tmp, name, n, runs)
     print(f"{load()} after")
 
 
