@@ -43,7 +43,7 @@ def _decode(desc: dict, blobs: Blobs) -> np.ndarray:
 
 def unb7_reference(text: str, _: int) -> bytes:
     """Independent decoder: every character is 7 bits of one long bit string."""
-    bits = "".join(format(ord(c) - 256 if ord(c) >= 256 else ord(c), "07b") for c in text)
+    bits = "".join(format(ord(c) - 128 if ord(c) >= 128 else ord(c), "07b") for c in text)
     return bytes(int(bits[i:i + 8], 2) for i in range(0, len(bits) - 7, 8))
 
 
@@ -107,6 +107,8 @@ def test_b7_round_trips_every_byte_and_avoids_what_html_changes() -> None:
     data = bytes(range(256)) * 3 + b"</script>\r\n\x00"
     text = b7(data)
     assert not {"<", "\r", "\x00"} & set(text)
+    assert max(map(ord, text)) < 256  # one byte per character in the browser (Latin-1)
+    assert len(text) % 8 == 0  # whole blocks: 8 characters per 7 bytes
     assert unb7_reference(text, 0)[: len(data)] == data
     assert len(text.encode()) < len(data) * 8 / 7 * 1.05
 

@@ -8,6 +8,7 @@ the trace's own stages (display coordinates, float64) and their straight-line mi
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -67,11 +68,70 @@ def _drawn(page: Any, position: float) -> np.ndarray:
 
 def _decode_i2(desc: dict[str, Any], text: str) -> np.ndarray:
     """An int16 key from its b7 text: every character is 7 bits of one bit string."""
-    bits = "".join(format(ord(c) - 256 if ord(c) >= 256 else ord(c), "07b") for c in text)
+    bits = "".join(format(ord(c) - 128 if ord(c) >= 128 else ord(c), "07b") for c in text)
     raw = bytes(int(bits[i:i + 8], 2) for i in range(0, len(bits) - 7, 8))
     n, d = desc["shape"]
     q = np.frombuffer(raw[: 2 * n * d], "<i2").reshape(n, d).astype(np.float64)
     return np.asarray(desc["lo"]) + (q + 32767) * np.asarray(desc["step"])
+
+
+def _blob_texts(path: Path) -> list[str]:
+    """The page file's b7 text blocks, in order."""
+    return re.findall(r'<script type="text/plain" class="spacewarp-blob">([^<]*)</script>',
+                      path.read_text(encoding="utf-8"))
+
+
+def test_page_draws_once_and_keeps_no_data_text(browser: Any, tmp_path: Path) -> None:
+    """On load each view is drawn once (the ResizeObserver's first call, at the size drawn
+    already, draws nothing), and the data's text blocks are gone from the page once
+    decoded; what the renderer decoded is the file's data."""
+    trace = _run(input={"name": "gaussian", "points": 500})
+    path = write_html(trace, tmp_path / "once.html", HtmlOptions(BrowserOptions(quantise_from=100)))
+    page, errors, _ = open_page(browser, path)
+    try:
+        page.evaluate("() => new Promise(r => requestAnimationFrame(() => "
+                      "requestAnimationFrame(r)))")  # the ResizeObserver has been called
+        assert page.evaluate("() => window.spacewarp.root.dataset.swVersion") == "1"
+        assert page.evaluate("() => document.querySelectorAll('script.spacewarp-blob').length") == 0
+        spec = json.loads(page.locator("#spacewarp-spec").text_content())
+        desc = spec["keys"][spec["stages"][2]["key"]]
+        mine = _decode_i2(desc, _blob_texts(path)[desc["blob"]])
+        theirs = np.array(page.evaluate(STAGE, 2)).reshape(-1, 3)[:, : mine.shape[1]]
+        np.testing.assert_allclose(theirs, mine.astype(np.float32), rtol=1e-7, atol=0)
+    finally:
+        page.close()
+    assert errors == []
+
+
+# the morph canvas's colour at the device pixel of each point i in `rows` (CSS positions
+# from the screenOf hook, which projects without drawing)
+PIXELS_AT = """(rows) => {
+  const api = window.spacewarp, c = document.querySelector('canvas.sw-morph-canvas')
+  const r = c.getBoundingClientRect()
+  const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data
+  return rows.map(i => {
+    const [x, y] = api.screenOf(i)
+    const o = 4 * (Math.round(y - r.top) * c.width + Math.round(x - r.left))
+    return [d[o], d[o + 1], d[o + 2]]
+  })
+}"""
+
+
+def test_canvas_draws_one_pixel_points_where_they_project(browser: Any, tmp_path: Path) -> None:
+    """From 200,000 points a point is one device pixel, drawn by its own loop: every point
+    lands on a lit pixel where the projection puts it (hidden ones under another point)."""
+    trace = _run(input={"name": "gaussian", "points": 200_001})
+    page, errors, _ = open_page(browser, write_html(trace, tmp_path / "px.html"))
+    try:
+        page.evaluate("() => { window.spacewarp.useWebGL(false); window.spacewarp.show(1.5) }")
+        rows = np.random.default_rng(0).choice(trace.n, 300, replace=False).tolist()
+        got = np.array(page.evaluate(PIXELS_AT, rows))
+        background = np.array(page.evaluate("() => window.spacewarp.root.style.background"
+                                            ".match(/\\d+/g).map(Number)"))
+        assert (np.abs(got - background).max(axis=1) > 40).all(), got[:5]
+    finally:
+        page.close()
+    assert errors == []
 
 
 def _offline(errors: list[str], requests: list[str]) -> None:
@@ -145,8 +205,7 @@ def test_quantised_page_decodes_within_its_stated_precision(browser: Any,
     try:
         assert "7.6e-06" in page.locator("#sw-precision").inner_text()
         spec = json.loads(page.locator("#spacewarp-spec").text_content())
-        blobs = page.evaluate("() => Array.from(document.querySelectorAll("
-                              "'script.spacewarp-blob'), s => s.textContent)")
+        blobs = _blob_texts(tmp_path / "q.html")  # the page drops them once decoded
         for k, stage in enumerate(trace.stages):
             # the round trip: the spec decoded here (a reference decoder) equals the
             # renderer's decoded arrays, and both are the trace within the stated precision

@@ -3,7 +3,8 @@
 The page opens from disk and makes no request. The film spec (``render.browser``) is a
 JSON block; its binary arrays are text blocks in the ``b7`` encoding (7 bits per
 character) beside it; the renderer (``render/js/film.js``) is an inline ES module that
-decodes them and sets ``window.spacewarp`` (``stages``, ``show``, ``play``, ``pause``).
+decodes each once to bytes, drops its text from the page, and sets ``window.spacewarp``
+(``stages``, ``show``, ``play``, ``pause``).
 Every point is drawn up to ``view.film.MAX_POINTS``; above, a seeded subset, said on
 the page. The resolved experiment is embedded as ``experiment.toml``.
 """
@@ -108,10 +109,17 @@ p.help {{ opacity: 0.75; font-size: 0.85em; margin: 0 0 0.4em; }}
 {toml}
 <script type="module">
 {renderer}
-const spec = JSON.parse(document.getElementById('spacewarp-spec').textContent)
-const blobs = Array.from(document.querySelectorAll('script.spacewarp-blob'), s => s.textContent)
-window.spacewarp = mount(document.getElementById('spacewarp'), spec, blobs)
-document.body.dataset.spacewarpReady = 'true'
+// in a function, so that no text outlives it: each blob decoded to bytes once and its
+// block dropped from the page (the text would otherwise stay, as large as the data)
+function start() {{
+  const spec = JSON.parse(document.getElementById('spacewarp-spec').textContent)
+  const blobs = Array.from(document.querySelectorAll('script.spacewarp-blob'), s => {{
+    const bytes = blobBytes(s.textContent); s.remove(); return bytes
+  }})
+  window.spacewarp = mount(document.getElementById('spacewarp'), spec, blobs)
+  document.body.dataset.spacewarpReady = 'true'
+}}
+start()
 </script>
 </body>
 </html>

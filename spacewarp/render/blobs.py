@@ -44,33 +44,48 @@ class Blobs:
 def b7(data: bytes) -> str:
     """Bytes as text, 7 bits per character, safe inside an HTML ``<script>`` block.
 
-    Big-endian bit stream cut in 7-bit groups (the last padded with zeros); the groups
-    0 (NUL), 13 (CR) and 60 (``<``), which the HTML parser would change or end the block
-    on, are sent as U+0100 + group. Decoded by ``unb7`` in ``js/spec.js``.
+    Big-endian bit stream cut in 7-bit groups (the last padded with zeros, to whole blocks
+    of 7 bytes = 8 groups); the groups 0 (NUL), 13 (CR) and 60 (``<``), which the HTML
+    parser would change or end the block on, are sent as U+0080 + group. Every character
+    is below U+0100, so browsers hold the text as one byte per character (Latin-1), not
+    two. Decoded by ``unb7`` in ``js/spec.js``.
     """
     a = np.frombuffer(data, dtype=np.uint8)
-    a = np.concatenate([a, np.zeros(-len(a) % 7, dtype=np.uint8)]).reshape(-1, 7)
-    word = np.zeros(len(a), dtype=np.uint64)  # (m,) 56 bits each
-    for i in range(7):
-        word = (word << np.uint64(8)) | a[:, i].astype(np.uint64)
-    groups = np.stack([(word >> np.uint64(7 * (7 - j))) & np.uint64(0x7F) for j in range(8)],
-                      axis=1).astype(np.uint8).ravel()  # (m, 8) -> (8 m,)
-    bad = (groups == 0) | (groups == 13) | (groups == 60)
-    at = np.arange(len(groups)) + np.cumsum(bad) - bad
-    out = np.empty(len(groups) + int(bad.sum()), dtype=np.uint8)
-    out[at] = np.where(bad, 0xC4, groups)  # U+0100 + g in UTF-8: C4, 80 + g (g < 64)
-    out[at[bad] + 1] = 0x80 | groups[bad]
+    a = np.concatenate([a, np.zeros(-len(a) % 7, dtype=np.uint8)]).reshape(-1, 7)  # (m, 7)
+    groups = np.empty((len(a), 8), dtype=np.uint8)  # (m, 8): 56 bits as 8 groups of 7
+    groups[:, 0] = a[:, 0] >> 1
+    for j in range(1, 7):  # group j: the low j bits of byte j-1, the high 7-j of byte j
+        groups[:, j] = ((a[:, j - 1] << (7 - j)) | (a[:, j] >> (j + 1))) & 0x7F
+    groups[:, 7] = a[:, 6] & 0x7F
+    return _latin1_escaped(groups.ravel())
+
+
+def _latin1_escaped(groups: np.ndarray) -> str:
+    """(8 m,) 7-bit groups -> text; 0, 13 and 60 as U+0080 + group (UTF-8: C2, 80 + g)."""
+    bad = np.flatnonzero((groups == 0) | (groups == 13) | (groups == 60))  # (b,)
+    counts = np.ones(len(groups), dtype=np.intp)
+    counts[bad] = 2
+    out = np.repeat(groups, counts)  # each escaped group twice: its two UTF-8 bytes
+    first = bad + np.arange(len(bad))  # where each escaped group's pair starts in out
+    out[first] = 0xC2
+    out[first + 1] = 0x80 | groups[bad]
     return out.tobytes().decode("utf-8")
 
 
-def put_int16(x: np.ndarray, store: Blobs) -> dict[str, Any]:
-    """(n, D) float -> int16 descriptor with per-column ``lo`` and ``step``."""
-    lo, hi = x.min(axis=0), x.max(axis=0)  # (D,)
+def put_int16(x: np.ndarray, store: Blobs,
+              extent: tuple[np.ndarray, np.ndarray] | None = None) -> dict[str, Any]:
+    """(n, D) float -> int16 descriptor with per-column ``lo`` and ``step``; ``extent``:
+    the columns' (lo, hi) when the caller has them already."""
+    lo, hi = extent if extent is not None else (x.min(axis=0), x.max(axis=0))  # (D,)
     step = np.where(hi > lo, (hi - lo) / LEVELS, 1.0)
-    q = np.rint((x - lo) / step) - 32767  # (n, D) in [-32767, 32767]
+    q = np.subtract(x, lo, dtype=np.float64)  # (n, D), one temporary, then in place
+    q /= step
+    np.rint(q, out=q)
+    q -= 32767  # in [-32767, 32767]
     return store.put(q.astype(np.int16), lo=lo.tolist(), step=step.tolist())
 
 
-def put_coords(a: np.ndarray, quantised: bool, store: Blobs) -> dict[str, Any]:
+def put_coords(a: np.ndarray, quantised: bool, store: Blobs,
+               extent: tuple[np.ndarray, np.ndarray] | None = None) -> dict[str, Any]:
     """(n, d) float64 key coordinates -> a descriptor: float32, or int16 (``put_int16``)."""
-    return put_int16(a, store) if quantised else store.put(a.astype(np.float32))
+    return put_int16(a, store, extent) if quantised else store.put(a.astype(np.float32))

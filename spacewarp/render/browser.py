@@ -63,12 +63,13 @@ def film_spec(trace: Trace, options: BrowserOptions | None = None,
     f = planned or film(trace, replace(o.film, regions=o.film.regions or fill != "off",
                                        svd_steps=o.film.svd_steps or trace.style.svd_steps))
     quantised = f.n >= o.quantise_from
+    extents = [(k.min(axis=0), k.max(axis=0)) for k in f.keys]  # (lo, hi) per key: once
     return {
         **spec_header(f, theme, store, serial=serial, layout=o.layout, quantised=quantised,
                       experiment=trace.experiment),
         "n_total": trace.n,
-        "keys": [put_coords(k, quantised, store) for k in f.keys],
-        "stages": [_stage(trace, k, f) for k in range(len(trace.stages))],
+        "keys": [put_coords(k, quantised, store, e) for k, e in zip(f.keys, extents, strict=True)],
+        "stages": [_stage(trace, k, f, extents) for k in range(len(trace.stages))],
         "tours": tours(trace, f, store),  # wide stages' points for turning by hand
         "inputs": _inputs(trace, f, store),
         "color": _colors(trace, f, o.cmap or trace.style.cmap, store),
@@ -122,20 +123,21 @@ def segment_spec(s: Any) -> dict[str, Any]:
             "rotation": None if s.rotation is None else s.rotation.tolist()}
 
 
-def _stage(trace: Trace, k: int, f: Film) -> dict[str, Any]:
+def _stage(trace: Trace, k: int, f: Film,
+           extents: list[tuple[np.ndarray, np.ndarray]]) -> dict[str, Any]:
     stage, v = trace.stages[k], f.stages[k]
     measured = trace.stage_notes[k] if k < len(trace.stage_notes) else ""
     return {"key": v.key, "dim": v.dim, "box": box_lists(v.box), "camera": list(v.camera),
-            "axes": axis_names(trace, k, v.dim), "ranges": _ranges(f.keys[v.key]),
+            "axes": axis_names(trace, k, v.dim), "ranges": _ranges(*extents[v.key]),
             "title": f"{k} \u00b7 {stage.title}", "name": stage.title, "module": stage.module,
             "kind": stage.kind, "weights": heading_lines(stage.weight, stage.bias), "note": v.note,
             "measures": measured}
 
 
-def _ranges(key: np.ndarray) -> list[list[float]]:
-    """(n, d) display coordinates -> [lo, hi] per axis: the true ranges, where ``box`` is
+def _ranges(lo: np.ndarray, hi: np.ndarray) -> list[list[float]]:
+    """A key's (d,) lows and highs -> [lo, hi] per axis: the true ranges, where ``box`` is
     the equal-aspect cube around them."""
-    return [[float(lo), float(hi)] for lo, hi in zip(key.min(axis=0), key.max(axis=0), strict=True)]
+    return [[float(a), float(b)] for a, b in zip(lo, hi, strict=True)]
 
 
 def axis_names(trace: Trace, k: int, dims: int) -> list[str]:

@@ -13,7 +13,7 @@ import {Surface} from './draw.js'
 import {TimeAxis} from './training.js'
 import {RegionsLayer} from './regions.js'
 import {makePage} from './page.js'
-import {drawAll, drawMorph, bump, glOn, finishGl} from './loop.js'
+import {drawAll, drawMorph, bump, glOn, finishGl, redrawIfResized} from './loop.js'
 import {wireControls, startPlay, stopPlay} from './controls.js'
 import {hoverPoint, wireHover} from './hover.js'
 import {loadSpec, loadSnapshot, loadLive} from './decode.js'
@@ -46,7 +46,7 @@ function testHooks(st) {  // root.__spacewarp: tour.js's Tour of stage k (null u
 export function mount(el, spec, blobs = [], opts = {}) {
   const st = makeState(el, opts)
   testHooks(st); wireControls(st); wireHover(st)
-  const ro = new ResizeObserver(() => { if (st.F) drawAll(st) })
+  const ro = new ResizeObserver(() => redrawIfResized(st))
   ro.observe(st.dom.root)
   st.api = publicApi(st, () => { ro.disconnect(); stopPlay(st); st.time.stop(); if (st.gl) st.gl.destroy(); st.dom.root.remove() })
   loadSpec(st, spec, blobs)

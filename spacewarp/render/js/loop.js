@@ -88,8 +88,17 @@ function morphTitle(F, at, p) {  // the stage at rest, or the step under way and
   return `${heading(st[s.from])} &rarr; ${stepTitle(s.title, esc)}${t}`
 }
 
+// the widths the views are laid out from (layoutViews)
+const layoutWidths = dom => `${dom.row.clientWidth} ${dom.morphBox.clientWidth} ${dom.el.clientWidth}`
+
+export function redrawIfResized(st) {  // the ResizeObserver's call: it also calls once on
+  // observe, when the views are drawn at that size already; a draw of 1e6 points is costly
+  if (st.F && layoutWidths(st.dom) !== st.laidOut) drawAll(st)
+}
+
 function layoutViews(st) {  // canvas sizes from the page's width
   const F = st.F, dom = st.dom, S = st.panels.length, grid = F.spec.layout === 'grid'
+  st.laidOut = layoutWidths(dom)
   const width = dom.row.clientWidth || dom.el.clientWidth || 1200
   const cols = panelColumns(F.spec, S), pw = Math.floor((width - 4 * (cols - 1)) / cols)
   for (const p of st.panels) p.surface.size(pw, grid ? Math.min(GRID_H, pw) : Math.min(STAGE_H, Math.max(150, pw)))

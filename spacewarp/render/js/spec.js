@@ -2,16 +2,22 @@
 // Play clock. Everything here comes from Python (spacewarp.view.film); nothing is computed
 // that Python did not send.
 
-export function unb7(s, nbytes) {  // 7 bits per character; see render/blobs.py b7
-  const out = new Uint8Array(nbytes)
-  let acc = 0, bits = 0, o = 0
-  for (let i = 0; i < s.length && o < nbytes; i++) {
-    let c = s.charCodeAt(i); if (c >= 256) c -= 256
-    acc = ((acc << 7) | c) & 0x3fff; bits += 7
-    if (bits >= 8) { bits -= 8; out[o++] = (acc >> bits) & 255 }
+// 7 bits per character, 8 characters to 7 bytes (render/blobs.py b7): text -> Uint8Array
+// of whole blocks (nbytes rounded up to 7). A character of U+0080 + g is group g
+export function unb7(s, nbytes) {
+  const out = new Uint8Array(7 * Math.ceil(nbytes / 7)), g = new Int32Array(8)
+  for (let i = 0, o = 0; o < out.length; o += 7) {  // Uint8Array keeps each byte's low 8 bits
+    for (let j = 0; j < 8; j++, i++) { const c = s.charCodeAt(i); g[j] = c >= 128 ? c - 128 : c }
+    out[o] = g[0] << 1 | g[1] >> 6; out[o + 1] = g[1] << 2 | g[2] >> 5; out[o + 2] = g[2] << 3 | g[3] >> 4
+    out[o + 3] = g[3] << 4 | g[4] >> 3; out[o + 4] = g[4] << 5 | g[5] >> 2; out[o + 5] = g[5] << 6 | g[6] >> 1
+    out[o + 6] = g[6] << 7 | g[7]
   }
   return out
 }
+
+// a page's blob text as bytes, decoded once, so that the page can drop the text (8
+// characters per 7 bytes: a text is whole blocks)
+export function blobBytes(text) { return unb7(text, text.length / 8 * 7) }
 
 const TYPES = {f4: Float32Array, i2: Int16Array, i4: Int32Array, u1: Uint8Array}
 
@@ -22,7 +28,10 @@ export function typed(desc, blobs) {
   if (desc.b64 !== undefined) {
     const bin = atob(desc.b64); bytes = new Uint8Array(bin.length)
     for (let i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i)
-  } else bytes = unb7(blobs[desc.blob], nbytes)
+  } else {  // a b7 text, or the bytes a page decoded it to once (blobBytes)
+    const blob = blobs[desc.blob]
+    bytes = typeof blob === 'string' ? unb7(blob, nbytes) : blob
+  }
   return new T(bytes.buffer, bytes.byteOffset, count)
 }
 
