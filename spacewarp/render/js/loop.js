@@ -14,6 +14,7 @@ const GL_FROM = 0  // points from which the morph view draws with WebGL (when th
 
 export function bump(st) {  // a new drawing: the version tests wait on
   st.version += 1; st.dom.root.dataset.swVersion = String(st.version)
+  if (st.drawn) st.drawn()  // film.js's listeners (the notebook widget's sync)
 }
 
 export function drawStage(st, k) {  // stage k's panel, or its tour (tour.js) when turned by hand

@@ -22,7 +22,8 @@ export function typed(desc, blobs) {
   if (desc.b64 !== undefined) {
     const bin = atob(desc.b64); bytes = new Uint8Array(bin.length)
     for (let i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i)
-  } else bytes = unb7(blobs[desc.blob], nbytes)
+  } else if (typeof blobs[desc.blob] === 'string') bytes = unb7(blobs[desc.blob], nbytes)
+  else bytes = blobs[desc.blob]  // a binary buffer (the notebook widget's): a Uint8Array, offset 0
   return new T(bytes.buffer, bytes.byteOffset, count)
 }
 
