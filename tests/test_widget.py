@@ -90,8 +90,12 @@ def test_colour_by_array_reaches_each_drawn_point(trace: sw.Trace, sampled: Widg
     u = (values - values.min()) / (values.max() - values.min())
     expected = np.round(colormaps[trace.style.cmap](u[drawn]) * 255).astype(np.uint8)
     np.testing.assert_array_equal(rgba, expected)
+    bar = sampled.color_key["bar"]  # the colour bar the view draws beside them
+    assert (bar["lo"], bar["hi"]) == (values.min(), values.max())
+    top = np.round(np.array(colormaps[trace.style.cmap](1.0)[:3]) * 255).astype(int).tolist()
+    assert sampled.color_key["table"][255] == top
     sampled.color = None
-    assert sampled.color_bytes(sampled.color) is None
+    assert sampled.color_bytes(sampled.color) is None and sampled.color_key == {}
 
 
 @pytest.mark.parametrize("bad, said", [
@@ -112,6 +116,7 @@ def test_rgb_colours_pass_through(trace: sw.Trace) -> None:
     w.color = rgb
     out = np.frombuffer(w.color_bytes(w.color), np.uint8).reshape(-1, 4)
     assert (out == [255, 0, 0, 255]).all()
+    assert w.color_key == {"bar": None, "legend": []}  # no bar for colours given as RGB
 
 
 def test_selected_is_checked_and_selection_is_the_traces(trace: sw.Trace) -> None:

@@ -46,6 +46,7 @@ class Widget(anywidget.AnyWidget):
     selected = traitlets.List(traitlets.Int()).tag(sync=True)  # ascending trace indices
     hovered = traitlets.Int(-1).tag(sync=True)  # trace index under the pointer, -1: none
     color = traitlets.Any(None).tag(sync=True, to_json=lambda v, w: w.color_bytes(v))
+    color_key = traitlets.Dict().tag(sync=True)  # color's bar or legend, as spec["color"]'s
     regions = traitlets.Bool(False).tag(sync=True)
     snapshot = traitlets.Int(-1).tag(sync=True)  # a training's snapshot; -1 for a trace
     error = traitlets.Unicode("").tag(sync=True)  # a line the view shows over the film
@@ -106,8 +107,16 @@ class Widget(anywidget.AnyWidget):
 
     @traitlets.validate("color")
     def _check_color(self, proposal: Any) -> np.ndarray | None:
-        return None if proposal["value"] is None else point_rgba(
-            proposal["value"], self.n, self.trace.style.cmap)
+        if proposal["value"] is None:
+            return None
+        rgba = point_rgba(proposal["value"], self.n, self.trace.style.cmap)
+        self._values = np.asarray(proposal["value"])  # for the colour bar's range
+        return rgba
+
+    @traitlets.observe("color")
+    def _color_key(self, change: Any) -> None:
+        self.color_key = {} if change["new"] is None else color_key(
+            self.color, self._values, self.trace.style.cmap)
 
     def color_bytes(self, rgba: np.ndarray | None) -> bytes | None:
         """(n, 4) uint8 per trace point -> (n_drawn, 4) per drawn point, as bytes."""
@@ -141,6 +150,19 @@ def point_rgba(values: Any, n: int, cmap: str) -> np.ndarray:
     out[:, : a.shape[1]] = np.clip(rgb, 0, 255).astype(np.uint8)
     out[:, 3] = 255
     return out
+
+
+def color_key(rgba: np.ndarray, values: np.ndarray, cmap: str) -> dict[str, Any]:
+    """The colour bar of values through ``cmap`` (the spec's ``table`` and ``bar``), or an
+    empty legend for RGB rows."""
+    from matplotlib import colormaps
+
+    if values.ndim == 2:
+        return {"bar": None, "legend": []}
+    table = np.round(colormaps[cmap](np.linspace(0, 1, 256))[:, :3] * 255).astype(int)
+    return {"table": table.tolist(), "legend": None,
+            "bar": {"label": "w.color", "lo": float(values.min()),
+                    "hi": float(values.max())}}
 
 
 def trace_widget(trace: Trace, options: BrowserOptions) -> Widget:

@@ -99,10 +99,11 @@ function publicApi(st, destroy) {
 function paintApi(st) {
   const repaint = () => { paint(st); if (st.gl && st.F) st.gl.setFilm(st.F); drawAll(st); finishGl(st) }
   return {
-    // rgba: Uint8Array(4 n), a colour per drawn point (alpha 0: the film's own); null: none
-    setColors(rgba) {
+    // rgba: Uint8Array(4 n), a colour per drawn point (alpha 0: the film's own), null: none;
+    // key: their colour bar or legend ({table, bar, legend}, as spec.color's)
+    setColors(rgba, key) {
       st.paint.override = rgba ? new Uint32Array(rgba.buffer, rgba.byteOffset, rgba.length >> 2) : null
-      repaint()
+      st.paint.key = key || {bar: null, legend: []}; repaint()
     },
     select(indices) {  // the picked points, highlighted in every stage; [] clears
       const n = st.F ? st.F.n : 0, mask = indices.length ? new Uint8Array(n) : null

@@ -6,9 +6,9 @@
 const FADE = 0.22  // how much of its own colour a point outside the selection keeps
 
 // st.paint: {base: the film's colours (Uint32Array ABGR, n), override: Uint32Array(n) or
-// null (alpha 0: keep the base colour), mask: Uint8Array(n) of the picked points or null,
-// out: the colours last painted}
-export function makePaint() { return {base: null, override: null, mask: null, out: null} }
+// null (alpha 0: keep the base colour), key: the override's colour bar or legend, mask:
+// Uint8Array(n) of the picked points or null, out: the colours last painted}
+export function makePaint() { return {base: null, override: null, key: null, mask: null, out: null} }
 
 function fade(c, bg) {  // ABGR colour -> towards the background ABGR `bg` by 1 - FADE
   let out = 255 << 24
@@ -24,6 +24,13 @@ export function rgbaOf(hex) {  // '#rrggbb' -> ABGR, as decode's colours
   return (255 << 24 | v(2) << 16 | v(1) << 8 | v(0)) >>> 0
 }
 
+// the colour bar or legend of the colours drawn (loop.js draws F.colorKey when set, else
+// the spec's): the override's own while Python's colours are drawn (key: {table, bar,
+// legend} as spec.color's, from Python)
+function keyShown(F, key) {
+  F.colorKey = key ? {...F.spec.color, ...key} : null
+}
+
 // F.colors <- the base colours with the override and the selection applied; a base set
 // since the last paint (a new spec or snapshot) is taken as the new base
 export function paint(st) {
@@ -32,6 +39,7 @@ export function paint(st) {
   if (F.colors !== P.out || !P.base || P.base.length !== F.n) P.base = F.colors
   const n = F.n, ov = P.override && P.override.length === n ? P.override : null
   const mask = P.mask && P.mask.length === n ? P.mask : null
+  keyShown(F, ov && P.key)
   if (!ov && !mask) { F.colors = P.out = P.base; return }
   const out = new Uint32Array(n), bg = rgbaOf(F.spec.theme.background)
   for (let i = 0; i < n; i++) {

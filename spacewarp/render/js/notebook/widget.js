@@ -5,7 +5,8 @@
 //
 // Traits: spec (the film spec, its blobs as buffers), ids (Int32 per drawn point: its index
 // in the trace, -1 for a training's probe grid), position, playing, selected, hovered,
-// color (RGBA per drawn point, alpha 0: the film's own), regions, snapshot, error.
+// color (RGBA per drawn point, alpha 0: the film's own) and color_key (its colour bar or
+// legend), regions, snapshot, error.
 
 function bytesOf(view) {  // a DataView (or ArrayBuffer) -> a Uint8Array of its own, offset 0
   if (!view) return null
@@ -32,7 +33,8 @@ function listenModel(model, api, map) {
   on('position', p => { if (Math.abs(p - api.position) > 1e-9) api.show(p) })
   on('playing', p => { if (p && !api.playing) api.play(); else if (!p && api.playing) api.pause() })
   on('selected', sel => api.select(sel.map(t => map.back.get(t)).filter(i => i !== undefined)))
-  on('color', c => api.setColors(bytesOf(c)))
+  const colors = () => api.setColors(bytesOf(model.get('color')), model.get('color_key'))
+  on('color', colors); on('color_key', colors)
   on('regions', r => { if (r !== api.regionsOn) api.showRegions(r) })
   on('snapshot', s => { if (s !== api.snapshot()) api.setSnapshot(s) })
   on('error', text => api.note(text || ''))
@@ -73,7 +75,7 @@ function render({model, el}) {
   if (!api) return
   const map = idsOf(model)
   api.show(model.get('position'))
-  if (model.get('color')) api.setColors(bytesOf(model.get('color')))
+  if (model.get('color')) api.setColors(bytesOf(model.get('color')), model.get('color_key'))
   const sel = model.get('selected')  // picked in Python before this view was drawn
   if (sel.length) api.select(sel.map(t => map.back.get(t)).filter(i => i !== undefined))
   if (api.hasRegions && model.get('regions') !== api.regionsOn) api.showRegions(model.get('regions'))
