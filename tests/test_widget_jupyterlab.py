@@ -31,6 +31,9 @@ CELLS = [
     "print('SELECTED', w.selected, w.selection().points.shape)",
     "w.color = trace.stages[0].points[:, 1]",
     "w.color = np.zeros(3)",
+    "print('HOVERED', w.hovered)",
+    "w.position = w.stages - 1.3\nw.playing = True",
+    "print('PLAYING', w.playing)",
 ]
 
 
@@ -74,13 +77,17 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 
 def _run_cell(page: Any, k: int) -> str:
-    """Run cell k of the open notebook; the text of its output area once it finished."""
+    """Run cell k of the open notebook; the text of its output area once it finished (its
+    prompt shows a new execution count)."""
+    cell = page.locator(".jp-Notebook .jp-CodeCell").nth(k)
+    before = cell.evaluate("c => c.querySelector('.jp-InputPrompt').textContent")
     page.evaluate("""k => { const app = window.jupyterapp
         app.shell.currentWidget.content.activeCellIndex = k
         return app.commands.execute('notebook:run-cell') }""", k)
-    cell = page.locator(".jp-Notebook .jp-CodeCell").nth(k)
-    page.wait_for_function("""c => { const p = c.querySelector('.jp-InputPrompt').textContent
-        return /\\[\\d+\\]/.test(p) }""", arg=cell.element_handle(), timeout=30_000)
+    page.wait_for_function("""([c, before]) => {
+        const p = c.querySelector('.jp-InputPrompt').textContent
+        return p !== before && /\\[\\d+\\]/.test(p) }""", arg=[cell.element_handle(), before],
+                           timeout=30_000)
     return cell.locator(".jp-OutputArea").inner_text()
 
 
@@ -120,6 +127,7 @@ def test_the_widget_talks_both_ways_in_jupyterlab(lab: str, browser: Any) -> Non
     _lasso_right_half(page, trace, hooks)
     colors = _colour_cells(page, hooks)
     assert len(set(colors)) > 50  # a colour map over the values, not the classes' three
+    _hover_and_play(page, hooks)
     _restart_kernel(page)
     page.close()
 
@@ -159,6 +167,29 @@ def _colour_cells(page: Any, hooks: str) -> list[int]:
     assert "color needs one value (or RGB row) per point" in said
     assert page.evaluate(f"() => Array.from({hooks}.colors())") == colors  # kept
     return colors
+
+
+def _hover_and_play(page: Any, hooks: str) -> None:
+    """The pointer over a point: Python's ``hovered`` is it; Python presses Play near the
+    end: the view plays, and when the film ends Python reads ``playing`` False."""
+    n = page.evaluate(f"() => {hooks}.morph.points.length / 3")
+    screen = np.array(page.evaluate(
+        f"n => Array.from({{length: n}}, (_, i) => {hooks}.screenOf(i))", n))
+    at = screen[17] + 0.3
+    page.mouse.move(*at)
+    nearest = int(np.argmin(((screen - at) ** 2).sum(axis=1)))
+    assert int(_printed(page, 6, "HOVERED")) == nearest
+    _run_cell(page, 7)
+    page.wait_for_function("() => /Pause/.test(document.querySelector('.sw-play').textContent)")
+    page.wait_for_function("() => /Play/.test(document.querySelector('.sw-play').textContent)",
+                           timeout=30_000)
+    # the view's last updates may wait for the kernel's reply to earlier ones (ipywidgets
+    # sends one at a time while Play streams positions): ask until they have arrived
+    said = [_printed(page, 8, "PLAYING")]
+    while said[-1] != "False" and len(said) < 5:
+        page.wait_for_timeout(300)
+        said.append(_printed(page, 8, "PLAYING"))
+    assert said[-1] == "False", said
 
 
 def _restart_kernel(page: Any) -> None:

@@ -31,7 +31,7 @@ function makeState(el, opts) {
     cams, zooms: [], morphCam: [0, 0], zoom: 1, morphSurface: new Surface(dom.morphCanvas),
     gl: null, useGl: opts.gl === undefined ? 'auto' : opts.gl,  // 'auto': WebGL from loop.js's GL_FROM
     dragging: () => false, api: null, paint: makePaint(), listeners: [],
-    drawn: () => { for (const f of st.listeners) f() },  // loop.js's bump: after every drawing
+    drawn: () => { for (const f of st.listeners) f() },  // after every drawing (loop.js's bump), and when Play stops
     pickNote: text => liveNote(dom.notes, text),
     pub: {stages: [], dims: [], titles: [], cameras: cams, morph: null, serial: -1, panels: []}}
   st.time = new TimeAxis(dom.morphBox, dom.controls, s => loadSnapshot(st, s))  // training specs only
@@ -119,7 +119,7 @@ function paintApi(st) {
     get regionsOn() { return !!(st.regions.G && st.regions.on) },
     get hasRegions() { return !!st.regions.G },
     get position() { return st.pub.morph ? st.pub.morph.s : 0 },
-    onChange(f) { st.listeners.push(f) },  // f() after every drawing and every pick
+    onChange(f) { st.listeners.push(f) },  // f() after every drawing, pick and stop of Play
     note: text => liveNote(st.dom.notes, text),  // a line over the views ('': none)
   }
 }
