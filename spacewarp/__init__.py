@@ -35,6 +35,7 @@ if TYPE_CHECKING:  # imported on first use, so `spacewarp --help` never loads to
         training_figure,
         training_page,
         training_stages,
+        widget,
         write_html,
     )
     from .config.experiment import Experiment
@@ -132,5 +133,6 @@ __all__ = [
     "training_figure",
     "training_page",
     "training_stages",
+    "widget",
     "write_html",
 ]

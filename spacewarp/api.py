@@ -5,6 +5,7 @@
     sw.stages(trace)                                  # matplotlib figure, a panel per stage
     sw.save(trace, "out")                             # stages.png, per-stage PNGs, trace.npz, ...
     sw.interactive(trace)                             # inline film: slider, play, rotate, hover
+    w = sw.widget(trace); w                           # the same, two-way: w.position, w.selected
     sw.animate(trace, "morph.mp4")                    # a film of the morph (MP4 or GIF)
 
 Plotting libraries are imported only when a function that draws is called.
@@ -33,6 +34,7 @@ if TYPE_CHECKING:
     from .measure import Measures, Regions
     from .render.browser import BrowserOptions
     from .render.notebook import PageView
+    from .render.widget import Widget
     from .tracing.trace import Trace
     from .training.train import Curves, Training
 
@@ -109,6 +111,28 @@ def interactive(trace: Trace, **options: Any) -> PageView:
     (``max_points``, ``sample_seed``, ``split_bias``, ``morph_s``, ``hold_s``, ...).
     """
     return _page_view(trace, "morph", options)
+
+
+def widget(trace_or_training: Trace | Training, **options: Any) -> Widget:
+    """The interactive film as a two-way notebook widget (anywidget): ``position``,
+    ``playing``, ``selected`` (Shift + drag: lasso, Ctrl + drag: box), ``hovered``,
+    ``color`` (a per-point array), ``regions`` and, for a training, ``snapshot`` are
+    traits Python reads and sets; ``w.selection()`` is ``trace.select(w.selected)``.
+
+    Options as ``interactive``. Needs the ``notebook`` extra (anywidget); without it,
+    ``interactive`` shows the same film one-way.
+    """
+    try:
+        from .render.widget import trace_widget, training_widget
+    except ImportError:
+        raise SpacewarpError("the widget needs anywidget: pip install 'spacewarp[notebook]' "
+                             "(or use sw.interactive)", field="widget") from None
+    from .tracing.trace import Trace
+
+    o = browser_options("morph", options)
+    if isinstance(trace_or_training, Trace):
+        return trace_widget(trace_or_training, o)
+    return training_widget(trace_or_training, o)
 
 
 def stages_grid(trace: Trace, **options: Any) -> PageView:

@@ -3,7 +3,8 @@
 An array travels as a descriptor ``{"dtype", "shape", ...}`` with either ``"b64"`` (base64
 of the little-endian bytes; the explorer's and notebook's messages) or ``"blob": i``, an
 index into separately stored text blocks in the ``b7`` encoding (7 bits per character, for
-pages: 8/7 of the bytes instead of base64's 4/3). Quantised coordinates are int16 per
+pages: 8/7 of the bytes instead of base64's 4/3) or into raw byte buffers (the notebook
+widget's binary messages). Quantised coordinates are int16 per
 column within the column's range: ``x = lo + (q + 32767) * step`` with ``step = (hi - lo)
 / LEVELS``, so the error is at most half a step, ``0.5 / LEVELS`` (7.6e-6) of the range.
 Decoded by ``js/spec.js``.
@@ -18,15 +19,17 @@ from typing import Any, Literal
 import numpy as np
 
 LEVELS = 65534  # int16 steps across a column's range
-Encoding = Literal["b64", "b7"]
+Encoding = Literal["b64", "b7", "raw"]
 
 
 @dataclass
 class Blobs:
-    """Where binary arrays go: inline base64, or ``b7`` text blocks stored aside."""
+    """Where binary arrays go: inline base64, ``b7`` text blocks stored aside, or raw bytes
+    stored aside (``raw``: the notebook widget's binary buffers)."""
 
     encoding: Encoding = "b64"
     texts: list[str] = field(default_factory=list)
+    buffers: list[bytes] = field(default_factory=list)  # the ``raw`` encoding's
 
     def put(self, a: np.ndarray, **extra: Any) -> dict[str, Any]:
         a = np.ascontiguousarray(a)
@@ -35,6 +38,9 @@ class Blobs:
         data = a.astype(a.dtype.newbyteorder("<"), copy=False).tobytes()
         if self.encoding == "b64":
             out["b64"] = base64.b64encode(data).decode("ascii")
+        elif self.encoding == "raw":
+            out["blob"] = len(self.buffers)
+            self.buffers.append(data)
         else:
             out["blob"] = len(self.texts)
             self.texts.append(b7(data))

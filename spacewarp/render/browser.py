@@ -60,8 +60,7 @@ def film_spec(trace: Trace, options: BrowserOptions | None = None,
                              field="output")
     store = blobs or Blobs()
     fill = o.regions or trace.style.regions
-    f = planned or film(trace, replace(o.film, regions=o.film.regions or fill != "off",
-                                       svd_steps=o.film.svd_steps or trace.style.svd_steps))
+    f = planned or planned_film(trace, o)
     quantised = f.n >= o.quantise_from
     extents = [(k.min(axis=0), k.max(axis=0)) for k in f.keys]  # (lo, hi) per key: once
     return {
@@ -78,6 +77,14 @@ def film_spec(trace: Trace, options: BrowserOptions | None = None,
         "sample_note": f.sample_note,
         "title": summary(trace),
     }
+
+
+def planned_film(trace: Trace, options: BrowserOptions) -> Film:
+    """The film ``film_spec`` draws: ``options.film`` with the regions and SVD steps of the
+    options or, unset, of the trace's style (its ``rows`` name the drawn points)."""
+    fill = options.regions or trace.style.regions
+    return film(trace, replace(options.film, regions=options.film.regions or fill != "off",
+                               svd_steps=options.film.svd_steps or trace.style.svd_steps))
 
 
 def spec_theme(name: str) -> Theme:
@@ -205,8 +212,8 @@ def summary(trace: Trace) -> str:
 
 
 MODULES = ("spec.js", "draw.js", "gl.js", "live.js", "training.js", "regions.js", "tour.js",
-           "page.js", "camera.js", "loop.js", "controls.js", "hover.js", "decode.js",
-           "film.js")  # in dependency order; film.js's mount is the entry
+           "page.js", "paint.js", "select.js", "camera.js", "loop.js", "controls.js", "hover.js",
+           "decode.js", "film.js")  # in dependency order; film.js's mount is the entry
 
 
 def renderer_js() -> str:

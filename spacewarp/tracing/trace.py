@@ -24,6 +24,7 @@ from ..inputs.points import Points
 from ..inputs.slice import SliceFrame
 from .capture import Op, capture, modules_in_use
 from .exported import declared_width
+from .selection import Selection, select
 
 
 @dataclass(frozen=True)
@@ -80,6 +81,11 @@ class Trace:
     @property
     def output(self) -> np.ndarray:
         return self.stages[-1].points
+
+    def select(self, indices: Any) -> Selection:
+        """The points at ``indices`` (ints or a boolean mask; the widget's ``selected``):
+        their input coordinates, every stage's coordinates and their labels."""
+        return select([s.points for s in self.stages], self.labels, indices)
 
     def file_stem(self, k: int) -> str:
         """``stage-01-linear``: the per-stage file name, without suffix."""

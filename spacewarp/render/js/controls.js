@@ -10,7 +10,12 @@ import {onDrag, onWheel, turnCamera} from './camera.js'
 import {drawStage, drawMorph, bump} from './loop.js'
 
 export function stopPlay(st) {
-  if (st.playing) { cancelAnimationFrame(st.playing.raf); st.playing = null; st.dom.play.textContent = '\u25b6 Play' }
+  if (st.playing) { cancelAnimationFrame(st.playing.raf); st.playing = null; stopped(st) }
+}
+
+function stopped(st) {  // the button says Play again; film.js's listeners hear it
+  st.dom.play.textContent = '\u25b6 Play'
+  if (st.drawn) st.drawn()
 }
 
 export function startPlay(st) {  // from the slider's position (from 0 at the end) to the end
@@ -23,7 +28,7 @@ export function startPlay(st) {  // from the slider's position (from 0 at the en
   const tick = now => {
     seconds += (now - prev) / 1000 * +dom.speed.value; prev = now
     drawMorph(st, clockAt(clock, seconds)); bump(st)
-    if (seconds >= end) { st.playing = null; dom.play.textContent = '\u25b6 Play'; return }
+    if (seconds >= end) { st.playing = null; stopped(st); return }
     st.playing.raf = requestAnimationFrame(tick)
   }
   st.playing = {raf: requestAnimationFrame(tick)}

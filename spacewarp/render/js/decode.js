@@ -10,6 +10,7 @@ import {fillPage, liveNote} from './page.js'
 import {syncCameras} from './camera.js'
 import {drawAll, drawStage, drawMorph, bump} from './loop.js'
 import {stopPlay, ensurePanels} from './controls.js'
+import {paint} from './paint.js'
 
 function refill(st) {  // the panels, their cameras and the page's text for the film now
   ensurePanels(st)
@@ -29,6 +30,7 @@ export function loadSpec(st, spec, blobs) {
   st.regions.setFilm(decodeRegions(spec, blobs))
   st.time.setSpec(spec, blobs)
   if (st.time.count) st.time.apply(F, spec.training.current)
+  paint(st)  // the colour override and selection over the new colours
   const pub = st.pub
   publish(st); pub.dims = spec.stages.map(s => s.dim)
   pub.titles = spec.stages.map(s => s.title); pub.serial = spec.serial; pub.theme = spec.theme
@@ -42,6 +44,7 @@ export function loadSpec(st, spec, blobs) {
 export function loadSnapshot(st, s) {  // a training spec's snapshot s: its keys, colours and weights
   if (!st.F || !st.time.count) return
   st.time.apply(st.F, s)
+  paint(st)
   publish(st)
   if (st.gl) st.gl.setFilm(st.F)
   refill(st); drawAll(st)

@@ -14,6 +14,7 @@ const GL_FROM = 0  // points from which the morph view draws with WebGL (when th
 
 export function bump(st) {  // a new drawing: the version tests wait on
   st.version += 1; st.dom.root.dataset.swVersion = String(st.version)
+  if (st.drawn) st.drawn()  // film.js's listeners (the notebook widget's sync)
 }
 
 export function drawStage(st, k) {  // stage k's panel, or its tour (tour.js) when turned by hand
@@ -70,7 +71,7 @@ export function drawMorph(st, p) {  // the morph view at position p (0: input, k
   drawView(st.morphSurface, {pts: v.pts, box: v.box, cam, flat: F.spec.dim < 3, big: true, right,
     oneD: v.oneD, zoom: st.zoom, arrows: v.arrows, gl: glOn(st) ? st.gl : null, front: dom.front,
     overlay: v.overlay(), axes: restingAxes(F, v.at, p)}, F, theme)
-  colorKey(st.morphSurface, F.spec.color, theme)
+  colorKey(st.morphSurface, F.colorKey || F.spec.color, theme)  // paint.js's, or the spec's
   dom.morphTitle.innerHTML = morphTitle(F, v.at, p)
   st.pub.morph = {stage: v.stage, t: v.t, s: p, points: v.pts, camera: cam}
   dom.slider.value = String(p)
