@@ -4,6 +4,7 @@ link, and the one-line refusal for a smooth network beside the Regions control."
 from __future__ import annotations
 
 import numpy as np
+import pytest
 import torch
 
 from spacewarp.app.session import Explorer
@@ -62,3 +63,35 @@ def test_measures_toggle_puts_the_summary_in_every_title() -> None:
     m = measures(plain)
     assert [s["measures"] for s in stages[1:]] == [m.summary(k) for k in range(1, len(stages))]
     assert decode(encode(session.experiment)).style.measures
+
+
+def test_regions_past_the_films_cap_are_refused_before_they_are_all_enumerated(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """2,64,64,2 on the grid has about 6,800 regions (counted below): with a film cap of
+    1,000 and a work cap of 2,000, the enumerator must stop near 2,000, not finish them all
+    and refuse afterwards (in the explorer, a deep 128-wide network took minutes so)."""
+    from spacewarp.measure import chain_walk
+    from spacewarp.view import outlines
+
+    wide = {**RELU, "network": {**RELU["network"], "layers": [2, 64, 64, 2]}}
+    session = Explorer(validated(wide))
+    resolved, pts = resolve(session.experiment)
+    box = (pts.x[:, 0].min(), pts.x[:, 0].max(), pts.x[:, 1].min(), pts.x[:, 1].max())
+    assert len(regions(model_for(resolved).double(), box)) > 4_000  # well past both caps
+    monkeypatch.setattr(outlines, "MAX_OUTLINE_REGIONS", 1_000)
+    monkeypatch.setattr(outlines, "MAX_OUTLINE_WORK", 2_000, raising=False)
+    made: list[int] = []  # regions after each layer's cuts
+    split = chain_walk.split_layer
+
+    def counted(*args: object, **kwargs: object) -> object:
+        out = split(*args, **kwargs)  # type: ignore[arg-type]
+        made.append(len(out[1]))
+        return out
+
+    monkeypatch.setattr(chain_walk, "split_layer", counted)
+    shown = session.views.canvas.spec
+    session.change("regions", "region")
+    message = session.controls.error_text("regions")
+    assert "more than the 1,000 a film draws" in message and "\n" not in message
+    assert max(made, default=0) <= 2_000
+    assert session.experiment.style.regions == "off" and session.views.canvas.spec is shown

@@ -309,3 +309,25 @@ def test_slice_settings_without_a_slice_are_refused(tmp_path: Path, capsys,
     assert err.count("\n") == 1 and err.startswith(f"spacewarp: error: {flag[0][:8]}") \
         and "give --slice too" in err, err
     assert not out.exists()
+
+
+def test_a_slice_is_coloured_by_the_predicted_class_by_default(sliced: sw.Trace) -> None:
+    """A still of a slice must show where the classifier's boundary runs: the default colour
+    is the argmax of the network's output (NumPy on forward hooks), drawn as classes."""
+    from spacewarp.render.browser import film_spec
+
+    inputs = DIGITS[0] + sliced.stages[0].points @ qr_axes(DIGITS, [0, 10, 20])
+    logits = hooked_stages(fresh_model(sliced), inputs)[-1]  # (400, 10)
+    assert sliced.color_by == "predicted" and sliced.categorical
+    np.testing.assert_array_equal(sliced.color, np.argmax(logits, axis=1))
+    assert len(np.unique(sliced.color)) >= 2  # the plane crosses a boundary
+    legend = film_spec(sliced)["color"]["legend"]
+    assert [row[0] for row in legend] == [f"class {c}" for c in range(10)]
+    asked = sw.run(input="digits", slice="0,10,20", points=400, layers="64,16,10",
+                   activation="relu", bias=True, device="cpu", color_by="x")
+    assert not asked.categorical  # an explicit colouring stays the user's
+    np.testing.assert_array_equal(asked.color, asked.stages[0].points[:, 0])
+    one = sw.run(input="digits", slice="0,10", points=50, layers="64,4,1", activation="relu",
+                 bias=True, device="cpu")  # one output: coloured by its value, not classes
+    assert not one.categorical
+    np.testing.assert_allclose(one.color, one.stages[-1].points[:, 0])

@@ -232,3 +232,47 @@ def test_a_training_mistake_names_its_flag(
         capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["train", *SMALL, *flags, "--out", str(tmp_path / "never")]) == 2
     assert capsys.readouterr().err.startswith(f"spacewarp: error: {flag}: ")
+
+
+class SmallNet(torch.nn.Sequential):
+    """The nn.Module source of the compiled files below (xor: 2-D points, 2 classes)."""
+
+    def __init__(self) -> None:
+        super().__init__(torch.nn.Linear(2, 5), torch.nn.ReLU(), torch.nn.Linear(5, 2))
+
+
+def compiled_files(folder: Path) -> dict[str, Path]:
+    """The same seeded SmallNet saved as a torch.export program and as TorchScript."""
+    torch.manual_seed(7)
+    net = SmallNet().double()
+    files = {"pt2": folder / "net.pt2", "torchscript": folder / "net.ts.pt"}
+    program = torch.export.export(net, (torch.zeros(5, 2, dtype=torch.float64),))
+    torch.export.save(program, str(files["pt2"]))
+    torch.jit.save(torch.jit.script(net), str(files["torchscript"]))
+    (folder / "smallnet.py").write_text(
+        "from torch import nn\n\nclass Net(nn.Sequential):\n    def __init__(self):\n"
+        "        super().__init__(nn.Linear(2, 5), nn.ReLU(), nn.Linear(5, 2))\n")
+    return files
+
+
+@pytest.mark.parametrize(("kind", "words"), [
+    ("pt2", "is a torch.export program (.pt2), a compiled graph that cannot be trained"),
+    ("torchscript", "is a TorchScript model, a compiled graph that cannot be trained")])
+def test_a_compiled_model_alone_is_refused_and_its_source_trains_from_its_weights(
+        kind: str, words: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    files = compiled_files(tmp_path)
+    small = ["--input", "xor", "--points", "60", "--epochs", "2", "--snapshots", "2",
+             "--probe", "6", "--no-film"]
+    never = tmp_path / "never"
+    assert main(["train", *small, "--weights", str(files[kind]), "--out", str(never)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("spacewarp: error: --weights: ") and err.count("\n") == 1
+    assert words in err and "--model FILE.py:NAME" in err and not never.exists()
+    out = tmp_path / "run"  # the suggestion: the source, starting from the file's weights
+    assert main(["train", *small, "--model", f"{tmp_path / 'smallnet.py'}:Net",
+                 "--weights", str(files[kind]), "--out", str(out)]) == 0
+    torch.manual_seed(7)
+    start = SmallNet().double().state_dict()
+    with np.load(out / "training.npz") as z:
+        for key, value in start.items():
+            np.testing.assert_array_equal(z[key][0], value.numpy())

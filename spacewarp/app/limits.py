@@ -13,6 +13,7 @@ from typing import Any
 
 from ..config.experiment import Experiment
 from ..errors import LimitError
+from ..view.outlines import MAX_OUTLINE_REGIONS
 
 MAX_POINTS = 200_000  # points in the input set
 MAX_WIDTH = 128  # neurons in any layer (the course's spiral classifier is 2,100,3)
@@ -29,6 +30,7 @@ MAX_SESSIONS = 40  # live sessions on one server (one per browser tab)
 LIMITS_TEXT = (f"Limits: {MAX_POINTS:,} points, width {MAX_WIDTH}, depth {MAX_DEPTH} layers, "
                f"|weight| <= {MAX_WEIGHT:g}, points x stages <= {MAX_DRAWN:,}, "
                f"about {MAX_SESSION_MB} MB per session, "
+               f"regions <= {MAX_OUTLINE_REGIONS:,}, "
                f"uploads <= {MAX_UPLOAD_BYTES // 1_000_000} MB.")
 
 

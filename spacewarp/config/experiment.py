@@ -46,7 +46,9 @@ class InputSpec(_Spec):
     name: str = "gaussian"  # a point generator: gaussian, grid, line, spiral, file, ...
     points: int | None = None  # None: the generator's default
     path: str | None = None  # the data file, for name = "file"
-    color_by: str | None = None  # x, y, angle, radius, label, index; None: label if any, else x
+    # x, y, angle, radius, label, index, predicted, ...; None: label if any, predicted on a
+    # slice, else x
+    color_by: str | None = None
     params: dict[str, float] = {}  # the generator's own parameters (noise, step, ...)
     slice: str | None = None  # "I,J,K", "I,J", "pca", "I": points on a slice through the data
     bounds: list[float] | None = None  # the slice's box (x0, x1, y0, y1); None: from anchors

@@ -19,8 +19,8 @@ INPUT_DIMS = {"line": 1, "gaussian1d": 1, "sin": 1, "abs": 1, "step": 1, "digits
 # The point sets that --slice-points spreads over a slice's box (2-D generators)
 SLICE_POINTS = ("grid", "gaussian", "circle", "disk", "spiral", "moons", "xor", "circles",
                 "blobs")
-COLORINGS = ("x", "y", "angle", "radius", "label", "index", "stretch", "area", "anisotropy",
-             "fold", "region")  # the last five: measures, filled after the trace
+COLORINGS = ("x", "y", "angle", "radius", "label", "index", "predicted", "stretch", "area",
+             "anisotropy", "fold", "region")  # the last six: filled after the trace
 ACTIVATIONS = ("tanh", "relu", "leaky_relu", "sigmoid", "elu", "gelu", "silu", "softplus",
                "identity")
 RECIPES = ("manual", "random", "identity", "orthogonal")

@@ -413,7 +413,10 @@ def _color_index(p: Points) -> np.ndarray:
 # anisotropy, folds; the linear region): known only after the trace, so the points get
 # zeros here and the pipeline's measure step puts the values in (pipeline.measured).
 MEASURED_COLORINGS = ("stretch", "area", "anisotropy", "fold", "region")
-for _name in MEASURED_COLORINGS:
+# The network's prediction: its class (argmax of 2 or more outputs) or its output value
+# (one output), filled in by the pipeline after the trace (pipeline.predicted).
+PREDICTED = "predicted"
+for _name in (PREDICTED, *MEASURED_COLORINGS):
     COLORINGS.add(_name, lambda p: np.zeros(p.n))
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .points import Points, grid_side, make_points, recolor
+from .points import PREDICTED, Points, grid_side, make_points, recolor
 from .slice import make_frame
 
 LINE_POINTS = 200  # points along a line slice when --points is not given
@@ -35,7 +35,7 @@ def on_slice(data: Points, text: str, *, n: int | None = None, seed: int = 0,
         u = _fitted(make_points(points or "grid", n, seed=seed).x, box)
     pts = Points(x=np.ascontiguousarray(u, dtype=np.float64), color=u[:, 0].copy(),
                  grid_shape=shape, name=f"slice of {data.name}", frame=frame)
-    return recolor(pts, color_by or "x")
+    return recolor(pts, color_by or PREDICTED)  # a slice: what the network makes of it
 
 
 def _fitted(x: np.ndarray, box: tuple[float, ...]) -> np.ndarray:

@@ -179,8 +179,8 @@ def _colors(trace: Trace, f: Film, cmap: str, store: Blobs) -> dict[str, Any]:
     from matplotlib import colormaps
 
     values = trace.color if f.rows is None else trace.color[f.rows]
-    if trace.categorical and trace.labels is not None:
-        names = class_names(trace.labels)
+    if trace.classes is not None:
+        names = class_names(trace.classes)
         table = [[round(255 * c) for c in hex_rgb(h)] for h in class_hex(len(names))]
         index = np.rint(values).astype(np.uint8)  # colour values are the classes 0 .. k-1
         return {"index": store.put(index), "table": table, "bar": None,

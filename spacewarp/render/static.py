@@ -62,9 +62,11 @@ ELEMENTWISE = frozenset({"relu", "tanh", "sigmoid", "gelu", "silu", "softplus", 
 UNCHANGED = {"dropout": "eval mode: every point passes unchanged",
              "flatten": "(C, H, W) read as one row of C*H*W: every point unchanged",
              "unflatten": "a row read as (C, H, W): every point unchanged"}
+CLASS_WORDS = {"label": "class", "predicted": "the class the network predicts"}
 NOTE_COLOR = "#f0a030"  # amber: a caveat about the whole picture
 COLOR_NAMES = {"x": "first input coordinate", "y": "second input coordinate",
                "angle": "input angle", "radius": "input radius", "label": "class label",
+               "predicted": "the network's output",
                "index": "point index",
                "stretch": "log10 largest stretch of the whole network (Jacobian)",
                "area": "log10 area change of the whole network (Jacobian)",
@@ -413,14 +415,14 @@ def _colorbar(fig: Figure, trace: Trace, pal: Palette, th: Theme) -> None:
 def _legend(fig: Figure, trace: Trace, th: Theme, fh: float) -> None:
     """One marker per class under the panels: "class 0", "class 1", ..."""
     handles = [Line2D([], [], ls="", marker="o", ms=7, mec="none", color=color,
-                      label=f"class {name}") for name, color in legend(trace.color_by,
-                                                                        trace.labels)]
+                      label=f"class {name}") for name, color in legend(trace.classes)]
     note = repeat_note(len(handles))
     handles = handles[:len(CLASS_COLORS)]  # the rest would repeat these colours
     across = max(4, int(fig.get_size_inches()[0] / 1.1))  # an entry is about an inch wide
     fig.legend(handles=handles, loc="lower center",
                bbox_to_anchor=(0.5, 0.2 / fh), ncol=min(len(handles), across), frameon=False,
                fontsize=9, labelcolor=th.foreground,
-               title="colour: class (the same point has the same colour in every panel)"
+               title=f"colour: {CLASS_WORDS.get(trace.color_by, 'class')} (the same point has "
+                     "the same colour in every panel)"
                      + (f"; {note}" if note else ""),
                title_fontsize=9).get_title().set_color(th.foreground)

@@ -20,7 +20,7 @@ from torch import nn
 from ..config.style import Style
 from ..errors import NetworkError, SpacewarpError
 from ..inputs.arrays import frozen
-from ..inputs.points import Points
+from ..inputs.points import PREDICTED, Points
 from ..inputs.slice import SliceFrame
 from .capture import Op, capture, modules_in_use
 from .exported import declared_width
@@ -61,7 +61,7 @@ class Trace:
     # x (n, d_0) float64 -> every stage's output, stage 0 first; differentiable, for measures
     program: Callable[[torch.Tensor], tuple[torch.Tensor, ...]] | None = field(
         default=None, compare=False, repr=False)
-    color_by: str = "x"  # what ``color`` means: a coordinate, or "label" (classes 0 .. k-1)
+    color_by: str = "x"  # what ``color`` means: a coordinate, or "label" / "predicted" (classes)
     style: Style = field(default_factory=Style)  # theme, colour map, ...: set by the pipeline
     stage_notes: tuple[str, ...] = ()  # per stage, one line under its title ("" for none)
     # points on a slice: stage 0 holds slice coordinates, the network's input is
@@ -72,7 +72,18 @@ class Trace:
     @property
     def categorical(self) -> bool:
         """Colours are classes (a palette and a legend), not a quantity (a colour map)."""
-        return self.color_by == "label" and self.labels is not None
+        return self.classes is not None
+
+    @property
+    def classes(self) -> np.ndarray | None:
+        """The classes the colours stand for, in colour order: the label values (colour by
+        label), or the output's indices 0 .. C-1 (colour by the predicted class, for an
+        output of C >= 2 logits); None when colours are a quantity."""
+        if self.color_by == "label":
+            return self.labels
+        if self.color_by == "predicted" and self.stages[-1].dim >= 2:
+            return np.arange(self.stages[-1].dim)
+        return None
 
     @property
     def n(self) -> int:
@@ -143,10 +154,19 @@ def trace(model: nn.Module, points: Points, *, device: str = "auto",
     if frame is not None:
         anchors = (frozen(frame.anchors, np.float64),
                    *(frozen(out[n:].cpu().numpy(), np.float64) for out in outputs[1:]))
-    return Trace(tuple(stages), frozen(points.color, np.float64), points.labels, points.grid_shape,
+    color = predicted(stages[-1].points) if points.color_by == PREDICTED else points.color
+    return Trace(tuple(stages), frozen(color, np.float64), points.labels, points.grid_shape,
                  params, experiment, captured.mode, captured.note,
                  _from_rows(captured.program, points, dev), points.color_by, frame=frame,
                  anchors=anchors)
+
+
+def predicted(output: np.ndarray) -> np.ndarray:
+    """(n,) the network's prediction from its output (n, C): the class index (argmax) for
+    C >= 2 logits or probabilities, the value itself for one output."""
+    if output.shape[1] >= 2:
+        return output.argmax(axis=1).astype(np.float64)
+    return output[:, 0].copy()
 
 
 def _on_frame(stage: Stage, frame: SliceFrame | None) -> Stage:

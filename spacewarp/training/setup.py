@@ -10,9 +10,10 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from ..config.experiment import Experiment, NetworkSpec, TrainSpec
-from ..errors import InputError, NetworkError, SpacewarpError
+from ..errors import InputError, NetworkError, SpacewarpError, WeightsError
 from ..inputs.arrays import frozen
 from ..inputs.points import GENERATORS, Points
+from ..model.files import CHECKPOINT_FIELD
 from ..model.resolve import resolve
 
 # Training's own defaults for what the user left unset: the course's next notebook
@@ -58,6 +59,7 @@ def regression_inputs() -> list[str]:
 def prepare(experiment: Experiment) -> tuple[Experiment, DataSet]:
     """The experiment with training's defaults filled in, and the data set to train on."""
     experiment = _training_defaults(experiment)
+    _check_trainable(experiment.network)
     spec = experiment.train or TrainSpec()
     if experiment.input.slice is not None:
         raise InputError("training on a slice is not made yet: train on the data (without "
@@ -76,6 +78,22 @@ def prepare(experiment: Experiment) -> tuple[Experiment, DataSet]:
     resolved = resolved.model_copy(update={"train": spec.model_copy(update={
         "watch": watch, "loss": _loss(spec, task)})})
     return resolved, data
+
+
+def _check_trainable(net: NetworkSpec) -> None:
+    """A ``.pt2`` or TorchScript file given alone as the model is refused: it is a compiled
+    graph, not the Python module whose parameters training changes. (Beside ``--model``, or
+    a TorchScript file beside ``--layers``, it gives its weights to that network.)"""
+    checkpoint = net.checkpoint or ""
+    if net.model or not net.own_model:
+        return
+    kind = ("a torch.export program (.pt2)" if checkpoint.endswith(".pt2")
+            else "a TorchScript model")
+    raise WeightsError(
+        f"checkpoint {checkpoint!r} is {kind}, a compiled graph that cannot be trained; "
+        f"give the model's nn.Module source: --model FILE.py:NAME --weights {checkpoint} "
+        "(to start from its weights), or render it as it is: spacewarp render --weights "
+        f"{checkpoint}", field=CHECKPOINT_FIELD)
 
 
 def _training_defaults(experiment: Experiment) -> Experiment:

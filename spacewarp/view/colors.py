@@ -24,10 +24,6 @@ CLASS_COLORS = ("#E69F00", "#56B4E9", "#009E73", "#CC79A7", "#0072B2", "#D55E00"
                 "#EEDD88", "#EE3377", "#604E97", "#AA4499")
 
 
-def is_categorical(color_by: str, labels: np.ndarray | None) -> bool:
-    return color_by == "label" and labels is not None
-
-
 def class_names(labels: np.ndarray) -> list[str]:
     """The classes in colour order (sorted label values), as legend text."""
     return [str(int(v)) for v in np.unique(labels)]
@@ -54,11 +50,12 @@ def legend_rows(names: Sequence[str]) -> list[list[object]]:
     return rows + ([[note, None]] if note else [])
 
 
-def legend(color_by: str, labels: np.ndarray | None) -> list[tuple[str, str]]:
-    """(class name, hex colour) per class for a labelled colouring; [] otherwise."""
-    if not is_categorical(color_by, labels):
+def legend(classes: np.ndarray | None) -> list[tuple[str, str]]:
+    """(class name, hex colour) per class of a colouring by class (``Trace.classes``);
+    [] for a colouring by a quantity (None)."""
+    if classes is None:
         return []
-    names = class_names(labels)  # type: ignore[arg-type]
+    names = class_names(classes)
     return list(zip(names, class_hex(len(names)), strict=True))
 
 

@@ -18,6 +18,11 @@ from ..measure import Regions, regions
 from ..tracing.trace import Trace
 
 MAX_OUTLINE_REGIONS = 20_000  # more regions than this are not drawn in a browser film
+# The enumerator gives up past this many regions, by its estimate before each layer's cuts
+# and by count while cutting, so a film (and the explorer, whose views are films) never
+# computes for minutes what it would refuse to draw: at the >= 50,000 regions/s measured in
+# docs/REGIONS.md, about a second. Twice the drawn cap, as the estimate is not exact.
+MAX_OUTLINE_WORK = 2 * MAX_OUTLINE_REGIONS
 
 
 @dataclass(frozen=True)
@@ -38,18 +43,26 @@ def outlines_of(trace: Trace) -> Outlines:
     """The exact regions of ``trace``'s network on the box of its input points.
 
     A smooth network (tanh) or one that is not a chain of piecewise-linear steps is
-    refused in one line (``field="style.regions"``)."""
+    refused in one line (``field="style.regions"``), and so is a network with more regions
+    than a film draws, before they are all enumerated (``MAX_OUTLINE_WORK``)."""
     try:
-        found = regions(trace)
+        found = regions(trace, max_regions=MAX_OUTLINE_WORK)
+    except LimitError:
+        raise _too_many(f"more than {MAX_OUTLINE_WORK:,}, counted or estimated before a "
+                        "layer's cuts") from None
     except SpacewarpError as e:
         e.field = "style.regions"
         raise
     if len(found) > MAX_OUTLINE_REGIONS:
-        raise LimitError(f"the network has {len(found):,} linear regions on the input's box, "
-                         f"more than the {MAX_OUTLINE_REGIONS:,} a film draws; use fewer or "
-                         "narrower layers, or spacewarp regions for a still",
-                         field="style.regions")
+        raise _too_many(f"{len(found):,}")
     return Outlines(found, found.count.astype(np.int64))
+
+
+def _too_many(how_many: str) -> LimitError:
+    return LimitError(f"the network has {how_many} linear regions on the input's box, "
+                      f"more than the {MAX_OUTLINE_REGIONS:,} a film draws; use fewer or "
+                      "narrower layers, or spacewarp regions for a still",
+                      field="style.regions")
 
 
 def vertex_images(o: Outlines) -> list[np.ndarray]:
