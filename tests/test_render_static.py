@@ -255,3 +255,26 @@ def test_rows_too_wide_for_a_panel_show_their_ends() -> None:
     for row, line in zip(w, lines, strict=True):
         for value in (*row[:3], *row[-3:]):
             assert f"{value:.4f}".lstrip("-") in line
+
+
+def test_long_titles_stay_in_their_own_cells() -> None:
+    """A long stage title (a conv's kernel and a PCA note, say) shrinks to its cell: in a
+    4-column grid no title reaches past the figure or into its neighbour's."""
+    from dataclasses import replace
+
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    tr = make(input={"name": "gaussian", "points": 100}, network={"layers": [2, 3, 3, 3, 2]})
+    long = "Conv2d 8->16, 3x3 kernel, pad 1x1 (PCA 256-D to 3-D, 95% of variance)"
+    tr = replace(tr, stages=tuple(replace(s, title=f"{long} {k}")
+                                  for k, s in enumerate(tr.stages)))
+    fig = stages_figure(tr, cols=4)
+    renderer = FigureCanvasAgg(fig).get_renderer()
+    boxes = sorted((t.get_window_extent(renderer) for t in fig.texts
+                    if (t.get_gid() or "").startswith("title-")), key=lambda b: (-b.y0, b.x0))
+    assert len(boxes) == len(tr.stages)
+    for box in boxes:
+        assert box.x0 >= 0 and box.x1 <= fig.bbox.width, f"title at x {box.x0:.0f}..{box.x1:.0f}"
+    for a, b in zip(boxes, boxes[1:], strict=False):
+        if abs(a.y0 - b.y0) < 1:  # the same row: left to right, apart
+            assert a.x1 <= b.x0, f"titles overlap: x {a.x1:.0f} > {b.x0:.0f}"

@@ -193,8 +193,10 @@ def _panel(fig: Figure, trace: Trace, k: int, origin: tuple[float, float], heade
     rect = (left / fw, bottom / fh, lay.panel / fw, lay.panel / fh)
     top = (bottom + lay.panel + 0.12) / fh
     centre = (left + lay.panel / 2) / fw
-    fig.text(centre, top + header / fh, panel_title(stage), ha="center", va="top",
-             fontsize=lay.title_pt, color=th.foreground, gid=f"title-{k}")
+    title = panel_title(stage)  # a long one (a conv's kernel, a PCA note) shrinks to its cell
+    fig.text(centre, top + header / fh, title, ha="center", va="top",
+             fontsize=min(lay.title_pt, chars * lay.text_pt / max(len(title), 1)),
+             color=th.foreground, gid=f"title-{k}")
     fig.text(centre, top + header / fh - 1.5 * lay.title_pt / 72 / fh,
              weights_text(trace, k, chars),
              ha="center", va="top", ma="left", fontsize=lay.text_pt, family="monospace",
