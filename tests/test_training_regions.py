@@ -70,6 +70,7 @@ def test_the_file_holds_the_four_curves_the_box_and_the_radius(run_dir: Path) ->
                                rtol=1e-6)
     width = max(z["regions_bounds"][1] - z["regions_bounds"][0],
                 z["regions_bounds"][3] - z["regions_bounds"][2])
+    assert z["lc_radius"].shape == ()  # a number, not an array of one
     assert float(z["lc_radius"]) == pytest.approx(0.01 * width)
     assert (z["regions_near_boundary"] <= z["regions_total"]).all()
     assert (z["regions_with_data"] <= z["regions_total"]).all()
