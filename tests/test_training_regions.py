@@ -186,3 +186,16 @@ def test_api_train_with_regions_matches_the_cli(run_dir: Path) -> None:
                  progress=False, live=False)
     for name, values in t.regions.items():
         np.testing.assert_allclose(values, z[name], rtol=1e-9, err_msg=name)
+
+
+def test_training_png_draws_the_four_curves_of_the_file(run_dir: Path) -> None:
+    z = npz_of(run_dir / "training.npz")
+    fig = sw.training_figure(load_training(run_dir / "training.npz"))
+    ax = fig.axes[1]  # beside the loss
+    assert ax.get_yscale() == "log"
+    drawn = [line.get_ydata() for line in ax.get_lines()]
+    for name, y in zip(("regions_total", "regions_with_data", "local_complexity",
+                        "regions_near_boundary"), drawn, strict=True):
+        want = z[name].astype(np.float64)
+        np.testing.assert_allclose(y, np.where(want > 0, want, np.nan), err_msg=name)
+        np.testing.assert_array_equal(ax.get_lines()[0].get_xdata(), z["epoch"])
