@@ -17,7 +17,11 @@ Prints:
 3. with ``--relucent``: 2,8,8,1 / 2,16,16,16,1 / 2,32,32,32,1 on +-1e6 against relucent
    (the ``bench`` extra: an independent exact enumerator, Gurobi LPs, one worker);
 4. Jacobian measures of 1e6 points over every stage of the default network (target < 1 s);
-5. ``spacewarp render`` at 1e6 points as a whole process, with and without ``--measures``.
+5. ``spacewarp render`` at 1e6 points as a whole process, with and without ``--measures``;
+6. regions through training on the course's 2,100,3 spiral classifier, 100 snapshots
+   (``spacewarp train`` defaults): the training loop against ``training_regions`` of its
+   snapshots in this process, and ``spacewarp train --regions`` against ``spacewarp
+   train`` (both ``--no-film``) as whole processes, interleaved: the ratios.
 """
 
 from __future__ import annotations
@@ -167,21 +171,53 @@ def bench_render_process() -> None:
           f"(+{times['render --measures'] - times['render']:.2f} s)")
 
 
+def bench_train_regions(repeat: int = 2) -> None:
+    """Regions through training against the training itself (section 6 above)."""
+    import spacewarp as sw
+    from spacewarp.measure.training_regions import training_regions
+
+    t = time.perf_counter()
+    training = sw.train(snapshots=100, progress=False, live=False, device="cpu")
+    loop = time.perf_counter() - t
+    t = time.perf_counter()
+    found = training_regions(training)
+    counting = time.perf_counter() - t
+    print(f"course's 2,100,3 spiral, 100 snapshots: training loop {loop:.1f} s, regions of "
+          f"every snapshot {counting:.1f} s (ratio {counting / loop:.2f}; "
+          f"{int(found.total.sum()):,} regions in all)")
+    cmd = [sys.executable, "-m", "spacewarp.cli", "train", "--snapshots", "100", "--no-film",
+           "--device", "cpu"]
+    times: dict[str, list[float]] = {"train": [], "train --regions": []}
+    with tempfile.TemporaryDirectory() as tmp:
+        for i in range(repeat):  # interleaved
+            for name, extra in (("train", []), ("train --regions", ["--regions"])):
+                t = time.perf_counter()
+                subprocess.run([*cmd, *extra, "--out", f"{tmp}/{name[-7:]}{i}"], check=True,
+                               capture_output=True, cwd=ROOT)
+                times[name].append(time.perf_counter() - t)
+    plain, counted = min(times["train"]), min(times["train --regions"])
+    print(f"whole process: spacewarp train {plain:.1f} s, spacewarp train --regions "
+          f"{counted:.1f} s (ratio {counted / plain:.2f}, best of {repeat} interleaved)")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--quick", action="store_true", help="relucent: the two smaller nets")
     parser.add_argument("--relucent", action="store_true")
-    parser.add_argument("--only", choices=["regions", "measures"])
+    parser.add_argument("--only", choices=["regions", "measures", "train"])
     args = parser.parse_args()
     print(f"load: {os.getloadavg()[0]:.2f} (1 min), torch threads {torch.get_num_threads()}")
-    if args.only != "measures":
+    if args.only == "train":
+        bench_train_regions()
+    elif args.only != "measures":
         bench_plain()
         bench_large()
         if args.relucent:
             bench_regions(args.quick)
-    if args.only != "regions":
+    if args.only not in ("regions", "train"):
         bench_measures()
         bench_render_process()
+        bench_train_regions()
     print(f"load: {os.getloadavg()[0]:.2f} (1 min)")
 
 

@@ -202,6 +202,7 @@ def animation(trace: Trace, **options: Any) -> FuncAnimation:
 
 def train(config: Experiment | dict[str, Any] | str | Path | None = None, *,
           progress: bool | None = None, live: bool | None = None,
+          lc_radius: float | None = None, max_regions: int | None = None,
           **options: Any) -> Training:
     """Train the experiment's network on its points, keeping snapshots: a ``Training``.
 
@@ -210,15 +211,32 @@ def train(config: Experiment | dict[str, Any] | str | Path | None = None, *,
     ``test_split``, ``noise``, ``snapshots``, ``watch``, ``probe``). Unset, the input is
     the course's spiral and the network its 2-100-3 ReLU model. ``progress``: a tqdm bar;
     ``live``: in a notebook, a loss figure that updates while training (default: in a
-    notebook).
+    notebook). ``regions=True`` (or ``"region"``, ``"area"``, as ``--regions``): the exact
+    linear regions at every snapshot (``Training.regions``: regions_total,
+    regions_with_data, local_complexity, regions_near_boundary, lc_radius, regions_bounds;
+    see ``measure.training_regions``),
+    with squares of half-side ``lc_radius`` (default 1% of the box's larger side) and at
+    most ``max_regions`` regions (default 1e6, refused by estimate).
     """
+    from dataclasses import replace
+
+    from .measure.training_regions import check_training_regions, training_regions
+    from .training.setup import prepare
     from .training.train import train as run_training
 
+    if isinstance(options.get("regions"), bool):  # regions=True: "region", False: "off"
+        options["regions"] = "region" if options["regions"] else "off"
     exp = experiment(config, **options)
+    regions = exp.style.regions != "off"
+    if regions:  # every mistake said before training
+        check_training_regions(*prepare(exp), lc_radius, max_regions)
     if live is None:
         live = _in_notebook()
     callback = _live_curves(exp) if live else None
-    return run_training(exp, progress=progress, callback=callback)
+    done = run_training(exp, progress=progress, callback=callback)
+    if not regions:
+        return done
+    return replace(done, regions=training_regions(done, lc_radius, max_regions).named())
 
 
 def save_training(training: Training, out: str | Path, *, film: bool = True,

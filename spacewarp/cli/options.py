@@ -7,6 +7,7 @@ as a TOML file (``settings.parse_value``), so a value means the same in both.
 from __future__ import annotations
 
 import argparse
+import math
 from typing import TYPE_CHECKING, Any
 
 from ..config.settings import SETTINGS
@@ -42,3 +43,15 @@ def experiment_from_args(args: argparse.Namespace) -> Experiment:
     base: dict[str, Any] = load_toml(args.config) if args.config is not None else {}
     flat = {s.key: getattr(args, s.key) for s in SETTINGS if s.option is not None}
     return validated(merged(base, nest(flat)))
+
+
+def max_regions_arg(text: str) -> int:
+    """``--max-regions``: a whole number of regions, 1 or more (``1e6`` is read)."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = float("nan")
+    if not (math.isfinite(value) and value >= 1 and value.is_integer()):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of regions; give "
+                                         "1 or more, e.g. 1e6")
+    return int(value)

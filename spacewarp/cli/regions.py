@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import argparse
-import math
 from typing import Any
 
-from .options import add_experiment_options
+from .options import add_experiment_options, max_regions_arg
 
 
 def add_parser(sub: Any) -> None:
@@ -17,7 +16,7 @@ def add_parser(sub: Any) -> None:
     add_experiment_options(p)  # with --bounds, the input box (default: the points' box)
     p.add_argument("--fill", choices=["region", "area"], default="region",
                    help="fill each region by its own colour or by its area change (region)")
-    p.add_argument("--max-regions", metavar="N", type=_max_regions, default=None,
+    p.add_argument("--max-regions", metavar="N", type=max_regions_arg, default=None,
                    help="refuse more regions than this, by estimate before each layer's "
                         "cuts and by count while cutting (default 1e6)")
     p.add_argument("--cut-output", action="store_true",
@@ -25,17 +24,6 @@ def add_parser(sub: Any) -> None:
                         "output's level set do); the title says what was counted")
     p.add_argument("--out", required=True, metavar="DIR", help="output folder")
     p.set_defaults(run=main)
-
-
-def _max_regions(text: str) -> int:
-    try:
-        value = float(text)
-    except ValueError:
-        value = float("nan")
-    if not (math.isfinite(value) and value >= 1 and value.is_integer()):
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of regions; give "
-                                         "1 or more, e.g. 1e6")
-    return int(value)
 
 
 def main(args: argparse.Namespace) -> None:

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import argparse
 import warnings
+from dataclasses import replace
 from typing import Any
 
 from ..config.settings import TRAIN_SETTINGS
-from .options import add_experiment_options
+from .options import add_experiment_options, max_regions_arg
 
 
 def training_flags() -> list[tuple[str, str, dict[str, Any]]]:
@@ -49,6 +50,14 @@ def add_parser(sub: Any) -> None:
     g.add_argument("--float64", action=argparse.BooleanOptionalAction, default=False,
                    help="stages in training.npz in float64 (no: float32, relative error "
                         "about 1e-7)")
+    r = p.add_argument_group("linear regions through training (with --regions: 2-D input, "
+                             "piecewise-linear activations)")
+    r.add_argument("--lc-radius", metavar="R", type=float, default=None,
+                   help="half-side of the square around each training point for the local "
+                        "complexity, and the distance to the boundary (1%% of the box's "
+                        "larger side)")
+    r.add_argument("--max-regions", metavar="N", type=max_regions_arg, default=None,
+                   help="refuse more regions than this at any snapshot, by estimate (1e6)")
     p.add_argument("--out", required=True, metavar="DIR", help="output folder")
     p.set_defaults(run=main)
 
@@ -58,6 +67,7 @@ def main(args: argparse.Namespace) -> None:
     from ..errors import SpacewarpError
     from ..export.training import NpzLayout, check_npz_budget, write_training
     from ..export.training_html import write_training_html
+    from ..measure.training_regions import check_training_regions, training_regions
     from ..training.setup import prepare
     from ..training.snapshots import MAX_PROBE, trace_snapshots
     from ..training.train import train
@@ -70,6 +80,12 @@ def main(args: argparse.Namespace) -> None:
     given = {k: v for k, v in flags.items() if v is not None}
     experiment = validated(merged(base, {"train": given}))
     resolved, data = prepare(experiment)  # every mistake found before training
+    counting = resolved.style.regions != "off"  # --regions: the regions at every snapshot
+    if counting:
+        check_training_regions(resolved, data, args.lc_radius, args.max_regions)
+    elif args.lc_radius is not None or args.max_regions is not None:
+        raise SpacewarpError("--lc-radius and --max-regions measure the regions; add "
+                             "--regions, or leave them out", field="style.regions")
     layout = NpzLayout(args.probe_stages, args.float64)
     size = check_npz_budget(resolved, data.points.n, layout)
     print(f"training.npz will take about {size / 1e6:,.1f} MB ({layout.describe()})",
@@ -77,6 +93,9 @@ def main(args: argparse.Namespace) -> None:
     with warnings.catch_warnings():  # a NaN loss is said once, below, after the files
         warnings.simplefilter("ignore", RuntimeWarning)
         training = train(experiment)
+        if counting:
+            found = training_regions(training, args.lc_radius, args.max_regions)
+            training = replace(training, regions=found.named())
         traced = trace_snapshots(training, None if args.probe_stages else MAX_PROBE)
         written = write_training(traced, args.out, training_views(traced), film=args.film,
                                  layout=layout)

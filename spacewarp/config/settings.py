@@ -235,7 +235,9 @@ def flag_for(field: str | None) -> str | None:
 # Fields that are a command's own flags, not experiment settings.
 COMMAND_FLAGS = {"output": "--out", "film.frames_per_stage": "--frames-per-stage",
                  "film.fps": "--fps", "film.seconds": "--seconds", "film.size": "--size",
-                 "film.hold": "--hold", "config": "--config", "training": "--training"}
+                 "film.hold": "--hold", "config": "--config", "training": "--training",
+                 "train.lc_radius": "--lc-radius",
+                 "regions.max_regions": "--max-regions"}
 
 
 def parse_value(path: tuple[str, ...], value: Any) -> Any:

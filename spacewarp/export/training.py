@@ -2,7 +2,10 @@
 
 - ``training.npz`` (no pickle, byte-identical for the same run): ``epoch`` (S,),
   ``train_loss``, ``test_loss``, ``train_accuracy``, ``test_accuracy`` (S,),
-  ``stage_00`` ... ``stage_K`` (S, N, d_k) float32 (float64 with ``NpzLayout.float64``,
+  with ``--regions`` ``regions_total``, ``regions_with_data``, ``local_complexity``,
+  ``regions_near_boundary`` (S,), ``lc_radius`` and ``regions_bounds`` (x0, x1, y0, y1)
+  (``measure.training_regions``), ``stage_00`` ... ``stage_K`` (S, N, d_k) float32
+  (float64 with ``NpzLayout.float64``,
   or where a diverging run's values pass float32's range),
   ``stage_names``, every parameter under its ``state_dict`` name with a leading snapshot
   axis (``0.weight`` (S, out, in), float64), ``color``, ``test`` (N,) bool (held out),
@@ -131,6 +134,7 @@ def training_members(traced: TracedSnapshots, layout: NpzLayout | None = None
     c = training.curves
     yield "epoch", np.asarray(c.epoch)
     yield from c.named().items()
+    yield from training.regions.items()  # with --regions: regions_total (S,), ...
     for k in range(len(traced.stages)):
         yield f"stage_{k:02d}", _stored(traced.data(k), lay.dtype)
     yield "stage_names", np.array([s.title for s in traced.final.stages], dtype=np.str_)
@@ -173,6 +177,7 @@ def write_training_npz(traced: TracedSnapshots, path: str | Path,
             info = zipfile.ZipInfo(f"{name}.npy", date_time=ZIP_DATE)
             info.external_attr = 0o644 << 16
             with zf.open(info, "w", force_zip64=True) as member:
-                np.lib.format.write_array(member, np.ascontiguousarray(array),
-                                          allow_pickle=False)
+                # np.ascontiguousarray would make a 0-d array (lc_radius) 1-d
+                kept = array if array.flags.c_contiguous else np.ascontiguousarray(array)
+                np.lib.format.write_array(member, kept, allow_pickle=False)
     return Path(path)

@@ -197,6 +197,30 @@ def draw_curves(ax_loss: Axes, ax_acc: Axes | None, curves: Curves, theme: Theme
     ax_loss.legend(handles, labels, fontsize="small", loc="center left")
 
 
+REGION_CURVES = (  # training.npz's name, the legend's words, colour
+    ("regions_total", "regions in the box", "#e15759"),
+    ("regions_with_data", "regions holding data", "#76b7b2"),
+    ("local_complexity", "local complexity (mean regions per square)", "#edc948"),
+    ("regions_near_boundary", "regions near the decision boundary", "#b07aa1"),
+)
+
+
+def draw_region_curves(ax: Axes, epochs: np.ndarray, regions: dict[str, np.ndarray]) -> None:
+    """The regions through training (log scale) against the epoch (symlog, as the loss)."""
+    for name, words, color in REGION_CURVES:
+        values = np.asarray(regions[name], dtype=np.float64)
+        ax.plot(epochs, np.where(values > 0, values, np.nan), color=color, lw=1.6,
+                label=words)
+    ax.set_yscale("log")
+    ax.set_xscale("symlog", linthresh=1)
+    ax.set_xlim(0, max(int(epochs[-1]), 1))
+    ax.set_xlabel("epoch")
+    r = float(regions["lc_radius"])
+    ax.set_title(f"linear regions (hidden layers' patterns; squares and boundary within "
+                 f"r = {r:.3g})", fontsize="medium")
+    ax.legend(fontsize="small", loc="best")
+
+
 def curves_figure(curves: Curves, epochs: int | None, theme: str = "dark") -> Figure:
     """A small loss and accuracy figure (live in notebooks while training runs)."""
     with themed(theme) as th:
@@ -215,8 +239,13 @@ def training_figure(view: TrainingView, theme: str | None = None) -> Figure:
     at the last snapshot."""
     last = len(view.epochs) - 1
     with themed(theme or view.theme) as th:
-        fig = Figure(figsize=(16, 5.2), dpi=100, layout="constrained")
-        ax_c, ax_in, ax_w = fig.subplots(1, 3, gridspec_kw={"width_ratios": [1.1, 1, 1]})
+        counted = "regions_total" in view.regions
+        fig = Figure(figsize=(21 if counted else 16, 5.2), dpi=100, layout="constrained")
+        ratios = [1.1, 1.1, 1, 1] if counted else [1.1, 1, 1]
+        axes = fig.subplots(1, len(ratios), gridspec_kw={"width_ratios": ratios})
+        ax_c, ax_in, ax_w = axes[0], axes[-2], axes[-1]
+        if counted:
+            draw_region_curves(axes[1], view.epochs, view.regions)
         labelled = bool(np.isfinite(view.curves.train_accuracy).any())
         draw_curves(ax_c, ax_c.twinx() if labelled else None, view.curves, th)
         ax_c.set_title("loss and accuracy" if labelled else "loss", fontsize="medium")

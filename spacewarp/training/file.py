@@ -21,6 +21,10 @@ CURVES = ("epoch", *CURVE_NAMES)  # the members of the curves, in ``Curves``' or
 FIELD = "training"
 
 
+# the regions through training (``spacewarp train --regions``), kept when the file has them
+REGION_MEMBERS = ("regions_total", "regions_with_data", "local_complexity",
+                  "regions_near_boundary", "lc_radius", "regions_bounds")
+
 def load_training(path: str | Path) -> Training:
     """The training run saved at ``path`` (``DIR/training.npz``, with ``DIR/experiment.toml``)."""
     from ..config.experiment import load_toml, validated
@@ -72,7 +76,9 @@ def load_training(path: str | Path) -> Training:
                              f"experiment.toml makes {data.points.n}; keep the files of one "
                              "run together", field=FIELD)
     probe = probe_grid(data.points.x, experiment.train.probe)
-    return Training(experiment, data, params, curves, probe)
+    with np.load(npz, allow_pickle=False) as z:
+        found = {m: np.asarray(z[m]) for m in REGION_MEMBERS if m in z.files}
+    return Training(experiment, data, params, curves, probe, regions=found)
 
 
 def _check(curves: Curves, params: dict[str, np.ndarray], name: str) -> None:

@@ -15,7 +15,7 @@ import threading
 import warnings
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import torch
@@ -67,6 +67,9 @@ class Training:
     curves: Curves
     probe: Probe | None  # a grid over the input box (1-D or 2-D input), else None
     stopped: str = ""  # why training stopped early (a NaN loss), "" when it ran through
+    # the regions through training by name (measure.training_regions: regions_total (S,),
+    # ..., lc_radius, regions_bounds), empty without --regions; training.npz keeps them
+    regions: dict[str, np.ndarray] = field(default_factory=dict)
 
     @property
     def snapshots(self) -> np.ndarray:

@@ -8,7 +8,7 @@ timeline: where between two snapshots each frame stands. Arrays only, read from
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -50,6 +50,8 @@ class TrainingView:
     test: np.ndarray  # (N,) bool
     cmap: str
     theme: str
+    # the regions through training (``Training.regions``): regions_total (S,), ... ; {}
+    regions: dict[str, np.ndarray] = field(default_factory=dict)
 
 
 def training_view(traced: TracedSnapshots) -> TrainingView:
@@ -82,7 +84,7 @@ def training_view(traced: TracedSnapshots) -> TrainingView:
         labels=np.asarray(data.target, np.int64) if classify else np.zeros(t.points.n,
                                                                              np.int64),
         color_x=t.points.x[:, 0].copy(), test=data.test, cmap=t.experiment.style.cmap,
-        theme=t.experiment.style.theme)
+        theme=t.experiment.style.theme, regions=dict(t.regions))
 
 
 def _whole(traced: TracedSnapshots, k: int, to_plane: Callable[[np.ndarray], np.ndarray]

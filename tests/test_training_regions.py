@@ -1,0 +1,201 @@
+"""Regions through training (``spacewarp train --regions``): every snapshot's numbers
+against references computed here, from the file's own parameters and plain forwards."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+from torch import nn
+
+import spacewarp as sw
+from spacewarp.cli import main
+from spacewarp.measure.training_regions import near_boundary, squares_met
+from spacewarp.training.file import load_training
+
+SMALL = ["--input", "spiral", "--points", "150", "--layers", "2,10,8,3", "--epochs", "40",
+         "--snapshots", "6", "--probe", "8", "--lr", "0.03", "--activation", "relu",
+         "--no-film", "--device", "cpu"]
+
+
+@pytest.fixture(scope="module")
+def run_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("train_regions") / "run"
+    assert main(["train", *SMALL, "--regions", "--out", str(out)]) == 0
+    return out
+
+
+def npz_of(path: Path) -> dict[str, np.ndarray]:
+    with np.load(path, allow_pickle=False) as z:
+        return {k: z[k] for k in z.files}
+
+
+def network(z: dict[str, np.ndarray], s: int) -> nn.Sequential:
+    """Snapshot s's network, built here from the file's arrays (Linear, ReLU, ...)."""
+    layers: list[nn.Module] = []
+    for k in (0, 2, 4):
+        w, b = z[f"{k}.weight"][s], z[f"{k}.bias"][s]
+        lin = nn.Linear(w.shape[1], w.shape[0]).double()
+        with torch.no_grad():
+            lin.weight.copy_(torch.from_numpy(w))
+            lin.bias.copy_(torch.from_numpy(b))
+        layers += [lin, nn.ReLU()] if k < 4 else [lin]
+    return nn.Sequential(*layers)
+
+
+def patterns(model: nn.Sequential, x: np.ndarray) -> np.ndarray:
+    """(N, neurons) bool: each ReLU's input > 0, caught with forward hooks."""
+    seen: list[torch.Tensor] = []
+    hooks = [m.register_forward_hook(lambda _m, i, _o: seen.append(i[0] > 0))
+             for m in model if isinstance(m, nn.ReLU)]
+    with torch.no_grad():
+        model(torch.from_numpy(np.array(x, dtype=np.float64)))  # a writable copy
+    for h in hooks:
+        h.remove()
+    return torch.cat(seen, dim=1).numpy()
+
+
+def test_the_file_holds_the_four_curves_the_box_and_the_radius(run_dir: Path) -> None:
+    z = npz_of(run_dir / "training.npz")
+    for name in ("regions_total", "regions_with_data", "local_complexity",
+                 "regions_near_boundary"):
+        assert z[name].shape == (6,), name
+    x = z["stage_00"][0].astype(np.float64)  # (N, 2): the input, the same every snapshot
+    lo, hi = x.min(0), x.max(0)
+    pad = 0.1 * (hi - lo)  # the probe box: the points' box and 10% each side
+    np.testing.assert_allclose(z["regions_bounds"], [lo[0] - pad[0], hi[0] + pad[0],
+                                                     lo[1] - pad[1], hi[1] + pad[1]],
+                               rtol=1e-6)
+    width = max(z["regions_bounds"][1] - z["regions_bounds"][0],
+                z["regions_bounds"][3] - z["regions_bounds"][2])
+    assert z["lc_radius"].shape == ()  # a number, not an array of one
+    assert float(z["lc_radius"]) == pytest.approx(0.01 * width)
+    assert (z["regions_near_boundary"] <= z["regions_total"]).all()
+    assert (z["regions_with_data"] <= z["regions_total"]).all()
+
+
+def test_every_snapshot_total_equals_sw_regions_of_its_own_parameters(run_dir: Path) -> None:
+    z = npz_of(run_dir / "training.npz")
+    box = tuple(float(v) for v in z["regions_bounds"])
+    want = [len(sw.regions(network(z, s), box)) for s in range(6)]
+    assert z["regions_total"].tolist() == want
+    assert len(set(want)) > 1  # training moved the partition
+
+
+def test_regions_with_data_are_distinct_patterns_of_a_forward_pass(run_dir: Path) -> None:
+    z = npz_of(run_dir / "training.npz")
+    x = load_training(run_dir / "training.npz").points.x  # float64: every row of stage_00
+    np.testing.assert_allclose(z["stage_00"][0], x, rtol=1e-6)
+    want = [len({row.tobytes() for row in patterns(network(z, s), x)}) for s in range(6)]
+    assert z["regions_with_data"].tolist() == want
+
+
+def test_load_training_reads_the_curves_back(run_dir: Path) -> None:
+    z = npz_of(run_dir / "training.npz")
+    back = load_training(run_dir / "training.npz")
+    assert back.regions["regions_total"].tolist() == z["regions_total"].tolist()
+
+
+def clipped_area(poly: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> float:
+    """The area of convex ``poly`` (m, 2) inside the box lo..hi (Sutherland-Hodgman)."""
+    pts = [tuple(p) for p in poly]
+    for axis, bound, keep_below in ((0, lo[0], False), (0, hi[0], True), (1, lo[1], False),
+                                    (1, hi[1], True)):
+        def inside(p: tuple[float, float], a: int = axis, b: float = bound,
+                   below: bool = keep_below) -> bool:
+            return p[a] <= b if below else p[a] >= b
+        out: list[tuple[float, float]] = []
+        for k, cur in enumerate(pts):
+            prev = pts[k - 1]
+            if inside(cur) != inside(prev):
+                t = (bound - prev[axis]) / (cur[axis] - prev[axis])
+                out.append((prev[0] + t * (cur[0] - prev[0]), prev[1] + t * (cur[1] - prev[1])))
+            if inside(cur):
+                out.append(cur)
+        pts = out
+        if not pts:
+            return 0.0
+    x, y = np.array(pts).T
+    return 0.5 * abs(float(x @ np.roll(y, -1) - y @ np.roll(x, -1)))
+
+
+def clipped_count(polygons: list[np.ndarray], centres: np.ndarray, r: float) -> list[int]:
+    """Regions whose polygon keeps a positive area inside each square."""
+    return [sum(clipped_area(p, c - r, c + r) > 1e-12 for p in polygons) for c in centres]
+
+
+def small_network(seed: int) -> nn.Sequential:
+    torch.manual_seed(seed)
+    return nn.Sequential(nn.Linear(2, 6), nn.ReLU(), nn.Linear(6, 5), nn.ReLU(),
+                         nn.Linear(5, 3)).double()
+
+
+def test_local_complexity_against_a_dense_count_in_each_square() -> None:
+    model = small_network(3)
+    found = sw.regions(model, (-2.0, 2.0, -2.0, 2.0))
+    centres = np.random.default_rng(1).uniform(-1.5, 1.5, (12, 2))
+    r = 0.4
+    got = squares_met(found, centres, r)
+    assert got.tolist() == clipped_count(found.polygons, centres, r)
+    assert got.max() > 1  # the squares do meet several regions
+
+
+def test_regions_near_the_boundary_against_a_dense_sample() -> None:
+    """A region is near when some point of it lies within r of the boundary: sampled
+    densely inside each polygon, and the boundary sampled densely along its polylines."""
+    model = small_network(5)
+    found = sw.regions(model, (-2.0, 2.0, -2.0, 2.0))
+    r = 0.15
+    line = np.concatenate([np.concatenate([a + (b - a) * t[:, None] for a, b in
+                                           zip(p[:-1], p[1:], strict=True)])
+                           for p in found.boundary for t in [np.linspace(0, 1, 60)]])
+    rng = np.random.default_rng(0)
+    near = 0
+    for poly in found.polygons:
+        w = rng.dirichlet(np.ones(len(poly)), 3000)  # (3000, m) convex weights
+        inside = np.concatenate([w @ poly, poly])  # points of the region, vertices too
+        d = np.linalg.norm(inside[:, None] - line[None], axis=-1).min()
+        near += int(d <= r)
+    got = near_boundary(found, r)
+    assert abs(got - near) <= 1  # a sample can miss a region that only grazes r
+    assert 0 < got < len(found)
+
+
+@pytest.mark.parametrize("extra, flag", [
+    (["--lc-radius", "0"], "--lc-radius"),
+    (["--lc-radius", "nan"], "--lc-radius"),
+    (["--lc-radius", "-1"], "--lc-radius"),
+    (["--activation", "tanh"], "--activation"),
+    (["--max-regions", "3"], "--layers"),  # the message says to raise --max-regions
+])
+def test_bad_input_is_one_line_and_exit_2(extra: list[str], flag: str, tmp_path: Path,
+                                          capsys: pytest.CaptureFixture[str]) -> None:
+    code = main(["train", *SMALL, "--regions", *extra, "--out", str(tmp_path / "x")])
+    err = capsys.readouterr().err.strip().removeprefix("spacewarp: error: ")
+    assert code == 2
+    assert len(err.splitlines()) == 1 and err.startswith(flag), err
+    assert not (tmp_path / "x").exists()  # refused before training
+
+
+def test_api_train_with_regions_matches_the_cli(run_dir: Path) -> None:
+    z = npz_of(run_dir / "training.npz")
+    t = sw.train(input="spiral", points=150, layers="2,10,8,3", epochs=40, snapshots=6,
+                 probe=8, lr=0.03, activation="relu", device="cpu", regions=True,
+                 progress=False, live=False)
+    for name, values in t.regions.items():
+        np.testing.assert_allclose(values, z[name], rtol=1e-9, err_msg=name)
+
+
+def test_training_png_draws_the_four_curves_of_the_file(run_dir: Path) -> None:
+    z = npz_of(run_dir / "training.npz")
+    fig = sw.training_figure(load_training(run_dir / "training.npz"))
+    ax = fig.axes[1]  # beside the loss
+    assert ax.get_yscale() == "log"
+    drawn = [line.get_ydata() for line in ax.get_lines()]
+    for name, y in zip(("regions_total", "regions_with_data", "local_complexity",
+                        "regions_near_boundary"), drawn, strict=True):
+        want = z[name].astype(np.float64)
+        np.testing.assert_allclose(y, np.where(want > 0, want, np.nan), err_msg=name)
+        np.testing.assert_array_equal(ax.get_lines()[0].get_xdata(), z["epoch"])
