@@ -214,7 +214,7 @@ def test_the_cost_of_a_slice_is_estimated_before_work() -> None:
     assert (n, widths[0]) == (300, 64)
 
 
-@pytest.mark.parametrize("command", [["train"], ["regions"], ["render", "--regions"]])
+@pytest.mark.parametrize("command", [["train"]])
 def test_what_slices_cannot_do_yet_is_one_line(tmp_path: Path, capsys,
                                                command: list[str]) -> None:
     out = tmp_path / "out"

@@ -7,16 +7,25 @@ own points (every row), so a step is never guessed; anything else is refused by 
   scaling by constants);
 - ``Relu(input, slope)``: ``max(z, slope z)`` per coordinate;
 - ``Max(inputs, groups)``: output j is the largest of the concatenated inputs' columns
-  ``groups[j]`` (``torch.maximum(a, b)``, a maxout ``x.view(n, k, p).amax(-1)``).
+  ``groups[j]`` (``torch.maximum(a, b)``, a maxout ``x.view(n, k, p).amax(-1)``, a
+  max-pooling: its windows read off the operation itself);
+- ``AffineOp(input, run)``: an affine operation too wide for a matrix (a convolution,
+  average pooling, an eval-mode BatchNorm2d), run on each polygon's map directly.
+
+On a slice (``trace.frame``) stage 0 holds slice coordinates u and the network takes
+``origin + u @ axes``: the first operation is composed with that map, so the regions of
+the slice are the regions of a 2-D input.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 
 from ..errors import NetworkError
+from ..inputs.slice import SliceFrame
 from ..tracing.trace import Stage, Trace
 from .steps import (
     AFFINE_IN_EVAL,
@@ -52,7 +61,19 @@ class Max:
     groups: np.ndarray  # (d_k, p) column indices into the concatenated inputs
 
 
-GraphStep = Affine | Relu | Max
+@dataclass(frozen=True)
+class AffineOp:
+    input: int
+    run: Callable[[np.ndarray], np.ndarray]  # (n, d_i) -> (n, d_k), affine
+
+
+GraphStep = Affine | Relu | Max | AffineOp
+
+# operations that are affine maps of their one input (in eval mode), run by AffineOp
+AFFINE_OPS = frozenset({"conv1d", "conv2d", "avgpool1d", "avgpool2d", "adaptiveavgpool1d",
+                        "adaptiveavgpool2d", "batchnorm1d", "batchnorm2d", "dropout",
+                        "flatten", "reshape", "unflatten", "identity", "linear"})
+MAX_POOLS = frozenset({"maxpool1d", "maxpool2d", "adaptivemaxpool1d", "adaptivemaxpool2d"})
 
 
 def graph_steps(trace: Trace) -> list[GraphStep]:
@@ -61,7 +82,10 @@ def graph_steps(trace: Trace) -> list[GraphStep]:
     for k, stage in enumerate(trace.stages[1:], start=1):
         inputs = stage.inputs or (k - 1,)
         ins = [trace.stages[i].points for i in inputs]
-        step = _step(stage, inputs, ins)
+        if trace.frame is not None and 0 in inputs:
+            step: GraphStep | None = _on_slice(stage, trace.frame)
+        else:
+            step = _step(stage, inputs, ins)
         if stage.kind in AFFINE_IN_EVAL and not has_running_stats(trace, stage.module):
             step = None  # normalised by the batch's own statistics: not one affine map
         if step is None or not np.allclose(apply(step, ins), stage.points, rtol=RTOL,
@@ -73,6 +97,8 @@ def graph_steps(trace: Trace) -> list[GraphStep]:
 
 def apply(step: GraphStep, ins: list[np.ndarray]) -> np.ndarray:
     """The step on points: inputs (n, d_i) each -> (n, d_k)."""
+    if isinstance(step, AffineOp):
+        return step.run(ins[0])
     if isinstance(step, Affine):
         return sum((x @ m.T for x, m in zip(ins, step.mats, strict=True)),
                    np.broadcast_to(step.offset, (len(ins[0]), len(step.offset))).copy())
@@ -93,6 +119,9 @@ def _step(stage: Stage, inputs: tuple[int, ...], ins: list[np.ndarray]) -> Graph
         w = np.asarray(stage.weight, dtype=np.float64)
         b = np.zeros(len(w)) if stage.bias is None else np.asarray(stage.bias, np.float64)
         return Affine(inputs, (w,), b)
+    if stage.on_rows is not None and len(ins) == 1 and kind in AFFINE_OPS | MAX_POOLS:
+        return AffineOp(inputs[0], stage.on_rows) if kind in AFFINE_OPS else \
+            pool_windows(stage, inputs[0], ins[0].shape[1])
     if kind in PIECEWISE and len(ins) == 1:
         return Relu(inputs[0], PIECEWISE[kind])
     if kind == LEAKY and len(ins) == 1:
@@ -109,7 +138,7 @@ IDENTITIES = ("reshape", "flatten", "unflatten", "dropout", "identity")
 
 
 def _affine(kind: str, out: np.ndarray, inputs: tuple[int, ...], ins: list[np.ndarray],
-            d: int) -> Affine | None:
+            d: int) -> Affine | AffineOp | None:
     widths = [x.shape[1] for x in ins]
     eye = np.eye(d)
     if kind in ("add", "sub") and len(ins) == 2 and widths == [d, d]:
@@ -122,7 +151,7 @@ def _affine(kind: str, out: np.ndarray, inputs: tuple[int, ...], ins: list[np.nd
         return None
     x = ins[0]
     if kind in IDENTITIES and widths == [d]:
-        return Affine(inputs, (eye,), np.zeros(d))
+        return AffineOp(inputs[0], _same_rows)
     if kind == "neg" and widths == [d]:
         return Affine(inputs, (-eye,), np.zeros(d))
     if kind == "getitem":
@@ -130,6 +159,10 @@ def _affine(kind: str, out: np.ndarray, inputs: tuple[int, ...], ins: list[np.nd
     if kind in ("add", "sub", "mul", "div") and widths == [d]:
         return _diagonal(inputs, x, out)
     return None
+
+
+def _same_rows(x: np.ndarray) -> np.ndarray:
+    return x
 
 
 def _selection(inputs: tuple[int, ...], x: np.ndarray, out: np.ndarray) -> Affine | None:
@@ -159,9 +192,45 @@ def _max(stage: Stage, inputs: tuple[int, ...], ins: list[np.ndarray]) -> Max | 
     return None
 
 
+def _on_slice(stage: Stage, frame: SliceFrame) -> GraphStep | None:
+    """The first operation, composed with the slice's map u -> origin + u @ axes."""
+    if stage.kind == "linear" and stage.weight is not None:  # already from u (trace._on_frame)
+        b = np.zeros(len(stage.weight)) if stage.bias is None else stage.bias
+        return Affine(stage.inputs or (0,), (np.asarray(stage.weight, np.float64),),
+                      np.asarray(b, np.float64))
+    run = stage.on_rows
+    if stage.kind not in AFFINE_OPS or run is None or len(stage.inputs or (0,)) != 1:
+        raise NetworkError(f"exact regions of a slice need an affine first operation (a "
+                           f"linear layer, a convolution, a pooling average), and stage "
+                           f"{stage.title!r} ({stage.kind}) takes the input directly",
+                           field="network")
+    return AffineOp(0, lambda u: run(frame.inputs(u)))
+
+
+def pool_windows(stage: Stage, input: int, width: int, block: int = 256) -> Max:
+    """A max-pooling as a maximum over windows: output j takes the largest of the input
+    columns whose unit vector reaches it (the pooling run on the identity, ``block`` rows
+    at a time). Windows of unequal size (padding, ceil mode) are refused."""
+    assert stage.on_rows is not None
+    members: list[list[int]] = []
+    for start in range(0, width, block):
+        eye = np.eye(block, width, k=start)[: min(block, width - start)]  # (b, width)
+        hit = stage.on_rows(eye) > 0.5  # (b, d_k): input start + i is in window j
+        if not members:
+            members = [[] for _ in range(hit.shape[1])]
+        for i, j in zip(*np.nonzero(hit), strict=True):
+            members[j].append(start + int(i))
+    sizes = {len(m) for m in members}
+    if len(sizes) != 1 or 0 in sizes:
+        raise NetworkError(f"exact regions cannot pass stage {stage.title!r} ({stage.kind}): "
+                           "its windows differ in size (padding or ceil mode); pool "
+                           "without padding", field="network")
+    return Max((input,), np.array(members, dtype=np.int64))
+
+
 def _refuse(stage: Stage, field: str) -> None:
     if stage.kind in SMOOTH:
-        refuse_smooth(stage.kind, field)
+        refuse_smooth(stage.kind, field, stage.title)
     raise NetworkError(f"exact regions cannot pass stage {stage.title!r} ({stage.kind}): "
                        "it is not an affine map, a ReLU or a maximum of affine pieces",
                        field="network")

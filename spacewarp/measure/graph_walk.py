@@ -9,10 +9,12 @@ splits each polygon into the parts where each piece leads: the polygon clipped b
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 
 from . import polygons as pg
-from .graph_steps import Affine, GraphStep, Max, Relu
+from .graph_steps import Affine, AffineOp, GraphStep, Max, Relu
 from .layer_split import MAX_REGIONS, active, check_cap, split_layer
 
 Maps = list[tuple[np.ndarray, np.ndarray]]
@@ -27,6 +29,9 @@ def walk_graph(steps: list[GraphStep], verts: np.ndarray, count: np.ndarray,
     bits: list[np.ndarray] = []  # per split: (P, b) bool, following the polygons
     per_layer: list[int] = []
     for step in steps:
+        if isinstance(step, AffineOp):
+            maps.append(run_on_maps(step.run, *maps[step.input]))
+            continue
         if isinstance(step, Affine):
             a = sum(np.einsum("ij,pjd->pid", m, maps[i][0])
                     for i, m in zip(step.inputs, step.mats, strict=True))
@@ -43,6 +48,19 @@ def walk_graph(steps: list[GraphStep], verts: np.ndarray, count: np.ndarray,
     patterns = (np.concatenate(bits, axis=1) if bits
                 else np.zeros((len(count), 0), dtype=bool))
     return verts, count, patterns, maps, tuple(per_layer)
+
+
+def run_on_maps(run: Callable[[np.ndarray], np.ndarray], a: np.ndarray, c: np.ndarray,
+                block: int = 4096) -> tuple[np.ndarray, np.ndarray]:
+    """An affine operation f on every polygon's map x -> A x + c: f(A x + c) = L A x + f(c),
+    with L's columns read as f(column) - f(0). a (P, d_i, d0), c (P, d_i) -> the same for
+    d_k; rows go through f ``block`` at a time."""
+    p, d_in, d0 = a.shape
+    rows = np.concatenate([c, a.transpose(0, 2, 1).reshape(p * d0, d_in)])  # (P + P d0, d_i)
+    out = np.concatenate([run(rows[i:i + block]) for i in range(0, len(rows), block)])
+    zero = run(np.zeros((1, d_in)))[0]  # f(0): the offset
+    new_a = (out[p:] - zero).reshape(p, d0, -1).transpose(0, 2, 1)  # (P, d_k, d0)
+    return np.ascontiguousarray(new_a), out[:p]
 
 
 def _follow(maps: Maps, bits: list[np.ndarray], src: np.ndarray) -> None:
@@ -66,25 +84,69 @@ def _relu(step: Relu, maps: Maps, verts: np.ndarray, count: np.ndarray,
 
 def _max(step: Max, maps: Maps, verts: np.ndarray, count: np.ndarray,
          bits: list[np.ndarray], cap: int) -> tuple[np.ndarray, ...]:
-    """Unit by unit: split by which piece leads, then take the leading piece's row."""
+    """Unit by unit: split by which piece leads, then take the leading piece's row. Only
+    polygons where the lead changes between vertices are split; the maps follow the
+    polygons once, at the end (``origin``: each piece's polygon before this step)."""
     units, p = step.groups.shape
+    a = np.concatenate([maps[i][0] for i in step.inputs], axis=1)  # (P, D, d0)
+    c = np.concatenate([maps[i][1] for i in step.inputs], axis=1)  # (P, D)
+    origin = np.arange(len(count))
     choice = np.zeros((len(count), units), dtype=np.int64)
     for j in range(units):
-        a = np.concatenate([maps[i][0] for i in step.inputs], axis=1)  # (P, D, d0)
-        c = np.concatenate([maps[i][1] for i in step.inputs], axis=1)
         g = step.groups[j]
-        verts, count, src, which = split_max(verts, count, a[:, g], c[:, g])
-        _follow(maps, bits, src)
-        choice = choice[src]
+        verts, count, src, which = _split_unit(verts, count, a[origin[:, None], g],
+                                                c[origin[:, None], g])
+        origin, choice = origin[src], choice[src]
         choice[:, j] = which
         check_cap(len(count), cap)
-    a = np.concatenate([maps[i][0] for i in step.inputs], axis=1)
-    c = np.concatenate([maps[i][1] for i in step.inputs], axis=1)
+    _follow(maps, bits, origin)
+    a, c = a[origin], c[origin]
     rows = np.arange(len(count))[:, None]
     lead = step.groups[np.arange(units)[None, :], choice]  # (P, units) input columns
     onehot = np.zeros((len(count), units * p), dtype=bool)
     onehot[rows, np.arange(units)[None, :] * p + choice] = True
     return verts, count, a[rows, lead], c[rows, lead], onehot
+
+
+def _split_unit(verts: np.ndarray, count: np.ndarray, a: np.ndarray, c: np.ndarray
+                ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """``split_max`` for the polygons where no one piece leads at every vertex (then, the
+    map being affine, it leads on the whole polygon); the others stay whole, with it.
+    A piece equal to an earlier one on a polygon (two dead ReLUs in one pooling window,
+    both 0) never leads there, so no region is counted twice."""
+    c = c - _repeats(a, c) * 1e6 * (1.0 + np.abs(c).max(axis=1, keepdims=True)
+                                     + np.abs(a).sum(axis=(1, 2))[:, None] * _reach(verts))
+    if verts.shape[2] != 2:
+        return split_max(verts, count, a, c)
+    values = np.einsum("pkd,pmd->pmk", a, verts) + c[:, None, :]  # (P, M, p)
+    valid = np.arange(verts.shape[1])[None, :, None] < count[:, None, None]
+    top = np.where(valid, values, -np.inf).max(axis=2, keepdims=True)  # (P, M, 1)
+    tol = pg.REL_TOL * (1.0 + np.abs(top))
+    leads = np.all((values >= top - tol) | ~valid, axis=1)  # (P, p): leads at every vertex
+    whole = leads.any(axis=1)
+    cut, keep = np.flatnonzero(~whole), np.flatnonzero(whole)
+    v, m, src, which = split_max(verts[cut], count[cut], a[cut], c[cut])
+    width = max(verts.shape[1], v.shape[1])
+    return (np.concatenate([pg.pad(verts[keep], count[keep], width), pg.pad(v, m, width)]),
+            np.concatenate([count[keep], m]), np.concatenate([keep, cut[src]]),
+            np.concatenate([leads[keep].argmax(axis=1), which]))
+
+
+def _repeats(a: np.ndarray, c: np.ndarray) -> np.ndarray:
+    """(P, p) bool: piece i's map equals an earlier piece's on the polygon."""
+    p = a.shape[1]
+    same = np.zeros(c.shape, dtype=bool)
+    for i in range(1, p):
+        for k in range(i):
+            same[:, i] |= np.all(np.isclose(a[:, i], a[:, k], rtol=1e-12, atol=1e-12),
+                                 axis=1) & np.isclose(c[:, i], c[:, k], rtol=1e-12,
+                                                           atol=1e-12)
+    return same
+
+
+def _reach(verts: np.ndarray) -> np.ndarray:
+    """(P, 1) the largest coordinate of each polygon's vertices, in absolute value."""
+    return np.abs(verts).max(axis=(1, 2))[:, None]
 
 
 def split_max(verts: np.ndarray, count: np.ndarray, a: np.ndarray, c: np.ndarray

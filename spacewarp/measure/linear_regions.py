@@ -8,7 +8,7 @@ final region the network is exactly affine, and the pattern of active neurons is
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 
 import numpy as np
@@ -24,7 +24,7 @@ from .graph_steps import graph_steps
 from .graph_walk import walk_graph
 from .layer_split import MAX_REGIONS
 from .stage_map import StageMap
-from .steps import is_chain, steps_of
+from .steps import AFFINE_IN_EVAL, LEAKY, PIECEWISE, is_chain, steps_of
 
 
 @dataclass(frozen=True)
@@ -115,14 +115,12 @@ def regions(model_or_trace: nn.Module | Trace, bounds: tuple[float, ...] | None 
     cutting. ``cut_output`` also cuts every region along each output's zero set (as tools
     that count the output's level set do); the output's signs then end the patterns.
     """
-    if isinstance(model_or_trace, Trace) and model_or_trace.frame is not None:
-        raise InputError("exact regions of a slice are not made yet; draw the slice without "
-                         "--regions, or regions of the network on a 2-D input",
-                         field="input.slice")
+    if isinstance(model_or_trace, Trace):
+        model_or_trace = _without_final_softmax(model_or_trace)
     cap = MAX_REGIONS if max_regions is None else _cap(max_regions)
     if isinstance(model_or_trace, nn.Module) and not isinstance(model_or_trace, nn.Sequential):
         model_or_trace = _probe_trace(model_or_trace, bounds)  # its graph, from a probe grid
-    graph = isinstance(model_or_trace, Trace) and not is_chain(model_or_trace)
+    graph = isinstance(model_or_trace, Trace) and _needs_graph(model_or_trace)
     if graph:  # residual adds, concatenations, maxima: each stage from its own inputs
         assert isinstance(model_or_trace, Trace)
         d0 = model_or_trace.stages[0].dim
@@ -146,6 +144,25 @@ def regions(model_or_trace: nn.Module | Trace, bounds: tuple[float, ...] | None 
     boundary = decision_boundary(walk.verts, walk.count, *out) if d0 == 2 else []
     return Regions(walk.verts, walk.count, walk.patterns, walk.maps, walk.rows,
                    walk.per_layer, tuple(bounds), titles, boundary, cut_output)
+
+
+# stages the chain walk (compact maps) takes; anything else goes through graph_walk
+CHAIN_KINDS = frozenset({"linear", LEAKY, *PIECEWISE, *AFFINE_IN_EVAL})
+SOFTMAXES = ("softmax", "logsoftmax", "log_softmax")
+
+
+def _needs_graph(trace: Trace) -> bool:
+    """Residual adds, concatenations, maxima, convolutions and poolings (and the refusals
+    that name a stage) are read as a graph."""
+    return not is_chain(trace) or any(s.kind not in CHAIN_KINDS for s in trace.stages[1:])
+
+
+def _without_final_softmax(trace: Trace) -> Trace:
+    """A classifier's final softmax keeps its argmax: regions end at the logits (a softmax
+    anywhere else is refused by name)."""
+    if len(trace.stages) > 2 and trace.stages[-1].kind in SOFTMAXES:
+        return replace(trace, stages=trace.stages[:-1], anchors=trace.anchors[:-1])
+    return trace
 
 
 def _cap(max_regions: int) -> int:

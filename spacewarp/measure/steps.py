@@ -22,7 +22,8 @@ from ..tracing.trace import Trace
 PIECEWISE = {"relu": 0.0, "identity": 1.0}  # kind -> slope of the negative side
 LEAKY = "leakyrelu"
 DEFAULT_LEAK = 0.1  # spacewarp's leaky_relu
-AFFINE_IN_EVAL = ("batchnorm1d",)  # per-coordinate affine maps with running statistics
+# per-coordinate affine maps with running statistics
+AFFINE_IN_EVAL = ("batchnorm1d", "batchnorm2d")
 RTOL, ATOL = 1e-9, 1e-12  # a fitted step against its stage, relative to the stage's scale
 
 
@@ -180,9 +181,11 @@ def _refuse(kind: str, field: str) -> None:
     refuse_smooth(kind, field)
 
 
-def refuse_smooth(kind: str, field: str) -> None:
-    """A smooth activation, refused beside the setting it came from (``activation_field``)."""
+def refuse_smooth(kind: str, field: str, stage: str = "") -> None:
+    """A smooth activation, refused beside the setting it came from (``activation_field``),
+    naming its stage where known."""
+    where = f" at stage {stage!r}" if stage else ""
     raise NetworkError(
         f"exact linear regions need piecewise-linear activations (relu, leaky_relu, identity), "
-        f"and this network has {kind!r}; for smooth networks use --color-by stretch",
+        f"and this network has {kind!r}{where}; for smooth networks use --color-by stretch",
         field=field)

@@ -19,7 +19,7 @@ import operator
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager, redirect_stderr
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import torch
@@ -27,6 +27,7 @@ import torch.nn.functional as F
 from torch import fx, nn
 
 from .exported import fixed_batch, from_torchscript, in_batches, padded
+from .op_rows import OnRows, module_on_rows, node_on_rows
 
 HOOKS_NOTE = "stages are module outputs; operations between them are not shown"
 
@@ -41,6 +42,8 @@ class Op:
     module: str = ""  # the module's path ("fc1", "0"); "" for functions
     weight: torch.Tensor | None = None  # (d_out, d_in) for linear operations
     bias: torch.Tensor | None = None  # (d_out,)
+    # the operation alone on rows of its one feeding stage (op_rows), where it has one
+    on_rows: OnRows | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -284,10 +287,17 @@ def _sequential(modules: list[tuple[str, nn.Module]], x: torch.Tensor
             outs.append(_as_rows(current))  # the stage: (n, d) rows
         return tuple(outs)
 
+    outs, current, shapes = [x], x, []  # the run itself, noting each module's input shape
     with torch.no_grad():
-        outputs = tuple(o.detach() for o in program(x))
-    ops = tuple(_module_op(path, module, (k - 1,))
-                for k, (path, module) in enumerate(modules, start=1))
+        for _, module in modules:
+            shapes.append(tuple(current.shape[1:]))  # (C, H, W) for a Conv2d
+            current = module(current)
+            outs.append(_as_rows(current))
+    outputs = tuple(o.detach() for o in outs)
+    ops = tuple(replace(_module_op(path, module, (k - 1,)),
+                        on_rows=module_on_rows(module, shape, x.device))
+                for k, ((path, module), shape) in enumerate(zip(modules, shapes, strict=True),
+                                                          start=1))
     return Capture(ops, program, "graph"), outputs
 
 
@@ -377,7 +387,12 @@ def _run_graph(gm: fx.GraphModule, x: torch.Tensor
             depends.add(node.name)
             fed_by = tuple(sorted({k for a in feeds for k in nearest[a.name]}))
             if isinstance(out, torch.Tensor) and out.ndim >= 1 and out.shape[0] == n:
-                ops.append(_op(gm, node, fed_by, stage_of, values))
+                op = _op(gm, node, fed_by, stage_of, values)
+                if len(feeds) == 1 and feeds[0].name in stage_of:  # fed by one stage alone
+                    feed = values[feeds[0].name]
+                    op = replace(op, on_rows=node_on_rows(interp, node, feeds[0].name, values,
+                                                          tuple(feed.shape[1:]), x.device))
+                ops.append(op)
                 stage_nodes.append(node.name)
                 stage_of[node.name] = len(ops)
                 nearest[node.name] = (len(ops),)

@@ -24,6 +24,7 @@ from ..inputs.points import PREDICTED, Points
 from ..inputs.slice import SliceFrame
 from .capture import Op, capture, modules_in_use
 from .exported import declared_width
+from .op_rows import OnRows
 from .selection import Selection, select
 
 
@@ -38,6 +39,9 @@ class Stage:
     weight: np.ndarray | None = None  # (d_out, d_in) for linear stages
     bias: np.ndarray | None = None  # (d_out,) for linear stages with bias
     inputs: tuple[int, ...] = ()  # the stages that feed this one, in argument order
+    # the operation alone on rows of its one feeding stage (n, d_in) -> (n, d_k), where known
+    # (tracing.op_rows): exact regions apply a convolution or pooling to each polygon's map
+    on_rows: OnRows | None = field(default=None, compare=False, repr=False)
 
     @property
     def dim(self) -> int:
@@ -228,7 +232,8 @@ def _check_finite(stages: list[Stage]) -> None:
 def _stage(op: Op, out: torch.Tensor) -> Stage:
     return Stage(op.kind, op.title, frozen(out.cpu().numpy(), np.float64), op.module,
                  None if op.weight is None else frozen(op.weight.cpu().numpy(), np.float64),
-                 None if op.bias is None else frozen(op.bias.cpu().numpy(), np.float64), op.inputs)
+                 None if op.bias is None else frozen(op.bias.cpu().numpy(), np.float64), op.inputs,
+                 op.on_rows)
 
 
 def _check_input_width(net: nn.Module, dim: int) -> None:

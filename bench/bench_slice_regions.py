@@ -1,0 +1,195 @@
+"""Exact regions on a digits slice through a CNN, against a plain NumPy enumerator.
+
+1. A small CNN (conv, ReLU, 2x2 max-pool, linear) on a box of the plane through rows
+   0, 10, 20 of the 8x8 digits: spacewarp's regions against ``plain_cnn_regions`` below
+   (one polygon, one neuron, one pooling window at a time; the network's values at the
+   vertices from a forward pass written in NumPy). Equal counts; the ratio of times.
+2. The same kind of CNN on 28x28 inputs (784-D, a random CNN of MNIST's usual shape) on a
+   plane through three random images: the cost follows the regions of the slice, not D.
+
+    PYTHONPATH=. python bench/bench_slice_regions.py
+"""
+
+from __future__ import annotations
+
+import os
+import time
+
+import numpy as np
+import torch
+from torch import nn
+
+import spacewarp as sw
+
+TOL = 1e-10  # a vertex value within this fraction of the polygon's largest is on the line
+
+
+def cnn(side: int, channels: tuple[int, int], hidden: int, classes: int) -> nn.Sequential:
+    c1, c2 = channels
+    flat = c2 * (side // 4) ** 2
+    body: list[nn.Module] = [nn.Unflatten(1, (1, side, side)), nn.Conv2d(1, c1, 3, padding=1),
+                             nn.ReLU(), nn.MaxPool2d(2), nn.Conv2d(c1, c2, 3, padding=1),
+                             nn.ReLU(), nn.MaxPool2d(2), nn.Flatten()]
+    head: list[nn.Module] = ([nn.Linear(flat, hidden), nn.ReLU(), nn.Linear(hidden, classes)]
+                             if hidden else [nn.Linear(flat, classes)])
+    return nn.Sequential(*body, *head).double().eval()
+
+
+# --- the plain reference ------------------------------------------------------------------
+
+def np_forward(net: nn.Sequential, x: np.ndarray, upto: int) -> np.ndarray:
+    """The first ``upto`` modules of ``net`` on rows x (n, D), in NumPy: (n, d)."""
+    for m in list(net)[:upto]:
+        if isinstance(m, nn.Unflatten):
+            x = x.reshape(len(x), *m.unflattened_size)
+        elif isinstance(m, nn.Conv2d):  # 3x3, padding 1: a sum of 9 shifted products
+            w, b = m.weight.detach().numpy(), m.bias.detach().numpy()
+            pad = np.pad(x, ((0, 0), (0, 0), (1, 1), (1, 1)))
+            h, wd = x.shape[2], x.shape[3]
+            x = sum(np.einsum("nchw,oc->nohw", pad[:, :, i:i + h, j:j + wd], w[:, :, i, j])
+                    for i in range(3) for j in range(3)) + b[None, :, None, None]
+        elif isinstance(m, nn.ReLU):
+            x = np.maximum(x, 0)
+        elif isinstance(m, nn.MaxPool2d):  # 2x2 windows: (n, C, H/2, W/2, 4) -> max
+            x = windows(x).max(axis=-1)
+        elif isinstance(m, nn.Flatten):
+            x = x.reshape(len(x), -1)
+        elif isinstance(m, nn.Linear):
+            x = x @ m.weight.detach().numpy().T + m.bias.detach().numpy()
+    return x.reshape(len(x), -1)
+
+
+def windows(x: np.ndarray) -> np.ndarray:
+    """(n, C, H, W) -> (n, C, H/2, W/2, 4): each 2x2 window's entries, row-major."""
+    n, c, h, w = x.shape
+    return x.reshape(n, c, h // 2, 2, w // 2, 2).transpose(0, 1, 2, 4, 3, 5).reshape(
+        n, c, h // 2, w // 2, 4)
+
+
+def clip(poly: list, s: np.ndarray, strict: bool) -> list:
+    """The part of a polygon where s >= 0 (s > 0 when strict), Sutherland-Hodgman."""
+    scale = max(float(np.abs(s).max()), 1e-300)
+    s = np.where(np.abs(s) <= TOL * scale, 0.0, s)
+    if strict and not (s > 0).any():
+        return []
+    out = []
+    for i in range(len(poly)):
+        k = (i + 1) % len(poly)
+        if s[i] >= 0:
+            out.append(poly[i])
+        if s[i] * s[k] < 0:
+            t = s[i] / (s[i] - s[k])
+            out.append(poly[i] + t * (poly[k] - poly[i]))
+    return out if len(out) >= 3 and area(out) > 1e-18 else []
+
+
+def area(poly: list) -> float:
+    p = np.array(poly)
+    return 0.5 * abs(float(np.dot(p[:, 0], np.roll(p[:, 1], -1))
+                           - np.dot(p[:, 1], np.roll(p[:, 0], -1))))
+
+
+def plain_cnn_regions(net: nn.Sequential, frame, box: tuple[float, ...]) -> list:
+    """Every region of ``net`` on the slice's box: polygons cut one at a time."""
+    x0, x1, y0, y1 = box
+    pieces = [[np.array(p, float) for p in ((x0, y0), (x1, y0), (x1, y1), (x0, y1))]]
+    for k, m in enumerate(net):
+        if isinstance(m, nn.ReLU):  # cut by the sign of each input of the ReLU
+            pieces = [q for poly in pieces for q in by_sign(net, frame, poly, k)]
+        if isinstance(m, nn.MaxPool2d):  # cut by which entry of each window wins
+            pieces = [q for poly in pieces for q in by_winner(net, frame, poly, k)]
+    return pieces
+
+
+def values_at(net: nn.Sequential, frame, poly: list, upto: int, pool: bool) -> np.ndarray:
+    """The input of module ``upto`` at the polygon's vertices: (m, d), or for a max-pool
+    its 2x2 windows (m, units, 4)."""
+    rows = np_forward(net, frame.origin + np.array(poly) @ frame.axes, upto)
+    if not pool:
+        return rows
+    with torch.no_grad():  # (C, H, W): only the shape, from torch
+        shape = net[:upto](torch.zeros(1, frame.axes.shape[1], dtype=torch.float64)).shape
+    return windows(rows.reshape(len(poly), *shape[1:])).reshape(len(poly), -1, 4)
+
+
+def by_sign(net, frame, poly, k) -> list:
+    parts = [poly]
+    for j in range(np_forward(net, frame.origin[None], k).shape[1]):
+        nxt = []
+        for p in parts:
+            s = values_at(net, frame, p, k, False)[:, j]
+            nxt += [q for q in (clip(p, s, False), clip(p, -s, True)) if q]
+        parts = nxt
+    return parts
+
+
+def by_winner(net, frame, poly, k) -> list:
+    parts = [poly]
+    for j in range(values_at(net, frame, poly, k, True).shape[1]):
+        nxt = []
+        for p in parts:
+            v = values_at(net, frame, p, k, True)[:, j]  # (m, 4)
+            for i in range(4):  # entry i wins: ties go to the first
+                q = p
+                for other in range(4):
+                    if other != i and q:
+                        q = clip(q, v_at(net, frame, q, k, j, i, other), other < i)
+                if q:
+                    nxt.append(q)
+            del v
+        parts = nxt
+    return parts
+
+
+def v_at(net, frame, q, k, j, i, other) -> np.ndarray:
+    v = values_at(net, frame, q, k, True)[:, j]
+    return v[:, i] - v[:, other]
+
+
+# --- the runs -----------------------------------------------------------------------------
+
+def load() -> str:
+    return f"load {os.getloadavg()[0]:.1f}"
+
+
+def digits_case() -> None:
+    torch.manual_seed(0)
+    net = cnn(8, (2, 2), 0, 3)
+    trace = sw.run(model=net, input="digits", slice="0,10,20", points=100, device="cpu")
+    box = (6.0, 20.0, 4.0, 18.0)  # a patch of the slice: the plain reference is slow
+    t0 = time.perf_counter()
+    found = sw.regions(trace, box)
+    fast = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    plain = plain_cnn_regions(net, trace.frame, box)
+    slow = time.perf_counter() - t0
+    box_area = (box[1] - box[0]) * (box[3] - box[2])
+    print(f"digits slice, CNN 1->2->2 (2x2 max-pools) -> 3, box {box}: spacewarp "
+          f"{len(found)} regions in {fast:.2f} s, plain NumPy {len(plain)} in {slow:.2f} s "
+          f"({slow / fast:.0f}x); equal counts: {len(found) == len(plain)}; areas / box: "
+          f"spacewarp {found.areas.sum() / box_area:.6f}, plain "
+          f"{sum(area(q) for q in plain) / box_area:.6f} ({load()})")
+
+
+def mnist_sized_case() -> None:
+    torch.manual_seed(0)
+    for side in (8, 28):
+        net = cnn(side, (32, 64), 128, 10)
+        rows = np.random.default_rng(0).random((3, side * side))
+        path = f"/tmp/bench_slice_regions_{side}.npy"
+        np.save(path, rows)
+        trace = sw.run(model=net, data=path, slice="0,1,2", points=100, device="cpu")
+        for half in (0.01, 0.02):
+            box = (0.5 - half, 0.5 + half, 0.3 - half, 0.3 + half)
+            t0 = time.perf_counter()
+            found = sw.regions(trace, box)
+            took = time.perf_counter() - t0
+            print(f"{side}x{side} ({side * side}-D) random CNN 32-64-128, box side {2 * half}: "
+                  f"{len(found)} regions in {took:.2f} s ({len(found) / took:.0f} regions/s; "
+                  f"{load()})")
+
+
+if __name__ == "__main__":
+    torch.set_num_threads(1)
+    digits_case()
+    mnist_sized_case()

@@ -1,0 +1,158 @@
+"""Exact regions on a slice through a CNN: conv, BatchNorm, ReLU, max-pooling, leaky ReLU,
+average pooling, flatten, dropout. Checked against the torch model's own modules (forward
+hooks) run on ``origin + u @ axes``, and a point-in-polygon test written in NumPy."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+import spacewarp as sw
+from spacewarp.cli import main
+from spacewarp.errors import NetworkError
+
+
+def small_cnn(seed: int = 0) -> nn.Sequential:
+    """8x8 digits -> 3 classes through every piecewise-linear op of an image network."""
+    torch.manual_seed(seed)
+    net = nn.Sequential(
+        nn.Unflatten(1, (1, 8, 8)), nn.Conv2d(1, 4, 3, padding=1), nn.BatchNorm2d(4),
+        nn.ReLU(), nn.MaxPool2d(2), nn.Conv2d(4, 4, 3), nn.LeakyReLU(0.1), nn.AvgPool2d(2),
+        nn.Flatten(), nn.Dropout(0.3), nn.Linear(4, 3)).double()
+    with torch.no_grad():  # running statistics that are not the identity
+        net[2].running_mean.uniform_(-1.0, 1.0)
+        net[2].running_var.uniform_(0.5, 2.0)
+    return net.eval()
+
+
+@pytest.fixture(scope="module")
+def found() -> tuple[sw.Trace, sw.Regions, nn.Sequential]:
+    net = small_cnn()
+    trace = sw.run(model=net, input="digits", slice="0,10,20", points=400, device="cpu")
+    return trace, sw.regions(trace), net
+
+
+def hooked(net: nn.Module, x: np.ndarray) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    """(every leaf module's output, rows (n, d)), and the pattern's parts, in layer order:
+    the sign of each ReLU's and leaky ReLU's input, and for each max-pooling the window
+    position (row-major) of the entry that wins, one-hot."""
+    outs: list[np.ndarray] = []
+    bits: list[np.ndarray] = []
+
+    def hook(m: nn.Module, inp: tuple[torch.Tensor], out: torch.Tensor) -> None:
+        outs.append(out.detach().numpy().reshape(len(x), -1))
+        z = inp[0].detach()
+        if isinstance(m, nn.ReLU | nn.LeakyReLU):
+            bits.append(z.numpy().reshape(len(x), -1) > 0)
+        if isinstance(m, nn.MaxPool2d):
+            _, index = F.max_pool2d(z, 2, return_indices=True)  # flat h * W + w per channel
+            width = z.shape[-1]
+            row, col = index // width, index % width
+            place = (row % 2) * 2 + col % 2  # 0..3: the window's entries, row-major
+            bits.append(F.one_hot(place.reshape(len(x), -1), 4).reshape(len(x), -1)
+                        .numpy().astype(bool))
+
+    handles = [m.register_forward_hook(hook) for m in net.modules() if not list(m.children())]
+    with torch.no_grad():
+        net(torch.from_numpy(np.array(x)))
+    for h in handles:
+        h.remove()
+    return outs, bits
+
+
+def inside(poly: np.ndarray, pts: np.ndarray, margin: float) -> np.ndarray:
+    """(n,) points at least ``margin`` inside a counter-clockwise convex polygon."""
+    edges = np.roll(poly, -1, axis=0) - poly  # (m, 2)
+    normal = np.stack([edges[:, 1], -edges[:, 0]], 1) / np.linalg.norm(edges, axis=1)[:, None]
+    depth = -((pts[:, None, :] - poly[None]) * normal[None]).sum(2)  # (n, m), > 0 inside
+    return np.all(depth > margin, axis=1)
+
+
+def test_regions_tile_the_slice_box_each_with_one_pattern(found) -> None:
+    trace, regions, net = found
+    x0, x1, y0, y1 = regions.bounds
+    np.testing.assert_allclose(regions.areas.sum(), (x1 - x0) * (y1 - y0), rtol=1e-9)
+    assert len(regions) > 50 and np.all(regions.areas > 0)
+    side = (np.arange(150) + 0.5) / 150  # cell centres: none on the box's edge
+    gx, gy = np.meshgrid(x0 + side * (x1 - x0), y0 + side * (y1 - y0))
+    probes = np.stack([gx.ravel(), gy.ravel()], 1)
+    torch_bits = np.concatenate(hooked(net, trace.frame.inputs(probes))[1], axis=1)
+    owner = np.full(len(probes), -1)
+    margin = 1e-6 * (x1 - x0)
+    for r, poly in enumerate(regions.polygons):
+        hit = inside(poly, probes, margin)
+        assert np.all(owner[hit] == -1)  # the regions do not overlap
+        owner[hit] = r
+        np.testing.assert_array_equal(torch_bits[hit], np.broadcast_to(
+            regions.patterns[r], (int(hit.sum()), regions.patterns.shape[1])))
+    assert (owner >= 0).mean() > 0.99  # all but the probes on an edge
+
+
+def test_each_regions_map_reproduces_the_network_at_its_vertices(found) -> None:
+    trace, regions, net = found
+    verts = np.concatenate(regions.polygons)  # (V, 2)
+    which = np.repeat(np.arange(len(regions)), regions.count)
+    want, _ = hooked(net, trace.frame.inputs(verts))
+    assert len(want) == len(regions.maps) - 1  # every module a stage, max-pool included
+    for k, ref in enumerate(want, start=1):
+        a, c = regions.stage_map(k)
+        got = np.einsum("vkd,vd->vk", a[which], verts) + c[which]
+        np.testing.assert_allclose(got, ref, rtol=1e-9, atol=1e-9 * max(1, np.abs(ref).max()))
+
+
+def test_the_decision_boundary_is_drawn_on_the_slice(found) -> None:
+    trace, regions, net = found
+    assert regions.boundary
+    pts = np.concatenate(regions.boundary)
+    logits = hooked(net, trace.frame.inputs(pts))[0][-1]
+    top2 = np.sort(logits, axis=1)[:, -2:]
+    np.testing.assert_allclose(top2[:, 0], top2[:, 1], atol=1e-8 * np.abs(logits).max())
+
+
+@pytest.mark.parametrize("middle, name", [
+    (nn.LayerNorm(16), "layernorm"), (nn.Softmax(dim=1), "softmax"), (nn.Tanh(), "tanh")])
+def test_what_regions_cannot_pass_is_one_line_naming_it_and_its_stage(middle, name) -> None:
+    net = nn.Sequential(nn.Linear(64, 16), middle, nn.Linear(16, 3)).double().eval()
+    trace = sw.run(model=net, input="digits", slice="0,10,20", points=100, device="cpu")
+    with pytest.raises(NetworkError) as err:
+        sw.regions(trace)
+    text = str(err.value)
+    assert "\n" not in text and name in text and repr(trace.stages[2].title) in text, text
+
+
+def test_a_final_softmax_keeps_the_argmax_and_max_pool_padding_is_refused() -> None:
+    torch.manual_seed(1)
+    net = nn.Sequential(nn.Linear(64, 8), nn.ReLU(), nn.Linear(8, 3), nn.Softmax(dim=1))
+    trace = sw.run(model=net.double().eval(), input="digits", slice="0,10,20", points=100,
+                   device="cpu")
+    regions = sw.regions(trace)
+    assert regions.titles[-1] == "Linear 8->3"  # the regions end at the logits
+    centres = np.stack([p.mean(0) for p in regions.polygons])  # (R, 2)
+    a, c = regions.affine
+    with torch.no_grad():
+        probs = net(torch.from_numpy(trace.frame.inputs(centres))).numpy()
+    np.testing.assert_array_equal(np.einsum("rkd,rd->rk", a, centres).__add__(c).argmax(1),
+                                  probs.argmax(1))
+    padded = nn.Sequential(nn.Unflatten(1, (1, 8, 8)), nn.MaxPool2d(2, padding=1),
+                           nn.Flatten(), nn.Linear(25, 2)).double().eval()
+    trace = sw.run(model=padded, input="digits", slice="0,10,20", points=100, device="cpu")
+    with pytest.raises(NetworkError, match="MaxPool2d.*padding"):
+        sw.regions(trace)
+
+
+def test_regions_of_a_slice_from_the_command_line(tmp_path: Path, capsys) -> None:
+    out = tmp_path / "out"
+    assert main(["regions", "--input", "digits", "--slice", "0,10,20", "--layers", "64,8,3",
+                 "--activation", "relu", "--out", str(out)]) == 0
+    assert (out / "regions.png").exists() and "regions" in capsys.readouterr().out
+    with np.load(out / "regions.npz") as saved:
+        assert saved.files
+    still = tmp_path / "still"
+    assert main(["render", "--regions", "--input", "digits", "--slice", "0,10,20", "--layers",
+                 "64,8,3", "--activation", "relu", "--out", str(still)]) == 0
+    assert (still / "stages.png").exists()
