@@ -52,8 +52,9 @@ FULL_MATRIX = 10**6  # weights.txt prints a matrix in full up to this many numbe
 # CPU seconds per unit of work (bench/bench_budget.py; 2-core machine, float64, at load 9-13)
 RATES = {
     "multiply-add": 7e-11,  # a matrix product: the forward pass, a PCA's scatter matrix
-    "eigh": 2e-9,  # per D^3: the eigenvectors of a wide stage's (D, D) scatter matrix
-    # (measured 2.0e-9 at D = 768, 1.5e-9 at 2048: larger matrices go a little faster)
+    "eigh": 6e-10,  # per D^3: the eigenvectors of a wide stage's (D, D) scatter matrix
+    # (quiet machine: 6.1e-10 at D = 512, 3.7e-10 at 768, 3.3e-10 at 1024; at load 9-13
+    # contention made it 2.0e-9 at 768, and the estimates of 2,512,2 twice a quiet run)
     "svd": 2.5e-9,  # per m n min(m, n): a weight matrix's singular values (weights.txt)
     "printed number": 1e-5,  # weights.txt writes a matrix of up to 1e6 numbers in full
 }
