@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
+from hooks import hooked_stages
 from torch import nn
 
 import spacewarp as sw
@@ -48,24 +49,13 @@ class FunctionalCNN(nn.Module):
         return F.softmax(self.fc(self.norm(x)), dim=1)
 
 
-def hooked(model: nn.Module, x: np.ndarray) -> list[np.ndarray]:
-    outs: list[np.ndarray] = []
-    handles = [m.register_forward_hook(lambda m, i, o: outs.append(o.detach().numpy()))
-               for m in model.modules() if not list(m.children())]
-    with torch.no_grad():
-        model(torch.from_numpy(np.array(x)))  # (a writable copy)
-    for h in handles:
-        h.remove()
-    return [o.reshape(len(x), -1) for o in outs]
-
-
 DIGITS = make_points("digits", 200, seed=0)
 
 
 def test_every_layer_of_a_cnn_is_a_stage_equal_to_its_module() -> None:
     model = small_cnn()
     trace = sw.trace(model, DIGITS, device="cpu")
-    want = hooked(model.double(), DIGITS.x)
+    want = hooked_stages(model.double(), DIGITS.x)
     assert len(trace.stages) == 1 + len(want)
     for stage, ref in zip(trace.stages[1:], want, strict=True):
         np.testing.assert_allclose(stage.points, ref, rtol=1e-12, atol=1e-12)
@@ -117,9 +107,9 @@ def test_a_slice_through_a_cnn_is_the_cnn_of_origin_plus_u_axes() -> None:
     trace = sw.trace(model, pts, device="cpu")
     frame = trace.frame
     inputs = frame.origin + trace.stages[0].points @ frame.axes
-    for stage, ref in zip(trace.stages[1:], hooked(model.double(), inputs), strict=True):
+    for stage, ref in zip(trace.stages[1:], hooked_stages(model.double(), inputs), strict=True):
         np.testing.assert_allclose(stage.points, ref, rtol=1e-12, atol=1e-12)
-    for got, ref in zip(trace.anchors[1:], hooked(model, every.x[[0, 10, 20]]), strict=True):
+    for got, ref in zip(trace.anchors[1:], hooked_stages(model, every.x[[0, 10, 20]]), strict=True):
         np.testing.assert_allclose(got, ref, rtol=1e-9, atol=1e-12)
 
 
@@ -146,7 +136,7 @@ def test_input_shape_makes_rows_images_for_a_model_that_starts_with_a_convolutio
     model = conv_first()
     trace = sw.run(model=model, input="digits", points=50, input_shape="1,8,8", device="cpu")
     rows = make_points("digits", 50).x
-    want = hooked(model.double(), rows.reshape(50, 1, 8, 8))
+    want = hooked_stages(model.double(), rows.reshape(50, 1, 8, 8))
     assert trace.stages[0].points.shape == (50, 64)
     for stage, ref in zip(trace.stages[1:], want, strict=True):
         np.testing.assert_allclose(stage.points, ref, rtol=1e-12, atol=1e-12)
@@ -161,7 +151,7 @@ def test_input_shape_on_a_slice() -> None:
                    device="cpu")
     frame = trace.frame
     inputs = (frame.origin + trace.stages[0].points @ frame.axes).reshape(64, 1, 8, 8)
-    for stage, ref in zip(trace.stages[1:], hooked(model.double(), inputs), strict=True):
+    for stage, ref in zip(trace.stages[1:], hooked_stages(model.double(), inputs), strict=True):
         np.testing.assert_allclose(stage.points, ref, rtol=1e-12, atol=1e-12)
 
 

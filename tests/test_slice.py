@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
+from hooks import hooked_stages
 from torch import nn
 
 import spacewarp as sw
@@ -73,18 +74,6 @@ def test_pca_and_a_row_slice_use_the_leading_eigenvectors() -> None:
     row = make_frame(DIGITS, "42")
     np.testing.assert_array_equal(row.origin, DIGITS[42])
     np.testing.assert_allclose(row.axes, pca.axes)
-
-
-def hooked_stages(model: nn.Module, x: np.ndarray) -> list[np.ndarray]:
-    """The output of every leaf module, in call order, by forward hooks."""
-    outs: list[np.ndarray] = []
-    handles = [m.register_forward_hook(lambda m, i, o: outs.append(o.detach().numpy()))
-               for m in model.modules() if not list(m.children())]
-    with torch.no_grad():
-        model(torch.from_numpy(np.array(x)))  # (a writable copy)
-    for h in handles:
-        h.remove()
-    return [o.reshape(len(x), -1) for o in outs]
 
 
 @pytest.fixture(scope="module")
