@@ -294,6 +294,11 @@ def from_file(n: int | None, *, seed: int, path: str = "") -> Points:
     return _points(x, Path(path).stem, labels=labels)
 
 
+# how the rows of a bundled image set are drawn (hover images on a slice); --input-shape
+# gives it for other data
+IMAGE_SHAPES: dict[str, tuple[int, ...]] = {"digits": (1, 8, 8)}
+
+
 @GENERATORS.register("digits")
 def digits(n: int | None, *, seed: int) -> Points:
     """The 8x8 handwritten digits: 1,797 rows of 64 pixels (0 .. 16, row by row), labelled

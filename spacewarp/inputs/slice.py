@@ -17,11 +17,12 @@ Torch-free: arrays in, a ``SliceFrame`` out.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
 from ..errors import InputError
+from .nearest import NearestRows, nearest_rows
 
 FIELD = "input.slice"
 MARGIN = 0.25  # of the anchors' box, on each side
@@ -40,6 +41,11 @@ class SliceFrame:
     box: tuple[float, ...]  # (x0, x1, y0, y1), or (x0, x1) for a line: where points go
     text: str  # the slice as given: "3,7,9", "3,7", "pca", "3"
     anchor_labels: tuple[int, ...] = ()  # the anchor rows' labels, where the data have them
+    # for hover: the data rows' feet and offsets (None beyond nearest.MAX_ROWS rows), the
+    # data's value range, and the (C, H, W) or (H, W) a row is drawn as, where it is an image
+    nearest: NearestRows | None = field(default=None, compare=False, repr=False)
+    value_range: tuple[float, float] = (0.0, 1.0)
+    image_shape: tuple[int, ...] | None = None
 
     def __post_init__(self) -> None:
         for arr in (self.origin, self.axes, self.anchors):
@@ -112,8 +118,10 @@ def make_frame(x: np.ndarray, text: str, bounds: list[float] | None = None,
                              field="input.bounds")
         box = tuple(float(b) for b in bounds)
     named = () if labels is None else tuple(int(labels[r]) for r in rows)
-    return SliceFrame(np.array(origin, dtype=np.float64), axes, rows,
-                      np.ascontiguousarray(anchors, dtype=np.float64), box, text, named)
+    origin = np.array(origin, dtype=np.float64)
+    return SliceFrame(origin, axes, rows, np.ascontiguousarray(anchors, dtype=np.float64), box,
+                      text, named, nearest_rows(origin, axes, x, labels),
+                      (float(x.min()), float(x.max())))
 
 
 def _check_data(x: np.ndarray, rows: tuple[int, ...], k: int) -> None:

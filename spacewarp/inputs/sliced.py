@@ -6,9 +6,11 @@ feeds the network ``frame.inputs(x)`` and keeps the coordinates as the input sta
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 
-from .points import PREDICTED, Points, grid_side, make_points, recolor
+from .points import IMAGE_SHAPES, PREDICTED, Points, grid_side, make_points, recolor
 from .slice import make_frame
 
 LINE_POINTS = 200  # points along a line slice when --points is not given
@@ -20,7 +22,8 @@ def on_slice(data: Points, text: str, *, n: int | None = None, seed: int = 0,
              color_by: str | None = None) -> Points:
     """Points over the box of the slice ``text`` through ``data``: evenly spaced on a line;
     on a plane a grid, or the 2-D point set ``points`` fitted into the box."""
-    frame = make_frame(data.x, text, bounds, data.labels)
+    frame = replace(make_frame(data.x, text, bounds, data.labels),
+                    image_shape=IMAGE_SHAPES.get(data.name))  # --input-shape: model.resolve
     box = frame.box
     shape: tuple[int, int] | None = None
     if frame.k == 1:

@@ -63,7 +63,8 @@ def shaped(pts: Points, shape: list[int] | None) -> Points:
                          f"{math.prod(shape):,} numbers but the data's rows have "
                          f"{pts.input_dim:,}; give sizes whose product is {pts.input_dim:,}",
                          field="input.shape")
-    return replace(pts, image_shape=tuple(shape))
+    frame = None if pts.frame is None else replace(pts.frame, image_shape=tuple(shape))
+    return replace(pts, image_shape=tuple(shape), frame=frame)  # the frame: hover's images
 
 
 def points_of(spec: InputSpec, seed: int) -> Points:
