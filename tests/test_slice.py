@@ -311,7 +311,7 @@ def test_a_slice_is_coloured_by_the_predicted_class_by_default(sliced: sw.Trace)
     np.testing.assert_array_equal(sliced.color, np.argmax(logits, axis=1))
     assert len(np.unique(sliced.color)) >= 2  # the plane crosses a boundary
     legend = film_spec(sliced)["color"]["legend"]
-    assert [row[0] for row in legend] == [f"class {c}" for c in range(10)]
+    assert [row[0] for row in legend] == [f"predicted class {c}" for c in range(10)]
     asked = sw.run(input="digits", slice="0,10,20", points=400, layers="64,16,10",
                    activation="relu", bias=True, device="cpu", color_by="x")
     assert not asked.categorical  # an explicit colouring stays the user's

@@ -29,6 +29,7 @@ from ..view.film import EASING, Film, FilmOptions, film
 from ..view.weight_text import heading_lines
 from .blobs import LEVELS, Blobs, put_coords
 from .browser_regions import region_spec
+from .slice_spec import slice_spec
 from .theme import THEMES, Theme
 from .tour import tours
 
@@ -71,6 +72,7 @@ def film_spec(trace: Trace, options: BrowserOptions | None = None,
         "stages": [_stage(trace, k, f, extents) for k in range(len(trace.stages))],
         "tours": tours(trace, f, store),  # wide stages' points for turning by hand
         "inputs": _inputs(trace, f, store),
+        "slice": slice_spec(trace, store),  # hover's input images and nearest data rows
         "color": _colors(trace, f, o.cmap or trace.style.cmap, store),
         "regions": None if f.outlines is None else region_spec(
             f.outlines, "area" if fill == "area" else "region", store),
@@ -184,7 +186,8 @@ def _colors(trace: Trace, f: Film, cmap: str, store: Blobs) -> dict[str, Any]:
         table = [[round(255 * c) for c in hex_rgb(h)] for h in class_hex(len(names))]
         index = np.rint(values).astype(np.uint8)  # colour values are the classes 0 .. k-1
         return {"index": store.put(index), "table": table, "bar": None,
-                "legend": legend_rows(names)}
+                "legend": legend_rows(names, "predicted class" if trace.color_by == "predicted"
+                                      else "class")}
     try:
         cm = colormaps[cmap]
     except KeyError:
@@ -199,16 +202,25 @@ def _colors(trace: Trace, f: Film, cmap: str, store: Blobs) -> dict[str, Any]:
 
 
 def summary(trace: Trace) -> str:
-    """``spacewarp: gaussian, 10,000 points through 2,3,3,2 tanh``."""
+    """``spacewarp: gaussian, 10,000 points through 2,3,3,2 tanh``; a network with
+    convolutions or poolings by its stages: ``... through 64 → Conv2d 1->8, 3x3 kernel →
+    ReLU → MaxPool2d 2 → ... → Linear 64->10``."""
     first = trace.stages[0].dim if trace.frame is None else trace.frame.input_dim
-    widths = [first] + [s.dim for s in trace.stages if s.kind == "linear"]
-    kinds = sorted({s.kind for s in trace.stages if s.kind not in ("input", "linear")})
     e = trace.experiment
     source = f"{e.input.name}, " if e else ""
     if trace.frame is not None:  # the points lie on a slice of the data
         source = f"a {'plane' if trace.frame.k == 2 else 'line'} through {source}"
-    return (f"spacewarp: {source}{trace.n:,} points through "
-            f"{','.join(map(str, widths))} {'/'.join(kinds) or 'linear'}")
+    return f"spacewarp: {source}{trace.n:,} points through {_network_text(trace, first)}"
+
+
+def _network_text(trace: Trace, first: int) -> str:
+    """Widths and activations (``2,3,3,2 tanh``); every stage's title, in order, where a
+    stage is a convolution or a pooling, which widths alone would hide."""
+    if any("conv" in s.kind or "pool" in s.kind for s in trace.stages):
+        return " \u2192 ".join([str(first), *(s.title for s in trace.stages[1:])])
+    widths = [first] + [s.dim for s in trace.stages if s.kind == "linear"]
+    kinds = sorted({s.kind for s in trace.stages if s.kind not in ("input", "linear")})
+    return f"{','.join(map(str, widths))} {'/'.join(kinds) or 'linear'}"
 
 
 MODULES = ("spec.js", "draw.js", "gl.js", "live.js", "training.js", "regions.js", "tour.js",

@@ -41,10 +41,11 @@ def repeat_note(k: int) -> str:
     return f"colours repeat: {k} classes, {len(CLASS_COLORS)} colours"
 
 
-def legend_rows(names: Sequence[str]) -> list[list[object]]:
+def legend_rows(names: Sequence[str], what: str = "class") -> list[list[object]]:
     """The browser's legend: ["class NAME", colour index] for the classes that have their own
-    colour, then [note, None] when colours repeat (the rest would only repeat them)."""
-    rows: list[list[object]] = [[f"class {name}", i]
+    colour (``what``: "predicted class" where colours are the network's prediction), then
+    [note, None] when colours repeat (the rest would only repeat them)."""
+    rows: list[list[object]] = [[f"{what} {name}", i]
                                 for i, name in enumerate(names[:len(CLASS_COLORS)])]
     note = repeat_note(len(names))
     return rows + ([[note, None]] if note else [])

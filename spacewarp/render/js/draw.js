@@ -337,8 +337,11 @@ function edgeLabels(ctx, [A, B], centre, [lo, hi], own, dpr) {
 }
 
 export function colorKey(s, color, theme) {  // the colour bar, or the legend of classes
-  const {ctx, w, h, dpr} = s, x = w - 70 * dpr
+  const {ctx, w, h, dpr} = s
   ctx.fillStyle = theme.foreground; ctx.font = `${11 * dpr}px system-ui, sans-serif`
+  // a legend as far in as its longest name needs ("predicted class 9"), a bar 70 px in
+  const names = color.legend ? color.legend.filter(r => r[1] !== null).map(r => ctx.measureText(r[0]).width) : []
+  const x = w - Math.max(70 * dpr, Math.max(0, ...names) + 20 * dpr)
   ctx.textAlign = 'left'
   const rgb = c => `rgb(${c[0]},${c[1]},${c[2]})`
   if (color.legend) {

@@ -3,7 +3,7 @@
 // come from Python (spacewarp.view.film); a wide stage turned by hand (tour.js) is the one
 // product computed here, its points times the dragged basis. Used by the offline page, the
 // notebook and the explorer. `mount(el, spec, blobs, opts)` returns the public API (window.spacewarp on
-// pages): stages, show(position), play(), pause(), the colours and selection (setColors,
+// pages): stages, show(position), play(), pause(), input(i), the colours and selection (setColors,
 // select, onChange: what the notebook widget syncs), and test hooks.
 //
 // The modules, each given the one state object made here: page.js (elements, text),
@@ -17,7 +17,7 @@ import {RegionsLayer} from './regions.js'
 import {makePage} from './page.js'
 import {drawAll, drawMorph, bump, glOn, finishGl, redrawIfResized} from './loop.js'
 import {wireControls, startPlay, stopPlay} from './controls.js'
-import {hoverPoint, wireHover} from './hover.js'
+import {hoverPoint, wireHover, inputOf, nearestRow} from './hover.js'
 import {loadSpec, loadSnapshot, loadLive} from './decode.js'
 import {makePaint, paint} from './paint.js'
 import {wireSelect} from './select.js'
@@ -71,6 +71,8 @@ function publicApi(st, destroy) {
       stopPlay(st); drawMorph(st, position); bump(st); finishGl(st)
     },
     play: () => startPlay(st), pause: () => stopPlay(st),
+    // the input drawn point i stands for, a plain array: D numbers on a slice (origin + u @ axes)
+    input: i => st.F ? inputOf(st.F, i) : null,
     get playing() { return st.playing !== null },
     get renderer() { return glOn(st) ? 'webgl' : 'canvas' },
     useWebGL(on) { st.useGl = on; drawAll(st) },  // true, false or "auto"
@@ -146,5 +148,6 @@ function hookApi(st) {
     },
     showRegions(on) { st.regions.box.checked = !!on; st.regions.on = !!on; drawAll(st) },
     hoverAt(x, y) { const r = canvas.getBoundingClientRect(); return hoverPoint(st, x - r.left, y - r.top) },
+    nearest: i => nearestRow(st.F, i),  // on a slice: {row, label, distance} of drawn point i
   }
 }

@@ -1,16 +1,113 @@
 // Hover on the morph view: the point nearest the pointer, its input coordinates and where
 // it is now, in a tip beside it (draw.js's Surface keeps the screen positions last drawn).
+// On a slice (F.slice: render/slice_spec.py) also the input the point stands for,
+// origin + u @ axes (u its slice coordinates), drawn as an image where rows are images,
+// and the data row nearest to it.
+
+const IMAGE_PX = 96  // an image's longer side in the tip (CSS px), at whole pixels per value
+const round3 = v => +v.toFixed(3)
+
+// drawn point i -> the input it stands for, a plain array: D numbers on a slice
+// (origin + u @ axes, u as drawn: float32, or int16 from 100,000 points), else its input
+// coordinates as they travel (all of them up to 6-D, the first 6 beyond)
+export function inputOf(F, i) {
+  const S = F.slice
+  if (!S) {
+    const d = F.inDim, from = F.inputs || F.keys[F.spec.stages[0].key], stride = F.inputs ? d : 3
+    return Array.from(from.slice(stride * i, stride * i + d))
+  }
+  const u = F.keys[F.spec.stages[0].key], x = S.origin.slice()  // u: (n, 3), zero padded
+  S.axes.forEach((axis, j) => {
+    const uj = u[3 * i + j]
+    for (let c = 0; c < x.length; c++) x[c] += uj * axis[c]
+  })
+  return x
+}
+
+// the data row nearest drawn point i on a slice, {row, label (null: none), distance}; null
+// where the rows did not travel. |x - row|^2 = |u - foot|^2 + offset^2 (inputs/nearest.py):
+// one pass over the R rows' k + 1 numbers
+export function nearestRow(F, i) {
+  const R = F.slice && F.slice.rows
+  if (!R || !R.count) return null
+  const u = F.keys[F.spec.stages[0].key], k = F.slice.axes.length
+  let best = 0, bestSq = Infinity
+  for (let r = 0; r < R.count; r++) {
+    let sq = R.offsets[r] * R.offsets[r]
+    for (let j = 0; j < k; j++) { const e = u[3 * i + j] - R.feet[k * r + j]; sq += e * e }
+    if (sq < bestSq) { bestSq = sq; best = r }
+  }
+  return {row: best, label: R.labels ? R.labels[best] : null, distance: Math.sqrt(bestSq)}
+}
+
+// the input x (C H W values, row-major) drawn on `canvas`: grey levels over the data's
+// range [lo, hi] (lo black, hi white, beyond clipped), each value a block of whole pixels
+// (nearest-neighbour); 3 channels as RGB, another count its first channel -> the tip's line
+export function drawInput(canvas, x, shape, [lo, hi]) {
+  const [C, H, W] = shape.length === 3 ? shape : [1, ...shape]
+  const s = Math.max(1, Math.floor(IMAGE_PX / Math.max(H, W))), span = hi - lo || 1
+  canvas.width = W * s; canvas.height = H * s
+  canvas.style.width = `${W * s}px`; canvas.style.height = `${H * s}px`
+  const ctx = canvas.getContext('2d'), img = ctx.createImageData(W * s, H * s), d = img.data
+  let clipped = 0  // values beyond the range by more than half a grey level
+  const level = v => {
+    if (v < lo - span / 510 || v > hi + span / 510) clipped++
+    return Math.round(255 * Math.min(Math.max((v - lo) / span, 0), 1))
+  }
+  for (let y = 0; y < H; y++) for (let xx = 0; xx < W; xx++) {
+    const p = y * W + xx, g = C === 3 ? null : level(x[p])
+    const rgb = g === null ? [0, 1, 2].map(c => level(x[c * H * W + p])) : [g, g, g]
+    for (let by = y * s; by < (y + 1) * s; by++) for (let bx = xx * s; bx < (xx + 1) * s; bx++) {
+      const o = 4 * (by * W * s + bx)
+      d[o] = rgb[0]; d[o + 1] = rgb[1]; d[o + 2] = rgb[2]; d[o + 3] = 255
+    }
+  }
+  ctx.putImageData(img, 0, 0)
+  const what = C === 3 ? ' (RGB)' : C > 1 ? ` (channel 0 of ${C})` : ''
+  const beyond = clipped ? `, ${clipped} values outside the data's ${round3(lo)}..${round3(hi)}, clipped` : ''
+  return `image ${H}x${W}${what}${beyond}`
+}
+
+function tipParts(tip) {  // page.js's tip holds a text block and, beside it, an image
+  if (!tip.swText) {
+    tip.textContent = ''
+    tip.swText = document.createElement('div'); tip.swImage = document.createElement('canvas')
+    tip.swText.style.cssText = 'display: inline-block; vertical-align: top'
+    tip.swImage.className = 'sw-tip-image'
+    tip.swImage.style.cssText = 'display: none; vertical-align: top; margin-left: 8px; image-rendering: pixelated'
+    tip.append(tip.swText, tip.swImage)
+  }
+  return tip
+}
+
+function sliceLines(F, i, image) {  // a slice's lines of the tip; draws the image
+  const S = F.slice, x = inputOf(F, i), lines = []
+  if (!S.image) lines.push(`input (${x.slice(0, 6).map(round3).join(', ')}${x.length > 6 ? `, ... ${x.length} numbers` : ''})`)
+  const near = nearestRow(F, i)
+  // 3 significant digits; 0 below a millionth of the data's range (float32 rounding)
+  const dist = near && (near.distance < 1e-6 * (S.range[1] - S.range[0]) ? 0 : +near.distance.toPrecision(3))
+  if (near) lines.push(`nearest data row ${near.row}${near.label === null ? '' : ` (label ${near.label})`}, ` +
+    `distance ${dist}`)
+  else if (S.rows_note) lines.push(S.rows_note)
+  image.style.display = S.image ? 'inline-block' : 'none'
+  if (S.image) lines.push(drawInput(image, x, S.image, S.range))
+  return lines
+}
 
 // CSS pixels relative to the morph canvas -> the point's index (-1: none near), tip shown
 export function hoverPoint(st, cx, cy) {
-  const F = st.F, s = st.morphSurface, tip = st.dom.tip, canvas = st.dom.morphCanvas
+  const F = st.F, s = st.morphSurface, tip = tipParts(st.dom.tip), canvas = st.dom.morphCanvas
   const i = s.nearest(cx * s.dpr, cy * s.dpr, F.n)
   if (i < 0) { tip.style.display = 'none'; return -1 }
   const d = F.inDim, dims = Math.max(...F.keyDims)
   const from = F.inputs || F.keys[F.spec.stages[0].key], stride = F.inputs ? d : 3
-  const inp = Array.from(from.slice(stride * i, stride * i + d), v => +v.toFixed(3))
-  const now = Array.from(st.current.slice(3 * i, 3 * i + Math.min(dims, 3)), v => +v.toFixed(3))
-  tip.textContent = `point ${i}\ninput (${inp.join(', ')})\nnow   (${now.join(', ')})  at ${st.pub.morph.s.toFixed(2)}`
+  const inp = Array.from(from.slice(stride * i, stride * i + d), round3)
+  const now = Array.from(st.current.slice(3 * i, 3 * i + Math.min(dims, 3)), round3)
+  const lines = [`point ${i}`, `${F.slice ? 'slice' : 'input'} (${inp.join(', ')})`,
+    `now   (${now.join(', ')})  at ${st.pub.morph.s.toFixed(2)}`]
+  if (F.slice) lines.push(...sliceLines(F, i, tip.swImage))
+  else tip.swImage.style.display = 'none'
+  tip.swText.textContent = lines.join('\n')
   tip.style.display = 'block'
   tip.style.left = (canvas.offsetLeft + s.sx[i] / s.dpr + 12) + 'px'
   tip.style.top = (canvas.offsetTop + s.sy[i] / s.dpr + 12) + 'px'

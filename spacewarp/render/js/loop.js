@@ -67,7 +67,7 @@ export function drawMorph(st, p) {  // the morph view at position p (0: input, k
   const F = st.F, dom = st.dom, theme = F.spec.theme
   p = Math.min(Math.max(+p || 0, 0), F.spec.stages.length - 1)
   const v = morphAt(st, p), cam = withOffset(v.cam, st.morphCam)
-  const right = F.spec.color.legend ? 90 : 80
+  const right = legendRoom(F.spec.color.legend)
   drawView(st.morphSurface, {pts: v.pts, box: v.box, cam, flat: F.spec.dim < 3, big: true, right,
     oneD: v.oneD, zoom: st.zoom, arrows: v.arrows, gl: glOn(st) ? st.gl : null, front: dom.front,
     overlay: v.overlay(), axes: restingAxes(F, v.at, p)}, F, theme)
@@ -78,6 +78,10 @@ export function drawMorph(st, p) {  // the morph view at position p (0: input, k
   dom.tip.style.display = 'none'
   return v.pts
 }
+
+// CSS px kept free on the right for the colour key: a bar's 80, a legend's 90 or what its
+// longest name needs (about 6 px a character at 11 px)
+const legendRoom = legend => !legend ? 80 : Math.max(90, 30 + 6 * Math.max(0, ...legend.map(r => r[1] === null ? 0 : r[0].length)))
 
 function morphTitle(F, at, p) {  // the stage at rest, or the step under way and its t
   const st = F.spec.stages

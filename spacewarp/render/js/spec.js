@@ -69,7 +69,16 @@ export function decodeSpec(spec, blobs = []) {
     stageBoxes: spec.stages.map(s => toBox(s.box)),
     // a decision probe grid: its first `count` points, a (rows, cols) lattice, row-major
     probe: spec.probe || (spec.training && spec.training.probe) || null,
+    slice: spec.slice ? decodeSlice(spec.slice, blobs) : null,
   }
+}
+
+// a slice's part of the spec (render/slice_spec.py): origin (D,) and axes (k rows of D) as
+// numbers; the data rows' feet (R k), offsets (R) and labels (R, or null) as typed arrays
+function decodeSlice(s, blobs) {
+  const rows = s.rows && {count: s.rows.count, feet: typed(s.rows.feet, blobs),
+    offsets: typed(s.rows.offsets, blobs), labels: s.rows.labels ? typed(s.rows.labels, blobs) : null}
+  return {...s, rows}
 }
 
 // --- interpolation --------------------------------------------------------------------------
