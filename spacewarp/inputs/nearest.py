@@ -51,8 +51,11 @@ def nearest_rows(origin: np.ndarray, axes: np.ndarray, x: np.ndarray,
     for start in range(0, len(x), CHUNK):
         rel = x[start:start + CHUNK] - origin  # (c, D)
         foot = rel @ axes.T  # (c, k)
-        # the residual itself, not |rel|^2 - |foot|^2, which loses every digit near the slice
-        offsets[start:start + CHUNK] = np.linalg.norm(rel - foot @ axes, axis=1)
+        # offset^2 = |rel|^2 - |foot|^2: faster than the residual's norm (100,000 rows of
+        # 784: 0.4-2 s against 1.3-6 s, 2 cores at load 7-9); a row on the slice gets
+        # about sqrt(eps) |rel| (1e-6 for a digit), not 0
+        square = np.einsum("ij,ij->i", rel, rel) - np.einsum("ij,ij->i", foot, foot)
+        offsets[start:start + CHUNK] = np.sqrt(np.maximum(square, 0.0))
         feet[start:start + CHUNK] = foot
     lab = None if labels is None else np.asarray(labels, dtype=np.int64).copy()
     return NearestRows(feet, offsets, lab)
