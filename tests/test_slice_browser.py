@@ -130,25 +130,32 @@ def test_the_hover_image_off_the_data_is_clipped_and_says_so(page: Any,
     np.testing.assert_array_equal(_blocks(page)[..., 0], _grey(x[i].reshape(8, 8), 0, 16))
 
 
-def test_three_channels_are_drawn_as_rgb(browser: Any, tmp_path: Path) -> None:
-    """Rows of 48 numbers as (3, 4, 4) images: channel c of pixel p is the tip's colour c."""
+@pytest.mark.parametrize(("shape", "said"), [((3, 4, 4), "image 4x4 (RGB)"),
+                                            ((2, 4, 6), "image 4x6 (channel 0 of 2)")])
+def test_channels_are_drawn_as_rgb_or_the_first_one(browser: Any, tmp_path: Path,
+                                                    shape: tuple[int, int, int],
+                                                    said: str) -> None:
+    """Rows of 48 numbers as (C, H, W) images at an anchor: 3 channels are the tip's red,
+    green and blue; of 2, the first is drawn in grey and the tip says so."""
     rng = np.random.default_rng(3)
     data = Points(x=rng.uniform(0, 1, (40, 48)), color=np.zeros(40), name="rgb")
     pts = on_slice(data, "0,1,2", n=25)
-    pts = _anchors_first(replace(pts, frame=replace(pts.frame, image_shape=(3, 4, 4)),
-                                 image_shape=(3, 4, 4)))
+    pts = _anchors_first(replace(pts, frame=replace(pts.frame, image_shape=shape),
+                                 image_shape=shape))
     model = nn.Sequential(nn.Flatten(), nn.Linear(48, 3))
     trace = sw.trace(model, pts, device="cpu")
     page, errors, _ = open_page(browser, write_html(trace, tmp_path / "rgb.html"))
     try:
-        text = _hover(page, 1)
-        assert "image 4x4 (RGB)" in text, text
-        h, w, rgba = page.locator(".sw-tip-image").evaluate(IMAGE)
-        s = h // 4
-        drawn = np.array(rgba).reshape(4, s, 4, s, 4)[:, 0, :, 0, :3]  # (4, 4, 3)
-        lo, hi = data.x.min(), data.x.max()
-        expected = _grey(data.x[1].reshape(3, 4, 4).transpose(1, 2, 0), lo, hi)
-        assert np.abs(drawn - expected).max() <= 1
+        text = _hover(page, 1)  # the anchor at row 1
+        assert said in text, text
+        c, h, w = shape
+        height, width, rgba = page.locator(".sw-tip-image").evaluate(IMAGE)
+        s = height // h
+        assert (height, width) == (h * s, w * s) and s == 96 // max(h, w)
+        drawn = np.array(rgba).reshape(h, s, w, s, 4)[:, 0, :, 0, :3]  # (h, w, 3)
+        image = data.x[1].reshape(shape).transpose(1, 2, 0)  # (h, w, c)
+        expected = image if c == 3 else np.repeat(image[..., :1], 3, axis=2)
+        assert np.abs(drawn - _grey(expected, data.x.min(), data.x.max())).max() <= 1
     finally:
         page.close()
     assert errors == []
@@ -247,3 +254,19 @@ def test_the_explorer_hovers_a_slice_with_its_image_and_nearest_row(browser: Any
             assert tab.errors == []
         finally:
             tab.close()
+
+
+
+def test_the_image_shape_comes_from_input_shape_or_the_digits(tmp_path: Path) -> None:
+    """--input-shape names the image a row is (here 2x32, not the digits' own 8x8)."""
+    net = tmp_path / "net.py"
+    net.write_text("from torch import nn\n\nclass Net(nn.Sequential):\n"
+                   "    def __init__(self):\n"
+                   "        super().__init__(nn.Flatten(), nn.Linear(64, 10))\n")
+    given = sw.run(input="digits", slice="0,6,8", points=16, input_shape=[2, 32],
+                   model=f"{net}:Net", device="cpu")
+    assert film_spec(given)["slice"]["image"] == [2, 32]
+    own = sw.trace(nn.Sequential(nn.Linear(64, 10)), on_slice(DIGITS, "0,6,8", n=16),
+                   device="cpu")
+    assert film_spec(own)["slice"]["image"] == [1, 8, 8]
+    assert film_spec(sw.run(input="moons", points=20, device="cpu"))["slice"] is None
