@@ -270,3 +270,10 @@ def test_the_image_shape_comes_from_input_shape_or_the_digits(tmp_path: Path) ->
                    device="cpu")
     assert film_spec(own)["slice"]["image"] == [1, 8, 8]
     assert film_spec(sw.run(input="moons", points=20, device="cpu"))["slice"] is None
+
+
+def test_a_file_named_digits_of_another_width_is_no_8x8_image() -> None:
+    wide = Points(x=np.random.default_rng(1).normal(size=(20, 30)), color=np.zeros(20),
+                  name="digits")  # --data digits.csv with 30 columns
+    assert on_slice(wide, "0,1,2", n=16).frame.image_shape is None
+    assert on_slice(DIGITS, "0,1,2", n=16).frame.image_shape == (1, 8, 8)

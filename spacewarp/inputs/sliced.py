@@ -6,6 +6,7 @@ feeds the network ``frame.inputs(x)`` and keeps the coordinates as the input sta
 
 from __future__ import annotations
 
+import math
 from dataclasses import replace
 
 import numpy as np
@@ -23,7 +24,7 @@ def on_slice(data: Points, text: str, *, n: int | None = None, seed: int = 0,
     """Points over the box of the slice ``text`` through ``data``: evenly spaced on a line;
     on a plane a grid, or the 2-D point set ``points`` fitted into the box."""
     frame = replace(make_frame(data.x, text, bounds, data.labels),
-                    image_shape=IMAGE_SHAPES.get(data.name))  # --input-shape: model.resolve
+                    image_shape=_image_shape(data))  # --input-shape: model.resolve
     box = frame.box
     shape: tuple[int, int] | None = None
     if frame.k == 1:
@@ -39,6 +40,13 @@ def on_slice(data: Points, text: str, *, n: int | None = None, seed: int = 0,
     pts = Points(x=np.ascontiguousarray(u, dtype=np.float64), color=u[:, 0].copy(),
                  grid_shape=shape, name=f"slice of {data.name}", frame=frame)
     return recolor(pts, color_by or PREDICTED)  # a slice: what the network makes of it
+
+
+def _image_shape(data: Points) -> tuple[int, ...] | None:
+    """The image a bundled set's row is (the digits' 1x8x8); None for other data, a user's
+    file called digits.csv of another width included."""
+    shape = IMAGE_SHAPES.get(data.name)
+    return shape if shape is not None and math.prod(shape) == data.dim else None
 
 
 def _fitted(x: np.ndarray, box: tuple[float, ...]) -> np.ndarray:
