@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-MAX_ROWS = 100_000  # data rows summarised: 1.6 MB on a page, about 1 ms per hover
+MAX_ROWS = 100_000  # data rows summarised: 1.8 MB on a page, about 1 ms per hover
 CHUNK = 4096  # rows per step: (CHUNK, D) float64 at a time, not the whole (R, D)
 
 
