@@ -41,6 +41,7 @@ def test_render_one_dimensional(tmp_path: Path) -> None:
 @pytest.mark.parametrize("command", [
     [str(ROOT / ".venv" / "bin" / "spacewarp")],
     [sys.executable, "-m", "spacewarp.cli"],
+    [sys.executable, "-m", "spacewarp"],
 ])
 def test_render_as_a_process(tmp_path: Path, command: list[str]) -> None:
     if not Path(command[0]).exists():
