@@ -92,7 +92,7 @@ class TrainingPanels:
                                    c=data_rgb, s=marker, edgecolors=edge, linewidths=0.25,
                                    zorder=4)
         # a slice's anchors, titled by row and label where they are (moving in the stage)
-        name_anchors(ax_in, view.data_in, view.anchor_names, theme)
+        self.names_in = name_anchors(ax_in, view.data_in, view.anchor_names, theme)
         self.names_w = name_anchors(ax_w, view.data_watch[0], view.anchor_names, theme)
 
     def show(self, s: int) -> None:
@@ -136,7 +136,7 @@ class TrainingPanels:
     def moving(self) -> list[Artist]:
         """The artists a frame changes, and those drawn over them, in drawing order."""
         ax_in: list[Artist] = [] if self.image is None else [self.image]
-        ax_in += [*self.contours, self.data_in]  # type: ignore[list-item]
+        ax_in += [*self.contours, self.data_in, *self.names_in]  # type: ignore[list-item]
         if self.regression:
             return [*ax_in, self.curve, self.probe_line, self.data_w, *self.names_w]
         mesh: list[Artist] = [] if self.mesh is None else [self.mesh]

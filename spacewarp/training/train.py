@@ -256,10 +256,14 @@ class Fit:
     def stages(self, x: np.ndarray) -> list[np.ndarray]:
         """Every stage (n, d_k) of ``x`` through the network now, in float64: the input,
         then each module's output (what ``trace`` captures for a sequential network of
-        torch's own modules, which the explorer's live views need many times a second)."""
+        torch's own modules, which the explorer's live views need many times a second).
+        On a slice ``x`` is (n, 2) slice coordinates, the input stage, and the network
+        takes ``frame.inputs(x)``."""
         out = [x]
+        frame = self.data.frame
         with torch.no_grad():
-            h = torch.from_numpy(np.array(x)).to(next(self.model.parameters()).device)
+            h = torch.from_numpy(np.array(x if frame is None else frame.inputs(x))).to(
+                next(self.model.parameters()).device)
             for module in self.model.children():
                 h = module(h)
                 out.append(h.detach().cpu().numpy())
