@@ -185,3 +185,16 @@ def test_bad_slices_for_training_are_one_line(tmp_path: Path, capsys, flags: lis
     assert err.count("\n") == 1 and err.startswith("spacewarp: error: --slice:") \
         and words in err, err
     assert not out.exists()
+
+
+@pytest.mark.parametrize("rows, width", [(300, 40), (20, 40)])
+def test_the_watched_plane_is_the_leading_principal_plane(rows: int, width: int) -> None:
+    """The fixed plane of a wide stage spans NumPy's two leading right singular vectors."""
+    from spacewarp.view.training import leading_directions
+
+    rng = np.random.default_rng(3)
+    x = rng.standard_normal((rows, width)) * np.linspace(5, 0.1, width)  # distinct spreads
+    centred = x - x.mean(axis=0)
+    got = leading_directions(centred)  # (width, 2)
+    want = np.linalg.svd(centred, full_matrices=False)[2][:2].T
+    np.testing.assert_allclose(np.abs(got.T @ want), np.eye(2), atol=1e-9)
