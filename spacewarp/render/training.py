@@ -86,10 +86,11 @@ class TrainingPanels:
             self.lattice = [ax_w.plot([], [], color=theme.muted, lw=0.6, alpha=0.8,
                                       zorder=2)[0] for _ in range(2 * LATTICE_LINES)]
         edge = theme.foreground
+        ring = ring_width(view.anchor_names)
         self.data_in = ax_in.scatter(view.data_in[:, 0], view.data_in[:, 1], c=data_rgb,
-                                     s=marker, edgecolors=edge, linewidths=0.25, zorder=4)
+                                     s=marker, edgecolors=edge, linewidths=ring, zorder=4)
         self.data_w = ax_w.scatter(view.data_watch[0, :, 0], view.data_watch[0, :, 1],
-                                   c=data_rgb, s=marker, edgecolors=edge, linewidths=0.25,
+                                   c=data_rgb, s=marker, edgecolors=edge, linewidths=ring,
                                    zorder=4)
         # a slice's anchors, titled by row and label where they are (moving in the stage)
         self.names_in = name_anchors(ax_in, view.data_in, view.anchor_names, theme)
@@ -284,7 +285,8 @@ def decision_stages_figure(view: DecisionStages, theme: str | None = None) -> Fi
         for ax, plane in zip(axes, planes, strict=False):
             _probe_layer(ax, plane.probe, probe_rgb, view.row_shape, regression)
             ax.scatter(plane.data[:, 0], plane.data[:, 1], c=data_rgb, s=marker,
-                       edgecolors=th.foreground, linewidths=0.25, zorder=2)
+                       edgecolors=th.foreground, linewidths=ring_width(view.anchor_names),
+                       zorder=2)
             name_anchors(ax, plane.data, view.anchor_names, th)
             ax.set_xlim(plane.box[0], plane.box[1])
             ax.set_ylim(plane.box[2], plane.box[3])
@@ -295,6 +297,12 @@ def decision_stages_figure(view: DecisionStages, theme: str | None = None) -> Fi
         what = "every stage" if regression else "the decision in every stage"
         fig.suptitle(f"{what}: {view.caption}", fontsize="large")
     return fig
+
+
+def ring_width(anchor_names: tuple[str, ...]) -> float:
+    """The points' edge: a thin one for the data, a ring for a slice's few anchors (in a
+    region of their own class their fill alone would vanish)."""
+    return 1.2 if anchor_names else 0.25
 
 
 def name_anchors(ax: Axes, xy: np.ndarray, names: tuple[str, ...], theme: Theme

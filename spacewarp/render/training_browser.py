@@ -183,8 +183,10 @@ def _title(tf: TrainingFilm) -> str:
     source = f"{e.input.name}, " if e is not None else ""
     shown = f"{source}{n_data:,} points through {base}"
     if tf.last.frame is not None:  # trained on every row, shown on the slice (its anchors)
-        shown = f"{source}{base}, trained on every row, shown on the {tf.last.frame.title}"
-    return (f"spacewarp training: {shown}, {len(tf.keys)} snapshots to epoch "
+        shown = f"{source}{base}, trained on every row, shown on the {tf.last.frame.title};"
+    else:
+        shown += ","
+    return (f"spacewarp training: {shown} {len(tf.keys)} snapshots to epoch "
             f"{int(tf.times.epoch[-1])}")
 
 
