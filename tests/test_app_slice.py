@@ -12,6 +12,7 @@ import pytest
 from hooks import hooked_stages
 from test_app_train import Loop, opened, settled
 
+from spacewarp.app.edits import set_weight
 from spacewarp.app.training_task import paused_frame, update
 from spacewarp.cli import main
 from spacewarp.inputs.points import make_points
@@ -102,4 +103,27 @@ def test_training_in_the_explorer_trains_on_the_data_and_shows_the_slice(
         np.testing.assert_allclose(g, w, atol=1e-9)
     spec, _ = paused_frame(run, 1)
     assert spec["training"]["slice"] == "plane through rows 0, 6, 8"
+    ex.close()
+
+
+def test_the_weight_grid_of_a_slice_edits_the_layers_own_matrix(loop: Loop) -> None:
+    """On a slice the first stage morphs with W axes^T, but its grid shows and edits the
+    layer's own W (8 x 64) and b: a typed number lands where it is shown."""
+    import panel as pn
+
+    ex = opened(loop, CONFIG)
+    ex.change("slice", "0,6,8")
+    loop.pump(lambda: ex.worker.idle)
+    assert ex.trace is not None and ex.trace.frame is not None
+    own = ex.trace.params["0.weight"]  # (8, 64)
+    grid = next(g for g in ex.weights.box.select(pn.widgets.Tabulator)
+                if "sw-grid-0" in g.css_classes)
+    shown = grid.value
+    assert shown.shape == (8, 65)  # x1 .. x64, then b
+    np.testing.assert_allclose(shown["x64"].astype(float), own[:, 63], atol=1e-3)
+    params = ex.trace.params  # what a typed 0.5 in row y3, column x64 does:
+    ex.apply("weights", lambda e: set_weight(e, params, "0.weight", 2, 63, "0.5"))
+    loop.pump(lambda: ex.worker.idle)
+    assert ex.trace.params["0.weight"][2, 63] == 0.5
+    assert float(grid.value["x64"].iloc[2]) == 0.5
     ex.close()
