@@ -198,3 +198,34 @@ def test_the_watched_plane_is_the_leading_principal_plane(rows: int, width: int)
     got = leading_directions(centred)  # (width, 2)
     want = np.linalg.svd(centred, full_matrices=False)[2][:2].T
     np.testing.assert_allclose(np.abs(got.T @ want), np.eye(2), atol=1e-9)
+
+
+@pytest.mark.parametrize("text, anchors", [("5", 1), ("pca", 0)])
+def test_principal_slices_train_and_draw_with_their_anchors(text: str, anchors: int) -> None:
+    """``I``: one anchor at (0, 0); ``pca``: none, and every box still holds the grid."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from spacewarp.render.training import decision_stages_figure, training_figure
+    from spacewarp.training.snapshots import trace_snapshots
+    from spacewarp.view.training import training_views
+    from spacewarp.view.training_film import training_film
+
+    training = sw.train(input="digits", slice=text, layers="64,4,10", activation="relu",
+                        epochs=2, snapshots=2, probe=6, device="cpu", progress=False,
+                        live=False)
+    traced = trace_snapshots(training)
+    views = training_views(traced)
+    assert views.still is not None and views.stages is not None
+    assert views.still.data_in.shape == (anchors, 2)
+    if anchors:
+        np.testing.assert_allclose(views.still.data_in, [[0.0, 0.0]], atol=1e-12)
+        want = hooked_stages(training.model(-1).double(), DIGITS.x[[5]])[-1]
+        np.testing.assert_allclose(traced.shown(3)[-1], want, atol=1e-9)
+    x0, x1, y0, y1 = views.still.watch_box  # holds the probe's rows in the watched stage
+    probe = views.still.probe_watch[-1]
+    assert (probe[:, 0] >= x0).all() and (probe[:, 0] <= x1).all()
+    assert (probe[:, 1] >= y0).all() and (probe[:, 1] <= y1).all()
+    training_figure(views.still)
+    decision_stages_figure(views.stages)
+    assert training_film(traced).probe.count == 36
