@@ -67,16 +67,15 @@ class Shown:
     x: np.ndarray  # (M, d0) in the probe's coordinates
     target: np.ndarray  # (M,) int64 class index, or (M, d_out) float64 target
     test: np.ndarray  # (M,) bool: held out of training
-    rows: np.ndarray  # (M,) int64: their rows in the data set
 
 
 def shown_points(data: DataSet) -> Shown:
     """The points drawn with the probe (see ``Shown``)."""
     if data.frame is None:
-        return Shown(data.points.x, data.target, data.test, np.arange(data.points.n))
+        return Shown(data.points.x, data.target, data.test)
     rows = np.array(data.frame.rows, dtype=np.int64)  # (M,): () for --slice pca
     return Shown(frozen(data.frame.anchors, np.float64), frozen(data.target[rows]),
-                 frozen(data.test[rows]), frozen(rows))
+                 frozen(data.test[rows]))
 
 
 def labelled_inputs() -> list[str]:
