@@ -209,13 +209,16 @@ def train(config: Experiment | dict[str, Any] | str | Path | None = None, *,
     Options are the CLI's names, training ones included (``epochs``, ``lr``,
     ``optimizer``, ``momentum``, ``weight_decay``, ``batch_size``, ``loss``,
     ``test_split``, ``noise``, ``snapshots``, ``watch``, ``probe``). Unset, the input is
-    the course's spiral and the network its 2-100-3 ReLU model. ``progress``: a tqdm bar;
-    ``live``: in a notebook, a loss figure that updates while training (default: in a
-    notebook). ``regions=True`` (or ``"region"``, ``"area"``, as ``--regions``): the exact
-    linear regions at every snapshot (``Training.regions``: regions_total,
-    regions_with_data, local_complexity, regions_near_boundary, lc_radius, regions_bounds;
-    see ``measure.training_regions``),
-    with squares of half-side ``lc_radius`` (default 1% of the box's larger side) and at
+    the course's spiral and the network its 2-100-3 ReLU model. ``slice="0,6,8"`` (with
+    ``input="digits"`` or ``data=FILE``; also ``"pca"``, ``"I"``): trains on every row of
+    the data in its own dimension and shows that plane, fixed before training
+    (``Training.probe`` is a grid on it, ``Training.shown`` its anchor rows).
+    ``progress``: a tqdm bar; ``live``: in a notebook, a loss figure that updates while
+    training (default: in a notebook). ``regions=True`` (or ``"region"``, ``"area"``, as
+    ``--regions``): the exact linear regions at every snapshot (``Training.regions``:
+    regions_total, regions_with_data, local_complexity, regions_near_boundary, lc_radius,
+    regions_bounds; see ``measure.training_regions``), with squares of half-side
+    ``lc_radius`` (default 1% of the box's larger side) and at
     most ``max_regions`` regions (default 1e6, refused by estimate).
     """
     from dataclasses import replace

@@ -203,19 +203,6 @@ def test_the_cost_of_a_slice_is_estimated_before_work() -> None:
     assert (n, widths[0]) == (300, 64)
 
 
-@pytest.mark.parametrize("command", [["train"]])
-def test_what_slices_cannot_do_yet_is_one_line(tmp_path: Path, capsys,
-                                               command: list[str]) -> None:
-    out = tmp_path / "out"
-    assert main([*command, "--input", "digits", "--slice", "0,1,2", "--layers", "64,3,2",
-                 "--activation", "relu", "--out", str(out)]) == 2
-    err = capsys.readouterr().err
-    flag = "--regions" if "--regions" in command else "--slice"  # the one that asks
-    assert err.count("\n") == 1 and err.startswith(f"spacewarp: error: {flag}:") \
-        and "not made yet" in err, err
-    assert not out.exists()
-
-
 def test_stills_mark_the_anchors_at_their_true_images(sliced: sw.Trace) -> None:
     import matplotlib
 

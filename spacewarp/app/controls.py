@@ -66,6 +66,16 @@ class Controls:
         w["input"] = pn.widgets.Select(label="Input set", options=GENERATORS.names())
         w["points"] = pn.widgets.TextInput(label="Points")
         w["seed"] = pn.widgets.TextInput(label="Seed")
+        # a slice through the data (digits, an upload): the CLI's --slice and --bounds
+        w["slice"] = pn.widgets.TextInput(
+            label="Slice: rows I,J,K, or pca (empty: none)", placeholder="e.g. 0,6,8",
+            description="points on a plane through rows I, J, K of the data (I,J: a line; "
+                        "pca: the mean and 2 principal directions; I: row I along them); "
+                        "training trains on every row and shows the slice")
+        w["bounds"] = pn.widgets.TextInput(
+            label="Slice box x0,x1,y0,y1 (empty: from the rows)",
+            description="the slice's box in slice coordinates (one unit is one unit of the "
+                        "input)")
         w["upload"] = pn.widgets.FileInput(accept=".csv,.npy,.npz", multiple=False)
         w["widths"] = pn.widgets.TextInput(label="Widths (input, hidden..., output)")
         w["activation"] = pn.widgets.Select(label="Activation", options=ACTIVATIONS.names())
@@ -181,7 +191,8 @@ class Controls:
                                     margin=(4, 10, 0, 10), styles={"font-size": "13px"})
         sections = [
             _heading("Input"), *field("input"), *field("points"), self.params_box,
-            *field("seed"), upload_label, *field("upload"),
+            *field("seed"), upload_label, *field("upload"), *field("slice"),
+            *field("bounds"),
             _heading("Network"), *(self._served_model() if self.served else [
                 *field("widths"), pn.Row(self.add_layer, self.remove_layer, margin=0),
                 *field("activation"), *field("bias"), *field("init"), *field("scale")]),
@@ -229,6 +240,8 @@ def displayed(exp: Experiment) -> dict[str, Any]:
     spec, net = exp.input, exp.network
     out: dict[str, Any] = {
         "input": spec.name, "points": number_text(spec.points), "seed": str(exp.seed),
+        "slice": spec.slice or "",
+        "bounds": ",".join(number_text(b) for b in spec.bounds) if spec.bounds else "",
         "widths": ",".join(map(str, net.layers or [])), "activation": net.activation,
         "bias": net.bias, "init": net.init or "", "scale": number_text(net.scale),
         "color_by": spec.color_by or "", "theme": exp.style.theme,

@@ -117,6 +117,33 @@ def set_points(experiment: Experiment, text: str) -> Experiment:
     return changed(experiment, "points", {"input": {"points": n}})
 
 
+def set_slice(experiment: Experiment, text: str) -> Experiment:
+    """Points on a slice through the data (``"0,6,8"``, ``"pca"``, ``"3"``, ``"3,7"``), or
+    none (``""``): the CLI's ``--slice``, parsed by the same function. A new slice takes
+    its own box (the anchors' or the principal spread) until bounds are typed again; rows
+    out of range or spanning no plane are refused when the slice is made, in the CLI's
+    words, beside this control."""
+    value, color = str(text).strip(), experiment.input.color_by
+    if not value:  # the data's own colouring again where the slice's was kept
+        return changed(experiment, "slice", {"input": {
+            "slice": None, "bounds": None, "slice_points": None,
+            "color_by": None if color == "predicted" else color}})
+    rows = numbers.parse_slice(value, field="input.slice")
+    # the slice's points have no labels: coloured by the class predicted there instead
+    return changed(experiment, "slice", {"input": {
+        "slice": rows, "bounds": None, "color_by": None if color == "label" else color}})
+
+
+def set_bounds(experiment: Experiment, text: str) -> Experiment:
+    """The slice's box in slice coordinates (``"-10,60,-10,45"``), or its own (``""``)."""
+    value = str(text).strip()
+    if value and experiment.input.slice is None:
+        raise refused("bounds", "bounds place points on a slice; give the slice first "
+                                "(rows I,J,K, or pca)")
+    box = numbers.parse_bounds(value, field="input.bounds") if value else None
+    return changed(experiment, "bounds", {"input": {"bounds": box}})
+
+
 def set_param(experiment: Experiment, key: str, text: str) -> Experiment:
     known = generator_params(experiment.input.name)
     if key not in known:

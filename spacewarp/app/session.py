@@ -214,6 +214,8 @@ class Explorer:
         simple: dict[str, Edit] = {
             "input": lambda e: edits.set_input(e, str(value)),
             "points": lambda e: edits.set_points(e, str(value)),
+            "slice": lambda e: edits.set_slice(e, str(value)),
+            "bounds": lambda e: edits.set_bounds(e, str(value)),
             "seed": lambda e: edits.set_seed(e, str(value)),
             "widths": lambda e: edits.set_widths(e, str(value)),
             "scale": lambda e: edits.set_scale(e, str(value)),

@@ -24,7 +24,7 @@ from ..render.browser import Blobs
 from ..render.live import decision_rows, live_update, probe_spec, weight_lines
 from ..render.training_browser import training_spec
 from ..tracing.trace import Trace, trace
-from ..training.setup import Probe, prepare, probe_grid
+from ..training.setup import DataSet, Probe, prepare, probe_for, shown_points
 from ..training.snapshots import probe_rows, probe_shape, trace_snapshots
 from ..training.train import Curves, Fit, Training, decide, deterministic
 from ..view.film import film
@@ -61,7 +61,8 @@ class LiveRun:
 
     @property
     def n_probe(self) -> int:
-        return self.joint.n - self.fit.data.points.n
+        """P: the probe rows before the points shown (the data, or a slice's anchors)."""
+        return self.joint.n - len(shown_points(self.fit.data).x)
 
     @property
     def done(self) -> bool:
@@ -77,23 +78,29 @@ def start(experiment: Experiment) -> LiveRun:
             type(m).__module__.startswith("torch.nn") for m in fit.model.children()):
         raise SpacewarpError("the explorer trains networks made from widths; train your own "
                              "model with spacewarp train", field="train")
-    probe = probe_grid(data.points.x, resolved.train.probe)
-    x, labels = data.points.x, data.points.labels
-    grid = None
-    if probe is not None:  # the training page's sub-grid: the same points live and paused
-        x = np.concatenate([probe.x[probe_rows(probe.shape, APP_PROBE)], x])  # (P + N, d0)
+    probe = probe_for(data, resolved.train.probe)
+    run = LiveRun(fit, probe, _joint(data, probe))
+    _record(run)
+    return run
+
+
+def _joint(data: DataSet, probe: Probe | None) -> Points:
+    """The points the run draws: the training page's probe sub-grid (the same points live
+    and paused), then the points shown (the data; on a slice its anchor rows, whose
+    coordinates, like the grid's, are the slice's: ``frame`` maps them to inputs)."""
+    shown = shown_points(data)
+    x, grid = shown.x, None
+    if probe is not None:
+        x = np.concatenate([probe.x[probe_rows(probe.shape, APP_PROBE)], x])  # (P + M, d0)
         shape = probe_shape(probe.shape, APP_PROBE)
         grid = (shape[0], shape[1]) if len(shape) == 2 else None
     categorical = data.task == "classification"
-    color = np.concatenate([np.zeros(len(x) - data.points.n), data.target]).astype(
+    color = np.concatenate([np.zeros(len(x) - len(shown.x)), shown.target]).astype(
         np.float64) if categorical else x[:, 0].copy()
-    joint = Points(x=x, color=color,
-                   labels=None if labels is None else color.astype(np.int64),
-                   grid_shape=grid, name=data.points.name,
-                   color_by="label" if categorical else "x")
-    run = LiveRun(fit, probe, joint)
-    _record(run)
-    return run
+    labelled = categorical and data.points.labels is not None
+    return Points(x=x, color=color, labels=color.astype(np.int64) if labelled else None,
+                  grid_shape=grid, name=data.points.name,
+                  color_by="label" if categorical else "x", frame=data.frame)
 
 
 def frame(run: LiveRun, serial: int) -> tuple[dict[str, Any], Trace]:

@@ -62,6 +62,26 @@ class Grid(pn.widgets.Tabulator):
         super()._update_columns(event, model)
 
 
+Matrices = tuple[Any, np.ndarray, np.ndarray | None]  # a linear stage, its W (out, in), b
+
+
+def layer_matrices(trace: Trace) -> list[Matrices]:
+    """Each linear stage with the matrix its grid edits: the layer's own parameters. On a
+    slice, the first layer's stage carries its map from the slice's coordinates
+    (``W axes^T``, ``W origin + b``), but a typed number goes into the layer's own ``W``
+    and ``b`` (``edits.set_weight``), so the grid shows those."""
+    out: list[Matrices] = []
+    for stage in trace.stages:
+        if stage.kind != "linear" or stage.weight is None:
+            continue
+        weight, bias = stage.weight, stage.bias
+        own = trace.params.get(f"{stage.module}.weight")
+        if trace.frame is not None and stage.inputs == (0,) and own is not None:
+            weight, bias = own, trace.params.get(f"{stage.module}.bias")
+        out.append((stage, weight, bias))
+    return out
+
+
 def _sv_text(weight: np.ndarray) -> str:
     values = ", ".join(f"{s:.3g}" for s in singular_values(weight))
     return f'<span class="sw-sv">singular values: {html.escape(values)}</span>'
@@ -88,20 +108,18 @@ class WeightsEditor:
         self.box = pn.Column(sizing_mode="stretch_width", margin=0, css_classes=["sw-weights"])
 
     def show(self, trace: Trace) -> None:
-        linear = [s for s in trace.stages if s.kind == "linear" and s.weight is not None]
-        shape = tuple((s.module, s.weight.shape, s.bias is not None) for s in linear
-                      if s.weight is not None)
+        linear = layer_matrices(trace)
+        shape = tuple((s.module, w.shape, b is not None) for s, w, b in linear)
         if shape != self._shape:
             self._rebuild(linear)
             self._shape = shape
             return
-        for stage in linear:
-            assert stage.weight is not None
-            if self._same(stage.module, stage.weight, stage.bias):
+        for stage, weight, bias in linear:
+            if self._same(stage.module, weight, bias):
                 continue  # unchanged (a new seed, input or colour): nothing to send
-            self._tables[stage.module].value = table(stage.weight, stage.bias)
-            self._svs[stage.module].object = _sv_text(stage.weight)
-            self._shown[stage.module] = (stage.weight, stage.bias)
+            self._tables[stage.module].value = table(weight, bias)
+            self._svs[stage.module].object = _sv_text(weight)
+            self._shown[stage.module] = (weight, bias)
 
     def _same(self, module: str, weight: np.ndarray, bias: np.ndarray | None) -> bool:
         old = self._shown.get(module)
@@ -109,24 +127,24 @@ class WeightsEditor:
             (old[1] is None and bias is None)
             or (old[1] is not None and bias is not None and np.array_equal(old[1], bias)))
 
-    def _rebuild(self, linear: list[Any]) -> None:
+    def _rebuild(self, linear: list[Matrices]) -> None:
         self._tables, self._svs, rows = {}, {}, []
-        self._shown = {s.module: (s.weight, s.bias) for s in linear}
-        for stage in linear:
+        self._shown = {s.module: (w, b) for s, w, b in linear}
+        for stage, weight, bias in linear:
             name = stage.module
             grid = Grid(
-                table(stage.weight, stage.bias), show_index=True, sortable=False,
+                table(weight, bias), show_index=True, sortable=False,
                 selectable=False, layout="fit_data_table", margin=(0, 10),
                 css_classes=["sw-grid", f"sw-grid-{name}"],
                 configuration={"columnDefaults": {"headerSort": False}},
-                editors={c: {"type": "input"} for c in table(stage.weight, stage.bias)},
-                **_grid_size(stage.weight.shape),
+                editors={c: {"type": "input"} for c in table(weight, bias)},
+                **_grid_size(weight.shape),
             )
             grid.on_edit(partial(self._edited, name))
             button = pn.widgets.Button(label="Randomise", width=95, height=28,
                                        margin=(0, 10), css_classes=[f"sw-randomise-{name}"])
             button.on_click(partial(self._randomise_clicked, f"{name}.weight"))
-            sv = Text(_sv_text(stage.weight), margin=(0, 10),
+            sv = Text(_sv_text(weight), margin=(0, 10),
                               styles={"font-size": "12px", "opacity": "0.8", "color": TEXT})
             title = pn.pane.HTML(f"<b>{html.escape(stage.title)}</b> "
                                  f"<code>{html.escape(name)}.weight</code>",

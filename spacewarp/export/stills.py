@@ -25,6 +25,7 @@ from PIL import Image
 
 from ..config.experiment import to_toml
 from ..errors import SpacewarpError
+from ..inputs.slice import SliceFrame
 from ..measure import singular_values
 from ..tracing.trace import Trace
 from ..view.weight_text import file_matrix
@@ -128,13 +129,21 @@ def slice_arrays(trace: Trace) -> dict[str, np.ndarray]:
     frame = trace.frame
     if frame is None:
         return {}
+    arrays = frame_arrays(frame)
+    if frame.rows:
+        arrays |= {f"anchor_stage_{k:02d}": np.asarray(a, dtype=np.float64)
+                   for k, a in enumerate(trace.anchors)}
+    return arrays
+
+
+def frame_arrays(frame: SliceFrame) -> dict[str, np.ndarray]:
+    """Where a slice lies: ``slice_origin`` (D,), ``slice_axes`` (k, D), ``slice_box``
+    (2k,) and ``slice_rows`` (m,) where anchors were given (trace.npz, training.npz)."""
     arrays = {"slice_origin": np.asarray(frame.origin, dtype=np.float64),
               "slice_axes": np.asarray(frame.axes, dtype=np.float64),
               "slice_box": np.array(frame.box, dtype=np.float64)}
     if frame.rows:
         arrays["slice_rows"] = np.array(frame.rows, dtype=np.int64)
-        arrays |= {f"anchor_stage_{k:02d}": np.asarray(a, dtype=np.float64)
-                   for k, a in enumerate(trace.anchors)}
     return arrays
 
 

@@ -12,7 +12,12 @@
   ``labels`` and ``classes`` (labelled points) or ``targets`` (regression), and the probe
   grid: ``probe_shape``, ``probe_predicted`` and ``probe_confidence`` (S, P), and with
   ``NpzLayout.probe_stages`` its stages ``probe_stage_KK`` (S, P, d_k) (without them,
-  ``load_training`` recomputes them from the parameters);
+  ``load_training`` recomputes them from the parameters); on a slice (``--slice``) the
+  data's stages are still the data's (D-wide at stage 0, what was trained on), the probe
+  grid lies on the slice (its stage 0: slice coordinates), and the slice is recorded as
+  trace.npz records it: ``slice_origin`` (D,), ``slice_axes`` (2, D), ``slice_box`` (4,),
+  ``slice_rows`` (m,) where anchors were given, and ``anchor_stage_KK`` (S, m, d_k) the
+  anchors' images at every snapshot;
 - ``training.png``, ``training-stages.png`` (the decision carried through every stage
   at the last snapshot), ``training.mp4`` (unless ``film=False``), ``experiment.toml``
   (re-runs to the same ``training.npz``), ``model.pt`` (the last snapshot's
@@ -37,7 +42,7 @@ from ..errors import LimitError
 from ..training.snapshots import TracedSnapshots
 from ..view.training import FILM_FPS, TrainingView, TrainingViews
 from .files import atomic_dir, atomic_file
-from .stills import ZIP_DATE, drawn_rgba, write_png, write_weights_txt
+from .stills import ZIP_DATE, drawn_rgba, frame_arrays, write_png, write_weights_txt
 
 MAX_NPZ_BYTES = 4_000_000_000  # stage arrays of training.npz: beyond this is a mistake
 FILM_SIZE = (1280, 720)
@@ -97,7 +102,8 @@ def npz_bytes(experiment: Experiment, n_points: int, layout: NpzLayout | None = 
     lay = layout or NpzLayout()
     spec, layers = experiment.train or TrainSpec(), experiment.network.layers or []
     snaps = min(spec.snapshots, spec.epochs + 1)
-    probe = spec.probe ** layers[0] if layers and layers[0] <= 2 else 0
+    probe = spec.probe ** 2 if experiment.input.slice is not None else (
+        spec.probe ** layers[0] if layers and layers[0] <= 2 else 0)
     widths = layers[0] + 2 * sum(layers[1:-1]) + layers[-1] if layers else 0
     points = n_points + (probe if lay.probe_stages else 0)
     return snaps * points * widths * np.dtype(lay.dtype).itemsize + snaps * probe * 16
@@ -149,6 +155,7 @@ def training_members(traced: TracedSnapshots, layout: NpzLayout | None = None
         yield "targets", np.asarray(data.target, dtype=np.float64)
     if training.probe is None:
         return
+    yield from _slice_members(traced, lay.dtype)
     yield "probe_shape", np.array(training.probe.shape, dtype=np.int64)
     if lay.probe_stages:  # traced with every probe row (``trace_snapshots(t, None)``)
         assert traced.n_probe == len(training.probe.x), "trace every probe row to keep them"
@@ -157,6 +164,18 @@ def training_members(traced: TracedSnapshots, layout: NpzLayout | None = None
     decisions = [traced.decision(s) for s in range(traced.count)]
     yield "probe_predicted", np.stack([p for p, _ in decisions])
     yield "probe_confidence", np.stack([q for _, q in decisions])
+
+
+def _slice_members(traced: TracedSnapshots, dtype: type[np.floating]
+                   ) -> Iterator[tuple[str, np.ndarray]]:
+    """A slice's frame and its anchors' images at every snapshot (nothing off a slice)."""
+    frame = traced.training.data.frame
+    if frame is None:
+        return
+    yield from frame_arrays(frame).items()
+    if frame.rows:
+        for k in range(len(traced.stages)):
+            yield f"anchor_stage_{k:02d}", _stored(traced.shown(k), dtype)
 
 
 def _stored(stage: np.ndarray, dtype: type[np.floating]) -> np.ndarray:

@@ -41,11 +41,13 @@ def training_page_html(tf: TrainingFilm, options: BrowserOptions | None = None) 
 
 def _help(spec: dict[str, Any]) -> str:
     t = spec["training"]
+    with_what = ("the slice's anchor rows (the data lie off the slice)"
+                 if t.get("slice") else "the data")
     probe = ("The background points are a probe grid coloured by the class the network "
-             "gives them, paler where it is less sure, carried through every stage with the "
-             "data." if spec["color"]["legend"] else "The data and a probe line over the input "
-             "range (reaching past the data) are coloured by input x and carried through "
-             "every stage.")
+             "gives them, paler where it is less sure, carried through every stage with "
+             f"{with_what}." if spec["color"]["legend"] else "The data and a probe line "
+             "over the input range (reaching past the data) are coloured by input x and "
+             "carried through every stage.")
     return (f"Two sliders: training time (the orange one: {t['count']} snapshots, or press "
             f"Snapshots) and the {len(spec['stages'])} stages (or Play). {probe} Box and "
             "projection are fixed over the whole training: motion means change.")

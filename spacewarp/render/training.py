@@ -18,6 +18,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.collections import QuadMesh
 from matplotlib.colors import to_hex, to_rgb
 from matplotlib.figure import Figure
+from matplotlib.text import Annotation
 
 from ..training.train import Curves
 from ..view.colors import class_rgb, decision_rgb, decision_strength
@@ -85,11 +86,15 @@ class TrainingPanels:
             self.lattice = [ax_w.plot([], [], color=theme.muted, lw=0.6, alpha=0.8,
                                       zorder=2)[0] for _ in range(2 * LATTICE_LINES)]
         edge = theme.foreground
+        ring = ring_width(view.anchor_names)
         self.data_in = ax_in.scatter(view.data_in[:, 0], view.data_in[:, 1], c=data_rgb,
-                                     s=marker, edgecolors=edge, linewidths=0.25, zorder=4)
+                                     s=marker, edgecolors=edge, linewidths=ring, zorder=4)
         self.data_w = ax_w.scatter(view.data_watch[0, :, 0], view.data_watch[0, :, 1],
-                                   c=data_rgb, s=marker, edgecolors=edge, linewidths=0.25,
+                                   c=data_rgb, s=marker, edgecolors=edge, linewidths=ring,
                                    zorder=4)
+        # a slice's anchors, titled by row and label where they are (moving in the stage)
+        self.names_in = name_anchors(ax_in, view.data_in, view.anchor_names, theme)
+        self.names_w = name_anchors(ax_w, view.data_watch[0], view.anchor_names, theme)
 
     def show(self, s: int) -> None:
         """Move every artist to snapshot ``s`` (the last one: the whole probe grid in the
@@ -103,6 +108,8 @@ class TrainingPanels:
         the boundary interpolated); ``whole``: the whole probe grid, not its rows."""
         v = self.view
         self.data_w.set_offsets(m.data_watch)
+        for text, xy in zip(self.names_w, m.data_watch, strict=False):
+            text.xy = (float(xy[0]), float(xy[1]))
         if self.regression:
             order = np.argsort(m.probe_watch[:, 1])  # the probe line, by input x
             xs = np.linspace(v.input_box[0], v.input_box[1], v.predicted.shape[1])
@@ -130,11 +137,11 @@ class TrainingPanels:
     def moving(self) -> list[Artist]:
         """The artists a frame changes, and those drawn over them, in drawing order."""
         ax_in: list[Artist] = [] if self.image is None else [self.image]
-        ax_in += [*self.contours, self.data_in]  # type: ignore[list-item]
+        ax_in += [*self.contours, self.data_in, *self.names_in]  # type: ignore[list-item]
         if self.regression:
-            return [*ax_in, self.curve, self.probe_line, self.data_w]
+            return [*ax_in, self.curve, self.probe_line, self.data_w, *self.names_w]
         mesh: list[Artist] = [] if self.mesh is None else [self.mesh]
-        return [*ax_in, *mesh, *self.lattice, self.data_w]
+        return [*ax_in, *mesh, *self.lattice, self.data_w, *self.names_w]
 
     def _lattice(self, warped: np.ndarray, shape: tuple[int, ...]) -> None:
         rows, cols = shape
@@ -278,7 +285,9 @@ def decision_stages_figure(view: DecisionStages, theme: str | None = None) -> Fi
         for ax, plane in zip(axes, planes, strict=False):
             _probe_layer(ax, plane.probe, probe_rgb, view.row_shape, regression)
             ax.scatter(plane.data[:, 0], plane.data[:, 1], c=data_rgb, s=marker,
-                       edgecolors=th.foreground, linewidths=0.25, zorder=2)
+                       edgecolors=th.foreground, linewidths=ring_width(view.anchor_names),
+                       zorder=2)
+            name_anchors(ax, plane.data, view.anchor_names, th)
             ax.set_xlim(plane.box[0], plane.box[1])
             ax.set_ylim(plane.box[2], plane.box[3])
             ax.set_title(plane.title, fontsize="small")
@@ -288,6 +297,22 @@ def decision_stages_figure(view: DecisionStages, theme: str | None = None) -> Fi
         what = "every stage" if regression else "the decision in every stage"
         fig.suptitle(f"{what}: {view.caption}", fontsize="large")
     return fig
+
+
+def ring_width(anchor_names: tuple[str, ...]) -> float:
+    """The points' edge: a thin one for the data, a ring for a slice's few anchors (in a
+    region of their own class their fill alone would vanish)."""
+    return 1.2 if anchor_names else 0.25
+
+
+def name_anchors(ax: Axes, xy: np.ndarray, names: tuple[str, ...], theme: Theme
+                 ) -> list[Annotation]:
+    """A slice's anchor rows titled beside their points ``xy`` (m, 2): "row 6 (6)"; none
+    where the points shown are the data (``names`` empty)."""
+    return [ax.annotate(name, (float(p[0]), float(p[1])), xytext=(5, 5),
+                        textcoords="offset points", fontsize="small", zorder=5,
+                        color=theme.foreground)
+            for name, p in zip(names, xy, strict=False)]
 
 
 def _probe_layer(ax: Axes, xy: np.ndarray, rgb: np.ndarray, shape: tuple[int, ...],

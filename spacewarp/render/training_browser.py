@@ -92,6 +92,9 @@ def _block(tf: TrainingFilm, snaps: list[dict[str, Any]], cur: int) -> dict[str,
         **{k: [_num(x) for x in v] for k, v in tf.times.curves.items()},
         "snapshots": snaps,
         "probe": {"count": tf.probe.count, "shape": list(tf.probe.shape)},
+        # on a slice, what it is ("plane through rows 0, 6, 8"); the points after the probe
+        # are its anchor rows, not the data
+        "slice": None if tf.last.frame is None else tf.last.frame.title,
         "curve": loss_curve(tf),
         "fit": fit_curve(tf),
         "note": tf.note,
@@ -178,8 +181,13 @@ def _title(tf: TrainingFilm) -> str:
     base = summary(tf.last).split(" points through ", 1)[-1]
     e = tf.last.experiment
     source = f"{e.input.name}, " if e is not None else ""
-    return (f"spacewarp training: {source}{n_data:,} points through {base}, "
-            f"{len(tf.keys)} snapshots to epoch {int(tf.times.epoch[-1])}")
+    shown = f"{source}{n_data:,} points through {base}"
+    if tf.last.frame is not None:  # trained on every row, shown on the slice (its anchors)
+        shown = f"{source}{base}, trained on every row, shown on the {tf.last.frame.title};"
+    else:
+        shown += ","
+    return (f"spacewarp training: {shown} {len(tf.keys)} snapshots to epoch "
+            f"{int(tf.times.epoch[-1])}")
 
 
 class _Colors:

@@ -29,7 +29,7 @@ def load_training(path: str | Path) -> Training:
     """The training run saved at ``path`` (``DIR/training.npz``, with ``DIR/experiment.toml``)."""
     from ..config.experiment import load_toml, validated
     from ..model.resolve import model_for
-    from .setup import prepare, probe_grid
+    from .setup import prepare, probe_for
 
     npz = Path(path)
     if not npz.is_file():
@@ -75,7 +75,7 @@ def load_training(path: str | Path) -> Training:
             raise InputError(f"{npz.name} has {labels.shape[0]} labelled points but "
                              f"experiment.toml makes {data.points.n}; keep the files of one "
                              "run together", field=FIELD)
-    probe = probe_grid(data.points.x, experiment.train.probe)
+    probe = probe_for(data, experiment.train.probe)
     with np.load(npz, allow_pickle=False) as z:
         found = {m: np.asarray(z[m]) for m in REGION_MEMBERS if m in z.files}
     return Training(experiment, data, params, curves, probe, regions=found)

@@ -1,6 +1,13 @@
 """What training needs before the first step: the resolved experiment, the data set
 (points, class indices or regression targets, the noise), the seeded test split and the
 probe grid over the input box. Arrays in, arrays out; nothing drawn, nothing trained.
+
+On a slice (``input.slice``) the network trains on the whole data set in its own
+dimension D, and the slice is what is shown: its frame is made once from the data before
+training (``inputs.sliced.on_slice``, through ``resolve``: the one slice builder), the
+probe is a grid of slice coordinates over the slice's box, and the points drawn with it
+are the slice's anchor rows (``Shown``), so every picture is exact and the slice never
+moves: motion means learning.
 """
 
 from __future__ import annotations
@@ -13,6 +20,8 @@ from ..config.experiment import Experiment, NetworkSpec, TrainSpec
 from ..errors import InputError, NetworkError, SpacewarpError, WeightsError
 from ..inputs.arrays import frozen
 from ..inputs.points import GENERATORS, Points
+from ..inputs.slice import FIELD as SLICE_FIELD
+from ..inputs.slice import SliceFrame
 from ..model.files import CHECKPOINT_FIELD
 from ..model.resolve import resolve
 
@@ -34,15 +43,39 @@ class DataSet:
     target: np.ndarray  # (n,) int64 class index, or (n, d_out) float64 target
     classes: np.ndarray  # (C,) the label value of each class index; (0,) for regression
     test: np.ndarray  # (n,) bool: held out of training
+    # the slice shown (``input.slice``), made from the data before training; None: none
+    frame: SliceFrame | None = None
 
 
 @dataclass(frozen=True)
 class Probe:
-    """A regular grid over the input box: (side, side) in 2-D, (side,) in 1-D."""
+    """A regular grid over the input box: (side, side) in 2-D, (side,) in 1-D; on a slice,
+    over the slice's box in slice coordinates (the network's input: ``frame.inputs(x)``)."""
 
-    x: np.ndarray  # (P, d0) float64
+    x: np.ndarray  # (P, d0) float64; on a slice (P, 2) slice coordinates
     shape: tuple[int, ...]
-    box: tuple[tuple[float, float], ...]  # (low, high) per input axis
+    box: tuple[tuple[float, float], ...]  # (low, high) per input (or slice) axis
+    frame: SliceFrame | None = None
+
+
+@dataclass(frozen=True)
+class Shown:
+    """The points drawn with the probe: the data; on a slice, its anchor rows at their
+    slice coordinates (the data lie off the slice, and their projections onto it would
+    say they lie on it)."""
+
+    x: np.ndarray  # (M, d0) in the probe's coordinates
+    target: np.ndarray  # (M,) int64 class index, or (M, d_out) float64 target
+    test: np.ndarray  # (M,) bool: held out of training
+
+
+def shown_points(data: DataSet) -> Shown:
+    """The points drawn with the probe (see ``Shown``)."""
+    if data.frame is None:
+        return Shown(data.points.x, data.target, data.test)
+    rows = np.array(data.frame.rows, dtype=np.int64)  # (M,): () for --slice pca
+    return Shown(frozen(data.frame.anchors, np.float64), frozen(data.target[rows]),
+                 frozen(data.test[rows]))
 
 
 def labelled_inputs() -> list[str]:
@@ -61,15 +94,16 @@ def prepare(experiment: Experiment) -> tuple[Experiment, DataSet]:
     experiment = _training_defaults(experiment)
     _check_trainable(experiment.network)
     spec = experiment.train or TrainSpec()
-    if experiment.input.slice is not None:
-        raise InputError("training on a slice is not made yet: train on the data (without "
-                         "--slice), then render the trained model on the slice with "
-                         "--weights", field="input.slice")
-    pts = resolve(experiment.model_copy(update={"network": NetworkSpec()}))[1]
-    task = _task(experiment, pts, spec)
+    _check_slice(experiment)
+    plain = without_slice(experiment)
+    pts = resolve(plain.model_copy(update={"network": NetworkSpec()}))[1]
+    task = _task(plain, pts, spec)
     resolved, pts = resolve(_network_defaults(experiment, pts, task))
+    frame = pts.frame  # the slice, fixed here for the whole run (None: no slice)
+    if frame is not None:  # train on the data the slice goes through, all of its rows
+        pts = resolve(without_slice(resolved))[1]
     spec = resolved.train or TrainSpec()
-    data = _dataset(pts, task, spec, resolved)
+    data = replace(_dataset(pts, task, spec, resolved), frame=frame)
     layers = resolved.network.layers or []
     watch = spec.watch if spec.watch is not None else _last_hidden(layers)
     if watch > 2 * (len(layers) - 1) - 1:
@@ -78,6 +112,33 @@ def prepare(experiment: Experiment) -> tuple[Experiment, DataSet]:
     resolved = resolved.model_copy(update={"train": spec.model_copy(update={
         "watch": watch, "loss": _loss(spec, task)})})
     return resolved, data
+
+
+def without_slice(experiment: Experiment) -> Experiment:
+    """The experiment of the data a slice goes through: every row of the input, no slice
+    (the slice's points, box and colouring belong to the slice, not to the data)."""
+    spec = experiment.input
+    if spec.slice is None:
+        return experiment
+    update = {"slice": None, "bounds": None, "slice_points": None, "points": None}
+    if spec.color_by == "predicted":  # the slice's default colouring; the data's is theirs
+        update["color_by"] = None
+    return experiment.model_copy(update={"input": spec.model_copy(update=update)})
+
+
+def _check_slice(experiment: Experiment) -> None:
+    """Training shows a plane: a line slice and point sets other than the grid are refused
+    (the probe is a grid, for the decision's heat map)."""
+    spec = experiment.input
+    if spec.slice is None:
+        return
+    if len(spec.slice.split(",")) == 2:
+        raise InputError(f"training shows the decision on a plane, and slice {spec.slice} "
+                         "is a line; give --slice I,J,K, I or pca", field=SLICE_FIELD)
+    if spec.slice_points not in (None, "grid"):
+        raise InputError(f"training draws its decision on a grid over the slice (its size: "
+                         f"--probe), not on {spec.slice_points!r}; leave --slice-points out",
+                         field="input.slice_points")
 
 
 def _check_trainable(net: NetworkSpec) -> None:
@@ -118,7 +179,7 @@ def _network_defaults(experiment: Experiment, pts: Points, task: str) -> Experim
         out, hidden, act = int(pts.targets.shape[1]), 2, "tanh"
     update: dict[str, object] = {}
     if "layers" not in given:
-        update["layers"] = [pts.dim, hidden, out]
+        update["layers"] = [pts.input_dim, hidden, out]
     if "activation" not in given:
         update["activation"] = act
     if "bias" not in given:
@@ -126,7 +187,8 @@ def _network_defaults(experiment: Experiment, pts: Points, task: str) -> Experim
     if "init" not in given:
         update["init"] = "random"
     changes: dict[str, object] = {"network": net.model_copy(update=update)}
-    if task == "classification" and "color_by" not in experiment.input.model_fields_set:
+    if task == "classification" and "color_by" not in experiment.input.model_fields_set \
+            and experiment.input.slice is None:  # a slice is coloured by the prediction
         changes["input"] = experiment.input.model_copy(update={"color_by": "label"})
     return experiment.model_copy(update=changes)
 
@@ -199,6 +261,15 @@ def test_mask(n: int, split: float, seed: int) -> np.ndarray:
     return mask
 
 
+def probe_for(data: DataSet, side: int) -> Probe | None:
+    """The training's probe: a grid over the slice's box on a slice, else over the data's
+    box (``probe_grid``)."""
+    if data.frame is None:
+        return probe_grid(data.points.x, side)
+    box = data.frame.box  # (x0, x1, y0, y1) in slice coordinates
+    return replace(_grid(np.array(box[0::2]), np.array(box[1::2]), side), frame=data.frame)
+
+
 def probe_grid(x: np.ndarray, side: int) -> Probe | None:
     """A ``side`` x ``side`` grid over the points' box plus a 10% margin (a line of
     ``side`` points for 1-D input); None for inputs of 3 or more dimensions."""
@@ -207,7 +278,12 @@ def probe_grid(x: np.ndarray, side: int) -> Probe | None:
         return None
     lo, hi = x.min(axis=0), x.max(axis=0)  # (d,)
     pad = 0.1 * np.maximum(hi - lo, 1e-9)
-    lo, hi = lo - pad, hi + pad
+    return _grid(lo - pad, hi + pad, side)
+
+
+def _grid(lo: np.ndarray, hi: np.ndarray, side: int) -> Probe:
+    """``side`` points per axis from ``lo`` to ``hi`` (d,), the first axis fastest."""
+    d = len(lo)
     axes = [np.linspace(lo[i], hi[i], side) for i in range(d)]
     mesh = np.meshgrid(*axes, indexing="xy")  # rows follow the second axis in 2-D
     grid = np.stack([m.ravel() for m in mesh], axis=1)  # (side**d, d)

@@ -12,6 +12,11 @@ full resolution) and each stage's weight and bias. The last snapshot whose stage
 finite (a diverged loss leaves NaN after it) is kept as a ``Trace`` for the structure:
 stage titles, kinds, modules. Float64 throughout; memory is the snapshots times
 (rows + points) times the sum of the stage widths times 8 bytes.
+
+On a slice the points drawn with the probe are its anchor rows (``Training.shown``): the
+probe grid is traced on the slice (stage 0: slice coordinates, the first linear stage's
+weight acting on them) with the anchors' images, and the data, which lie off the slice,
+are traced apart for ``training.npz`` (``data_stages``).
 """
 
 from __future__ import annotations
@@ -22,7 +27,7 @@ import numpy as np
 
 from ..inputs.points import Points
 from ..tracing.trace import Trace, trace
-from .train import Training, decide
+from .train import Training, decide, probe_points
 
 MAX_PROBE = 2500  # probe rows carried through every stage: a strided sub-grid of the grid
 LARGEST = 1e12  # stage values beyond this (a diverging run) are not shown
@@ -34,7 +39,9 @@ class TracedSnapshots:
     """A training's snapshots traced once (see the module docstring)."""
 
     training: Training  # where the arrays come from: data, curves, experiment
-    stages: tuple[np.ndarray, ...]  # [k] (S, R + N, d_k) float64: probe rows, then the data
+    # [k] (S, R + M, d_k) float64: probe rows, then the points shown (``Training.shown``:
+    # the data, or a slice's anchor rows)
+    stages: tuple[np.ndarray, ...]
     rows: np.ndarray  # (R,) the rows of ``training.probe.x`` carried through every stage
     row_shape: tuple[int, ...]  # the sub-grid's shape: (rows, cols) in 2-D, (R,) in 1-D
     output: np.ndarray  # (S, P, d_out) float64: the whole probe grid's output
@@ -45,6 +52,9 @@ class TracedSnapshots:
     # [k] (P, d_k): the WHOLE probe grid after stage k at snapshot usable-1, for the stills
     # of the last snapshot (the film and the page move the rows' sub-grid)
     whole_last: tuple[np.ndarray, ...] = ()
+    # [k] (S, N, d_k): the data at every snapshot where the points shown are not the data
+    # (a slice); () when they are
+    data_stages: tuple[np.ndarray, ...] = ()
 
     @property
     def n_probe(self) -> int:
@@ -56,6 +66,11 @@ class TracedSnapshots:
 
     def data(self, k: int) -> np.ndarray:
         """(S, N, d_k): the data after stage ``k`` at every snapshot."""
+        return self.data_stages[k] if self.data_stages else self.shown(k)
+
+    def shown(self, k: int) -> np.ndarray:
+        """(S, M, d_k): the points shown with the probe (the data, or a slice's anchors)
+        after stage ``k`` at every snapshot."""
         return self.stages[k][:, self.n_probe:]
 
     def probe(self, k: int) -> np.ndarray:
@@ -70,46 +85,78 @@ class TracedSnapshots:
 
 
 def trace_snapshots(training: Training, max_probe: int | None = MAX_PROBE) -> TracedSnapshots:
-    """Trace every snapshot of ``training`` once on the probe rows and the data (no probe
-    rows for inputs wider than 2-D, which have no probe grid)."""
-    probe = training.probe
-    grid = np.zeros((0, training.points.dim)) if probe is None else probe.x  # (P, d0)
+    """Trace every snapshot of ``training`` once on the probe rows and the points shown (no
+    probe rows for inputs wider than 2-D, which have no probe grid)."""
+    probe, sliced = training.probe, training.data.frame is not None
     if probe is None or max_probe is None:
-        rows, row_shape = np.arange(len(grid)), (probe.shape if probe else (0,))
+        rows, row_shape = (np.arange(len(probe.x)) if probe else np.arange(0),
+                           probe.shape if probe else (0,))
     else:
         rows, row_shape = (probe_rows(probe.shape, max_probe),
                            probe_shape(probe.shape, max_probe))
-    joint = np.concatenate([grid, training.points.x])  # the whole grid, then the data
-    pts = Points(x=joint, color=joint[:, 0].copy(), name="probe+data")
-    keep = np.concatenate([rows, len(grid) + np.arange(training.points.n)])  # (R + N,)
     count = len(training.snapshots)
-    stages: list[np.ndarray] = []  # [k] (S, R + N, d_k), filled snapshot by snapshot
+    stages: list[np.ndarray] = []  # [k] (S, R + M, d_k), filled snapshot by snapshot
+    data_stages: list[np.ndarray] = []  # [k] (S, N, d_k), on a slice only
     outputs, params = [], []
     last: Trace | None = None
     usable = 0
     whole_last: tuple[np.ndarray, ...] = ()
     for s in range(count):  # one whole forward in memory at a time
-        whole = trace(training.model(s), pts, device="cpu", experiment=training.experiment)
-        tr = _rows_trace(whole, keep)
-        for k, stage in enumerate(tr.stages):
-            if len(stages) <= k:
-                stages.append(np.empty((count, *stage.points.shape)))
-            stages[k][s] = stage.points  # (R + N, d_k)
+        whole, tr = _snapshot_trace(training, s, rows)
+        _fill(stages, s, count, [g.points for g in tr.stages])
+        if sliced:
+            _fill(data_stages, s, count, [g.points for g in training.trace(s).stages])
         # copies (P, d_out): a view would keep the whole forward alive, every snapshot's
-        outputs.append(np.array(whole.output[: len(grid)]))
+        n_grid = 0 if probe is None else len(probe.x)
+        outputs.append(np.array(whole.output[:n_grid]))
         params.append(tuple((g.weight, g.bias) for g in tr.stages))
         if _finite(tr):
             last, usable = tr, s + 1
-            whole_last = tuple(np.array(g.points[: len(grid)]) for g in whole.stages)
+            whole_last = tuple(np.array(g.points[:n_grid]) for g in whole.stages)
     return TracedSnapshots(training, tuple(stages), rows, row_shape,
                            np.stack(outputs), tuple(params), usable, last or tr, tr,
-                           whole_last)
+                           whole_last, tuple(data_stages))
+
+
+def _snapshot_trace(training: Training, s: int, rows: np.ndarray) -> tuple[Trace, Trace]:
+    """Snapshot ``s`` traced on the whole probe grid and the points shown, and the same
+    trace kept to the probe ``rows`` and the points shown (R + M)."""
+    probe, model = training.probe, training.model(s)
+    if probe is not None and probe.frame is not None:  # the grid on the slice, its anchors
+        whole = trace(model, probe_points(probe, training.points), device="cpu",
+                      experiment=training.experiment)
+        return whole, _with_anchors(whole, rows)
+    grid = np.zeros((0, training.points.dim)) if probe is None else probe.x  # (P, d0)
+    joint = np.concatenate([grid, training.points.x])  # the whole grid, then the data
+    pts = Points(x=joint, color=joint[:, 0].copy(), name="probe+data",
+                 image_shape=training.points.image_shape)
+    whole = trace(model, pts, device="cpu", experiment=training.experiment)
+    keep = np.concatenate([rows, len(grid) + np.arange(training.points.n)])  # (R + N,)
+    return whole, _rows_trace(whole, keep)
+
+
+def _fill(stages: list[np.ndarray], s: int, count: int, arrays: list[np.ndarray]) -> None:
+    """Put snapshot ``s``'s arrays [k] (n, d_k) into ``stages`` [k] (count, n, d_k)."""
+    for k, points in enumerate(arrays):
+        if len(stages) <= k:
+            stages.append(np.empty((count, *points.shape)))
+        stages[k][s] = points
 
 
 def _finite(tr: Trace) -> bool:
     """Every stage finite and within ``LARGEST`` (else the loss diverged)."""
     return all(np.isfinite(g.points).all() and np.abs(g.points).max(initial=0) <= LARGEST
                for g in tr.stages)
+
+
+def _with_anchors(tr: Trace, rows: np.ndarray) -> Trace:
+    """A slice's trace kept to the probe ``rows``, then its anchors (m) as points: every
+    stage (R + m, d_k), stage 0 in slice coordinates."""
+    m = len(tr.anchors[0]) if tr.anchors else 0
+    stages = tuple(replace(g, points=np.concatenate([g.points[rows], a]))
+                   for g, a in zip(tr.stages, tr.anchors, strict=True))
+    color = np.concatenate([tr.color[rows], np.zeros(m)])
+    return replace(tr, stages=stages, color=color, labels=None, grid_shape=None, anchors=())
 
 
 def _rows_trace(tr: Trace, keep: np.ndarray) -> Trace:

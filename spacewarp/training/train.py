@@ -29,7 +29,7 @@ from ..inputs.points import Points
 from ..model.build import linears, set_parameters
 from ..model.resolve import model_for
 from ..tracing.trace import Trace, pick_device, trace
-from .setup import BATCH_SEED, DataSet, Probe, prepare, probe_grid
+from .setup import BATCH_SEED, DataSet, Probe, Shown, prepare, probe_for, shown_points
 
 SMALL_STEP = 50_000_000  # multiply-adds per forward step below which one thread is faster
 LossFn = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
@@ -65,7 +65,8 @@ class Training:
     data: DataSet
     params: dict[str, np.ndarray]  # state_dict name -> (S, *shape) float64
     curves: Curves
-    probe: Probe | None  # a grid over the input box (1-D or 2-D input), else None
+    # a grid over the input box (1-D or 2-D input) or over the slice's box, else None
+    probe: Probe | None
     stopped: str = ""  # why training stopped early (a NaN loss), "" when it ran through
     # the regions through training by name (measure.training_regions: regions_total (S,),
     # ..., lc_radius, regions_bounds), empty without --regions; training.npz keeps them
@@ -89,6 +90,11 @@ class Training:
     def points(self) -> Points:
         return self.data.points
 
+    @property
+    def shown(self) -> Shown:
+        """The points drawn with the probe: the data, or a slice's anchor rows."""
+        return shown_points(self.data)
+
     def model(self, s: int) -> nn.Module:
         """A float64 CPU model holding snapshot ``s``'s parameters."""
         model = model_for(self.experiment)
@@ -103,8 +109,8 @@ class Training:
         """The probe grid through snapshot ``s``'s network (None without a probe)."""
         if self.probe is None:
             return None
-        pts = Points(x=self.probe.x, color=self.probe.x[:, 0].copy(), name="probe")
-        return trace(self.model(s), pts, device="cpu", experiment=self.experiment)
+        return trace(self.model(s), probe_points(self.probe, self.points), device="cpu",
+                     experiment=self.experiment)
 
     def decision(self, s: int = -1) -> tuple[np.ndarray, np.ndarray]:
         """Per probe point: the predicted class (P,) int64 and its confidence (P,) in
@@ -113,6 +119,14 @@ class Training:
         if probe is None:
             raise ValueError("this training has no probe grid (input wider than 2-D)")
         return decide(probe.output, self.data.task, self.spec.loss)
+
+
+def probe_points(probe: Probe, data: Points) -> Points:
+    """The probe grid as points to trace: on a slice, slice coordinates whose inputs are
+    ``frame.inputs(x)`` (the anchors' images come with them), each row an image of the
+    data's shape where the data have one."""
+    return Points(x=probe.x, color=probe.x[:, 0].copy(), name="probe", frame=probe.frame,
+                  image_shape=data.image_shape)
 
 
 def decide(output: np.ndarray, task: str, loss: str) -> tuple[np.ndarray, np.ndarray]:
@@ -197,7 +211,7 @@ def train(experiment: Experiment, *, progress: bool | None = None,
         stopped = _fit(fit, progress, callback)
     if stopped:
         warnings.warn(stopped, RuntimeWarning, stacklevel=2)
-    probe = probe_grid(data.points.x, spec.probe)
+    probe = probe_for(data, spec.probe)
     return Training(resolved, data, fit.rec.stacked(), fit.rec.curves(), probe, stopped)
 
 
@@ -217,6 +231,8 @@ class Fit:
         self.threads = (step_threads(resolved.network.layers or [], batch)
                         if dev.type == "cpu" else None)
         x = torch.from_numpy(np.array(data.points.x)).to(dev)  # (n, d0) float64
+        if data.points.image_shape is not None:  # (n, D) -> (n, C, H, W): the model's input
+            x = x.reshape(len(x), *data.points.image_shape)
         y = torch.from_numpy(np.array(data.target)).to(dev)  # (n,) int64 or (n, d_out)
         train_rows = torch.from_numpy(np.flatnonzero(~data.test)).to(dev)
         test_rows = torch.from_numpy(np.flatnonzero(data.test)).to(dev)
@@ -240,10 +256,14 @@ class Fit:
     def stages(self, x: np.ndarray) -> list[np.ndarray]:
         """Every stage (n, d_k) of ``x`` through the network now, in float64: the input,
         then each module's output (what ``trace`` captures for a sequential network of
-        torch's own modules, which the explorer's live views need many times a second)."""
+        torch's own modules, which the explorer's live views need many times a second).
+        On a slice ``x`` is (n, 2) slice coordinates, the input stage, and the network
+        takes ``frame.inputs(x)``."""
         out = [x]
+        frame = self.data.frame
         with torch.no_grad():
-            h = torch.from_numpy(np.array(x)).to(next(self.model.parameters()).device)
+            h = torch.from_numpy(np.array(x if frame is None else frame.inputs(x))).to(
+                next(self.model.parameters()).device)
             for module in self.model.children():
                 h = module(h)
                 out.append(h.detach().cpu().numpy())

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..training.snapshots import TracedSnapshots
-from ..training.train import CURVE_NAMES, Curves
+from ..training.train import CURVE_NAMES, Curves, Training
 
 Box = tuple[float, float, float, float]  # x0, x1, y0, y1
 FILM_FPS = 30  # frames per second of training.mp4
@@ -52,19 +52,21 @@ class TrainingView:
     theme: str
     # the regions through training (``Training.regions``): regions_total (S,), ... ; {}
     regions: dict[str, np.ndarray] = field(default_factory=dict)
+    # on a slice, the points shown are its anchor rows: "row 0 (0)", one per point; ()
+    anchor_names: tuple[str, ...] = ()
 
 
 def training_view(traced: TracedSnapshots) -> TrainingView:
     """Fix the projection from the last snapshot and carry every snapshot through it."""
     t = traced.training
-    probe, data = t.probe, t.data
+    probe, data, shown = t.probe, t.data, t.shown
     if probe is None:
         raise ValueError("the training film needs a 1-D or 2-D input (a probe grid)")
     k, n_probe = t.watch, traced.n_probe
-    stage = traced.stages[k]  # (S, R + N, d_k)
-    first = np.concatenate([probe.x[traced.rows, 0], t.points.x[:, 0]])  # (R + N,)
+    stage = traced.stages[k]  # (S, R + M, d_k)
+    first = np.concatenate([probe.x[traced.rows, 0], shown.x[:, 0]])  # (R + M,)
     to_plane, title = projector(stage[traced.usable - 1], first, traced.last.stages[k].title, k)
-    plane = np.stack([to_plane(a) for a in stage])  # (S, R + N, 2)
+    plane = np.stack([to_plane(a) for a in stage])  # (S, R + M, 2)
     decisions = [traced.decision(s) for s in range(traced.count)]
     predicted = np.stack([p for p, _ in decisions])  # (S, P)
     classify = data.task == "classification"
@@ -72,19 +74,27 @@ def training_view(traced: TracedSnapshots) -> TrainingView:
                        for o in traced.output])  # (S, P, C)
     x0, x1 = probe.box[0]
     y0, y1 = probe.box[1] if len(probe.box) > 1 else value_range(data.target[:, 0], predicted)
+    boxed = 0 if probe.frame is not None else n_probe  # a slice: the grid is the subject
     return TrainingView(
-        epochs=t.snapshots, curves=t.curves, data_in=input_plane(t.points.x, data.target),
+        epochs=t.snapshots, curves=t.curves, data_in=input_plane(shown.x, shown.target),
         data_watch=plane[:, n_probe:], probe_watch=plane[:, :n_probe],
         probe_watch_whole=_whole(traced, k, to_plane), sharp=traced.usable - 1,
         predicted=predicted,
         confidence=np.stack([c for _, c in decisions]), margin=margin,
-        input_box=(x0, x1, y0, y1), watch_box=box_of(plane[: traced.usable, n_probe:]),
+        input_box=(x0, x1, y0, y1), watch_box=box_of(plane[: traced.usable, boxed:]),
         watch_title=title, probe_shape=probe.shape, row_shape=traced.row_shape,
         probe_rows=traced.rows, classes=int(data.classes.size),
-        labels=np.asarray(data.target, np.int64) if classify else np.zeros(t.points.n,
-                                                                             np.int64),
-        color_x=t.points.x[:, 0].copy(), test=data.test, cmap=t.experiment.style.cmap,
-        theme=t.experiment.style.theme, regions=dict(t.regions))
+        labels=np.asarray(shown.target, np.int64) if classify else np.zeros(len(shown.x),
+                                                                              np.int64),
+        color_x=shown.x[:, 0].copy(), test=shown.test, cmap=t.experiment.style.cmap,
+        theme=t.experiment.style.theme, regions=dict(t.regions),
+        anchor_names=_anchor_names(t))
+
+
+def _anchor_names(t: Training) -> tuple[str, ...]:
+    """How the points shown are titled: a slice's anchors by row and label; () else."""
+    frame = t.data.frame
+    return () if frame is None else frame.anchor_names
 
 
 def _whole(traced: TracedSnapshots, k: int, to_plane: Callable[[np.ndarray], np.ndarray]
@@ -125,10 +135,21 @@ def projector(last: np.ndarray, first: np.ndarray, name: str, k: int,
         return (lambda a: np.array(a)), f"stage {k}: {name}"
     finite = last[np.isfinite(last).all(axis=1)]
     centre = finite.mean(axis=0)
-    _, _, vt = np.linalg.svd(finite - centre, full_matrices=False)
-    basis = vt[:2].T  # (d, 2)
+    basis = leading_directions(finite - centre)  # (d, 2)
     return (lambda a: (a - centre) @ basis), (
         f"stage {k}: {name} ({d}-D; {plane})")
+
+
+def leading_directions(centred: np.ndarray) -> np.ndarray:
+    """(d, 2): the two leading principal directions of centred rows (M, d). For M >= d from
+    the eigenvectors of the d x d scatter matrix (a slice's whole probe grid through a
+    convolution, 3,600 x 512: 5x less work than the SVD, which also makes the M x d
+    factor U), else from the SVD. Each direction's sign is arbitrary, as the SVD's."""
+    if centred.shape[0] >= centred.shape[1]:
+        _, vectors = np.linalg.eigh(centred.T @ centred)  # ascending
+        return vectors[:, ::-1][:, :2].copy()
+    _, _, vt = np.linalg.svd(centred, full_matrices=False)
+    return vt[:2].T.copy()
 
 
 def box_of(coords: np.ndarray) -> Box:
@@ -251,6 +272,7 @@ class DecisionStages:
     labels: np.ndarray  # (N,) int64 class index (zeros for regression)
     cmap: str
     theme: str
+    anchor_names: tuple[str, ...] = ()  # on a slice: the points shown, titled; ()
 
 
 def decision_stages(traced: TracedSnapshots, s: int = -1) -> DecisionStages:
@@ -260,18 +282,19 @@ def decision_stages(traced: TracedSnapshots, s: int = -1) -> DecisionStages:
     s = s % traced.count
     if t.probe is None:
         raise ValueError("the decision in every stage needs a 1-D or 2-D input (a probe grid)")
+    shown = t.shown
     sharp = s == traced.usable - 1 and bool(traced.whole_last)  # the whole grid is kept
     rows = np.arange(len(t.probe.x)) if sharp else traced.rows
-    first = np.concatenate([t.probe.x[rows, 0], t.points.x[:, 0]])  # (R + N,)
+    first = np.concatenate([t.probe.x[rows, 0], shown.x[:, 0]])  # (R + M,)
+    boxed = 0 if t.probe.frame is not None else len(rows)  # a slice: box the grid too
     planes = []
     for k, stage in enumerate(traced.last.stages):
-        points = traced.stages[k][s, traced.n_probe:]  # (N, d_k) the data
+        points = traced.shown(k)[s]  # (M, d_k) the points shown
         grid = traced.whole_last[k] if sharp else traced.stages[k][s, :traced.n_probe]
-        joint = np.concatenate([grid, points])  # (R + N, d_k)
+        joint = np.concatenate([grid, points])  # (R + M, d_k)
         to_plane, title = projector(joint, first, stage.title, k, "PCA plane")
-        xy = to_plane(joint)  # (R + N, 2)
-        planes.append(StagePlane(title, xy[len(rows):], xy[:len(rows)],
-                                 box_of(xy[len(rows):])))
+        xy = to_plane(joint)  # (R + M, 2)
+        planes.append(StagePlane(title, xy[len(rows):], xy[:len(rows)], box_of(xy[boxed:])))
     predicted, confidence = traced.decision(s)
     classify = t.data.task == "classification"
     return DecisionStages(
@@ -279,8 +302,8 @@ def decision_stages(traced: TracedSnapshots, s: int = -1) -> DecisionStages:
         t.probe.shape if sharp else traced.row_shape, s,
         caption(int(t.snapshots[s]), snapshot_curves(t.curves, s)),
         int(t.data.classes.size),
-        np.asarray(t.data.target, np.int64) if classify else np.zeros(t.points.n, np.int64),
-        t.experiment.style.cmap, t.experiment.style.theme)
+        np.asarray(shown.target, np.int64) if classify else np.zeros(len(shown.x), np.int64),
+        t.experiment.style.cmap, t.experiment.style.theme, _anchor_names(t))
 
 
 @dataclass(frozen=True)

@@ -109,7 +109,8 @@ def training_film(traced: TracedSnapshots, options: TrainingFilmOptions | None =
                          "nothing to show; train again with a smaller --lr", field="train.lr")
     recipes = _structure(last)
     width = sum(k.shape[1] for k in _keys(traced, count - 1, recipes))
-    keep, note = _fit_budget(count, (traced.n_probe + t.points.n) * width * 2, o.max_bytes,
+    shown = t.shown
+    keep, note = _fit_budget(count, (traced.n_probe + len(shown.x)) * width * 2, o.max_bytes,
                              traced.n_probe, t.probe.shape)
     if count < traced.count:
         note = "; ".join([*filter(None, [note]), (
@@ -117,12 +118,14 @@ def training_film(traced: TracedSnapshots, options: TrainingFilmOptions | None =
             f"the network's values pass {LARGEST:.0e} there (the loss diverged)")])
     per_snap = [_keys(traced, int(s), recipes) for s in keep]
     decisions = [_decision(traced, int(s)) for s in keep]
-    film = _film(last, recipes, per_snap, traced.n_probe, traced.row_shape, o)
+    # on a slice the grid is the subject: every box holds it (the anchors alone are 0-3)
+    boxed = 0 if t.data.frame is not None else traced.n_probe
+    film = _film(last, recipes, per_snap, (traced.n_probe, boxed), traced.row_shape, o)
     classify = t.data.task == "classification"
     data = DataClasses(int(t.data.classes.size), tuple(str(int(v)) for v in t.data.classes),
-                       np.asarray(t.data.target, np.int64) if classify else
-                       np.zeros(t.points.n, np.int64),
-                       None if classify else np.asarray(t.data.target))
+                       np.asarray(shown.target, np.int64) if classify else
+                       np.zeros(len(shown.x), np.int64),
+                       None if classify else np.asarray(shown.target))
     probe = ProbeDecision(np.stack([p for p, _ in decisions]),
                           np.stack([st for _, st in decisions]), traced.n_probe,
                           traced.row_shape)
@@ -228,19 +231,22 @@ def _keys(traced: TracedSnapshots, s: int, r: KeyRecipes) -> tuple[np.ndarray, .
 # --- the film --------------------------------------------------------------------------------
 
 def _film(last: Trace, r: KeyRecipes, per_snap: list[tuple[np.ndarray, ...]],
-          n_probe: int, probe_shape: tuple[int, ...], o: TrainingFilmOptions) -> Film:
+          probe: tuple[int, int], probe_shape: tuple[int, ...], o: TrainingFilmOptions
+          ) -> Film:
+    """``probe``: (R, the first point each later stage's box holds: R, or 0 on a slice)."""
     plan, recipes = r.plan, list(r.recipes)
+    n_probe, boxed = probe
     states = shown_states(last, [s.points for s in last.stages], False)
     path = chain_morphs(states, list(plan))
     dim = film_dim(path)
-    own = [_union_box([snap[i] for snap in per_snap], dim, n_probe, recipes[i][0] == 0)
+    own = [_union_box([snap[i] for snap in per_snap], dim, boxed, recipes[i][0] == 0)
            for i in range(len(recipes))]
     spans = _positions(path, len(last.stages))
     segments = []
     for step, m, (p0, p1) in zip(plan, path, spans, strict=True):
         a = recipes.index((step.src, _pid(step.start)))
         b = recipes.index((step.dst, _pid(step.end)))
-        box = _union_box([e for snap in per_snap for e in (snap[a], snap[b])], dim, n_probe,
+        box = _union_box([e for snap in per_snap for e in (snap[a], snap[b])], dim, boxed,
                          step.src == 0 and step.dst == 0)
         segments.append(Segment(p0, p1, a, b, m.from_stage, m.to_stage, m.kind, m.title,
                                 ((0.0, own[a]), (REST, box), (1.0 - REST, box), (1.0, own[b])),
@@ -262,11 +268,12 @@ def _positions(path: tuple[Morph, ...], n_stages: int) -> list[tuple[float, floa
     return positions(path, n_stages)
 
 
-def _union_box(arrays: list[np.ndarray], dim: int, n_probe: int, with_probe: bool
+def _union_box(arrays: list[np.ndarray], dim: int, boxed: int, with_probe: bool
                ) -> np.ndarray:
-    """(dim, 2): the equal-aspect box around the data rows of every array (every
-    snapshot), and the probe rows too for the input (the decision over the input box)."""
-    start = 0 if with_probe else n_probe
+    """(dim, 2): the equal-aspect box around the rows from ``boxed`` on (the data, or on a
+    slice every row) of every array (every snapshot), and the probe rows too for the input
+    (the decision over the input box)."""
+    start = 0 if with_probe else boxed
     return equal_aspect_box([a[start:] for a in arrays], dim, MARGIN)
 
 

@@ -1,0 +1,129 @@
+"""The explorer's slice controls (issue 18): rows I,J,K (or pca) and the slice's box, for
+the views and for training. References made here: NumPy's QR for the axes, forward hooks
+of the network on ``origin + u @ axes``, and the CLI's own one-line messages."""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Iterator
+
+import numpy as np
+import pytest
+from hooks import hooked_stages
+from test_app_train import Loop, opened, settled
+
+from spacewarp.app.edits import set_weight
+from spacewarp.app.training_task import paused_frame, update
+from spacewarp.cli import main
+from spacewarp.inputs.points import make_points
+
+DIGITS = make_points("digits")  # (1797, 64)
+CONFIG = {"input": {"name": "digits", "points": 400},
+          "network": {"layers": [64, 8, 10], "activation": "relu", "bias": True,
+                      "init": "random"},
+          "train": {"lr": 0.01, "epochs": 3, "probe": 12}}
+
+
+@pytest.fixture
+def loop() -> Iterator[Loop]:
+    lp = Loop()
+    yield lp
+    lp.pool.shutdown(wait=True, cancel_futures=True)
+
+
+def qr_axes(x: np.ndarray, rows: list[int]) -> np.ndarray:
+    q, r = np.linalg.qr((x[rows[1:]] - x[rows[0]]).T)  # (D, 2), (2, 2)
+    return (q * np.sign(np.diag(r))).T
+
+
+def cli_message(capsys: pytest.CaptureFixture[str], tmp_path, slice_text: str) -> str:
+    """What ``spacewarp render --slice`` says of ``slice_text``, without its prefix."""
+    assert main(["render", "--input", "digits", "--slice", slice_text, "--layers", "64,3",
+                 "--out", str(tmp_path / "out")]) == 2
+    return capsys.readouterr().err.strip().removeprefix("spacewarp: error: --slice: ")
+
+
+def test_the_slice_controls_put_the_points_on_the_plane(loop: Loop) -> None:
+    ex = opened(loop, CONFIG)
+    ex.change("slice", "0,6,8")
+    loop.pump(lambda: ex.worker.idle)
+    trace = ex.trace
+    assert trace is not None and trace.frame is not None, ex.controls.error_text("slice")
+    np.testing.assert_allclose(trace.frame.axes, qr_axes(DIGITS.x, [0, 6, 8]), atol=1e-12)
+    assert ex.controls.widgets["slice"].value == "0,6,8"
+    ex.change("bounds", "-10,60,-10,45")
+    loop.pump(lambda: ex.worker.idle)
+    assert ex.trace.frame.box == (-10, 60, -10, 45)  # type: ignore[union-attr]
+    u = ex.trace.stages[0].points  # type: ignore[union-attr]
+    assert u[:, 0].min() == -10 and u[:, 1].max() == 45
+    ex.change("slice", "")  # back to the data's own points
+    loop.pump(lambda: ex.worker.idle)
+    assert ex.trace.frame is None and ex.trace.stages[0].dim == 64  # type: ignore[union-attr]
+    ex.close()
+
+
+@pytest.mark.parametrize("text", ["0,6,5000", "0,6,0", "0,x"])
+def test_bad_rows_get_the_clis_message_beside_the_slice_control(
+        loop: Loop, capsys: pytest.CaptureFixture[str], tmp_path, text: str) -> None:
+    want = cli_message(capsys, tmp_path, text)
+    ex = opened(loop, CONFIG)
+    before = ex.experiment
+    ex.change("slice", text)
+    loop.pump(lambda: ex.worker.idle)
+    shown = html.unescape(ex.controls.error_text("slice"))
+    assert want in shown, (want, shown)
+    assert ex.experiment == before
+    ex.change("bounds", "-1,1,-1,1")  # no slice: refused beside the box
+    loop.pump(lambda: ex.worker.idle)
+    assert "give the slice first" in ex.controls.error_text("bounds")
+    ex.close()
+
+
+def test_training_in_the_explorer_trains_on_the_data_and_shows_the_slice(
+        loop: Loop) -> None:
+    ex = opened(loop, CONFIG)
+    ex.change("slice", "0,6,8")
+    loop.pump(lambda: ex.worker.idle)
+    ex.trainer.press("step")
+    settled(loop, ex)
+    run = ex.trainer.run
+    assert run is not None and run.fit.epoch == 1, ex.controls.error_text("train")
+    assert run.fit.data.points.x.shape == (1797, 64)  # trained on every row, 64-D
+    frame = run.fit.data.frame
+    assert frame is not None and run.probe is not None
+    u = run.joint.x  # (P + 3, 2): the probe's rows, then the anchors
+    assert run.n_probe == 144 and u.shape == (147, 2)
+    np.testing.assert_allclose(u[run.n_probe:], frame.anchors)
+    update(run)  # the live views' stages, checked against hooks of the network now
+    model = run.fit.model
+    got = run.fit.stages(u)
+    want = hooked_stages(model, frame.inputs(u))
+    np.testing.assert_array_equal(got[0], u)
+    for g, w in zip(got[1:], want, strict=True):
+        np.testing.assert_allclose(g, w, atol=1e-9)
+    spec, _ = paused_frame(run, 1)
+    assert spec["training"]["slice"] == "plane through rows 0, 6, 8"
+    ex.close()
+
+
+def test_the_weight_grid_of_a_slice_edits_the_layers_own_matrix(loop: Loop) -> None:
+    """On a slice the first stage morphs with W axes^T, but its grid shows and edits the
+    layer's own W (8 x 64) and b: a typed number lands where it is shown."""
+    import panel as pn
+
+    ex = opened(loop, CONFIG)
+    ex.change("slice", "0,6,8")
+    loop.pump(lambda: ex.worker.idle)
+    assert ex.trace is not None and ex.trace.frame is not None
+    own = ex.trace.params["0.weight"]  # (8, 64)
+    grid = next(g for g in ex.weights.box.select(pn.widgets.Tabulator)
+                if "sw-grid-0" in g.css_classes)
+    shown = grid.value
+    assert shown.shape == (8, 65)  # x1 .. x64, then b
+    np.testing.assert_allclose(shown["x64"].astype(float), own[:, 63], atol=1e-3)
+    params = ex.trace.params  # what a typed 0.5 in row y3, column x64 does:
+    ex.apply("weights", lambda e: set_weight(e, params, "0.weight", 2, 63, "0.5"))
+    loop.pump(lambda: ex.worker.idle)
+    assert ex.trace.params["0.weight"][2, 63] == 0.5
+    assert float(grid.value["x64"].iloc[2]) == 0.5
+    ex.close()
