@@ -154,3 +154,23 @@ def test_splat_blends_covered_pixels_and_leaves_the_rest(radius: float) -> None:
     np.testing.assert_array_equal(buf[untouched], before[untouched])
     assert np.abs(buf[..., :3].astype(np.float64) - expected[..., :3]).max() <= 1.0
     np.testing.assert_array_equal(buf[..., 3], before[..., 3])
+
+
+@pytest.mark.parametrize("perspective", [False, True])
+@pytest.mark.parametrize("dim", [2, 3])
+def test_points_go_to_pixels_as_the_homogeneous_product(perspective: bool, dim: int) -> None:
+    """The column-by-column projection equals (x, 1) @ P then the divide by w, computed
+    here as one plain matrix product."""
+    from spacewarp.render.frames import project_columns
+
+    rng = np.random.default_rng(5)
+    project = rng.normal(size=(4, 3))  # (x, y, z, 1) -> (px, py, w)
+    if not perspective:
+        project[:, 2] = [0.0, 0.0, 0.0, 2.5]  # one w for every point
+    else:
+        project[3, 2] = 40.0  # w stays away from 0
+    points = rng.normal(size=(500, dim))
+    rows = [0, 1, 3] if dim == 2 else [0, 1, 2, 3]
+    h = np.column_stack([points, np.ones(len(points))]) @ project[rows]  # (n, 3)
+    np.testing.assert_allclose(project_columns(points, project), h[:, :2] / h[:, 2:],
+                               rtol=1e-12, atol=1e-12)
