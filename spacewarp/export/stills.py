@@ -165,7 +165,7 @@ def write_npy(member: IO[bytes], array: np.ndarray) -> None:
     except ValueError:  # a header over 64 KiB (a huge shape): numpy's own way
         np.lib.format.write_array(member, array, allow_pickle=False)
         return
-    member.write(memoryview(array).cast("B") if array.size else b"")
+    member.write(array.data.cast("B") if array.size else b"")  # (bytes,) view, no copy
 
 
 def write_experiment_toml(trace: Trace, path: str | Path) -> Path:
