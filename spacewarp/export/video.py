@@ -170,7 +170,9 @@ def gif_palette(renderer: FrameRenderer) -> Image.Image:
     """One palette for the whole film, from its first, middle and last frames."""
     n = len(renderer)
     picks = sorted({0, n // 3, (2 * n) // 3, n - 1})
-    sheet = np.concatenate([renderer.render(i) for i in picks], axis=0)  # (k*H, W, 3)
+    # drawn last to first: frame 0's axes stay on the canvas for the film's first frame
+    drawn = {i: renderer.render(i) for i in reversed(picks)}
+    sheet = np.concatenate([drawn[i] for i in picks], axis=0)  # (k*H, W, 3)
     return Image.fromarray(sheet).quantize(colors=256, method=Image.Quantize.MEDIANCUT,
                                            dither=Image.Dither.NONE)
 
