@@ -174,3 +174,21 @@ def test_points_go_to_pixels_as_the_homogeneous_product(perspective: bool, dim: 
     h = np.column_stack([points, np.ones(len(points))]) @ project[rows]  # (n, 3)
     np.testing.assert_allclose(project_columns(points, project), h[:, :2] / h[:, 2:],
                                rtol=1e-12, atol=1e-12)
+
+
+def test_splat_writes_into_a_strided_buffer_too() -> None:
+    """A frame that is a view (every other column of a bigger array) gets the same pixels
+    as a contiguous copy of it: nothing is written into a temporary."""
+    from spacewarp.render.splat import color_table, splat
+
+    rng = np.random.default_rng(4)
+    big = rng.integers(0, 256, size=(40, 100, 4), dtype=np.uint8)
+    view = big[:, ::2]  # (40, 50, 4), not contiguous
+    before = view.copy()
+    copy = view.copy()
+    pixels = rng.uniform([2, 2], [48, 38], size=(200, 2))
+    values = rng.uniform(0, 1, size=200).astype(np.float32)
+    for buf in (view, copy):
+        splat(buf, pixels, values, color_table("viridis"), 0.9)
+    assert not np.array_equal(copy, before)  # the points were drawn ...
+    np.testing.assert_array_equal(big[:, ::2], copy)  # ... into the view as into the copy

@@ -123,10 +123,14 @@ def splat(buf: np.ndarray, pixels: np.ndarray, values: np.ndarray, table: np.nda
     rgb = table[np.clip((mean * 255.0 + 0.5).astype(np.intp), 0, 255)]  # (k, 3)
     a = (alpha * np.minimum(cover, 1.0)).astype(np.float32)[:, None]  # (k, 1) opacity
     rows, cols = np.divmod(hit, box_w)  # (k,) each, in the box
-    at = (rows + r0) * width + (cols + c0)  # (k,) flat pixel in the frame
-    pixels_rgba = buf.reshape(-1, 4)  # (H * W, 4) view of the buffer
-    under = pixels_rgba[at, :3].astype(np.float32)  # (k, 3)
-    pixels_rgba[at, :3] = (under + a * (rgb - under)).astype(np.uint8)
+    rows += r0
+    cols += c0  # (k,) each, in the frame
+    if buf.flags.c_contiguous:  # (an Agg buffer): one flat index per pixel is faster
+        pixels_rgba, at = buf.reshape(-1, 4), (rows * width + cols,)  # a (H * W, 4) view
+    else:
+        pixels_rgba, at = buf, (rows, cols)
+    under = pixels_rgba[(*at, slice(0, 3))].astype(np.float32)  # (k, 3)
+    pixels_rgba[(*at, slice(0, 3))] = (under + a * (rgb - under)).astype(np.uint8)
 
 
 def _entries(x: np.ndarray, y: np.ndarray, values: np.ndarray, radius: float,
