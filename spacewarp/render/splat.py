@@ -123,14 +123,21 @@ def splat(buf: np.ndarray, pixels: np.ndarray, values: np.ndarray, table: np.nda
     rgb = table[np.clip((mean * 255.0 + 0.5).astype(np.intp), 0, 255)]  # (k, 3)
     a = (alpha * np.minimum(cover, 1.0)).astype(np.float32)[:, None]  # (k, 1) opacity
     rows, cols = np.divmod(hit, box_w)  # (k,) each, in the box
-    rows += r0
-    cols += c0  # (k,) each, in the frame
+    _blend(buf, rows + r0, cols + c0, rgb, a)
+
+
+def _blend(buf: np.ndarray, rows: np.ndarray, cols: np.ndarray, rgb: np.ndarray,
+           a: np.ndarray) -> None:
+    """Move pixels (rows, cols) (k,) of ``buf`` towards ``rgb`` (k, 3) by opacity ``a``
+    (k, 1), in place."""
     if buf.flags.c_contiguous:  # (an Agg buffer): one flat index per pixel is faster
-        pixels_rgba, at = buf.reshape(-1, 4), (rows * width + cols,)  # a (H * W, 4) view
-    else:
-        pixels_rgba, at = buf, (rows, cols)
-    under = pixels_rgba[(*at, slice(0, 3))].astype(np.float32)  # (k, 3)
-    pixels_rgba[(*at, slice(0, 3))] = (under + a * (rgb - under)).astype(np.uint8)
+        flat = buf.reshape(-1, 4)  # (H * W, 4), a view
+        at = rows * buf.shape[1] + cols  # (k,)
+        under = flat[at, :3].astype(np.float32)  # (k, 3)
+        flat[at, :3] = (under + a * (rgb - under)).astype(np.uint8)
+        return
+    under = buf[rows, cols, :3].astype(np.float32)  # a strided frame: reshape would copy
+    buf[rows, cols, :3] = (under + a * (rgb - under)).astype(np.uint8)
 
 
 def _entries(x: np.ndarray, y: np.ndarray, values: np.ndarray, radius: float,
