@@ -6,6 +6,7 @@ ports and are stopped by the test that started them.
 from __future__ import annotations
 
 import asyncio
+import base64
 import concurrent.futures
 import contextlib
 import http.client
@@ -304,3 +305,73 @@ def test_serve_runs_numpy_on_one_blas_thread() -> None:
     threads, setting = done.stdout.split()
     assert setting == "1"
     assert int(threads) == 1, f"{threads} threads: BLAS started its own"
+
+
+# --- exports ---------------------------------------------------------------------------------
+def pulled(live: Live) -> tuple[Any, Explorer]:
+    """A client session of a fresh page (bokeh's client, as a browser's socket) and the
+    server's explorer for it, ready and showing its first trace."""
+    import panel.models.tabulator  # noqa: F401  (the page's model types, for the client)
+    from bokeh.client import pull_session
+
+    before = set(live.sessions.live)
+    session = pull_session(url=live.url())
+    new = set(live.sessions.live) - before
+    assert len(new) == 1
+    ex = new.pop()
+    ex.worker.release()  # what the page's ready message does
+    wait_for(lambda: ex.trace is not None, "the first views")
+    return session, ex
+
+
+def model_with_class(session: Any, css: str) -> Any:
+    return next(m for m in session.document.models
+                if css in (getattr(m, "css_classes", None) or []))
+
+
+def test_an_export_leaves_other_sessions_answered(monkeypatch: pytest.MonkeyPatch) -> None:
+    """An MP4 export clicked in one page runs off the server's event loop: held in the
+    middle of writing, the server still takes a second page's change, computes it and
+    shows it; then the export's file reaches the first page."""
+    import threading
+
+    from spacewarp.app import exports
+
+    started, gate = threading.Event(), threading.Event()
+    written: list[bytes] = []
+    write_mp4 = exports.EXPORTS["MP4"][1]
+
+    def held(trace: Any, folder: Path) -> Path:  # the real writer, held at its start
+        started.set()
+        assert gate.wait(TIMEOUT_S)
+        path = write_mp4(trace, folder)
+        written.append(path.read_bytes())
+        return path
+
+    monkeypatch.setitem(exports.EXPORTS, "MP4", ("spacewarp.mp4", held))
+    live = Live()  # its own server: the buttons are made with the held writer
+    try:
+        page_a, explorer_a = pulled(live)
+        page_b, explorer_b = pulled(live)
+        model_with_class(page_a, "sw-export-spacewarp-mp4").clicks += 1  # a click's message
+        page_a.force_roundtrip()
+        wait_for(started.is_set, "the export starts")
+        seed = model_with_class(page_b, "sw-seed")
+        seed.value = "4242"
+        page_b.force_roundtrip()  # the server's loop takes the change ...
+        wait_for(lambda: explorer_b.experiment.seed == 4242 and explorer_b.trace is not None
+                 and explorer_b.trace.experiment == explorer_b.experiment,
+                 "the second page's change is computed")  # ... and its worker computes it
+        assert not gate.is_set()  # all while the export is held
+        gate.set()
+
+        mp4 = next(m for m in explorer_a.document.models  # the page's model, on the server
+                   if "sw-export-spacewarp-mp4" in (getattr(m, "css_classes", None) or []))
+        wait_for(lambda: str(mp4.data).startswith("data:video/mp4;base64,"),
+                 "the film is handed to the first page")
+        assert base64.b64decode(str(mp4.data).split(",", 1)[1]) == written[0]
+        page_a.close()
+        page_b.close()
+    finally:
+        gate.set()
+        live.stop()

@@ -154,3 +154,41 @@ def test_splat_blends_covered_pixels_and_leaves_the_rest(radius: float) -> None:
     np.testing.assert_array_equal(buf[untouched], before[untouched])
     assert np.abs(buf[..., :3].astype(np.float64) - expected[..., :3]).max() <= 1.0
     np.testing.assert_array_equal(buf[..., 3], before[..., 3])
+
+
+@pytest.mark.parametrize("perspective", [False, True])
+@pytest.mark.parametrize("dim", [2, 3])
+def test_points_go_to_pixels_as_the_homogeneous_product(perspective: bool, dim: int) -> None:
+    """The column-by-column projection equals (x, 1) @ P then the divide by w, computed
+    here as one plain matrix product."""
+    from spacewarp.render.frames import project_columns
+
+    rng = np.random.default_rng(5)
+    project = rng.normal(size=(4, 3))  # (x, y, z, 1) -> (px, py, w)
+    if not perspective:
+        project[:, 2] = [0.0, 0.0, 0.0, 2.5]  # one w for every point
+    else:
+        project[3, 2] = 40.0  # w stays away from 0
+    points = rng.normal(size=(500, dim))
+    rows = [0, 1, 3] if dim == 2 else [0, 1, 2, 3]
+    h = np.column_stack([points, np.ones(len(points))]) @ project[rows]  # (n, 3)
+    np.testing.assert_allclose(project_columns(points, project), h[:, :2] / h[:, 2:],
+                               rtol=1e-12, atol=1e-12)
+
+
+def test_splat_writes_into_a_strided_buffer_too() -> None:
+    """A frame that is a view (every other column of a bigger array) gets the same pixels
+    as a contiguous copy of it: nothing is written into a temporary."""
+    from spacewarp.render.splat import color_table, splat
+
+    rng = np.random.default_rng(4)
+    big = rng.integers(0, 256, size=(40, 100, 4), dtype=np.uint8)
+    view = big[:, ::2]  # (40, 50, 4), not contiguous
+    before = view.copy()
+    copy = view.copy()
+    pixels = rng.uniform([2, 2], [48, 38], size=(200, 2))
+    values = rng.uniform(0, 1, size=200).astype(np.float32)
+    for buf in (view, copy):
+        splat(buf, pixels, values, color_table("viridis"), 0.9)
+    assert not np.array_equal(copy, before)  # the points were drawn ...
+    np.testing.assert_array_equal(big[:, ::2], copy)  # ... into the view as into the copy

@@ -105,7 +105,7 @@ def test_a_folder_is_not_a_file(trace: sw.Trace, tmp_path: Path) -> None:
 def test_failure_midway_leaves_nothing(trace: sw.Trace, tmp_path: Path, suffix: str,
                                        monkeypatch: pytest.MonkeyPatch) -> None:
     calls = {"n": 0}
-    real = FrameRenderer.render
+    real = FrameRenderer.render_rgba  # under render: what either encoder asks for
 
     def failing(self: FrameRenderer, i: int) -> np.ndarray:
         calls["n"] += 1
@@ -113,7 +113,7 @@ def test_failure_midway_leaves_nothing(trace: sw.Trace, tmp_path: Path, suffix: 
             raise RuntimeError("boom")
         return real(self, i)
 
-    monkeypatch.setattr(FrameRenderer, "render", failing)
+    monkeypatch.setattr(FrameRenderer, "render_rgba", failing)
     target = tmp_path / f"film{suffix}"
     target.write_bytes(b"old")  # an earlier film stays as it was
     with pytest.raises(RuntimeError, match="boom"):

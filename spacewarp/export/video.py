@@ -101,24 +101,29 @@ def film_frames(trace: Trace, opts: AnimationOptions) -> int:
 
 
 def _write_mp4(renderer: FrameRenderer, tmp: Path, tick: Callable[[int], object]) -> None:
-    _write_mp4_frames(renderer, len(renderer), tmp, tick)
+    # RGBA straight from the canvas: ffmpeg drops the alpha, Python copies nothing
+    _write_mp4_frames(renderer, len(renderer), tmp, tick, renderer.render_rgba, "rgba")
 
 
-def _write_mp4_frames(renderer: Any, count: int, tmp: Path,
-                      tick: Callable[[int], object]) -> None:
+def _write_mp4_frames(renderer: Any, count: int, tmp: Path, tick: Callable[[int], object],
+                      frame: Callable[[int], np.ndarray] | None = None,
+                      pixels: str = "rgb24") -> None:
+    """Frames 0 .. count - 1 of ``renderer`` (``frame``: its method to call, default
+    ``render``; ``pixels``: ffmpeg's name for what it returns) into an H.264 MP4."""
     import imageio_ffmpeg
 
     fps = renderer.options.fps
+    frame = frame or renderer.render
     writer = imageio_ffmpeg.write_frames(
         str(tmp), (renderer.width, renderer.height), fps=fps, codec="libx264",
-        pix_fmt_in="rgb24", pix_fmt_out="yuv420p", quality=None, macro_block_size=2,
+        pix_fmt_in=pixels, pix_fmt_out="yuv420p", quality=None, macro_block_size=2,
         ffmpeg_log_level="error",
         output_params=["-preset", "superfast", "-crf", "20", "-movflags", "+faststart",
                        "-g", str(2 * fps)])
     writer.send(None)  # start ffmpeg
     try:
         for i in range(count):
-            writer.send(renderer.render(i))  # (H, W, 3) uint8, streamed: nothing kept
+            writer.send(frame(i))  # (H, W, 3 or 4) uint8, streamed: nothing kept
             tick(1)
     except OSError as err:  # ffmpeg died: most often the disk is full
         raise _ffmpeg_failed(tmp, err) from None
@@ -165,7 +170,9 @@ def gif_palette(renderer: FrameRenderer) -> Image.Image:
     """One palette for the whole film, from its first, middle and last frames."""
     n = len(renderer)
     picks = sorted({0, n // 3, (2 * n) // 3, n - 1})
-    sheet = np.concatenate([renderer.render(i) for i in picks], axis=0)  # (k*H, W, 3)
+    # drawn last to first: frame 0's axes stay on the canvas for the film's first frame
+    drawn = {i: renderer.render(i) for i in reversed(picks)}
+    sheet = np.concatenate([drawn[i] for i in picks], axis=0)  # (k*H, W, 3)
     return Image.fromarray(sheet).quantize(colors=256, method=Image.Quantize.MEDIANCUT,
                                            dither=Image.Dither.NONE)
 

@@ -43,11 +43,9 @@ def _footprint(x: np.ndarray, y: np.ndarray, radius: float
     """Pixel columns, rows and coverage weights of every point: each (n * k,)."""
     if radius <= 1.0:  # bilinear: the point's unit of ink shared by its four pixels
         c0, r0 = np.floor(x), np.floor(y)  # float32
-        fx, fy = x - c0, y - r0
         cols = np.concatenate([c0, c0 + 1, c0, c0 + 1])
         rows = np.concatenate([r0, r0, r0 + 1, r0 + 1])
-        w = np.concatenate([(1 - fx) * (1 - fy), fx * (1 - fy), (1 - fx) * fy, fx * fy])
-        return cols, rows, w * min(1.0, 1.6 * radius)
+        return cols, rows, _bilinear_weights(x - c0, y - r0, radius)
     reach = math.ceil(radius + 0.5)
     cx, cy = np.round(x), np.round(y)
     cols_l, rows_l, w_l = [], [], []
@@ -62,6 +60,29 @@ def _footprint(x: np.ndarray, y: np.ndarray, radius: float
             rows_l.append(row)
             w_l.append(w)
     return np.concatenate(cols_l), np.concatenate(rows_l), np.concatenate(w_l)
+
+
+def _bilinear_weights(fx: np.ndarray, fy: np.ndarray, radius: float) -> np.ndarray:
+    """(n,) fractions of a pixel right and up -> (4n,) float32 shares of the point's ink
+    in its pixel, the one right, the one below, the one below right."""
+    gx, gy = 1 - fx, 1 - fy
+    w = np.concatenate([gx * gy, fx * gy, gx * fy, fx * fy])
+    w *= np.float32(min(1.0, 1.6 * radius))
+    return w
+
+
+def _bilinear_index(x: np.ndarray, y: np.ndarray, radius: float, box_w: int
+                    ) -> tuple[np.ndarray, np.ndarray]:
+    """The bilinear footprint (``_footprint``) of points wholly inside a box ``box_w``
+    wide, as flat pixel indices (4n,) and weights (4n,): integer index arithmetic, no
+    per-entry rows and columns."""
+    c0, r0 = np.floor(x), np.floor(y)  # (n,) float32
+    w = _bilinear_weights(x - c0, y - r0, radius)
+    base = r0.astype(np.intp)
+    base *= box_w
+    base += c0.astype(np.intp)  # (n,) flat index of the point's upper-left pixel
+    idx = np.concatenate([base, base + 1, base + box_w, base + (box_w + 1)])
+    return idx, w
 
 
 def splat(buf: np.ndarray, pixels: np.ndarray, values: np.ndarray, table: np.ndarray,
@@ -88,12 +109,10 @@ def splat(buf: np.ndarray, pixels: np.ndarray, values: np.ndarray, table: np.nda
     if c1 <= c0 or r1 <= r0:
         return
     box_w, box_h = c1 - c0, r1 - r0
-    cols, rows, w = _footprint(x - c0, y - r0, radius)
-    vals = np.tile(values, len(cols) // len(x))  # the colour value behind each entry
-    if (c0, r0, c1, r1) != (lo_c, lo_r, hi_c, hi_r):  # the box was cut by the frame
-        inside = (cols >= 0) & (cols < box_w) & (rows >= 0) & (rows < box_h)
-        cols, rows, w, vals = cols[inside], rows[inside], w[inside], vals[inside]
-    idx = (rows * box_w + cols).astype(np.intp)
+    x -= c0  # (n,) in the box (in place: x and y are this function's own)
+    y -= r0
+    idx, w, vals = _entries(x, y, values, radius, (box_h, box_w),
+                            cut=(c0, r0, c1, r1) != (lo_c, lo_r, hi_c, hi_r))
     size = box_h * box_w
     cover = np.bincount(idx, w, minlength=size)  # (h*w,) summed coverage
     ink = np.bincount(idx, w * vals, minlength=size)  # (h*w,) coverage-weighted values
@@ -103,6 +122,36 @@ def splat(buf: np.ndarray, pixels: np.ndarray, values: np.ndarray, table: np.nda
     cover, mean = cover[hit], ink[hit] / np.maximum(cover[hit], 1e-12)  # (k,) each
     rgb = table[np.clip((mean * 255.0 + 0.5).astype(np.intp), 0, 255)]  # (k, 3)
     a = (alpha * np.minimum(cover, 1.0)).astype(np.float32)[:, None]  # (k, 1) opacity
-    at = (r0 + hit // box_w, c0 + hit % box_w)  # (k,) rows and columns in the frame
-    under = buf[at][:, :3].astype(np.float32)  # (k, 3)
-    buf[(*at, slice(0, 3))] = (under + a * (rgb - under)).astype(np.uint8)
+    rows, cols = np.divmod(hit, box_w)  # (k,) each, in the box
+    _blend(buf, rows + r0, cols + c0, rgb, a)
+
+
+def _blend(buf: np.ndarray, rows: np.ndarray, cols: np.ndarray, rgb: np.ndarray,
+           a: np.ndarray) -> None:
+    """Move pixels (rows, cols) (k,) of ``buf`` towards ``rgb`` (k, 3) by opacity ``a``
+    (k, 1), in place."""
+    if buf.flags.c_contiguous:  # (an Agg buffer): one flat index per pixel is faster
+        flat = buf.reshape(-1, 4)  # (H * W, 4), a view
+        at = rows * buf.shape[1] + cols  # (k,)
+        under = flat[at, :3].astype(np.float32)  # (k, 3)
+        flat[at, :3] = (under + a * (rgb - under)).astype(np.uint8)
+        return
+    under = buf[rows, cols, :3].astype(np.float32)  # a strided frame: reshape would copy
+    buf[rows, cols, :3] = (under + a * (rgb - under)).astype(np.uint8)
+
+
+def _entries(x: np.ndarray, y: np.ndarray, values: np.ndarray, radius: float,
+             box: tuple[int, int], cut: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Every point's footprint in a (box_h, box_w) box: flat pixel indices, coverage
+    weights and the colour value behind each entry, each (m,); ``cut``: the box was cut
+    by the frame, so entries outside it are dropped."""
+    box_h, box_w = box
+    if radius <= 1.0 and not cut:  # the common case, in integers
+        idx, w = _bilinear_index(x, y, radius, box_w)
+        return idx, w, np.tile(values, 4)
+    cols, rows, w = _footprint(x, y, radius)
+    vals = np.tile(values, len(cols) // len(x))  # the colour value behind each entry
+    if cut:
+        inside = (cols >= 0) & (cols < box_w) & (rows >= 0) & (rows < box_h)
+        cols, rows, w, vals = cols[inside], rows[inside], w[inside], vals[inside]
+    return (rows * box_w + cols).astype(np.intp), w, vals

@@ -1,0 +1,73 @@
+"""A figure "beyond the import floor": a whole process's wall time less the time the same
+process takes to start and import what it needs and exit (the floor), both measured in
+the same run, interleaved, so load on the machine hits both alike.
+
+    from floor import beyond_floor
+    got = beyond_floor(IMPORTS, WORK)  # IMPORTS, WORK: Python source run in a child
+
+Each child prints its peak memory (its own RSS, and its children's: ffmpeg) and its CPU
+time (its own and its children's) as JSON. On a machine shared with other work the wall
+times stretch with the load; the CPU time beyond the floor is what a quiet machine's wall
+time would be for work on one core at a time (ffmpeg's encoding overlaps the frames).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+MEMORY = ("\nimport json, resource\n"
+          "me, kids = (resource.getrusage(resource.RUSAGE_SELF),"
+          " resource.getrusage(resource.RUSAGE_CHILDREN))\n"
+          "print(json.dumps({'rss_mb': me.ru_maxrss / 1024, 'children_mb': kids.ru_maxrss / 1024,"
+          " 'cpu': me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime}))\n")
+
+
+def child(code: str) -> tuple[float, dict[str, float]]:
+    """Wall seconds of a fresh ``python -c code`` (started to exited) and its memory."""
+    start = time.perf_counter()
+    done = subprocess.run([sys.executable, "-c", code + MEMORY], check=True,
+                          capture_output=True, text=True, cwd=ROOT)
+    wall = time.perf_counter() - start
+    return wall, dict(json.loads(done.stdout.strip().splitlines()[-1]))
+
+
+def beyond_floor(imports: str, work: str, repeat: int = 3) -> dict[str, float]:
+    """Median wall of ``imports + work`` less the median wall of ``imports`` alone, and the
+    peak memory of the whole processes (MB): ``beyond``, ``whole``, ``floor``,
+    ``cpu_beyond`` (the same difference in CPU seconds, children included),
+    ``rss_mb``, ``children_mb``, ``load`` (the 1-minute load average at the end)."""
+    floors, wholes, memory, floor_cpu = [], [], [], []
+    for _ in range(repeat):  # interleaved
+        wall, mem = child(imports)
+        floors.append(wall)
+        floor_cpu.append(mem["cpu"])
+        wall, mem = child(imports + "\n" + work)
+        wholes.append(wall)
+        memory.append(mem)
+    floor, whole = statistics.median(floors), statistics.median(wholes)
+    cpu = statistics.median(m["cpu"] for m in memory) - statistics.median(floor_cpu)
+    return {"beyond": whole - floor, "whole": whole, "floor": floor, "cpu_beyond": cpu,
+            "rss_mb": max(m["rss_mb"] for m in memory),
+            "children_mb": max(m["children_mb"] for m in memory),
+            "load": os.getloadavg()[0]}
+
+
+def report(what: str, got: dict[str, float], target: float, before: float) -> str:
+    """One line: the figure, its floor, the target and the issue's earlier figure as
+    ratios, and the peak memory."""
+    b = got["beyond"]
+    extra = f" + children {got['children_mb']:.0f} MB" if got["children_mb"] else ""
+    return (f"{what}: {b:5.2f} s beyond the import floor (whole process {got['whole']:.2f} s"
+            f" - floor {got['floor']:.2f} s, medians of interleaved runs); target <= "
+            f"{target:g} s: x{b / target:.2f} of it ({'ok' if b <= target else 'MISSED'}); "
+            f"issue 20's earlier figure {before:g} s: x{before / b:.2f} faster; CPU time "
+            f"beyond the floor {got['cpu_beyond']:.2f} s (x{got['cpu_beyond'] / target:.2f} "
+            f"of the target); peak RSS "
+            f"{got['rss_mb']:.0f} MB{extra}; load {got['load']:.1f}")
