@@ -66,9 +66,11 @@ def windows(x: np.ndarray) -> np.ndarray:
         n, c, h // 2, w // 2, 4)
 
 
-def clip(poly: list, s: np.ndarray, strict: bool) -> list:
-    """The part of a polygon where s >= 0 (s > 0 when strict), Sutherland-Hodgman."""
-    scale = max(float(np.abs(s).max()), 1e-300)
+def clip(poly: list, s: np.ndarray, strict: bool, scale: float = 0.0) -> list:
+    """The part of a polygon where s >= 0 (s > 0 when strict), Sutherland-Hodgman. Values
+    within TOL of ``scale`` (the layer's largest value on the polygon; by default s's own)
+    are zero: a vertex on a ReLU's line reads +-4e-16 after it, not 0."""
+    scale = max(float(np.abs(s).max()), scale, 1e-300)
     s = np.where(np.abs(s) <= TOL * scale, 0.0, s)
     if strict and not (s > 0).any():
         return []
@@ -128,22 +130,23 @@ def by_winner(net, frame, poly, k) -> list:
     for j in range(values_at(net, frame, poly, k, True).shape[1]):
         nxt = []
         for p in parts:
-            v = values_at(net, frame, p, k, True)[:, j]  # (m, 4)
             for i in range(4):  # entry i wins: ties go to the first
                 q = p
                 for other in range(4):
                     if other != i and q:
-                        q = clip(q, v_at(net, frame, q, k, j, i, other), other < i)
+                        diff, scale = v_at(net, frame, q, k, j, i, other)
+                        q = clip(q, diff, other < i, scale)
                 if q:
                     nxt.append(q)
-            del v
         parts = nxt
     return parts
 
 
-def v_at(net, frame, q, k, j, i, other) -> np.ndarray:
-    v = values_at(net, frame, q, k, True)[:, j]
-    return v[:, i] - v[:, other]
+def v_at(net, frame, q, k, j, i, other) -> tuple[np.ndarray, float]:
+    """Entry i less entry ``other`` of window j at q's vertices, and the layer's scale
+    there (the largest value of any window), which says what is zero."""
+    v = values_at(net, frame, q, k, True)
+    return v[:, j, i] - v[:, j, other], float(np.abs(v).max())
 
 
 # --- the runs -----------------------------------------------------------------------------
