@@ -18,6 +18,7 @@ from matplotlib import colormaps
 from matplotlib.axes import Axes
 from matplotlib.cm import ScalarMappable
 from matplotlib.collections import LineCollection, PolyCollection
+from matplotlib.colors import Normalize
 from matplotlib.figure import Figure
 from matplotlib.patheffects import withStroke
 from matplotlib.ticker import MaxNLocator
@@ -42,23 +43,25 @@ IMAGE_BLOCK = 4096  # regions mapped to a wide stage at a time
 
 def regions_figure(regions: Regions, *, fill: Fill = "region", theme: str = "dark") -> Figure:
     """One panel for the input and one per stage; returns a Figure (no pyplot)."""
-    stages = len(regions.stage_maps)
+    stages = len(regions.maps)  # (stage_maps would expand every stage: 1 GB each at 1e5)
     cols = min(stages, 4)
     rows = math.ceil(stages / cols)
+    edges = outlined(regions)
+    head = 0.75 if edges else 1.0  # inches above the panels: the title, its note
     with themed(theme) as th:
-        fig = Figure(figsize=(cols * (PANEL + 0.6), rows * (PANEL + 0.8) + 0.9), dpi=DPI,
-                     facecolor=th.background)
+        height = rows * (PANEL + 0.8) + 0.15 + head
+        fig = Figure(figsize=(cols * (PANEL + 0.6), height), dpi=DPI, facecolor=th.background)
         box = ", ".join(f"{name} in [{regions.bounds[2 * i]:g}, {regions.bounds[2 * i + 1]:g}]"
                         for i, name in enumerate("xy"[: regions.verts.shape[2]]))
-        edges = outlined(regions)
         fig.suptitle(f"{len(regions):,} linear regions on {box} ({regions.counted}); "
                      f"after each layer: {', '.join(map(str, regions.per_layer))}"
                      + ("" if edges else "\n" + omitted_note(regions)),
-                     color=th.foreground)
-        fig.subplots_adjust(left=0.04, right=0.98, top=1 - 0.75 / fig.get_size_inches()[1],
+                     color=th.foreground, y=1 - 0.12 / height, va="top")
+        fig.subplots_adjust(left=0.04, right=0.98, top=1 - head / height,
                             bottom=0.04 + (0.08 if fill == "area" else 0), wspace=0.22,
                             hspace=0.25)
-        norm = area_norm(regions)
+        # area changes need every stage's maps expanded (1 GB a wide stage at 1e5 regions)
+        norm = area_norm(regions) if fill == "area" else Normalize()
         for k in range(stages):
             colors = fill_colors(regions, k, fill, norm)
             if regions.verts.shape[2] == 2:
