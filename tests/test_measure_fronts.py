@@ -145,3 +145,27 @@ def test_regions_figure_of_a_one_d_input_draws_each_piece_of_the_curve() -> None
     with torch.no_grad():
         for seg, interval in zip(lines.get_segments(), found.polygons, strict=True):
             assert np.allclose(seg, model(torch.from_numpy(interval)).numpy(), atol=1e-10)
+
+
+def test_dense_regions_are_filled_without_outlines_under_a_visible_boundary() -> None:
+    """Above the density where outlines would cover the fills (fewer than
+    MIN_REGION_PIXELS pixels per region), regions.png draws fills only, says so in its
+    title, and keeps the decision boundary on top; a sparse figure keeps its outlines."""
+    from spacewarp.render.regions import MIN_REGION_PIXELS, panel_pixels, regions_figure
+
+    model = model_of(input="grid", activation="relu", layers="2,64,64,3", bias=True,
+                     init="random", seed=0)
+    dense = sw.regions(model, (-3, 3, -3, 3))
+    assert len(dense) * MIN_REGION_PIXELS > panel_pixels() and dense.boundary
+    sparse = sw.regions(model, (-0.2, 0.2, -0.2, 0.2))
+    assert len(sparse) * MIN_REGION_PIXELS < panel_pixels()
+    for found, outlined in ((dense, False), (sparse, True)):
+        fig = regions_figure(found)
+        panels = [ax for ax in fig.axes if (ax.get_gid() or "").startswith("regions-")]
+        fills = [c for ax in panels for c in ax.collections if isinstance(c, PolyCollection)]
+        assert len(fills) == len(panels) and len(fills[0].get_paths()) == len(found)
+        widths = np.concatenate([c.get_linewidths() for c in fills])
+        assert np.all(widths > 0) if outlined else np.all(widths == 0)
+        assert ("outlines omitted" in fig._suptitle.get_text()) != outlined  # type: ignore[union-attr]
+        line = next(c for c in panels[0].collections if c.get_gid() == "decision-boundary")
+        assert line.get_zorder() > fills[0].get_zorder() and np.all(line.get_linewidths() > 0)

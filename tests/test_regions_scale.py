@@ -149,3 +149,14 @@ def test_cli_max_regions_and_cut_output(tmp_path: object,
     assert "cut along the output's zero set" in capsys.readouterr().out
     saved = np.load(f"{tmp_path}/regions.npz")
     assert saved["per_layer"][-1] == len(saved["count"])
+
+
+def test_a_round_that_crosses_no_polygon_keeps_them_whole() -> None:
+    """A round of cuts where every piece's next line misses it (the course's 2,100,3 on
+    its spiral met one) returns the polygons whole, not a reshape error."""
+    from spacewarp.measure import polygons as pg
+
+    verts, count = pg.box((0.0, 1.0, 0.0, 1.0))
+    verts, count, src = pg.cut(verts, count, np.array([[1.0, 2.0, 3.0, 4.0]]))
+    assert count.tolist() == [4] and src.tolist() == [0]
+    np.testing.assert_array_equal(verts[0, :4], pg.box((0.0, 1.0, 0.0, 1.0))[0][0])

@@ -156,3 +156,67 @@ def test_regions_of_a_slice_from_the_command_line(tmp_path: Path, capsys) -> Non
     assert main(["render", "--regions", "--input", "digits", "--slice", "0,10,20", "--layers",
                  "64,8,3", "--activation", "relu", "--out", str(still)]) == 0
     assert (still / "stages.png").exists()
+
+
+def pool_winners(net: nn.Module, x: np.ndarray) -> list[np.ndarray]:
+    """For every MaxPool2d, which entry of each window wins (one-hot over the window's
+    entries, row-major), by torch's own ``return_indices`` on the hooked input."""
+    bits: list[np.ndarray] = []
+
+    def hook(m: nn.MaxPool2d, inp: tuple[torch.Tensor], out: torch.Tensor) -> None:
+        k, s = int(m.kernel_size), int(m.stride)  # type: ignore[arg-type]
+        z = inp[0].detach()
+        _, index = F.max_pool2d(z, k, s, return_indices=True)  # (n, C, h, w) flat H*W
+        h, w = index.shape[-2:]
+        rows = torch.arange(h)[:, None] * s  # each window's top-left corner
+        cols = torch.arange(w)[None, :] * s
+        place = (index // z.shape[-1] - rows) * k + (index % z.shape[-1] - cols)
+        bits.append(F.one_hot(place.reshape(len(x), -1), k * k).reshape(len(x), -1)
+                    .numpy().astype(bool))
+
+    handles = [m.register_forward_hook(hook) for m in net.modules()
+               if isinstance(m, nn.MaxPool2d)]
+    with torch.no_grad():
+        net(torch.from_numpy(np.array(x)))
+    for h in handles:
+        h.remove()
+    return bits
+
+
+def test_max_pool_windows_split_as_torch_picks_its_winners() -> None:
+    """Polygons straddle many windows at once: a pooling straight after a convolution
+    (every entry affine, 48 windows of 4) and an overlapping 2x2 pooling of stride 1 after
+    a ReLU. Each probe lies in one polygon whose winners are torch's."""
+    torch.manual_seed(3)
+    net = nn.Sequential(nn.Unflatten(1, (1, 8, 8)), nn.Conv2d(1, 3, 3, padding=1),
+                        nn.MaxPool2d(2), nn.ReLU(), nn.MaxPool2d(2, stride=1), nn.Flatten(),
+                        nn.Linear(27, 3)).double().eval()
+    trace = sw.run(model=net, input="digits", slice="0,10,20", points=100, device="cpu")
+    regions = sw.regions(trace)  # the slice's box
+    x0, x1, y0, y1 = regions.bounds
+    np.testing.assert_allclose(regions.areas.sum(), (x1 - x0) * (y1 - y0), rtol=1e-9)
+    side = (np.arange(150) + 0.5) / 150
+    gx, gy = np.meshgrid(x0 + (x1 - x0) * side, y0 + (y1 - y0) * side)
+    probes = np.stack([gx.ravel(), gy.ravel()], 1)
+    first, second = pool_winners(net, trace.frame.inputs(probes))
+    assert first.shape[1] == 48 * 4 and second.shape[1] == 27 * 4
+    winners = first.reshape(len(probes), 48, 4).argmax(2)  # (n, 48)
+    changing = (np.ptp(winners, axis=0) > 0).sum()
+    assert changing > 20, changing  # many windows change winner in the box
+    owner = np.full(len(probes), -1)
+    start = regions.patterns.shape[1] - second.shape[1] - 3 * 4 * 4 - first.shape[1]
+    for r, poly in enumerate(regions.polygons):
+        hit = inside(poly, probes, 1e-6 * (x1 - x0))
+        assert np.all(owner[hit] == -1)
+        owner[hit] = r
+        got = regions.patterns[r]
+        assert np.all(first[hit] == got[start:start + first.shape[1]])
+        assert np.all(second[hit] == got[-second.shape[1]:])
+    assert (owner >= 0).mean() > 0.99
+    verts = np.concatenate(regions.polygons)
+    which = np.repeat(np.arange(len(regions)), regions.count)
+    a, c = regions.affine
+    with torch.no_grad():
+        want = net(torch.from_numpy(trace.frame.inputs(verts))).numpy()
+    np.testing.assert_allclose(np.einsum("vkd,vd->vk", a[which], verts) + c[which], want,
+                               rtol=1e-9, atol=1e-9 * np.abs(want).max())

@@ -207,25 +207,69 @@ def _on_slice(stage: Stage, frame: SliceFrame) -> GraphStep | None:
     return AffineOp(0, lambda u: run(frame.inputs(u)))
 
 
-def pool_windows(stage: Stage, input: int, width: int, block: int = 256) -> Max:
+def pool_windows(stage: Stage, input: int, width: int) -> Max:
     """A max-pooling as a maximum over windows: output j takes the largest of the input
-    columns whose unit vector reaches it (the pooling run on the identity, ``block`` rows
-    at a time). Windows of unequal size (padding, ceil mode) are refused."""
+    columns in its window. Read off the operation itself: peeled (``peeled_windows``) and
+    checked on random rows, else from the unit vectors that reach each output. Windows
+    of unequal size (padding, ceil mode) are refused."""
     assert stage.on_rows is not None
-    members: list[list[int]] = []
-    for start in range(0, width, block):
-        eye = np.eye(block, width, k=start)[: min(block, width - start)]  # (b, width)
-        hit = stage.on_rows(eye) > 0.5  # (b, d_k): input start + i is in window j
-        if not members:
-            members = [[] for _ in range(hit.shape[1])]
-        for i, j in zip(*np.nonzero(hit), strict=True):
-            members[j].append(start + int(i))
+    members = peeled_windows(stage.on_rows, width)
+    if members is None or not _pools_as(stage.on_rows, members, width):
+        members = _unit_windows(stage.on_rows, width)
     sizes = {len(m) for m in members}
     if len(sizes) != 1 or 0 in sizes:
         raise NetworkError(f"exact regions cannot pass stage {stage.title!r} ({stage.kind}): "
                            "its windows differ in size (padding or ceil mode); pool "
                            "without padding", field="network")
     return Max((input,), np.array(members, dtype=np.int64))
+
+
+def peeled_windows(run: Callable[[np.ndarray], np.ndarray], width: int
+                   ) -> list[list[int]] | None:
+    """Windows that do not overlap, one row per entry: pool x_i = i + 1, so each output
+    names its largest member; set the members found to 0 and pool again, until every
+    output is 0. Cost (p + 1) rows, not ``width``; ``None`` if an output names no input."""
+    x = np.arange(1.0, width + 1.0)
+    members: list[list[int]] = []
+    for _ in range(width + 1):
+        top = run(x[None])[0]  # (d_k,) each window's largest index + 1, or 0
+        if not members:
+            members = [[] for _ in range(len(top))]
+        found = np.flatnonzero(top > 0.5)
+        if len(found) == 0:
+            break
+        index = np.rint(top[found]).astype(np.int64) - 1
+        if np.any(index < 0) or np.any(index >= width) or np.any(x[index] == 0.0):
+            return None
+        for j, i in zip(found, index, strict=True):
+            members[j].append(int(i))
+        x[index] = 0.0
+    return [sorted(m) for m in members]
+
+
+def _pools_as(run: Callable[[np.ndarray], np.ndarray], members: list[list[int]],
+              width: int, rows: int = 64) -> bool:
+    """Whether the operation is the maximum over these windows on random rows (a window
+    missing a member, as overlapping windows peel, differs on about 1 row in p)."""
+    if len({len(m) for m in members}) != 1 or not members[0]:
+        return False
+    x = np.random.default_rng(0).standard_normal((rows, width))
+    return bool(np.array_equal(run(x), x[:, np.array(members)].max(axis=2)))
+
+
+def _unit_windows(run: Callable[[np.ndarray], np.ndarray], width: int,
+                  block: int = 256) -> list[list[int]]:
+    """Input i is in window j when the pooling of the unit vector e_i reaches output j
+    (``block`` rows at a time: cost width^2)."""
+    members: list[list[int]] = []
+    for start in range(0, width, block):
+        eye = np.eye(block, width, k=start)[: min(block, width - start)]  # (b, width)
+        hit = run(eye) > 0.5  # (b, d_k): input start + i is in window j
+        if not members:
+            members = [[] for _ in range(hit.shape[1])]
+        for i, j in zip(*np.nonzero(hit), strict=True):
+            members[j].append(start + int(i))
+    return members
 
 
 def _refuse(stage: Stage, field: str) -> None:

@@ -1,10 +1,12 @@
-"""Exact regions through a graph of stages: each stage's affine map carried for every polygon.
+"""Exact regions through a graph of stages: each stage's affine maps carried for the polygons.
 
-Every stage keeps its maps ``A`` (P, d_k, d0), ``c`` (P, d_k) for the current polygons;
-when a ReLU or a maximum splits polygons, every kept map follows its polygons (``src``).
-A ReLU splits by each neuron's line (as in a chain); a maximum of ``p`` affine pieces
-splits each polygon into the parts where each piece leads: the polygon clipped by
-``piece_i - piece_l >= 0`` for every other piece l (empty parts dropped).
+Every stage keeps its maps compact (``StageMap``), one row per polygon of the step that
+made them, and ``rows`` (P, stages) holds each current polygon's row in every stage: when
+a ReLU or a maximum splits polygons only ``rows`` follows the pieces, never a copy of the
+maps (a Conv2d stage at 28x28 is 25,088 x 3 numbers per row). A ReLU splits by each
+neuron's line, as in a chain, after dropping the neurons whose sign is constant on the
+box of every row's polygons; a maximum splits by which entry of each window leads
+(``max_split``).
 """
 
 from __future__ import annotations
@@ -13,188 +15,145 @@ from collections.abc import Callable
 
 import numpy as np
 
-from . import polygons as pg
 from .graph_steps import Affine, AffineOp, GraphStep, Max, Relu
-from .layer_split import MAX_REGIONS, active, check_cap, split_layer
+from .layer_split import BLOCK, MAX_REGIONS, active, split_layer
+from .max_split import entries, split_by_max
+from .stage_map import StageMap
 
-Maps = list[tuple[np.ndarray, np.ndarray]]
+VALUES = 1 << 22  # numbers per block when an operation runs on maps' rows
+# a split's result: verts, count, rows, the new stage's maps, its pattern bits by its rows
+Split = tuple[np.ndarray, np.ndarray, np.ndarray, StageMap, np.ndarray]
 
 
 def walk_graph(steps: list[GraphStep], verts: np.ndarray, count: np.ndarray,
                cap: int = MAX_REGIONS
-               ) -> tuple[np.ndarray, np.ndarray, np.ndarray, Maps, tuple[int, ...]]:
-    """Polygons through every step: (verts, count, patterns, per-stage maps, per_layer)."""
+               ) -> tuple[np.ndarray, np.ndarray, np.ndarray, tuple[StageMap, ...],
+                          np.ndarray, tuple[int, ...]]:
+    """Polygons through every step: verts, count, patterns, per-stage maps, rows (R,
+    stages) each region's row in each stage's maps, and the regions after each split."""
     d0 = verts.shape[2]
-    maps: Maps = [(np.eye(d0)[None].repeat(len(count), 0), np.zeros((len(count), d0)))]
-    bits: list[np.ndarray] = []  # per split: (P, b) bool, following the polygons
+    maps = [StageMap(np.eye(d0)[None], np.zeros((1, d0)))]
+    rows = np.zeros((len(count), 1), dtype=np.int64)
+    bits: list[tuple[int, np.ndarray]] = []  # (stage, (N_k, b) bool by that stage's rows)
     per_layer: list[int] = []
     for step in steps:
         if isinstance(step, AffineOp):
-            maps.append(run_on_maps(step.run, *maps[step.input]))
-            continue
-        if isinstance(step, Affine):
-            a = sum(np.einsum("ij,pjd->pid", m, maps[i][0])
-                    for i, m in zip(step.inputs, step.mats, strict=True))
-            c = sum(maps[i][1] @ m.T for i, m in zip(step.inputs, step.mats, strict=True))
-            maps.append((np.asarray(a), np.asarray(c) + step.offset))
-            continue
-        if isinstance(step, Relu):
-            verts, count, a, c, on = _relu(step, maps, verts, count, bits, cap)
+            maps.append(run_on_maps(step.run, maps[step.input]))
+            col = rows[:, step.input]
+        elif isinstance(step, Affine):
+            new, col = _affine(step, maps, rows)
+            maps.append(new)
+        elif isinstance(step, Relu) and step.slope == 1.0:  # the identity: the same maps
+            maps.append(maps[step.input])
+            col = rows[:, step.input]
         else:
-            verts, count, a, c, on = _max(step, maps, verts, count, bits, cap)
-        maps.append((a, c))
-        bits.append(on)
-        per_layer.append(len(count))
-    patterns = (np.concatenate(bits, axis=1) if bits
+            verts, count, rows, new, on = (
+                _relu(step, maps, rows, verts, count, cap) if isinstance(step, Relu)
+                else _max(step, maps, rows, verts, count, cap))
+            maps.append(new)
+            col = np.arange(len(count))
+            bits.append((len(maps) - 1, on))
+            per_layer.append(len(count))
+        rows = np.concatenate([rows, col[:, None]], axis=1)
+    patterns = (np.concatenate([b[rows[:, k]] for k, b in bits], axis=1) if bits
                 else np.zeros((len(count), 0), dtype=bool))
-    return verts, count, patterns, maps, tuple(per_layer)
+    return verts, count, patterns, tuple(maps), rows, tuple(per_layer)
 
 
-def run_on_maps(run: Callable[[np.ndarray], np.ndarray], a: np.ndarray, c: np.ndarray,
-                block: int = 4096) -> tuple[np.ndarray, np.ndarray]:
-    """An affine operation f on every polygon's map x -> A x + c: f(A x + c) = L A x + f(c),
-    with L's columns read as f(column) - f(0). a (P, d_i, d0), c (P, d_i) -> the same for
-    d_k; rows go through f ``block`` at a time."""
-    p, d_in, d0 = a.shape
-    rows = np.concatenate([c, a.transpose(0, 2, 1).reshape(p * d0, d_in)])  # (P + P d0, d_i)
-    out = np.concatenate([run(rows[i:i + block]) for i in range(0, len(rows), block)])
+def run_on_maps(run: Callable[[np.ndarray], np.ndarray], source: StageMap) -> StageMap:
+    """An affine operation f on every row's map x -> A x + c: f(A x + c) = L A x + f(c),
+    with L's columns read as f(column) - f(0). Rows of ``source`` (a gated one expanded a
+    block at a time) go through f about ``VALUES`` numbers at a time."""
+    n, d0, d_in = len(source), source.at.shape[1], source.at.shape[2]
     zero = run(np.zeros((1, d_in)))[0]  # f(0): the offset
-    new_a = (out[p:] - zero).reshape(p, d0, -1).transpose(0, 2, 1)  # (P, d_k, d0)
-    return np.ascontiguousarray(new_a), out[:p]
+    step = max(1, VALUES // ((d0 + 1) * max(d_in, len(zero))))
+    at, c = [], []
+    for lo in range(0, n, step):
+        a_k, c_k = source.take_t(np.arange(lo, min(n, lo + step)))  # (q, d0, d_in), (q, d_in)
+        out = run(np.concatenate([c_k, a_k.reshape(-1, d_in)]))  # (q + q d0, d_k)
+        c.append(out[:len(c_k)])
+        at.append((out[len(c_k):] - zero).reshape(len(c_k), d0, -1))
+    return StageMap(np.concatenate(at), np.concatenate(c))
 
 
-def _follow(maps: Maps, bits: list[np.ndarray], src: np.ndarray) -> None:
-    """Every kept map and pattern follows its polygons into their pieces."""
-    maps[:] = [(a[src], c[src]) for a, c in maps]
-    bits[:] = [b[src] for b in bits]
+def _affine(step: Affine, maps: list[StageMap], rows: np.ndarray
+            ) -> tuple[StageMap, np.ndarray]:
+    """``sum_i x_i @ mats[i].T + offset``: on one input, its rows (``then_linear``, sparse
+    after a ReLU stage); on several, once per distinct combination of their rows."""
+    if len(step.inputs) == 1:
+        (i,), (mat,) = step.inputs, step.mats
+        return maps[i].then_linear(mat, step.offset), rows[:, i]
+    combos, col = np.unique(rows[:, list(step.inputs)], axis=0, return_inverse=True)
+    at = np.zeros((len(combos), maps[0].at.shape[1], len(step.offset)))
+    c = np.broadcast_to(step.offset, (len(combos), len(step.offset))).copy()
+    for k, (i, mat) in enumerate(zip(step.inputs, step.mats, strict=True)):
+        a_i, c_i = maps[i].take_t(combos[:, k])
+        at += a_i @ mat.T
+        c += c_i @ mat.T
+    return StageMap(at, c), col.reshape(-1)
 
 
-def _relu(step: Relu, maps: Maps, verts: np.ndarray, count: np.ndarray,
-          bits: list[np.ndarray], cap: int) -> tuple[np.ndarray, ...]:
-    a, c = maps[step.input]
-    if step.slope == 1.0:
-        return verts, count, a, c, np.zeros((len(count), 0), dtype=bool)
-    verts, count, src = split_layer(verts, count, a.transpose(0, 2, 1), c, cap=cap)
-    _follow(maps, bits, src)
-    a, c = maps[step.input]
-    on = active(verts, count, a.transpose(0, 2, 1), c)  # (P, d_k)
-    return (verts, count, np.where(on[..., None], a, step.slope * a),
-            np.where(on, c, step.slope * c), on)
+def _relu(step: Relu, maps: list[StageMap], rows: np.ndarray, verts: np.ndarray,
+          count: np.ndarray, cap: int) -> Split:
+    """Cut by the neurons that cross some polygon; the new stage is gated on ``pre``."""
+    pre = maps[step.input].plain()
+    maps[step.input] = pre
+    row = rows[:, step.input]
+    crossing = crossing_neurons(pre, row, verts, count)
+    if len(crossing):
+        verts, count, src = split_layer(verts, count, pre.at[:, :, crossing],
+                                        pre.c[:, crossing], row, cap)
+        rows = rows[src]
+    row = rows[:, step.input]
+    on = active(verts, count, pre.at, pre.c, row)  # (P, d_k)
+    return verts, count, rows, StageMap(pre.at, pre.c, row, on, step.slope), on
 
 
-def _max(step: Max, maps: Maps, verts: np.ndarray, count: np.ndarray,
-         bits: list[np.ndarray], cap: int) -> tuple[np.ndarray, ...]:
-    """Unit by unit: split by which piece leads, then take the leading piece's row. Only
-    polygons where the lead changes between vertices are split; the maps follow the
-    polygons once, at the end (``origin``: each piece's polygon before this step)."""
+def crossing_neurons(pre: StageMap, row: np.ndarray, verts: np.ndarray,
+                     count: np.ndarray) -> np.ndarray:
+    """The neurons whose line crosses the bounding box of some map row's polygons: an
+    affine value takes both signs on a box only if it does at its corners. The others
+    keep one sign on every polygon, and are dropped once, for all polygons (conv1 at 28x28
+    has 25,088 neurons; a small slice is crossed by a few hundred)."""
+    d0, n = pre.at.shape[1], pre.at.shape[2]
+    valid = (np.arange(verts.shape[1])[None, :] < count[:, None])[..., None]
+    lo = np.full((len(pre.c), d0), np.inf)
+    hi = np.full((len(pre.c), d0), -np.inf)
+    np.minimum.at(lo, row, np.where(valid, verts, np.inf).min(axis=1))
+    np.maximum.at(hi, row, np.where(valid, verts, -np.inf).max(axis=1))
+    used = np.flatnonzero(np.isfinite(lo[:, 0]))
+    lo, hi = lo[used], hi[used]
+    corners = (np.stack([lo, hi], axis=1) if d0 == 1 else np.stack(  # (U, 2^d0, d0)
+        [lo, np.stack([hi[:, 0], lo[:, 1]], 1), hi, np.stack([lo[:, 0], hi[:, 1]], 1)], 1))
+    crossing = np.zeros(n, dtype=bool)
+    step = max(1, BLOCK // max(1, n))
+    for s in range(0, len(used), step):
+        r = used[s:s + step]
+        values = np.einsum("ukd,udn->ukn", corners[s:s + step], pre.at[r]) + pre.c[r][:, None]
+        crossing |= ((values > 0).any(axis=1) & (values < 0).any(axis=1)).any(axis=0)
+    return np.flatnonzero(crossing)
+
+
+def _max(step: Max, maps: list[StageMap], rows: np.ndarray, verts: np.ndarray,
+         count: np.ndarray, cap: int) -> Split:
+    """Split by which entry of each window leads; the new stage takes the leaders' rows."""
+    if len(step.inputs) == 1:
+        source, row = maps[step.inputs[0]], rows[:, step.inputs[0]]
+    else:  # torch.maximum(a, b): the inputs side by side, per combination of their rows
+        source, row = _side_by_side(maps, rows, step.inputs)
+    verts, count, origin, choice = split_by_max(source, row, step.groups, verts, count, cap)
+    rows, row = rows[origin], row[origin]
     units, p = step.groups.shape
-    a = np.concatenate([maps[i][0] for i in step.inputs], axis=1)  # (P, D, d0)
-    c = np.concatenate([maps[i][1] for i in step.inputs], axis=1)  # (P, D)
-    origin = np.arange(len(count))
-    choice = np.zeros((len(count), units), dtype=np.int64)
-    for j in range(units):
-        g = step.groups[j]
-        verts, count, src, which = _split_unit(verts, count, a[origin[:, None], g],
-                                                c[origin[:, None], g])
-        origin, choice = origin[src], choice[src]
-        choice[:, j] = which
-        check_cap(len(count), cap)
-    _follow(maps, bits, origin)
-    a, c = a[origin], c[origin]
-    rows = np.arange(len(count))[:, None]
     lead = step.groups[np.arange(units)[None, :], choice]  # (P, units) input columns
     onehot = np.zeros((len(count), units * p), dtype=bool)
-    onehot[rows, np.arange(units)[None, :] * p + choice] = True
-    return verts, count, a[rows, lead], c[rows, lead], onehot
+    onehot[np.arange(len(count))[:, None], np.arange(units)[None, :] * p + choice] = True
+    a, c = entries(source, row, lead)  # (P, units, d0), (P, units)
+    return verts, count, rows, StageMap(np.ascontiguousarray(a.transpose(0, 2, 1)), c), onehot
 
 
-def _split_unit(verts: np.ndarray, count: np.ndarray, a: np.ndarray, c: np.ndarray
-                ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """``split_max`` for the polygons where no one piece leads at every vertex (then, the
-    map being affine, it leads on the whole polygon); the others stay whole, with it.
-    A piece equal to an earlier one on a polygon (two dead ReLUs in one pooling window,
-    both 0) never leads there, so no region is counted twice."""
-    c = c - _repeats(a, c) * 1e6 * (1.0 + np.abs(c).max(axis=1, keepdims=True)
-                                     + np.abs(a).sum(axis=(1, 2))[:, None] * _reach(verts))
-    if verts.shape[2] != 2:
-        return split_max(verts, count, a, c)
-    values = np.einsum("pkd,pmd->pmk", a, verts) + c[:, None, :]  # (P, M, p)
-    valid = np.arange(verts.shape[1])[None, :, None] < count[:, None, None]
-    top = np.where(valid, values, -np.inf).max(axis=2, keepdims=True)  # (P, M, 1)
-    tol = pg.REL_TOL * (1.0 + np.abs(top))
-    leads = np.all((values >= top - tol) | ~valid, axis=1)  # (P, p): leads at every vertex
-    whole = leads.any(axis=1)
-    cut, keep = np.flatnonzero(~whole), np.flatnonzero(whole)
-    v, m, src, which = split_max(verts[cut], count[cut], a[cut], c[cut])
-    width = max(verts.shape[1], v.shape[1])
-    return (np.concatenate([pg.pad(verts[keep], count[keep], width), pg.pad(v, m, width)]),
-            np.concatenate([count[keep], m]), np.concatenate([keep, cut[src]]),
-            np.concatenate([leads[keep].argmax(axis=1), which]))
-
-
-def _repeats(a: np.ndarray, c: np.ndarray) -> np.ndarray:
-    """(P, p) bool: piece i's map equals an earlier piece's on the polygon."""
-    p = a.shape[1]
-    same = np.zeros(c.shape, dtype=bool)
-    for i in range(1, p):
-        for k in range(i):
-            same[:, i] |= np.all(np.isclose(a[:, i], a[:, k], rtol=1e-12, atol=1e-12),
-                                 axis=1) & np.isclose(c[:, i], c[:, k], rtol=1e-12,
-                                                           atol=1e-12)
-    return same
-
-
-def _reach(verts: np.ndarray) -> np.ndarray:
-    """(P, 1) the largest coordinate of each polygon's vertices, in absolute value."""
-    return np.abs(verts).max(axis=(1, 2))[:, None]
-
-
-def split_max(verts: np.ndarray, count: np.ndarray, a: np.ndarray, c: np.ndarray
-              ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Polygons (P, M, 2) and p affine pieces per polygon, a (P, p, d0), c (P, p) -> the
-    parts where each piece is the largest: verts, count, src (P',), which piece (P',)."""
-    p = a.shape[1]
-    whole = np.abs(pg.areas(verts, count)) if verts.shape[2] == 2 else None
-    parts = []
-    for i in range(p):
-        v, m, src = verts, count, np.arange(len(count))
-        for other in range(p):
-            if other == i:
-                continue
-            s = np.einsum("pmd,pd->pm", v, a[src, i] - a[src, other]) \
-                + (c[src, i] - c[src, other])[:, None]
-            v, m = _keep(v, m, s)
-            ok = _kept(v, m, whole, src)
-            v, m, src = v[ok], m[ok], src[ok]
-        parts.append((v, m, src, np.full(len(m), i)))
-    width = max(v.shape[1] for v, *_ in parts)
-    out_v = np.concatenate([pg.pad(v, m, width) for v, m, *_ in parts])
-    return (out_v, np.concatenate([m for _, m, *_ in parts]),
-            np.concatenate([s for *_, s, _ in parts]), np.concatenate([w for *_, w in parts]))
-
-
-def _keep(v: np.ndarray, m: np.ndarray, s: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The part of each polygon (or interval) where ``s >= 0``."""
-    s = pg.snapped(s, m)
-    if v.shape[2] == 2:
-        return pg.clip(v, m, s, +1)
-    out_v, _, src, side = pg.split_interval(v, m, s)
-    positive = np.where(side == 0, s.max(axis=1)[src] > 0, side > 0)
-    keep = np.zeros(len(m), dtype=bool)
-    keep[src[positive]] = True
-    pick = np.flatnonzero(positive)
-    result = v.copy()
-    result[src[pick]] = out_v[pick]
-    return result, np.where(keep, 2, 0)
-
-
-def _kept(v: np.ndarray, m: np.ndarray, whole: np.ndarray | None, src: np.ndarray
-          ) -> np.ndarray:
-    """Parts with an area (length) above a sliver of their polygon's."""
-    if whole is None:
-        return (m == 2) & (v[:, 1, 0] - v[:, 0, 0] > 0)
-    ok = m >= 3
-    area = np.zeros(len(m))
-    if ok.any():
-        area[ok] = np.abs(pg.areas(v[ok], m[ok]))
-    return ok & (area > pg.REL_TOL * whole[src])
+def _side_by_side(maps: list[StageMap], rows: np.ndarray, inputs: tuple[int, ...]
+                  ) -> tuple[StageMap, np.ndarray]:
+    combos, col = np.unique(rows[:, list(inputs)], axis=0, return_inverse=True)
+    parts = [maps[i].take_t(combos[:, k]) for k, i in enumerate(inputs)]
+    return (StageMap(np.concatenate([a for a, _ in parts], axis=2),
+                     np.concatenate([c for _, c in parts], axis=1)), col.reshape(-1))

@@ -132,10 +132,7 @@ def regions(model_or_trace: nn.Module | Trace, bounds: tuple[float, ...] | None 
     bounds = _bounds(model_or_trace, bounds, d0)
     verts, count = pg.box(bounds) if d0 == 2 else pg.interval(bounds)  # type: ignore[arg-type]
     if graph:
-        v, m, bits, maps, per_layer = walk_graph(gsteps, verts, count, cap)
-        rows = np.repeat(np.arange(len(m))[:, None], len(maps), axis=1)
-        walk = Walk(v, m, bits, tuple(StageMap(a.transpose(0, 2, 1), c) for a, c in maps), rows,
-                    per_layer)
+        walk = Walk(*walk_graph(gsteps, verts, count, cap))
     else:
         walk = walk_chain(steps, verts, count, cap)
     if cut_output:

@@ -1,0 +1,210 @@
+"""Splitting polygons by maxima of affine pieces (max-pooling windows, maxout, torch.maximum).
+
+A ``Max`` step's output j is the largest of its input's columns ``groups[j]`` (a window of
+p entries). On a polygon every entry is affine, so the entry that leads at every vertex
+leads on the whole polygon. All windows of a step are tested at once, per polygon, from
+the vertex values; only the (polygon, window) pairs where no one entry leads at every
+vertex are split, in rounds: every polygon with such windows left is split by its next
+one, all polygons at once (``split_max``). A piece whose window no longer straddles (one
+entry leads at its vertices) stays whole. The winners are read at the end, once, from the
+final pieces' vertex values. The work grows with the pieces and the windows that cross
+them, not with polygons x windows (6,272 windows at 28x28 with 32 channels).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from . import polygons as pg
+from .layer_split import check_cap
+from .stage_map import StageMap
+
+VALUES = 1 << 22  # vertex values (polygon x vertex x column) computed at a time
+
+
+def split_by_max(source: StageMap, row: np.ndarray, groups: np.ndarray, verts: np.ndarray,
+                 count: np.ndarray, cap: int
+                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Polygons (P, M, d0), their input maps (``source`` rows ``row`` (P,)) and windows
+    ``groups`` (units, p) -> the pieces where every window has one winner: verts, count,
+    origin (Q,) each piece's polygon, choice (Q, units) each window's winning entry."""
+    choice, straddle = leaders(source, row, groups, verts, count)  # (P, units) each
+    poly, unit = np.nonzero(straddle)  # sorted by polygon
+    ptr = np.searchsorted(poly, np.arange(len(count)))
+    end = np.searchsorted(poly, np.arange(len(count)), side="right")
+    origin = np.arange(len(count))
+    done: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+    finished = 0
+    while True:
+        left = ptr < end
+        if not left.all():  # pieces with no window left to split by are final
+            done.append((verts[~left], count[~left], origin[~left]))
+            finished += int((~left).sum())
+            verts, count, origin, ptr, end = (x[left] for x in (verts, count, origin, ptr, end))
+        if len(count) == 0:
+            break
+        a, c = entries(source, row[origin], groups[unit[ptr]])  # (Q, p, d0), (Q, p)
+        verts, count, piece = _split_round(verts, count, a, c)
+        origin, ptr, end = origin[piece], ptr[piece] + 1, end[piece]
+        check_cap(finished + len(count), cap)
+    width = max(v.shape[1] for v, _, _ in done)
+    verts = np.concatenate([pg.pad(v, m, width) if v.shape[2] == 2 else v
+                            for v, m, _ in done])
+    count = np.concatenate([m for _, m, _ in done])
+    origin = np.concatenate([o for _, _, o in done])
+    choice = choice[origin]
+    piece, unit = np.nonzero(straddle[origin])  # the split windows: read on each piece
+    choice[piece, unit] = _winners(source, row[origin[piece]], groups[unit], verts[piece],
+                                   count[piece])
+    return verts, count, origin, choice
+
+
+def leaders(source: StageMap, row: np.ndarray, groups: np.ndarray, verts: np.ndarray,
+            count: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Each window's leading entry on each polygon (P, units), and whether no one entry
+    leads at every vertex (P, units): the windows that split the polygon. First a bound
+    from the polygon's enclosing circle (centre o, radius r: an entry's value is within
+    r |a| of its value at o), polygons in blocks of ``VALUES``; the vertices only for the
+    windows that the bound leaves open."""
+    units, p = groups.shape
+    first = np.empty((len(count), units), dtype=np.int64)
+    clear = np.empty((len(count), units), dtype=bool)
+    valid = np.arange(verts.shape[1])[None, :] < count[:, None]  # (P, M)
+    centre = pg.centroids(verts, count)  # (P, d0)
+    radius = np.where(valid, np.linalg.norm(verts - centre[:, None], axis=2), 0.0).max(axis=1)
+    step = max(1, VALUES // ((verts.shape[2] + 2) * source.at.shape[2]))
+    for lo in range(0, len(count), step):
+        k = slice(lo, lo + step)
+        at, c = source.take_t(row[k])  # (q, d0, D), (q, D)
+        value = (np.einsum("qd,qdn->qn", centre[k], at) + c)[:, groups]  # (q, units, p)
+        spread = (radius[k, None] * np.linalg.norm(at, axis=1))[:, groups]
+        first[k] = value.argmax(axis=2)
+        low = np.take_along_axis(value - spread, first[k][..., None], axis=2)[..., 0]
+        np.put_along_axis(value, first[k][..., None], -np.inf, axis=2)
+        clear[k] = low >= (value + spread).max(axis=2)  # the first leads on all the circle
+    poly, unit = np.nonzero(~clear)
+    a, c = entries(source, row[poly], groups[unit])  # (K, p, d0), (K, p)
+    values = np.einsum("kpd,kmd->kmp", a, verts[poly]) + c[:, None, :]  # (K, M, p)
+    leads = _leads(values[:, :, None, :], count[poly])[:, 0]  # (K, p)
+    first[poly, unit] = leads.argmax(axis=1)
+    straddle = np.zeros(clear.shape, dtype=bool)
+    straddle[poly, unit] = ~leads.any(axis=1)
+    return first, straddle
+
+
+def _winners(source: StageMap, row: np.ndarray, cols: np.ndarray, verts: np.ndarray,
+             count: np.ndarray) -> np.ndarray:
+    """(K,) the first entry of windows ``cols`` (K, p) that leads at every vertex of its
+    piece (or, where rounding leaves none, the largest at the piece's centre)."""
+    a, c = entries(source, row, cols)
+    values = np.einsum("kpd,kmd->kmp", a, verts) + c[:, None, :]  # (K, M, p)
+    leads = _leads(values[:, :, None, :], count)[:, 0]
+    centre = np.where((np.arange(verts.shape[1])[None, :] < count[:, None])[..., None],
+                      values, 0.0).sum(axis=1) / count[:, None]  # (K, p)
+    return np.where(leads.any(axis=1), leads.argmax(axis=1), centre.argmax(axis=1))
+
+
+def _leads(values: np.ndarray, count: np.ndarray) -> np.ndarray:
+    """values (q, M, units, p) at each polygon's vertices -> (q, units, p) leads at all."""
+    valid = (np.arange(values.shape[1])[None, :] < count[:, None])[:, :, None, None]
+    top = np.where(valid, values, -np.inf).max(axis=3, keepdims=True)  # (q, M, units, 1)
+    tol = pg.REL_TOL * (1.0 + np.abs(top))
+    return np.all((values >= top - tol) | ~valid, axis=1)
+
+
+def entries(source: StageMap, row: np.ndarray, cols: np.ndarray
+            ) -> tuple[np.ndarray, np.ndarray]:
+    """The maps of columns ``cols`` (Q, p) of rows ``row`` (Q,): a (Q, p, d0), c (Q, p),
+    gathered without expanding a gated stage's other columns."""
+    if source.on is None or source.pre_row is None:
+        return source.at[row[:, None], :, cols], source.c[row[:, None], cols]
+    pre = source.pre_row[row][:, None]  # (Q, 1)
+    gain = np.where(source.on[row[:, None], cols], 1.0, source.slope)  # (Q, p)
+    return source.at[pre, :, cols] * gain[..., None], source.c[pre, cols] * gain
+
+
+def _split_round(verts: np.ndarray, count: np.ndarray, a: np.ndarray, c: np.ndarray
+                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Each polygon by its own window (entries a (Q, p, d0), c (Q, p)): whole where one
+    entry leads at every vertex, else ``split_max``. An entry equal to an earlier one on
+    a polygon (two dead ReLUs in one window, both 0) never leads there, so no region is
+    counted twice; ties go to the first entry, as torch's ``return_indices`` does."""
+    values = np.einsum("qpd,qmd->qmp", a, verts) + c[:, None, :]  # (Q, M, p)
+    whole = _leads(values[:, :, None, :], count)[:, 0].any(axis=1)
+    keep, cut = np.flatnonzero(whole), np.flatnonzero(~whole)
+    c = c[cut] - _repeats(a[cut], c[cut]) * 1e6 * (
+        1.0 + np.abs(c[cut]).max(axis=1, keepdims=True)
+        + np.abs(a[cut]).sum(axis=(1, 2))[:, None] * np.abs(verts[cut]).max(axis=(1, 2))[:, None])
+    v, m, src, _ = split_max(verts[cut], count[cut], a[cut], c)
+    if verts.shape[2] == 1:
+        return (np.concatenate([verts[keep], v]), np.concatenate([count[keep], m]),
+                np.concatenate([keep, cut[src]]))
+    width = max(verts.shape[1], v.shape[1])
+    return (np.concatenate([pg.pad(verts[keep], count[keep], width), pg.pad(v, m, width)]),
+            np.concatenate([count[keep], m]), np.concatenate([keep, cut[src]]))
+
+
+def _repeats(a: np.ndarray, c: np.ndarray) -> np.ndarray:
+    """(Q, p) bool: entry i's map equals an earlier entry's on the polygon."""
+    p = a.shape[1]
+    same = np.zeros(c.shape, dtype=bool)
+    for i in range(1, p):
+        for k in range(i):
+            same[:, i] |= np.all(np.isclose(a[:, i], a[:, k], rtol=1e-12, atol=1e-12),
+                                 axis=1) & np.isclose(c[:, i], c[:, k], rtol=1e-12,
+                                                      atol=1e-12)
+    return same
+
+
+def split_max(verts: np.ndarray, count: np.ndarray, a: np.ndarray, c: np.ndarray
+              ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Polygons (P, M, 2) and p affine pieces per polygon, a (P, p, d0), c (P, p) -> the
+    parts where each piece is the largest: verts, count, src (P',), which piece (P',)."""
+    p = a.shape[1]
+    whole = np.abs(pg.areas(verts, count)) if verts.shape[2] == 2 else None
+    parts = []
+    for i in range(p):
+        v, m, src = verts, count, np.arange(len(count))
+        for other in range(p):
+            if other == i:
+                continue
+            s = np.einsum("pmd,pd->pm", v, a[src, i] - a[src, other]) \
+                + (c[src, i] - c[src, other])[:, None]
+            v, m = _keep(v, m, s)
+            ok = _kept(v, m, whole, src)
+            v, m, src = v[ok], m[ok], src[ok]
+        parts.append((v, m, src, np.full(len(m), i)))
+    if verts.shape[2] == 2:
+        width = max(v.shape[1] for v, *_ in parts)
+        out_v = np.concatenate([pg.pad(v, m, width) for v, m, *_ in parts])
+    else:
+        out_v = np.concatenate([v for v, *_ in parts])
+    return (out_v, np.concatenate([m for _, m, *_ in parts]),
+            np.concatenate([s for *_, s, _ in parts]), np.concatenate([w for *_, w in parts]))
+
+
+def _keep(v: np.ndarray, m: np.ndarray, s: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The part of each polygon (or interval) where ``s >= 0``."""
+    s = pg.snapped(s, m)
+    if v.shape[2] == 2:
+        return pg.clip(v, m, s, +1)
+    out_v, _, src, side = pg.split_interval(v, m, s)
+    positive = np.where(side == 0, s.max(axis=1)[src] > 0, side > 0)
+    keep = np.zeros(len(m), dtype=bool)
+    keep[src[positive]] = True
+    pick = np.flatnonzero(positive)
+    result = v.copy()
+    result[src[pick]] = out_v[pick]
+    return result, np.where(keep, 2, 0)
+
+
+def _kept(v: np.ndarray, m: np.ndarray, whole: np.ndarray | None, src: np.ndarray
+          ) -> np.ndarray:
+    """Parts with an area (length) above a sliver of their polygon's."""
+    if whole is None:
+        return (m == 2) & (v[:, 1, 0] - v[:, 0, 0] > 0)
+    ok = m >= 3
+    area = np.zeros(len(m))
+    if ok.any():
+        area[ok] = np.abs(pg.areas(v[ok], m[ok]))
+    return ok & (area > pg.REL_TOL * whole[src])
