@@ -40,10 +40,14 @@ class SliceFrame:
     box: tuple[float, ...]  # (x0, x1, y0, y1), or (x0, x1) for a line: where points go
     text: str  # the slice as given: "3,7,9", "3,7", "pca", "3"
     anchor_labels: tuple[int, ...] = ()  # the anchor rows' labels, where the data have them
+    # --show-data: the data's rows (N, D), drawn at their projections and true images
+    data: np.ndarray | None = None
+    data_labels: np.ndarray | None = None  # (N,) their labels, where the data have them
 
     def __post_init__(self) -> None:
-        for arr in (self.origin, self.axes, self.anchors):
-            arr.setflags(write=False)
+        for arr in (self.origin, self.axes, self.anchors, self.data, self.data_labels):
+            if arr is not None:
+                arr.setflags(write=False)
 
     @property
     def k(self) -> int:
@@ -58,6 +62,14 @@ class SliceFrame:
     def inputs(self, u: np.ndarray) -> np.ndarray:
         """(n, k) slice coordinates -> (n, D) inputs."""
         return self.origin + u @ self.axes
+
+    def project(self, x: np.ndarray) -> np.ndarray:
+        """(N, D) inputs -> (N, k) the slice coordinates of their orthogonal projections."""
+        return (x - self.origin) @ self.axes.T
+
+    def distance(self, x: np.ndarray) -> np.ndarray:
+        """(N, D) inputs -> (N,) each one's distance from the slice (to its projection)."""
+        return np.linalg.norm(x - self.inputs(self.project(x)), axis=1)
 
     @property
     def anchor_names(self) -> tuple[str, ...]:

@@ -44,6 +44,7 @@ from .raster import (
     splat,
     use_raster,
 )
+from .still_marks import draw_marks, marks_caption
 from .still_regions import draw_regions, still_outlines
 from .theme import AZIM, ELEV, MIN_SIDE, Theme, themed
 
@@ -213,7 +214,7 @@ def _panel(fig: Figure, trace: Trace, k: int, origin: tuple[float, float], heade
         _draw_3d(ax, pts, trace, pal, size, raster, th, pca=stage.dim > 3, key=k)
     if pal.outlines is not None and d > 1:
         draw_regions(ax, trace, k, pal.outlines, th)
-    _draw_anchors(ax, trace, k, th, lay.text_pt)
+    draw_marks(ax, trace, k, th, lay.text_pt)
     ax.tick_params(labelsize=lay.text_pt)
     return ax
 
@@ -342,27 +343,6 @@ def _draw_3d(ax: Axes3D, xyz: np.ndarray, trace: Trace, pal: Palette, size: floa
                    cmap=pal.cmap, norm=pal.norm, s=size, linewidths=0)
 
 
-def _draw_anchors(ax: Axes, trace: Trace, k: int, th: Theme, text_pt: float) -> None:
-    """A slice's anchor rows at their true images in stage ``k`` (through the stage's own
-    projection when it is wide), ringed and titled with their row and label."""
-    frame = trace.frame
-    if frame is None or not frame.rows or k >= len(trace.anchors):
-        return
-    at = projection(trace.stages[k].points)(trace.anchors[k])  # (m, min(d_k, 3))
-    if at.shape[1] == 1:
-        at = np.column_stack([at[:, 0], np.zeros(len(at))])  # a line: on y = 0
-    ax.scatter(*at.T, s=90, facecolors="none", edgecolors=th.foreground,  # type: ignore[misc]
-               linewidths=1.6, zorder=6, gid=f"anchors-{k}")  # one collection: the anchors
-    for xyz, name in zip(at, frame.anchor_names, strict=True):
-        if len(xyz) == 3:
-            ax.text(*xyz, f"  {name}", color=th.foreground,  # type: ignore[call-arg]
-                    fontsize=text_pt, zorder=7, fontweight="bold")
-        else:
-            ax.annotate(name, (float(xyz[0]), float(xyz[1])), xytext=(6, 6),
-                        textcoords="offset points", color=th.foreground, fontsize=text_pt,
-                        zorder=7, fontweight="bold")
-
-
 def _bounds(pal: Palette, key: object, pts: np.ndarray, square: bool = True
             ) -> tuple[np.ndarray, np.ndarray]:
     """(n, d) -> lower and upper limits (d,), padded by ``PAD``.
@@ -408,8 +388,8 @@ def _colorbar(fig: Figure, trace: Trace, pal: Palette, th: Theme) -> None:
     what = COLOR_NAMES.get(trace.color_by, trace.color_by)
     if trace.frame is not None:  # points on a slice: their coordinates are the slice's
         what = what.replace("input coordinate", "slice coordinate")
-    bar.set_label(f"colour: {what} (the same point has the same colour in every panel)",
-                  fontsize=9, color=th.foreground)
+    bar.set_label(f"colour: {what} (the same point has the same colour in every panel)"
+                  + marks_caption(trace), fontsize=9, color=th.foreground)
     cax.tick_params(labelsize=8, colors=th.foreground)
     bar.outline.set_edgecolor(th.muted)
 
@@ -426,5 +406,5 @@ def _legend(fig: Figure, trace: Trace, th: Theme, fh: float) -> None:
                fontsize=9, labelcolor=th.foreground,
                title=f"colour: {CLASS_WORDS.get(trace.color_by, 'class')} (the same point has "
                      "the same colour in every panel)"
-                     + (f"; {note}" if note else ""),
+                     + (f"; {note}" if note else "") + marks_caption(trace),
                title_fontsize=9).get_title().set_color(th.foreground)

@@ -1,0 +1,69 @@
+"""A slice's marked rows in still panels: the anchors ringed and titled, the data rows
+(--show-data) as faded dots, each at its true image in the stage (``view.marks``), shown
+in the panel's display coordinates (the stage's own PCA, fitted on the points, beyond 3-D).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from matplotlib.axes import Axes
+
+from ..tracing.trace import Trace
+from ..view import projection
+from ..view.colors import hex_rgb
+from ..view.marks import Marks, data_rgba, marks_of
+from .theme import Theme
+
+RING = 90.0  # the anchors' ring, points^2
+DOT = 14.0  # a data row's dot, points^2
+
+
+def draw_marks(ax: Axes, trace: Trace, k: int, th: Theme, text_pt: float,
+               marks: Marks | None = None) -> None:
+    """The marked rows of stage ``k``: data rows beneath, anchors ringed on top."""
+    marks = marks or marks_of(trace)
+    if marks is None or k >= len(marks.stages):
+        return
+    at = projection(trace.stages[k].points)(marks.stages[k])  # (m, min(d_k, 3))
+    if at.shape[1] == 1:
+        at = np.column_stack([at[:, 0], np.zeros(len(at))])  # a line: on y = 0
+    if marks.rows > marks.anchors:
+        _data(ax, at[marks.anchors:], marks, th, k)
+    if marks.anchors:
+        _anchors(ax, at[:marks.anchors], marks.names, th, text_pt, k)
+
+
+def marks_caption(trace: Trace) -> str:
+    """The line under the colour key that says what the marks are ("" without marks):
+    "rings: the anchor rows; dots: 1,797 data rows (... 0 to 42.1)"."""
+    marks = marks_of(trace)
+    if marks is None:
+        return ""
+    parts = (["rings: the anchor rows"] if marks.anchors else []) + (
+        [f"dots: {marks.title}"] if marks.title else [])
+    return "\n" + "; ".join(parts)
+
+
+def _data(ax: Axes, at: np.ndarray, marks: Marks, th: Theme, k: int) -> None:
+    """(N, 2 or 3) the data rows: class colour (or foreground) at their faded opacity, with a
+    thin edge in the theme's foreground so they stand out from the points of the slice."""
+    rgba = data_rgba(marks)
+    if rgba is None:
+        rgba = np.column_stack([np.tile(hex_rgb(th.foreground), (len(at), 1)), marks.alpha])
+    edge = np.column_stack([np.tile(hex_rgb(th.foreground), (len(at), 1)), marks.alpha])
+    ax.scatter(*at.T, s=DOT, c=rgba, edgecolors=edge, linewidths=0.5,  # type: ignore[misc,arg-type]
+               zorder=5, gid=f"data-{k}")
+
+
+def _anchors(ax: Axes, at: np.ndarray, names: tuple[str, ...], th: Theme, text_pt: float,
+             k: int) -> None:
+    ax.scatter(*at.T, s=RING, facecolors="none", edgecolors=th.foreground,  # type: ignore[misc]
+               linewidths=1.6, zorder=6, gid=f"anchors-{k}")  # one collection: the anchors
+    for xyz, name in zip(at, names, strict=True):
+        if len(xyz) == 3:
+            ax.text(*xyz, f"  {name}", color=th.foreground,  # type: ignore[call-arg]
+                    fontsize=text_pt, zorder=7, fontweight="bold")
+        else:
+            ax.annotate(name, (float(xyz[0]), float(xyz[1])), xytext=(6, 6),
+                        textcoords="offset points", color=th.foreground, fontsize=text_pt,
+                        zorder=7, fontweight="bold")
