@@ -9,6 +9,7 @@ equals ``model(x)``.
 from __future__ import annotations
 
 import copy
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -18,10 +19,11 @@ import torch
 from torch import nn
 
 from ..config.style import Style
-from ..errors import NetworkError, SpacewarpError
+from ..errors import NetworkError, SpacewarpError, SpacewarpNote
 from ..inputs.arrays import frozen
 from ..inputs.points import PREDICTED, Points
 from ..inputs.slice import SliceFrame
+from ..model.image_shape import inferred_shape
 from .capture import Op, capture, modules_in_use
 from .exported import declared_width
 from .op_rows import OnRows
@@ -133,6 +135,7 @@ def trace(model: nn.Module, points: Points, *, device: str = "auto",
     fails on the points, or a stage produces NaN or inf.
     """
     dev = pick_device(device)
+    points = _shaped_for(model, points)
     frame = points.frame
     try:
         with modules_in_use(model):  # (thread safety: see capture._ReadersWriter)
@@ -181,6 +184,24 @@ def _marked(frame: SliceFrame | None, n: int, outputs: Any
     data = (frozen(frame.project(frame.data), np.float64),
             *(frozen(r[m:], np.float64) for r in rows))
     return anchors, data
+
+
+def _shaped_for(model: nn.Module, points: Points) -> Points:
+    """``points`` with the image shape a convolution first in the model reads
+    (``model.image_shape``) when none was given; a note says which shape was inferred (of a
+    model that reshapes its rows itself too, though they go in as rows)."""
+    if points.image_shape is not None:
+        return points
+    found = inferred_shape(model, points.input_dim)
+    if found is None:
+        return points
+    shape = ",".join(map(str, found.shape))
+    how = ("the model reshapes each row to that image itself" if found.reshaped else
+           "each row is reshaped to that image before it")
+    warnings.warn(f"input shape {shape} inferred from the model's first operation, "
+                  f"{found.where}: {how}; give --input-shape to choose another",
+                  SpacewarpNote, stacklevel=3)
+    return points if found.reshaped else replace(points, image_shape=found.shape)
 
 
 def predicted(output: np.ndarray) -> np.ndarray:
