@@ -56,6 +56,7 @@ export function loadLive(st, update) {  // new coordinates for this spec's keys;
   const F = st.F
   if (!F || update.base !== F.spec.serial || !applyLive(F, update)) return false
   publish(st); st.pub.live = update.serial
+  st.marks.setFilm(null)  // the marked rows were traced with the old network: hidden, not stale
   if (st.gl) st.gl.setFilm(F)
   if (update.weights) refill(st)
   liveNote(st.dom.notes, update.note || '')
