@@ -181,3 +181,20 @@ def test_show_data_is_recorded_and_rerun(tmp_path: Path) -> None:
     assert first.files == second.files
     for name in first.files:
         np.testing.assert_array_equal(first[name], second[name])
+
+
+@pytest.mark.parametrize("text", ["3,4", "pca"])
+def test_a_line_and_a_principal_plane_show_the_data_too(text: str) -> None:
+    t = sw.run(input="digits", slice=text, points=100, layers="64,3,2", device="cpu",
+               show_data=True)
+    frame = t.frame
+    u, *_ = np.linalg.lstsq(frame.axes.T, (DIGITS.x - frame.origin).T, rcond=None)
+    np.testing.assert_allclose(t.data[0], u.T, atol=1e-9)  # (N, 1) on a line, (N, 2) else
+    marks = marks_of(t)
+    assert marks.anchors == (0 if text == "pca" else 2) and marks.rows == marks.anchors + 1797
+    distance = np.linalg.norm(DIGITS.x - frame.origin - u.T @ frame.axes, axis=1)
+    shape = "line" if text == "3,4" else "plane"
+    assert (f"to the {shape}: {distance.min():.3g} to {distance.max():.3g}, opaque at 0"
+            in marks.title)
+    spec_marks = film(t).marks
+    assert spec_marks is not None and len(spec_marks.keys[0]) == marks.rows

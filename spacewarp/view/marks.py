@@ -31,7 +31,8 @@ class Marks:
     names: tuple[str, ...]  # the anchors' titles, "row 17 (0)": the first len(names) rows
     alpha: np.ndarray  # (N,) the data rows' opacity, 1 on the slice, fading with distance
     labels: np.ndarray | None  # (N,) the data rows' labels, where the data have them
-    title: str  # "data rows, faded by distance to the plane, 0 to 42.1"; "" without data
+    title: str  # "1,797 data rows (..., faded by distance to the plane: 0 to 53.1, opaque
+    # at 0)": the distances shown, nearest to farthest; "" without data
     keys: tuple[np.ndarray, ...] = ()  # per film key: (m, d_i) display coordinates
 
     @property
@@ -70,7 +71,7 @@ def marks_of(trace: Trace) -> Marks | None:
     shape = "plane" if frame.k == 2 else "line"
     coloured = "coloured by label, " if frame.data_labels is not None else ""
     title = (f"{len(distance):,} data rows ({coloured}faded by distance to the {shape}: "
-             f"0 to {float(distance.max()):.3g})")
+             f"{float(distance.min()):.3g} to {float(distance.max()):.3g}, opaque at 0)")
     return Marks(stages, frame.anchor_names if anchors else (), fade(distance),
                  frame.data_labels, title)
 
