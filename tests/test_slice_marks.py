@@ -112,6 +112,10 @@ def test_stills_draw_the_data_rows_and_say_how_far_they_are(shown: sw.Trace) -> 
     logits = hooked_stages(fresh_model(shown), DIGITS.x)[-1]  # (N, 2): the output, 2-D
     np.testing.assert_allclose(dots[f"data-{len(shown.stages) - 1}"].get_offsets(), logits,
                                atol=1e-9)
+    last = next(ax for ax in fig.axes if ax.get_gid() == f"stage-{len(shown.stages) - 1}")
+    (x0, x1), (y0, y1) = last.get_xlim(), last.get_ylim()  # no data row cut off the panel
+    assert x0 <= logits[:, 0].min() and logits[:, 0].max() <= x1
+    assert y0 <= logits[:, 1].min() and logits[:, 1].max() <= y1
     words = " ".join(t.get_text() for t in fig.legends[0].texts) + \
         fig.legends[0].get_title().get_text()
     assert f"0 to {distance.max():.3g}" in words

@@ -30,6 +30,7 @@ from mpl_toolkits.mplot3d.axes3d import Axes3D
 from ..tracing.trace import Stage, Trace
 from ..view import display_coords, lattice_every, lattice_lines, projection
 from ..view.colors import CLASS_COLORS, class_hex, legend, repeat_note
+from ..view.marks import marks_of
 from ..view.outlines import Outlines
 from ..view.weight_text import fitted_matrix
 from .raster import (
@@ -44,7 +45,7 @@ from .raster import (
     splat,
     use_raster,
 )
-from .still_marks import draw_marks, marks_caption
+from .still_marks import draw_marks, marks_at, marks_caption
 from .still_regions import draw_regions, still_outlines
 from .theme import AZIM, ELEV, MIN_SIDE, Theme, themed
 
@@ -194,6 +195,7 @@ def _panel(fig: Figure, trace: Trace, k: int, origin: tuple[float, float], heade
     rect = (left / fw, bottom / fh, lay.panel / fw, lay.panel / fh)
     top = (bottom + lay.panel + 0.12) / fh
     centre = (left + lay.panel / 2) / fw
+    _reach_marks(pal, trace, k, pts)
     title = panel_title(stage)  # a long one (a conv's kernel, a PCA note) shrinks to its cell
     fig.text(centre, top + header / fh, title, ha="center", va="top",
              fontsize=min(lay.title_pt, chars * lay.text_pt / max(len(title), 1)),
@@ -217,6 +219,16 @@ def _panel(fig: Figure, trace: Trace, k: int, origin: tuple[float, float], heade
     draw_marks(ax, trace, k, th, lay.text_pt)
     ax.tick_params(labelsize=lay.text_pt)
     return ax
+
+
+def _reach_marks(pal: Palette, trace: Trace, k: int, pts: np.ndarray) -> None:
+    """Stage ``k``'s limits reach its marked rows too (a slice's anchors and data rows),
+    as the film's boxes do, so that no data row is cut off the panel."""
+    at = marks_at(trace, k, marks_of(trace))
+    if at is None or k in pal.ranges:
+        return
+    (lo, hi), (mlo, mhi) = column_range(pts), column_range(at)
+    pal.ranges[k] = (np.minimum(lo, mlo), np.maximum(hi, mhi))
 
 
 def panel_title(stage: Stage) -> str:

@@ -22,15 +22,23 @@ def draw_marks(ax: Axes, trace: Trace, k: int, th: Theme, text_pt: float,
                marks: Marks | None = None) -> None:
     """The marked rows of stage ``k``: data rows beneath, anchors ringed on top."""
     marks = marks or marks_of(trace)
-    if marks is None or k >= len(marks.stages):
+    at = marks_at(trace, k, marks)
+    if marks is None or at is None:
         return
-    at = projection(trace.stages[k].points)(marks.stages[k])  # (m, min(d_k, 3))
     if at.shape[1] == 1:
         at = np.column_stack([at[:, 0], np.zeros(len(at))])  # a line: on y = 0
     if marks.rows > marks.anchors:
         _data(ax, at[marks.anchors:], marks, th, k)
     if marks.anchors:
         _anchors(ax, at[:marks.anchors], marks.names, th, text_pt, k)
+
+
+def marks_at(trace: Trace, k: int, marks: Marks | None) -> np.ndarray | None:
+    """(m, min(d_k, 3)) the marked rows in stage ``k``'s display coordinates (its own
+    projection, fitted on the points); None without marks."""
+    if marks is None or k >= len(marks.stages):
+        return None
+    return projection(trace.stages[k].points)(marks.stages[k])
 
 
 def marks_caption(trace: Trace) -> str:
