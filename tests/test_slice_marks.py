@@ -102,8 +102,8 @@ def test_stills_draw_the_data_rows_and_say_how_far_they_are(shown: sw.Trace) -> 
     from spacewarp.render.static import stages_figure
 
     fig = stages_figure(shown)
-    dots = {c.get_gid(): c for ax in fig.axes for c in ax.collections
-            if str(c.get_gid()).startswith("data-")}
+    dots = {c.get_gid(): c for c in [*fig.artists, *(c for ax in fig.axes for c in ax.collections)]
+            if str(c.get_gid()).startswith("data-")}  # (3-D panels: the figure's, projected)
     assert len(dots) == len(shown.stages)
     u, distance = lstsq_projection(shown)
     np.testing.assert_allclose(dots["data-0"].get_offsets(), u, atol=1e-9)
@@ -112,6 +112,14 @@ def test_stills_draw_the_data_rows_and_say_how_far_they_are(shown: sw.Trace) -> 
     logits = hooked_stages(fresh_model(shown), DIGITS.x)[-1]  # (N, 2): the output, 2-D
     np.testing.assert_allclose(dots[f"data-{len(shown.stages) - 1}"].get_offsets(), logits,
                                atol=1e-9)
+    # a 3-D stage (64 -> 3): the dots over the panel, at the hooked rows' projected places
+    from spacewarp.render.raster import project_with
+
+    first = next(ax for ax in fig.axes if ax.get_gid() == "stage-1")
+    hooked = hooked_stages(fresh_model(shown), DIGITS.x)[0]  # (N, 3)
+    assert dots["data-1"] in fig.artists
+    np.testing.assert_allclose(dots["data-1"].get_offsets(),
+                               project_with(first.get_proj(), hooked)[:2].T, atol=1e-9)
     last = next(ax for ax in fig.axes if ax.get_gid() == f"stage-{len(shown.stages) - 1}")
     (x0, x1), (y0, y1) = last.get_xlim(), last.get_ylim()  # no data row cut off the panel
     assert x0 <= logits[:, 0].min() and logits[:, 0].max() <= x1

@@ -7,15 +7,22 @@ from __future__ import annotations
 
 import numpy as np
 from matplotlib.axes import Axes
+from matplotlib.collections import PathCollection
+from matplotlib.markers import MarkerStyle
+from matplotlib.patheffects import withStroke
+from matplotlib.text import Annotation
+from matplotlib.transforms import IdentityTransform
 
 from ..tracing.trace import Trace
 from ..view import projection
 from ..view.colors import hex_rgb
 from ..view.marks import Marks, data_rgba, marks_of
+from .raster import project_with
 from .theme import Theme
 
 RING = 90.0  # the anchors' ring, points^2
 DOT = 14.0  # a data row's dot, points^2
+_CIRCLE = MarkerStyle("o").get_path().transformed(MarkerStyle("o").get_transform())
 
 
 def draw_marks(ax: Axes, trace: Trace, k: int, th: Theme, text_pt: float,
@@ -54,24 +61,48 @@ def marks_caption(trace: Trace) -> str:
 
 def _data(ax: Axes, at: np.ndarray, marks: Marks, th: Theme, k: int) -> None:
     """(N, 2 or 3) the data rows: class colour (or foreground) at their faded opacity, with a
-    thin edge in the theme's foreground so they stand out from the points of the slice."""
+    thin edge in the theme's foreground so they stand out from the points of the slice.
+    In 3-D they are drawn over the panel at their projected places, as the page and the
+    film draw them: the points' raster image (``raster_3d``) would hide them by pixel,
+    whether they lie in front of the surface or behind it."""
     rgba = data_rgba(marks)
-    if rgba is None:
-        rgba = np.column_stack([np.tile(hex_rgb(th.foreground), (len(at), 1)), marks.alpha])
-    edge = np.column_stack([np.tile(hex_rgb(th.foreground), (len(at), 1)), marks.alpha])
-    ax.scatter(*at.T, s=DOT, c=rgba, edgecolors=edge, linewidths=0.5,  # type: ignore[misc,arg-type]
+    fg = np.tile(hex_rgb(th.foreground), (len(at), 1))  # (N, 3)
+    face = np.column_stack([fg, marks.alpha]) if rgba is None else rgba
+    edge = np.column_stack([fg, marks.alpha])
+    if at.shape[1] == 3:
+        shown = project_with(ax.get_proj(), at)[:2].T  # type: ignore[attr-defined]
+        # (a figure's artist: 3-D axes take only 3-D collections; the axes' 2-D data
+        # coordinates are the projected ones, as for the raster image)
+        ax.figure.add_artist(PathCollection(
+            [_CIRCLE], sizes=[DOT], offsets=shown, facecolors=face, edgecolors=edge,
+            linewidths=0.5, zorder=5, gid=f"data-{k}", offset_transform=ax.transData,
+            transform=IdentityTransform()))
+        return
+    ax.scatter(*at.T, s=DOT, c=face, edgecolors=edge, linewidths=0.5,  # type: ignore[misc,arg-type]
                zorder=5, gid=f"data-{k}")
 
 
 def _anchors(ax: Axes, at: np.ndarray, names: tuple[str, ...], th: Theme, text_pt: float,
              k: int) -> None:
+    """The anchors ringed (one collection, ``anchors-k``) and titled. In 3-D the rings
+    and titles are drawn again over the panel at their projected places, above the data
+    rows' dots there (``_data``), so that no dot hides an anchor."""
     ax.scatter(*at.T, s=RING, facecolors="none", edgecolors=th.foreground,  # type: ignore[misc]
                linewidths=1.6, zorder=6, gid=f"anchors-{k}")  # one collection: the anchors
-    for xyz, name in zip(at, names, strict=True):
-        if len(xyz) == 3:
-            ax.text(*xyz, f"  {name}", color=th.foreground,  # type: ignore[call-arg]
-                    fontsize=text_pt, zorder=7, fontweight="bold")
-        else:
-            ax.annotate(name, (float(xyz[0]), float(xyz[1])), xytext=(6, 6),
-                        textcoords="offset points", color=th.foreground, fontsize=text_pt,
-                        zorder=7, fontweight="bold")
+    halo = [withStroke(linewidth=2.5, foreground=th.background)]  # titles legible over dots
+    if at.shape[1] == 3:
+        at = project_with(ax.get_proj(), at)[:2].T  # type: ignore[attr-defined]
+        ax.figure.add_artist(PathCollection(
+            [_CIRCLE], sizes=[RING], offsets=at, facecolors="none",
+            edgecolors=th.foreground, linewidths=1.6, zorder=6,
+            offset_transform=ax.transData, transform=IdentityTransform()))
+        for xy, name in zip(at, names, strict=True):  # titles over the panel too
+            ax.figure.add_artist(Annotation(
+                name, (float(xy[0]), float(xy[1])), xycoords=ax.transData, xytext=(6, 6),
+                textcoords="offset points", color=th.foreground, fontsize=text_pt,
+                zorder=7, fontweight="bold", path_effects=halo))
+        return
+    for xy, name in zip(at, names, strict=True):
+        ax.annotate(name, (float(xy[0]), float(xy[1])), xytext=(6, 6),
+                    textcoords="offset points", color=th.foreground, fontsize=text_pt,
+                    zorder=7, fontweight="bold", path_effects=halo)
