@@ -135,6 +135,13 @@ def _slice_count(spec: InputSpec) -> int:
     return spec.points or names.DEFAULT_COUNTS.get(spec.slice_points or "", 1000)
 
 
+def shown_rows(spec: InputSpec) -> int:
+    """The data rows a slice traced with ``show_data`` carries beside its points; 0 else."""
+    if spec.slice is None or not spec.show_data:
+        return 0
+    return data_shape(spec.model_copy(update={"points": None}))[0]
+
+
 def slice_cost(spec: InputSpec) -> Estimate:
     """Reading the data a slice goes through, and its principal directions (an SVD)."""
     rows, dim = data_shape(spec.model_copy(update={"points": None}))
@@ -243,6 +250,7 @@ def check_experiment(experiment: Experiment, work: str = "trace") -> tuple[int, 
         raise LimitError(f"the input has {n:,} points; at most {MAX_POINTS:,}, use --points "
                          f"{MAX_POINTS // 10:,} or fewer", field="input.points")
     widths = widths_of(experiment, dim)
+    n += shown_rows(experiment.input)  # --show-data: the data rows go through every stage too
     cost = trace_cost(n, widths, work)
     if experiment.input.slice is not None:
         cost = cost + slice_cost(experiment.input)

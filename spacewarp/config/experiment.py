@@ -54,6 +54,7 @@ class InputSpec(_Spec):
     bounds: list[float] | None = None  # the slice's box (x0, x1, y0, y1); None: from anchors
     shape: list[int] | None = None  # each row reshaped to (C, H, W) before the network
     slice_points: str | None = None  # the 2-D point set spread over the slice's box; None: grid
+    show_data: bool = False  # draw the data's rows on the slice and through every stage
 
     @field_validator("params", mode="before")
     @classmethod
@@ -79,6 +80,9 @@ class InputSpec(_Spec):
                 raise InputError(f"input.{key} places points on a slice; give --slice too "
                                  "(spacewarp regions takes --bounds as its box)",
                                  field=f"input.{key}")
+        if self.show_data and self.slice is None:
+            raise InputError("input.show_data draws the data's rows on a slice through them; "
+                             "give --slice too (I,J,K, I,J, pca or I)", field="input.show_data")
         return self
 
 

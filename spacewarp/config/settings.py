@@ -121,6 +121,11 @@ SETTINGS: tuple[Setting, ...] = (
             _choice("point set on a slice", names.SLICE_POINTS),
             "the 2-D point set spread over the slice's box", "grid",
             choices=names.SLICE_POINTS),
+    Setting("show_data", ("input", "show_data"),
+            lambda v, f: parse_bool(v, field=f, what="show_data"),
+            "draw the data's rows on a slice: at their projections onto it on the input "
+            "stage, faded by their distance from it, and at their true images in the later "
+            "stages", "no", boolean=True),
     Setting("input_shape", ("input", "shape"), lambda v, f: parse_shape(v, field=f),
             "how a row is an image: each row is reshaped to exactly this shape before the "
             "network (a model whose first layer is a convolution: 1,8,8 for the digits "

@@ -125,7 +125,9 @@ def trace_arrays(trace: Trace) -> dict[str, np.ndarray]:
 def slice_arrays(trace: Trace) -> dict[str, np.ndarray]:
     """A slice's record: ``slice_origin`` (D,), ``slice_axes`` (k, D), ``slice_box``
     (2k,), ``slice_rows`` (m,) where anchors were given, and ``anchor_stage_KK`` (m, d_k),
-    the anchors' images in every stage ({} for points that are no slice)."""
+    the anchors' images in every stage; with --show-data ``data_distance`` (N,), each data
+    row's distance from the slice, and ``data_stage_KK`` (N, d_k), the rows' projections
+    onto the slice (stage 0) and their images ({} for points that are no slice)."""
     frame = trace.frame
     if frame is None:
         return {}
@@ -133,6 +135,10 @@ def slice_arrays(trace: Trace) -> dict[str, np.ndarray]:
     if frame.rows:
         arrays |= {f"anchor_stage_{k:02d}": np.asarray(a, dtype=np.float64)
                    for k, a in enumerate(trace.anchors)}
+    if frame.data is not None and trace.data:  # --show-data: the rows' distances and images
+        arrays["data_distance"] = frame.distance(frame.data)
+        arrays |= {f"data_stage_{k:02d}": np.asarray(a, dtype=np.float64)
+                   for k, a in enumerate(trace.data)}
     return arrays
 
 

@@ -46,10 +46,14 @@ class SliceFrame:
     nearest: NearestRows | None = field(default=None, compare=False, repr=False)
     value_range: tuple[float, float] = (0.0, 1.0)
     image_shape: tuple[int, ...] | None = None
+    # --show-data: the data's rows (N, D), drawn at their projections and true images
+    data: np.ndarray | None = None
+    data_labels: np.ndarray | None = None  # (N,) their labels, where the data have them
 
     def __post_init__(self) -> None:
-        for arr in (self.origin, self.axes, self.anchors):
-            arr.setflags(write=False)
+        for arr in (self.origin, self.axes, self.anchors, self.data, self.data_labels):
+            if arr is not None:
+                arr.setflags(write=False)
 
     @property
     def k(self) -> int:
@@ -64,6 +68,14 @@ class SliceFrame:
     def inputs(self, u: np.ndarray) -> np.ndarray:
         """(n, k) slice coordinates -> (n, D) inputs."""
         return self.origin + u @ self.axes
+
+    def project(self, x: np.ndarray) -> np.ndarray:
+        """(N, D) inputs -> (N, k) the slice coordinates of their orthogonal projections."""
+        return (x - self.origin) @ self.axes.T
+
+    def distance(self, x: np.ndarray) -> np.ndarray:
+        """(N, D) inputs -> (N,) each one's distance from the slice (to its projection)."""
+        return np.linalg.norm(x - self.inputs(self.project(x)), axis=1)
 
     @property
     def anchor_names(self) -> tuple[str, ...]:

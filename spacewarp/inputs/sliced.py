@@ -20,11 +20,15 @@ GRID_POINTS = 10_000  # a 100 x 100 grid on a plane
 
 def on_slice(data: Points, text: str, *, n: int | None = None, seed: int = 0,
              bounds: list[float] | None = None, points: str | None = None,
-             color_by: str | None = None) -> Points:
+             color_by: str | None = None, show_data: bool = False) -> Points:
     """Points over the box of the slice ``text`` through ``data``: evenly spaced on a line;
-    on a plane a grid, or the 2-D point set ``points`` fitted into the box."""
+    on a plane a grid, or the 2-D point set ``points`` fitted into the box. ``show_data``:
+    the frame carries the data's rows, so the trace follows them too."""
     frame = replace(make_frame(data.x, text, bounds, data.labels),
                     image_shape=_image_shape(data))  # --input-shape: model.resolve
+    if show_data:
+        frame = replace(frame, data=np.array(data.x, dtype=np.float64),
+                        data_labels=None if data.labels is None else np.array(data.labels))
     box = frame.box
     shape: tuple[int, int] | None = None
     if frame.k == 1:

@@ -158,7 +158,8 @@ def _without_final_softmax(trace: Trace) -> Trace:
     """A classifier's final softmax keeps its argmax: regions end at the logits (a softmax
     anywhere else is refused by name)."""
     if len(trace.stages) > 2 and trace.stages[-1].kind in SOFTMAXES:
-        return replace(trace, stages=trace.stages[:-1], anchors=trace.anchors[:-1])
+        return replace(trace, stages=trace.stages[:-1], anchors=trace.anchors[:-1],
+                       data=trace.data[:-1])
     return trace
 
 

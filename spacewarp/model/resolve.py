@@ -76,7 +76,8 @@ def points_of(spec: InputSpec, seed: int) -> Points:
                            **params)
     data = make_points(spec.name, None, seed=seed, **params)
     return on_slice(data, spec.slice, n=spec.points, seed=seed, bounds=spec.bounds,
-                    points=spec.slice_points, color_by=spec.color_by)
+                    points=spec.slice_points, color_by=spec.color_by,
+                    show_data=spec.show_data)
 
 
 def _checkpoint_checked(net: NetworkSpec) -> NetworkSpec:

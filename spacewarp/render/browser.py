@@ -28,6 +28,7 @@ from ..view.colors import class_hex, class_names, hex_rgb, legend_rows
 from ..view.film import EASING, Film, FilmOptions, film
 from ..view.weight_text import heading_lines
 from .blobs import LEVELS, Blobs, put_coords
+from .browser_marks import marks_spec
 from .browser_regions import region_spec
 from .slice_spec import slice_spec
 from .theme import THEMES, Theme
@@ -76,6 +77,7 @@ def film_spec(trace: Trace, options: BrowserOptions | None = None,
         "color": _colors(trace, f, o.cmap or trace.style.cmap, store),
         "regions": None if f.outlines is None else region_spec(
             f.outlines, "area" if fill == "area" else "region", store),
+        "marks": marks_spec(f.marks, store),  # a slice's anchors and data rows (marks.js)
         "sample_note": f.sample_note,
         "title": summary(trace),
     }
@@ -223,9 +225,9 @@ def _network_text(trace: Trace, first: int) -> str:
     return f"{','.join(map(str, widths))} {'/'.join(kinds) or 'linear'}"
 
 
-MODULES = ("spec.js", "draw.js", "gl.js", "live.js", "training.js", "regions.js", "tour.js",
-           "page.js", "paint.js", "select.js", "camera.js", "loop.js", "controls.js", "hover.js",
-           "decode.js", "film.js")  # in dependency order; film.js's mount is the entry
+MODULES = ("spec.js", "draw.js", "gl.js", "live.js", "training.js", "regions.js", "marks.js",
+           "tour.js", "page.js", "paint.js", "select.js", "camera.js", "loop.js", "controls.js",
+           "hover.js", "decode.js", "film.js")  # in dependency order; film.js's mount is the entry
 
 
 def renderer_js() -> str:

@@ -27,7 +27,9 @@ from mpl_toolkits.mplot3d import Axes3D
 from ..tracing.trace import Trace
 from ..view import OBLIQUE, TOP_DOWN, Frame, Motion, lattice_every, lattice_lines, motion
 from ..view.colors import stepped_table
+from ..view.marks import marks_of, with_marks
 from .animation_options import AnimationOptions
+from .film_marks import FilmMarks
 from .film_regions import FilmRegions
 from .splat import color_table, color_values, point_radius, splat
 from .static import NOTE_COLOR
@@ -64,8 +66,12 @@ class FrameRenderer:
             with themed(theme) as th:
                 self.regions = FilmRegions(trace, trace.style.regions, th)
         self.n = trace.n
-        self.motion = film_of(trace if self.regions is None else self.regions.trace,
-                              self.options, fit_rows=trace.n)
+        carried = trace if self.regions is None else self.regions.trace  # (n [+ V]) rows
+        self.marks = marks_of(trace)  # a slice's anchors and data rows, carried after those
+        self.n_carried = carried.n
+        if self.marks is not None:
+            carried = with_marks(carried, self.marks)
+        self.motion = film_of(carried, self.options, fit_rows=trace.n)
         self.stage_notes = trace.stage_notes
         self.width, self.height = self.options.frame_size(has_function_view(trace,
                                                                             self.options))
@@ -114,6 +120,12 @@ class FrameRenderer:
         self._overlay(theme, font, centre=main_w / 2)
         if self.regions is not None:
             self.regions.add_to(self.fig)
+        self.film_marks = None if self.marks is None else FilmMarks(self.marks, theme, font)
+        if self.film_marks is not None:
+            self.film_marks.add_to(self.fig)
+            if self.marks is not None and self.marks.title:  # the distance the fading shows
+                self.fig.text(0.99, 0.01, f"dots: {self.marks.title}", ha="right",
+                              va="bottom", fontsize=font * 0.8, color=theme.foreground)
         if trace.note:  # what the stages leave out, on every frame (static: in the background)
             self.fig.text(0.01, 0.01, f"Note: {trace.note}.", ha="left", va="bottom",
                           fontsize=font * 0.9, color=NOTE_COLOR)
@@ -173,7 +185,8 @@ class FrameRenderer:
         buf = np.asarray(self.canvas.buffer_rgba())  # (H, W, 4) view of the Agg buffer
         everything = self.motion.points(frame)  # (n [+ V region vertices], D)
         pixels = self._to_pixels(everything[: self.n])
-        outline = None if self.regions is None else self._to_pixels(everything[self.n:])
+        outline = None if self.regions is None else \
+            self._to_pixels(everything[self.n:self.n_carried])
         if self.regions is not None and outline is not None:
             morph = self.motion.morphs[frame.morph]
             stage = morph.to_stage if frame.t >= 0.5 else morph.from_stage
@@ -185,6 +198,8 @@ class FrameRenderer:
             self.fig.draw_artist(self.lines)
         if self.regions is not None and outline is not None:
             self.regions.draw_edges(self.fig, outline)
+        if self.film_marks is not None:
+            self.film_marks.draw(self.fig, self._to_pixels(everything[self.n_carried:]))
         ends = self.motion.arrow_ends(frame) if self.options.arrows else None
         if ends is not None:
             self._draw_arrows(self._to_pixels(ends))

@@ -30,6 +30,7 @@ from mpl_toolkits.mplot3d.axes3d import Axes3D
 from ..tracing.trace import Stage, Trace
 from ..view import display_coords, lattice_every, lattice_lines, projection
 from ..view.colors import CLASS_COLORS, class_hex, legend, repeat_note
+from ..view.marks import marks_of
 from ..view.outlines import Outlines
 from ..view.weight_text import fitted_matrix
 from .raster import (
@@ -44,6 +45,7 @@ from .raster import (
     splat,
     use_raster,
 )
+from .still_marks import draw_marks, marks_at, marks_caption
 from .still_regions import draw_regions, still_outlines
 from .theme import AZIM, ELEV, MIN_SIDE, Theme, themed
 
@@ -193,6 +195,7 @@ def _panel(fig: Figure, trace: Trace, k: int, origin: tuple[float, float], heade
     rect = (left / fw, bottom / fh, lay.panel / fw, lay.panel / fh)
     top = (bottom + lay.panel + 0.12) / fh
     centre = (left + lay.panel / 2) / fw
+    _reach_marks(pal, trace, k, pts)
     title = panel_title(stage)  # a long one (a conv's kernel, a PCA note) shrinks to its cell
     fig.text(centre, top + header / fh, title, ha="center", va="top",
              fontsize=min(lay.title_pt, chars * lay.text_pt / max(len(title), 1)),
@@ -213,9 +216,19 @@ def _panel(fig: Figure, trace: Trace, k: int, origin: tuple[float, float], heade
         _draw_3d(ax, pts, trace, pal, size, raster, th, pca=stage.dim > 3, key=k)
     if pal.outlines is not None and d > 1:
         draw_regions(ax, trace, k, pal.outlines, th)
-    _draw_anchors(ax, trace, k, th, lay.text_pt)
+    draw_marks(ax, trace, k, th, lay.text_pt)
     ax.tick_params(labelsize=lay.text_pt)
     return ax
+
+
+def _reach_marks(pal: Palette, trace: Trace, k: int, pts: np.ndarray) -> None:
+    """Stage ``k``'s limits reach its marked rows too (a slice's anchors and data rows),
+    as the film's boxes do, so that no data row is cut off the panel."""
+    at = marks_at(trace, k, marks_of(trace))
+    if at is None or k in pal.ranges:
+        return
+    (lo, hi), (mlo, mhi) = column_range(pts), column_range(at)
+    pal.ranges[k] = (np.minimum(lo, mlo), np.maximum(hi, mhi))
 
 
 def panel_title(stage: Stage) -> str:
@@ -342,27 +355,6 @@ def _draw_3d(ax: Axes3D, xyz: np.ndarray, trace: Trace, pal: Palette, size: floa
                    cmap=pal.cmap, norm=pal.norm, s=size, linewidths=0)
 
 
-def _draw_anchors(ax: Axes, trace: Trace, k: int, th: Theme, text_pt: float) -> None:
-    """A slice's anchor rows at their true images in stage ``k`` (through the stage's own
-    projection when it is wide), ringed and titled with their row and label."""
-    frame = trace.frame
-    if frame is None or not frame.rows or k >= len(trace.anchors):
-        return
-    at = projection(trace.stages[k].points)(trace.anchors[k])  # (m, min(d_k, 3))
-    if at.shape[1] == 1:
-        at = np.column_stack([at[:, 0], np.zeros(len(at))])  # a line: on y = 0
-    ax.scatter(*at.T, s=90, facecolors="none", edgecolors=th.foreground,  # type: ignore[misc]
-               linewidths=1.6, zorder=6, gid=f"anchors-{k}")  # one collection: the anchors
-    for xyz, name in zip(at, frame.anchor_names, strict=True):
-        if len(xyz) == 3:
-            ax.text(*xyz, f"  {name}", color=th.foreground,  # type: ignore[call-arg]
-                    fontsize=text_pt, zorder=7, fontweight="bold")
-        else:
-            ax.annotate(name, (float(xyz[0]), float(xyz[1])), xytext=(6, 6),
-                        textcoords="offset points", color=th.foreground, fontsize=text_pt,
-                        zorder=7, fontweight="bold")
-
-
 def _bounds(pal: Palette, key: object, pts: np.ndarray, square: bool = True
             ) -> tuple[np.ndarray, np.ndarray]:
     """(n, d) -> lower and upper limits (d,), padded by ``PAD``.
@@ -408,8 +400,8 @@ def _colorbar(fig: Figure, trace: Trace, pal: Palette, th: Theme) -> None:
     what = COLOR_NAMES.get(trace.color_by, trace.color_by)
     if trace.frame is not None:  # points on a slice: their coordinates are the slice's
         what = what.replace("input coordinate", "slice coordinate")
-    bar.set_label(f"colour: {what} (the same point has the same colour in every panel)",
-                  fontsize=9, color=th.foreground)
+    bar.set_label(f"colour: {what} (the same point has the same colour in every panel)"
+                  + marks_caption(trace), fontsize=9, color=th.foreground)
     cax.tick_params(labelsize=8, colors=th.foreground)
     bar.outline.set_edgecolor(th.muted)
 
@@ -426,5 +418,5 @@ def _legend(fig: Figure, trace: Trace, th: Theme, fh: float) -> None:
                fontsize=9, labelcolor=th.foreground,
                title=f"colour: {CLASS_WORDS.get(trace.color_by, 'class')} (the same point has "
                      "the same colour in every panel)"
-                     + (f"; {note}" if note else ""),
+                     + (f"; {note}" if note else "") + marks_caption(trace),
                title_fontsize=9).get_title().set_color(th.foreground)

@@ -9,6 +9,7 @@ equals ``model(x)``.
 from __future__ import annotations
 
 import copy
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -18,10 +19,11 @@ import torch
 from torch import nn
 
 from ..config.style import Style
-from ..errors import NetworkError, SpacewarpError
+from ..errors import NetworkError, SpacewarpError, SpacewarpNote
 from ..inputs.arrays import frozen
 from ..inputs.points import PREDICTED, Points
 from ..inputs.slice import SliceFrame
+from ..model.image_shape import inferred_shape
 from .capture import Op, capture, modules_in_use
 from .exported import declared_width
 from .op_rows import OnRows
@@ -72,6 +74,9 @@ class Trace:
     # ``frame.inputs(stage 0)``; ``anchors[k]`` (m, d_k) are the anchor rows' images in stage k
     frame: SliceFrame | None = None
     anchors: tuple[np.ndarray, ...] = ()
+    # --show-data: ``data[k]`` (N, d_k) the data rows' images in stage k; ``data[0]`` their
+    # projections onto the slice (N, k), ``frame.distance(frame.data)`` how far they lie
+    data: tuple[np.ndarray, ...] = ()
 
     @property
     def categorical(self) -> bool:
@@ -130,6 +135,7 @@ def trace(model: nn.Module, points: Points, *, device: str = "auto",
     fails on the points, or a stage produces NaN or inf.
     """
     dev = pick_device(device)
+    points = _shaped_for(model, points)
     frame = points.frame
     try:
         with modules_in_use(model):  # (thread safety: see capture._ReadersWriter)
@@ -154,15 +160,48 @@ def trace(model: nn.Module, points: Points, *, device: str = "auto",
                for op, out in zip(captured.ops, outputs[1:], strict=True)]
     _check_finite(stages)
     params = {k: frozen(v.detach().cpu().numpy(), np.float64) for k, v in state.items()}
-    anchors: tuple[np.ndarray, ...] = ()
-    if frame is not None:
-        anchors = (frozen(frame.anchors, np.float64),
-                   *(frozen(out[n:].cpu().numpy(), np.float64) for out in outputs[1:]))
+    anchors, data = _marked(frame, n, outputs[1:])
     color = predicted(stages[-1].points) if points.color_by == PREDICTED else points.color
     return Trace(tuple(stages), frozen(color, np.float64), points.labels, points.grid_shape,
                  params, experiment, captured.mode, captured.note,
                  _from_rows(captured.program, points, dev), points.color_by, frame=frame,
-                 anchors=anchors)
+                 anchors=anchors, data=data)
+
+
+def _marked(frame: SliceFrame | None, n: int, outputs: Any
+            ) -> tuple[tuple[np.ndarray, ...], tuple[np.ndarray, ...]]:
+    """The anchors' and the data rows' stages from the outputs' rows past the ``n`` points
+    (``_network_input``'s order: points, anchors, data rows); stage 0 their slice
+    coordinates (the data rows': their projections)."""
+    if frame is None:
+        return (), ()
+    m = len(frame.anchors)
+    rows = [out[n:].cpu().numpy() for out in outputs]  # (m [+ N], d_k) per stage
+    anchors = (frozen(frame.anchors, np.float64),
+               *(frozen(r[:m], np.float64) for r in rows))
+    if frame.data is None:
+        return anchors, ()
+    data = (frozen(frame.project(frame.data), np.float64),
+            *(frozen(r[m:], np.float64) for r in rows))
+    return anchors, data
+
+
+def _shaped_for(model: nn.Module, points: Points) -> Points:
+    """``points`` with the image shape a convolution first in the model reads
+    (``model.image_shape``) when none was given; a note says which shape was inferred (of a
+    model that reshapes its rows itself too, though they go in as rows)."""
+    if points.image_shape is not None:
+        return points
+    found = inferred_shape(model, points.input_dim)
+    if found is None:
+        return points
+    shape = ",".join(map(str, found.shape))
+    how = ("the model reshapes each row to that image itself" if found.reshaped else
+           "each row is reshaped to that image before it")
+    warnings.warn(f"input shape {shape} inferred from the model's first operation, "
+                  f"{found.where}: {how}; give --input-shape to choose another",
+                  SpacewarpNote, stacklevel=3)
+    return points if found.reshaped else replace(points, image_shape=found.shape)
 
 
 def predicted(output: np.ndarray) -> np.ndarray:
@@ -186,12 +225,15 @@ def _on_frame(stage: Stage, frame: SliceFrame | None) -> Stage:
 
 def _network_input(points: Points, dev: torch.device) -> torch.Tensor:
     """(n, d) the points as the network takes them; on a slice (n + m, D): the points'
-    inputs ``origin + u @ axes``, then the anchors' (their images are kept apart)."""
+    inputs ``origin + u @ axes``, then the anchors', then (--show-data) the data rows
+    themselves (n + m + N, D): the images past the points are kept apart."""
     x = torch.from_numpy(points.x.copy()).to(dev)  # (n, d) float64 (points.x: read-only)
     frame = points.frame
     if frame is not None:
         u = torch.cat([x, torch.from_numpy(frame.anchors.copy()).to(dev)])  # (n + m, k)
         x = _tensor(frame.origin, dev) + u @ _tensor(frame.axes, dev)  # (n + m, D)
+        if frame.data is not None:
+            x = torch.cat([x, _tensor(frame.data, dev)])  # (n + m + N, D)
     if points.image_shape is not None:
         x = x.reshape(len(x), *points.image_shape)  # (n, D) -> (n, C, H, W)
     return x

@@ -29,6 +29,7 @@ import numpy as np
 from ..errors import SpacewarpError
 from ..tracing.trace import Trace
 from .coords import Projection, display_coords
+from .marks import Marks, marks_of, with_marks
 from .morph import Morph
 from .motion import MARGIN, OBLIQUE, TOP_DOWN, boxes, camera, film_dim, motion
 from .outlines import Outlines, outlines_of, with_outlines
@@ -99,6 +100,7 @@ class Film:
     note: str  # what every view must say (Trace.note), "" if nothing
     sample_note: str  # "" when every point is drawn
     outlines: Outlines | None = None  # the regions' vertices per key, when asked for
+    marks: Marks | None = None  # a slice's anchors and data rows per key (view/marks.py)
 
     @property
     def n(self) -> int:
@@ -116,11 +118,13 @@ def film(trace: Trace, options: FilmOptions | None = None) -> Film:
     if len(trace.stages) < 2:
         return _still_film(trace, rows, lattice, o)
     outlines = outlines_of(trace) if o.regions else None
+    marks = marks_of(trace)
     shown = trace if outlines is None else with_outlines(trace, outlines)
+    shown = shown if marks is None else with_marks(shown, marks)
     m = motion(shown, split_bias="svd" if o.svd_steps else o.split_bias, limits=o.limits,
                fit_rows=trace.n)
     n_shown = trace.n if rows is None else len(rows)
-    if outlines is not None:  # the drawn points, then every vertex row
+    if shown.n > trace.n:  # the drawn points, then every vertex row, then the marked rows
         rows = np.concatenate([np.arange(trace.n) if rows is None else rows,
                                np.arange(trace.n, shown.n)])
     path = tuple(_restrict(p, rows) for p in m.morphs)
@@ -139,12 +143,17 @@ def film(trace: Trace, options: FilmOptions | None = None) -> Film:
     own_views = stage_projections(trace)  # remembered with the plan: no PCA made twice
     stages = tuple(_stage_view(shown, k, rows, keys, m.dim, own_views[k])
                    for k in range(len(trace.stages)))
-    if outlines is not None and rows is not None:
-        outlines = replace(outlines, keys=tuple(k[n_shown:] for k in keys))
+    if rows is not None and shown.n > trace.n:  # the extra rows' keys apart
+        v = n_shown + (0 if outlines is None else int(outlines.count.sum()))
+        if outlines is not None:
+            outlines = replace(outlines, keys=tuple(k[n_shown:v] for k in keys))
+        if marks is not None:
+            marks = replace(marks, keys=tuple(k[v:] for k in keys))
         keys = [k[:n_shown] for k in keys]
         rows = None if n_shown == trace.n else rows[:n_shown]
     return Film(tuple(keys), stages, segments, film_clock(len(trace.stages), o), m.dim, rows,
-                lattice, trace.note, _sample_note(trace.n, rows, o.sample_seed), outlines)
+                lattice, trace.note, _sample_note(trace.n, rows, o.sample_seed), outlines,
+                marks)
 
 
 def sample_rows(trace: Trace, o: FilmOptions) -> np.ndarray | None:

@@ -6,6 +6,7 @@ import {decodeSpec} from './spec.js'
 import {applyLive} from './live.js'
 import {makeTours} from './tour.js'
 import {decodeRegions} from './regions.js'
+import {decodeMarks} from './marks.js'
 import {fillPage, liveNote} from './page.js'
 import {syncCameras} from './camera.js'
 import {drawAll, drawStage, drawMorph, bump} from './loop.js'
@@ -28,6 +29,7 @@ export function loadSpec(st, spec, blobs) {
   const F = st.F = decodeSpec(spec, blobs)
   F.tours = makeTours(spec, blobs, F.stageBoxes)
   st.regions.setFilm(decodeRegions(spec, blobs))
+  st.marks.setFilm(decodeMarks(spec, blobs))
   st.time.setSpec(spec, blobs)
   if (st.time.count) st.time.apply(F, spec.training.current)
   paint(st)  // the colour override and selection over the new colours
@@ -54,6 +56,7 @@ export function loadLive(st, update) {  // new coordinates for this spec's keys;
   const F = st.F
   if (!F || update.base !== F.spec.serial || !applyLive(F, update)) return false
   publish(st); st.pub.live = update.serial
+  st.marks.setFilm(null)  // the marked rows were traced with the old network: hidden, not stale
   if (st.gl) st.gl.setFilm(F)
   if (update.weights) refill(st)
   liveNote(st.dom.notes, update.note || '')

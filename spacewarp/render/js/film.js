@@ -14,6 +14,7 @@
 import {Surface} from './draw.js'
 import {TimeAxis} from './training.js'
 import {RegionsLayer} from './regions.js'
+import {MarksLayer} from './marks.js'
 import {makePage} from './page.js'
 import {drawAll, drawMorph, bump, glOn, finishGl, redrawIfResized} from './loop.js'
 import {wireControls, startPlay, stopPlay} from './controls.js'
@@ -36,6 +37,7 @@ function makeState(el, opts) {
     pub: {stages: [], dims: [], titles: [], cameras: cams, morph: null, serial: -1, panels: []}}
   st.time = new TimeAxis(dom.morphBox, dom.controls, s => loadSnapshot(st, s))  // training specs only
   st.regions = new RegionsLayer(dom.regionsRow, () => drawAll(st))
+  st.marks = new MarksLayer(dom.regionsRow)  // a slice's anchors and data rows (marks.js)
   return st
 }
 
@@ -47,6 +49,7 @@ function testHooks(st) {  // root.__spacewarp: tour.js's Tour of stage k (null u
     return [r.left + x / p.surface.dpr, r.top + y / p.surface.dpr]
   }
   pub.regions = () => st.api.regions()  // the outlines last drawn (see api.regions)
+  pub.marks = () => st.marks.last  // the marked rows last drawn in the morph view (3 m)
   pub.screenOf = i => st.api.screenOf(i)  // drawn point i's CSS position in the morph view
   pub.colors = () => st.F.colors  // the colours drawn (ABGR per point: paint.js's)
   st.dom.root.__spacewarp = pub

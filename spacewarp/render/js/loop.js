@@ -1,11 +1,13 @@
 // The draw loop: each stage panel and the morph view drawn from the state (film.js's
 // makeState) at a position on the film; sizes from the page's width. Interpolation only:
-// spec.js locates the position, regions.js moves the outlines, draw.js draws a view.
+// spec.js locates the position, regions.js moves the outlines, marks.js the marked rows,
+// draw.js draws a view.
 
 import {locate, boxAt, lerp} from './spec.js'
 import {drawView, colorKey} from './draw.js'
 import {GlLayer} from './gl.js'
 import {stepTitle, moveAlong, moveRows} from './regions.js'
+import {overlays} from './marks.js'
 import {heading, esc, panelColumns} from './page.js'
 import {withOffset} from './camera.js'
 
@@ -23,7 +25,8 @@ export function drawStage(st, k) {  // stage k's panel, or its tour (tour.js) wh
   // region outlines follow the film's projection: hidden while the view is turned by hand
   p.P = drawView(p.surface, {pts, box: F.stageBoxes[k], cam: st.cams[k],
     flat: s.dim < 3, oneD: s.dim === 1, zoom: st.zooms[k], axes: turned ? null : ownAxes(s),
-    overlay: turned ? null : st.regions.overlay(s.key, s.key, 0, k, false)}, F, theme)
+    overlay: turned ? null : overlays(st.regions.overlay(s.key, s.key, 0, k, false),
+                                     st.marks.overlay(s.key, s.key, 0, false))}, F, theme)
   if (tour) tour.draw(p.surface, p.P, theme, tour.active ?? -1)
   p.tourShown(tour, p.head, (F.spec.tours || [])[k]?.off); st.pub.panels[k] = pts
 }
@@ -50,7 +53,8 @@ function morphAt(st, p) {
   const F = st.F, first = F.spec.stages[0], at = locate(F, p), n = F.n
   const pts = st.current && st.current.length === 3 * n ? st.current : (st.current = new Float32Array(3 * n))
   const v = {pts, at, cam: [90, -90], box: F.stageBoxes[0], t: 0, stage: 0, arrows: null,
-             oneD: first.dim === 1, overlay: () => st.regions.overlay(first.key, first.key, 0, 0, true)}
+             oneD: first.dim === 1, overlay: () => overlays(st.regions.overlay(first.key, first.key, 0, 0, true),
+                                    st.marks.overlay(first.key, first.key, 0, true))}
   if (!at) { pts.set(F.keys[0]); return v }
   const {seg, u, t} = at, c = seg.cameras
   moveAlong(pts, F.keys[seg.start], F.keys[seg.end], t, seg.rotation)
@@ -59,7 +63,9 @@ function morphAt(st, p) {
   v.stage = Math.min(Math.floor(p), F.spec.stages.length - 2)
   if (seg.arrows) v.arrows = moveRows(seg.arrows, t, seg.rotation)
   v.oneD = F.keyDims[seg.start] === 1 && F.keyDims[seg.end] === 1
-  v.overlay = () => st.regions.overlay(seg.start, seg.end, t, t < 0.5 ? seg.from : seg.to, true, seg.rotation)
+  v.overlay = () => overlays(
+    st.regions.overlay(seg.start, seg.end, t, t < 0.5 ? seg.from : seg.to, true, seg.rotation),
+    st.marks.overlay(seg.start, seg.end, t, true, seg.rotation))
   return v
 }
 

@@ -1,0 +1,70 @@
+// A slice's marked rows over the views: the anchor rows ringed and titled "row 17 (0)",
+// the data rows (--show-data) as dots faded by their distance from the slice. Python sends
+// their display coordinates at every film key (spacewarp.render.browser_marks): here they
+// are only interpolated with the points' segment (regions.js's moveAlong) and drawn.
+
+import {typed} from './spec.js'
+import {moveAlong} from './regions.js'
+
+export function decodeMarks(spec, blobs) {  // -> null, or the rows per key and their looks
+  const M = spec.marks
+  if (!M) return null
+  const keys = M.keys.map(k => {  // (m, d) -> Float32Array(3 m), zero padded
+    const a = typed(k, blobs), [m, d] = k.shape, out = new Float32Array(3 * m)
+    for (let i = 0; i < m; i++) for (let j = 0; j < d; j++) out[3 * i + j] = a[d * i + j]
+    return out
+  })
+  return {keys, names: M.names, anchors: M.names.length, alpha: typed(M.alpha, blobs),
+          colors: M.colors ? typed(M.colors, blobs) : null, title: M.title}
+}
+
+export class MarksLayer {  // the marks drawn over each view, and their caption
+  constructor(row) {
+    this.M = null; this.last = null
+    this.text = document.createElement('span'); this.text.className = 'sw-marks-title'
+    row.append(this.text)
+  }
+  setFilm(M) {
+    this.M = M; this.last = null
+    this.text.textContent = M && M.title ? ` dots: ${M.title}` : ''
+  }
+  // the marks at key a, moved towards key b by t; `record` keeps them for the test hook
+  overlay(a, b, t, record, rotation) {
+    const M = this.M
+    if (!M) return null
+    const A = M.keys[a], pts = moveAlong(new Float32Array(A.length), A, M.keys[b], t, rotation)
+    if (record) this.last = pts
+    return {under: () => {}, over: (ctx, P, dpr, theme) => drawMarks(ctx, P, dpr, theme, M, pts)}
+  }
+}
+
+export function overlays(...layers) {  // several overlays drawn as one (nulls skipped)
+  const on = layers.filter(Boolean)
+  if (!on.length) return null
+  return {under: (...a) => on.forEach(o => o.under(...a)),
+          over: (...a) => on.forEach(o => o.over(...a))}
+}
+
+function drawMarks(ctx, P, dpr, theme, M, pts) {  // data dots, then the anchors on top
+  ctx.save()
+  const m = pts.length / 3, at = i => P.project(pts[3 * i], pts[3 * i + 1], pts[3 * i + 2])
+  ctx.lineWidth = 0.6 * dpr; ctx.strokeStyle = theme.foreground
+  for (let i = M.anchors; i < m; i++) {
+    const q = at(i), j = i - M.anchors, c = M.colors
+    ctx.globalAlpha = M.alpha[j]
+    ctx.fillStyle = c ? `rgb(${c[3 * j]},${c[3 * j + 1]},${c[3 * j + 2]})` : theme.foreground
+    ctx.beginPath(); ctx.arc(q[0], q[1], 2.6 * dpr, 0, 2 * Math.PI); ctx.fill(); ctx.stroke()
+  }
+  ctx.globalAlpha = 1; ctx.lineWidth = 1.8 * dpr
+  ctx.font = `bold ${11 * dpr}px system-ui, sans-serif`
+  for (let i = 0; i < M.anchors; i++) {
+    const q = at(i)
+    ctx.strokeStyle = theme.foreground
+    ctx.beginPath(); ctx.arc(q[0], q[1], 6 * dpr, 0, 2 * Math.PI); ctx.stroke()
+    ctx.lineWidth = 3 * dpr; ctx.strokeStyle = theme.background  // a halo keeps titles legible
+    ctx.strokeText(M.names[i], q[0] + 8 * dpr, q[1] - 8 * dpr)
+    ctx.fillStyle = theme.foreground; ctx.fillText(M.names[i], q[0] + 8 * dpr, q[1] - 8 * dpr)
+    ctx.lineWidth = 1.8 * dpr
+  }
+  ctx.restore()
+}
