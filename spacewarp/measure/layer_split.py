@@ -19,6 +19,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..errors import LimitError
+from . import arrangement
 from . import polygons as pg
 
 MAX_REGIONS = 1_000_000  # regions at any time: about 0.5 GB of vertices and maps
@@ -36,10 +37,40 @@ def split_layer(verts: np.ndarray, count: np.ndarray, at: np.ndarray, c: np.ndar
     (N, d0, n), and c (N, n), polygon p's being row ``row[p]`` (default: row p) -> the
     pieces cut by every line: verts (Q, M', d0), count (Q,), src (Q,) their polygons."""
     norms = np.linalg.norm(at, axis=1)  # (N, n)
+    a_row = np.arange(len(count)) if row is None else row
+    exact = verts.shape[2] != 2  # in 2-D, arrangement.chords makes the exact test
+    listing = _listing(verts, count, a_row, at, c, norms, np.full(len(count), -1), exact)
+    ptr, end, neuron = listing
+    if exact:
+        check_cap(estimate(end - ptr, count), cap, "by an estimate before a layer's cuts")
+        return _rounds(verts, count, a_row, at, c, norms, cap, listing)
+    poly = np.repeat(np.arange(len(count)), end - ptr)  # (K,) the listing is flat
+    r = a_row[poly]
+    lines = arrangement.chords(verts, count, poly, at[r, :, neuron], c[r, neuron])
+    crossing = np.bincount(lines.poly, minlength=len(count))  # (P,)
+    check_cap(estimate(crossing, count), cap, "by an estimate before a layer's cuts")
+    fv, fm, fsrc, degenerate = arrangement.faces(verts, count, lines)
+    whole = np.flatnonzero(crossing == 0)
+    check_cap(len(whole) + len(fm), cap)
+    redo = np.flatnonzero(degenerate)  # cut one line at a time, with snapping
+    rv, rm, rsrc = _rounds(verts[redo], count[redo], a_row[redo], at, c, norms,
+                           cap - len(whole) - len(fm))
+    return _joined([(verts[whole], count[whole], whole), (fv, fm, fsrc),
+                    (rv, rm, redo[rsrc])])
+
+
+def _rounds(verts: np.ndarray, count: np.ndarray, a_row: np.ndarray, at: np.ndarray,
+            c: np.ndarray, norms: np.ndarray, cap: int,
+            listing: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
+            ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``split_layer`` one line per round: in rounds, every polygon with neurons left is
+    cut by its next one, all polygons at once; finished pieces leave the batch. Every
+    RELIST_EVERY rounds the pieces list their remaining neurons again."""
+    if len(count) == 0:
+        return verts, count, np.arange(0)
     src = np.arange(len(count))  # (Q,) each piece's polygon
-    a_row = src if row is None else row
-    ptr, end, neuron = _listing(verts, count, a_row, at, c, norms, np.full(len(count), -1))
-    check_cap(estimate(end - ptr, count), cap, "by an estimate before a layer's cuts")
+    ptr, end, neuron = listing or _listing(verts, count, a_row, at, c, norms,
+                                           np.full(len(count), -1))
     done: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
     finished, rounds = 0, 0
     while True:
@@ -53,7 +84,7 @@ def split_layer(verts: np.ndarray, count: np.ndarray, at: np.ndarray, c: np.ndar
         j, r = neuron[ptr], a_row[src]  # (Q,) each piece's next neuron and its map's row
         s = np.einsum("qmd,qd->qm", verts, at[r, :, j]) + c[r, j][:, None]
         if verts.shape[2] == 2:
-            verts, count, piece = pg.cut(verts, count, s)
+            verts, count, piece = pg.cut(verts, count, s)  # zeros past count
         else:
             verts, count, piece, _ = pg.split_interval(verts, count, s)
         src, ptr, end = src[piece], ptr[piece] + 1, end[piece]
@@ -66,15 +97,16 @@ def split_layer(verts: np.ndarray, count: np.ndarray, at: np.ndarray, c: np.ndar
 
 
 def _listing(verts: np.ndarray, count: np.ndarray, row: np.ndarray, at: np.ndarray,
-             c: np.ndarray, norms: np.ndarray, after: np.ndarray
+             c: np.ndarray, norms: np.ndarray, after: np.ndarray, exact: bool = True
              ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Each polygon's neurons past ``after`` (Q,) that cross it, as one flat sorted list
-    ``neuron`` with the polygon's slice ``ptr:end`` of it."""
+    """Each polygon's neurons past ``after`` (Q,) that cross it (``exact``), or that its
+    enclosing circle does not rule out, as one flat sorted list ``neuron`` with the
+    polygon's slice ``ptr:end`` of it."""
     rows, cols = [], []
     step = max(1, BLOCK // max(1, at.shape[2]))
     for lo in range(0, len(count), step):
         q = slice(lo, lo + step)
-        r, j = _crossing(verts[q], count[q], row[q], at, c, norms, after[q])
+        r, j = _crossing(verts[q], count[q], row[q], at, c, norms, after[q], exact)
         rows.append(r + lo)
         cols.append(j)
     row, neuron = np.concatenate(rows), np.concatenate(cols)
@@ -84,9 +116,10 @@ def _listing(verts: np.ndarray, count: np.ndarray, row: np.ndarray, at: np.ndarr
 
 
 def _crossing(verts: np.ndarray, count: np.ndarray, row: np.ndarray, at: np.ndarray,
-              c: np.ndarray, norms: np.ndarray, after: np.ndarray
+              c: np.ndarray, norms: np.ndarray, after: np.ndarray, exact: bool = True
               ) -> tuple[np.ndarray, np.ndarray]:
-    """(polygon, neuron) pairs, sorted, where the neuron's line cuts the polygon in two."""
+    """(polygon, neuron) pairs, sorted, where the neuron's line cuts the polygon in two
+    (or, not ``exact``, where it meets the polygon's enclosing circle)."""
     valid = np.arange(verts.shape[1])[None, :] < count[:, None]  # (q, M)
     centre = pg.centroids(verts, count)  # (q, d0)
     radius = np.where(valid, np.linalg.norm(verts - centre[:, None], axis=2), 0.0).max(axis=1)
@@ -94,6 +127,8 @@ def _crossing(verts: np.ndarray, count: np.ndarray, row: np.ndarray, at: np.ndar
     near = np.abs(value) <= radius[:, None] * norms[row] * (1 + 1e-9)
     near &= np.arange(at.shape[2])[None, :] > after[:, None]
     r, j = np.nonzero(near)
+    if not exact:
+        return r, j
     s = np.einsum("kmd,kd->km", verts[r], at[row[r], :, j]) + c[row[r], j][:, None]
     s = np.where(valid[r], pg.snapped(s, count[r]), 0.0)  # (k, M) at the vertices
     cuts = (s > 0).any(axis=1) & (s < 0).any(axis=1)
@@ -102,9 +137,18 @@ def _crossing(verts: np.ndarray, count: np.ndarray, row: np.ndarray, at: np.ndar
 
 def _gather(done: list[tuple[np.ndarray, np.ndarray, np.ndarray]], d0: int
             ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The finished batches as one, padded to the widest."""
+    """The finished batches of ``pg.cut`` (zeros past count) as one, padded."""
     width = max(v.shape[1] for v, _, _ in done)
-    verts = np.concatenate([pg.pad(v, m, width) if d0 == 2 else v for v, m, _ in done])
+    return _joined([(pg.pad(v, m, width) if d0 == 2 else v, m, s) for v, m, s in done])
+
+
+def _joined(done: list[tuple[np.ndarray, np.ndarray, np.ndarray]]
+            ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Padded batches as one, widened to the widest by repeating their last vertex."""
+    width = max(v.shape[1] for v, _, _ in done)
+    verts = np.concatenate([v if v.shape[1] == width else
+                            np.concatenate([v, v[:, -1:].repeat(width - v.shape[1], 1)], 1)
+                            for v, _, _ in done])
     return (verts, np.concatenate([m for _, m, _ in done]),
             np.concatenate([s for _, _, s in done]))
 

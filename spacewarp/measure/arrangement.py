@@ -1,0 +1,187 @@
+"""Convex polygons cut by all of their crossing lines at once: each polygon's arrangement.
+
+``layer_split`` cut a polygon by one line per round, and a layer took 10 to 20 rounds of
+about 30 numpy calls each. Here every polygon of a batch is cut by all its lines in a
+fixed number of calls. For a polygon P crossed by k lines in general position, the
+pieces are the faces of the lines' arrangement inside P, 1 + k + X of them (X the pairs
+of lines that cross inside P), and every face vertex is one of:
+
+- a corner of P: in one face;
+- an end of a line's chord on an edge of P: in the two faces either side of the line;
+- the crossing of two lines inside P: in the four faces around it.
+
+A face is named by its sign vector over P's lines, hashed: a random 64-bit salt for P
+plus a random 64-bit weight for each line that is positive there, summed with wrap-
+around. Each vertex names the faces it is in from its own signs (its own lines either
+way), the vertices are grouped by name, and a face's vertices sorted by angle around
+their mean are its polygon, counter-clockwise.
+
+A polygon is **degenerate** when a vertex lies within ``ON_LINE`` of a line that does
+not make it (three lines through a point, a line through a corner, two equal lines), or
+when its faces are not 1 + k + X with three vertices or more each (a hash collision, or
+a case missed): then none of its faces is returned, and ``layer_split`` cuts it one line
+at a time, with its snapping. Away from those cases both give the same pieces.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import numpy as np
+
+from . import polygons as pg
+
+ON_LINE = 1e-8  # a value this close to 0, relative to the line's largest on P's corners
+BLOCK = 1 << 19  # (vertex, line) values evaluated at a time: bounds the memory
+SEED = 19  # the hash weights are random but fixed: the same input gives the same output
+
+
+class Chords(NamedTuple):
+    """The lines that cross their polygons, and where."""
+
+    poly: np.ndarray  # (K,) each line's polygon, sorted
+    a: np.ndarray  # (K, 2) the line a x + c = 0
+    c: np.ndarray  # (K,)
+    ends: np.ndarray  # (K, 2, 2) where it enters and leaves its polygon
+    scale: np.ndarray  # (K,) its largest |value| on the polygon's corners
+    bad: np.ndarray  # (P,) polygons where a line passes within ON_LINE of a corner
+
+
+def chords(verts: np.ndarray, count: np.ndarray, poly: np.ndarray, a: np.ndarray,
+           c: np.ndarray) -> Chords:
+    """Of the candidate lines ``a x + c = 0`` (K,) of polygons ``poly`` (K,), sorted, the
+    ones that cut their polygon in two (both signs at its corners beyond REL_TOL of the
+    largest, as ``polygons.cut`` decides), with where they enter and leave it."""
+    v = verts[poly]  # (K, M, 2)
+    i = np.arange(verts.shape[1])[None, :]
+    m = count[poly][:, None]
+    valid = i < m
+    s = np.einsum("kmd,kd->km", v, a) + c[:, None]  # (K, M) at the corners
+    scale = np.where(valid, np.abs(s), 0.0).max(axis=1)
+    tol = pg.REL_TOL * scale[:, None]
+    keep = (valid & (s > tol)).any(axis=1) & (valid & (s < -tol)).any(axis=1)
+    v, m, s, scale, poly, a, c = (x[keep] for x in (v, m, s, scale, poly, a, c))
+    valid = i < m
+    nxt = np.where(i + 1 < m, i + 1, 0)
+    s_next = np.take_along_axis(s, nxt, axis=1)
+    cross = valid & (s * s_next < 0)  # (K, M) the edge from corner i crosses the line
+    wrong = (valid & (np.abs(s) <= ON_LINE * scale[:, None])).any(axis=1)
+    wrong |= cross.sum(axis=1) != 2
+    bad = np.zeros(len(count), dtype=bool)
+    bad[poly[wrong]] = True
+    e0 = np.argmax(cross, axis=1)  # (K,) the first crossed edge, then the second
+    e1 = np.argmax(cross & (i != e0[:, None]), axis=1)
+    edge = np.stack([e0, e1], axis=1)  # (K, 2)
+    rows = np.arange(len(poly))[:, None]
+    s0, s1 = s[rows, edge], s_next[rows, edge]
+    t = s0 / np.where(s0 != s1, s0 - s1, 1.0)  # (K, 2) along each crossed edge
+    p0, p1 = v[rows, edge], v[rows, nxt[rows, edge]]  # (K, 2, 2)
+    return Chords(poly, a, c, p0 + t[..., None] * (p1 - p0), scale, bad)
+
+
+def faces(verts: np.ndarray, count: np.ndarray, lines: Chords
+          ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Polygons (P, M, 2) with ``count`` (P,) corners, cut by their ``chords`` -> the
+    faces, verts (F, M', 2) padded with their last vertex, count (F,), src (F,) their
+    polygon, and degenerate (P,) bool: the polygons that have no faces here. Polygons
+    without a line have none either."""
+    poly, a, c, ends = lines.poly, lines.a, lines.c, lines.ends
+    n_poly = len(count)
+    rng = np.random.default_rng(SEED)
+    weight = rng.integers(0, np.iinfo(np.uint64).max, len(poly), np.uint64, endpoint=True)
+    salt = rng.integers(0, np.iinfo(np.uint64).max, n_poly, np.uint64, endpoint=True)
+    k = np.bincount(poly, minlength=n_poly)  # (P,) lines per polygon
+    first = np.searchsorted(poly, np.arange(n_poly))  # (P,) each polygon's first line
+    bad = lines.bad.copy()
+    pair, at_cross = _crossings(ends, poly, a, c, k, first)
+    crossed = np.bincount(poly[pair[:, 0]], minlength=n_poly)  # (P,) X
+    corner_p, corner_m = np.nonzero((np.arange(verts.shape[1]) < count[:, None])
+                                    & (k > 0)[:, None])
+    xy = np.concatenate([verts[corner_p, corner_m], ends.reshape(-1, 2), at_cross])
+    vpoly = np.concatenate([corner_p, np.repeat(poly, 2), poly[pair[:, 0]]])
+    none = np.full(len(corner_p), -1)
+    own = np.concatenate([np.stack([none, none], 1),
+                          np.stack([np.repeat(np.arange(len(poly)), 2),
+                                    np.full(2 * len(poly), -1)], 1),
+                          pair])  # (V, 2) the lines that make each vertex (-1: none)
+    key = salt[vpoly] + _signs(xy, vpoly, own, lines, weight, k, first, bad)
+    fv, fm, fsrc = _group(xy, vpoly, key, own, weight, bad)
+    wrong = (np.bincount(fsrc, minlength=n_poly) != 1 + k + crossed) & (k > 0)
+    wrong[fsrc[fm < 3]] = True
+    bad |= wrong
+    keep = ~bad[fsrc]
+    return fv[keep], fm[keep], fsrc[keep], bad
+
+
+def _crossings(ends: np.ndarray, poly: np.ndarray, a: np.ndarray, c: np.ndarray,
+               lines: np.ndarray, first: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The pairs of lines of one polygon that cross inside it, (X, 2) line indices, and
+    where (X, 2): line j crosses line i's chord when its values at the chord's two ends
+    have opposite signs; the point is found along i's chord."""
+    local = np.arange(len(poly)) - first[poly]  # (K,) each line's place in its polygon
+    after = lines[poly] - 1 - local  # (K,) the lines after it in its polygon
+    i = np.repeat(np.arange(len(poly)), after)
+    start = np.cumsum(after) - after
+    j = i + 1 + np.arange(len(i)) - np.repeat(start, after)
+    s0 = np.einsum("kd,kd->k", ends[i, 0], a[j]) + c[j]
+    s1 = np.einsum("kd,kd->k", ends[i, 1], a[j]) + c[j]
+    hit = s0 * s1 < 0
+    i, j, s0, s1 = i[hit], j[hit], s0[hit], s1[hit]
+    t = (s0 / (s0 - s1))[:, None]
+    return np.stack([i, j], axis=1), ends[i, 0] + t * (ends[i, 1] - ends[i, 0])
+
+
+def _signs(xy: np.ndarray, vpoly: np.ndarray, own: np.ndarray, lines: Chords,
+           weight: np.ndarray, k: np.ndarray, first: np.ndarray, bad: np.ndarray
+           ) -> np.ndarray:
+    """Each vertex's (V,) hash of its signs over its polygon's lines, its own lines
+    counted as negative; marks ``bad`` where a vertex is within ON_LINE of another line.
+    In blocks of about BLOCK (vertex, line) values."""
+    a, c, scale = lines.a, lines.c, lines.scale
+    rep = k[vpoly]  # (V,) values per vertex
+    key = np.zeros(len(xy), dtype=np.uint64)
+    total = np.cumsum(rep)
+    lo = 0
+    while lo < len(xy):
+        hi = max(lo + 1, int(np.searchsorted(total, total[lo] - rep[lo] + BLOCK, "right")))
+        r = rep[lo:hi]
+        vid = np.repeat(np.arange(lo, hi), r)  # (B,)
+        start = np.cumsum(r) - r
+        line = np.repeat(first[vpoly[lo:hi]], r) + np.arange(len(vid)) - np.repeat(start, r)
+        val = np.einsum("bd,bd->b", xy[vid], a[line]) + c[line]
+        other = (line != own[vid, 0]) & (line != own[vid, 1])
+        bad[vpoly[vid[other & (np.abs(val) <= ON_LINE * scale[line])]]] = True
+        bits = np.where(other & (val > 0), weight[line], np.uint64(0))
+        key[lo:hi] = np.add.reduceat(bits, start)
+        lo = hi
+    return key
+
+
+def _group(xy: np.ndarray, vpoly: np.ndarray, key: np.ndarray, own: np.ndarray,
+           weight: np.ndarray, bad: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Every vertex in each face it is in, grouped by the faces' names and sorted by
+    angle around each face's mean: verts (F, M', 2), count (F,), src (F,)."""
+    w0 = np.where(own[:, 0] >= 0, weight[own[:, 0]], np.uint64(0))  # (V,)
+    w1 = np.where(own[:, 1] >= 0, weight[own[:, 1]], np.uint64(0))
+    ok = ~bad[vpoly]
+    one, two = ok & (own[:, 0] >= 0), ok & (own[:, 1] >= 0)
+    names = np.concatenate([key[ok], key[one] + w0[one], key[two] + w1[two],
+                            key[two] + w0[two] + w1[two]])
+    where = np.concatenate([np.flatnonzero(ok), np.flatnonzero(one), np.flatnonzero(two),
+                            np.flatnonzero(two)])  # (I,) the vertex of each incidence
+    if len(names) == 0:
+        return np.zeros((0, 3, 2)), np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    order = np.argsort(names)
+    names, where = names[order], where[order]
+    new = np.r_[True, names[1:] != names[:-1]]
+    face = np.cumsum(new) - 1  # (I,)
+    start = np.flatnonzero(new)
+    size = np.diff(np.r_[start, len(names)])
+    p = xy[where]
+    centre = np.add.reduceat(p, start, axis=0) / size[:, None]
+    d = p - centre[face]
+    order = np.lexsort((np.arctan2(d[:, 1], d[:, 0]), face))
+    p = p[order]
+    out = np.repeat(p[start + size - 1][:, None], int(size.max()), axis=1)  # (F, M', 2)
+    out[face, np.arange(len(face)) - start[face]] = p
+    return out, size, vpoly[where[start]]
