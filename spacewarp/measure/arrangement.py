@@ -33,6 +33,7 @@ from . import polygons as pg
 
 ON_LINE = 1e-8  # a value this close to 0, relative to the line's largest on P's corners
 BLOCK = 1 << 19  # (vertex, line) values evaluated at a time: bounds the memory
+DENSE = 32  # a polygon of this many lines or more: its vertices' signs as one product
 SEED = 19  # the hash weights are random but fixed: the same input gives the same output
 
 
@@ -136,7 +137,47 @@ def _signs(xy: np.ndarray, vpoly: np.ndarray, own: np.ndarray, lines: Chords,
            ) -> np.ndarray:
     """Each vertex's (V,) hash of its signs over its polygon's lines, its own lines
     counted as negative; marks ``bad`` where a vertex is within ON_LINE of another line.
-    In blocks of about BLOCK (vertex, line) values."""
+    Polygons of DENSE lines or more (the first layer's box) one at a time, as a product;
+    the others (a few lines each) all at once."""
+    key = np.zeros(len(xy), dtype=np.uint64)
+    many = np.flatnonzero(k[vpoly] >= DENSE)
+    many = many[np.argsort(vpoly[many], kind="stable")]  # grouped by polygon
+    cuts = np.flatnonzero(np.r_[True, vpoly[many][1:] != vpoly[many][:-1]])
+    for v in np.split(many, cuts[1:]) if len(many) else []:
+        p = vpoly[v[0]]
+        span = slice(first[p], first[p] + k[p])
+        local = np.where(own[v] >= 0, own[v] - first[p], -1)  # (B, 2) in the polygon
+        key[v], bad[p] = _dense_signs(xy[v], local, lines.a[span] / lines.scale[span, None],
+                                      lines.c[span] / lines.scale[span], weight[span])
+    few = np.flatnonzero(k[vpoly] < DENSE)
+    key[few] = _ragged_signs(xy[few], vpoly[few], own[few], lines, weight, k, first, bad)
+    return key
+
+
+def _dense_signs(xy: np.ndarray, own: np.ndarray, a: np.ndarray, c: np.ndarray,
+                 weight: np.ndarray) -> tuple[np.ndarray, bool]:
+    """One polygon's vertices (V, 2) against its lines (k,), scaled to their largest
+    value on its corners: the hashes (V,), and whether a vertex is within ON_LINE of a
+    line other than its ``own`` (V, 2) (local line indices, -1 none)."""
+    key = np.empty(len(xy), dtype=np.uint64)
+    near_any = False
+    step = max(1, BLOCK // len(c))
+    for lo in range(0, len(xy), step):
+        val = xy[lo:lo + step] @ a.T + c  # (B, k)
+        pos, near = val > 0, np.abs(val) <= ON_LINE
+        for col in own[lo:lo + step].T:  # its own lines: negative, and not near
+            rows = np.flatnonzero(col >= 0)
+            pos[rows, col[rows]] = near[rows, col[rows]] = False
+        near_any |= bool(near.any())
+        key[lo:lo + step] = pos.astype(np.uint64) @ weight
+    return key, near_any
+
+
+def _ragged_signs(xy: np.ndarray, vpoly: np.ndarray, own: np.ndarray, lines: Chords,
+                  weight: np.ndarray, k: np.ndarray, first: np.ndarray, bad: np.ndarray
+                  ) -> np.ndarray:
+    """``_signs`` for vertices of polygons with a few lines each: (vertex, line) pairs
+    flat, in blocks of about BLOCK."""
     a, c, scale = lines.a, lines.c, lines.scale
     rep = k[vpoly]  # (V,) values per vertex
     key = np.zeros(len(xy), dtype=np.uint64)

@@ -122,7 +122,8 @@ def _crossing(verts: np.ndarray, count: np.ndarray, row: np.ndarray, at: np.ndar
     (or, not ``exact``, where it meets the polygon's enclosing circle)."""
     valid = np.arange(verts.shape[1])[None, :] < count[:, None]  # (q, M)
     centre = pg.centroids(verts, count)  # (q, d0)
-    radius = np.where(valid, np.linalg.norm(verts - centre[:, None], axis=2), 0.0).max(axis=1)
+    d = verts - centre[:, None]  # (q, M, d0)
+    radius = np.sqrt(np.where(valid, np.einsum("qmd,qmd->qm", d, d), 0.0).max(axis=1))
     value = np.einsum("qd,qdn->qn", centre, at[row]) + c[row]  # (q, n) at the centre
     near = np.abs(value) <= radius[:, None] * norms[row] * (1 + 1e-9)
     near &= np.arange(at.shape[2])[None, :] > after[:, None]

@@ -105,8 +105,8 @@ def areas(verts: np.ndarray, count: np.ndarray) -> np.ndarray:
 
 def centroids(verts: np.ndarray, count: np.ndarray) -> np.ndarray:
     """(P, M, 2) -> (P, 2): the mean of each polygon's vertices (inside, as it is convex)."""
-    valid = (np.arange(verts.shape[1])[None, :] < count[:, None])[..., None]
-    return np.where(valid, verts, 0.0).sum(axis=1) / count[:, None]
+    weight = (np.arange(verts.shape[1])[None, :] < count[:, None]) / count[:, None]
+    return np.einsum("pm,pmd->pd", weight, verts)  # one pass, no (P, M, 2) temporary
 
 
 def interval(bounds: tuple[float, float]) -> tuple[np.ndarray, np.ndarray]:
