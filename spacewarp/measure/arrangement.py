@@ -46,10 +46,11 @@ class Chords(NamedTuple):
     ends: np.ndarray  # (K, 2, 2) where it enters and leaves its polygon
     scale: np.ndarray  # (K,) its largest |value| on the polygon's corners
     bad: np.ndarray  # (P,) polygons where a line passes within ON_LINE of a corner
+    label: np.ndarray  # (K,) the caller's name for each line (its neuron)
 
 
 def chords(verts: np.ndarray, count: np.ndarray, poly: np.ndarray, a: np.ndarray,
-           c: np.ndarray) -> Chords:
+           c: np.ndarray, label: np.ndarray) -> Chords:
     """Of the candidate lines ``a x + c = 0`` (K,) of polygons ``poly`` (K,), sorted, the
     ones that cut their polygon in two (both signs at its corners beyond REL_TOL of the
     largest, as ``polygons.cut`` decides), with where they enter and leave it."""
@@ -61,7 +62,8 @@ def chords(verts: np.ndarray, count: np.ndarray, poly: np.ndarray, a: np.ndarray
     scale = np.where(valid, np.abs(s), 0.0).max(axis=1)
     tol = pg.REL_TOL * scale[:, None]
     keep = (valid & (s > tol)).any(axis=1) & (valid & (s < -tol)).any(axis=1)
-    v, m, s, scale, poly, a, c = (x[keep] for x in (v, m, s, scale, poly, a, c))
+    v, m, s, scale, poly, a, c, label = (x[keep] for x in (v, m, s, scale, poly, a, c,
+                                                           label))
     valid = i < m
     nxt = np.where(i + 1 < m, i + 1, 0)
     s_next = np.take_along_axis(s, nxt, axis=1)
@@ -77,7 +79,7 @@ def chords(verts: np.ndarray, count: np.ndarray, poly: np.ndarray, a: np.ndarray
     s0, s1 = s[rows, edge], s_next[rows, edge]
     t = s0 / np.where(s0 != s1, s0 - s1, 1.0)  # (K, 2) along each crossed edge
     p0, p1 = v[rows, edge], v[rows, nxt[rows, edge]]  # (K, 2, 2)
-    return Chords(poly, a, c, p0 + t[..., None] * (p1 - p0), scale, bad)
+    return Chords(poly, a, c, p0 + t[..., None] * (p1 - p0), scale, bad, label)
 
 
 def faces(verts: np.ndarray, count: np.ndarray, lines: Chords
@@ -221,7 +223,9 @@ def _group(xy: np.ndarray, vpoly: np.ndarray, key: np.ndarray, own: np.ndarray,
     p = xy[where]
     centre = np.add.reduceat(p, start, axis=0) / size[:, None]
     d = p - centre[face]
-    order = np.lexsort((np.arctan2(d[:, 1], d[:, 0]), face))
+    turn = (np.arctan2(d[:, 1], d[:, 0]) + np.pi) / (2 * np.pi + 1e-9)  # (I,) in [0, 1)
+    # one sort by face + turn: exact below 2^20 faces (turns 2^-32 apart stay apart)
+    order = np.argsort(face + turn) if len(start) < 1 << 20 else np.lexsort((turn, face))
     p = p[order]
     out = np.repeat(p[start + size - 1][:, None], int(size.max()), axis=1)  # (F, M', 2)
     out[face, np.arange(len(face)) - start[face]] = p

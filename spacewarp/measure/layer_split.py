@@ -33,20 +33,57 @@ PAIR_CROSS = 0.4
 def split_layer(verts: np.ndarray, count: np.ndarray, at: np.ndarray, c: np.ndarray,
                 row: np.ndarray | None = None, cap: int = MAX_REGIONS
                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Polygons (P, M, d0) and their neurons' maps ``z = A x + c`` given as A^T, ``at``
-    (N, d0, n), and c (N, n), polygon p's being row ``row[p]`` (default: row p) -> the
-    pieces cut by every line: verts (Q, M', d0), count (Q,), src (Q,) their polygons."""
-    norms = np.linalg.norm(at, axis=1)  # (N, n)
+    """Polygons (P, M, d0), padded, and their neurons' maps ``z = A x + c`` given as A^T,
+    ``at`` (N, d0, n), and c (N, n), polygon p's being row ``row[p]`` (default: row p)
+    -> the pieces cut by every line: verts (Q, M', d0), count (Q,), src (Q,) their
+    polygons."""
     a_row = np.arange(len(count)) if row is None else row
+    v, m, src, _ = _split(verts, count, at, c, a_row, cap)
+    return v, m, src
+
+
+def split_active(verts: np.ndarray, count: np.ndarray, at: np.ndarray, c: np.ndarray,
+                 row: np.ndarray | None = None, cap: int = MAX_REGIONS
+                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """``split_layer``, and ``active`` of its pieces (Q, n): read at each polygon before
+    the cuts, then, for the lines that cross it, at each of its pieces (a line that does
+    not cross a polygon has one sign on all of it)."""
+    a_row = np.arange(len(count)) if row is None else row
+    v, m, src, lines = _split(verts, count, at, c, a_row, cap)
+    if lines is None:  # intervals
+        return v, m, src, active(v, m, at, c, a_row[src])
+    on = active(verts, count, at, c, a_row)[src]  # (Q, n)
+    first = np.searchsorted(lines.poly, np.arange(len(count)))  # (P,)
+    rep = np.bincount(lines.poly, minlength=len(count))[src]  # (Q,) lines per piece
+    centre = pg.centroids(v, m)  # (Q, 2)
+    total = np.cumsum(rep)
+    lo = 0
+    while lo < len(m):  # (piece, line) pairs in blocks of about BLOCK
+        hi = max(lo + 1, int(np.searchsorted(total, total[lo] - rep[lo] + BLOCK, "right")))
+        r = rep[lo:hi]
+        piece = np.repeat(np.arange(lo, hi), r)
+        start = np.cumsum(r) - r
+        line = np.repeat(first[src[lo:hi]], r) + np.arange(len(piece)) - np.repeat(start, r)
+        value = np.einsum("kd,kd->k", centre[piece], lines.a[line]) + lines.c[line]
+        on[piece, lines.label[line]] = value > 0
+        lo = hi
+    return v, m, src, on
+
+
+def _split(verts: np.ndarray, count: np.ndarray, at: np.ndarray, c: np.ndarray,
+           a_row: np.ndarray, cap: int
+           ) -> tuple[np.ndarray, np.ndarray, np.ndarray, arrangement.Chords | None]:
+    """``split_layer``, and in 2-D the lines that cross each polygon."""
+    norms = np.linalg.norm(at, axis=1)  # (N, n)
     exact = verts.shape[2] != 2  # in 2-D, arrangement.chords makes the exact test
     listing = _listing(verts, count, a_row, at, c, norms, np.full(len(count), -1), exact)
     ptr, end, neuron = listing
     if exact:
         check_cap(estimate(end - ptr, count), cap, "by an estimate before a layer's cuts")
-        return _rounds(verts, count, a_row, at, c, norms, cap, listing)
+        return (*_rounds(verts, count, a_row, at, c, norms, cap, listing), None)
     poly = np.repeat(np.arange(len(count)), end - ptr)  # (K,) the listing is flat
     r = a_row[poly]
-    lines = arrangement.chords(verts, count, poly, at[r, :, neuron], c[r, neuron])
+    lines = arrangement.chords(verts, count, poly, at[r, :, neuron], c[r, neuron], neuron)
     crossing = np.bincount(lines.poly, minlength=len(count))  # (P,)
     check_cap(estimate(crossing, count), cap, "by an estimate before a layer's cuts")
     fv, fm, fsrc, degenerate = arrangement.faces(verts, count, lines)
@@ -55,8 +92,8 @@ def split_layer(verts: np.ndarray, count: np.ndarray, at: np.ndarray, c: np.ndar
     redo = np.flatnonzero(degenerate)  # cut one line at a time, with snapping
     rv, rm, rsrc = _rounds(verts[redo], count[redo], a_row[redo], at, c, norms,
                            cap - len(whole) - len(fm))
-    return _joined([(verts[whole], count[whole], whole), (fv, fm, fsrc),
-                    (rv, rm, redo[rsrc])])
+    return (*_joined([(verts[whole], count[whole], whole), (fv, fm, fsrc),
+                      (rv, rm, redo[rsrc])]), lines)
 
 
 def _rounds(verts: np.ndarray, count: np.ndarray, a_row: np.ndarray, at: np.ndarray,
