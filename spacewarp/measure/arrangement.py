@@ -25,6 +25,7 @@ at a time, with its snapping. Away from those cases both give the same pieces.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import NamedTuple
 
 import numpy as np
@@ -34,6 +35,7 @@ from . import polygons as pg
 ON_LINE = 1e-8  # a value this close to 0, relative to the line's largest on P's corners
 BLOCK = 1 << 19  # (vertex, line) values evaluated at a time: bounds the memory
 DENSE = 32  # a polygon of this many lines or more: its vertices' signs as one product
+ROOT_EVERY = 32  # one face in this many starts the spanning tree (its map is a product)
 SEED = 19  # the hash weights are random but fixed: the same input gives the same output
 
 
@@ -82,12 +84,21 @@ def chords(verts: np.ndarray, count: np.ndarray, poly: np.ndarray, a: np.ndarray
     return Chords(poly, a, c, p0 + t[..., None] * (p1 - p0), scale, bad, label)
 
 
-def faces(verts: np.ndarray, count: np.ndarray, lines: Chords
-          ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Polygons (P, M, 2) with ``count`` (P,) corners, cut by their ``chords`` -> the
-    faces, verts (F, M', 2) padded with their last vertex, count (F,), src (F,) their
-    polygon, and degenerate (P,) bool: the polygons that have no faces here. Polygons
-    without a line have none either."""
+@dataclass(frozen=True)
+class Faces:
+    """The faces of every polygon's arrangement, and which faces are neighbours across
+    one line (their maps differ by the gain of one neuron: ``spanning_tree``)."""
+
+    verts: np.ndarray  # (F, M', 2) padded with the last vertex
+    count: np.ndarray  # (F,)
+    src: np.ndarray  # (F,) the polygon each came from
+    degenerate: np.ndarray  # (P,) bool: the polygons that have no faces here
+    sides: np.ndarray  # (S, 3) neighbouring faces either side of a line, and its label
+
+
+def faces(verts: np.ndarray, count: np.ndarray, lines: Chords) -> Faces:
+    """Polygons (P, M, 2) with ``count`` (P,) corners, cut by their ``chords`` -> their
+    faces (polygons without a line, and degenerate ones, have none here)."""
     poly, a, c, ends = lines.poly, lines.a, lines.c, lines.ends
     n_poly = len(count)
     rng = np.random.default_rng(SEED)
@@ -108,12 +119,17 @@ def faces(verts: np.ndarray, count: np.ndarray, lines: Chords
                                     np.full(2 * len(poly), -1)], 1),
                           pair])  # (V, 2) the lines that make each vertex (-1: none)
     key = salt[vpoly] + _signs(xy, vpoly, own, lines, weight, k, first, bad)
-    fv, fm, fsrc = _group(xy, vpoly, key, own, weight, bad)
+    fv, fm, fsrc, sides = _group(xy, vpoly, key, own, weight, bad)
     wrong = (np.bincount(fsrc, minlength=n_poly) != 1 + k + crossed) & (k > 0)
     wrong[fsrc[fm < 3]] = True
     bad |= wrong
     keep = ~bad[fsrc]
-    return fv[keep], fm[keep], fsrc[keep], bad
+    new = np.cumsum(keep) - 1  # (F,) each kept face's index after the cut
+    sides = sides[keep[sides[:, 0]]]
+    fsrc = fsrc[keep]
+    sides[:, :2] = new[sides[:, :2]]
+    sides[:, 2] = lines.label[sides[:, 2]]
+    return Faces(fv[keep], fm[keep], fsrc, bad, sides)
 
 
 def _crossings(ends: np.ndarray, poly: np.ndarray, a: np.ndarray, c: np.ndarray,
@@ -201,9 +217,11 @@ def _ragged_signs(xy: np.ndarray, vpoly: np.ndarray, own: np.ndarray, lines: Cho
 
 
 def _group(xy: np.ndarray, vpoly: np.ndarray, key: np.ndarray, own: np.ndarray,
-           weight: np.ndarray, bad: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+           weight: np.ndarray, bad: np.ndarray
+           ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Every vertex in each face it is in, grouped by the faces' names and sorted by
-    angle around each face's mean: verts (F, M', 2), count (F,), src (F,)."""
+    angle around each face's mean: verts (F, M', 2), count (F,), src (F,), and the
+    neighbours (S, 3) of ``_sides``."""
     w0 = np.where(own[:, 0] >= 0, weight[own[:, 0]], np.uint64(0))  # (V,)
     w1 = np.where(own[:, 1] >= 0, weight[own[:, 1]], np.uint64(0))
     ok = ~bad[vpoly]
@@ -213,11 +231,13 @@ def _group(xy: np.ndarray, vpoly: np.ndarray, key: np.ndarray, own: np.ndarray,
     where = np.concatenate([np.flatnonzero(ok), np.flatnonzero(one), np.flatnonzero(two),
                             np.flatnonzero(two)])  # (I,) the vertex of each incidence
     if len(names) == 0:
-        return np.zeros((0, 3, 2)), np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+        empty = np.zeros(0, dtype=np.int64)
+        return np.zeros((0, 3, 2)), empty, empty, np.zeros((0, 3), dtype=np.int64)
     order = np.argsort(names)
     names, where = names[order], where[order]
     new = np.r_[True, names[1:] != names[:-1]]
     face = np.cumsum(new) - 1  # (I,)
+    sides = _sides(face, order, own, ok, one, two)
     start = np.flatnonzero(new)
     size = np.diff(np.r_[start, len(names)])
     p = xy[where]
@@ -229,4 +249,53 @@ def _group(xy: np.ndarray, vpoly: np.ndarray, key: np.ndarray, own: np.ndarray,
     p = p[order]
     out = np.repeat(p[start + size - 1][:, None], int(size.max()), axis=1)  # (F, M', 2)
     out[face, np.arange(len(face)) - start[face]] = p
-    return out, size, vpoly[where[start]]
+    return out, size, vpoly[where[start]], sides
+
+
+def _sides(face: np.ndarray, order: np.ndarray, own: np.ndarray, ok: np.ndarray,
+           one: np.ndarray, two: np.ndarray) -> np.ndarray:
+    """Faces that meet at a vertex either side of one of its lines: (S, 3) rows of
+    (the face on the line's negative side, the positive one, the line). ``face`` (I,)
+    is each incidence's face in ``order`` of ``_group``'s names (vertex, +own 0,
+    +own 1, +both)."""
+    at = np.empty(len(face), dtype=np.int64)
+    at[order] = face  # (I,) in the order the incidences were made
+    n0, n1, n2 = int(ok.sum()), int(one.sum()), int(two.sum())
+    f = np.full((4, len(own)), -1)  # (4, V) each vertex's face with each variant
+    f[0, ok], f[1, one] = at[:n0], at[n0:n0 + n1]
+    f[2, two], f[3, two] = at[n0 + n1:n0 + n1 + n2], at[n0 + n1 + n2:]
+    v1, v2 = np.flatnonzero(one), np.flatnonzero(two)
+    rows = [(f[0, v1], f[1, v1], own[v1, 0]), (f[2, v2], f[3, v2], own[v2, 0]),
+            (f[0, v2], f[2, v2], own[v2, 1]), (f[1, v2], f[3, v2], own[v2, 1])]
+    return np.concatenate([np.stack(r, axis=1) for r in rows])
+
+
+def spanning_tree(src: np.ndarray, sides: np.ndarray
+                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Breadth first from roots over the ``sides`` (S, 3) of faces from polygons ``src``
+    (F,): each face's parent (F,) (-1 for a root), the line between them (F,), and
+    depth (F,). Roots: each polygon's first face, every ROOT_EVERY-th face, and faces
+    no side reaches. A few calls per level; a polygon of k lines has at most k levels,
+    fewer with more roots."""
+    n = len(src)
+    parent, flip, depth = np.full(n, -1), np.full(n, -1), np.full(n, -1)
+    edge = np.concatenate([sides[:, [0, 1, 2]], sides[:, [1, 0, 2]]])  # both ways
+    edge = edge[np.argsort(edge[:, 0], kind="stable")]
+    start = np.searchsorted(edge[:, 0], np.arange(n + 1))  # (F + 1,) CSR
+    # roots: each polygon's first face, and every ROOT_EVERY-th face (the faces are in
+    # hash order, so these are spread over the polygon): fewer levels
+    frontier = np.union1d(np.unique(src, return_index=True)[1], np.arange(0, n, ROOT_EVERY))
+    depth[frontier] = 0
+    level = 0
+    while len(frontier):
+        level += 1
+        r = start[frontier + 1] - start[frontier]
+        e = np.repeat(start[frontier] - np.cumsum(r) + r, r) + np.arange(int(r.sum()))
+        to = edge[e, 1]
+        fresh = depth[to] < 0
+        to, e = to[fresh], e[fresh]
+        to, first = np.unique(to, return_index=True)
+        depth[to], parent[to], flip[to] = level, edge[e[first], 0], edge[e[first], 2]
+        frontier = to
+    depth[depth < 0] = 0  # unreached (no sides): roots
+    return parent, flip, depth

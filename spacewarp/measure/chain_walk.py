@@ -44,11 +44,11 @@ def walk_chain(steps: list[Step], verts: np.ndarray, count: np.ndarray, cap: int
             rows = np.concatenate([rows, rows[:, -1:]], axis=1)
         else:
             pre = maps[-1].plain()
-            verts, count, src, on = split_active(verts, count, pre.at, pre.c, rows[:, -1],
-                                                 cap)  # on: (P, d_k)
-            rows = rows[src]
+            cut = split_active(verts, count, pre.at, pre.c, rows[:, -1], cap)
+            verts, count, rows = cut.verts, cut.count, rows[cut.src]
             maps[-1] = pre
-            maps.append(StageMap(pre.at, pre.c, rows[:, -1], on, step.slope))
+            maps.append(StageMap(pre.at, pre.c, rows[:, -1], cut.on, step.slope,
+                                 (cut.src, cut.sides)))
             rows = np.concatenate([rows, np.arange(len(count))[:, None]], axis=1)
             bits.append(len(maps) - 1)
             per_layer.append(len(count))
@@ -62,8 +62,8 @@ def cut_output(walk: Walk, cap: int) -> Walk:
     patterns, and every stage's rows follow their pieces."""
     out = walk.maps[-1].plain()
     row = walk.rows[:, -1]
-    verts, count, src, signs = split_active(walk.verts, walk.count, out.at, out.c, row,
-                                            cap)  # signs: (R, d_out)
+    cut = split_active(walk.verts, walk.count, out.at, out.c, row, cap)
+    verts, count, src, signs = cut.verts, cut.count, cut.src, cut.on  # signs: (R, d_out)
     rows = walk.rows[src]
     maps = (*walk.maps[:-1], out)
     return Walk(verts, count, np.concatenate([walk.patterns[src], signs], axis=1), maps,

@@ -16,6 +16,8 @@ while cutting.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
 from ..errors import LimitError
@@ -30,6 +32,18 @@ BLOCK = 1 << 18  # (polygon, neuron) values per block when listing: bounds the m
 PAIR_CROSS = 0.4
 
 
+@dataclass(frozen=True)
+class Pieces:
+    """A layer's cuts: the pieces, which of the layer's neurons are on in each, and the
+    pairs of pieces whose maps differ by one neuron (``arrangement.Faces.sides``)."""
+
+    verts: np.ndarray  # (Q, M', d0) padded
+    count: np.ndarray  # (Q,)
+    src: np.ndarray  # (Q,) the polygon each came from
+    on: np.ndarray  # (Q, n) bool
+    sides: np.ndarray  # (S, 3) pieces either side of one neuron's line, and the neuron
+
+
 def split_layer(verts: np.ndarray, count: np.ndarray, at: np.ndarray, c: np.ndarray,
                 row: np.ndarray | None = None, cap: int = MAX_REGIONS
                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -38,20 +52,20 @@ def split_layer(verts: np.ndarray, count: np.ndarray, at: np.ndarray, c: np.ndar
     -> the pieces cut by every line: verts (Q, M', d0), count (Q,), src (Q,) their
     polygons."""
     a_row = np.arange(len(count)) if row is None else row
-    v, m, src, _ = _split(verts, count, at, c, a_row, cap)
-    return v, m, src
+    cut = _split(verts, count, at, c, a_row, cap)
+    return cut.verts, cut.count, cut.src
 
 
 def split_active(verts: np.ndarray, count: np.ndarray, at: np.ndarray, c: np.ndarray,
-                 row: np.ndarray | None = None, cap: int = MAX_REGIONS
-                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """``split_layer``, and ``active`` of its pieces (Q, n): read at each polygon before
+                 row: np.ndarray | None = None, cap: int = MAX_REGIONS) -> Pieces:
+    """``split_layer``, with ``active`` of its pieces (Q, n): read at each polygon before
     the cuts, then, for the lines that cross it, at each of its pieces (a line that does
     not cross a polygon has one sign on all of it)."""
     a_row = np.arange(len(count)) if row is None else row
-    v, m, src, lines = _split(verts, count, at, c, a_row, cap)
+    cut = _split(verts, count, at, c, a_row, cap)
+    v, m, src, lines = cut.verts, cut.count, cut.src, cut.lines
     if lines is None:  # intervals
-        return v, m, src, active(v, m, at, c, a_row[src])
+        return Pieces(v, m, src, active(v, m, at, c, a_row[src]), cut.sides)
     on = active(verts, count, at, c, a_row)[src]  # (Q, n)
     first = np.searchsorted(lines.poly, np.arange(len(count)))  # (P,)
     rep = np.bincount(lines.poly, minlength=len(count))[src]  # (Q,) lines per piece
@@ -67,33 +81,45 @@ def split_active(verts: np.ndarray, count: np.ndarray, at: np.ndarray, c: np.nda
         value = np.einsum("kd,kd->k", centre[piece], lines.a[line]) + lines.c[line]
         on[piece, lines.label[line]] = value > 0
         lo = hi
-    return v, m, src, on
+    return Pieces(v, m, src, on, cut.sides)
+
+
+@dataclass(frozen=True)
+class _Cut:
+    verts: np.ndarray
+    count: np.ndarray
+    src: np.ndarray
+    lines: arrangement.Chords | None  # in 2-D, the lines that cross each polygon
+    sides: np.ndarray  # (S, 3) as Pieces
 
 
 def _split(verts: np.ndarray, count: np.ndarray, at: np.ndarray, c: np.ndarray,
-           a_row: np.ndarray, cap: int
-           ) -> tuple[np.ndarray, np.ndarray, np.ndarray, arrangement.Chords | None]:
-    """``split_layer``, and in 2-D the lines that cross each polygon."""
+           a_row: np.ndarray, cap: int) -> _Cut:
+    """``split_layer``: each polygon's arrangement in 2-D, rounds for intervals and for
+    the polygons that ``arrangement.faces`` finds degenerate."""
     norms = np.linalg.norm(at, axis=1)  # (N, n)
     exact = verts.shape[2] != 2  # in 2-D, arrangement.chords makes the exact test
     listing = _listing(verts, count, a_row, at, c, norms, np.full(len(count), -1), exact)
     ptr, end, neuron = listing
     if exact:
         check_cap(estimate(end - ptr, count), cap, "by an estimate before a layer's cuts")
-        return (*_rounds(verts, count, a_row, at, c, norms, cap, listing), None)
+        v, m, src = _rounds(verts, count, a_row, at, c, norms, cap, listing)
+        return _Cut(v, m, src, None, np.zeros((0, 3), dtype=np.int64))
     poly = np.repeat(np.arange(len(count)), end - ptr)  # (K,) the listing is flat
     r = a_row[poly]
     lines = arrangement.chords(verts, count, poly, at[r, :, neuron], c[r, neuron], neuron)
     crossing = np.bincount(lines.poly, minlength=len(count))  # (P,)
     check_cap(estimate(crossing, count), cap, "by an estimate before a layer's cuts")
-    fv, fm, fsrc, degenerate = arrangement.faces(verts, count, lines)
+    f = arrangement.faces(verts, count, lines)
     whole = np.flatnonzero(crossing == 0)
-    check_cap(len(whole) + len(fm), cap)
-    redo = np.flatnonzero(degenerate)  # cut one line at a time, with snapping
+    check_cap(len(whole) + len(f.count), cap)
+    redo = np.flatnonzero(f.degenerate)  # cut one line at a time, with snapping
     rv, rm, rsrc = _rounds(verts[redo], count[redo], a_row[redo], at, c, norms,
-                           cap - len(whole) - len(fm))
-    return (*_joined([(verts[whole], count[whole], whole), (fv, fm, fsrc),
-                      (rv, rm, redo[rsrc])]), lines)
+                           cap - len(whole) - len(f.count))
+    v, m, src = _joined([(verts[whole], count[whole], whole), (f.verts, f.count, f.src),
+                         (rv, rm, redo[rsrc])])
+    sides = f.sides + np.array([len(whole), len(whole), 0])  # the faces come after whole
+    return _Cut(v, m, src, lines, sides)
 
 
 def _rounds(verts: np.ndarray, count: np.ndarray, a_row: np.ndarray, at: np.ndarray,
