@@ -47,9 +47,11 @@ def cut(verts: np.ndarray, count: np.ndarray, s: np.ndarray
     s_next, v_next = sc[rows, nxt], v[rows, nxt]
     cross = sc * s_next < 0  # (C, M): the edge from vertex i crosses the line
     t = np.where(cross, sc / np.where(cross, sc - s_next, 1.0), 0.0)
-    cand = np.stack([v, v + t[..., None] * (v_next - v)], axis=2).reshape(len(idx), -1, 2)
+    cand = np.stack([v, v + t[..., None] * (v_next - v)], axis=2).reshape(len(idx), 2 * width,
+                                                                          2)  # C may be 0
     mask = np.concatenate([np.stack([ok & (sc >= 0), cross], axis=2),
-                           np.stack([ok & (sc <= 0), cross], axis=2)]).reshape(2 * len(idx), -1)
+                           np.stack([ok & (sc <= 0), cross], axis=2)]).reshape(2 * len(idx),
+                                                                               2 * width)
     place = np.cumsum(mask, axis=1) - 1  # (2C, 2M) each kept candidate's slot
     new_m = place[:, -1] + 1
     out = np.zeros((2 * len(idx), max(width, int(new_m.max(initial=0))), 2))
