@@ -66,7 +66,7 @@ def split_active(verts: np.ndarray, count: np.ndarray, at: np.ndarray, c: np.nda
     v, m, src, lines = cut.verts, cut.count, cut.src, cut.lines
     if lines is None:  # intervals
         return Pieces(v, m, src, active(v, m, at, c, a_row[src]), cut.sides)
-    on = active(verts, count, at, c, a_row)[src]  # (Q, n)
+    on = cut.on[src]  # (Q, n)
     first = np.searchsorted(lines.poly, np.arange(len(count)))  # (P,)
     rep = np.bincount(lines.poly, minlength=len(count))[src]  # (Q,) lines per piece
     centre = pg.centroids(v, m)  # (Q, 2)
@@ -91,6 +91,7 @@ class _Cut:
     src: np.ndarray
     lines: arrangement.Chords | None  # in 2-D, the lines that cross each polygon
     sides: np.ndarray  # (S, 3) as Pieces
+    on: np.ndarray  # (P, n) ``active`` of the polygons before the cut
 
 
 def _split(verts: np.ndarray, count: np.ndarray, at: np.ndarray, c: np.ndarray,
@@ -99,12 +100,13 @@ def _split(verts: np.ndarray, count: np.ndarray, at: np.ndarray, c: np.ndarray,
     the polygons that ``arrangement.faces`` finds degenerate."""
     norms = np.linalg.norm(at, axis=1)  # (N, n)
     exact = verts.shape[2] != 2  # in 2-D, arrangement.chords makes the exact test
-    listing = _listing(verts, count, a_row, at, c, norms, np.full(len(count), -1), exact)
+    on = np.empty((len(count), at.shape[2]), dtype=bool)  # (P, n) active, read in passing
+    listing = _listing(verts, count, a_row, at, c, norms, np.full(len(count), -1), exact, on)
     ptr, end, neuron = listing
     if exact:
         check_cap(estimate(end - ptr, count), cap, "by an estimate before a layer's cuts")
         v, m, src = _rounds(verts, count, a_row, at, c, norms, cap, listing)
-        return _Cut(v, m, src, None, np.zeros((0, 3), dtype=np.int64))
+        return _Cut(v, m, src, None, np.zeros((0, 3), dtype=np.int64), on)
     poly = np.repeat(np.arange(len(count)), end - ptr)  # (K,) the listing is flat
     r = a_row[poly]
     lines = arrangement.chords(verts, count, poly, at[r, :, neuron], c[r, neuron], neuron)
@@ -119,7 +121,7 @@ def _split(verts: np.ndarray, count: np.ndarray, at: np.ndarray, c: np.ndarray,
     v, m, src = _joined([(verts[whole], count[whole], whole), (f.verts, f.count, f.src),
                          (rv, rm, redo[rsrc])])
     sides = f.sides + np.array([len(whole), len(whole), 0])  # the faces come after whole
-    return _Cut(v, m, src, lines, sides)
+    return _Cut(v, m, src, lines, sides, on)
 
 
 def _rounds(verts: np.ndarray, count: np.ndarray, a_row: np.ndarray, at: np.ndarray,
@@ -160,16 +162,17 @@ def _rounds(verts: np.ndarray, count: np.ndarray, a_row: np.ndarray, at: np.ndar
 
 
 def _listing(verts: np.ndarray, count: np.ndarray, row: np.ndarray, at: np.ndarray,
-             c: np.ndarray, norms: np.ndarray, after: np.ndarray, exact: bool = True
-             ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+             c: np.ndarray, norms: np.ndarray, after: np.ndarray, exact: bool = True,
+             on: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Each polygon's neurons past ``after`` (Q,) that cross it (``exact``), or that its
     enclosing circle does not rule out, as one flat sorted list ``neuron`` with the
-    polygon's slice ``ptr:end`` of it."""
+    polygon's slice ``ptr:end`` of it. ``on`` (Q, n), if given, gets ``active``."""
     rows, cols = [], []
     step = max(1, BLOCK // max(1, at.shape[2]))
     for lo in range(0, len(count), step):
         q = slice(lo, lo + step)
-        r, j = _crossing(verts[q], count[q], row[q], at, c, norms, after[q], exact)
+        r, j = _crossing(verts[q], count[q], row[q], at, c, norms, after[q], exact,
+                         None if on is None else on[q])
         rows.append(r + lo)
         cols.append(j)
     row, neuron = np.concatenate(rows), np.concatenate(cols)
@@ -179,8 +182,8 @@ def _listing(verts: np.ndarray, count: np.ndarray, row: np.ndarray, at: np.ndarr
 
 
 def _crossing(verts: np.ndarray, count: np.ndarray, row: np.ndarray, at: np.ndarray,
-              c: np.ndarray, norms: np.ndarray, after: np.ndarray, exact: bool = True
-              ) -> tuple[np.ndarray, np.ndarray]:
+              c: np.ndarray, norms: np.ndarray, after: np.ndarray, exact: bool = True,
+              on: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """(polygon, neuron) pairs, sorted, where the neuron's line cuts the polygon in two
     (or, not ``exact``, where it meets the polygon's enclosing circle)."""
     valid = np.arange(verts.shape[1])[None, :] < count[:, None]  # (q, M)
@@ -188,6 +191,8 @@ def _crossing(verts: np.ndarray, count: np.ndarray, row: np.ndarray, at: np.ndar
     d = verts - centre[:, None]  # (q, M, d0)
     radius = np.sqrt(np.where(valid, np.einsum("qmd,qmd->qm", d, d), 0.0).max(axis=1))
     value = np.einsum("qd,qdn->qn", centre, at[row]) + c[row]  # (q, n) at the centre
+    if on is not None:
+        np.greater(value, 0, out=on)  # ``active``: the same values
     near = np.abs(value) <= radius[:, None] * norms[row] * (1 + 1e-9)
     near &= np.arange(at.shape[2])[None, :] > after[:, None]
     r, j = np.nonzero(near)
