@@ -60,15 +60,17 @@ def split_active(verts: np.ndarray, count: np.ndarray, at: np.ndarray, c: np.nda
                  row: np.ndarray | None = None, cap: int = MAX_REGIONS) -> Pieces:
     """``split_layer``, with ``active`` of its pieces (Q, n): read at each polygon before
     the cuts, then, for the lines that cross it, at each of its pieces (a line that does
-    not cross a polygon has one sign on all of it)."""
+    not cross a polygon has one sign on all of it); where most lines cross (the first
+    layer's box), at each piece for every neuron."""
     a_row = np.arange(len(count)) if row is None else row
     cut = _split(verts, count, at, c, a_row, cap)
     v, m, src, lines = cut.verts, cut.count, cut.src, cut.lines
-    if lines is None:  # intervals
+    rep = (np.zeros(len(m), dtype=np.int64) if lines is None else
+           np.bincount(lines.poly, minlength=len(count))[src])  # (Q,) lines per piece
+    if lines is None or rep.sum() > len(m) * at.shape[2] // 4:  # intervals, or many lines
         return Pieces(v, m, src, active(v, m, at, c, a_row[src]), cut.sides)
     on = cut.on[src]  # (Q, n)
     first = np.searchsorted(lines.poly, np.arange(len(count)))  # (P,)
-    rep = np.bincount(lines.poly, minlength=len(count))[src]  # (Q,) lines per piece
     centre = pg.centroids(v, m)  # (Q, 2)
     total = np.cumsum(rep)
     lo = 0
