@@ -3,12 +3,13 @@
 A layer's neurons are lines ``A_j x + c_j = 0`` that differ per polygon (each polygon
 carries its own map). Most lines miss most polygons, so each polygon first lists the
 neurons that can cross it: a bound from its enclosing circle (centre o, radius r: the line
-misses it when ``|A_j o + c_j| > r |A_j|``), then the exact test on its vertices. Then, in
-rounds, every polygon with neurons left is cut by its next one, all polygons at once;
-finished pieces leave the batch. Every ``RELIST_EVERY`` rounds the pieces list their
-remaining neurons again from their own (smaller) circles, so a piece is only ever tested
-against lines near it. Work grows with the pieces and the lines that cross them, not with
-polygons x neurons x vertices (docs/REGIONS.md has the measurements behind this).
+misses it when ``|A_j o + c_j| > r |A_j|``), then the exact test on its vertices. In 2-D,
+``arrangement`` then cuts every polygon by all of its lines at once. Intervals, and
+polygons that the arrangement finds degenerate, are cut in rounds: every polygon with
+neurons left is cut by its next one, all polygons at once; finished pieces leave the
+batch; every ``RELIST_EVERY`` rounds the pieces list their remaining neurons again from
+their own (smaller) circles. Work grows with the pieces and the lines that cross them,
+not with polygons x neurons x vertices (docs/REGIONS.md has the measurements).
 
 The region cap lives here too: an estimate before each layer's cuts, and a hard count
 while cutting.

@@ -4,7 +4,9 @@ A linear stage's map ``x -> A x + c`` is the same for every region that a polygo
 stage before it splits into, so it is kept once per such polygon; a ReLU stage keeps its
 pre-activation's rows and which neurons are on, not a scaled copy. Rows are expanded to
 one per region only when asked for (``take``): the regions' memory grows with the regions
-and the neurons, not with a copy of every map for every region.
+and the neurons, not with a copy of every map for every region. A linear step after a
+ReLU stage is a product with W, corrections from one row per polygon, or, for wide
+layers, a walk along a spanning tree of neighbouring pieces (one neuron apart).
 """
 
 from __future__ import annotations
