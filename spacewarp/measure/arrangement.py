@@ -61,17 +61,17 @@ def chords(verts: np.ndarray, count: np.ndarray, poly: np.ndarray, a: np.ndarray
     m = count[poly][:, None]
     valid = i < m
     s = np.einsum("kmd,kd->km", v, a) + c[:, None]  # (K, M) at the corners
-    scale = np.where(valid, np.abs(s), 0.0).max(axis=1)
+    scale = pg.row_max(np.where(valid, np.abs(s), 0.0))
     tol = pg.REL_TOL * scale[:, None]
-    keep = (valid & (s > tol)).any(axis=1) & (valid & (s < -tol)).any(axis=1)
+    keep = pg.row_max(valid & (s > tol)) & pg.row_max(valid & (s < -tol))
     v, m, s, scale, poly, a, c, label = (x[keep] for x in (v, m, s, scale, poly, a, c,
                                                            label))
     valid = i < m
     nxt = np.where(i + 1 < m, i + 1, 0)
     s_next = np.take_along_axis(s, nxt, axis=1)
     cross = valid & (s * s_next < 0)  # (K, M) the edge from corner i crosses the line
-    wrong = (valid & (np.abs(s) <= ON_LINE * scale[:, None])).any(axis=1)
-    wrong |= cross.sum(axis=1) != 2
+    wrong = pg.row_max(valid & (np.abs(s) <= ON_LINE * scale[:, None]))
+    wrong |= pg.row_count(cross) != 2
     bad = np.zeros(len(count), dtype=bool)
     bad[poly[wrong]] = True
     e0 = np.argmax(cross, axis=1)  # (K,) the first crossed edge, then the second

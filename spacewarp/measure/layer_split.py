@@ -101,7 +101,7 @@ def _split(verts: np.ndarray, count: np.ndarray, at: np.ndarray, c: np.ndarray,
            a_row: np.ndarray, cap: int) -> _Cut:
     """``split_layer``: each polygon's arrangement in 2-D, rounds for intervals and for
     the polygons that ``arrangement.faces`` finds degenerate."""
-    norms = np.linalg.norm(at, axis=1)  # (N, n)
+    norms = np.sqrt(np.einsum("ndk,ndk->nk", at, at))  # (N, n) each line's |A_j|
     exact = verts.shape[2] != 2  # in 2-D, arrangement.chords makes the exact test
     on = np.empty((len(count), at.shape[2]), dtype=bool)  # (P, n) active, read in passing
     listing = _listing(verts, count, a_row, at, c, norms, np.full(len(count), -1), exact, on)
@@ -192,7 +192,7 @@ def _crossing(verts: np.ndarray, count: np.ndarray, row: np.ndarray, at: np.ndar
     valid = np.arange(verts.shape[1])[None, :] < count[:, None]  # (q, M)
     centre = pg.centroids(verts, count)  # (q, d0)
     d = verts - centre[:, None]  # (q, M, d0)
-    radius = np.sqrt(np.where(valid, np.einsum("qmd,qmd->qm", d, d), 0.0).max(axis=1))
+    radius = np.sqrt(pg.row_max(np.where(valid, np.einsum("qmd,qmd->qm", d, d), 0.0)))
     value = np.einsum("qd,qdn->qn", centre, at[row]) + c[row]  # (q, n) at the centre
     if on is not None:
         np.greater(value, 0, out=on)  # ``active``: the same values
@@ -203,7 +203,7 @@ def _crossing(verts: np.ndarray, count: np.ndarray, row: np.ndarray, at: np.ndar
         return r, j
     s = np.einsum("kmd,kd->km", verts[r], at[row[r], :, j]) + c[row[r], j][:, None]
     s = np.where(valid[r], pg.snapped(s, count[r]), 0.0)  # (k, M) at the vertices
-    cuts = (s > 0).any(axis=1) & (s < 0).any(axis=1)
+    cuts = pg.row_max(s > 0) & pg.row_max(s < 0)
     return r[cuts], j[cuts]
 
 
