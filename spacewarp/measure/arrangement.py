@@ -60,7 +60,7 @@ def chords(verts: np.ndarray, count: np.ndarray, poly: np.ndarray, a: np.ndarray
     i = np.arange(verts.shape[1])[None, :]
     m = count[poly][:, None]
     valid = i < m
-    s = np.einsum("kmd,kd->km", v, a) + c[:, None]  # (K, M) at the corners
+    s = pg.dot(v, a[:, None]) + c[:, None]  # (K, M) at the corners
     scale = pg.row_max(np.where(valid, np.abs(s), 0.0))
     tol = pg.REL_TOL * scale[:, None]
     keep = pg.row_max(valid & (s > tol)) & pg.row_max(valid & (s < -tol))
@@ -142,8 +142,8 @@ def _crossings(ends: np.ndarray, poly: np.ndarray, a: np.ndarray, c: np.ndarray,
     i = np.repeat(np.arange(len(poly)), after)
     start = np.cumsum(after) - after
     j = i + 1 + np.arange(len(i)) - np.repeat(start, after)
-    s0 = np.einsum("kd,kd->k", ends[i, 0], a[j]) + c[j]
-    s1 = np.einsum("kd,kd->k", ends[i, 1], a[j]) + c[j]
+    s0 = pg.dot(ends[i, 0], a[j]) + c[j]
+    s1 = pg.dot(ends[i, 1], a[j]) + c[j]
     hit = s0 * s1 < 0
     i, j, s0, s1 = i[hit], j[hit], s0[hit], s1[hit]
     t = (s0 / (s0 - s1))[:, None]
@@ -207,7 +207,7 @@ def _ragged_signs(xy: np.ndarray, vpoly: np.ndarray, own: np.ndarray, lines: Cho
         vid = np.repeat(np.arange(lo, hi), r)  # (B,)
         start = np.cumsum(r) - r
         line = np.repeat(first[vpoly[lo:hi]], r) + np.arange(len(vid)) - np.repeat(start, r)
-        val = np.einsum("bd,bd->b", xy[vid], a[line]) + c[line]
+        val = pg.dot(xy[vid], a[line]) + c[line]
         other = (line != own[vid, 0]) & (line != own[vid, 1])
         bad[vpoly[vid[other & (np.abs(val) <= ON_LINE * scale[line])]]] = True
         bits = np.where(other & (val > 0), weight[line], np.uint64(0))

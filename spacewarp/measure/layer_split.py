@@ -81,7 +81,7 @@ def split_active(verts: np.ndarray, count: np.ndarray, at: np.ndarray, c: np.nda
         piece = np.repeat(np.arange(lo, hi), r)
         start = np.cumsum(r) - r
         line = np.repeat(first[src[lo:hi]], r) + np.arange(len(piece)) - np.repeat(start, r)
-        value = np.einsum("kd,kd->k", centre[piece], lines.a[line]) + lines.c[line]
+        value = pg.dot(centre[piece], lines.a[line]) + lines.c[line]
         on[piece, lines.label[line]] = value > 0
         lo = hi
     return Pieces(v, m, src, on, cut.sides)
@@ -150,7 +150,7 @@ def _rounds(verts: np.ndarray, count: np.ndarray, a_row: np.ndarray, at: np.ndar
         if len(count) == 0:
             break
         j, r = neuron[ptr], a_row[src]  # (Q,) each piece's next neuron and its map's row
-        s = np.einsum("qmd,qd->qm", verts, at[r, :, j]) + c[r, j][:, None]
+        s = pg.dot(verts, at[r, :, j][:, None]) + c[r, j][:, None]
         if verts.shape[2] == 2:
             verts, count, piece = pg.cut(verts, count, s)  # zeros past count
         else:
@@ -192,7 +192,7 @@ def _crossing(verts: np.ndarray, count: np.ndarray, row: np.ndarray, at: np.ndar
     valid = np.arange(verts.shape[1])[None, :] < count[:, None]  # (q, M)
     centre = pg.centroids(verts, count)  # (q, d0)
     d = verts - centre[:, None]  # (q, M, d0)
-    radius = np.sqrt(pg.row_max(np.where(valid, np.einsum("qmd,qmd->qm", d, d), 0.0)))
+    radius = np.sqrt(pg.row_max(np.where(valid, pg.dot(d, d), 0.0)))
     value = np.einsum("qd,qdn->qn", centre, at[row]) + c[row]  # (q, n) at the centre
     if on is not None:
         np.greater(value, 0, out=on)  # ``active``: the same values
@@ -201,7 +201,7 @@ def _crossing(verts: np.ndarray, count: np.ndarray, row: np.ndarray, at: np.ndar
     r, j = np.nonzero(near)
     if not exact:
         return r, j
-    s = np.einsum("kmd,kd->km", verts[r], at[row[r], :, j]) + c[row[r], j][:, None]
+    s = pg.dot(verts[r], at[row[r], :, j][:, None]) + c[row[r], j][:, None]
     s = np.where(valid[r], pg.snapped(s, count[r]), 0.0)  # (k, M) at the vertices
     cuts = pg.row_max(s > 0) & pg.row_max(s < 0)
     return r[cuts], j[cuts]
