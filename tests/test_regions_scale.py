@@ -76,6 +76,7 @@ def test_cutting_the_output_adds_its_zero_set_and_its_signs() -> None:
 def test_stage_maps_reproduce_the_model_every_way(monkeypatch: pytest.MonkeyPatch,
                                                   cost: int, tree: int) -> None:
     monkeypatch.setattr(stage_map, "ELEMENTWISE_COST", cost)
+    monkeypatch.setattr(stage_map, "SPARSE_FIXED_COST", cost)
     monkeypatch.setattr(stage_map, "TREE_MIN_IN", tree)
     monkeypatch.setattr(stage_map, "TREE_MIN_OUT", tree)
     model = relu_net([2, 32, 32, 32, 3], seed=6)

@@ -20,6 +20,7 @@ from .arrangement import spanning_tree
 CHUNK = 4096  # rows expanded at a time when a linear step is applied to a gated stage
 # Costs in BLAS multiply-adds: numpy's element-wise work per value, a gathered value.
 ELEMENTWISE_COST, GATHER_COST = 40, 20  # measured: docs/REGIONS.md
+SPARSE_FIXED_COST = 2_000_000  # the corrections' own calls (unique, segments), in BLAS MACs
 # ``_tree_linear`` beats a product from this many inputs, and the corrections from one
 # row per polygon from fewer outputs than this (docs/REGIONS.md)
 TREE_MIN_IN, TREE_MIN_OUT = 64, 16
@@ -147,7 +148,7 @@ def _sparse_is_cheaper(pairs: int, gated: tuple[int, ...], d0: int,
     than the product of every gated row with W (BLAS, after a gather): measured on 2,256,
     256,1 and 2,128,128,128,3 (docs/REGIONS.md)."""
     (rows, d_in), d_out = gated, weight.shape[0]
-    sparse = pairs * (d0 * d_out + 8) * ELEMENTWISE_COST
+    sparse = pairs * (d0 * d_out + 8) * ELEMENTWISE_COST + SPARSE_FIXED_COST
     dense = rows * d0 * d_in * (d_out + GATHER_COST)
     return sparse < dense
 
