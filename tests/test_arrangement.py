@@ -115,3 +115,23 @@ def test_degenerate_networks_equal_the_plain_reference(monkeypatch: pytest.Monke
     assert len(found) == len(ref)
     assert sorted(map(tuple, found.patterns.tolist())) == sorted(p for _, p in ref)
     assert np.isclose(found.areas.sum(), 4.0, rtol=1e-12) and np.all(found.areas > 0)
+
+
+def test_colliding_face_names_are_caught_and_cut_line_by_line(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every face of every polygon named alike (all weights and salts 0): no face may come
+    out of the arrangement wrong; the rounds cut them all."""
+    model = nn.Sequential(nn.Linear(2, 12), nn.ReLU(), nn.Linear(12, 12), nn.ReLU(),
+                          nn.Linear(12, 1)).double()
+    torch.manual_seed(9)
+    for m in model:
+        if isinstance(m, nn.Linear):
+            m.reset_parameters()
+    box = (-2.0, 2.0, -2.0, 2.0)
+    monkeypatch.setattr(arrangement, "hash_weights",
+                        lambda k, p: (np.zeros(k, np.uint64), np.zeros(p, np.uint64)))
+    found = regions(model, box)
+    ref = plain_regions(model, box)
+    assert len(found) == len(ref) > 20
+    assert sorted(map(tuple, found.patterns.tolist())) == sorted(p for _, p in ref)
+    assert np.isclose(found.areas.sum(), 16.0, rtol=1e-12) and np.all(found.areas > 0)

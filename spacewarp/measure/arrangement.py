@@ -101,9 +101,7 @@ def faces(verts: np.ndarray, count: np.ndarray, lines: Chords) -> Faces:
     faces (polygons without a line, and degenerate ones, have none here)."""
     poly, a, c, ends = lines.poly, lines.a, lines.c, lines.ends
     n_poly = len(count)
-    rng = np.random.default_rng(SEED)
-    weight = rng.integers(0, np.iinfo(np.uint64).max, len(poly), np.uint64, endpoint=True)
-    salt = rng.integers(0, np.iinfo(np.uint64).max, n_poly, np.uint64, endpoint=True)
+    weight, salt = hash_weights(len(poly), n_poly)
     k = np.bincount(poly, minlength=n_poly)  # (P,) lines per polygon
     first = np.searchsorted(poly, np.arange(n_poly))  # (P,) each polygon's first line
     bad = lines.bad.copy()
@@ -130,6 +128,15 @@ def faces(verts: np.ndarray, count: np.ndarray, lines: Chords) -> Faces:
     sides[:, :2] = new[sides[:, :2]]
     sides[:, 2] = lines.label[sides[:, 2]]
     return Faces(fv[keep], fm[keep], fsrc, bad, sides)
+
+
+def hash_weights(n_lines: int, n_poly: int) -> tuple[np.ndarray, np.ndarray]:
+    """Random 64-bit weights for the lines (K,) and salts for the polygons (P,) that name
+    the faces: random but fixed (SEED), so the same input gives the same output."""
+    rng = np.random.default_rng(SEED)
+    top = np.iinfo(np.uint64).max
+    return (rng.integers(0, top, n_lines, np.uint64, endpoint=True),
+            rng.integers(0, top, n_poly, np.uint64, endpoint=True))
 
 
 def _crossings(ends: np.ndarray, poly: np.ndarray, a: np.ndarray, c: np.ndarray,
@@ -237,8 +244,10 @@ def _group(xy: np.ndarray, vpoly: np.ndarray, key: np.ndarray, own: np.ndarray,
     names, where = names[order], where[order]
     new = np.r_[True, names[1:] != names[:-1]]
     face = np.cumsum(new) - 1  # (I,)
-    sides = _sides(face, order, own, ok, one, two)
     start = np.flatnonzero(new)
+    mixed = vpoly[where] != vpoly[where[start]][face]  # two polygons' names collided
+    bad[vpoly[where[mixed]]] = bad[vpoly[where[start[face[mixed]]]]] = True
+    sides = _sides(face, order, own, ok, one, two)
     size = np.diff(np.r_[start, len(names)])
     p = xy[where]
     centre = np.add.reduceat(p, start, axis=0) / size[:, None]
