@@ -4,6 +4,7 @@
     .venv/bin/python bench/bench_measure.py --only regions   # the region enumerator
     .venv/bin/python bench/bench_measure.py --relucent       # + relucent (minutes)
     .venv/bin/python bench/bench_measure.py --only measures
+    .venv/bin/python bench/bench_measure.py --only peer      # against edge subdivision
 
 Prints:
 1. exact linear regions of random ReLU networks of the edge-subdivision paper's 2-D shapes,
@@ -21,7 +22,14 @@ Prints:
 6. regions through training on the course's 2,100,3 spiral classifier, 100 snapshots
    (``spacewarp train`` defaults): the training loop against ``training_regions`` of its
    snapshots in this process, and ``spacewarp train --regions`` against ``spacewarp
-   train`` (both ``--no-film``) as whole processes, interleaved: the ratios.
+   train`` (both ``--no-film``) as whole processes, interleaved: the ratios;
+7. ``--only peer``: against edge subdivision (Berzins 2023) on its own trained 2-D models,
+   2 -> 50 x2 / 32 x4 / 100 x2 -> 1, from a local clone of arturs-berzins/
+   relu_edge_subdivision ($SPACEWARP_PEER, default /tmp/peer/relu_edge_subdivision;
+   skipped with a message when absent; it has no licence, so it is never copied here):
+   the same weights in an ``nn.Sequential``, spacewarp with ``cut_output`` (the peer cuts
+   the output's zero set), one thread each, interleaved, best of 7: counts (equal),
+   CPU and wall seconds, and the ratios (target >= 10x).
 """
 
 from __future__ import annotations
@@ -30,6 +38,9 @@ import argparse
 import os
 import subprocess
 import sys
+
+if "peer" in sys.argv:  # one thread each: set before numpy and torch load their BLAS
+    os.environ.update(OMP_NUM_THREADS="1", MKL_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1")
 import tempfile
 import time
 import tracemalloc
@@ -200,21 +211,81 @@ def bench_train_regions(repeat: int = 2) -> None:
           f"{counted:.1f} s (ratio {counted / plain:.2f}, best of {repeat} interleaved)")
 
 
+PEER = Path(os.environ.get("SPACEWARP_PEER", "/tmp/peer/relu_edge_subdivision"))
+PEER_SHAPES = ((2, 50), (4, 32), (2, 100))  # (depth, width) of its 2-D bunny models
+
+
+def as_sequential(fcs: nn.ModuleList) -> nn.Sequential:
+    """The peer's linear layers, with ReLUs between, as a float64 ``nn.Sequential``."""
+    layers: list[nn.Module] = []
+    for fc in fcs:
+        linear = nn.Linear(fc.in_features, fc.out_features)
+        linear.load_state_dict(fc.state_dict())
+        layers += [linear, nn.ReLU()]
+    return nn.Sequential(*layers[:-1]).double()
+
+
+def bench_peer(repeat: int = 7) -> None:
+    """Edge subdivision against spacewarp on the peer's models (section 7 above)."""
+    if not (PEER / "edge_subdivision.py").exists():
+        print(f"peer: skipped, no edge subdivision clone at {PEER} (set SPACEWARP_PEER)")
+        return
+    torch.set_num_threads(1)
+    sys.path.insert(0, str(PEER))
+    here = os.getcwd()
+    os.chdir(PEER)  # its models load from models/
+    try:
+        from edge_subdivision import skeletal_subdivision  # type: ignore[import-not-found]
+        from NN import NetBunny  # type: ignore[import-not-found]
+        nets = {s: NetBunny(dim=2, depth=s[0], width=s[1]) for s in PEER_SHAPES}
+    finally:
+        os.chdir(here)
+
+    def peer(net: nn.Module) -> int:
+        with torch.no_grad():
+            vs, edges, _ = skeletal_subdivision(net, bbox=(-1, 1), device="cpu", verbose=False)
+        return len(edges) - len(vs) + 1  # faces inside the box (Euler)
+
+    def ours(model: nn.Sequential) -> int:
+        return len(regions(model, UNIT, cut_output=True))
+
+    runs = [(s, who, fn, x) for s in PEER_SHAPES
+            for who, fn, x in (("peer", peer, nets[s]), ("ours", ours, as_sequential(nets[s].fcs)))]
+    best = {(s, who): [np.inf, np.inf, 0] for s, who, _, _ in runs}
+    print(f"peer: {PEER}, one thread each, interleaved, best of {repeat}; load "
+          f"{os.getloadavg()[0]:.2f}", flush=True)
+    for _ in range(repeat):
+        for s, who, fn, x in runs:
+            wall, cpu = time.perf_counter(), time.process_time()
+            n = fn(x)
+            b = best[(s, who)]
+            b[:] = min(b[0], time.process_time() - cpu), min(b[1], time.perf_counter() - wall), n
+    print(f"{'model':>16} {'regions':>8} {'peer':>7} {'peer CPU s':>11} {'ours CPU s':>11} "
+          f"{'ratio CPU':>10} {'ratio wall':>11}")
+    for s in PEER_SHAPES:
+        p, q = best[(s, "peer")], best[(s, "ours")]
+        flag = "" if p[2] == q[2] else "  COUNTS DIFFER"
+        print(f"{f'2->{s[1]}x{s[0]}->1':>16} {q[2]:>8} {p[2]:>7} {p[0]:>11.4f} {q[0]:>11.4f} "
+              f"{p[0] / q[0]:>9.1f}x {p[1] / q[1]:>10.1f}x{flag} (target >= 10x)", flush=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--quick", action="store_true", help="relucent: the two smaller nets")
     parser.add_argument("--relucent", action="store_true")
-    parser.add_argument("--only", choices=["regions", "measures", "train"])
+    parser.add_argument("--only", choices=["regions", "measures", "train", "peer"])
     args = parser.parse_args()
     print(f"load: {os.getloadavg()[0]:.2f} (1 min), torch threads {torch.get_num_threads()}")
-    if args.only == "train":
+    if args.only == "peer":
+        bench_peer()
+    elif args.only == "train":
         bench_train_regions()
     elif args.only != "measures":
         bench_plain()
         bench_large()
         if args.relucent:
             bench_regions(args.quick)
-    if args.only not in ("regions", "train"):
+    if args.only not in ("regions", "train", "peer"):
         bench_measures()
         bench_render_process()
         bench_train_regions()

@@ -81,14 +81,14 @@ def test_regions_past_the_films_cap_are_refused_before_they_are_all_enumerated(
     monkeypatch.setattr(outlines, "MAX_OUTLINE_REGIONS", 1_000)
     monkeypatch.setattr(outlines, "MAX_OUTLINE_WORK", 2_000, raising=False)
     made: list[int] = []  # regions after each layer's cuts
-    split = chain_walk.split_layer
+    split = chain_walk.split_active
 
     def counted(*args: object, **kwargs: object) -> object:
         out = split(*args, **kwargs)  # type: ignore[arg-type]
-        made.append(len(out[1]))
+        made.append(len(out.count))
         return out
 
-    monkeypatch.setattr(chain_walk, "split_layer", counted)
+    monkeypatch.setattr(chain_walk, "split_active", counted)
     shown = session.views.canvas.spec
     session.change("regions", "region")
     message = session.controls.error_text("regions")

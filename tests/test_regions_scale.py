@@ -71,10 +71,14 @@ def test_cutting_the_output_adds_its_zero_set_and_its_signs() -> None:
     assert "argmax boundary not cut" in regions(relu_net([2, 6, 3]), box).counted
 
 
-@pytest.mark.parametrize("cost", [0, 10**9])  # every linear step sparse, then every one dense
-def test_stage_maps_reproduce_the_model_both_ways(monkeypatch: pytest.MonkeyPatch,
-                                                  cost: int) -> None:
+@pytest.mark.parametrize(("cost", "tree"), [  # every linear step sparse, dense, or a tree
+    (0, 10**9), (10**9, 10**9), (10**9, 0)])
+def test_stage_maps_reproduce_the_model_every_way(monkeypatch: pytest.MonkeyPatch,
+                                                  cost: int, tree: int) -> None:
     monkeypatch.setattr(stage_map, "ELEMENTWISE_COST", cost)
+    monkeypatch.setattr(stage_map, "SPARSE_FIXED_COST", cost)
+    monkeypatch.setattr(stage_map, "TREE_MIN_IN", tree)
+    monkeypatch.setattr(stage_map, "TREE_MIN_OUT", tree)
     model = relu_net([2, 32, 32, 32, 3], seed=6)
     found = regions(model, (-2.0, 2.0, -2.0, 2.0))
     assert len(found) > 1000
@@ -122,6 +126,8 @@ def test_max_regions_refuses_by_estimate_before_the_cuts(monkeypatch: pytest.Mon
     from spacewarp.measure import layer_split
 
     monkeypatch.setattr(layer_split.pg, "cut", lambda *a: pytest.fail("cut before refusing"))
+    monkeypatch.setattr(layer_split.arrangement, "faces",
+                        lambda *a: pytest.fail("cut before refusing"))
     with pytest.raises(LimitError, match=r"more than 100 linear regions \(about [\d,]+ by an "
                                          r"estimate") as err:
         regions(relu_net([2, 64, 64, 1]), (-1.0, 1.0, -1.0, 1.0), max_regions=100)

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .layer_split import active, split_layer
+from .layer_split import split_active
 from .stage_map import StageMap
 from .steps import Step
 
@@ -44,11 +44,11 @@ def walk_chain(steps: list[Step], verts: np.ndarray, count: np.ndarray, cap: int
             rows = np.concatenate([rows, rows[:, -1:]], axis=1)
         else:
             pre = maps[-1].plain()
-            verts, count, src = split_layer(verts, count, pre.at, pre.c, rows[:, -1], cap)
-            rows = rows[src]
-            on = active(verts, count, pre.at, pre.c, rows[:, -1])  # (P, d_k)
+            cut = split_active(verts, count, pre.at, pre.c, rows[:, -1], cap)
+            verts, count, rows = cut.verts, cut.count, rows[cut.src]
             maps[-1] = pre
-            maps.append(StageMap(pre.at, pre.c, rows[:, -1], on, step.slope))
+            maps.append(StageMap(pre.at, pre.c, rows[:, -1], cut.on, step.slope,
+                                 (cut.src, cut.sides)))
             rows = np.concatenate([rows, np.arange(len(count))[:, None]], axis=1)
             bits.append(len(maps) - 1)
             per_layer.append(len(count))
@@ -62,9 +62,9 @@ def cut_output(walk: Walk, cap: int) -> Walk:
     patterns, and every stage's rows follow their pieces."""
     out = walk.maps[-1].plain()
     row = walk.rows[:, -1]
-    verts, count, src = split_layer(walk.verts, walk.count, out.at, out.c, row, cap)
+    cut = split_active(walk.verts, walk.count, out.at, out.c, row, cap)
+    verts, count, src, signs = cut.verts, cut.count, cut.src, cut.on  # signs: (R, d_out)
     rows = walk.rows[src]
     maps = (*walk.maps[:-1], out)
-    signs = active(verts, count, out.at, out.c, row[src])  # (R, d_out)
     return Walk(verts, count, np.concatenate([walk.patterns[src], signs], axis=1), maps,
                 rows, (*walk.per_layer, len(count)))

@@ -3,12 +3,13 @@
 A layer's neurons are lines ``A_j x + c_j = 0`` that differ per polygon (each polygon
 carries its own map). Most lines miss most polygons, so each polygon first lists the
 neurons that can cross it: a bound from its enclosing circle (centre o, radius r: the line
-misses it when ``|A_j o + c_j| > r |A_j|``), then the exact test on its vertices. Then, in
-rounds, every polygon with neurons left is cut by its next one, all polygons at once;
-finished pieces leave the batch. Every ``RELIST_EVERY`` rounds the pieces list their
-remaining neurons again from their own (smaller) circles, so a piece is only ever tested
-against lines near it. Work grows with the pieces and the lines that cross them, not with
-polygons x neurons x vertices (docs/REGIONS.md has the measurements behind this).
+misses it when ``|A_j o + c_j| > r |A_j|``), then the exact test on its vertices. In 2-D,
+``arrangement`` then cuts every polygon by all of its lines at once. Intervals, and
+polygons that the arrangement finds degenerate, are cut in rounds: every polygon with
+neurons left is cut by its next one, all polygons at once; finished pieces leave the
+batch; every ``RELIST_EVERY`` rounds the pieces list their remaining neurons again from
+their own (smaller) circles. Work grows with the pieces and the lines that cross them,
+not with polygons x neurons x vertices (docs/REGIONS.md has the measurements).
 
 The region cap lives here too: an estimate before each layer's cuts, and a hard count
 while cutting.
@@ -16,9 +17,12 @@ while cutting.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
 from ..errors import LimitError
+from . import arrangement
 from . import polygons as pg
 
 MAX_REGIONS = 1_000_000  # regions at any time: about 0.5 GB of vertices and maps
@@ -29,17 +33,112 @@ BLOCK = 1 << 18  # (polygon, neuron) values per block when listing: bounds the m
 PAIR_CROSS = 0.4
 
 
+@dataclass(frozen=True)
+class Pieces:
+    """A layer's cuts: the pieces, which of the layer's neurons are on in each, and the
+    pairs of pieces whose maps differ by one neuron (``arrangement.Faces.sides``)."""
+
+    verts: np.ndarray  # (Q, M', d0) padded
+    count: np.ndarray  # (Q,)
+    src: np.ndarray  # (Q,) the polygon each came from
+    on: np.ndarray  # (Q, n) bool
+    sides: np.ndarray  # (S, 3) pieces either side of one neuron's line, and the neuron
+
+
 def split_layer(verts: np.ndarray, count: np.ndarray, at: np.ndarray, c: np.ndarray,
                 row: np.ndarray | None = None, cap: int = MAX_REGIONS
                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Polygons (P, M, d0) and their neurons' maps ``z = A x + c`` given as A^T, ``at``
-    (N, d0, n), and c (N, n), polygon p's being row ``row[p]`` (default: row p) -> the
-    pieces cut by every line: verts (Q, M', d0), count (Q,), src (Q,) their polygons."""
-    norms = np.linalg.norm(at, axis=1)  # (N, n)
+    """Polygons (P, M, d0), padded, and their neurons' maps ``z = A x + c`` given as A^T,
+    ``at`` (N, d0, n), and c (N, n), polygon p's being row ``row[p]`` (default: row p)
+    -> the pieces cut by every line: verts (Q, M', d0), count (Q,), src (Q,) their
+    polygons."""
+    a_row = np.arange(len(count)) if row is None else row
+    cut = _split(verts, count, at, c, a_row, cap)
+    return cut.verts, cut.count, cut.src
+
+
+def split_active(verts: np.ndarray, count: np.ndarray, at: np.ndarray, c: np.ndarray,
+                 row: np.ndarray | None = None, cap: int = MAX_REGIONS) -> Pieces:
+    """``split_layer``, with ``active`` of its pieces (Q, n): read at each polygon before
+    the cuts, then, for the lines that cross it, at each of its pieces (a line that does
+    not cross a polygon has one sign on all of it); where most lines cross (the first
+    layer's box), at each piece for every neuron."""
+    a_row = np.arange(len(count)) if row is None else row
+    cut = _split(verts, count, at, c, a_row, cap)
+    v, m, src, lines = cut.verts, cut.count, cut.src, cut.lines
+    rep = (np.zeros(len(m), dtype=np.int64) if lines is None else
+           np.bincount(lines.poly, minlength=len(count))[src])  # (Q,) lines per piece
+    if lines is None or rep.sum() > len(m) * at.shape[2] // 4:  # intervals, or many lines
+        return Pieces(v, m, src, active(v, m, at, c, a_row[src]), cut.sides)
+    on = cut.on[src]  # (Q, n)
+    first = np.searchsorted(lines.poly, np.arange(len(count)))  # (P,)
+    centre = pg.centroids(v, m)  # (Q, 2)
+    total = np.cumsum(rep)
+    lo = 0
+    while lo < len(m):  # (piece, line) pairs in blocks of about BLOCK
+        hi = max(lo + 1, int(np.searchsorted(total, total[lo] - rep[lo] + BLOCK, "right")))
+        r = rep[lo:hi]
+        piece = np.repeat(np.arange(lo, hi), r)
+        start = np.cumsum(r) - r
+        line = np.repeat(first[src[lo:hi]], r) + np.arange(len(piece)) - np.repeat(start, r)
+        value = pg.dot(centre[piece], lines.a[line]) + lines.c[line]
+        on[piece, lines.label[line]] = value > 0
+        lo = hi
+    return Pieces(v, m, src, on, cut.sides)
+
+
+@dataclass(frozen=True)
+class _Cut:
+    verts: np.ndarray
+    count: np.ndarray
+    src: np.ndarray
+    lines: arrangement.Chords | None  # in 2-D, the lines that cross each polygon
+    sides: np.ndarray  # (S, 3) as Pieces
+    on: np.ndarray  # (P, n) ``active`` of the polygons before the cut
+
+
+def _split(verts: np.ndarray, count: np.ndarray, at: np.ndarray, c: np.ndarray,
+           a_row: np.ndarray, cap: int) -> _Cut:
+    """``split_layer``: each polygon's arrangement in 2-D, rounds for intervals and for
+    the polygons that ``arrangement.faces`` finds degenerate."""
+    norms = np.sqrt(np.einsum("ndk,ndk->nk", at, at))  # (N, n) each line's |A_j|
+    exact = verts.shape[2] != 2  # in 2-D, arrangement.chords makes the exact test
+    on = np.empty((len(count), at.shape[2]), dtype=bool)  # (P, n) active, read in passing
+    listing = _listing(verts, count, a_row, at, c, norms, np.full(len(count), -1), exact, on)
+    ptr, end, neuron = listing
+    if exact:
+        check_cap(estimate(end - ptr, count), cap, "by an estimate before a layer's cuts")
+        v, m, src = _rounds(verts, count, a_row, at, c, norms, cap, listing)
+        return _Cut(v, m, src, None, np.zeros((0, 3), dtype=np.int64), on)
+    poly = np.repeat(np.arange(len(count)), end - ptr)  # (K,) the listing is flat
+    r = a_row[poly]
+    lines = arrangement.chords(verts, count, poly, at[r, :, neuron], c[r, neuron], neuron)
+    crossing = np.bincount(lines.poly, minlength=len(count))  # (P,)
+    check_cap(estimate(crossing, count), cap, "by an estimate before a layer's cuts")
+    f = arrangement.faces(verts, count, lines)
+    whole = np.flatnonzero(crossing == 0)
+    check_cap(len(whole) + len(f.count), cap)
+    redo = np.flatnonzero(f.degenerate)  # cut one line at a time, with snapping
+    rv, rm, rsrc = _rounds(verts[redo], count[redo], a_row[redo], at, c, norms,
+                           cap - len(whole) - len(f.count))
+    v, m, src = _joined([(verts[whole], count[whole], whole), (f.verts, f.count, f.src),
+                         (rv, rm, redo[rsrc])])
+    sides = f.sides + np.array([len(whole), len(whole), 0])  # the faces come after whole
+    return _Cut(v, m, src, lines, sides, on)
+
+
+def _rounds(verts: np.ndarray, count: np.ndarray, a_row: np.ndarray, at: np.ndarray,
+            c: np.ndarray, norms: np.ndarray, cap: int,
+            listing: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
+            ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``split_layer`` one line per round: in rounds, every polygon with neurons left is
+    cut by its next one, all polygons at once; finished pieces leave the batch. Every
+    RELIST_EVERY rounds the pieces list their remaining neurons again."""
+    if len(count) == 0:
+        return verts, count, np.arange(0)
     src = np.arange(len(count))  # (Q,) each piece's polygon
-    a_row = src if row is None else row
-    ptr, end, neuron = _listing(verts, count, a_row, at, c, norms, np.full(len(count), -1))
-    check_cap(estimate(end - ptr, count), cap, "by an estimate before a layer's cuts")
+    ptr, end, neuron = listing or _listing(verts, count, a_row, at, c, norms,
+                                           np.full(len(count), -1))
     done: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
     finished, rounds = 0, 0
     while True:
@@ -51,9 +150,9 @@ def split_layer(verts: np.ndarray, count: np.ndarray, at: np.ndarray, c: np.ndar
         if len(count) == 0:
             break
         j, r = neuron[ptr], a_row[src]  # (Q,) each piece's next neuron and its map's row
-        s = np.einsum("qmd,qd->qm", verts, at[r, :, j]) + c[r, j][:, None]
+        s = pg.dot(verts, at[r, :, j][:, None]) + c[r, j][:, None]
         if verts.shape[2] == 2:
-            verts, count, piece = pg.cut(verts, count, s)
+            verts, count, piece = pg.cut(verts, count, s)  # zeros past count
         else:
             verts, count, piece, _ = pg.split_interval(verts, count, s)
         src, ptr, end = src[piece], ptr[piece] + 1, end[piece]
@@ -66,15 +165,17 @@ def split_layer(verts: np.ndarray, count: np.ndarray, at: np.ndarray, c: np.ndar
 
 
 def _listing(verts: np.ndarray, count: np.ndarray, row: np.ndarray, at: np.ndarray,
-             c: np.ndarray, norms: np.ndarray, after: np.ndarray
-             ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Each polygon's neurons past ``after`` (Q,) that cross it, as one flat sorted list
-    ``neuron`` with the polygon's slice ``ptr:end`` of it."""
+             c: np.ndarray, norms: np.ndarray, after: np.ndarray, exact: bool = True,
+             on: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Each polygon's neurons past ``after`` (Q,) that cross it (``exact``), or that its
+    enclosing circle does not rule out, as one flat sorted list ``neuron`` with the
+    polygon's slice ``ptr:end`` of it. ``on`` (Q, n), if given, gets ``active``."""
     rows, cols = [], []
     step = max(1, BLOCK // max(1, at.shape[2]))
     for lo in range(0, len(count), step):
         q = slice(lo, lo + step)
-        r, j = _crossing(verts[q], count[q], row[q], at, c, norms, after[q])
+        r, j = _crossing(verts[q], count[q], row[q], at, c, norms, after[q], exact,
+                         None if on is None else on[q])
         rows.append(r + lo)
         cols.append(j)
     row, neuron = np.concatenate(rows), np.concatenate(cols)
@@ -84,27 +185,42 @@ def _listing(verts: np.ndarray, count: np.ndarray, row: np.ndarray, at: np.ndarr
 
 
 def _crossing(verts: np.ndarray, count: np.ndarray, row: np.ndarray, at: np.ndarray,
-              c: np.ndarray, norms: np.ndarray, after: np.ndarray
-              ) -> tuple[np.ndarray, np.ndarray]:
-    """(polygon, neuron) pairs, sorted, where the neuron's line cuts the polygon in two."""
+              c: np.ndarray, norms: np.ndarray, after: np.ndarray, exact: bool = True,
+              on: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """(polygon, neuron) pairs, sorted, where the neuron's line cuts the polygon in two
+    (or, not ``exact``, where it meets the polygon's enclosing circle)."""
     valid = np.arange(verts.shape[1])[None, :] < count[:, None]  # (q, M)
     centre = pg.centroids(verts, count)  # (q, d0)
-    radius = np.where(valid, np.linalg.norm(verts - centre[:, None], axis=2), 0.0).max(axis=1)
+    d = verts - centre[:, None]  # (q, M, d0)
+    radius = np.sqrt(pg.row_max(np.where(valid, pg.dot(d, d), 0.0)))
     value = np.einsum("qd,qdn->qn", centre, at[row]) + c[row]  # (q, n) at the centre
+    if on is not None:
+        np.greater(value, 0, out=on)  # ``active``: the same values
     near = np.abs(value) <= radius[:, None] * norms[row] * (1 + 1e-9)
     near &= np.arange(at.shape[2])[None, :] > after[:, None]
     r, j = np.nonzero(near)
-    s = np.einsum("kmd,kd->km", verts[r], at[row[r], :, j]) + c[row[r], j][:, None]
+    if not exact:
+        return r, j
+    s = pg.dot(verts[r], at[row[r], :, j][:, None]) + c[row[r], j][:, None]
     s = np.where(valid[r], pg.snapped(s, count[r]), 0.0)  # (k, M) at the vertices
-    cuts = (s > 0).any(axis=1) & (s < 0).any(axis=1)
+    cuts = pg.row_max(s > 0) & pg.row_max(s < 0)
     return r[cuts], j[cuts]
 
 
 def _gather(done: list[tuple[np.ndarray, np.ndarray, np.ndarray]], d0: int
             ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The finished batches as one, padded to the widest."""
+    """The finished batches of ``pg.cut`` (zeros past count) as one, padded."""
     width = max(v.shape[1] for v, _, _ in done)
-    verts = np.concatenate([pg.pad(v, m, width) if d0 == 2 else v for v, m, _ in done])
+    return _joined([(pg.pad(v, m, width) if d0 == 2 else v, m, s) for v, m, s in done])
+
+
+def _joined(done: list[tuple[np.ndarray, np.ndarray, np.ndarray]]
+            ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Padded batches as one, widened to the widest by repeating their last vertex."""
+    width = max(v.shape[1] for v, _, _ in done)
+    verts = np.concatenate([v if v.shape[1] == width else
+                            np.concatenate([v, v[:, -1:].repeat(width - v.shape[1], 1)], 1)
+                            for v, _, _ in done])
     return (verts, np.concatenate([m for _, m, _ in done]),
             np.concatenate([s for _, _, s in done]))
 

@@ -8,7 +8,7 @@ final region the network is exactly affine, and the pattern of active neurons is
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from functools import cached_property
 
 import numpy as np
@@ -39,7 +39,6 @@ class Regions:
     per_layer: tuple[int, ...]  # regions after each piecewise-linear layer
     bounds: tuple[float, ...]
     titles: tuple[str, ...] = ()  # stage titles, stage 0 = "Input"
-    boundary: list[np.ndarray] = field(default_factory=list)  # decision boundary polylines
     cut_output: bool = False  # also cut along each output's zero set (its signs end patterns)
 
     def __len__(self) -> int:
@@ -68,6 +67,14 @@ class Regions:
     def stage_map(self, k: int) -> tuple[np.ndarray, np.ndarray]:
         """Each region's map to stage k: A (R, d_k, d0), c (R, d_k)."""
         return self.maps[k].take(self.rows[:, k])
+
+    @cached_property
+    def boundary(self) -> list[np.ndarray]:
+        """The decision boundary as polylines (n, 2), drawn exactly region by region:
+        computed when first asked for (counting regions does not need it); [] in 1-D."""
+        if self.verts.shape[2] != 2:
+            return []
+        return decision_boundary(self.verts, self.count, *self.affine)
 
     @cached_property
     def stage_maps(self) -> tuple[tuple[np.ndarray, np.ndarray], ...]:
@@ -137,10 +144,8 @@ def regions(model_or_trace: nn.Module | Trace, bounds: tuple[float, ...] | None 
         walk = walk_chain(steps, verts, count, cap)
     if cut_output:
         walk = cut_along_output(walk, cap)
-    out = walk.maps[-1].take(walk.rows[:, -1])
-    boundary = decision_boundary(walk.verts, walk.count, *out) if d0 == 2 else []
     return Regions(walk.verts, walk.count, walk.patterns, walk.maps, walk.rows,
-                   walk.per_layer, tuple(bounds), titles, boundary, cut_output)
+                   walk.per_layer, tuple(bounds), titles, cut_output)
 
 
 # stages the chain walk (compact maps) takes; anything else goes through graph_walk

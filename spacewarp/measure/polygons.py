@@ -21,10 +21,36 @@ def box(bounds: tuple[float, float, float, float]) -> tuple[np.ndarray, np.ndarr
     return verts, np.array([4])
 
 
+def dot(x: np.ndarray, a: np.ndarray) -> np.ndarray:
+    """The sum over the last axis of ``x * a`` (broadcast): written out for 2-D points,
+    as einsum with a last axis of 2 is 2 to 3 times slower (docs/REGIONS.md)."""
+    if x.shape[-1] == 2 and a.shape[-1] == 2:
+        return x[..., 0] * a[..., 0] + x[..., 1] * a[..., 1]
+    return (x * a).sum(axis=-1)
+
+
+def row_max(a: np.ndarray) -> np.ndarray:
+    """(P, M) -> (P,) each row's largest (``any`` for booleans): a loop over the M
+    columns, each over every row, as numpy's reduction along a short last axis is 2 to 6
+    times slower (measured, docs/REGIONS.md)."""
+    out = a[:, 0].copy()
+    for m in range(1, a.shape[1]):
+        np.maximum(out, a[:, m], out=out)
+    return out
+
+
+def row_count(a: np.ndarray) -> np.ndarray:
+    """(P, M) bool -> (P,) how many are true in each row, column by column."""
+    out = a[:, 0].astype(np.int64)
+    for m in range(1, a.shape[1]):
+        out += a[:, m]
+    return out
+
+
 def snapped(s: np.ndarray, count: np.ndarray) -> np.ndarray:
     """(P, M) line values with those near zero (relative to the polygon) set to zero."""
     valid = np.arange(s.shape[1])[None, :] < count[:, None]
-    scale = np.where(valid, np.abs(s), 0.0).max(axis=1, keepdims=True)
+    scale = row_max(np.where(valid, np.abs(s), 0.0))[:, None]
     return np.where(np.abs(s) <= REL_TOL * scale, 0.0, s)
 
 
@@ -39,7 +65,7 @@ def cut(verts: np.ndarray, count: np.ndarray, s: np.ndarray
     i = np.arange(width)[None, :]
     valid = i < count[:, None]
     s = np.where(valid, snapped(s, count), 0.0)
-    crossed = (s > 0).any(axis=1) & (s < 0).any(axis=1)
+    crossed = row_max(s > 0) & row_max(s < 0)
     whole, idx = np.flatnonzero(~crossed), np.flatnonzero(crossed)
     v, sc, ok = verts[idx], s[idx], valid[idx]
     nxt = np.where(i + 1 < count[idx, None], i + 1, 0)
@@ -107,8 +133,8 @@ def areas(verts: np.ndarray, count: np.ndarray) -> np.ndarray:
 
 def centroids(verts: np.ndarray, count: np.ndarray) -> np.ndarray:
     """(P, M, 2) -> (P, 2): the mean of each polygon's vertices (inside, as it is convex)."""
-    valid = (np.arange(verts.shape[1])[None, :] < count[:, None])[..., None]
-    return np.where(valid, verts, 0.0).sum(axis=1) / count[:, None]
+    weight = (np.arange(verts.shape[1])[None, :] < count[:, None]) / count[:, None]
+    return np.einsum("pm,pmd->pd", weight, verts)  # one pass, no (P, M, 2) temporary
 
 
 def interval(bounds: tuple[float, float]) -> tuple[np.ndarray, np.ndarray]:

@@ -4,7 +4,9 @@ A linear stage's map ``x -> A x + c`` is the same for every region that a polygo
 stage before it splits into, so it is kept once per such polygon; a ReLU stage keeps its
 pre-activation's rows and which neurons are on, not a scaled copy. Rows are expanded to
 one per region only when asked for (``take``): the regions' memory grows with the regions
-and the neurons, not with a copy of every map for every region.
+and the neurons, not with a copy of every map for every region. A linear step after a
+ReLU stage is a product with W, corrections from one row per polygon, or, for wide
+layers, a walk along a spanning tree of neighbouring pieces (one neuron apart).
 """
 
 from __future__ import annotations
@@ -13,9 +15,15 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .arrangement import spanning_tree
+
 CHUNK = 4096  # rows expanded at a time when a linear step is applied to a gated stage
 # Costs in BLAS multiply-adds: numpy's element-wise work per value, a gathered value.
-ELEMENTWISE_COST, GATHER_COST = 150, 20  # measured: docs/REGIONS.md
+ELEMENTWISE_COST, GATHER_COST = 40, 20  # measured: docs/REGIONS.md
+SPARSE_FIXED_COST = 2_000_000  # the corrections' own calls (unique, segments), in BLAS MACs
+# ``_tree_linear`` beats a product from this many inputs, and the corrections from one
+# row per polygon from fewer outputs than this (docs/REGIONS.md)
+TREE_MIN_IN, TREE_MIN_OUT = 64, 16
 
 
 @dataclass(frozen=True)
@@ -25,6 +33,9 @@ class StageMap:
     pre_row: np.ndarray | None = None  # gated: (G,) the row of at, c for each of its rows
     on: np.ndarray | None = None  # gated: (G, d_k) bool, the neurons that are on
     slope: float = 0.0  # gated: the slope of the neurons that are off
+    # gated, optional: each row's polygon before the cut (G,), and the pairs of rows whose
+    # on-bits differ in one neuron (S, 3) (layer_split.Pieces): for ``_tree_linear``
+    sides: tuple[np.ndarray, np.ndarray] | None = None
 
     def __len__(self) -> int:
         return len(self.c) if self.on is None else len(self.on)
@@ -47,6 +58,8 @@ class StageMap:
         that share a pre-activation row differ in a few neurons only (those whose line
         crosses that row's polygon): then each row is the first such row's map plus a
         correction per differing neuron, not a product with all of W."""
+        if self.sides is not None and _tree_is_cheaper(weight):
+            return self._tree_linear(weight, bias)
         if self.on is not None and self.pre_row is not None:
             first, inverse, flips = self._reference()
             if _sparse_is_cheaper(len(flips[0]), self.on.shape, self.at.shape[1], weight):
@@ -90,6 +103,29 @@ class StageMap:
             c[gk[starts]] += np.add.reduceat(dc, starts, axis=0)
         return StageMap(at, c)
 
+    def _tree_linear(self, weight: np.ndarray, bias: np.ndarray) -> StageMap:
+        """``then_linear`` along the tree: the rows without a parent by a product with
+        W, then level by level each row as its parent's map plus the change of one
+        neuron's gain (a rank-one term), so the work is one row of W per row."""
+        assert self.on is not None and self.pre_row is not None and self.sides is not None
+        parent, flip, depth = spanning_tree(*self.sides)
+        roots = np.flatnonzero(parent < 0)
+        base = StageMap(self.at, self.c, self.pre_row[roots], self.on[roots], self.slope)
+        dense = base._dense_linear(weight, bias)
+        at = np.empty((len(self), self.at.shape[1], weight.shape[0]))
+        c = np.empty((len(self), weight.shape[0]))
+        at[roots], c[roots] = dense.at, dense.c
+        order = np.argsort(depth, kind="stable")
+        bounds = np.searchsorted(depth[order], np.arange(1, int(depth.max(initial=0)) + 2))
+        for lo, hi in zip(bounds[:-1], bounds[1:], strict=True):
+            rows = order[lo:hi]  # (L,) one level: their parents are done
+            j, pre, up = flip[rows], self.pre_row[rows], parent[rows]
+            step = np.where(self.on[rows, j], 1.0 - self.slope, self.slope - 1.0)  # (L,)
+            w = weight[:, j].T  # (L, d_out)
+            at[rows] = at[up] + (self.at[pre, :, j] * step[:, None])[:, :, None] * w[:, None]
+            c[rows] = c[up] + (self.c[pre, j] * step)[:, None] * w
+        return StageMap(at, c)
+
     def plain(self) -> StageMap:
         """The same maps, one explicit row each."""
         return self if self.on is None else StageMap(*self.take_t(np.arange(len(self))))
@@ -112,6 +148,16 @@ def _sparse_is_cheaper(pairs: int, gated: tuple[int, ...], d0: int,
     than the product of every gated row with W (BLAS, after a gather): measured on 2,256,
     256,1 and 2,128,128,128,3 (docs/REGIONS.md)."""
     (rows, d_in), d_out = gated, weight.shape[0]
-    sparse = pairs * (d0 * d_out + 8) * ELEMENTWISE_COST
+    sparse = pairs * (d0 * d_out + 8) * ELEMENTWISE_COST + SPARSE_FIXED_COST
     dense = rows * d0 * d_in * (d_out + GATHER_COST)
     return sparse < dense
+
+
+
+def _tree_is_cheaper(weight: np.ndarray) -> bool:
+    """Whether ``_tree_linear`` (element-wise, one row of W per row, a dozen numpy calls
+    per level of the tree) costs less than a product of every row with W (BLAS): for
+    layers of TREE_MIN_IN inputs and TREE_MIN_OUT outputs or more, measured on 2,50,50,1,
+    2,100,100,1, 2,256,256,1, 2,128x3,3 and 2,32x4,1 (docs/REGIONS.md)."""
+    d_out, d_in = weight.shape
+    return d_in >= TREE_MIN_IN and d_out >= TREE_MIN_OUT
