@@ -7,7 +7,9 @@ At every snapshot of a ``Training``, on the probe grid's box (the box the pictur
   row of ``stage_00``, held-out points too), from a plain forward pass of the steps;
 - ``local_complexity`` (S,): the mean number of regions meeting the square of half-side
   ``r`` around each training point (held-out points excluded);
-- ``regions_near_boundary`` (S,): regions within ``r`` of the exact decision boundary.
+- ``regions_near_boundary`` (S,): regions within ``r`` of the exact decision boundary;
+- and every snapshot's polygons (``regions_vertices``, ``regions_vertex_count``), from which
+  the training page and film draw the outlines (``outline_images``: through every stage).
 
 Called by the fronts (api, cli) after training; ``training/`` never imports it (the layers
 run the other way). 2-D inputs only: the squares and the boundary are planar.
@@ -16,7 +18,7 @@ run the other way). 2-D inputs only: the squares and the boundary are planar.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -47,6 +49,10 @@ class TrainingRegions:
     near_boundary: np.ndarray  # (S,) int64
     lc_radius: float
     bounds: tuple[float, float, float, float]  # x0, x1, y0, y1
+    # every snapshot's polygons, snapshot by snapshot (snapshot s owns regions_total[s]
+    # consecutive regions), each counter-clockwise: what the outlines are drawn from
+    vertices: np.ndarray = field(default_factory=lambda: np.zeros((0, 2)))  # (V, 2)
+    vertex_count: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int32))  # (R,)
 
     def named(self) -> dict[str, np.ndarray]:
         """training.npz's members, by name."""
@@ -54,7 +60,8 @@ class TrainingRegions:
                 "local_complexity": self.local_complexity,
                 "regions_near_boundary": self.near_boundary,
                 "lc_radius": np.array(self.lc_radius, dtype=np.float64),
-                "regions_bounds": np.array(self.bounds, dtype=np.float64)}
+                "regions_bounds": np.array(self.bounds, dtype=np.float64),
+                "regions_vertices": self.vertices, "regions_vertex_count": self.vertex_count}
 
 
 def training_regions(training: Training, lc_radius: float | None = None,
@@ -73,9 +80,41 @@ def training_regions(training: Training, lc_radius: float | None = None,
     met = met_pairs(found, train_x, r, boxes)[1]  # (pairs,) the region of each
     lc = np.bincount(found.snapshot[met], minlength=count) / max(1, len(train_x))
     near = found.snapshot[near_regions(found, r, boxes)]
+    order = np.argsort(found.snapshot, kind="stable")  # snapshot by snapshot
+    valid = np.arange(found.verts.shape[1])[None, :] < found.count[order, None]
     return TrainingRegions(found.per_snapshot(count).astype(np.int64),
                            distinct_patterns(steps, x), lc.astype(np.float64),
-                           np.bincount(near, minlength=count).astype(np.int64), r, bounds)
+                           np.bincount(near, minlength=count).astype(np.int64), r, bounds,
+                           found.verts[order][valid], found.count[order].astype(np.int32))
+
+
+def snapshot_polygons(named: dict[str, np.ndarray], s: int
+                      ) -> tuple[np.ndarray, np.ndarray] | None:
+    """Snapshot ``s``'s polygons from ``TrainingRegions.named()`` (``Training.regions``):
+    vertices (V, 2) and each region's vertex count (R,); None when they were not kept."""
+    if "regions_vertex_count" not in named:
+        return None
+    total = np.asarray(named["regions_total"], dtype=np.int64)
+    count = np.asarray(named["regions_vertex_count"], dtype=np.int64)
+    first = int(total[:s].sum())  # the regions of the snapshots before s
+    start = int(count[:first].sum())
+    mine = count[first:first + int(total[s])]
+    return np.asarray(named["regions_vertices"])[start:start + int(mine.sum())], mine
+
+
+def outline_images(training: Training, s: int, vertices: np.ndarray) -> list[np.ndarray]:
+    """Per stage (the input first): the vertices (V, 2) of snapshot ``s``'s polygons
+    through its network, (V, d_k). The network is continuous, so a vertex's image is the
+    image by the map of every region it bounds: the outlines' images in every stage."""
+    steps, _ = steps_of(training.model(s))
+    h, out = vertices, [vertices]
+    for step in steps:
+        if step.kind == "linear":
+            h = h @ _given(step.weight).T + _given(step.bias)  # (V, d_in) -> (V, d_out)
+        else:
+            h = np.where(h > 0, h, step.slope * h)
+        out.append(h)
+    return out
 
 
 def check_training_regions(experiment: Experiment, data: DataSet,
