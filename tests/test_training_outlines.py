@@ -83,3 +83,39 @@ def test_a_training_without_regions_draws_no_outlines(tmp_path: Path) -> None:
     tf = training_film(trace_snapshots(load_training(tmp_path / "run" / "training.npz")))
     assert tf.outlines == ()
     assert all(e["regions"] is None for e in training_spec(tf)["training"]["snapshots"])
+
+
+def test_the_film_draws_each_snapshots_outlines_in_both_panels(
+        run: tuple[Path, TrainingFilm]) -> None:
+    """training.mp4's panels: snapshot s's outlines are its own regions in the input, and
+    in the watched stage an affine image (the run's fixed projection) of a torch forward of
+    their vertices; the drawn segments are those polygons, closed."""
+    from matplotlib.figure import Figure
+
+    from spacewarp.render.theme import THEMES
+    from spacewarp.render.training import TrainingPanels
+    from spacewarp.view.training import training_view
+
+    out, _ = run
+    z = npz_of(out / "training.npz")
+    training = load_training(out / "training.npz")
+    view = training_view(trace_snapshots(training))
+    box = tuple(float(v) for v in z["regions_bounds"])
+    fig = Figure()
+    panels = TrainingPanels(view, fig.add_subplot(121), fig.add_subplot(122), THEMES["dark"],
+                            4.0)
+    for s in (0, 5):
+        o = view.outlines[s]
+        assert o is not None
+        alone = sw.regions(network(z, s), box)
+        assert canonical(polygons(o.input, o.count)) == canonical(alone.polygons)
+        watched = hooked_stages(network(z, s), o.input)[training.watch - 1]  # (V, d_k)
+        design = np.concatenate([watched, np.ones((len(watched), 1))], axis=1)
+        fit, *_ = np.linalg.lstsq(design, o.watch, rcond=None)
+        np.testing.assert_allclose(design @ fit, o.watch, atol=1e-8)
+        panels.show(s)
+        for lines, xy in zip(panels.outlines, (o.input, o.watch), strict=True):
+            drawn = lines.get_segments()
+            assert len(drawn) == len(o.count)
+            np.testing.assert_allclose(np.concatenate([d[:-1] for d in drawn]), xy)
+            assert all(np.array_equal(d[0], d[-1]) for d in drawn)  # closed

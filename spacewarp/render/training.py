@@ -15,7 +15,7 @@ from matplotlib import colormaps
 from matplotlib.artist import Artist
 from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.collections import QuadMesh
+from matplotlib.collections import LineCollection, QuadMesh
 from matplotlib.colors import to_hex, to_rgb
 from matplotlib.figure import Figure
 
@@ -31,6 +31,7 @@ from ..view.training import (
     moment,
     snapshot_curves,
 )
+from .still_regions import outline_alpha
 from .theme import Theme, themed
 
 LATTICE_LINES = 11  # warped probe-grid lines drawn per direction
@@ -90,6 +91,12 @@ class TrainingPanels:
         self.data_w = ax_w.scatter(view.data_watch[0, :, 0], view.data_watch[0, :, 1],
                                    c=data_rgb, s=marker, edgecolors=edge, linewidths=0.25,
                                    zorder=4)
+        # train --regions: each snapshot's region outlines, over the decision, under the data
+        self.outlines = [LineCollection([], colors=theme.foreground, linewidths=0.4, zorder=3,
+                                        alpha=outline_alpha(_most_regions(view)))
+                         for _ in range(2)] if view.outlines else []
+        for ax, lines in zip((ax_in, ax_w), self.outlines, strict=False):
+            ax.add_collection(lines)
 
     def show(self, s: int) -> None:
         """Move every artist to snapshot ``s`` (the last one: the whole probe grid in the
@@ -103,6 +110,7 @@ class TrainingPanels:
         the boundary interpolated); ``whole``: the whole probe grid, not its rows."""
         v = self.view
         self.data_w.set_offsets(m.data_watch)
+        self._outlines(round(m.lo + m.u))
         if self.regression:
             order = np.argsort(m.probe_watch[:, 1])  # the probe line, by input x
             xs = np.linspace(v.input_box[0], v.input_box[1], v.predicted.shape[1])
@@ -123,6 +131,15 @@ class TrainingPanels:
         self._lattice(xy, shape)
         self._boundary(m.margin)
 
+    def _outlines(self, s: int) -> None:
+        """Snapshot ``s``'s regions in both panels (between snapshots, the nearer one's:
+        a partition is not interpolated); none where the snapshot has too many."""
+        if not self.outlines:
+            return
+        o = self.view.outlines[s]
+        for lines, panel in zip(self.outlines, ("input", "watch"), strict=True):
+            lines.set_segments([] if o is None else o.polygons(panel))
+
     def _colors(self, s: int) -> np.ndarray:
         v = self.view
         return region_colors(v.predicted[s], v.confidence[s], v.classes, self.theme.background)
@@ -134,7 +151,8 @@ class TrainingPanels:
         if self.regression:
             return [*ax_in, self.curve, self.probe_line, self.data_w]
         mesh: list[Artist] = [] if self.mesh is None else [self.mesh]
-        return [*ax_in, *mesh, *self.lattice, self.data_w]
+        ax_in = [*ax_in[:-1], *self.outlines[:1], ax_in[-1]]  # outlines under the data
+        return [*ax_in, *mesh, *self.lattice, *self.outlines[1:], self.data_w]
 
     def _lattice(self, warped: np.ndarray, shape: tuple[int, ...]) -> None:
         rows, cols = shape
@@ -384,6 +402,10 @@ class TrainingFrames:
         self.canvas.restore_region(self.background)
         for artist in [*moving, *p.ax_in.spines.values(), *p.ax_w.spines.values()]:
             self.fig.draw_artist(artist)
+
+
+def _most_regions(view: TrainingView) -> int:
+    return max((len(o.count) for o in view.outlines if o is not None), default=1)
 
 
 def _marker(n: int) -> float:

@@ -12,8 +12,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ..measure.training_regions import outline_images, snapshot_polygons
 from ..training.snapshots import TracedSnapshots
 from ..training.train import CURVE_NAMES, Curves
+from .outlines import MAX_OUTLINE_REGIONS
 
 Box = tuple[float, float, float, float]  # x0, x1, y0, y1
 FILM_FPS = 30  # frames per second of training.mp4
@@ -52,6 +54,26 @@ class TrainingView:
     theme: str
     # the regions through training (``Training.regions``): regions_total (S,), ... ; {}
     regions: dict[str, np.ndarray] = field(default_factory=dict)
+    # per snapshot (train --regions): its regions' outlines in both panels, or None
+    outlines: tuple[PanelOutlines | None, ...] = ()
+
+
+@dataclass(frozen=True)
+class PanelOutlines:
+    """One snapshot's exact regions in the film's two panels: each polygon in the input
+    plane and its image in the watched stage (through that snapshot's network, on the
+    run's fixed projection)."""
+
+    count: np.ndarray  # (R,) vertices of each region, in order
+    input: np.ndarray  # (V, 2)
+    watch: np.ndarray  # (V, 2)
+
+    def polygons(self, panel: str) -> list[np.ndarray]:
+        """Each region's closed outline (m + 1, 2) in ``panel`` ("input" or "watch")."""
+        xy = self.input if panel == "input" else self.watch
+        start = np.concatenate([[0], np.cumsum(self.count)])
+        return [np.concatenate([xy[a:b], xy[a:a + 1]])
+                for a, b in zip(start[:-1], start[1:], strict=True)]
 
 
 def training_view(traced: TracedSnapshots) -> TrainingView:
@@ -84,7 +106,27 @@ def training_view(traced: TracedSnapshots) -> TrainingView:
         labels=np.asarray(data.target, np.int64) if classify else np.zeros(t.points.n,
                                                                              np.int64),
         color_x=t.points.x[:, 0].copy(), test=data.test, cmap=t.experiment.style.cmap,
-        theme=t.experiment.style.theme, regions=dict(t.regions))
+        theme=t.experiment.style.theme, regions=dict(t.regions),
+        outlines=panel_outlines(traced, to_plane))
+
+
+def panel_outlines(traced: TracedSnapshots, to_plane: Callable[[np.ndarray], np.ndarray]
+                   ) -> tuple[PanelOutlines | None, ...]:
+    """Every snapshot's outlines (``PanelOutlines``); () without ``train --regions`` or
+    for a 1-D input; None for a snapshot with more regions than a film draws."""
+    t = traced.training
+    if t.points.dim != 2 or snapshot_polygons(t.regions, 0) is None:
+        return ()
+    out: list[PanelOutlines | None] = []
+    for s in range(traced.count):
+        found = snapshot_polygons(t.regions, s)
+        if found is None or len(found[1]) > MAX_OUTLINE_REGIONS:
+            out.append(None)
+            continue
+        verts, count = found
+        images = outline_images(t, s, verts)  # [k] (V, d_k)
+        out.append(PanelOutlines(count, verts, to_plane(images[t.watch])))
+    return tuple(out)
 
 
 def _whole(traced: TracedSnapshots, k: int, to_plane: Callable[[np.ndarray], np.ndarray]
