@@ -119,3 +119,32 @@ def test_the_film_draws_each_snapshots_outlines_in_both_panels(
             assert len(drawn) == len(o.count)
             np.testing.assert_allclose(np.concatenate([d[:-1] for d in drawn]), xy)
             assert all(np.array_equal(d[0], d[-1]) for d in drawn)  # closed
+
+
+def test_the_explorers_paused_view_draws_the_outlines_with_regions_on() -> None:
+    """The explorer's paused training view is the training page's spec: with the Regions
+    control on, each snapshot's outlines are its own network's regions."""
+    from spacewarp.app import training_task
+    from spacewarp.config.experiment import validated
+    from spacewarp.measure.training_regions import regions_box
+
+    exp = validated({"input": {"name": "xor", "points": 80}, "network": {"layers": [2, 6, 2]},
+                     "train": {"epochs": 6, "probe": 10}, "style": {"regions": "region"},
+                     "device": "cpu"})
+    run = training_task.start(exp)
+    training_task.frame(run, 0)
+    for _ in range(5):
+        training_task.advance(run, epochs=1)
+    spec, _ = training_task.paused_frame(run, 1)
+    training = training_task.training_of(run)
+    box = regions_box(training.experiment, training.data)  # the probe grid's box
+    for s, entry in enumerate(spec["training"]["snapshots"]):
+        assert entry["regions"] is not None
+        alone = sw.regions(training.model(s), box)
+        assert entry["regions"]["count"]["shape"] == [len(alone)]
+    off = validated({**exp.model_dump(), "style": {**exp.style.model_dump(), "regions": "off"}})
+    run = training_task.start(off)
+    training_task.frame(run, 0)
+    training_task.advance(run, epochs=1)
+    spec, _ = training_task.paused_frame(run, 1)
+    assert all(e["regions"] is None for e in spec["training"]["snapshots"])

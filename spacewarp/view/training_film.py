@@ -43,6 +43,7 @@ LATTICE_LINES = 11  # warped probe-grid lines per direction
 class TrainingFilmOptions:
     max_bytes: int = MAX_BYTES
     film: FilmOptions = FilmOptions()
+    max_outline_bytes: int = MAX_OUTLINE_BYTES  # region outlines (train --regions)
 
 
 @dataclass(frozen=True)
@@ -144,7 +145,7 @@ def training_film(traced: TracedSnapshots, options: TrainingFilmOptions | None =
     probe = ProbeDecision(np.stack([p for p, _ in decisions]),
                           np.stack([st for _, st in decisions]), traced.n_probe,
                           traced.row_shape)
-    outlines, drawn = _outlines(traced, keep, recipes, 2 * width)
+    outlines, drawn = _outlines(traced, keep, recipes, 2 * width, o.max_outline_bytes)
     return TrainingFilm(film, tuple(per_snap), _times(traced, keep), probe, data, last,
                         tuple(traced.params[int(s)] for s in keep),
                         "; ".join(filter(None, [note, drawn])), recipes, outlines)
@@ -303,8 +304,8 @@ def _probe_lattice(shape: tuple[int, ...], n_probe: int) -> np.ndarray | None:
 
 # --- region outlines (train --regions) ----------------------------------------------------
 
-def _outlines(traced: TracedSnapshots, keep: np.ndarray, r: KeyRecipes, vertex_bytes: int
-              ) -> tuple[tuple[SnapshotOutlines | None, ...], str]:
+def _outlines(traced: TracedSnapshots, keep: np.ndarray, r: KeyRecipes, vertex_bytes: int,
+              max_bytes: int) -> tuple[tuple[SnapshotOutlines | None, ...], str]:
     """Each kept snapshot's outlines (None where not drawn), and what was left out."""
     t = traced.training
     polygons = [snapshot_polygons(t.regions, int(s)) for s in keep]
@@ -312,7 +313,7 @@ def _outlines(traced: TracedSnapshots, keep: np.ndarray, r: KeyRecipes, vertex_b
         return (), ""
     sizes = np.array([len(p[0]) if p is not None and len(p[1]) <= MAX_OUTLINE_REGIONS
                       else 0 for p in polygons])  # vertices drawn at each kept snapshot
-    fit = max(1, int(MAX_OUTLINE_BYTES // max(1, vertex_bytes * int(sizes.max(initial=1)))))
+    fit = max(1, int(max_bytes // max(1, vertex_bytes * int(sizes.max(initial=1)))))
     chosen = set(range(len(keep)))
     if len(keep) > fit:
         chosen = set(np.unique(np.linspace(0, len(keep) - 1, fit).round().astype(int)).tolist())
@@ -330,7 +331,7 @@ def _outlines(traced: TracedSnapshots, keep: np.ndarray, r: KeyRecipes, vertex_b
         return tuple(out), ""
     return tuple(out), (f"region outlines at {shown} of the {len(keep)} snapshots (at most "
                         f"{MAX_OUTLINE_REGIONS:,} regions a snapshot, "
-                        f"{MAX_OUTLINE_BYTES / 1e6:.0f} MB of outlines a page)")
+                        f"{max_bytes / 1e6:.0f} MB of outlines a page)")
 
 
 # --- budget ---------------------------------------------------------------------------------
