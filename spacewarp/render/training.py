@@ -110,7 +110,7 @@ class TrainingPanels:
         the boundary interpolated); ``whole``: the whole probe grid, not its rows."""
         v = self.view
         self.data_w.set_offsets(m.data_watch)
-        self._outlines(round(m.lo + m.u))
+        self._outlines(m.lo)
         if self.regression:
             order = np.argsort(m.probe_watch[:, 1])  # the probe line, by input x
             xs = np.linspace(v.input_box[0], v.input_box[1], v.predicted.shape[1])
@@ -132,8 +132,9 @@ class TrainingPanels:
         self._boundary(m.margin)
 
     def _outlines(self, s: int) -> None:
-        """Snapshot ``s``'s regions in both panels (between snapshots, the nearer one's:
-        a partition is not interpolated); none where the snapshot has too many."""
+        """Snapshot ``s``'s regions in both panels (between snapshots, the last one
+        reached, whose numbers the title gives: a partition is not interpolated); none
+        where the snapshot has too many."""
         if not self.outlines:
             return
         o = self.view.outlines[s]
