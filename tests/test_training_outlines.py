@@ -115,10 +115,12 @@ def test_the_film_draws_each_snapshots_outlines_in_both_panels(
         np.testing.assert_allclose(design @ fit, o.watch, atol=1e-8)
         panels.show(s)
         for lines, xy in zip(panels.outlines, (o.input, o.watch), strict=True):
-            drawn = lines.get_segments()
+            path = lines.get_xydata()  # polygons closed, then a NaN row each
+            breaks = np.flatnonzero(np.isnan(path[:, 0]))
+            drawn = np.split(path, breaks + 1)[:-1]
             assert len(drawn) == len(o.count)
-            np.testing.assert_allclose(np.concatenate([d[:-1] for d in drawn]), xy)
-            assert all(np.array_equal(d[0], d[-1]) for d in drawn)  # closed
+            np.testing.assert_allclose(np.concatenate([d[:-2] for d in drawn]), xy)
+            assert all(np.array_equal(d[0], d[-2]) for d in drawn)  # closed
 
 
 def test_the_explorers_paused_view_draws_the_outlines_with_regions_on() -> None:

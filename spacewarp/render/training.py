@@ -15,7 +15,7 @@ from matplotlib import colormaps
 from matplotlib.artist import Artist
 from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.collections import LineCollection, QuadMesh
+from matplotlib.collections import QuadMesh
 from matplotlib.colors import to_hex, to_rgb
 from matplotlib.figure import Figure
 
@@ -92,11 +92,10 @@ class TrainingPanels:
                                    c=data_rgb, s=marker, edgecolors=edge, linewidths=0.25,
                                    zorder=4)
         # train --regions: each snapshot's region outlines, over the decision, under the data
-        self.outlines = [LineCollection([], colors=theme.foreground, linewidths=0.4, zorder=3,
-                                        alpha=outline_alpha(_most_regions(view)))
-                         for _ in range(2)] if view.outlines else []
-        for ax, lines in zip((ax_in, ax_w), self.outlines, strict=False):
-            ax.add_collection(lines)
+        # (one path each, with breaks: thousands of polygons drawn as one line per panel)
+        self.outlines = [ax.plot([], [], color=theme.foreground, lw=0.4, zorder=3,
+                                 alpha=outline_alpha(_most_regions(view)))[0]
+                         for ax in (ax_in, ax_w)] if view.outlines else []
 
     def show(self, s: int) -> None:
         """Move every artist to snapshot ``s`` (the last one: the whole probe grid in the
@@ -139,7 +138,8 @@ class TrainingPanels:
             return
         o = self.view.outlines[s]
         for lines, panel in zip(self.outlines, ("input", "watch"), strict=True):
-            lines.set_segments([] if o is None else o.polygons(panel))
+            xy = np.zeros((0, 2)) if o is None else o.polyline(panel)
+            lines.set_data(xy[:, 0], xy[:, 1])
 
     def _colors(self, s: int) -> np.ndarray:
         v = self.view

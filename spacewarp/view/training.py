@@ -68,16 +68,22 @@ class PanelOutlines:
     input: np.ndarray  # (V, 2)
     watch: np.ndarray  # (V, 2)
 
-    def polygons(self, panel: str) -> list[np.ndarray]:
-        """Each region's closed outline (m + 1, 2) in ``panel`` ("input" or "watch")."""
+    def polyline(self, panel: str) -> np.ndarray:
+        """Every region's closed outline in ``panel`` ("input" or "watch") as one polyline
+        (V + 2 R, 2): each polygon's vertices, its first again, then a NaN row (a break),
+        so that a plot draws them all as one path."""
         xy = self.input if panel == "input" else self.watch
-        start = np.concatenate([[0], np.cumsum(self.count)])
-        return [np.concatenate([xy[a:b], xy[a:a + 1]])
-                for a, b in zip(start[:-1], start[1:], strict=True)]
+        start = np.concatenate([[0], np.cumsum(self.count)])  # (R + 1,)
+        r = np.repeat(np.arange(len(self.count)), self.count + 2)  # the region of each row
+        k = np.arange(len(r)) - np.repeat(start[:-1] + 2 * np.arange(len(self.count)),
+                                          self.count + 2)  # place in the region's rows
+        rows = start[r] + np.where(k < self.count[r], k, 0)  # the vertex, the first again
+        return np.where((k == self.count[r] + 1)[:, None], np.nan, xy[rows])
 
 
-def training_view(traced: TracedSnapshots) -> TrainingView:
-    """Fix the projection from the last snapshot and carry every snapshot through it."""
+def training_view(traced: TracedSnapshots, film: bool = True) -> TrainingView:
+    """Fix the projection from the last snapshot and carry every snapshot through it;
+    ``film=False``: the region outlines of the last usable snapshot only (the stills')."""
     t = traced.training
     probe, data = t.probe, t.data
     if probe is None:
@@ -107,19 +113,20 @@ def training_view(traced: TracedSnapshots) -> TrainingView:
                                                                              np.int64),
         color_x=t.points.x[:, 0].copy(), test=data.test, cmap=t.experiment.style.cmap,
         theme=t.experiment.style.theme, regions=dict(t.regions),
-        outlines=panel_outlines(traced, to_plane))
+        outlines=panel_outlines(traced, to_plane, None if film else traced.usable - 1))
 
 
-def panel_outlines(traced: TracedSnapshots, to_plane: Callable[[np.ndarray], np.ndarray]
-                   ) -> tuple[PanelOutlines | None, ...]:
-    """Every snapshot's outlines (``PanelOutlines``); () without ``train --regions`` or
-    for a 1-D input; None for a snapshot with more regions than a film draws."""
+def panel_outlines(traced: TracedSnapshots, to_plane: Callable[[np.ndarray], np.ndarray],
+                   only: int | None = None) -> tuple[PanelOutlines | None, ...]:
+    """Every snapshot's outlines (``PanelOutlines``), or snapshot ``only``'s (the others
+    None); () without ``train --regions`` or for a 1-D input; None for a snapshot with
+    more regions than a film draws."""
     t = traced.training
     if t.points.dim != 2 or snapshot_polygons(t.regions, 0) is None:
         return ()
     out: list[PanelOutlines | None] = []
     for s in range(traced.count):
-        found = snapshot_polygons(t.regions, s)
+        found = snapshot_polygons(t.regions, s) if only in (None, s) else None
         if found is None or len(found[1]) > MAX_OUTLINE_REGIONS:
             out.append(None)
             continue
@@ -334,8 +341,9 @@ class TrainingViews:
     stages: DecisionStages | None
 
 
-def training_views(traced: TracedSnapshots) -> TrainingViews:
-    """Both views of a traced training, at its last snapshot for the every-stage one."""
+def training_views(traced: TracedSnapshots, film: bool = True) -> TrainingViews:
+    """Both views of a traced training, at its last snapshot for the every-stage one;
+    ``film``: the still view holds what the film needs (every snapshot's outlines)."""
     if traced.training.probe is None:
         return TrainingViews(None, None)
-    return TrainingViews(training_view(traced), decision_stages(traced))
+    return TrainingViews(training_view(traced, film), decision_stages(traced))
