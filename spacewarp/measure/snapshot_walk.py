@@ -85,12 +85,20 @@ def _batch_or_halves(step_lists: list[list[Step]], batch: list[int],
 @dataclass
 class _Maps:
     """The maps of the stage reached so far: row ``row[p]`` of ``at`` (N, 2, d), ``c``
-    (N, d) for polygon p, times ``gain`` (P, d) after an activation (else None)."""
+    (N, d) for polygon p; after an activation, times 1 where ``on`` (P, d) and ``slope``
+    elsewhere (``on`` None: no activation since the last linear step)."""
 
     at: np.ndarray
     c: np.ndarray
     row: np.ndarray  # (P,)
-    gain: np.ndarray | None = None
+    on: np.ndarray | None = None  # (P, d) bool: kept as bits, not as a (P, d) float gain
+    slope: float = 0.0
+
+    def gain(self, idx: np.ndarray) -> np.ndarray:
+        """(n, d) the activation's factor for polygons ``idx``, or (n, 1) ones."""
+        if self.on is None:
+            return np.ones((len(idx), 1))
+        return np.where(self.on[idx], 1.0, self.slope)
 
 
 def _walk_batch(step_lists: list[list[Step]], bounds: tuple[float, ...], cap: int
@@ -107,39 +115,40 @@ def _walk_batch(step_lists: list[list[Step]], bounds: tuple[float, ...], cap: in
             biases = [steps[k].bias for steps in step_lists]
             maps = _then_linear(maps, snap, weights, biases)  # type: ignore[arg-type]
         elif step.slope != 1.0:  # identity: the same map
-            if maps.gain is not None:  # two activations in a row: one explicit map first
+            if maps.on is not None:  # two activations in a row: one explicit map first
                 maps = _Maps(*_explicit(maps), np.arange(len(count)))
             verts, count, src = split_layer(verts, count, maps.at, maps.c, maps.row, cap)
             snap, row = snap[src], maps.row[src]
             on = active(verts, count, maps.at, maps.c, row)  # (P, d)
-            maps = _Maps(maps.at, maps.c, row, np.where(on, 1.0, step.slope))
+            maps = _Maps(maps.at, maps.c, row, on, step.slope)
     return SnapshotRegions(verts, count, snap, *_explicit(maps))
 
 
 def _explicit(maps: _Maps) -> tuple[np.ndarray, np.ndarray]:
     """Each polygon's map as rows of its own: at (P, 2, d), c (P, d)."""
     at, c = maps.at[maps.row], maps.c[maps.row]
-    if maps.gain is None:
+    if maps.on is None:
         return at, c
-    return at * maps.gain[:, None, :], c * maps.gain
+    gain = maps.gain(np.arange(len(maps.row)))
+    return at * gain[:, None, :], c * gain
 
 
 def _then_linear(maps: _Maps, snap: np.ndarray, weights: list[np.ndarray],
                  biases: list[np.ndarray]) -> _Maps:
     """``W_s z + b_s`` after the maps, each polygon by its own snapshot s's weights."""
-    if maps.gain is None and len(maps.c) == len(weights):  # one row per snapshot
+    if maps.on is None and len(maps.c) == len(weights):  # one row per snapshot
         w = np.stack(weights)  # (B, d_out, d_in)
         return _Maps(np.einsum("bdi,boi->bdo", maps.at, w),
                      np.einsum("bi,boi->bo", maps.c, w) + np.stack(biases), maps.row)
     d_out = weights[0].shape[0]
-    if maps.gain is not None and len(maps.c) == len(weights):  # the first activation's
+    if maps.on is not None and len(maps.c) == len(weights):  # the first activation's
         return _gated_linear(maps, snap, weights, biases)
     at, c = np.empty((len(snap), 2, d_out)), np.empty((len(snap), d_out))
     order = np.argsort(snap, kind="stable")
     ends = np.searchsorted(snap[order], np.arange(len(weights) + 1))
     for s, (lo, hi) in enumerate(zip(ends[:-1], ends[1:], strict=True)):
         idx = order[lo:hi]  # the polygons of snapshot s
-        gain = np.ones((len(idx), 1)) if maps.gain is None else maps.gain[idx]  # (n, d | 1)
+        gain = maps.gain(idx)  # (n, d) or (n, 1)
         at[idx] = (maps.at[maps.row[idx]] * gain[:, None, :]) @ weights[s].T
         c[idx] = (maps.c[maps.row[idx]] * gain) @ weights[s].T + biases[s]
     return _Maps(at, c, np.arange(len(snap)))
@@ -160,7 +169,7 @@ def _gated_linear(maps: _Maps, snap: np.ndarray, weights: list[np.ndarray],
         w = weights[s]  # (d_out, d)
         rows = np.concatenate([maps.at[s][:, None, :] * w[None], (maps.c[s] * w)[None]])
         # einsum, not BLAS: threaded BLAS on many small products stalls a loaded machine
-        out = np.einsum("nd,jd->nj", maps.gain[idx],  # type: ignore[index]
+        out = np.einsum("nd,jd->nj", maps.gain(idx),
                         rows.reshape(-1, w.shape[1])).reshape(len(idx), 3, d_out)
         at[idx], c[idx] = out[:, :2], out[:, 2] + biases[s]
     return _Maps(at, c, np.arange(len(snap)))
