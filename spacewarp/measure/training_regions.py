@@ -37,6 +37,8 @@ from .steps import SMOOTH, Step, refuse_smooth, steps_of
 
 LC_SHARE = 0.01  # default r: 1% of the box's larger side
 PAIR_CHUNK = 2_000_000  # (point, region) pairs tested at once: ~100 MB of float64 work
+REGION_CHUNK = 16_384  # regions whose vertices' outputs are held at once (cache-sized)
+PATTERN_CHUNK = 16  # snapshots whose forward pass is held at once (cache-sized)
 GRID_MAX = 256  # cells per side of the grid that finds candidate pairs (box_pairs)
 
 
@@ -177,20 +179,10 @@ def grid_side(regions_per_snapshot: float) -> int:
 def distinct_patterns(steps: list[list[Step]], x: np.ndarray) -> np.ndarray:
     """(S,) how many distinct activation patterns (negative side or not, every activation
     in order) the points ``x`` (N, d0) fall in, for each network's ``steps`` (one shape)."""
-    h = np.broadcast_to(x, (len(steps), *x.shape))  # (S, N, d0)
-    bits = []
-    last = max((k for k, st in enumerate(steps[0]) if st.kind != "linear"), default=-1)
-    for k, step in enumerate(steps[0][:last + 1]):  # the steps after it set no bit
-        if step.kind == "linear":
-            w = np.stack([_given(s[k].weight) for s in steps])  # (S, d_out, d_in)
-            b = np.stack([_given(s[k].bias) for s in steps])  # (S, d_out)
-            h = np.matmul(h, w.transpose(0, 2, 1)) + b[:, None, :]  # (S, N, d_out)
-        else:
-            bits.append(h > 0)
-            h = np.where(h > 0, h, step.slope * h)
-    if not bits:
+    packed = np.concatenate([_patterns(steps[lo:lo + PATTERN_CHUNK], x)  # (S, N, bytes)
+                             for lo in range(0, len(steps), PATTERN_CHUNK)])
+    if not packed.shape[2]:
         return np.ones(len(steps), dtype=np.int64)
-    packed = np.packbits(np.concatenate(bits, axis=2), axis=2)  # (S, N, bytes)
     packed = np.pad(packed, ((0, 0), (0, 0), (0, -packed.shape[2] % 8)))
     words = packed.view(np.uint64).reshape(len(steps) * len(x), -1)  # (S N, W) a row each
     snap = np.repeat(np.arange(len(steps)), len(x))
@@ -198,6 +190,25 @@ def distinct_patterns(steps: list[list[Step]], x: np.ndarray) -> np.ndarray:
     words, snap = words[order], snap[order]
     new = np.r_[True, (words[1:] != words[:-1]).any(1) | (snap[1:] != snap[:-1])]
     return np.bincount(snap[new], minlength=len(steps)).astype(np.int64)
+
+
+def _patterns(steps: list[list[Step]], x: np.ndarray) -> np.ndarray:
+    """(s, N, bytes): each network's activation bits at the points, packed."""
+    h = np.broadcast_to(x, (len(steps), *x.shape))  # (s, N, d0)
+    bits = []
+    last = max((k for k, st in enumerate(steps[0]) if st.kind != "linear"), default=-1)
+    for k, step in enumerate(steps[0][:last + 1]):  # the steps after it set no bit
+        if step.kind == "linear":
+            w = np.stack([_given(s[k].weight) for s in steps])  # (s, d_out, d_in)
+            b = np.stack([_given(s[k].bias) for s in steps])  # (s, d_out)
+            h = np.matmul(h, w.transpose(0, 2, 1)) + b[:, None, :]  # (s, N, d_out)
+        else:
+            bits.append(np.packbits(h > 0, axis=2))
+            if k < last:
+                h = np.where(h > 0, h, step.slope * h)
+    if not bits:
+        return np.zeros((len(steps), len(x), 0), dtype=np.uint8)
+    return np.concatenate(bits, axis=2)
 
 
 def _given(a: np.ndarray | None) -> np.ndarray:
@@ -282,14 +293,21 @@ def near_regions(found: SnapshotRegions, r: float, boxes: Boxes) -> np.ndarray:
 def crossed_by_boundary(found: SnapshotRegions) -> np.ndarray:
     """The regions (indices) whose vertices do not all have one decision: the output's
     sign (one output) or the argmax (several) differs, or a vertex is on a tie."""
-    out = np.einsum("pmd,pdk->pmk", found.verts, found.out_at) + found.out_c[:, None, :]
-    if out.shape[2] == 1:
-        sign = np.sign(out[..., 0])  # (P, M)
-        return np.flatnonzero((sign.min(1) != sign.max(1)) | (sign == 0).any(1))
-    top = out.max(2, keepdims=True)
-    tie = ((out == top).sum(2) > 1).any(1)  # two classes lead at a vertex
-    best = out.argmax(2)  # (P, M)
-    return np.flatnonzero((best.min(1) != best.max(1)) | tie)
+    crossed = np.zeros(len(found.count), dtype=bool)
+    for lo in range(0, len(crossed), REGION_CHUNK):  # cache-sized blocks of regions
+        k = slice(lo, lo + REGION_CHUNK)
+        v, a = found.verts[k], found.out_at[k]  # (p, M, 2), (p, 2, K)
+        out = v[..., :1] * a[:, None, 0] + v[..., 1:] * a[:, None, 1] \
+            + found.out_c[k][:, None, :]  # (p, M, K) the output at each vertex
+        if out.shape[2] == 1:
+            sign = np.sign(out[..., 0])  # (p, M)
+            crossed[k] = (sign.min(1) != sign.max(1)) | (sign == 0).any(1)
+            continue
+        top = out.max(2, keepdims=True)
+        tie = ((out == top).sum(2) > 1).any(1)  # two classes lead at a vertex
+        best = out.argmax(2)  # (p, M)
+        crossed[k] = (best.min(1) != best.max(1)) | tie
+    return np.flatnonzero(crossed)
 
 
 def _edges(verts: np.ndarray, count: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
