@@ -28,6 +28,7 @@ from ..model.build import set_parameters
 from ..model.resolve import model_for
 from ..training.setup import DataSet
 from ..training.train import Training
+from . import polygons as pg
 from .boundary import boundary_segments
 from .box_pairs import Boxes, Grid, box_pairs
 from .layer_split import MAX_REGIONS
@@ -231,7 +232,8 @@ def near_boundary(found: Regions, r: float) -> int:
 
 def _one_snapshot(found: Regions) -> SnapshotRegions:
     a, c = found.affine  # (R, d_out, 2), (R, d_out)
-    return SnapshotRegions(found.verts, found.count, np.zeros(len(found), dtype=np.int64),
+    verts = pg.pad(found.verts, found.count, found.verts.shape[1])  # as walk_snapshots pads
+    return SnapshotRegions(verts, found.count, np.zeros(len(found), dtype=np.int64),
                            a.transpose(0, 2, 1), c)
 
 
@@ -321,7 +323,8 @@ def _edges(verts: np.ndarray, count: np.ndarray) -> tuple[np.ndarray, np.ndarray
 
 def _extent(verts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Each region's bounding box: low (R, 2) and high (R, 2) corners (the rows past a
-    polygon's count are copies of its last vertex: ``polygons``' padding)."""
+    polygon's count are copies of its last vertex: ``polygons.pad``, which
+    ``walk_snapshots`` and ``_one_snapshot`` apply)."""
     return verts.min(1), verts.max(1)
 
 
