@@ -255,7 +255,7 @@ def save_training(training: Training, out: str | Path, *, film: bool = True,
     from .view.training_film import training_film
 
     traced = trace_snapshots(training, None if probe_stages else MAX_PROBE)
-    written = write_training(traced, out, training_views(traced), film=film,
+    written = write_training(traced, out, training_views(traced, film), film=film,
                              layout=NpzLayout(probe_stages, float64))
     if html and training.probe is not None:
         written.append(write_training_html(training_film(traced),

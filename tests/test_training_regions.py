@@ -12,6 +12,8 @@ from torch import nn
 
 import spacewarp as sw
 from spacewarp.cli import main
+from spacewarp.measure.snapshot_walk import walk_snapshots
+from spacewarp.measure.steps import steps_of
 from spacewarp.measure.training_regions import near_boundary, squares_met
 from spacewarp.training.file import load_training
 
@@ -90,6 +92,43 @@ def test_regions_with_data_are_distinct_patterns_of_a_forward_pass(run_dir: Path
     np.testing.assert_allclose(z["stage_00"][0], x, rtol=1e-6)
     want = [len({row.tobytes() for row in patterns(network(z, s), x)}) for s in range(6)]
     assert z["regions_with_data"].tolist() == want
+
+
+def test_every_snapshot_local_complexity_and_boundary_equal_its_own_regions(
+        run_dir: Path) -> None:
+    """The snapshots are enumerated in one batch (measure.snapshot_walk); each snapshot's
+    numbers equal those of its own network's sw.regions, counted alone (squares_met and
+    near_boundary are checked against dense references below)."""
+    z = npz_of(run_dir / "training.npz")
+    box = tuple(float(v) for v in z["regions_bounds"])
+    r = float(z["lc_radius"])
+    train_x = load_training(run_dir / "training.npz").points.x[~z["test"]]
+    for s in range(6):
+        found = sw.regions(network(z, s), box)
+        assert z["local_complexity"][s] == pytest.approx(squares_met(found, train_x, r).mean())
+        assert z["regions_near_boundary"][s] == near_boundary(found, r)
+
+
+def test_the_batched_walk_gives_each_network_its_own_polygons_and_output_maps() -> None:
+    """Three random networks of one shape cut together: each one's polygons have the
+    areas of sw.regions of that network alone, and each region's output map equals the
+    network's output at the region's centroid (a plain torch forward)."""
+    models = [small_network(seed) for seed in (1, 2, 3)]
+    box = (-2.0, 2.0, -2.0, 2.0)
+    found = walk_snapshots([steps_of(m)[0] for m in models], box, 10**6)
+    for s, model in enumerate(models):
+        mine = found.snapshot == s
+        alone = sw.regions(model, box)
+        m = found.count[mine]
+        verts = found.verts[mine]
+        areas = [0.5 * abs(float(x @ np.roll(y, -1) - y @ np.roll(x, -1)))
+                 for x, y in (v[:k].T for v, k in zip(verts, m, strict=True))]
+        np.testing.assert_allclose(sorted(areas), sorted(alone.areas), rtol=1e-9, atol=1e-12)
+        centre = np.stack([v[:k].mean(0) for v, k in zip(verts, m, strict=True)])  # (R, 2)
+        got = np.einsum("rd,rdk->rk", centre, found.out_at[mine]) + found.out_c[mine]
+        with torch.no_grad():
+            want = model(torch.from_numpy(centre)).numpy()
+        np.testing.assert_allclose(got, want, rtol=1e-9, atol=1e-9)
 
 
 def test_load_training_reads_the_curves_back(run_dir: Path) -> None:

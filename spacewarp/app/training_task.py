@@ -11,7 +11,7 @@ projections of the film planned when training started, so boxes and views stay f
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -20,6 +20,7 @@ from torch import nn
 from ..config.experiment import Experiment
 from ..errors import SpacewarpError
 from ..inputs.points import Points
+from ..measure.training_regions import training_regions
 from ..render.browser import Blobs
 from ..render.live import decision_rows, live_update, probe_spec, weight_lines
 from ..render.training_browser import training_spec
@@ -29,6 +30,7 @@ from ..training.snapshots import probe_rows, probe_shape, trace_snapshots
 from ..training.train import Curves, Fit, Training, decide, deterministic
 from ..view.film import film
 from ..view.live import LivePlan, live_keys, live_plan, outside_note
+from ..view.outlines import MAX_OUTLINE_WORK
 from ..view.training_film import TrainingFilmOptions, training_film
 
 CHUNK_S = 0.04  # training time per view update (then one forward of data and probe)
@@ -36,6 +38,7 @@ MAX_SNAPSHOTS = 100  # kept for the time slider; every other one dropped beyond
 APP_PROBE = 2_500  # probe points drawn (a sub-grid of the training's probe), live and paused
 APP_BYTES = 12_000_000  # the paused view's snapshot coordinates (int16) before thinning
 APP_TRACED_BYTES = 200_000_000  # the paused view's traced stages (float64) before thinning
+APP_OUTLINES = 6_000_000  # the paused view's region outlines (int16), Regions on
 Row = tuple[int, float, float, float, float]  # epoch, train/test loss, train/test accuracy
 
 
@@ -122,10 +125,23 @@ def paused_frame(run: LiveRun, serial: int) -> tuple[dict[str, Any], Trace | Non
     page's spec); the plain frame for input wider than 2-D (no probe grid)."""
     if run.probe is None or len(run.snapshots) < 2:
         return frame(run, serial)
-    traced = trace_snapshots(training_of(run, APP_TRACED_BYTES), APP_PROBE)
-    tf = training_film(traced, TrainingFilmOptions(APP_BYTES))
+    traced = trace_snapshots(with_regions(training_of(run, APP_TRACED_BYTES)), APP_PROBE)
+    tf = training_film(traced, TrainingFilmOptions(APP_BYTES, max_outline_bytes=APP_OUTLINES))
     run.plan = None  # live updates need a frame() first
     return training_spec(tf, None, Blobs("b64"), serial=serial, current=-1), None
+
+
+def with_regions(training: Training) -> Training:
+    """With the Regions control on: the regions of every snapshot (``train --regions``),
+    whose outlines the paused view draws; refused quietly (no outlines) for a network
+    that has no exact regions (smooth, not 2-D) or more than a film draws."""
+    if training.experiment.style.regions == "off":
+        return training
+    try:
+        found = training_regions(training, max_regions=MAX_OUTLINE_WORK)
+    except SpacewarpError:
+        return training
+    return replace(training, regions=found.named())
 
 
 def training_of(run: LiveRun, max_bytes: float | None = None) -> Training:

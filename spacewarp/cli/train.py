@@ -97,8 +97,8 @@ def main(args: argparse.Namespace) -> None:
             found = training_regions(training, args.lc_radius, args.max_regions)
             training = replace(training, regions=found.named())
         traced = trace_snapshots(training, None if args.probe_stages else MAX_PROBE)
-        written = write_training(traced, args.out, training_views(traced), film=args.film,
-                                 layout=layout)
+        written = write_training(traced, args.out, training_views(traced, args.film),
+                                 film=args.film, layout=layout)
         if args.html and training.probe is not None:  # after the others: over its budget,
             # the page alone is refused
             written.append(write_training_html(training_film(traced),

@@ -3,7 +3,8 @@
 - ``training.npz`` (no pickle, byte-identical for the same run): ``epoch`` (S,),
   ``train_loss``, ``test_loss``, ``train_accuracy``, ``test_accuracy`` (S,),
   with ``--regions`` ``regions_total``, ``regions_with_data``, ``local_complexity``,
-  ``regions_near_boundary`` (S,), ``lc_radius`` and ``regions_bounds`` (x0, x1, y0, y1)
+  ``regions_near_boundary`` (S,), ``lc_radius``, ``regions_bounds`` (x0, x1, y0, y1)
+  and every snapshot's polygons ``regions_vertices`` (V, 2), ``regions_vertex_count`` (R,)
   (``measure.training_regions``), ``stage_00`` ... ``stage_K`` (S, N, d_k) float32
   (float64 with ``NpzLayout.float64``,
   or where a diverging run's values pass float32's range),

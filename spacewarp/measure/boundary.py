@@ -16,6 +16,14 @@ from . import polygons as pg
 def decision_boundary(verts: np.ndarray, count: np.ndarray, a: np.ndarray,
                       c: np.ndarray) -> list[np.ndarray]:
     """(R, M, 2) polygons with output maps A (R, K, 2), c (R, K) -> polylines (n, 2)."""
+    segments, _ = boundary_segments(verts, count, a, c)
+    return chain(segments) if len(segments) else []
+
+
+def boundary_segments(verts: np.ndarray, count: np.ndarray, a: np.ndarray, c: np.ndarray
+                      ) -> tuple[np.ndarray, np.ndarray]:
+    """The boundary's pieces, unchained: segments (B, 2, 2) and the region (B,) each lies
+    in (for counts that need no polylines: ``measure.training_regions``)."""
     k = a.shape[1]
     if k > 1:  # only where the top class changes between vertices
         keep = np.concatenate([_top_changes(verts[r], count[r], a[r], c[r])
@@ -23,8 +31,9 @@ def decision_boundary(verts: np.ndarray, count: np.ndarray, a: np.ndarray,
                                                        max(1, len(count) // BLOCK))])
         verts, count, a, c = verts[keep], count[keep], a[keep], c[keep]
     pairs = [(0, -1)] if k == 1 else [(i, j) for i in range(k) for j in range(i + 1, k)]
-    segments = [_pair_segments(verts, count, a, c, i, j) for i, j in pairs]
-    return chain(np.concatenate(segments)) if segments else []
+    found = [_pair_segments(verts, count, a, c, i, j) for i, j in pairs]
+    return (np.concatenate([s for s, _ in found]).reshape(-1, 2, 2),
+            np.concatenate([r for _, r in found]).astype(np.int64))
 
 
 BLOCK = 1 << 16  # regions whose vertices' outputs are computed at a time
@@ -41,8 +50,9 @@ def _top_changes(verts: np.ndarray, count: np.ndarray, a: np.ndarray, c: np.ndar
 
 
 def _pair_segments(verts: np.ndarray, count: np.ndarray, a: np.ndarray, c: np.ndarray,
-                   i: int, j: int) -> np.ndarray:
-    """(S, 2, 2) pieces of the line o_i = o_j (o_0 = 0 when j = -1) where i and j lead."""
+                   i: int, j: int) -> tuple[np.ndarray, np.ndarray]:
+    """(S, 2, 2) pieces of the line o_i = o_j (o_0 = 0 when j = -1) where i and j lead,
+    and the region (S,) of each."""
     g = a[:, i] - (a[:, j] if j >= 0 else 0.0)  # (R, 2)
     h = c[:, i] - (c[:, j] if j >= 0 else 0.0)  # (R,)
     s = pg.snapped(np.einsum("rmd,rd->rm", verts, g) + h[:, None], count)
@@ -62,7 +72,7 @@ def _pair_segments(verts: np.ndarray, count: np.ndarray, a: np.ndarray, c: np.nd
     ok &= hi > lo
     p0 = ends[:, 0] + lo[:, None] * (ends[:, 1] - ends[:, 0])
     p1 = ends[:, 0] + hi[:, None] * (ends[:, 1] - ends[:, 0])
-    return np.stack([p0, p1], axis=1)[ok]
+    return np.stack([p0, p1], axis=1)[ok], np.flatnonzero(ok)
 
 
 def _line_in_polygon(verts: np.ndarray, count: np.ndarray, s: np.ndarray, g: np.ndarray

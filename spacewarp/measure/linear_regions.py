@@ -124,7 +124,7 @@ def regions(model_or_trace: nn.Module | Trace, bounds: tuple[float, ...] | None 
     """
     if isinstance(model_or_trace, Trace):
         model_or_trace = _without_final_softmax(model_or_trace)
-    cap = MAX_REGIONS if max_regions is None else _cap(max_regions)
+    cap = MAX_REGIONS if max_regions is None else cap_of(max_regions)
     if isinstance(model_or_trace, nn.Module) and not isinstance(model_or_trace, nn.Sequential):
         model_or_trace = _probe_trace(model_or_trace, bounds)  # its graph, from a probe grid
     graph = isinstance(model_or_trace, Trace) and _needs_graph(model_or_trace)
@@ -168,7 +168,8 @@ def _without_final_softmax(trace: Trace) -> Trace:
     return trace
 
 
-def _cap(max_regions: int) -> int:
+def cap_of(max_regions: int) -> int:
+    """``max_regions`` checked: a whole number of regions, 1 or more."""
     if not (isinstance(max_regions, int | np.integer | float) and np.isfinite(max_regions)
             and max_regions >= 1 and float(max_regions).is_integer()):
         raise InputError(f"max_regions {max_regions!r} is not a whole number of regions; "

@@ -7,7 +7,9 @@ At every snapshot of a ``Training``, on the probe grid's box (the box the pictur
   row of ``stage_00``, held-out points too), from a plain forward pass of the steps;
 - ``local_complexity`` (S,): the mean number of regions meeting the square of half-side
   ``r`` around each training point (held-out points excluded);
-- ``regions_near_boundary`` (S,): regions within ``r`` of the exact decision boundary.
+- ``regions_near_boundary`` (S,): regions within ``r`` of the exact decision boundary;
+- and every snapshot's polygons (``regions_vertices``, ``regions_vertex_count``), from which
+  the training page and film draw the outlines (``outline_images``: through every stage).
 
 Called by the fronts (api, cli) after training; ``training/`` never imports it (the layers
 run the other way). 2-D inputs only: the squares and the boundary are planar.
@@ -16,20 +18,29 @@ run the other way). 2-D inputs only: the squares and the boundary are planar.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
 from ..config.experiment import Experiment
 from ..errors import InputError
+from ..model.build import set_parameters
 from ..model.resolve import model_for
 from ..training.setup import DataSet
 from ..training.train import Training
-from .linear_regions import Regions, regions
-from .steps import SMOOTH, refuse_smooth, steps_of
+from . import polygons as pg
+from .boundary import boundary_segments
+from .box_pairs import Boxes, Grid, box_pairs
+from .layer_split import MAX_REGIONS
+from .linear_regions import Regions, cap_of, regions
+from .snapshot_walk import SnapshotRegions, walk_snapshots
+from .steps import SMOOTH, Step, refuse_smooth, steps_of
 
 LC_SHARE = 0.01  # default r: 1% of the box's larger side
 PAIR_CHUNK = 2_000_000  # (point, region) pairs tested at once: ~100 MB of float64 work
+REGION_CHUNK = 16_384  # regions whose vertices' outputs are held at once (cache-sized)
+PATTERN_CHUNK = 16  # snapshots whose forward pass is held at once (cache-sized)
+GRID_MAX = 256  # cells per side of the grid that finds candidate pairs (box_pairs)
 
 
 @dataclass(frozen=True)
@@ -42,6 +53,10 @@ class TrainingRegions:
     near_boundary: np.ndarray  # (S,) int64
     lc_radius: float
     bounds: tuple[float, float, float, float]  # x0, x1, y0, y1
+    # every snapshot's polygons, snapshot by snapshot (snapshot s owns regions_total[s]
+    # consecutive regions), each counter-clockwise: what the outlines are drawn from
+    vertices: np.ndarray = field(default_factory=lambda: np.zeros((0, 2)))  # (V, 2)
+    vertex_count: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int32))  # (R,)
 
     def named(self) -> dict[str, np.ndarray]:
         """training.npz's members, by name."""
@@ -49,21 +64,75 @@ class TrainingRegions:
                 "local_complexity": self.local_complexity,
                 "regions_near_boundary": self.near_boundary,
                 "lc_radius": np.array(self.lc_radius, dtype=np.float64),
-                "regions_bounds": np.array(self.bounds, dtype=np.float64)}
+                "regions_bounds": np.array(self.bounds, dtype=np.float64),
+                "regions_vertices": self.vertices, "regions_vertex_count": self.vertex_count}
 
 
 def training_regions(training: Training, lc_radius: float | None = None,
                      max_regions: int | None = None) -> TrainingRegions:
-    """The regions of every snapshot of ``training`` (see the module docstring)."""
+    """The regions of every snapshot of ``training`` (see the module docstring), every
+    snapshot enumerated in one batched pass (``snapshot_walk``)."""
     bounds = regions_box(training.experiment, training.data)
     r = radius(bounds, lc_radius)
     x = np.asarray(training.points.x, dtype=np.float64)  # (N, 2)
     train_x = x[~np.asarray(training.data.test, dtype=bool)]
-    rows = [snapshot_numbers(training.model(s), x, train_x, bounds, r, max_regions)
-            for s in range(len(training.snapshots))]
-    total, with_data, lc, near = (np.array(col) for col in zip(*rows, strict=True))
-    return TrainingRegions(total.astype(np.int64), with_data.astype(np.int64),
-                           lc.astype(np.float64), near.astype(np.int64), r, bounds)
+    steps = snapshot_steps(training)
+    cap = MAX_REGIONS if max_regions is None else cap_of(max_regions)
+    found = walk_snapshots(steps, bounds, cap)
+    count = len(steps)
+    boxes = region_boxes(found, r, count)  # their cells found once, for both searches
+    met = met_pairs(found, train_x, r, boxes)[1]  # (pairs,) the region of each
+    lc = np.bincount(found.snapshot[met], minlength=count) / max(1, len(train_x))
+    near = found.snapshot[near_regions(found, r, boxes)]
+    order = np.argsort(found.snapshot, kind="stable")  # snapshot by snapshot
+    valid = np.arange(found.verts.shape[1])[None, :] < found.count[order, None]
+    return TrainingRegions(found.per_snapshot(count).astype(np.int64),
+                           distinct_patterns(steps, x), lc.astype(np.float64),
+                           np.bincount(near, minlength=count).astype(np.int64), r, bounds,
+                           found.verts[order][valid], found.count[order].astype(np.int32))
+
+
+def snapshot_polygons(named: dict[str, np.ndarray], s: int
+                      ) -> tuple[np.ndarray, np.ndarray] | None:
+    """Snapshot ``s``'s polygons from ``TrainingRegions.named()`` (``Training.regions``):
+    vertices (V, 2) and each region's vertex count (R,); None when they were not kept."""
+    if "regions_vertex_count" not in named:
+        return None
+    total = np.asarray(named["regions_total"], dtype=np.int64)
+    count = np.asarray(named["regions_vertex_count"], dtype=np.int64)
+    first = int(total[:s].sum())  # the regions of the snapshots before s
+    start = int(count[:first].sum())
+    mine = count[first:first + int(total[s])]
+    return np.asarray(named["regions_vertices"])[start:start + int(mine.sum())], mine
+
+
+def outline_images(training: Training, s: int, vertices: np.ndarray) -> list[np.ndarray]:
+    """Per stage (the input first): the vertices (V, 2) of snapshot ``s``'s polygons
+    through its network, (V, d_k). The network is continuous, so a vertex's image is the
+    image by the map of every region it bounds: the outlines' images in every stage."""
+    steps, _ = steps_of(training.model(s))
+    h, out = vertices, [vertices]
+    for step in steps:
+        if step.kind == "linear":
+            h = h @ _given(step.weight).T + _given(step.bias)  # (V, d_in) -> (V, d_out)
+        else:
+            h = np.where(h > 0, h, step.slope * h)
+        out.append(h)
+    return out
+
+
+def snapshot_steps(training: Training) -> list[list[Step]]:
+    """Every snapshot's network as steps: one model, given each snapshot's parameters in
+    turn (building a model per snapshot cost as much as a third of the counting)."""
+    model = training.model(0)
+    steps = []
+    for s in range(len(training.snapshots)):
+        set_parameters(model, {k: np.array(v[s]) for k, v in training.params.items()})
+        # copies: a float64 model's steps share its parameters' memory, set again next
+        steps.append([replace(st, weight=None if st.weight is None else st.weight.copy(),
+                              bias=None if st.bias is None else st.bias.copy())
+                      for st in steps_of(model)[0]])
+    return steps
 
 
 def check_training_regions(experiment: Experiment, data: DataSet,
@@ -103,78 +172,148 @@ def radius(bounds: tuple[float, ...], lc_radius: float | None) -> float:
     return float(value)
 
 
-def snapshot_numbers(model: object, x: np.ndarray, train_x: np.ndarray,
-                     bounds: tuple[float, ...], r: float, max_regions: int | None
-                     ) -> tuple[int, int, float, int]:
-    """One snapshot's (total, with data, local complexity, near the boundary)."""
-    found = regions(model, bounds, max_regions=max_regions)  # type: ignore[arg-type]
-    meets = squares_met(found, train_x, r)  # (N_train,)
-    near = near_boundary(found, r)
-    return len(found), distinct_patterns(model, x), float(meets.mean()), near
+def grid_side(regions_per_snapshot: float) -> int:
+    """Cells per side of ``box_pairs``'s grid: about one region per cell."""
+    return int(np.clip(np.sqrt(max(regions_per_snapshot, 1.0)), 4, GRID_MAX))
 
 
-def distinct_patterns(model: object, x: np.ndarray) -> int:
-    """How many distinct activation patterns (negative side or not, every activation in
-    order) the points ``x`` (N, d0) fall in."""
-    steps, _ = steps_of(model)  # type: ignore[arg-type]
-    h, bits = x, []
-    for step in steps:
+def distinct_patterns(steps: list[list[Step]], x: np.ndarray) -> np.ndarray:
+    """(S,) how many distinct activation patterns (negative side or not, every activation
+    in order) the points ``x`` (N, d0) fall in, for each network's ``steps`` (one shape)."""
+    packed = np.concatenate([_patterns(steps[lo:lo + PATTERN_CHUNK], x)  # (S, N, bytes)
+                             for lo in range(0, len(steps), PATTERN_CHUNK)])
+    if not packed.shape[2]:
+        return np.ones(len(steps), dtype=np.int64)
+    packed = np.pad(packed, ((0, 0), (0, 0), (0, -packed.shape[2] % 8)))
+    words = packed.view(np.uint64).reshape(len(steps) * len(x), -1)  # (S N, W) a row each
+    snap = np.repeat(np.arange(len(steps)), len(x))
+    order = np.lexsort((*words.T, snap))  # by snapshot, then pattern
+    words, snap = words[order], snap[order]
+    new = np.r_[True, (words[1:] != words[:-1]).any(1) | (snap[1:] != snap[:-1])]
+    return np.bincount(snap[new], minlength=len(steps)).astype(np.int64)
+
+
+def _patterns(steps: list[list[Step]], x: np.ndarray) -> np.ndarray:
+    """(s, N, bytes): each network's activation bits at the points, packed."""
+    h = np.broadcast_to(x, (len(steps), *x.shape))  # (s, N, d0)
+    bits = []
+    last = max((k for k, st in enumerate(steps[0]) if st.kind != "linear"), default=-1)
+    for k, step in enumerate(steps[0][:last + 1]):  # the steps after it set no bit
         if step.kind == "linear":
-            assert step.weight is not None and step.bias is not None
-            h = h @ step.weight.T + step.bias  # (N, d_in) -> (N, d_out)
+            w = np.stack([_given(s[k].weight) for s in steps])  # (s, d_out, d_in)
+            b = np.stack([_given(s[k].bias) for s in steps])  # (s, d_out)
+            h = np.matmul(h, w.transpose(0, 2, 1)) + b[:, None, :]  # (s, N, d_out)
         else:
-            bits.append(h > 0)
-            h = np.where(h > 0, h, step.slope * h)
+            bits.append(np.packbits(h > 0, axis=2))
+            if k < last:
+                h = np.where(h > 0, h, step.slope * h)
     if not bits:
-        return 1
-    return len(np.unique(np.concatenate(bits, axis=1), axis=0))
+        return np.zeros((len(steps), len(x), 0), dtype=np.uint8)
+    return np.concatenate(bits, axis=2)
+
+
+def _given(a: np.ndarray | None) -> np.ndarray:
+    assert a is not None
+    return a
 
 
 def squares_met(found: Regions, centres: np.ndarray, r: float) -> np.ndarray:
-    """(N,) how many regions meet the open square of half-side ``r`` around each centre:
-    convex polygons and squares separated by no axis (the square's two, each edge's normal)."""
-    verts, valid, nxt = _edges(found)  # (R, M, 2), (R, M), (R, M, 2)
-    lo, hi = _extent(verts, valid)
-    normal = np.stack([nxt[..., 1] - verts[..., 1], verts[..., 0] - nxt[..., 0]], -1)
-    reach = r * np.abs(normal).sum(-1)  # (R, M) the square's half-extent along each normal
-    met = np.zeros(len(centres), dtype=np.int64)
-    step = max(1, PAIR_CHUNK // max(1, len(verts)))
-    for start in range(0, len(centres), step):
-        c = centres[start:start + step]  # (n, 2)
-        box = (c[:, 0, None] + r > lo[None, :, 0]) & (c[:, 0, None] - r < hi[None, :, 0])
-        box &= (c[:, 1, None] + r > lo[None, :, 1]) & (c[:, 1, None] - r < hi[None, :, 1])
-        p, q = np.nonzero(box)  # candidate (point, region) pairs: their boxes overlap
-        side = np.einsum("pmd,pmd->pm", normal[q], c[p][:, None, :] - verts[q])
-        apart = ((side - reach[q] >= 0) & valid[q]).any(1)  # wholly outside one edge
-        met[start:start + step] = np.bincount(p[~apart], minlength=len(c))
-    return met
+    """(N,) how many regions meet the open square of half-side ``r`` around each centre."""
+    one = _one_snapshot(found)
+    point, _ = met_pairs(one, centres, r, region_boxes(one, r, 1))
+    return np.bincount(point, minlength=len(centres))
 
 
 def near_boundary(found: Regions, r: float) -> int:
-    """How many regions lie within ``r`` of the decision boundary: the least distance
-    between a region's edges and the boundary's segments, vertex to segment both ways
-    (a segment lies in one region, so a region it does not touch is reached at ends)."""
-    if not found.boundary:
-        return 0
-    seg = np.concatenate([np.stack([p[:-1], p[1:]], 1) for p in found.boundary])  # (B, 2, 2)
-    verts, valid, nxt = _edges(found)
-    lo, hi = _extent(verts, valid)  # (R, 2)
+    """How many regions lie within ``r`` of the decision boundary."""
+    one = _one_snapshot(found)
+    return int(near_regions(one, r, region_boxes(one, r, 1)).size)
+
+
+def _one_snapshot(found: Regions) -> SnapshotRegions:
+    a, c = found.affine  # (R, d_out, 2), (R, d_out)
+    verts = pg.pad(found.verts, found.count, found.verts.shape[1])  # as walk_snapshots pads
+    return SnapshotRegions(verts, found.count, np.zeros(len(found), dtype=np.int64),
+                           a.transpose(0, 2, 1), c)
+
+
+def region_boxes(found: SnapshotRegions, r: float, snapshots: int) -> Boxes:
+    """Every region's bounding box grown by ``r``, on a grid of about one region a cell."""
+    lo, hi = _extent(found.verts)
+    a, b = lo.min(0) - r, hi.max(0) + r  # where the grid is laid
+    side = grid_side(len(lo) / max(1, snapshots))
+    grid = Grid((float(a[0]), float(b[0]), float(a[1]), float(b[1])), side, snapshots)
+    return Boxes(lo - r, hi + r, found.snapshot, grid)
+
+
+def met_pairs(found: SnapshotRegions, centres: np.ndarray, r: float, boxes: Boxes
+              ) -> tuple[np.ndarray, np.ndarray]:
+    """The (centre, region) pairs, each centre against every snapshot's regions, where
+    the open square of half-side ``r`` around the centre meets the convex polygon: no
+    separating axis among the square's two and each edge's normal."""
+    verts, valid, nxt = _edges(found.verts, found.count)  # (R, M, 2), (R, M), (R, M, 2)
+    n, snapshots = len(centres), boxes.grid.groups
+    at = np.tile(centres, (snapshots, 1))  # (S N, 2) every centre in every snapshot
+    q, pc = box_pairs(boxes, Boxes(at, at, np.repeat(np.arange(snapshots), n), boxes.grid))
+    p = pc % max(1, n)  # the centre of each candidate pair
+    normal = np.stack([nxt[..., 1] - verts[..., 1], verts[..., 0] - nxt[..., 0]], -1)
+    reach = r * np.abs(normal).sum(-1)  # (R, M) the square's half-extent on each normal
+    offset = np.einsum("rmd,rmd->rm", normal, verts) + reach  # (R, M)
+    met = np.zeros(len(q), dtype=bool)
+    step = max(1, PAIR_CHUNK // verts.shape[1])
+    for lo in range(0, len(q), step):  # (pairs, M) at a time
+        qk, pk = q[lo:lo + step], p[lo:lo + step]
+        side_of = np.einsum("kmd,kd->km", normal[qk], centres[pk]) - offset[qk]
+        met[lo:lo + step] = ~((side_of >= 0) & valid[qk]).any(1)  # outside no edge
+    return p[met], q[met]
+
+
+def near_regions(found: SnapshotRegions, r: float, boxes: Boxes) -> np.ndarray:
+    """The regions (sorted indices) within ``r`` of their snapshot's decision boundary:
+    the least distance between a region's edges and the boundary's segments, vertex to
+    segment both ways (a segment lies in one region, so a region it does not touch is
+    reached at ends)."""
+    cross = crossed_by_boundary(found)  # the boundary is only computed where it can be
+    seg, where = boundary_segments(found.verts[cross], found.count[cross],
+                                   found.out_at[cross].transpose(0, 2, 1), found.out_c[cross])
+    where = cross[where]
+    if not len(seg):
+        return np.zeros(0, dtype=np.int64)
+    verts, valid, nxt = _edges(found.verts, found.count)
+    q, b = box_pairs(boxes, Boxes(seg.min(1), seg.max(1), found.snapshot[where], boxes.grid))
     near = np.zeros(len(verts), dtype=bool)
-    step = max(1, PAIR_CHUNK // max(1, len(verts)))
-    for start in range(0, len(seg), step):
-        s = seg[start:start + step]  # (b, 2, 2)
-        box = ((s.min(1)[:, None] - r <= hi[None]) & (s.max(1)[:, None] + r >= lo[None])).all(-1)
-        b, q = np.nonzero(box)  # candidate (segment, region) pairs
-        d1 = _point_segment(verts[q], s[b, None, 0], s[b, None, 1])  # (pairs, M)
-        d2 = _point_segment(s[b, None, :, :], verts[q][:, :, None], nxt[q][:, :, None])
-        d = np.where(valid[q], np.minimum(d1, d2.min(-1)), np.inf)  # (pairs, M)
-        near[q[d.min(1) <= r]] = True
-    return int(near.sum())
+    for start in range(0, len(q), PAIR_CHUNK // 64):  # (pairs, M, M) of distances
+        qk, bk = q[start:start + PAIR_CHUNK // 64], b[start:start + PAIR_CHUNK // 64]
+        s = seg[bk]  # (k, 2, 2)
+        d1 = _point_segment(verts[qk], s[:, None, 0], s[:, None, 1])  # (k, M)
+        d2 = _point_segment(s[:, None, :, :], verts[qk][:, :, None], nxt[qk][:, :, None])
+        d = np.where(valid[qk], np.minimum(d1, d2.min(-1)), np.inf)  # (k, M)
+        near[qk[d.min(1) <= r]] = True
+    return np.flatnonzero(near)
 
 
-def _edges(found: Regions) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def crossed_by_boundary(found: SnapshotRegions) -> np.ndarray:
+    """The regions (indices) whose vertices do not all have one decision: the output's
+    sign (one output) or the argmax (several) differs, or a vertex is on a tie."""
+    crossed = np.zeros(len(found.count), dtype=bool)
+    for lo in range(0, len(crossed), REGION_CHUNK):  # cache-sized blocks of regions
+        k = slice(lo, lo + REGION_CHUNK)
+        v, a = found.verts[k], found.out_at[k]  # (p, M, 2), (p, 2, K)
+        out = v[..., :1] * a[:, None, 0] + v[..., 1:] * a[:, None, 1] \
+            + found.out_c[k][:, None, :]  # (p, M, K) the output at each vertex
+        if out.shape[2] == 1:
+            sign = np.sign(out[..., 0])  # (p, M)
+            crossed[k] = (sign.min(1) != sign.max(1)) | (sign == 0).any(1)
+            continue
+        top = out.max(2, keepdims=True)
+        tie = ((out == top).sum(2) > 1).any(1)  # two classes lead at a vertex
+        best = out.argmax(2)  # (p, M)
+        crossed[k] = (best.min(1) != best.max(1)) | tie
+    return np.flatnonzero(crossed)
+
+
+def _edges(verts: np.ndarray, count: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Each region's vertices (R, M, 2), which are real (R, M), and each edge's far end."""
-    verts, count = found.verts, found.count
     m = verts.shape[1]
     valid = np.arange(m)[None, :] < count[:, None]
     nxt = np.take_along_axis(verts, ((np.arange(m)[None, :] + 1) % count[:, None])[..., None],
@@ -182,10 +321,11 @@ def _edges(found: Regions) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return verts, valid, nxt
 
 
-def _extent(verts: np.ndarray, valid: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Each region's bounding box: low (R, 2) and high (R, 2) corners."""
-    return (np.where(valid[..., None], verts, np.inf).min(1),
-            np.where(valid[..., None], verts, -np.inf).max(1))
+def _extent(verts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Each region's bounding box: low (R, 2) and high (R, 2) corners (the rows past a
+    polygon's count are copies of its last vertex: ``polygons.pad``, which
+    ``walk_snapshots`` and ``_one_snapshot`` apply)."""
+    return verts.min(1), verts.max(1)
 
 
 def _point_segment(p: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:

@@ -32,6 +32,7 @@ from ..view.training import (
     moment,
     snapshot_curves,
 )
+from .still_regions import outline_alpha
 from .theme import Theme, themed
 
 LATTICE_LINES = 11  # warped probe-grid lines drawn per direction
@@ -95,6 +96,11 @@ class TrainingPanels:
         # a slice's anchors, titled by row and label where they are (moving in the stage)
         self.names_in = name_anchors(ax_in, view.data_in, view.anchor_names, theme)
         self.names_w = name_anchors(ax_w, view.data_watch[0], view.anchor_names, theme)
+        # train --regions: each snapshot's region outlines, over the decision, under the data
+        # (one path each, with breaks: thousands of polygons drawn as one line per panel)
+        self.outlines = [ax.plot([], [], color=theme.foreground, lw=0.4, zorder=3,
+                                 alpha=outline_alpha(_most_regions(view)))[0]
+                         for ax in (ax_in, ax_w)] if view.outlines else []
 
     def show(self, s: int) -> None:
         """Move every artist to snapshot ``s`` (the last one: the whole probe grid in the
@@ -110,6 +116,7 @@ class TrainingPanels:
         self.data_w.set_offsets(m.data_watch)
         for text, xy in zip(self.names_w, m.data_watch, strict=False):
             text.xy = (float(xy[0]), float(xy[1]))
+        self._outlines(m.lo)
         if self.regression:
             order = np.argsort(m.probe_watch[:, 1])  # the probe line, by input x
             xs = np.linspace(v.input_box[0], v.input_box[1], v.predicted.shape[1])
@@ -130,6 +137,17 @@ class TrainingPanels:
         self._lattice(xy, shape)
         self._boundary(m.margin)
 
+    def _outlines(self, s: int) -> None:
+        """Snapshot ``s``'s regions in both panels (between snapshots, the last one
+        reached, whose numbers the title gives: a partition is not interpolated); none
+        where the snapshot has too many."""
+        if not self.outlines:
+            return
+        o = self.view.outlines[s]
+        for lines, panel in zip(self.outlines, ("input", "watch"), strict=True):
+            xy = np.zeros((0, 2)) if o is None else o.polyline(panel)
+            lines.set_data(xy[:, 0], xy[:, 1])
+
     def _colors(self, s: int) -> np.ndarray:
         v = self.view
         return region_colors(v.predicted[s], v.confidence[s], v.classes, self.theme.background)
@@ -141,7 +159,10 @@ class TrainingPanels:
         if self.regression:
             return [*ax_in, self.curve, self.probe_line, self.data_w, *self.names_w]
         mesh: list[Artist] = [] if self.mesh is None else [self.mesh]
-        return [*ax_in, *mesh, *self.lattice, self.data_w, *self.names_w]
+        ax_in = [] if self.image is None else [self.image]
+        ax_in += [*self.contours, *self.outlines[:1], self.data_in,  # type: ignore[list-item]
+                  *self.names_in]  # the outlines under the data
+        return [*ax_in, *mesh, *self.lattice, *self.outlines[1:], self.data_w, *self.names_w]
 
     def _lattice(self, warped: np.ndarray, shape: tuple[int, ...]) -> None:
         rows, cols = shape
@@ -409,6 +430,10 @@ class TrainingFrames:
         self.canvas.restore_region(self.background)
         for artist in [*moving, *p.ax_in.spines.values(), *p.ax_w.spines.values()]:
             self.fig.draw_artist(artist)
+
+
+def _most_regions(view: TrainingView) -> int:
+    return max((len(o.count) for o in view.outlines if o is not None), default=1)
 
 
 def _marker(n: int) -> float:

@@ -3,7 +3,8 @@
 ``training_spec(view.training_film.TrainingFilm)`` is a valid film spec of the current
 (by default the last) snapshot, plus a ``training`` block holding every snapshot: its
 keys (the same key indices, boxes and projections as the film's; int16-quantised per
-key and snapshot as ``render.browser`` does for large films), its colour index per point
+key and snapshot as ``render.browser`` does for large films), with ``train --regions`` its
+region outlines (``regions``, as the trace page's), its colour index per point
 (the probe grid by predicted class, lighter where less sure; the data by class), its
 weights' lines, its epoch, losses, accuracies and a caption. The browser renderer
 (``js/training.js``) only selects a snapshot and interpolates stage to stage.
@@ -51,6 +52,7 @@ def training_spec(tf: TrainingFilm, options: BrowserOptions | None = None,
         "inputs": None,
         "color": {"index": snaps[cur]["color"], **colors.key()},
         "sample_note": tf.note,
+        "regions": snaps[cur]["regions"],  # the outlines of the snapshot shown first
         "title": _title(tf),
         "training": _block(tf, snaps, cur),
     }
@@ -78,8 +80,22 @@ def _entry(tf: TrainingFilm, s: int, blobs: Blobs, quantised: bool, c: _Colors
         "weights": [_weights(w, b) for w, b in tf.params[s]],
         "epoch": int(tf.times.epoch[s]),
         "caption": caption(tf, s),
+        "regions": _outlines(tf, s, blobs),
         **{k: _num(v[s]) for k, v in tf.times.curves.items()},
     }
+
+
+def _outlines(tf: TrainingFilm, s: int, blobs: Blobs) -> dict[str, Any] | None:
+    """Snapshot ``s``'s region outlines as ``js/regions.js`` draws them (the trace page's
+    ``regions`` block: ``count``, ``keys``, ``colors``), outlines only (no fill: the probe's
+    colours are the decision); None without ``train --regions`` or where not drawn."""
+    o = tf.outlines[s] if s < len(tf.outlines) else None
+    if o is None:
+        return None
+    return {"count": blobs.put(o.count.astype(np.int32)),
+            "keys": [put_coords(k, True, blobs) for k in o.keys],
+            "colors": blobs.put(np.zeros((1, len(o.count), 4), dtype=np.uint8)),
+            "fill": "none", "alpha": 0.0, "title": o.title, "bar": None}
 
 
 def _block(tf: TrainingFilm, snaps: list[dict[str, Any]], cur: int) -> dict[str, Any]:

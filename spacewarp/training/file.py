@@ -23,7 +23,8 @@ FIELD = "training"
 
 # the regions through training (``spacewarp train --regions``), kept when the file has them
 REGION_MEMBERS = ("regions_total", "regions_with_data", "local_complexity",
-                  "regions_near_boundary", "lc_radius", "regions_bounds")
+                  "regions_near_boundary", "lc_radius", "regions_bounds",
+                  "regions_vertices", "regions_vertex_count")
 
 def load_training(path: str | Path) -> Training:
     """The training run saved at ``path`` (``DIR/training.npz``, with ``DIR/experiment.toml``)."""

@@ -12,8 +12,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ..measure.training_regions import outline_images, snapshot_polygons
 from ..training.snapshots import TracedSnapshots
 from ..training.train import CURVE_NAMES, Curves, Training
+from .outlines import MAX_OUTLINE_REGIONS
 
 Box = tuple[float, float, float, float]  # x0, x1, y0, y1
 FILM_FPS = 30  # frames per second of training.mp4
@@ -54,10 +56,36 @@ class TrainingView:
     regions: dict[str, np.ndarray] = field(default_factory=dict)
     # on a slice, the points shown are its anchor rows: "row 0 (0)", one per point; ()
     anchor_names: tuple[str, ...] = ()
+    # per snapshot (train --regions): its regions' outlines in both panels, or None
+    outlines: tuple[PanelOutlines | None, ...] = ()
 
 
-def training_view(traced: TracedSnapshots) -> TrainingView:
-    """Fix the projection from the last snapshot and carry every snapshot through it."""
+@dataclass(frozen=True)
+class PanelOutlines:
+    """One snapshot's exact regions in the film's two panels: each polygon in the input
+    plane and its image in the watched stage (through that snapshot's network, on the
+    run's fixed projection)."""
+
+    count: np.ndarray  # (R,) vertices of each region, in order
+    input: np.ndarray  # (V, 2)
+    watch: np.ndarray  # (V, 2)
+
+    def polyline(self, panel: str) -> np.ndarray:
+        """Every region's closed outline in ``panel`` ("input" or "watch") as one polyline
+        (V + 2 R, 2): each polygon's vertices, its first again, then a NaN row (a break),
+        so that a plot draws them all as one path."""
+        xy = self.input if panel == "input" else self.watch
+        start = np.concatenate([[0], np.cumsum(self.count)])  # (R + 1,)
+        r = np.repeat(np.arange(len(self.count)), self.count + 2)  # the region of each row
+        k = np.arange(len(r)) - np.repeat(start[:-1] + 2 * np.arange(len(self.count)),
+                                          self.count + 2)  # place in the region's rows
+        rows = start[r] + np.where(k < self.count[r], k, 0)  # the vertex, the first again
+        return np.where((k == self.count[r] + 1)[:, None], np.nan, xy[rows])
+
+
+def training_view(traced: TracedSnapshots, film: bool = True) -> TrainingView:
+    """Fix the projection from the last snapshot and carry every snapshot through it;
+    ``film=False``: the region outlines of the last usable snapshot only (the stills')."""
     t = traced.training
     probe, data, shown = t.probe, t.data, t.shown
     if probe is None:
@@ -88,13 +116,34 @@ def training_view(traced: TracedSnapshots) -> TrainingView:
                                                                               np.int64),
         color_x=shown.x[:, 0].copy(), test=shown.test, cmap=t.experiment.style.cmap,
         theme=t.experiment.style.theme, regions=dict(t.regions),
-        anchor_names=_anchor_names(t))
+        anchor_names=_anchor_names(t),
+        outlines=panel_outlines(traced, to_plane, None if film else traced.usable - 1))
 
 
 def _anchor_names(t: Training) -> tuple[str, ...]:
     """How the points shown are titled: a slice's anchors by row and label; () else."""
     frame = t.data.frame
     return () if frame is None else frame.anchor_names
+
+
+def panel_outlines(traced: TracedSnapshots, to_plane: Callable[[np.ndarray], np.ndarray],
+                   only: int | None = None) -> tuple[PanelOutlines | None, ...]:
+    """Every snapshot's outlines (``PanelOutlines``), or snapshot ``only``'s (the others
+    None); () without ``train --regions`` or for a 1-D input; None for a snapshot with
+    more regions than a film draws."""
+    t = traced.training
+    if t.points.dim != 2 or snapshot_polygons(t.regions, 0) is None:
+        return ()
+    out: list[PanelOutlines | None] = []
+    for s in range(traced.count):
+        found = snapshot_polygons(t.regions, s) if only in (None, s) else None
+        if found is None or len(found[1]) > MAX_OUTLINE_REGIONS:
+            out.append(None)
+            continue
+        verts, count = found
+        images = outline_images(t, s, verts)  # [k] (V, d_k)
+        out.append(PanelOutlines(count, verts, to_plane(images[t.watch])))
+    return tuple(out)
 
 
 def _whole(traced: TracedSnapshots, k: int, to_plane: Callable[[np.ndarray], np.ndarray]
@@ -315,8 +364,9 @@ class TrainingViews:
     stages: DecisionStages | None
 
 
-def training_views(traced: TracedSnapshots) -> TrainingViews:
-    """Both views of a traced training, at its last snapshot for the every-stage one."""
+def training_views(traced: TracedSnapshots, film: bool = True) -> TrainingViews:
+    """Both views of a traced training, at its last snapshot for the every-stage one;
+    ``film``: the still view holds what the film needs (every snapshot's outlines)."""
     if traced.training.probe is None:
         return TrainingViews(None, None)
-    return TrainingViews(training_view(traced), decision_stages(traced))
+    return TrainingViews(training_view(traced, film), decision_stages(traced))

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from ..errors import LimitError
+from ..measure.training_regions import outline_images, snapshot_polygons
 from ..tracing.trace import Trace
 from ..training.snapshots import LARGEST, StageParams, TracedSnapshots
 from ..training.train import CURVE_NAMES
@@ -26,9 +27,14 @@ from .coords import Projection
 from .film import REST, Film, FilmOptions, Segment, StageView, film_clock, lattice_pairs
 from .morph import Morph
 from .motion import MARGIN, OBLIQUE, TOP_DOWN, camera, equal_aspect_box, film_dim
+from .outlines import MAX_OUTLINE_REGIONS
 from .paths import PlanStep, ShownState, chain_morphs, plan_steps, shown_states
 
 MAX_BYTES = 40_000_000  # coordinate bytes over every snapshot (int16) before subsampling
+# region outline coordinates (int16) over every kept snapshot: past it, outlines are drawn
+# at an even subset of the snapshots (said in the note); a snapshot with more regions than
+# a film draws (MAX_OUTLINE_REGIONS) has none
+MAX_OUTLINE_BYTES = 24_000_000
 MIN_SNAPSHOTS = 8  # fewer than this after subsampling: refuse instead
 LATTICE_LINES = 11  # warped probe-grid lines per direction
 
@@ -37,6 +43,7 @@ LATTICE_LINES = 11  # warped probe-grid lines per direction
 class TrainingFilmOptions:
     max_bytes: int = MAX_BYTES
     film: FilmOptions = FilmOptions()
+    max_outline_bytes: int = MAX_OUTLINE_BYTES  # region outlines (train --regions)
 
 
 @dataclass(frozen=True)
@@ -91,6 +98,18 @@ class TrainingFilm:
     params: tuple[tuple[StageParams, ...], ...]  # [s][k] stage k's (weight, bias) at s
     note: str  # what was subsampled, "" when nothing
     recipes: KeyRecipes = field(default=KeyRecipes(), compare=False, repr=False)
+    # per kept snapshot (train --regions): its regions' outlines in every key, or None
+    outlines: tuple[SnapshotOutlines | None, ...] = ()
+
+
+@dataclass(frozen=True)
+class SnapshotOutlines:
+    """One snapshot's exact regions as the film draws them: each polygon's vertices
+    through that snapshot's network, in every key's display coordinates."""
+
+    count: np.ndarray  # (R,) vertices of each region; region r owns rows start[r]:start[r+1]
+    keys: tuple[np.ndarray, ...]  # per film key: (V, d_i) display coordinates
+    title: str
 
 
 Recipe = tuple[int, int]  # (state index, id of the projection; 0 for the identity)
@@ -129,8 +148,10 @@ def training_film(traced: TracedSnapshots, options: TrainingFilmOptions | None =
     probe = ProbeDecision(np.stack([p for p, _ in decisions]),
                           np.stack([st for _, st in decisions]), traced.n_probe,
                           traced.row_shape)
+    outlines, drawn = _outlines(traced, keep, recipes, 2 * width, o.max_outline_bytes)
     return TrainingFilm(film, tuple(per_snap), _times(traced, keep), probe, data, last,
-                        tuple(traced.params[int(s)] for s in keep), note, recipes)
+                        tuple(traced.params[int(s)] for s in keep),
+                        "; ".join(filter(None, [note, drawn])), recipes, outlines)
 
 
 def add_snapshot(tf: TrainingFilm, traced: TracedSnapshots, s: int) -> TrainingFilm:
@@ -218,8 +239,12 @@ def _projections(plan: tuple[PlanStep, ...], stage_proj: dict[int, Projection]
 
 def _keys(traced: TracedSnapshots, s: int, r: KeyRecipes) -> tuple[np.ndarray, ...]:
     """Every key of snapshot ``s``: state ``recipe[0]`` through projection ``recipe[1]``."""
-    arrays = [stage[s] for stage in traced.stages]  # [k] (R + N, d_k)
-    states = shown_states(traced.last, arrays, False)
+    return _keys_of(traced.last, [stage[s] for stage in traced.stages], r)
+
+
+def _keys_of(last: Trace, arrays: list[np.ndarray], r: KeyRecipes) -> tuple[np.ndarray, ...]:
+    """Every key of one snapshot's stages ``arrays`` ([k] (n, d_k)), made as the film's."""
+    states = shown_states(last, arrays, False)
     proj = _projections(r.plan, r.stage_proj)
     out = []
     for state, pid in r.recipes:
@@ -284,6 +309,38 @@ def _probe_lattice(shape: tuple[int, ...], n_probe: int) -> np.ndarray | None:
     return lattice_pairs((shape[0], shape[1]), LATTICE_LINES)
 
 
+# --- region outlines (train --regions) ----------------------------------------------------
+
+def _outlines(traced: TracedSnapshots, keep: np.ndarray, r: KeyRecipes, vertex_bytes: int,
+              max_bytes: int) -> tuple[tuple[SnapshotOutlines | None, ...], str]:
+    """Each kept snapshot's outlines (None where not drawn), and what was left out."""
+    t = traced.training
+    polygons = [snapshot_polygons(t.regions, int(s)) for s in keep]
+    if any(p is None for p in polygons) or len(traced.stages) != len(traced.last.stages):
+        return (), ""
+    sizes = np.array([len(p[0]) if p is not None and len(p[1]) <= MAX_OUTLINE_REGIONS
+                      else 0 for p in polygons])  # vertices drawn at each kept snapshot
+    fit = max(1, int(max_bytes // max(1, vertex_bytes * int(sizes.max(initial=1)))))
+    chosen = set(range(len(keep)))
+    if len(keep) > fit:
+        chosen = set(np.unique(np.linspace(0, len(keep) - 1, fit).round().astype(int)).tolist())
+    out: list[SnapshotOutlines | None] = []
+    for i, (s, p) in enumerate(zip(keep, polygons, strict=True)):
+        if i not in chosen or p is None or not sizes[i]:
+            out.append(None)
+            continue
+        images = outline_images(t, int(s), p[0])  # [k] (V, d_k)
+        title = (f"{len(p[1]):,} linear regions at epoch {int(t.snapshots[int(s)])} "
+                 "(activation patterns of the hidden layers; the output not cut)")
+        out.append(SnapshotOutlines(p[1], _keys_of(traced.last, images, r), title))
+    shown = sum(o is not None for o in out)
+    if shown == len(keep):
+        return tuple(out), ""
+    return tuple(out), (f"region outlines at {shown} of the {len(keep)} snapshots (at most "
+                        f"{MAX_OUTLINE_REGIONS:,} regions a snapshot, "
+                        f"{max_bytes / 1e6:.0f} MB of outlines a page)")
+
+
 # --- budget ---------------------------------------------------------------------------------
 
 def _fit_budget(count: int, snapshot_bytes: int, max_bytes: int, n_probe: int,
@@ -308,5 +365,6 @@ def _fit_budget(count: int, snapshot_bytes: int, max_bytes: int, n_probe: int,
                  f"page under {max_bytes / 1e6:.0f} MB")
     return keep, "; ".join(notes)
 
-__all__ = ["DataClasses", "KeyRecipes", "ProbeDecision", "SnapshotTimes", "TrainingFilm",
+__all__ = ["DataClasses", "KeyRecipes", "ProbeDecision", "SnapshotOutlines", "SnapshotTimes",
+           "TrainingFilm",
            "TrainingFilmOptions", "add_snapshot", "training_film"]

@@ -46,6 +46,7 @@ export function loadSpec(st, spec, blobs) {
 export function loadSnapshot(st, s) {  // a training spec's snapshot s: its keys, colours and weights
   if (!st.F || !st.time.count) return
   st.time.apply(st.F, s)
+  st.regions.setFilm(st.time.regions)  // the partition of the snapshot shown (round(s))
   paint(st)
   publish(st)
   if (st.gl) st.gl.setFilm(st.F)

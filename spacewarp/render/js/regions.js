@@ -3,18 +3,16 @@
 // (spacewarp.render.browser_regions): here they are only interpolated, with the points'
 // segment and easing (they are the same affine images), and drawn over the points.
 
-import {typed} from './spec.js'
+import {coords, typed} from './spec.js'
 
-export function decodeRegions(spec, blobs) {  // -> null, or outlines per key and colours
+// -> null, or outlines per key and colours; `spec.regions`: a trace page's, or a training
+// snapshot's (training.js: its outlines, int16 keys like its points)
+export function decodeRegions(spec, blobs) {
   const R = spec.regions
   if (!R) return null
   const count = typed(R.count, blobs), start = new Int32Array(count.length + 1)
   for (let r = 0; r < count.length; r++) start[r + 1] = start[r] + count[r]
-  const keys = R.keys.map(k => {  // (V, d) -> Float32Array(3 V), zero padded
-    const a = typed(k, blobs), [v, d] = k.shape, out = new Float32Array(3 * v)
-    for (let i = 0; i < v; i++) for (let j = 0; j < d; j++) out[3 * i + j] = a[d * i + j]
-    return out
-  })
+  const keys = R.keys.map(k => coords(k, blobs))  // (V, d) -> Float32Array(3 V), zero padded
   const colors = typed(R.colors, blobs), [S, n] = R.colors.shape
   // outlines fainter as regions multiply, so thousands of them do not whiten the view
   const lineAlpha = Math.min(0.75, Math.max(0.12, 0.75 * Math.sqrt(100 / Math.max(n, 1))))
@@ -23,6 +21,7 @@ export function decodeRegions(spec, blobs) {  // -> null, or outlines per key an
 }
 
 function caption(G) {
+  if (G.fill === 'none') return G.title + ' \u00b7 outlines only'
   const fill = G.fill === 'area' && G.bar
     ? ` \u00b7 fill: log10 area change of each region's map (blue shrinks, red grows, ` +
       `${G.bar.lo.toFixed(1)} to ${G.bar.hi.toFixed(1)}; none: collapsed)`

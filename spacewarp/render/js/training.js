@@ -6,6 +6,7 @@
 // caption and a loss curve.
 
 import {coords, typed} from './spec.js'
+import {decodeRegions} from './regions.js'
 
 const TIME_CSS = `
 .sw-time { display: flex; flex-wrap: wrap; gap: 8px; align-items: center; padding: 2px 6px; }
@@ -57,11 +58,15 @@ export class TimeAxis {
     this.s = this.T.current; this.t = null
   }
   get count() { return this.T ? this.T.count : 0 }
-  data(s) {  // snapshot s decoded (cached): {keys: [Float32Array(3 n)], colors: Uint32Array(n)}
+  get regions() { return this.T ? this.data(this.s).regions : null }  // the shown snapshot's
+  // snapshot s decoded (cached): {keys: [Float32Array(3 n)], colors: Uint32Array(n),
+  // regions: its outlines (regions.js's, null without)}
+  data(s) {
     if (!this.cache.has(s)) {
       const e = this.T.snapshots[s], blobs = e.blobs || this.blobs
       this.cache.set(s, {keys: e.keys.map(k => coords(k, blobs)),
-                         colors: colorsOf(e.color, this.spec.color.table, blobs, this.spec.n)})
+                         colors: colorsOf(e.color, this.spec.color.table, blobs, this.spec.n),
+                         regions: decodeRegions(e, blobs)})
     }
     return this.cache.get(s)
   }

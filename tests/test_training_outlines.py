@@ -1,0 +1,152 @@
+"""Region outlines through training (``train --regions``): the page's and the film's
+outline data at a snapshot are that snapshot's own polygons, carried through its network
+by a plain torch forward (hooks), in the film's keys."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import spacewarp as sw
+from spacewarp.cli import main
+from spacewarp.render.training_browser import training_spec
+from spacewarp.training.file import load_training
+from spacewarp.training.snapshots import trace_snapshots
+from spacewarp.view.training_film import TrainingFilm, training_film
+from tests.hooks import hooked_stages
+from tests.test_training_regions import SMALL, network, npz_of
+
+
+@pytest.fixture(scope="module")
+def run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, TrainingFilm]:
+    out = tmp_path_factory.mktemp("train_outlines") / "run"
+    assert main(["train", *SMALL, "--regions", "--out", str(out)]) == 0
+    return out, training_film(trace_snapshots(load_training(out / "training.npz")))
+
+
+def polygons(verts: np.ndarray, count: np.ndarray) -> list[np.ndarray]:
+    start = np.concatenate([[0], np.cumsum(count)])
+    return [verts[a:b] for a, b in zip(start[:-1], start[1:], strict=True)]
+
+
+def canonical(polys: list[np.ndarray]) -> list[tuple[float, ...]]:
+    """Each polygon as its sorted rounded vertices: the same set however it is ordered."""
+    return sorted(tuple(np.round(np.sort(p, axis=0).ravel(), 9)) for p in polys)
+
+
+@pytest.mark.parametrize("s", [0, 5])
+def test_outlines_in_the_input_are_the_snapshots_own_regions(
+        run: tuple[Path, TrainingFilm], s: int) -> None:
+    out, tf = run
+    z = npz_of(out / "training.npz")
+    o = tf.outlines[s]
+    assert o is not None
+    box = tuple(float(v) for v in z["regions_bounds"])
+    alone = sw.regions(network(z, s), box)  # that snapshot's network, rebuilt from the file
+    input_key = tf.film.stages[0].key
+    assert canonical(polygons(o.keys[input_key], o.count)) == canonical(alone.polygons)
+
+
+@pytest.mark.parametrize("s", [0, 5])
+def test_outlines_in_every_stage_are_a_torch_forward_of_the_vertices(
+        run: tuple[Path, TrainingFilm], s: int) -> None:
+    out, tf = run
+    z = npz_of(out / "training.npz")
+    o = tf.outlines[s]
+    assert o is not None
+    verts = o.keys[tf.film.stages[0].key]  # (V, 2) the input is shown as it is
+    want = hooked_stages(network(z, s), verts)  # [k - 1] (V, d_k): stage k by hooks
+    for k, stage in enumerate(tf.film.stages[1:], start=1):
+        proj = tf.recipes.stage_proj[k]  # the film's fixed projection of a wide stage
+        expect = proj(want[k - 1])[:, :3]
+        np.testing.assert_allclose(o.keys[stage.key], expect, rtol=1e-7, atol=1e-9,
+                                   err_msg=f"stage {k}")
+
+
+def test_the_page_sends_each_snapshots_outlines(run: tuple[Path, TrainingFilm]) -> None:
+    _, tf = run
+    spec = training_spec(tf)
+    for s, entry in enumerate(spec["training"]["snapshots"]):
+        o = tf.outlines[s]
+        assert o is not None
+        r = entry["regions"]
+        assert r["count"]["shape"] == [len(o.count)]
+        assert [k["shape"] for k in r["keys"]] == [list(k.shape) for k in o.keys]
+        assert r["title"].startswith(f"{len(o.count):,} linear regions at epoch ")
+    assert spec["regions"] == spec["training"]["snapshots"][-1]["regions"]  # shown first
+
+
+def test_a_training_without_regions_draws_no_outlines(tmp_path: Path) -> None:
+    assert main(["train", *SMALL, "--out", str(tmp_path / "run")]) == 0
+    tf = training_film(trace_snapshots(load_training(tmp_path / "run" / "training.npz")))
+    assert tf.outlines == ()
+    assert all(e["regions"] is None for e in training_spec(tf)["training"]["snapshots"])
+
+
+def test_the_film_draws_each_snapshots_outlines_in_both_panels(
+        run: tuple[Path, TrainingFilm]) -> None:
+    """training.mp4's panels: snapshot s's outlines are its own regions in the input, and
+    in the watched stage an affine image (the run's fixed projection) of a torch forward of
+    their vertices; the drawn segments are those polygons, closed."""
+    from matplotlib.figure import Figure
+
+    from spacewarp.render.theme import THEMES
+    from spacewarp.render.training import TrainingPanels
+    from spacewarp.view.training import training_view
+
+    out, _ = run
+    z = npz_of(out / "training.npz")
+    training = load_training(out / "training.npz")
+    view = training_view(trace_snapshots(training))
+    box = tuple(float(v) for v in z["regions_bounds"])
+    fig = Figure()
+    panels = TrainingPanels(view, fig.add_subplot(121), fig.add_subplot(122), THEMES["dark"],
+                            4.0)
+    for s in (0, 5):
+        o = view.outlines[s]
+        assert o is not None
+        alone = sw.regions(network(z, s), box)
+        assert canonical(polygons(o.input, o.count)) == canonical(alone.polygons)
+        watched = hooked_stages(network(z, s), o.input)[training.watch - 1]  # (V, d_k)
+        design = np.concatenate([watched, np.ones((len(watched), 1))], axis=1)
+        fit, *_ = np.linalg.lstsq(design, o.watch, rcond=None)
+        np.testing.assert_allclose(design @ fit, o.watch, atol=1e-8)
+        panels.show(s)
+        for lines, xy in zip(panels.outlines, (o.input, o.watch), strict=True):
+            path = lines.get_xydata()  # polygons closed, then a NaN row each
+            breaks = np.flatnonzero(np.isnan(path[:, 0]))
+            drawn = np.split(path, breaks + 1)[:-1]
+            assert len(drawn) == len(o.count)
+            np.testing.assert_allclose(np.concatenate([d[:-2] for d in drawn]), xy)
+            assert all(np.array_equal(d[0], d[-2]) for d in drawn)  # closed
+
+
+def test_the_explorers_paused_view_draws_the_outlines_with_regions_on() -> None:
+    """The explorer's paused training view is the training page's spec: with the Regions
+    control on, each snapshot's outlines are its own network's regions."""
+    from spacewarp.app import training_task
+    from spacewarp.config.experiment import validated
+    from spacewarp.measure.training_regions import regions_box
+
+    exp = validated({"input": {"name": "xor", "points": 80}, "network": {"layers": [2, 6, 2]},
+                     "train": {"epochs": 6, "probe": 10}, "style": {"regions": "region"},
+                     "device": "cpu"})
+    run = training_task.start(exp)
+    training_task.frame(run, 0)
+    for _ in range(5):
+        training_task.advance(run, epochs=1)
+    spec, _ = training_task.paused_frame(run, 1)
+    training = training_task.training_of(run)
+    box = regions_box(training.experiment, training.data)  # the probe grid's box
+    for s, entry in enumerate(spec["training"]["snapshots"]):
+        assert entry["regions"] is not None
+        alone = sw.regions(training.model(s), box)
+        assert entry["regions"]["count"]["shape"] == [len(alone)]
+    off = validated({**exp.model_dump(), "style": {**exp.style.model_dump(), "regions": "off"}})
+    run = training_task.start(off)
+    training_task.frame(run, 0)
+    training_task.advance(run, epochs=1)
+    spec, _ = training_task.paused_frame(run, 1)
+    assert all(e["regions"] is None for e in spec["training"]["snapshots"])
