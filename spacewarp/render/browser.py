@@ -225,7 +225,7 @@ def _network_text(trace: Trace, first: int) -> str:
     return f"{','.join(map(str, widths))} {'/'.join(kinds) or 'linear'}"
 
 
-MODULES = ("spec.js", "draw.js", "gl.js", "live.js", "training.js", "regions.js", "marks.js",
+MODULES = ("spec.js", "draw.js", "gl.js", "live.js", "regions.js", "training.js", "marks.js",
            "tour.js", "page.js", "paint.js", "select.js", "camera.js", "loop.js", "controls.js",
            "hover.js", "decode.js", "film.js")  # in dependency order; film.js's mount is the entry
 
