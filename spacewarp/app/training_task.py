@@ -118,7 +118,7 @@ def paused_frame(run: LiveRun, serial: int) -> tuple[dict[str, Any], Trace | Non
     traced = trace_snapshots(training_of(run, APP_TRACED_BYTES), APP_PROBE)
     tf = training_film(traced, TrainingFilmOptions(APP_BYTES))
     run.plan = None  # live updates need a frame() first
-    return training_spec(tf, None, Blobs("b64"), serial=serial, current=-1), None
+    return training_spec(tf, None, Blobs("b64", named=True), serial=serial, current=-1), None
 
 
 def training_of(run: LiveRun, max_bytes: float | None = None) -> Training:
