@@ -44,11 +44,24 @@ function withArrays(spec, blobs, arrays) {
   return [spec2, out]
 }
 
+// the last film's Tour of stage k, kept where the new spec sends the same points (by id:
+// the explorer's) in the same box from the same basis: a colour change decodes nothing
+// again, and a view turned by hand stays turned
+function keptTour(old, F) {
+  const same = (a, b) => JSON.stringify(a) === JSON.stringify(b)
+  return (t, k) => {
+    const was = old && (old.spec.tours || [])[k]
+    if (!was || !was.data || !t.data.id || was.data.id !== t.data.id) return null
+    const keep = same(was.basis, t.basis) && same(old.stageBoxes[k], F.stageBoxes[k])
+    return keep ? old.tours[k] : null
+  }
+}
+
 export function loadSpec(st, spec, blobs) {
   stopPlay(st);
   [spec, blobs] = withArrays(spec, blobs || [], st.opts.arrays)
-  const F = st.F = decodeSpec(spec, blobs)
-  F.tours = makeTours(spec, blobs, F.stageBoxes)
+  const last = st.F, F = st.F = decodeSpec(spec, blobs)
+  F.tours = makeTours(spec, blobs, F.stageBoxes, keptTour(last, F))
   st.regions.setFilm(decodeRegions(spec, blobs))
   st.time.setSpec(spec, blobs)
   if (st.time.count) st.time.apply(F, spec.training.current)

@@ -6,7 +6,7 @@ import {locate, boxAt, lerp} from './spec.js'
 import {drawView, colorKey} from './draw.js'
 import {GlLayer} from './gl.js'
 import {stepTitle, moveAlong, moveRows} from './regions.js'
-import {heading, esc, panelColumns} from './page.js'
+import {heading, esc, panelColumns, setHtml} from './page.js'
 import {withOffset} from './camera.js'
 
 const STAGE_H = 210, MORPH_H = 470, GRID_H = 360
@@ -74,7 +74,7 @@ export function drawMorph(st, p) {  // the morph view at position p (0: input, k
     oneD: v.oneD, zoom: st.zoom, arrows: v.arrows, gl, front: dom.front,
     overlay: v.overlay(), axes: restingAxes(F, v.at, p)}, F, theme)
   colorKey(st.morphSurface, F.colorKey || F.spec.color, theme)  // paint.js's, or the spec's
-  dom.morphTitle.innerHTML = morphTitle(F, v.at, p)
+  setHtml(dom.morphTitle, morphTitle(F, v.at, p))
   st.pub.morph = {stage: v.stage, t: v.t, s: p, points: v.pts, camera: cam}
   dom.slider.value = String(p)
   dom.tip.style.display = 'none'
