@@ -106,22 +106,27 @@ def reference_ms(points: int, repeats: int = 5) -> float:
 
 def planning(points: int, repeats: int = 4) -> None:
     """Python's share of a change (run + film spec), in-process, for the course's 2,100,3
-    against the same change for 2,3,3,2: a change of activation (a new network: planned
-    afresh) and a change of colour (the same network: its plan remembered). Median wall
+    against the same change for 2,3,3,2: a change of activation (a new network: traced and
+    planned afresh) and a change of colour (the same network: the last trace recoloured,
+    ``pipeline.rerun``, as the explorer does, and its plan remembered). Median wall
     and CPU time; peak RSS of this process. The served explorer runs NumPy's BLAS on one
     thread (``spacewarp serve``): run this bench with OPENBLAS_NUM_THREADS=1 to match."""
     import resource
 
     from spacewarp.app.canvas import payload
     from spacewarp.config.experiment import validated
-    from spacewarp.pipeline import run
+    from spacewarp.pipeline import rerun
+    from spacewarp.tracing.trace import Trace
+
+    last: list[Trace | None] = [None]  # the explorer's last trace: a colour change reuses it
 
     def one(layers: list[int], k: int, colour: str) -> tuple[float, float]:
         exp = validated({"input": {"points": points, "color_by": colour},
                          "network": {"layers": layers,
                                      "activation": ACTIVATIONS[k % len(ACTIVATIONS)]}})
         t0, c0 = time.perf_counter(), time.process_time()
-        payload(run(exp), k)
+        last[0] = rerun(last[0], exp)
+        payload(last[0], k)
         return (time.perf_counter() - t0) * 1e3, (time.process_time() - c0) * 1e3
 
     results = {}

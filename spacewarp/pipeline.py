@@ -17,9 +17,9 @@ from .measure import Measures, measures
 from .measure.colors import measure_color, stage_notes
 from .model.files import load_checkpoint
 from .model.resolve import default_layers, model_for, resolve
-from .tracing.trace import Trace, trace
+from .tracing.trace import Trace, recolored, trace
 
-__all__ = ["default_layers", "measured", "model_for", "resolve", "run", "run_model"]
+__all__ = ["default_layers", "measured", "model_for", "resolve", "rerun", "run", "run_model"]
 
 
 def run(experiment: Experiment, work: str = "trace") -> Trace:
@@ -29,10 +29,33 @@ def run(experiment: Experiment, work: str = "trace") -> Trace:
     done with it (``work``: ``trace``, ``render``, ``html`` or ``animate``) over the memory
     or time cap is refused before a point is generated.
     """
+    return rerun(None, experiment, work)
+
+
+def rerun(previous: Trace | None, experiment: Experiment, work: str = "trace") -> Trace:
+    """``run``, reusing ``previous`` when ``experiment`` traces the same stages (only its
+    colouring or style differ: the explorer's colour, theme, regions and measures
+    changes): its stages are recoloured (``tracing.trace.recolored``), not traced again."""
     check_experiment(experiment, work)
     resolved, pts = resolve(experiment)
-    traced = trace(model_for(resolved), pts, device=resolved.device, experiment=resolved)
+    if previous is not None and _same_stages(previous.experiment, resolved):
+        traced = recolored(previous, pts, resolved)
+    else:
+        traced = trace(model_for(resolved), pts, device=resolved.device, experiment=resolved)
     return _colored(replace(traced, style=style_of(resolved)))
+
+
+def _same_stages(a: Experiment | None, b: Experiment) -> bool:
+    """Whether ``a`` and ``b`` trace the same stages: equal but for colouring and style,
+    with generated points and a network built here (files may change between runs)."""
+    if a is None or b.network.model or b.network.checkpoint or b.input.path:
+        return False
+
+    def traced(e: Experiment) -> Experiment:
+        return e.model_copy(update={"input": e.input.model_copy(update={"color_by": None}),
+                                    "style": None})
+
+    return traced(a) == traced(b)
 
 
 def run_model(model: nn.Module, experiment: Experiment) -> Trace:

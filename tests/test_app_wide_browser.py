@@ -5,6 +5,7 @@ grid in the first screen, and a wide stage turns by hand as on the page.
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from typing import Any
 
@@ -102,3 +103,30 @@ def test_the_weights_card_never_covers_the_big_view(browser: Any, tmp_path: Path
                 assert (side["x"] >= canvas["x"] + canvas["width"]) == beside
             finally:
                 context.close()
+
+
+def test_a_colour_change_of_a_wide_network_keeps_its_tours(browser: Any) -> None:
+    """A colour change of 2,12,3: the page gets the points by id only and keeps each wide
+    stage's hand-turning data (the same Tour object), draws the new colours and the same
+    stages as the library's trace, and logs no error."""
+    from pages import assert_drawn
+
+    base = validated({"input": {"points": 300}, "network": {"layers": [2, 12, 3]}})
+    with live_server(base) as url:
+        page = Page(browser, url)
+        try:
+            page.root.evaluate("el => { window.swTour = el.__spacewarp.tour(1) }")
+            colours = page.root.evaluate("el => Array.from(el.__spacewarp.colors())")
+            serial = page.root.evaluate("el => el.__spacewarp.serial")
+            page.page.locator(".sw-color_by select").select_option("angle")
+            deadline = time.monotonic() + TIMEOUT_S
+            while page.root.evaluate("el => el.__spacewarp.serial") == serial:
+                assert time.monotonic() < deadline, "the new colours never arrived"
+                time.sleep(0.1)
+            assert page.root.evaluate("el => el.__spacewarp.tour(1) === window.swTour")
+            assert page.root.evaluate("el => Array.from(el.__spacewarp.colors())") != colours
+            assert_drawn(page, validated({"input": {"points": 300, "color_by": "angle"},
+                                          "network": {"layers": [2, 12, 3]}}))
+        finally:
+            page.close()
+        assert page.errors == []

@@ -1,8 +1,8 @@
-"""The browser film spec: stage keys, segments, boxes, clock, quantisation, colours, b7.
+"""The browser film spec: stage keys, segments, boxes, clock, quantisation, colours, blocks.
 
 References are computed independently: each stage's points from the trace (a prefix of
 the network), boxes checked to hold both ends of their morph, quantised coordinates
-against the float64 trace, b7 against a bit-string decoder written here.
+against the float64 trace, a page's text blocks against the standard library's base64.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import pytest
 
 import spacewarp as sw
 from spacewarp.errors import SpacewarpError
-from spacewarp.render.blobs import LEVELS, Blobs, b7
+from spacewarp.render.blobs import LEVELS, Blobs
 from spacewarp.render.browser import BrowserOptions, film_spec
 from spacewarp.view import display_coords, ease
 from spacewarp.view.film import FilmOptions, film
@@ -32,19 +32,13 @@ def cloud() -> sw.Trace:
 
 def _decode(desc: dict, blobs: Blobs) -> np.ndarray:
     dtype = {"f4": "<f4", "i2": "<i2", "i4": "<i4", "u1": "u1"}[desc["dtype"]]
-    raw = (base64.b64decode(desc["b64"]) if "b64" in desc
-           else unb7_reference(blobs.texts[desc["blob"]], 0))
+    raw = base64.b64decode(desc["b64"] if "b64" in desc else blobs.texts[desc["blob"]],
+                           validate=True)
     count = int(np.prod(desc["shape"]))
     a = np.frombuffer(raw[: count * np.dtype(dtype).itemsize], dtype).reshape(desc["shape"])
     if desc["dtype"] == "i2":
         return np.asarray(desc["lo"]) + (a.astype(np.float64) + 32767) * np.asarray(desc["step"])
     return a
-
-
-def unb7_reference(text: str, _: int) -> bytes:
-    """Independent decoder: every character is 7 bits of one long bit string."""
-    bits = "".join(format(ord(c) - 128 if ord(c) >= 128 else ord(c), "07b") for c in text)
-    return bytes(int(bits[i:i + 8], 2) for i in range(0, len(bits) - 7, 8))
 
 
 def test_every_stage_key_is_the_stage_and_segments_join_them(cloud: sw.Trace) -> None:
@@ -84,7 +78,7 @@ def test_split_bias_puts_two_morphs_in_one_stage_interval() -> None:
 
 
 def test_quantised_coordinates_are_within_half_a_step_of_the_trace(cloud: sw.Trace) -> None:
-    blobs = Blobs("b7")
+    blobs = Blobs("text")
     spec = json.loads(json.dumps(film_spec(cloud, BrowserOptions(quantise_from=100), blobs)))
     assert spec["precision"] and "7.6e-06" in spec["precision"]
     for k, stage in enumerate(cloud.stages):
@@ -103,14 +97,18 @@ def test_float32_below_the_quantisation_threshold(cloud: sw.Trace) -> None:
     np.testing.assert_array_equal(got, cloud.output.astype(np.float32))
 
 
-def test_b7_round_trips_every_byte_and_avoids_what_html_changes() -> None:
-    data = bytes(range(256)) * 3 + b"</script>\r\n\x00"
-    text = b7(data)
-    assert not {"<", "\r", "\x00"} & set(text)
-    assert max(map(ord, text)) < 256  # one byte per character in the browser (Latin-1)
-    assert len(text) % 8 == 0  # whole blocks: 8 characters per 7 bytes
-    assert unb7_reference(text, 0)[: len(data)] == data
-    assert len(text.encode()) < len(data) * 8 / 7 * 1.05
+def test_text_blocks_are_the_little_endian_bytes_in_base64() -> None:
+    """A page's blocks: standard base64 (padded, no line breaks) of each array's
+    little-endian bytes, whatever its byte order in memory; nothing the HTML parser
+    would change or end a block on."""
+    blobs = Blobs("text")
+    a = np.arange(-5, 1000, 7, dtype=">i2").reshape(-1, 1)  # big-endian in memory
+    desc = blobs.put(a)
+    text = blobs.texts[desc["blob"]]
+    assert set(text) <= set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=")
+    assert len(text) % 4 == 0
+    got = np.frombuffer(base64.b64decode(text, validate=True), "<i2")
+    np.testing.assert_array_equal(got, np.arange(-5, 1000, 7))
 
 
 def test_sampling_is_seeded_said_and_keeps_the_lattice_whole() -> None:

@@ -43,7 +43,7 @@ def test_1e4_grid_page_is_small_and_requests_nothing(tmp_path: Path) -> None:
     assert spec["n"] == 10_000 and spec["sample_note"] == ""  # every point drawn
     assert {k["dtype"] for k in spec["keys"]} == {"f4"}  # float32 below 1e5 points
     assert len(re.findall(r'class="spacewarp-blob"', page)) == len(spec["keys"]) + 2
-    assert page.count("export function mount") == 1  # the renderer, inlined once
+    assert page.count("function mount(") == 1  # the renderer, inlined once
 
 
 def test_page_embeds_the_resolved_experiment(tmp_path: Path) -> None:
@@ -78,7 +78,7 @@ def test_cli_writes_the_page_and_refuses_bad_input(tmp_path: Path,
                                                    capsys: pytest.CaptureFixture[str]) -> None:
     out = tmp_path / "p.html"
     assert cli_main(["html", "--points", "200", "--activation", "relu", "--out", str(out)]) == 0
-    assert "window.spacewarp = mount(" in out.read_text()
+    assert "window.spacewarp = spacewarpRenderer.mount(" in out.read_text()
     assert cli_main(["html", "--points", "200", "--max-points", "50", "--out", str(out)]) == 0
     assert "50 of 200" in _spec(out.read_text())["sample_note"]
     before = out.read_bytes()
@@ -98,7 +98,7 @@ def test_notebook_view_is_the_page_in_an_iframe() -> None:
     view = sw.interactive(trace, theme="light")
     out = view._repr_html_()
     assert out.startswith("<iframe srcdoc=") and 'sandbox="allow-scripts"' in out
-    assert "window.spacewarp = mount(" in view.page
+    assert "window.spacewarp = spacewarpRenderer.mount(" in view.page
     assert _spec(view.page)["theme"]["name"] == "light"
     assert _spec(sw.stages_grid(trace).page)["layout"] == "grid"
 

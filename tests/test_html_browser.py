@@ -7,6 +7,7 @@ the trace's own stages (display coordinates, float64) and their straight-line mi
 
 from __future__ import annotations
 
+import base64
 import json
 import re
 from dataclasses import replace
@@ -67,16 +68,14 @@ def _drawn(page: Any, position: float) -> np.ndarray:
 
 
 def _decode_i2(desc: dict[str, Any], text: str) -> np.ndarray:
-    """An int16 key from its b7 text: every character is 7 bits of one bit string."""
-    bits = "".join(format(ord(c) - 128 if ord(c) >= 128 else ord(c), "07b") for c in text)
-    raw = bytes(int(bits[i:i + 8], 2) for i in range(0, len(bits) - 7, 8))
+    """An int16 key from its base64 text block (the standard library's decoder)."""
     n, d = desc["shape"]
-    q = np.frombuffer(raw[: 2 * n * d], "<i2").reshape(n, d).astype(np.float64)
-    return np.asarray(desc["lo"]) + (q + 32767) * np.asarray(desc["step"])
+    q = np.frombuffer(base64.b64decode(text, validate=True), "<i2").reshape(n, d)
+    return np.asarray(desc["lo"]) + (q.astype(np.float64) + 32767) * np.asarray(desc["step"])
 
 
 def _blob_texts(path: Path) -> list[str]:
-    """The page file's b7 text blocks, in order."""
+    """The page file's base64 text blocks, in order."""
     return re.findall(r'<script type="text/plain" class="spacewarp-blob">([^<]*)</script>',
                       path.read_text(encoding="utf-8"))
 
@@ -280,6 +279,55 @@ def test_sampled_page_says_so_and_shows_the_trace_note(browser: Any, tmp_path: P
         assert "150 of 400" in note and "seed 7" in note
         assert page.locator("#sw-trace-note").inner_text() == trace.note
         assert len(_drawn(page, 0)) == 150
+    finally:
+        page.close()
+    assert errors == []
+
+
+# the fallback base64 decoder (browsers without Uint8Array.fromBase64), on bytes of every
+# value and every tail length (0, 1 and 2 bytes after whole 3-byte groups)
+FALLBACK = """(texts) => {
+  const native = Uint8Array.fromBase64
+  delete Uint8Array.fromBase64
+  try { return texts.map(t => Array.from(spacewarpRenderer.base64Bytes(t))) }
+  finally { Uint8Array.fromBase64 = native }
+}"""
+
+
+def test_blocks_decode_without_the_native_decoder(browser: Any, tmp_path: Path) -> None:
+    """Where the browser has no ``Uint8Array.fromBase64``, the renderer's own decoder gives
+    the bytes the standard library encoded; the page decodes each block as it is read,
+    so none is left once it is ready."""
+    trace = _run(input={"name": "gaussian", "points": 50})
+    page, errors, _ = open_page(browser, write_html(trace, tmp_path / "b64.html"))
+    try:
+        data = [bytes(range(256)) * 2 + bytes(range(k)) for k in range(3)]
+        texts = [base64.b64encode(d).decode("ascii") for d in data]
+        assert [bytes(b) for b in page.evaluate(FALLBACK, texts)] == data
+        assert page.evaluate("() => document.querySelectorAll('script.spacewarp-blob').length") == 0
+    finally:
+        page.close()
+    assert errors == []
+
+
+GL_SHOWN = "() => getComputedStyle(document.querySelector('canvas.sw-gl')).display !== 'none'"
+
+
+def test_first_drawing_is_the_canvas_and_webgl_takes_over(browser: Any, tmp_path: Path) -> None:
+    """A page is ready once its views are drawn on the 2-D canvas, without waiting for a
+    WebGL context and its first frame (in software GL ~1 s for 1e6 points); from the next
+    drawing the morph view is WebGL's, at the same size, and draws the film's points."""
+    trace = _run(input={"name": "gaussian", "points": 300})
+    page, errors, _ = open_page(browser, write_html(trace, tmp_path / "gl.html"))
+    try:
+        assert page.evaluate("() => window.spacewarp.root.dataset.swVersion") == "1"
+        assert not page.evaluate(GL_SHOWN)  # the first drawing: canvas only
+        np.testing.assert_allclose(_drawn(page, 2.0), pad(trace.stages[2].points, 3), **F32)
+        assert page.evaluate("() => window.spacewarp.renderer") == "webgl"
+        assert page.evaluate(GL_SHOWN)
+        sizes = page.evaluate("""() => Array.from(document.querySelectorAll('.sw-stack canvas'),
+            c => [c.width, c.height, c.style.width, c.style.height])""")
+        assert sizes[0] == sizes[1]  # the WebGL canvas over the 2-D one, at its size
     finally:
         page.close()
     assert errors == []

@@ -45,6 +45,6 @@ def test_tour_runs_top_to_bottom(tmp_path: Path) -> None:
     regl = (JS_DIR / "vendor" / "regl.min.js").read_text()  # names a URL in an error text
     for h in figures:
         page = html.unescape(h)
-        assert "window.spacewarp = mount(" in page
+        assert "window.spacewarp = spacewarpRenderer.mount(" in page
         assert not re.search(r"https?:", page.replace(regl, ""))
     assert (tmp_path / "mesh_relu.html").stat().st_size > 0

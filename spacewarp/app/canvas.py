@@ -33,6 +33,7 @@ SIDE_CSS = (".sw-bottom { flex-wrap: wrap; row-gap: 8px; } "
 
 # Panel's ES module entry point: mount the shared renderer once, then hand it each spec
 _HANDOVER = """
+const ARRAYS = new WeakMap()  // model -> Map(id -> bytes)
 export function render({model, el}) {
   const box = document.createElement('div'), css = document.createElement('style')
   css.textContent = SIDE_CSS; box.append(css)
@@ -41,11 +42,16 @@ export function render({model, el}) {
   const side = model.get_child('weights'), wait = document.createElement('div')
   wait.style.display = 'none'; if (side) wait.append(side); box.append(wait)
   let api = null
+  // the arrays of the last spec drawn, by id (decode.js): kept with the model, so that a
+  // view made again (Panel renders a component anew) can read a spec that names them
+  if (!ARRAYS.has(model)) ARRAYS.set(model, new Map())
   const set = () => {
     const spec = model.spec
     if (!spec || !spec.stages) return
     if (api) api.setSpec(spec, [])
-    else { wait.remove(); api = mount(box, spec, [], {side, config: false}) }
+    else {
+      wait.remove(); api = mount(box, spec, [], {side, config: false, arrays: ARRAYS.get(model)})
+    }
   }
   model.on('spec', set)
   model.on('live', () => {  // a live update (training): new coordinates for the spec's keys
@@ -78,10 +84,13 @@ class StageCanvas(pn.custom.JSComponent):
         if f"__ref:{ref}" not in props.tags:
             super()._patch_datamodel_ref(props, ref)
 
+    full_spec: dict[str, Any] = {}  # the spec last shown, every array in it (``data``)
+
     @property
     def data(self) -> dict[str, Any]:
-        """The film spec shown ({} before the first)."""
-        return self.spec
+        """The film spec shown, with every array ({} before the first): ``spec`` is what
+        went to the page, where arrays it holds already are named by id only."""
+        return self.full_spec or self.spec
 
     @property
     def live_update(self) -> dict[str, Any]:
@@ -91,4 +100,4 @@ class StageCanvas(pn.custom.JSComponent):
 
 def payload(trace: Trace, serial: int) -> dict[str, Any]:
     """The film spec of ``trace`` for the component (``serial`` tells changes apart)."""
-    return film_spec(trace, None, Blobs("b64"), serial=serial)
+    return film_spec(trace, None, Blobs("b64", named=True), serial=serial)

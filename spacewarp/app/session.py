@@ -24,7 +24,7 @@ import panel as pn
 from ..config.experiment import Experiment
 from ..errors import InputError, SpacewarpError
 from ..inputs.datafile import read_points_file
-from ..pipeline import run
+from ..pipeline import rerun
 from ..tracing.trace import Trace
 from . import edits, state, uploads
 from .controls import Controls, displayed
@@ -128,7 +128,7 @@ class Explorer:
         t0 = time.perf_counter()
         experiment = edit(self.experiment)
         check_limits(experiment)  # before any work: the caps hold whatever the edit
-        trace = run(experiment)
+        trace = rerun(self.trace, experiment)  # a colour or style change traces nothing
         assert trace.experiment is not None
         check_limits(trace.experiment, trace.n)
         t1 = time.perf_counter()

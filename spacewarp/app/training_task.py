@@ -128,7 +128,7 @@ def paused_frame(run: LiveRun, serial: int) -> tuple[dict[str, Any], Trace | Non
     traced = trace_snapshots(with_regions(training_of(run, APP_TRACED_BYTES)), APP_PROBE)
     tf = training_film(traced, TrainingFilmOptions(APP_BYTES, max_outline_bytes=APP_OUTLINES))
     run.plan = None  # live updates need a frame() first
-    return training_spec(tf, None, Blobs("b64"), serial=serial, current=-1), None
+    return training_spec(tf, None, Blobs("b64", named=True), serial=serial, current=-1), None
 
 
 def with_regions(training: Training) -> Training:

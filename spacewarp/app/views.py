@@ -12,6 +12,7 @@ from typing import Any
 
 import panel as pn
 
+from ..render.blobs import drop_known
 from ..tracing.trace import Trace
 from .canvas import StageCanvas, payload
 
@@ -26,6 +27,7 @@ class Views:
                                   min_height=VIEWS_HEIGHT, css_classes=["sw-canvas"],
                                   margin=(0, 5))
         self._serial = 0
+        self._held: set[str] = set()  # the ids of the arrays the page holds (the last spec's)
 
     def payload(self, trace: Trace) -> dict[str, Any]:
         """What the browser draws for ``trace`` (drawing errors surface here first)."""
@@ -37,8 +39,12 @@ class Views:
         return self._serial
 
     def show(self, spec: dict[str, Any]) -> None:
-        """A new film spec."""
-        self.canvas.spec = spec
+        """A new film spec; arrays the page holds already (the last spec's, by id) go as
+        their id only (``render.blobs.drop_known``). Shows are in order, on the session's
+        event loop, and the page draws each in that order: it holds what was last shown."""
+        sent, self._held = drop_known(spec, self._held)
+        self.canvas.full_spec = spec
+        self.canvas.spec = sent
 
     def show_live(self, update: dict[str, Any]) -> None:
         """New coordinates for the shown spec's keys (``render.live``)."""

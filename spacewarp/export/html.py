@@ -1,10 +1,12 @@
 """One self-contained interactive page: the browser renderer and the film spec inlined.
 
 The page opens from disk and makes no request. The film spec (``render.browser``) is a
-JSON block; its binary arrays are text blocks in the ``b7`` encoding (7 bits per
-character) beside it; the renderer (``render/js/film.js``) is an inline ES module that
-decodes each once to bytes, drops its text from the page, and sets ``window.spacewarp``
-(``stages``, ``show``, ``play``, ``pause``).
+JSON block; its binary arrays are base64 text blocks after it. The renderer
+(``render/js``, as one classic script: ``renderer_script``) comes before them, so that each
+block is decoded to bytes (natively: ``Uint8Array.fromBase64``) and dropped from the page
+as soon as the parser has read it, while the rest of the file still arrives; the last
+script mounts the film and sets ``window.spacewarp`` (``stages``, ``show``, ``play``,
+``pause``).
 Every point is drawn up to ``view.film.MAX_POINTS``; above, a seeded subset, said on
 the page. The resolved experiment is embedded as ``experiment.toml``.
 """
@@ -13,6 +15,7 @@ from __future__ import annotations
 
 import html
 import json
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -50,7 +53,7 @@ def check_target(path: str | Path) -> Path:
 
 def page_html(trace: Trace, options: BrowserOptions | None = None) -> str:
     """The whole page as text."""
-    blobs = Blobs("b7")
+    blobs = Blobs("text")
     spec = film_spec(trace, options, blobs)
     return filled_page(spec, blobs, _help(spec), _toml_block(trace, spec))
 
@@ -62,8 +65,17 @@ def filled_page(spec: dict[str, Any], blobs: Blobs, help_html: str, toml_html: s
         fg=spec["theme"]["foreground"], help=help_html,
         spec=script_safe(json.dumps(spec, separators=(",", ":"))),
         blobs="\n".join(f'<script type="text/plain" class="spacewarp-blob">{t}</script>'
+                        "<script>spacewarpTake(document.currentScript)</script>"
                         for t in blobs.texts),
-        toml=toml_html, renderer=renderer_js())
+        toml=toml_html, renderer=renderer_script())
+
+
+def renderer_script() -> str:
+    """The renderer as a classic script's body (``renderer_js`` without its exports, in a
+    function of its own scope): run where the parser meets it, before the data blocks,
+    where a module would wait for the whole file. Evaluates to ``{mount, base64Bytes}``."""
+    code = re.sub(r"^export ", "", renderer_js(), flags=re.M)
+    return f"(function () {{ 'use strict'\n{code}\nreturn {{mount, base64Bytes}} }})()"
 
 
 def script_safe(text: str) -> str:
@@ -105,21 +117,25 @@ p.help {{ opacity: 0.75; font-size: 0.85em; margin: 0 0 0.4em; }}
 <p class="help">{help}</p>
 <div id="spacewarp"></div>
 <script type="application/json" id="spacewarp-spec">{spec}</script>
+<script>
+const spacewarpRenderer = {renderer}
+const spacewarpData = []  // each data block's bytes, in order
+
+function spacewarpTake(script) {{  // the data block just before this script: decoded once, dropped
+  const block = script.previousElementSibling
+  spacewarpData.push(spacewarpRenderer.base64Bytes(block.textContent))
+  block.remove(); script.remove()  // the text would otherwise stay, as large as the data
+}}
+</script>
 {blobs}
 {toml}
-<script type="module">
-{renderer}
-// in a function, so that no text outlives it: each blob decoded to bytes once and its
-// block dropped from the page (the text would otherwise stay, as large as the data)
-function start() {{
+<script>
+(function () {{
   const spec = JSON.parse(document.getElementById('spacewarp-spec').textContent)
-  const blobs = Array.from(document.querySelectorAll('script.spacewarp-blob'), s => {{
-    const bytes = blobBytes(s.textContent); s.remove(); return bytes
-  }})
-  window.spacewarp = mount(document.getElementById('spacewarp'), spec, blobs)
+  const blobs = spacewarpData.splice(0)  // the film's own: no global holds them
+  window.spacewarp = spacewarpRenderer.mount(document.getElementById('spacewarp'), spec, blobs)
   document.body.dataset.spacewarpReady = 'true'
-}}
-start()
+}})()
 </script>
 </body>
 </html>

@@ -32,7 +32,7 @@ def write_training_html(tf: TrainingFilm, path: str | Path,
 
 def training_page_html(tf: TrainingFilm, options: BrowserOptions | None = None) -> str:
     """The whole training page as text."""
-    blobs = Blobs("b7")
+    blobs = Blobs("text")
     spec = training_spec(tf, options, blobs)
     return filled_page(spec, blobs, _help(spec),
                        f'<script type="application/toml" id="spacewarp-experiment">\n'

@@ -1,6 +1,6 @@
 """The film spec: ``view.film`` plus colours, titles and theme, as one JSON object.
 
-Binary arrays travel as descriptors (``render.blobs``: base64 or ``b7`` text blocks). From
+Binary arrays travel as descriptors (``render.blobs``: base64, inline or in text blocks). From
 ``QUANTISE_FROM`` points each key's coordinates are int16, quantised per axis within the
 key's range (``blobs.put_int16``): the error is at most half a step, 7.6e-6 of the range
 (said on the page).
@@ -26,6 +26,7 @@ from ..errors import SpacewarpError
 from ..tracing.trace import Trace
 from ..view.colors import class_hex, class_names, hex_rgb, legend_rows
 from ..view.film import EASING, Film, FilmOptions, film
+from ..view.motion import column_range
 from ..view.weight_text import heading_lines
 from .blobs import LEVELS, Blobs, put_coords
 from .browser_marks import marks_spec
@@ -64,7 +65,7 @@ def film_spec(trace: Trace, options: BrowserOptions | None = None,
     fill = o.regions or trace.style.regions
     f = planned or planned_film(trace, o)
     quantised = f.n >= o.quantise_from
-    extents = [(k.min(axis=0), k.max(axis=0)) for k in f.keys]  # (lo, hi) per key: once
+    extents = [column_range(k) for k in f.keys]  # (lo, hi) per key: once
     return {
         **spec_header(f, theme, store, serial=serial, layout=o.layout, quantised=quantised,
                       experiment=trace.experiment),

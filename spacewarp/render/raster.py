@@ -35,14 +35,6 @@ def use_raster(n: int, raster_from: int = RASTER_FROM) -> bool:
     return n >= raster_from
 
 
-def column_range(points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(n, d) -> per-column min and max (d,), column by column (``min(axis=0)`` on a tall
-    C-ordered array is an order of magnitude slower)."""
-    lo = np.array([col.min() for col in points.T], dtype=np.float64)
-    hi = np.array([col.max() for col in points.T], dtype=np.float64)
-    return lo, hi
-
-
 def point_colors(values: np.ndarray, norm: Normalize, cmap: Colormap) -> np.ndarray:
     """(n,) colour values -> (n, 4) uint8 RGBA, through the shared norm and colour map."""
     return np.asarray(cmap(norm(values), bytes=True), dtype=np.uint8)

@@ -31,12 +31,12 @@ from ..tracing.trace import Stage, Trace
 from ..view import display_coords, lattice_every, lattice_lines, projection
 from ..view.colors import CLASS_COLORS, class_hex, legend, repeat_note
 from ..view.marks import marks_of
+from ..view.motion import column_range
 from ..view.outlines import Outlines
 from ..view.weight_text import fitted_matrix
 from .raster import (
     RASTER_FROM,
     RasterCache,
-    column_range,
     pixel_shape,
     point_colors,
     raster_2d,

@@ -161,8 +161,7 @@ def trace(model: nn.Module, points: Points, *, device: str = "auto",
     _check_finite(stages)
     params = {k: frozen(v.detach().cpu().numpy(), np.float64) for k, v in state.items()}
     anchors, data = _marked(frame, n, outputs[1:])
-    color = predicted(stages[-1].points) if points.color_by == PREDICTED else points.color
-    return Trace(tuple(stages), frozen(color, np.float64), points.labels, points.grid_shape,
+    return Trace(tuple(stages), _colors(points, stages[-1]), points.labels, points.grid_shape,
                  params, experiment, captured.mode, captured.note,
                  _from_rows(captured.program, points, dev), points.color_by, frame=frame,
                  anchors=anchors, data=data)
@@ -202,6 +201,20 @@ def _shaped_for(model: nn.Module, points: Points) -> Points:
                   f"{found.where}: {how}; give --input-shape to choose another",
                   SpacewarpNote, stacklevel=3)
     return points if found.reshaped else replace(points, image_shape=found.shape)
+
+
+def recolored(previous: Trace, points: Points, experiment: Any = None) -> Trace:
+    """``previous`` coloured as ``points`` are: the same points through the same network,
+    coloured another way. Its stages are kept as they are (the same arrays, so what is
+    remembered by them, plans and digests, is found again); nothing is traced."""
+    return replace(previous, color=_colors(points, previous.stages[-1]), labels=points.labels,
+                   color_by=points.color_by, experiment=experiment, stage_notes=())
+
+
+def _colors(points: Points, last: Stage) -> np.ndarray:
+    """(n,) the colour values: the points' own, or the prediction of the last stage."""
+    color = predicted(last.points) if points.color_by == PREDICTED else points.color
+    return frozen(color, np.float64)
 
 
 def predicted(output: np.ndarray) -> np.ndarray:

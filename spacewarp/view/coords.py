@@ -10,6 +10,8 @@ lower-dimensional points by zero padding, so a 2-D plane visibly lifts into 3-D.
 
 from __future__ import annotations
 
+import threading
+import weakref
 from dataclasses import dataclass
 
 import numpy as np
@@ -35,9 +37,16 @@ class Projection:
     embed: np.ndarray | None = None
 
     def __call__(self, points: np.ndarray) -> np.ndarray:
-        """(m, d) with d <= D -> (m, 3); the identity for small spaces."""
+        """(m, d) with d <= D -> (m, 3); the identity for small spaces. Read-only, and
+        remembered up to ``REMEMBER_ROWS`` rows (``_remembered``)."""
         if self.axes is None or self.mean is None:
             return points
+        if len(points) > REMEMBER_ROWS:
+            return self._apply(points)
+        return _remembered(self, points)
+
+    def _apply(self, points: np.ndarray) -> np.ndarray:
+        assert self.axes is not None and self.mean is not None
         shown = (lifted(points, self.axes.shape[1], self.embed) - self.mean) @ self.axes.T
         return shown if self.offset is None else shown + self.offset
 
@@ -51,6 +60,34 @@ class Projection:
         if self.axes is None:
             return ""
         return f"PCA 3 of {self.axes.shape[1]} dims, {100 * self.variance:.0f}% of variance"
+
+
+REMEMBER_ROWS = 50_000  # projections of at most this many rows are remembered (~1 MB each)
+_SHOWN: dict[tuple[int, int], tuple[weakref.ref[Projection], weakref.ref[np.ndarray],
+                                    np.ndarray]] = {}
+_SHOWN_LOCK = threading.Lock()
+
+
+def _remembered(p: Projection, points: np.ndarray) -> np.ndarray:
+    """``p(points)``, remembered while both live: a film asks for the same stage through the
+    same projection many times (a state ends one morph and starts the next), and the
+    explorer, whose plans and stages are kept across a colour change, on every change
+    (a 100-wide network's projections were half of the Python side of one)."""
+    key = (id(p), id(points))
+    with _SHOWN_LOCK:
+        hit = _SHOWN.get(key)
+    if hit is not None and hit[0]() is p and hit[1]() is points:
+        return hit[2]
+    shown = p._apply(points)
+    shown.flags.writeable = False
+
+    def forget(_ref: object) -> None:
+        with _SHOWN_LOCK:
+            _SHOWN.pop(key, None)
+
+    with _SHOWN_LOCK:
+        _SHOWN[key] = (weakref.ref(p, forget), weakref.ref(points, forget), shown)
+    return shown
 
 
 def fit(*ends: np.ndarray, embed: np.ndarray | None = None) -> Projection:

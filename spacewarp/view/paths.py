@@ -144,9 +144,12 @@ def plan_steps(states: list[ShownState], weights: dict[int, np.ndarray] | None =
 
 def _same_view(a: np.ndarray, b: np.ndarray) -> bool:
     """Two display coordinate sets (m, <= 3) of the same points that look the same."""
+    if not a.size:
+        return a.shape[0] == b.shape[0]
     dim = max(a.shape[1], b.shape[1])
-    scale = float(np.abs(a).max()) if a.size else 1.0
-    return bool(np.allclose(pad(a, dim), pad(b, dim), rtol=0, atol=1e-9 * scale))
+    scale = max(float(a.max()), -float(a.min()))  # max |a|, without an |a| temporary
+    gap = np.subtract(pad(a, dim), pad(b, dim))  # (m, dim): allclose's four temporaries in one
+    return bool(np.abs(gap, out=gap).max() <= 1e-9 * scale)
 
 
 def chain_morphs(states: list[ShownState], steps: list[PlanStep]) -> tuple[Morph, ...]:

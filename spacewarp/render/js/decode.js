@@ -2,7 +2,7 @@
 // regions.js, training.js's time axis), a training snapshot selected, a live update
 // applied (live.js); then the page's text and every view drawn again.
 
-import {decodeSpec} from './spec.js'
+import {decodeSpec, base64Bytes} from './spec.js'
 import {applyLive} from './live.js'
 import {makeTours} from './tour.js'
 import {decodeRegions} from './regions.js'
@@ -23,11 +23,46 @@ function publish(st) {  // the test hooks' stage coordinates
   st.pub.stages = st.F.spec.stages.map(s => st.F.keys[s.key])
 }
 
+// arrays by id (the explorer's): a copy of `spec` whose inline arrays are decoded once, into
+// `blobs`, and whose arrays sent as `same` (unchanged since the last spec: Python's
+// render.blobs.drop_known) are the bytes kept from it; `arrays` (Map id -> bytes) then
+// holds this spec's. Specs without ids (pages, the widget) pass through as they are
+function withArrays(spec, blobs, arrays) {
+  if (!arrays) return [spec, blobs]
+  const out = blobs.slice(), kept = new Map()
+  const take = d => {
+    const bytes = d.same ? arrays.get(d.id) : base64Bytes(d.b64)
+    if (!bytes) throw new Error(`array ${d.id} was sent as unchanged, but the last spec had no such array`)
+    if (d.id) kept.set(d.id, bytes)
+    const {b64, same, ...rest} = d
+    out.push(bytes); return {...rest, blob: out.length - 1}
+  }
+  const copy = v => !v || typeof v !== 'object' ? v : Array.isArray(v) ? v.map(copy)
+    : v.dtype && v.shape && (v.b64 !== undefined || v.same) ? take(v)
+    : Object.fromEntries(Object.entries(v).map(([k, x]) => [k, copy(x)]))
+  const spec2 = copy(spec)
+  arrays.clear(); for (const [id, bytes] of kept) arrays.set(id, bytes)
+  return [spec2, out]
+}
+
+// the last film's Tour of stage k, kept where the new spec sends the same points (by id:
+// the explorer's) in the same box from the same basis: a colour change decodes nothing
+// again, and a view turned by hand stays turned
+function keptTour(old, F) {
+  const same = (a, b) => JSON.stringify(a) === JSON.stringify(b)
+  return (t, k) => {
+    const was = old && (old.spec.tours || [])[k]
+    if (!was || !was.data || !t.data.id || was.data.id !== t.data.id) return null
+    const keep = same(was.basis, t.basis) && same(old.stageBoxes[k], F.stageBoxes[k])
+    return keep ? old.tours[k] : null
+  }
+}
+
 export function loadSpec(st, spec, blobs) {
-  stopPlay(st)
-  blobs = blobs || []
-  const F = st.F = decodeSpec(spec, blobs)
-  F.tours = makeTours(spec, blobs, F.stageBoxes)
+  stopPlay(st);
+  [spec, blobs] = withArrays(spec, blobs || [], st.opts.arrays)
+  const last = st.F, F = st.F = decodeSpec(spec, blobs)
+  F.tours = makeTours(spec, blobs, F.stageBoxes, keptTour(last, F))
   st.regions.setFilm(decodeRegions(spec, blobs))
   st.marks.setFilm(decodeMarks(spec, blobs))
   st.time.setSpec(spec, blobs)

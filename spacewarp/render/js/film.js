@@ -16,7 +16,7 @@ import {TimeAxis} from './training.js'
 import {RegionsLayer} from './regions.js'
 import {MarksLayer} from './marks.js'
 import {makePage} from './page.js'
-import {drawAll, drawMorph, bump, glOn, finishGl, redrawIfResized} from './loop.js'
+import {drawAll, drawMorph, bump, glOn, finishGl, redrawIfResized, prepareGl} from './loop.js'
 import {wireControls, startPlay, stopPlay} from './controls.js'
 import {hoverPoint, wireHover, inputOf, nearestRow} from './hover.js'
 import {loadSpec, loadSnapshot, loadLive} from './decode.js'
@@ -62,7 +62,7 @@ export function mount(el, spec, blobs = [], opts = {}) {
   const ro = new ResizeObserver(() => redrawIfResized(st))
   ro.observe(st.dom.root)
   st.api = publicApi(st, () => { ro.disconnect(); stopPlay(st); st.time.stop(); if (st.gl) st.gl.destroy(); st.dom.root.remove() })
-  loadSpec(st, spec, blobs)
+  loadSpec(st, spec, blobs); prepareGl(st)
   return st.api
 }
 

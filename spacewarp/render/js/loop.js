@@ -8,7 +8,7 @@ import {drawView, colorKey} from './draw.js'
 import {GlLayer} from './gl.js'
 import {stepTitle, moveAlong, moveRows} from './regions.js'
 import {overlays} from './marks.js'
-import {heading, esc, panelColumns} from './page.js'
+import {heading, esc, panelColumns, setHtml} from './page.js'
 import {withOffset} from './camera.js'
 
 const STAGE_H = 210, MORPH_H = 470, GRID_H = 360
@@ -74,11 +74,13 @@ export function drawMorph(st, p) {  // the morph view at position p (0: input, k
   p = Math.min(Math.max(+p || 0, 0), F.spec.stages.length - 1)
   const v = morphAt(st, p), cam = withOffset(v.cam, st.morphCam)
   const right = legendRoom(F.spec.color.legend)
+  const gl = glOn(st) ? st.gl : null
+  placeGl(st, gl !== null)
   drawView(st.morphSurface, {pts: v.pts, box: v.box, cam, flat: F.spec.dim < 3, big: true, right,
-    oneD: v.oneD, zoom: st.zoom, arrows: v.arrows, gl: glOn(st) ? st.gl : null, front: dom.front,
+    oneD: v.oneD, zoom: st.zoom, arrows: v.arrows, gl, front: dom.front,
     overlay: v.overlay(), axes: restingAxes(F, v.at, p)}, F, theme)
   colorKey(st.morphSurface, F.colorKey || F.spec.color, theme)  // paint.js's, or the spec's
-  dom.morphTitle.innerHTML = morphTitle(F, v.at, p)
+  setHtml(dom.morphTitle, morphTitle(F, v.at, p))
   st.pub.morph = {stage: v.stage, t: v.t, s: p, points: v.pts, camera: cam}
   dom.slider.value = String(p)
   dom.tip.style.display = 'none'
@@ -117,15 +119,33 @@ function layoutViews(st) {  // canvas sizes from the page's width
   st.morphSurface.size(mw, mh)
   const front = dom.frontCanvas, s = st.morphSurface
   front.width = s.w; front.height = s.h; front.style.width = mw + 'px'; front.style.height = mh + 'px'
-  dom.glCanvas.style.display = glOn(st) ? '' : 'none'
-  if (glOn(st)) st.gl.size(s.w, s.h, mw, mh)
+  st.glPlaced = null  // the WebGL canvas is sized and shown again by the morph view's drawing
 }
 
-export function glOn(st) {  // WebGL for the morph view: from GL_FROM points, or as asked
+// the WebGL canvas over the morph view's 2-D one at its size, shown while in use
+function placeGl(st, on) {
+  if (st.glPlaced === on) return
+  const s = st.morphSurface, css = s.canvas.style
+  st.dom.glCanvas.style.display = on ? '' : 'none'
+  if (on) st.gl.size(s.w, s.h, parseFloat(css.width), parseFloat(css.height))
+  st.glPlaced = on
+}
+
+// WebGL for the morph view: from GL_FROM points, or as asked; never for a mount's first
+// drawing (st.version 0), which is the canvas's: 1e6 one-pixel points cost it ~70 ms, where
+// a first WebGL frame waits for a context and, in software GL (SwiftShader, no GPU), ~1 s
+// of rasterising before the page is shown. prepareGl makes the context just after.
+export function glOn(st) {
   const F = st.F
-  if (st.useGl === false || (st.useGl === 'auto' && (!F || F.n < GL_FROM))) return false
+  if (st.useGl === false || (st.useGl === 'auto' && (!F || F.n < GL_FROM || !st.version))) return false
   if (!st.gl) { st.gl = GlLayer.make(st.dom.glCanvas); if (st.gl && F) { st.gl.resize(F.n); st.gl.setFilm(F) } }
   return st.gl !== null
+}
+
+// the WebGL layer made and given the film once the page is up (a task after the first
+// drawing), so that the first show() or slider step does not wait for it
+export function prepareGl(st) {
+  setTimeout(() => { if (st.F && st.version) glOn(st) }, 0)
 }
 
 export function drawAll(st) {  // every panel and the morph view at the slider's position

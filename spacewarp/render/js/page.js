@@ -2,6 +2,12 @@
 // weight lines, the stage names under the slider, notes, the experiment). No drawing and
 // no events here: controls.js, hover.js and loop.js use the elements made here.
 
+// el's HTML set only when it differs from what was set last: a new spec (a colour change)
+// or a slider step leaves unchanged text alone, so the page has nothing to lay out again
+export function setHtml(el, html) {
+  if (el.swHtml !== html) { el.innerHTML = html; el.swHtml = html }
+}
+
 export function esc(t) { const d = document.createElement('div'); d.textContent = t; return d.innerHTML }
 
 export function heading(s) {
@@ -93,11 +99,11 @@ export function fillPage(dom, panels, spec, opts) {
   const lines = Math.max(0, ...spec.stages.map(s => s.weights.length))
   spec.stages.forEach((s, k) => {
     const p = panels[k], pad = '\n'.repeat(Math.max(0, lines - s.weights.length))
-    p.head.innerHTML = panelHeading(s, spec.stages) + `<pre>${esc(s.weights.join('\n'))}${pad}</pre>`
+    setHtml(p.head, panelHeading(s, spec.stages) + `<pre>${esc(s.weights.join('\n'))}${pad}</pre>`)
     p.canvas.classList.toggle('sw-3d', s.dim >= 3)
   })
   dom.slider.max = Math.max(S - 1, 0)
-  dom.names.innerHTML = spec.stages.map((s, k) => sliderName(s.name, S > 1 ? k / (S - 1) : 0)).join('')
+  setHtml(dom.names, spec.stages.map((s, k) => sliderName(s.name, S > 1 ? k / (S - 1) : 0)).join(''))
   fillNotes(dom, spec, opts)
 }
 
@@ -118,8 +124,8 @@ function fillNotes(dom, spec, opts) {  // the notes over the views and the exper
                 [spec.precision, 'sw-precision', 'sw-quiet']].filter(x => x[0])
   dom.notes.innerHTML = said.map(([t, id, c]) => `<p id="${id}" class="${c}">${esc(t)}</p>`).join('')
   dom.config.style.display = spec.experiment && opts.config !== false ? '' : 'none'
-  dom.config.innerHTML = '<summary>Experiment (experiment.toml: run it again with <code>spacewarp html --config experiment.toml</code>)</summary>' +
-    `<pre style="border-color: ${spec.theme.muted}">${esc(spec.experiment)}</pre>`
+  setHtml(dom.config, '<summary>Experiment (experiment.toml: run it again with <code>spacewarp html --config experiment.toml</code>)</summary>' +
+    `<pre style="border-color: ${spec.theme.muted}">${esc(spec.experiment)}</pre>`)
 }
 
 export function liveNote(notes, text) {  // a live update's line over the views ("": none)

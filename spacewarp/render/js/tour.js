@@ -166,9 +166,10 @@ export class Tour {
   }
 }
 
-export function makeTours(spec, blobs, boxes) {  // per stage: a Tour, or null
+// per stage: a Tour, or null; kept(t, k): a Tour of the last spec to keep for entry t
+export function makeTours(spec, blobs, boxes, kept = () => null) {
   return (spec.tours || spec.stages.map(() => null)).map((t, k) =>
-    t && t.data ? new Tour(t, blobs, boxes[k]) : null)
+    t && t.data ? kept(t, k) || new Tour(t, blobs, boxes[k]) : null)
 }
 
 // A stage panel's handles: a press near a handle's end drags it (and nothing else sees

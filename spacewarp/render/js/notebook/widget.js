@@ -20,11 +20,15 @@ function idsOf(model) {  // drawn point -> trace index, and its inverse (a Map)
   return {ids, back}
 }
 
-function mountFrom(model, el) {  // the renderer on the spec trait, or null with a note
-  const spec = model.get('spec')
-  if (!spec || !spec.stages) { el.textContent = 'spacewarp: waiting for the data from the kernel'; return null }
-  const blobs = (model.get('blobs') || []).map(bytesOf)
-  return mount(el, spec, blobs, {morphHeight: 420})
+// the renderer on the spec trait, or null with a note: while the data has not all come
+// (the spec, its buffers, the ids), or when it cannot be drawn
+function mountFrom(model, el) {
+  const spec = model.get('spec'), buffers = model.get('blobs') || [], ids = model.get('ids')
+  if (!spec || !spec.stages || !buffers.length || !ids || !ids.byteLength) {
+    el.textContent = 'spacewarp: waiting for the data from the kernel'; return null
+  }
+  try { return mount(el, spec, buffers.map(bytesOf), {morphHeight: 420}) }
+  catch (e) { el.textContent = `spacewarp: this widget's data cannot be drawn (${e.message}); make it again`; return null }
 }
 
 // model -> view: position, playing, selection, colours, regions, snapshot
@@ -70,9 +74,20 @@ function watchKernel(model, api) {
     api.note('The kernel was restarted: this view no longer talks to Python. Run the cell again.'))
 }
 
+// a view drawn before its data came (a page restored, a slow kernel) draws once it has come;
+// what was picked in Python meanwhile is shown then (showView)
 function render({model, el}) {
+  let api = showView(model, el)
+  if (!api) {
+    const later = () => { if (!api) { el.textContent = ''; api = showView(model, el) } }
+    for (const name of ['spec', 'blobs', 'ids']) model.on(`change:${name}`, later)
+  }
+  return () => { if (api) api.destroy() }
+}
+
+function showView(model, el) {  // the renderer with the model's state, in sync; null: not yet
   const api = mountFrom(model, el)
-  if (!api) return
+  if (!api) return null
   const map = idsOf(model)
   api.show(model.get('position'))
   if (model.get('color')) api.setColors(bytesOf(model.get('color')), model.get('color_key'))
@@ -82,7 +97,7 @@ function render({model, el}) {
   if (api.snapshots && model.get('snapshot') >= 0) api.setSnapshot(model.get('snapshot'))
   if (model.get('error')) api.note(model.get('error'))
   listenModel(model, api, map); listenView(model, api, map); watchKernel(model, api)
-  return () => api.destroy()
+  return api
 }
 
 export default {render}
