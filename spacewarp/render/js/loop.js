@@ -6,7 +6,7 @@ import {locate, boxAt, lerp} from './spec.js'
 import {drawView, colorKey} from './draw.js'
 import {GlLayer} from './gl.js'
 import {stepTitle, moveAlong, moveRows} from './regions.js'
-import {heading, esc, panelColumns} from './page.js'
+import {heading, esc, panelColumns, thinSliderNames} from './page.js'
 import {withOffset} from './camera.js'
 
 const STAGE_H = 210, MORPH_H = 470, GRID_H = 360
@@ -75,6 +75,7 @@ export function drawMorph(st, p) {  // the morph view at position p (0: input, k
   dom.morphTitle.innerHTML = morphTitle(F, v.at, p)
   st.pub.morph = {stage: v.stage, t: v.t, s: p, points: v.pts, camera: cam}
   dom.slider.value = String(p)
+  thinSliderNames(dom, Math.round(p))
   dom.tip.style.display = 'none'
   return v.pts
 }
