@@ -51,7 +51,23 @@ def rates() -> dict[str, float]:
         "svd": best_cpu(lambda: np.linalg.svd(scatter, compute_uv=False)) / 768**3,
         "printed number": best_cpu(lambda: np.array2string(
             weight, precision=4, separator=", ", threshold=10**6)) / weight.size,
+        **slice_rates(rng),
     }
+
+
+def slice_rates(rng: np.random.Generator) -> dict[str, float]:
+    """A slice's making per number of the data (through rows: 1e5 rows of 256), and the
+    principal directions' SVD: per R D min(R, D) where D is wide (2e4 rows of 784, the
+    per-number part subtracted), per number where it is narrow (1e5 rows of 64)."""
+    from spacewarp.inputs.slice import make_frame
+
+    rows = rng.random((100_000, 256))
+    per_number = best_cpu(lambda: make_frame(rows, "0,1,2")) / rows.size
+    narrow, wide = rng.random((100_000, 64)), rng.random((20_000, 784))
+    number = max(best_cpu(lambda: make_frame(narrow, "pca")) / narrow.size - per_number, 0.0)
+    svd = best_cpu(lambda: make_frame(wide, "pca")) - wide.size * (per_number + number)
+    return {"slice number": per_number, "principal number": number,
+            "principal svd": max(svd, 0.0) / (wide.size * 784)}
 
 
 def command_cpu(command: list[str]) -> float:

@@ -19,6 +19,10 @@ measured run, within a factor of 2. What costs time:
   animate 2 times plus 2 (counted in the code, by np.linalg.eigh calls);
 - render's weights.txt: each linear layer's singular values (``m n min(m, n)``) and its
   matrix in full up to 1e6 numbers;
+- a slice (``slice_cost``): passes over the (R, D) data (its range, Gram-Schmidt, each
+  row's foot and offset for hover), and for ``pca`` and ``I`` an SVD of the centred data
+  (``R D min(R, D)`` and per number), which holds the data 5 times; made before any
+  point, so fewer points do not help: over the caps, the advice names ``--slice``;
 - pictures: render draws every stage twice (stages.png and its own PNG; a wide stage's
   panel costs more), html encodes every stage once, a film draws every point in every
   frame (``film_cost``).
@@ -57,6 +61,15 @@ RATES = {
     # contention made it 2.0e-9 at 768, and the estimates of 2,512,2 twice a quiet run)
     "svd": 2.5e-9,  # per m n min(m, n): a weight matrix's singular values (weights.txt)
     "printed number": 1e-5,  # weights.txt writes a matrix of up to 1e6 numbers in full
+    # building a slice (inputs.slice.make_frame), per number of the (R, D) data: its range,
+    # Gram-Schmidt, the nearest-row feet and offsets (0.57-0.73 CPU s for 1e5 rows of 784,
+    # 0.32 s for 1e5 of 256, 0.11 s for 1e5 of 64, at load 2-6)
+    "slice number": 1e-8,
+    # pca and I: the data's principal directions, an SVD of the centred (R, D) data, per
+    # R D min(R, D) and per number (fitted to 21-48 CPU s for 1e5 rows of 784, 8.9 s for
+    # 2e4 of 784 and 1.8 s for 1e5 of 64, at load 2-6)
+    "principal svd": 1.4e-10,
+    "principal number": 2.7e-7,
 }
 
 
@@ -143,9 +156,21 @@ def shown_rows(spec: InputSpec) -> int:
 
 
 def slice_cost(spec: InputSpec) -> Estimate:
-    """Reading the data a slice goes through, and its principal directions (an SVD)."""
+    """Building the slice through the (R, D) data: the data held once, passes over it (its
+    range, Gram-Schmidt, each row's foot and offset for hover); for ``pca`` and ``I`` also
+    the principal directions, an SVD of the centred data, which holds the data 5 times
+    (the data, its centred copy, U, and LAPACK's work: 3.1 GB peak for 1e5 rows of 784,
+    0.71 GB through rows I,J,K)."""
+    from .inputs.slice import slice_rows  # numpy-only
+
     rows, dim = data_shape(spec.model_copy(update={"points": None}))
-    return Estimate(3 * 8.0 * rows * dim, rows * dim * min(rows, dim) * RATES["svd"],
+    numbers = float(rows) * dim
+    seconds, copies = numbers * RATES["slice number"], 1.1
+    if len(slice_rows(spec.slice or "")) < 2:  # pca, I: principal directions
+        seconds += (numbers * min(rows, dim) * RATES["principal svd"]
+                    + numbers * RATES["principal number"])
+        copies = 5.0
+    return Estimate(copies * 8.0 * numbers, seconds,
                     f"a slice through {_count(rows)} rows of {dim}")
 
 
@@ -252,10 +277,15 @@ def check_experiment(experiment: Experiment, work: str = "trace") -> tuple[int, 
     widths = widths_of(experiment, dim)
     n += shown_rows(experiment.input)  # --show-data: the data rows go through every stage too
     cost = trace_cost(n, widths, work)
+    building = Estimate(0.0, 0.0, "")  # a slice's, made before any point: fewer points keep it
     if experiment.input.slice is not None:
-        cost = cost + slice_cost(experiment.input)
-    if _fits(trace_cost(1, widths, work)):  # fewer points can bring it under the caps
-        fewer = _fewer(n, widths, work)
+        building = slice_cost(experiment.input)
+        cost = Estimate(cost.bytes + building.bytes, cost.seconds + building.seconds,
+                        f"{building.what} and {cost.what}")
+        if not _fits(building + trace_cost(1, widths, work)):  # the data alone are over
+            check(cost, _slice_advice(experiment.input.slice), field="input.slice")
+    if _fits(building + trace_cost(1, widths, work)):  # fewer points can bring it under
+        fewer = _fewer(n, widths, work, building)
         check(cost, f"use --points {_flag_number(fewer)} or narrower layers")
     else:  # the layers alone are over: their PCA and weights cost the same at any count
         check(cost, _narrower(n, widths, work), field="network.layers")
@@ -289,10 +319,22 @@ def _narrower(n: int, widths: list[int], work: str) -> str:
     return "use fewer layers"
 
 
-def _fewer(n: int, widths: list[int], work: str) -> int:
+def _slice_advice(text: str) -> str:
+    """What brings a slice whose data alone are over the caps under them."""
+    from .inputs.slice import slice_rows  # numpy-only
+
+    if len(slice_rows(text)) < 2:
+        return ("give the slice through rows (I,J,K: no principal directions of the "
+                "data) or use fewer data rows")
+    return "use fewer data rows"
+
+
+def _fewer(n: int, widths: list[int], work: str,
+           extra: Estimate = Estimate(0.0, 0.0, "")) -> int:
     """A point count under both caps (rounded down to 1-2-5): the estimate is a fixed part
-    plus a part in proportion to the points, so the count is solved for, with 20% spare."""
-    fixed, full = trace_cost(1, widths, work), trace_cost(n, widths, work)
+    (``extra`` too: a slice's making) plus a part in proportion to the points, so the count
+    is solved for, with 20% spare."""
+    fixed, full = trace_cost(1, widths, work) + extra, trace_cost(n, widths, work) + extra
     share = min((memory_cap() - fixed.bytes) / max(full.bytes - fixed.bytes, 1.0),
                 (time_cap() - fixed.seconds) / max(full.seconds - fixed.seconds, 1e-9))
     target = n * share * 0.8

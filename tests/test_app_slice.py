@@ -12,6 +12,7 @@ import pytest
 from hooks import hooked_stages
 from test_app_train import Loop, opened, settled
 
+import spacewarp as sw
 from spacewarp.app.edits import set_weight
 from spacewarp.app.training_task import paused_frame, update
 from spacewarp.cli import main
@@ -126,4 +127,34 @@ def test_the_weight_grid_of_a_slice_edits_the_layers_own_matrix(loop: Loop) -> N
     loop.pump(lambda: ex.worker.idle)
     assert ex.trace.params["0.weight"][2, 63] == 0.5
     assert float(grid.value["x64"].iloc[2]) == 0.5
+    ex.close()
+
+
+def test_a_new_slice_gets_the_clis_count_and_its_bounds_show_4_digits(loop: Loop) -> None:
+    """Onto a slice from the data's 1,797 rows, the count is the CLI's without --points
+    (not a 42 x 42 grid from the rows' count); the Bounds box shows the box to 4
+    significant digits while the experiment keeps it exact; off the slice, every row."""
+    config = {"input": {"name": "digits"}, "network": CONFIG["network"]}
+    ex = opened(loop, config)
+    assert ex.trace is not None and ex.trace.n == len(DIGITS.x)
+    ex.change("slice", "0,6,8")
+    loop.pump(lambda: ex.worker.idle)
+    cli = sw.run(input="digits", slice="0,6,8", layers="64,8,10", device="cpu")  # no points
+    trace = ex.trace
+    assert trace.frame is not None and trace.n == cli.n, ex.controls.error_text("slice")
+    assert trace.grid_shape == cli.grid_shape
+    box = trace.frame.box  # the exact box, from NumPy's QR of the rows
+    anchors = (DIGITS.x[[0, 6, 8]] - DIGITS.x[0]) @ qr_axes(DIGITS.x, [0, 6, 8]).T  # (3, 2)
+    lo, hi = anchors.min(axis=0), anchors.max(axis=0)
+    pad = 0.25 * (hi - lo)
+    want = [lo[0] - pad[0], hi[0] + pad[0], lo[1] - pad[1], hi[1] + pad[1]]
+    np.testing.assert_allclose(ex.experiment.input.bounds, want, rtol=1e-12)
+    shown = ex.controls.widgets["bounds"].value
+    assert shown == ",".join(f"{float(f'{b:.4g}'):g}" for b in want), shown
+    ex.change("points", "900")  # another edit keeps the exact box, not the shown text
+    loop.pump(lambda: ex.worker.idle)
+    assert ex.experiment.input.bounds == list(box) and ex.trace.n == 900
+    ex.change("slice", "")
+    loop.pump(lambda: ex.worker.idle)
+    assert ex.trace.frame is None and ex.trace.n == len(DIGITS.x)
     ex.close()

@@ -122,3 +122,43 @@ def test_a_line_at_rest_is_named_once_on_its_line(browser: Any, tmp_path: Path) 
         page.close()
     assert errors == []
     assert names == [["x[0]"], ["h1[0]", "h1[1]"], ["h2[0]", "h2[1]"], ["h3[0]"]]
+
+
+SHOWN_NAMES = """(p) => {
+  window.spacewarp.show(p)
+  return [...document.querySelectorAll('.sw-names span')].map(s => {
+    const r = s.getBoundingClientRect(), style = getComputedStyle(s)
+    return {text: s.textContent, left: r.left, right: r.right, title: s.title,
+            shown: style.visibility !== 'hidden', current: s.classList.contains('sw-current')}
+  })
+}"""
+
+
+@pytest.mark.parametrize("width", [800, 1400])
+def test_a_9_stage_cnns_names_under_the_slider_never_overlap(browser: Any, tmp_path: Path,
+                                                              width: int) -> None:
+    """The digits CNN on a slice (issue 18's view): its 9 names ran together under the
+    slider. At every stage, the names shown leave a gap between them, the current stage's
+    is always among them (marked), and each name's full text is its hover title."""
+    from torch import nn
+
+    model = nn.Sequential(nn.Unflatten(1, (1, 8, 8)), nn.Conv2d(1, 8, 3, padding=1),
+                          nn.ReLU(), nn.MaxPool2d(2), nn.Conv2d(8, 16, 3, padding=1),
+                          nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(), nn.Linear(64, 10))
+    trace = sw.run(input="digits", slice="0,6,8", points=100, model=model, device="cpu")
+    assert len(trace.stages) >= 9
+    page, errors = _open(browser, write_html(trace, tmp_path / "page.html"), width)
+    try:
+        for k in range(len(trace.stages)):
+            names = page.evaluate(SHOWN_NAMES, k)
+            assert [n["text"] for n in names] == [s.title for s in trace.stages]
+            assert all(n["title"] == n["text"] for n in names)
+            assert names[k]["shown"] and [n["current"] for n in names].count(True) == 1
+            assert names[k]["current"]
+            shown = sorted((n for n in names if n["shown"]), key=lambda n: n["left"])
+            assert len(shown) >= 2
+            for a, b in zip(shown, shown[1:], strict=False):
+                assert a["right"] < b["left"], (k, a["text"], b["text"])
+    finally:
+        page.close()
+    assert errors == []

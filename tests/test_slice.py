@@ -18,6 +18,7 @@ from spacewarp.config.experiment import validated
 from spacewarp.errors import LimitError
 from spacewarp.inputs.points import make_points
 from spacewarp.inputs.slice import make_frame
+from spacewarp.render.browser import film_spec
 
 DIGITS = make_points("digits").x  # (1797, 64)
 
@@ -139,6 +140,7 @@ def test_trace_npz_records_the_slice_and_a_rerun_is_bit_identical(tmp_path: Path
 def test_a_line_slice_and_other_point_sets(tmp_path: Path) -> None:
     line = sw.run(input="digits", slice="3,4", layers="64,2", device="cpu")
     assert line.stages[0].points.shape == (200, 1)
+    assert film_spec(line)["stages"][0]["axes"] == ["slice[0]"]
     disk = sw.run(input="digits", slice="pca", slice_points="disk", points=300,
                   layers="64,2", device="cpu")
     u = disk.stages[0].points
@@ -240,12 +242,14 @@ def test_a_layer_fed_by_the_slice_carries_its_map_from_the_slice(sliced: sw.Trac
 
 def test_the_page_and_the_film_of_a_slice(sliced: sw.Trace, tmp_path: Path) -> None:
     from spacewarp.export.stills import weights_report
-    from spacewarp.render.browser import film_spec, summary
+    from spacewarp.render.browser import summary
 
     assert summary(sliced) == ("spacewarp: a plane through digits, 400 points through "
                                "64,16,10 relu")
     spec = film_spec(sliced)
     assert spec["stages"][0]["title"].endswith("Slice: plane through rows 0, 10, 20")
+    # stage 0 holds slice coordinates, not the input's x[0], x[1] (the stills say the same)
+    assert spec["stages"][0]["axes"] == ["slice[0]", "slice[1]"]
     report = weights_report(sliced)  # the layer's own 16 x 64 matrix, not the slice's map
     first = report.split("\n\n")[1]
     assert "[0.weight]" in first and first.count("\n") > 16

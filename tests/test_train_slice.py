@@ -127,6 +127,15 @@ def test_the_views_show_the_anchors_titled(run: Path) -> None:
         assert all(name in texts for name in names), texts
 
 
+def test_the_training_pages_input_axes_are_the_slices_coordinates(run: Path) -> None:
+    from spacewarp.render.training_browser import training_spec
+    from spacewarp.training.snapshots import trace_snapshots
+    from spacewarp.view.training_film import training_film
+
+    tf = training_film(trace_snapshots(sw.load_training(run / "training.npz")))
+    assert training_spec(tf)["stages"][0]["axes"] == ["slice[0]", "slice[1]"]
+
+
 def test_a_rerun_of_experiment_toml_is_bit_identical(tmp_path: Path) -> None:
     flags = ["--input", "digits", "--slice", "5,50,500", "--layers", "64,8,10",
              "--activation", "relu", "--epochs", "3", "--snapshots", "3", "--probe", "6",

@@ -285,3 +285,37 @@ def test_timeline_counts() -> None:
     assert len(timeline(path, fps=25)) == 5 * 25 + 6 * 12  # defaults: 1 s per morph
     with pytest.raises(SpacewarpError, match="too short"):
         timeline(path, fps=10, seconds=1.0, hold=0.5)
+
+
+@pytest.mark.parametrize("layers", ["conv", "flatten"])
+def test_arrows_lost_at_a_convolution_or_a_flatten_are_none_without_nan(layers: str) -> None:
+    """A CNN on a slice of the digits, and a Flatten between linear layers: the arrows
+    stop at the first stage NumPy cannot carry them through, and no NaN stands in for them
+    on the way (it reached ``np.allclose`` as ``atol=nan``: a RuntimeWarning)."""
+    import warnings
+
+    if layers == "conv":
+        model = nn.Sequential(nn.Unflatten(1, (1, 8, 8)), nn.Conv2d(1, 2, 3), nn.ReLU(),
+                              nn.Flatten(), nn.Linear(72, 10)).double()
+        tr = sw.run(input="digits", slice="0,6,8", points=100, model=model, device="cpu")
+    else:
+        model = nn.Sequential(nn.Linear(2, 3), nn.Flatten(), nn.Linear(3, 2)).double()
+        tr = trace(model, make_points("gaussian", 200, seed=0), device="cpu")
+    first_lost = next(k for k, s in enumerate(tr.stages)
+                      if s.kind not in ("input", "linear"))  # an unflatten, a flatten
+    for split in (False, "svd"):  # whole stages, and the SVD's sub-steps
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            arrows = basis_arrows(tr, split_bias=split)
+            film_morphs = morphs(tr, split_bias=split)
+        for m, a in zip(film_morphs, arrows, strict=True):
+            assert (a is None) == (m.to_stage >= first_lost), (m.title, a)
+            if a is not None and not split and m.kind != "projection":  # own coordinates
+                want = _prefix(model, m.to_stage, _ends(tr))  # (3, d_k)
+                np.testing.assert_allclose(a.end, pad(want, m.dim), rtol=1e-9, atol=1e-9)
+
+
+def _ends(tr: sw.Trace) -> np.ndarray:
+    """The arrow ends in the input stage's coordinates: origin, e1, e2 (m, d0)."""
+    d0 = tr.stages[0].dim
+    return np.vstack([np.zeros(d0), np.eye(d0)[: min(d0, 2)]])

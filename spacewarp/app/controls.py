@@ -8,6 +8,7 @@ validation happen in ``edits`` (nothing typed is ever evaluated).
 from __future__ import annotations
 
 import html
+import math
 import re
 import typing
 from collections.abc import Callable
@@ -35,6 +36,25 @@ def number_text(value: float | int | None) -> str:
     """A number as the controls show it: the shortest text that reads back as the same
     value (``3``, ``0.1``, ``2/3``); ``""`` for None."""
     return "" if value is None else short_number(value)
+
+
+def bounds_text(bounds: list[float] | None) -> str:
+    """A slice's box as the Bounds box shows it: each end to 4 significant digits
+    (``-12.14,60.7,-9.251,46.26``), and to 4 of its side's length where that is finer (a
+    side 100.01 to 100.02 keeps its ends apart); the experiment keeps the exact box, this
+    is only its text."""
+    if not bounds:
+        return ""
+    ends = []
+    for lo, hi in zip(bounds[0::2], bounds[1::2], strict=True):  # one side: (lo, hi)
+        side = _decimals(abs(hi - lo))
+        ends += [round(v, max(_decimals(abs(v)), side)) for v in (lo, hi)]
+    return ",".join(number_text(e) for e in ends)
+
+
+def _decimals(size: float) -> int:
+    """The decimals that keep 4 significant digits of ``size`` (> 0); 0 for 0."""
+    return 3 - math.floor(math.log10(size)) if size > 0 else 0
 
 
 def error_line(control: str) -> pn.pane.HTML:
@@ -241,7 +261,7 @@ def displayed(exp: Experiment) -> dict[str, Any]:
     out: dict[str, Any] = {
         "input": spec.name, "points": number_text(spec.points), "seed": str(exp.seed),
         "slice": spec.slice or "",
-        "bounds": ",".join(number_text(b) for b in spec.bounds) if spec.bounds else "",
+        "bounds": bounds_text(spec.bounds),
         "widths": ",".join(map(str, net.layers or [])), "activation": net.activation,
         "bias": net.bias, "init": net.init or "", "scale": number_text(net.scale),
         "color_by": spec.color_by or "", "theme": exp.style.theme,

@@ -122,16 +122,21 @@ def set_slice(experiment: Experiment, text: str) -> Experiment:
     none (``""``): the CLI's ``--slice``, parsed by the same function. A new slice takes
     its own box (the anchors' or the principal spread) until bounds are typed again; rows
     out of range or spanning no plane are refused when the slice is made, in the CLI's
-    words, beside this control."""
-    value, color = str(text).strip(), experiment.input.color_by
+    words, beside this control. Onto a slice or off it, the count is the new points' own
+    default, as the CLI's without ``--points`` (a 100 x 100 grid, 200 on a line; every
+    data row), not the other's count (the data's 1,797 rows made a 42 x 42 grid)."""
+    value, spec = str(text).strip(), experiment.input
+    color = spec.color_by
     if not value:  # the data's own colouring again where the slice's was kept
         return changed(experiment, "slice", {"input": {
-            "slice": None, "bounds": None, "slice_points": None,
+            "slice": None, "bounds": None, "slice_points": None, "points": None,
             "color_by": None if color == "predicted" else color}})
     rows = numbers.parse_slice(value, field="input.slice")
     # the slice's points have no labels: coloured by the class predicted there instead
+    count = {} if spec.slice is not None else {"points": None}  # a new slice: its default
     return changed(experiment, "slice", {"input": {
-        "slice": rows, "bounds": None, "color_by": None if color == "label" else color}})
+        "slice": rows, "bounds": None, "color_by": None if color == "label" else color,
+        **count}})
 
 
 def set_bounds(experiment: Experiment, text: str) -> Experiment:

@@ -154,15 +154,17 @@ def _ranges(lo: np.ndarray, hi: np.ndarray) -> list[list[float]]:
 
 def axis_names(trace: Trace, k: int, dims: int) -> list[str]:
     """The names of stage k's ``dims`` display axes, as its panel (its key) shows it: its
-    own coordinates up to 3-D (``x[0]`` for the input, ``fc2[1]`` for a named module's
-    outputs, ``h3[1]`` for stage 3 of a ``Sequential``, whose modules are numbered), its
-    principal components beyond (``PC1``). The page labels a view with them only where it
-    shows that key (js/loop.js)."""
+    own coordinates up to 3-D (``x[0]`` for the input, ``slice[0]`` for the input on a
+    slice, whose stage 0 holds slice coordinates, as the stills' colour bar says,
+    ``fc2[1]`` for a named module's outputs, ``h3[1]`` for stage 3 of a ``Sequential``,
+    whose modules are numbered), its principal components beyond (``PC1``). The page
+    labels a view with them only where it shows that key (js/loop.js)."""
     stage = trace.stages[k]
     if stage.dim > 3:
         return [f"PC{j + 1}" for j in range(dims)]
     named = stage.module and not stage.module.isdigit()
-    base = "x" if k == 0 else stage.module if named else f"h{k}"
+    first = "x" if trace.frame is None else "slice"
+    base = first if k == 0 else stage.module if named else f"h{k}"
     return [f"{base}[{j}]" for j in range(dims)]
 
 

@@ -230,13 +230,17 @@ def basis_arrows(trace: Trace, *, split_bias: bool | str = False, fit_rows: int 
         source = main_input(trace, k)
         carried.append(None if carried[source] is None or len(stage.inputs) > 1 else _carry(
             trace.stages[source], stage, carried[source]))  # type: ignore[arg-type]
-    # stages whose arrows are lost get NaN placeholders; their morphs become None
-    arrays = [a if a is not None else np.full((len(ends), s.dim), np.nan)
+    # stages whose arrows are lost (a convolution, a flatten: from there on) hold zeros
+    # only to keep the states in step with the points'; their morphs become None. NaN
+    # placeholders once did the same, and reached chain_morphs' comparisons as atol=nan
+    lost = {k for k, a in enumerate(carried) if a is None}
+    arrays = [a if a is not None else np.zeros((len(ends), s.dim))
               for a, s in zip(carried, trace.stages, strict=True)]
     states = shown_states(trace, arrays, split_bias)
     steps = steps or plan(trace, split_bias=split_bias, fit_rows=fit_rows)
     chained = chain_morphs(states, list(steps))
-    return tuple(None if not (np.isfinite(m.start).all() and np.isfinite(m.end).all()) else m
+    return tuple(None if m.from_stage in lost or m.to_stage in lost
+                 or not (np.isfinite(m.start).all() and np.isfinite(m.end).all()) else m
                  for m in chained)
 
 

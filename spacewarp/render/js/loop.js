@@ -8,7 +8,7 @@ import {drawView, colorKey} from './draw.js'
 import {GlLayer} from './gl.js'
 import {stepTitle, moveAlong, moveRows} from './regions.js'
 import {overlays} from './marks.js'
-import {heading, esc, panelColumns, setHtml} from './page.js'
+import {heading, esc, panelColumns, setHtml, thinSliderNames} from './page.js'
 import {withOffset} from './camera.js'
 
 const STAGE_H = 210, MORPH_H = 470, GRID_H = 360
@@ -83,6 +83,7 @@ export function drawMorph(st, p) {  // the morph view at position p (0: input, k
   setHtml(dom.morphTitle, morphTitle(F, v.at, p))
   st.pub.morph = {stage: v.stage, t: v.t, s: p, points: v.pts, camera: cam}
   dom.slider.value = String(p)
+  thinSliderNames(dom, Math.round(p))
   dom.tip.style.display = 'none'
   return v.pts
 }

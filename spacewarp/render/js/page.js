@@ -44,7 +44,8 @@ const FILM_CSS = `
 .sw-matrix { font-size: 11px; opacity: 0.85; }
 .sw-slider { flex: 1; position: relative; padding-bottom: 18px; }
 .sw-slider input { width: 100%; margin: 6px 0 0 0; accent-color: #5ab4ff; }
-.sw-names span { position: absolute; bottom: 0; font-size: 11px; white-space: nowrap; opacity: 0.85; }
+.sw-names span { position: absolute; bottom: 0; font-size: 11px; white-space: nowrap; opacity: 0.65; }
+.sw-names span.sw-current { opacity: 1; text-decoration: underline; text-underline-offset: 2px; }
 .sw-tip { position: absolute; pointer-events: none; font: 12px ui-monospace, 'DejaVu Sans Mono', monospace;
   padding: 4px 6px; border-radius: 4px; white-space: pre; display: none; z-index: 2; }
 .sw-notes p { margin: 2px 0; font-size: 13px; border-left: 3px solid #e0a030; padding: 1px 8px; }
@@ -104,15 +105,40 @@ export function fillPage(dom, panels, spec, opts) {
   })
   dom.slider.max = Math.max(S - 1, 0)
   setHtml(dom.names, spec.stages.map((s, k) => sliderName(s.name, S > 1 ? k / (S - 1) : 0)).join(''))
+  dom.names.dataset.shown = ''  // new names: thinned again at the next drawing
   fillNotes(dom, spec, opts)
 }
 
 // a stage's name under the slider at fraction f of it: under the thumb's centre (16 px
 // wide), its box shifted left by f of its width, so the first name starts at the slider's
-// left end, the last ends at its right end, and none runs off the page
+// left end, the last ends at its right end, and none runs off the page; in full on hover
 function sliderName(name, f) {
-  return `<span style="left: calc(${f * 100}% + ${8 - 16 * f}px); transform: translateX(${-f * 100}%)">` +
+  return `<span title="${esc(name)}" style="left: calc(${f * 100}% + ${8 - 16 * f}px); transform: translateX(${-f * 100}%)">` +
     `${esc(name)}</span>`
+}
+
+const NAME_GAP = 10  // px between two names shown under the slider
+
+// the names under the slider thinned so that none overlaps another (a 9-stage CNN's ran
+// together): stage k's, the one the view is at, always shown and marked, then the others
+// outward from it while they fit; the rest hidden (the view's title names every stage)
+export function thinSliderNames(dom, k) {
+  const spans = [...dom.names.children], S = spans.length, W = dom.names.parentElement.clientWidth
+  const key = `${k} ${W}`
+  if (!S || !W || dom.names.dataset.shown === key) return  // unchanged, or not laid out
+  dom.names.dataset.shown = key
+  const spanOf = spans.map((el, j) => {  // [left, right] in px from the slider's left, as sliderName places it
+    const f = S > 1 ? j / (S - 1) : 0, w = el.offsetWidth, left = f * (W - 16) + 8 - f * w
+    return [left, left + w]
+  })
+  const order = spans.map((_, j) => j).sort((a, b) => Math.abs(a - k) - Math.abs(b - k) || a - b)
+  const kept = []
+  for (const j of order) {
+    const fits = kept.every(i => spanOf[j][1] + NAME_GAP <= spanOf[i][0] || spanOf[i][1] + NAME_GAP <= spanOf[j][0])
+    if (fits) kept.push(j)
+    spans[j].style.visibility = fits ? '' : 'hidden'
+    spans[j].classList.toggle('sw-current', j === k)
+  }
 }
 
 export function panelColumns(spec, S) {  // the stage panels per row: 3 on a grid, else up to 6
