@@ -186,3 +186,16 @@ def test_private_names_from_another_module_are_found(tmp_path: Path) -> None:
     })
     assert private_imports(known["pkg.b"], known) == [
         (1, "from pkg.a import _hidden"), (3, "pkg.a._hidden")]
+
+
+def test_tests_import_their_helpers_as_top_level_modules() -> None:
+    """``from hooks import ...``, never ``from tests.hooks import ...``: pytest puts tests/ on
+    the path (there is no tests package), and ``tests.`` resolves only where the repository's
+    root happens to be on sys.path too (a PYTHONPATH), not in ``make test`` on a fresh clone."""
+    found = []
+    for path in sorted(Path(__file__).resolve().parent.glob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            names = ([node.module or ""] if isinstance(node, ast.ImportFrom)
+                     else [a.name for a in node.names] if isinstance(node, ast.Import) else [])
+            found += [f"{path.name}: {n}" for n in names if n == "tests" or n.startswith("tests.")]
+    assert not found, found

@@ -15,8 +15,8 @@ from spacewarp.render.training_browser import training_spec
 from spacewarp.training.file import load_training
 from spacewarp.training.snapshots import trace_snapshots
 from spacewarp.view.training_film import TrainingFilm, training_film
-from tests.hooks import hooked_stages
-from tests.test_training_regions import SMALL, network, npz_of
+from hooks import hooked_stages
+from test_training_regions import SMALL, network, npz_of
 
 
 @pytest.fixture(scope="module")
