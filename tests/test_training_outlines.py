@@ -8,6 +8,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hooks import hooked_stages
+from test_training_regions import SMALL, network, npz_of
 
 import spacewarp as sw
 from spacewarp.cli import main
@@ -15,8 +17,6 @@ from spacewarp.render.training_browser import training_spec
 from spacewarp.training.file import load_training
 from spacewarp.training.snapshots import trace_snapshots
 from spacewarp.view.training_film import TrainingFilm, training_film
-from hooks import hooked_stages
-from test_training_regions import SMALL, network, npz_of
 
 
 @pytest.fixture(scope="module")
