@@ -1,0 +1,103 @@
+"""The stills draw each anchor's image beside its ring on the input stage (issue 18): the
+inset's pixels are the data row itself (NumPy, reshaped), placed at the anchor's slice
+coordinates (NumPy's QR of the rows' offsets), clear of the ring and the title, inside
+the panel."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+import pytest
+from matplotlib.axes import Axes
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.offsetbox import AnnotationBbox
+from torch import nn
+
+import spacewarp as sw
+from spacewarp.inputs.points import Points, make_points
+from spacewarp.inputs.sliced import on_slice
+from spacewarp.render.static import stage_figure, stages_figure
+
+DIGITS = make_points("digits")  # (1797, 64), rows are 8x8 images
+ROWS = [0, 6, 8]
+
+
+def qr_coordinates(x: np.ndarray, rows: list[int]) -> np.ndarray:
+    """(3, 2) the rows' slice coordinates: offsets from row I on the QR basis of the
+    offsets toward J and K, signed so that each axis points toward its row."""
+    offsets = x[rows] - x[rows[0]]  # (3, D)
+    q, r = np.linalg.qr(offsets[1:].T)  # (D, 2), (2, 2)
+    return offsets @ (q * np.sign(np.diag(r)))
+
+
+def insets(fig: object) -> list[AnnotationBbox]:
+    ax = next(a for a in fig.axes if a.get_gid() == "stage-0")  # type: ignore[attr-defined]
+    found = [c for c in ax.get_children() if isinstance(c, AnnotationBbox)]
+    return sorted(found, key=lambda a: str(a.get_gid()))
+
+
+@pytest.fixture(scope="module")
+def digits_plane() -> sw.Trace:
+    return sw.run(input="digits", slice=",".join(map(str, ROWS)), points=400,
+                  layers="64,3,2", activation="relu", bias=True, device="cpu")
+
+
+@pytest.mark.parametrize("figure", [stages_figure, lambda t: stage_figure(t, 0)])
+def test_each_anchor_image_is_its_row_at_its_place(digits_plane: sw.Trace, figure) -> None:
+    fig = figure(digits_plane)
+    found = insets(fig)
+    assert [a.get_gid() for a in found] == [f"anchor-image-{i}" for i in range(3)]
+    at = qr_coordinates(DIGITS.x, ROWS)
+    lo, hi = float(DIGITS.x.min()), float(DIGITS.x.max())
+    for inset, row, xy in zip(found, ROWS, at, strict=True):
+        image = inset.offsetbox.get_children()[0]  # the OffsetImage's AxesImage
+        np.testing.assert_allclose(image.get_array(), DIGITS.x[row].reshape(8, 8),
+                                   atol=1e-9)
+        assert (image.norm.vmin, image.norm.vmax) == (lo, hi)  # grey over the data's range
+        assert image.get_interpolation() == "nearest"
+        np.testing.assert_allclose(inset.xy, xy, atol=1e-9)
+
+
+def test_the_images_stay_inside_the_panel_off_the_rings_and_titles(
+        digits_plane: sw.Trace) -> None:
+    fig = stages_figure(digits_plane)
+    canvas = FigureCanvasAgg(fig)
+    canvas.draw()
+    renderer = canvas.get_renderer()
+    ax: Axes = next(a for a in fig.axes if a.get_gid() == "stage-0")
+    panel = ax.get_window_extent(renderer)
+    titles = [t for t in ax.texts if t.get_text().startswith("row ")]
+    rings = ax.transData.transform(qr_coordinates(DIGITS.x, ROWS))  # (3, 2) pixels
+    ring_px = np.sqrt(90.0) / 2 * fig.dpi / 72  # the ring's radius, pixels
+    for inset in insets(fig):
+        box = inset.get_window_extent(renderer)
+        assert panel.x0 <= box.x0 and box.x1 <= panel.x1, (box, panel)
+        assert panel.y0 <= box.y0 and box.y1 <= panel.y1, (box, panel)
+        for t in titles:
+            assert not box.overlaps(t.get_window_extent(renderer)), t.get_text()
+        for x, y in rings:  # the ring's square around its centre is clear of the image
+            assert not (box.x0 < x + ring_px and x - ring_px < box.x1
+                        and box.y0 < y + ring_px and y - ring_px < box.y1)
+
+
+def test_three_channels_are_drawn_as_rgb_over_the_data_range() -> None:
+    rng = np.random.default_rng(5)
+    data = Points(x=rng.uniform(2, 6, (30, 48)), color=np.zeros(30), name="rgb")
+    pts = on_slice(data, "0,1,2", n=25)
+    shape = (3, 4, 4)
+    pts = replace(pts, frame=replace(pts.frame, image_shape=shape), image_shape=shape)
+    trace = sw.trace(nn.Sequential(nn.Flatten(), nn.Linear(48, 3)), pts, device="cpu")
+    lo, hi = data.x.min(), data.x.max()
+    for inset, row in zip(insets(stage_figure(trace, 0)), range(3), strict=True):
+        expected = (data.x[row].reshape(shape).transpose(1, 2, 0) - lo) / (hi - lo)
+        image = inset.offsetbox.get_children()[0]
+        np.testing.assert_allclose(image.get_array(), expected, atol=1e-9)
+
+
+def test_no_image_shape_no_insets() -> None:
+    rng = np.random.default_rng(6)
+    data = Points(x=rng.normal(size=(20, 5)), color=np.zeros(20), name="table")
+    trace = sw.trace(nn.Sequential(nn.Linear(5, 2)), on_slice(data, "0,1,2", n=16),
+                     device="cpu")
+    assert insets(stage_figure(trace, 0)) == []
