@@ -101,3 +101,30 @@ def test_no_image_shape_no_insets() -> None:
     trace = sw.trace(nn.Sequential(nn.Linear(5, 2)), on_slice(data, "0,1,2", n=16),
                      device="cpu")
     assert insets(stage_figure(trace, 0)) == []
+
+
+def test_the_training_stills_draw_the_anchor_images_on_the_slice() -> None:
+    """training.png's input plane and training-stages.png's slice panel show each anchor's
+    image (its data row) at the anchor's slice coordinates; the other panels none."""
+    from spacewarp.render.training import decision_stages_figure, training_figure
+    from spacewarp.training.snapshots import trace_snapshots
+    from spacewarp.view.training import training_views
+
+    training = sw.train(input="digits", slice="0,6,8", layers="64,8,10", activation="relu",
+                        epochs=1, snapshots=2, probe=9, lr=0.01, device="cpu",
+                        progress=False, live=False)
+    views = training_views(trace_snapshots(training))
+    assert views.still is not None and views.stages is not None
+    at = qr_coordinates(DIGITS.x, ROWS)
+    still = training_figure(views.still)
+    stages = decision_stages_figure(views.stages)
+    plane = next(ax for ax in still.axes if ax.get_title() == "input: decision regions")
+    for fig, panel in ((still, plane), (stages, stages.axes[0])):  # (the slice: stage 0)
+        found = [[c for c in ax.get_children() if isinstance(c, AnnotationBbox)]
+                 for ax in fig.axes]
+        assert sum(map(len, found)) == 3 and len(found[fig.axes.index(panel)]) == 3
+        for inset, row, xy in zip(found[fig.axes.index(panel)], ROWS, at, strict=True):
+            image = inset.offsetbox.get_children()[0]
+            np.testing.assert_allclose(image.get_array(), DIGITS.x[row].reshape(8, 8),
+                                       atol=1e-9)
+            np.testing.assert_allclose(inset.xy, xy, atol=1e-9)
