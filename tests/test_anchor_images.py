@@ -5,13 +5,18 @@ the panel."""
 
 from __future__ import annotations
 
+import io
 from dataclasses import replace
+from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
 from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.offsetbox import AnnotationBbox
+from pages import open_page
+from PIL import Image
 from torch import nn
 
 import spacewarp as sw
@@ -128,3 +133,35 @@ def test_the_training_stills_draw_the_anchor_images_on_the_slice() -> None:
             np.testing.assert_allclose(image.get_array(), DIGITS.x[row].reshape(8, 8),
                                        atol=1e-9)
             np.testing.assert_allclose(inset.xy, xy, atol=1e-9)
+
+
+def test_the_pages_rings_are_9_css_px_on_the_morph_view(browser: Any, tmp_path: Path) -> None:
+    """On the page's 2-D slice view the anchors' rings are 9 CSS px in radius (the
+    stills' 90 pt^2 ring at the same share of the view), in the theme's foreground on a
+    halo of its background: read from the screen at the anchors' places, found by the
+    affine map from slice coordinates to the screen fitted to drawn grid points."""
+    trace = sw.run(input="digits", slice="0,6,8", points=400, layers="64,2,2",
+                   activation="relu", bias=True, device="cpu")
+    page, errors, _ = open_page(browser, sw.write_html(trace, tmp_path / "rings.html"))
+    try:
+        page.evaluate("() => { window.spacewarp.useWebGL(false); window.spacewarp.show(0) }")
+        page.wait_for_timeout(300)
+        u = trace.stages[0].points  # (400, 2) the grid's slice coordinates
+        picks = [0, 19, 399, 210]
+        screen = np.array([page.evaluate("(i) => window.spacewarp.screenOf(i)", i)
+                           for i in picks])  # (4, 2) CSS px
+        fit, *_ = np.linalg.lstsq(np.column_stack([u[picks], np.ones(4)]), screen, rcond=None)
+        anchors = np.column_stack([qr_coordinates(DIGITS.x, ROWS), np.ones(3)]) @ fit
+        shot = np.asarray(Image.open(io.BytesIO(page.screenshot())).convert("RGB"), float)
+        fg = np.array([0xE8, 0xE8, 0xE8])  # the dark theme's foreground
+        angles = np.linspace(0, 2 * np.pi, 16, endpoint=False)
+        for x, y in anchors:
+            def lit(r: float, x: float = x, y: float = y) -> float:
+                """The share of 16 pixels on the circle of radius r in the foreground."""
+                px = shot[np.rint(y - r * np.sin(angles)).astype(int),
+                          np.rint(x + r * np.cos(angles)).astype(int)]
+                return float((np.abs(px - fg).max(axis=1) < 60).mean())
+            assert lit(9.0) >= 0.6 and lit(6.0) <= 0.25, (x, y, lit(9.0), lit(6.0))
+        assert errors == []
+    finally:
+        page.close()
