@@ -9,10 +9,13 @@ from collections.abc import Iterator
 
 import numpy as np
 import pytest
+import torch
 from hooks import hooked_stages
 from test_app_train import Loop, opened, settled
+from torch import nn
 
 import spacewarp as sw
+from spacewarp.app.controls import NO_SLICE_DATA
 from spacewarp.app.edits import set_weight
 from spacewarp.app.training_task import paused_frame, update
 from spacewarp.cli import main
@@ -157,4 +160,40 @@ def test_a_new_slice_gets_the_clis_count_and_its_bounds_show_4_digits(loop: Loop
     ex.change("slice", "")
     loop.pump(lambda: ex.worker.idle)
     assert ex.trace.frame is None and ex.trace.n == len(DIGITS.x)
+    ex.close()
+
+
+def test_the_show_data_box_shows_the_rows_through_every_stage(loop: Loop) -> None:
+    """The CLI's --show-data as a checkbox: greyed out (its reason beside it) off a slice;
+    on one, the data rows are drawn at their true images, the network's own stages of the
+    rows (forward hooks on a network rebuilt from the trace's weights)."""
+    ex = opened(loop, CONFIG)
+    box, reason = ex.controls.widgets["show_data"], ex.controls.show_data_reason
+    assert box.disabled and not box.value and reason.visible
+    assert reason.value == NO_SLICE_DATA
+    ex.change("slice", "0,6,8")
+    loop.pump(lambda: ex.worker.idle)
+    assert not box.disabled and not reason.visible and not box.value
+    assert ex.trace is not None and ex.trace.data == ()
+    ex.change("show_data", True)
+    loop.pump(lambda: ex.worker.idle)
+    trace = ex.trace
+    assert ex.experiment.input.show_data, ex.controls.error_text("show_data")
+    assert trace is not None and len(trace.data) == len(trace.stages)
+    model = nn.Sequential(nn.Linear(64, 8), nn.ReLU(), nn.Linear(8, 10)).double()
+    model.load_state_dict({k: torch.from_numpy(np.array(v)) for k, v in trace.params.items()})
+    want = hooked_stages(model, DIGITS.x)
+    for got, ref in zip(trace.data[1:], want, strict=True):
+        np.testing.assert_allclose(got, ref, atol=1e-9)
+    axes = qr_axes(DIGITS.x, [0, 6, 8])
+    np.testing.assert_allclose(trace.data[0], (DIGITS.x - DIGITS.x[0]) @ axes.T, atol=1e-9)
+    ex.change("show_data", False)
+    loop.pump(lambda: ex.worker.idle)
+    assert ex.trace is not None and ex.trace.data == ()
+    ex.change("show_data", True)
+    loop.pump(lambda: ex.worker.idle)
+    ex.change("slice", "")  # off the slice: the rows go, the box greys out again
+    loop.pump(lambda: ex.worker.idle)
+    assert not ex.experiment.input.show_data and box.disabled and not box.value
+    assert ex.controls.error_text("slice") == ""
     ex.close()

@@ -57,6 +57,10 @@ def _decimals(size: float) -> int:
     return 3 - math.floor(math.log10(size)) if size > 0 else 0
 
 
+NO_SLICE_DATA = ("the data rows are drawn on a slice through them: give a slice (rows "
+                 "I,J,K, or pca) first")
+
+
 def error_line(control: str) -> pn.pane.HTML:
     """The (hidden) message line shown under a control when its value is refused."""
     return pn.pane.HTML("", visible=False, margin=(0, 10, 6, 10),
@@ -96,6 +100,12 @@ class Controls:
             label="Slice box x0,x1,y0,y1 (empty: from the rows)",
             description="the slice's box in slice coordinates (one unit is one unit of the "
                         "input)")
+        w["show_data"] = pn.widgets.Checkbox(  # the CLI's --show-data
+            label="Show the data rows: on the slice and through every stage")
+        # why the box is greyed out, where it is: a tooltip beside it (a Checkbox has none)
+        self.show_data_reason = pn.widgets.TooltipIcon(
+            value=NO_SLICE_DATA, visible=False, margin=(0, 0, 0, 4),
+            css_classes=["sw-show-data-reason"])
         w["upload"] = pn.widgets.FileInput(accept=".csv,.npy,.npz", multiple=False)
         w["widths"] = pn.widgets.TextInput(label="Widths (input, hidden..., output)")
         w["activation"] = pn.widgets.Select(label="Activation", options=ACTIVATIONS.names())
@@ -167,6 +177,7 @@ class Controls:
         beside its message).
         """
         values = displayed(exp)
+        self._show_data_enabled(exp)
         if exp.input.name != self._params_for:  # (a file has no numeric parameters)
             self._rebuild_params(exp.input.name)
             keys = None if keys is None else keys | {k for k in values if k.startswith("param:")}
@@ -179,6 +190,12 @@ class Controls:
                     widget.value = value
         finally:
             self._syncing = False
+
+    def _show_data_enabled(self, exp: Experiment) -> None:
+        """--show-data draws rows on a slice: greyed out, with its reason, without one."""
+        off = exp.input.slice is None
+        self.widgets["show_data"].disabled = off
+        self.show_data_reason.visible = off
 
     def show_error(self, control: str, message: str) -> None:
         """Show ``message`` under ``control`` (or above the views when it has no line)."""
@@ -212,7 +229,8 @@ class Controls:
         sections = [
             _heading("Input"), *field("input"), *field("points"), self.params_box,
             *field("seed"), upload_label, *field("upload"), *field("slice"),
-            *field("bounds"),
+            *field("bounds"), pn.Row(w["show_data"], self.show_data_reason, margin=0),
+            e["show_data"],
             _heading("Network"), *(self._served_model() if self.served else [
                 *field("widths"), pn.Row(self.add_layer, self.remove_layer, margin=0),
                 *field("activation"), *field("bias"), *field("init"), *field("scale")]),
@@ -262,6 +280,7 @@ def displayed(exp: Experiment) -> dict[str, Any]:
         "input": spec.name, "points": number_text(spec.points), "seed": str(exp.seed),
         "slice": spec.slice or "",
         "bounds": bounds_text(spec.bounds),
+        "show_data": spec.show_data,
         "widths": ",".join(map(str, net.layers or [])), "activation": net.activation,
         "bias": net.bias, "init": net.init or "", "scale": number_text(net.scale),
         "color_by": spec.color_by or "", "theme": exp.style.theme,

@@ -130,6 +130,7 @@ def set_slice(experiment: Experiment, text: str) -> Experiment:
     if not value:  # the data's own colouring again where the slice's was kept
         return changed(experiment, "slice", {"input": {
             "slice": None, "bounds": None, "slice_points": None, "points": None,
+            "show_data": False,  # (the rows are drawn on a slice only)
             "color_by": None if color == "predicted" else color}})
     rows = numbers.parse_slice(value, field="input.slice")
     # the slice's points have no labels: coloured by the class predicted there instead
@@ -208,7 +209,8 @@ def expected_shapes(layers: list[int], bias: bool) -> dict[str, tuple[int, ...]]
 
 
 def set_choice(experiment: Experiment, control: str, value: Any) -> Experiment:
-    """Activation, bias, recipe, colouring or theme; a new recipe clears typed weights."""
+    """Activation, bias, recipe, colouring, theme, or the data rows on a slice shown (the
+    CLI's --show-data); a new recipe clears typed weights."""
     section, key = _CHOICES[control]
     if control in ("init", "color_by") and value == "":
         value = None  # the input's own default recipe or colouring
@@ -225,6 +227,7 @@ def set_choice(experiment: Experiment, control: str, value: Any) -> Experiment:
 _CHOICES = {
     "activation": ("network", "activation"), "bias": ("network", "bias"),
     "init": ("network", "init"), "color_by": ("input", "color_by"),
+    "show_data": ("input", "show_data"),
     "theme": ("style", "theme"), "regions": ("style", "regions"),
     "svd_steps": ("style", "svd_steps"), "measures": ("style", "measures"),
 }

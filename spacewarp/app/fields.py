@@ -14,7 +14,8 @@ from ..errors import SpacewarpError
 FIELD_CONTROLS = {
     "input.name": "input", "input.points": "points", "input.path": "upload",
     "input.color_by": "color_by", "input.params": "input", "input.slice": "slice",
-    "input.bounds": "bounds", "input.slice_points": "slice", "network.layers": "widths",
+    "input.bounds": "bounds", "input.slice_points": "slice", "input.show_data": "show_data",
+    "network.layers": "widths",
     "network.activation": "activation", "network.bias": "bias", "network.init": "init",
     "network.scale": "scale", "network.weights": "weights", "style": "theme",
     "style.regions": "regions", "style.svd_steps": "svd_steps", "style.measures": "measures",

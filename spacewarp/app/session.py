@@ -228,7 +228,7 @@ class Explorer:
             self.apply("widths", step, key=f"{control}:{self._edits}")
             return None
         if control in ("activation", "bias", "init", "color_by", "theme", "regions",
-                       "svd_steps", "measures"):
+                       "svd_steps", "measures", "show_data"):
             return lambda e: edits.set_choice(e, control, value)
         if control == "upload":
             self._upload(value)

@@ -14,16 +14,23 @@ import numpy as np
 from ..view.marks import Marks, data_rgba
 from .blobs import Blobs
 
+# the anchors' ring on the page: the stills' ring (still_marks.RING, 90 pt^2: 9.5 pt
+# across, 13 px at their 100 dpi, 4% of a 3.2 in panel) at about the same share of the
+# page's morph view (about 430 CSS px square): 9 CSS px in radius there, the same share
+# (at least 6 px) of a smaller view (the stage panels; js/marks.js)
+RING_CSS = {"radius": 9.0, "view": 430.0}
+
 
 def marks_spec(marks: Marks | None, store: Blobs) -> dict[str, Any] | None:
     """``{"keys": (m, d_i) float32 per film key, "names": the anchors' titles (the first
-    rows), "alpha": (N,) the data rows' opacity, "colors": (N, 3) uint8 or None (the
-    theme's foreground), "title": what the data rows' fading shows}``; None without marks."""
+    rows), "ring": their rings' radius (CSS px) on a view of a given size (``RING_CSS``),
+    "alpha": (N,) the data rows' opacity, "colors": (N, 3) uint8 or None (the theme's
+    foreground), "title": what the data rows' fading shows}``; None without marks."""
     if marks is None or not marks.keys:
         return None
     rgba = data_rgba(marks)
     return {"keys": [store.put(np.ascontiguousarray(k, dtype=np.float32)) for k in marks.keys],
-            "names": list(marks.names),
+            "names": list(marks.names), "ring": RING_CSS,
             "alpha": store.put(marks.alpha.astype(np.float32)),
             "colors": None if rgba is None else store.put(
                 np.rint(rgba[:, :3] * 255).astype(np.uint8)),

@@ -1,6 +1,8 @@
 """A slice's marked rows in still panels: the anchors ringed and titled, the data rows
 (--show-data) as faded dots, each at its true image in the stage (``view.marks``), shown
 in the panel's display coordinates (the stage's own PCA, fitted on the points, beyond 3-D).
+Where a row is an image (``SliceFrame.image_shape``), the input stage shows each anchor's
+image beside its ring (``anchor_images``).
 """
 
 from __future__ import annotations
@@ -8,11 +10,14 @@ from __future__ import annotations
 import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.collections import PathCollection
+from matplotlib.colors import Normalize
 from matplotlib.markers import MarkerStyle
+from matplotlib.offsetbox import AnnotationBbox, OffsetImage
 from matplotlib.patheffects import withStroke
 from matplotlib.text import Annotation
 from matplotlib.transforms import IdentityTransform
 
+from ..inputs.slice import SliceFrame
 from ..tracing.trace import Trace
 from ..view import projection
 from ..view.colors import hex_rgb
@@ -22,6 +27,9 @@ from .theme import Theme
 
 RING = 90.0  # the anchors' ring, points^2
 DOT = 14.0  # a data row's dot, points^2
+INSET = 30.0  # an anchor's image, points across (an 8x8 digit: blocks of 3.75 pt)
+GAP = 7.0  # points between the anchor and its image's nearest corner (clear of the ring)
+TITLE_RISE = 22.0  # points: an image above and right of its anchor clears the title
 _CIRCLE = MarkerStyle("o").get_path().transformed(MarkerStyle("o").get_transform())
 
 
@@ -38,6 +46,8 @@ def draw_marks(ax: Axes, trace: Trace, k: int, th: Theme, text_pt: float,
         _data(ax, at[marks.anchors:], marks, th, k)
     if marks.anchors:
         _anchors(ax, at[:marks.anchors], marks.names, th, text_pt, k)
+        if k == 0 and trace.frame is not None and trace.frame.image_shape is not None:
+            anchor_images(ax, trace.frame, at[:marks.anchors], th)
 
 
 def marks_at(trace: Trace, k: int, marks: Marks | None) -> np.ndarray | None:
@@ -106,3 +116,43 @@ def _anchors(ax: Axes, at: np.ndarray, names: tuple[str, ...], th: Theme, text_p
         ax.annotate(name, (float(xy[0]), float(xy[1])), xytext=(6, 6),
                     textcoords="offset points", color=th.foreground, fontsize=text_pt,
                     zorder=7, fontweight="bold", path_effects=halo)
+
+
+def anchor_image(frame: SliceFrame, i: int) -> np.ndarray:
+    """Anchor ``i``'s input (``origin + u @ axes``, its row) as drawn: (H, W) values for
+    grey levels, (H, W, 3) in [0, 1] for 3 channels (over the data's value range), else
+    the first channel's (H, W)."""
+    row = frame.inputs(frame.anchors[i:i + 1])[0]  # (D,)
+    shape = frame.image_shape or (len(row),)
+    image = row.reshape(shape)  # (H, W) or (C, H, W)
+    if image.ndim == 2:
+        return image
+    if image.shape[0] != 3:
+        return image[0]  # (H, W): the first channel, as hover draws it
+    lo, hi = frame.value_range
+    return np.clip((np.moveaxis(image, 0, -1) - lo) / max(hi - lo, 1e-300), 0.0, 1.0)
+
+
+def anchor_images(ax: Axes, frame: SliceFrame, at: np.ndarray, th: Theme) -> None:
+    """Each anchor's image (``anchor_image``) as an inset of ``INSET`` points beside its
+    ring, ``anchor-image-i``: nearest-neighbour blocks, grey from the data's lowest value
+    (black) to its highest (white). It sits below and left of the anchor, on the other side
+    of an anchor near the panel's left or bottom edge (above and right: over the title),
+    so that it stays inside the panel and off the ring and the title. ``at`` (m, 2)."""
+    (x0, x1), (y0, y1) = ax.get_xlim(), ax.get_ylim()
+    norm = Normalize(*frame.value_range, clip=True)
+    for i, xy in enumerate(at):
+        image = anchor_image(frame, i)
+        right = (xy[0] - x0) / (x1 - x0) < 0.3  # near the left edge: the image to the right
+        up = (xy[1] - y0) / (y1 - y0) < 0.3 if y1 != y0 else False
+        offset = (GAP if right else -GAP,
+                  (TITLE_RISE if right else GAP) if up else -GAP)
+        box = OffsetImage(image, zoom=INSET / max(image.shape[:2]), cmap="gray",
+                          norm=None if image.ndim == 3 else norm, interpolation="nearest",
+                          resample=False)
+        ax.add_artist(AnnotationBbox(
+            box, (float(xy[0]), float(xy[1])), xybox=offset, xycoords="data",
+            boxcoords="offset points", box_alignment=(0.0 if right else 1.0,
+                                                      0.0 if up else 1.0),
+            pad=0.15, frameon=True, bboxprops={"edgecolor": th.foreground, "lw": 0.8},
+            zorder=8, gid=f"anchor-image-{i}"))

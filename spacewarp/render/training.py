@@ -20,6 +20,7 @@ from matplotlib.colors import to_hex, to_rgb
 from matplotlib.figure import Figure
 from matplotlib.text import Annotation
 
+from ..inputs.slice import SliceFrame
 from ..training.train import Curves
 from ..view.colors import class_rgb, decision_rgb, decision_strength
 from ..view.training import (
@@ -32,6 +33,7 @@ from ..view.training import (
     moment,
     snapshot_curves,
 )
+from .still_marks import anchor_images
 from .still_regions import outline_alpha
 from .theme import Theme, themed
 
@@ -279,6 +281,7 @@ def training_figure(view: TrainingView, theme: str | None = None) -> Figure:
         ax_c.set_title("loss and accuracy" if labelled else "loss", fontsize="medium")
         panels = TrainingPanels(view, ax_in, ax_w, th, _marker(len(view.data_in)))
         panels.show(last)
+        draw_anchor_images(ax_in, view.slice_frame, view.data_in, th)
         fig.suptitle(caption(int(view.epochs[last]), snapshot_curves(view.curves, last)),
                      fontsize="large")
     return fig
@@ -313,11 +316,20 @@ def decision_stages_figure(view: DecisionStages, theme: str | None = None) -> Fi
             ax.set_ylim(plane.box[2], plane.box[3])
             ax.set_title(plane.title, fontsize="small")
             ax.grid(False)
+        draw_anchor_images(axes[0], view.slice_frame, planes[0].data, th)  # the slice
         for ax in axes[k:]:
             ax.set_visible(False)
         what = "every stage" if regression else "the decision in every stage"
         fig.suptitle(f"{what}: {view.caption}", fontsize="large")
     return fig
+
+
+def draw_anchor_images(ax: Axes, frame: SliceFrame | None, at: np.ndarray, theme: Theme
+                       ) -> None:
+    """On a slice whose rows are images: each anchor's image beside it on the input plane
+    (``at`` (m, 2), the anchors' slice coordinates), as the stills draw them."""
+    if frame is not None and frame.image_shape is not None and frame.rows:
+        anchor_images(ax, frame, at, theme)
 
 
 def ring_width(anchor_names: tuple[str, ...]) -> float:

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ..inputs.slice import SliceFrame
 from ..measure.training_regions import outline_images, snapshot_polygons
 from ..training.snapshots import TracedSnapshots
 from ..training.train import CURVE_NAMES, Curves, Training
@@ -56,6 +57,7 @@ class TrainingView:
     regions: dict[str, np.ndarray] = field(default_factory=dict)
     # on a slice, the points shown are its anchor rows: "row 0 (0)", one per point; ()
     anchor_names: tuple[str, ...] = ()
+    slice_frame: SliceFrame | None = None  # on a slice: its anchors' inputs (their images)
     # per snapshot (train --regions): its regions' outlines in both panels, or None
     outlines: tuple[PanelOutlines | None, ...] = ()
 
@@ -116,7 +118,7 @@ def training_view(traced: TracedSnapshots, film: bool = True) -> TrainingView:
                                                                               np.int64),
         color_x=shown.x[:, 0].copy(), test=shown.test, cmap=t.experiment.style.cmap,
         theme=t.experiment.style.theme, regions=dict(t.regions),
-        anchor_names=_anchor_names(t),
+        anchor_names=_anchor_names(t), slice_frame=t.data.frame,
         outlines=panel_outlines(traced, to_plane, None if film else traced.usable - 1))
 
 
@@ -322,6 +324,7 @@ class DecisionStages:
     cmap: str
     theme: str
     anchor_names: tuple[str, ...] = ()  # on a slice: the points shown, titled; ()
+    slice_frame: SliceFrame | None = None  # on a slice: its anchors' inputs (their images)
 
 
 def decision_stages(traced: TracedSnapshots, s: int = -1) -> DecisionStages:
@@ -352,7 +355,7 @@ def decision_stages(traced: TracedSnapshots, s: int = -1) -> DecisionStages:
         caption(int(t.snapshots[s]), snapshot_curves(t.curves, s)),
         int(t.data.classes.size),
         np.asarray(shown.target, np.int64) if classify else np.zeros(len(shown.x), np.int64),
-        t.experiment.style.cmap, t.experiment.style.theme, _anchor_names(t))
+        t.experiment.style.cmap, t.experiment.style.theme, _anchor_names(t), t.data.frame)
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,8 @@ export function decodeMarks(spec, blobs) {  // -> null, or the rows per key and 
     for (let i = 0; i < m; i++) for (let j = 0; j < d; j++) out[3 * i + j] = a[d * i + j]
     return out
   })
-  return {keys, names: M.names, anchors: M.names.length, alpha: typed(M.alpha, blobs),
+  return {keys, names: M.names, anchors: M.names.length, ring: M.ring.radius,
+          ringView: M.ring.view, alpha: typed(M.alpha, blobs),
           colors: M.colors ? typed(M.colors, blobs) : null, title: M.title}
 }
 
@@ -55,16 +56,24 @@ function drawMarks(ctx, P, dpr, theme, M, pts) {  // data dots, then the anchors
     ctx.fillStyle = c ? `rgb(${c[3 * j]},${c[3 * j + 1]},${c[3 * j + 2]})` : theme.foreground
     ctx.beginPath(); ctx.arc(q[0], q[1], 2.6 * dpr, 0, 2 * Math.PI); ctx.fill(); ctx.stroke()
   }
-  ctx.globalAlpha = 1; ctx.lineWidth = 1.8 * dpr
-  ctx.font = `bold ${11 * dpr}px system-ui, sans-serif`
-  for (let i = 0; i < M.anchors; i++) {
+  ctx.globalAlpha = 1
+  ctx.font = `bold ${12 * dpr}px system-ui, sans-serif`
+  // the ring's radius: M.ring CSS px on a view M.ringView CSS px across, the same share of
+  // a smaller one (the stage panels), never under 6 px
+  const wide = Math.min(ctx.canvas.width, ctx.canvas.height) / dpr
+  const r = Math.max(6, M.ring * Math.min(1, wide / M.ringView)) * dpr, off = r * 0.75 + 4 * dpr
+  for (let i = 0; i < M.anchors; i++) ring(ctx, at(i), r, dpr, theme)
+  for (let i = 0; i < M.anchors; i++) {  // the titles over every ring, each with a halo
     const q = at(i)
-    ctx.strokeStyle = theme.foreground
-    ctx.beginPath(); ctx.arc(q[0], q[1], 6 * dpr, 0, 2 * Math.PI); ctx.stroke()
-    ctx.lineWidth = 3 * dpr; ctx.strokeStyle = theme.background  // a halo keeps titles legible
-    ctx.strokeText(M.names[i], q[0] + 8 * dpr, q[1] - 8 * dpr)
-    ctx.fillStyle = theme.foreground; ctx.fillText(M.names[i], q[0] + 8 * dpr, q[1] - 8 * dpr)
-    ctx.lineWidth = 1.8 * dpr
+    ctx.lineWidth = 3 * dpr; ctx.strokeStyle = theme.background
+    ctx.strokeText(M.names[i], q[0] + off, q[1] - off)
+    ctx.fillStyle = theme.foreground; ctx.fillText(M.names[i], q[0] + off, q[1] - off)
   }
   ctx.restore()
+}
+
+function ring(ctx, q, r, dpr, theme) {  // the foreground ring on a halo of the background,
+  ctx.beginPath(); ctx.arc(q[0], q[1], r, 0, 2 * Math.PI)  // legible on any class colour
+  ctx.lineWidth = 4.5 * dpr; ctx.strokeStyle = theme.background; ctx.stroke()
+  ctx.lineWidth = 2 * dpr; ctx.strokeStyle = theme.foreground; ctx.stroke()
 }
