@@ -256,15 +256,17 @@ def met_pairs(found: SnapshotRegions, centres: np.ndarray, r: float, boxes: Boxe
     at = np.tile(centres, (snapshots, 1))  # (S N, 2) every centre in every snapshot
     q, pc = box_pairs(boxes, Boxes(at, at, np.repeat(np.arange(snapshots), n), boxes.grid))
     p = pc % max(1, n)  # the centre of each candidate pair
-    normal = np.stack([nxt[..., 1] - verts[..., 1], verts[..., 0] - nxt[..., 0]], -1)
-    reach = r * np.abs(normal).sum(-1)  # (R, M) the square's half-extent on each normal
-    offset = np.einsum("rmd,rmd->rm", normal, verts) + reach  # (R, M)
+    nx, ny = nxt[..., 1] - verts[..., 1], verts[..., 0] - nxt[..., 0]  # (R, M) normals
+    reach = r * (np.abs(nx) + np.abs(ny))  # (R, M) the square's half-extent on each normal
+    # (R, M): a centre with n . c >= offset is outside the edge by r; past a polygon's
+    # count, +inf: no padding edge separates
+    offset = np.where(valid, nx * verts[..., 0] + ny * verts[..., 1] + reach, np.inf)
     met = np.zeros(len(q), dtype=bool)
     step = max(1, PAIR_CHUNK // verts.shape[1])
     for lo in range(0, len(q), step):  # (pairs, M) at a time
-        qk, pk = q[lo:lo + step], p[lo:lo + step]
-        side_of = np.einsum("kmd,kd->km", normal[qk], centres[pk]) - offset[qk]
-        met[lo:lo + step] = ~((side_of >= 0) & valid[qk]).any(1)  # outside no edge
+        qk, c = q[lo:lo + step], centres[p[lo:lo + step]]  # (k,), (k, 2)
+        side_of = nx[qk] * c[:, :1] + ny[qk] * c[:, 1:] - offset[qk]  # (k, M)
+        met[lo:lo + step] = (side_of < 0).all(1)  # outside no edge
     return p[met], q[met]
 
 
