@@ -5,18 +5,21 @@ by a plain torch forward (hooks), in the film's keys."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
 from hooks import hooked_stages
+from pages import open_page
 from test_training_regions import SMALL, network, npz_of
 
 import spacewarp as sw
 from spacewarp.cli import main
+from spacewarp.export.training_html import write_training_html
 from spacewarp.render.training_browser import training_spec
 from spacewarp.training.file import load_training
 from spacewarp.training.snapshots import trace_snapshots
-from spacewarp.view.training_film import TrainingFilm, training_film
+from spacewarp.view.training_film import TrainingFilm, TrainingFilmOptions, training_film
 
 
 @pytest.fixture(scope="module")
@@ -150,3 +153,71 @@ def test_the_explorers_paused_view_draws_the_outlines_with_regions_on() -> None:
     training_task.advance(run, epochs=1)
     spec, _ = training_task.paused_frame(run, 1)
     assert all(e["regions"] is None for e in spec["training"]["snapshots"])
+
+
+@pytest.fixture(scope="module")
+def capped(run: tuple[Path, TrainingFilm]) -> TrainingFilm:
+    """The run's page with room for the outlines of about two of its six snapshots."""
+    out, tf = run
+    # int16 coordinates of the largest snapshot's outlines over every key, times three
+    biggest = max(sum(k.size for k in o.keys) for o in tf.outlines if o is not None)
+    return training_film(trace_snapshots(load_training(out / "training.npz")),
+                         TrainingFilmOptions(max_outline_bytes=3 * 2 * biggest + 1))
+
+
+def test_snapshots_past_the_cap_hold_the_last_outlines_drawn(capped: TrainingFilm) -> None:
+    """No blinking: a snapshot the byte cap leaves without outlines shows the last earlier
+    snapshot's that has them, and its title says which epoch they are of."""
+    own = [i for i, o in enumerate(capped.outlines) if o is not None]
+    assert 1 < len(own) < len(capped.outlines) and own[0] == 0
+    spec = training_spec(capped)
+    epochs = spec["training"]["epoch"]
+    for s, entry in enumerate(spec["training"]["snapshots"]):
+        r = entry["regions"]
+        if s in own:
+            assert "count" in r
+            continue
+        held = max(i for i in own if i < s)
+        assert r["held"] == held
+        assert f"outlines of epoch {epochs[held]} shown" in r["title"]
+        assert f"at epoch {epochs[s]};" in r["title"]
+
+
+def test_play_never_blinks_the_outlines(capped: TrainingFilm, browser: Any,
+                                        tmp_path: Path) -> None:
+    """On the page, every snapshot (and every moment of Play between them) draws
+    outlines: its own, or the held snapshot's, with the caption naming their epoch."""
+    page_path = write_training_html(capped, tmp_path / "capped.html")
+    page, errors, _ = open_page(browser, page_path)
+    own = [i for i, o in enumerate(capped.outlines) if o is not None]
+    epochs = [int(e) for e in capped.times.epoch]
+    for s in range(len(capped.outlines)):
+        page.evaluate(f"window.spacewarp.setSnapshot({s})")
+        drawn = page.evaluate("window.spacewarp.regions()")
+        held = max(i for i in own if i <= s)
+        o = capped.outlines[held]
+        assert o is not None and drawn is not None
+        assert np.diff(drawn["start"]).tolist() == o.count.tolist()
+        title = page.locator(".sw-regions-title").inner_text()
+        assert f"epoch {epochs[held]}" in title
+    assert not errors
+
+
+def test_the_explorers_paused_view_says_why_it_draws_no_outlines() -> None:
+    """With Regions on and a network that has no exact regions (tanh), the paused view
+    draws none and says why on the view (its note), instead of silently."""
+    from spacewarp.app import training_task
+    from spacewarp.config.experiment import validated
+
+    exp = validated({"input": {"name": "xor", "points": 80},
+                     "network": {"layers": [2, 6, 2], "activation": "tanh"},
+                     "train": {"epochs": 4, "probe": 10}, "style": {"regions": "region"},
+                     "device": "cpu"})
+    run = training_task.start(exp)
+    training_task.frame(run, 0)
+    for _ in range(3):
+        training_task.advance(run, epochs=1)
+    spec, _ = training_task.paused_frame(run, 1)
+    assert all(e["regions"] is None for e in spec["training"]["snapshots"])
+    assert "no region outlines: " in spec["sample_note"]
+    assert "tanh" in spec["sample_note"]

@@ -12,9 +12,9 @@ from torch import nn
 
 import spacewarp as sw
 from spacewarp.cli import main
-from spacewarp.measure.snapshot_walk import walk_snapshots
+from spacewarp.measure.snapshot_walk import SnapshotRegions, walk_snapshots
 from spacewarp.measure.steps import steps_of
-from spacewarp.measure.training_regions import near_boundary, squares_met
+from spacewarp.measure.training_regions import crossed_by_boundary, near_boundary, squares_met
 from spacewarp.training.file import load_training
 
 SMALL = ["--input", "spiral", "--points", "150", "--layers", "2,10,8,3", "--epochs", "40",
@@ -238,3 +238,30 @@ def test_training_png_draws_the_four_curves_of_the_file(run_dir: Path) -> None:
         want = z[name].astype(np.float64)
         np.testing.assert_allclose(y, np.where(want > 0, want, np.nan), err_msg=name)
         np.testing.assert_array_equal(ax.get_lines()[0].get_xdata(), z["epoch"])
+
+
+@pytest.mark.parametrize("classes", [1, 3])
+def test_regions_crossed_by_the_boundary_against_each_vertex_decision(classes: int) -> None:
+    """A region is crossed when its vertices' decisions (argmax, or the sign of one
+    output) differ or a vertex is on a tie: against a plain loop over vertices, with
+    ties placed on purpose (integer maps, integer vertices)."""
+    rng = np.random.default_rng(3)
+    p, m = 400, 5
+    verts = rng.integers(-2, 3, (p, m, 2)).astype(np.float64)  # (P, M, 2)
+    at = rng.integers(-1, 2, (p, 2, classes)).astype(np.float64)  # (P, 2, K)
+    c = rng.integers(-1, 2, (p, classes)).astype(np.float64)  # (P, K)
+    found = SnapshotRegions(verts, np.full(p, m), np.zeros(p, dtype=np.int64), at, c)
+    expected = []
+    for i in range(p):
+        out = verts[i] @ at[i] + c[i]  # (M, K)
+        if classes == 1:
+            decision = [np.sign(o[0]) for o in out]
+            crossed = len(set(decision)) > 1 or 0 in decision
+        else:
+            tie = any((o == o.max()).sum() > 1 for o in out)
+            crossed = tie or len({int(np.argmax(o)) for o in out}) > 1
+        if crossed:
+            expected.append(i)
+    got = crossed_by_boundary(found)
+    assert 0 < len(expected) < p
+    np.testing.assert_array_equal(got, expected)

@@ -125,23 +125,27 @@ def paused_frame(run: LiveRun, serial: int) -> tuple[dict[str, Any], Trace | Non
     page's spec); the plain frame for input wider than 2-D (no probe grid)."""
     if run.probe is None or len(run.snapshots) < 2:
         return frame(run, serial)
-    traced = trace_snapshots(with_regions(training_of(run, APP_TRACED_BYTES)), APP_PROBE)
+    training, why_none = with_regions(training_of(run, APP_TRACED_BYTES))
+    traced = trace_snapshots(training, APP_PROBE)
     tf = training_film(traced, TrainingFilmOptions(APP_BYTES, max_outline_bytes=APP_OUTLINES))
     run.plan = None  # live updates need a frame() first
-    return training_spec(tf, None, Blobs("b64", named=True), serial=serial, current=-1), None
+    spec = training_spec(tf, None, Blobs("b64", named=True), serial=serial, current=-1)
+    spec["sample_note"] = "; ".join(filter(None, [spec["sample_note"], why_none]))
+    return spec, None
 
 
-def with_regions(training: Training) -> Training:
+def with_regions(training: Training) -> tuple[Training, str]:
     """With the Regions control on: the regions of every snapshot (``train --regions``),
-    whose outlines the paused view draws; refused quietly (no outlines) for a network
-    that has no exact regions (smooth, not 2-D) or more than a film draws."""
+    whose outlines the paused view draws, and "" ; for a network that has no exact regions
+    (smooth, not 2-D) or more than a film draws, no outlines and the line that says why
+    (shown on the view, not an error: training goes on)."""
     if training.experiment.style.regions == "off":
-        return training
+        return training, ""
     try:
         found = training_regions(training, max_regions=MAX_OUTLINE_WORK)
-    except SpacewarpError:
-        return training
-    return replace(training, regions=found.named())
+    except SpacewarpError as e:
+        return training, f"no region outlines: {e}"
+    return replace(training, regions=found.named()), ""
 
 
 def training_of(run: LiveRun, max_bytes: float | None = None) -> Training:

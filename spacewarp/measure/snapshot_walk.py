@@ -12,6 +12,7 @@ snapshot and their output maps; no stage map past the one being cut is kept.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
@@ -38,6 +39,15 @@ class SnapshotRegions:
     def per_snapshot(self, snapshots: int) -> np.ndarray:
         """(S,) how many regions each snapshot has."""
         return np.bincount(self.snapshot, minlength=snapshots)
+
+    @cached_property
+    def edges(self) -> tuple[np.ndarray, np.ndarray]:
+        """Which vertices are real (P, M), and each edge's far end (P, M, 2): found once
+        for both searches of ``training_regions`` (the local complexity, the boundary)."""
+        m = self.verts.shape[1]
+        valid = np.arange(m)[None, :] < self.count[:, None]
+        ahead = (np.arange(m)[None, :] + 1) % np.maximum(self.count, 1)[:, None]  # (P, M)
+        return valid, np.take_along_axis(self.verts, ahead[..., None], axis=1)
 
 
 def walk_snapshots(step_lists: list[list[Step]], bounds: tuple[float, ...], cap: int

@@ -251,20 +251,22 @@ def met_pairs(found: SnapshotRegions, centres: np.ndarray, r: float, boxes: Boxe
     """The (centre, region) pairs, each centre against every snapshot's regions, where
     the open square of half-side ``r`` around the centre meets the convex polygon: no
     separating axis among the square's two and each edge's normal."""
-    verts, valid, nxt = _edges(found.verts, found.count)  # (R, M, 2), (R, M), (R, M, 2)
+    verts, (valid, nxt) = found.verts, found.edges  # (R, M, 2), (R, M), (R, M, 2)
     n, snapshots = len(centres), boxes.grid.groups
     at = np.tile(centres, (snapshots, 1))  # (S N, 2) every centre in every snapshot
     q, pc = box_pairs(boxes, Boxes(at, at, np.repeat(np.arange(snapshots), n), boxes.grid))
     p = pc % max(1, n)  # the centre of each candidate pair
-    normal = np.stack([nxt[..., 1] - verts[..., 1], verts[..., 0] - nxt[..., 0]], -1)
-    reach = r * np.abs(normal).sum(-1)  # (R, M) the square's half-extent on each normal
-    offset = np.einsum("rmd,rmd->rm", normal, verts) + reach  # (R, M)
+    nx, ny = nxt[..., 1] - verts[..., 1], verts[..., 0] - nxt[..., 0]  # (R, M) normals
+    reach = r * (np.abs(nx) + np.abs(ny))  # (R, M) the square's half-extent on each normal
+    # (R, M): a centre with n . c >= offset is outside the edge by r; past a polygon's
+    # count, +inf: no padding edge separates
+    offset = np.where(valid, nx * verts[..., 0] + ny * verts[..., 1] + reach, np.inf)
     met = np.zeros(len(q), dtype=bool)
     step = max(1, PAIR_CHUNK // verts.shape[1])
     for lo in range(0, len(q), step):  # (pairs, M) at a time
-        qk, pk = q[lo:lo + step], p[lo:lo + step]
-        side_of = np.einsum("kmd,kd->km", normal[qk], centres[pk]) - offset[qk]
-        met[lo:lo + step] = ~((side_of >= 0) & valid[qk]).any(1)  # outside no edge
+        qk, c = q[lo:lo + step], centres[p[lo:lo + step]]  # (k,), (k, 2)
+        side_of = nx[qk] * c[:, :1] + ny[qk] * c[:, 1:] - offset[qk]  # (k, M)
+        met[lo:lo + step] = (side_of < 0).all(1)  # outside no edge
     return p[met], q[met]
 
 
@@ -279,9 +281,11 @@ def near_regions(found: SnapshotRegions, r: float, boxes: Boxes) -> np.ndarray:
     where = cross[where]
     if not len(seg):
         return np.zeros(0, dtype=np.int64)
-    verts, valid, nxt = _edges(found.verts, found.count)
+    verts, (valid, nxt) = found.verts, found.edges
     q, b = box_pairs(boxes, Boxes(seg.min(1), seg.max(1), found.snapshot[where], boxes.grid))
     near = np.zeros(len(verts), dtype=bool)
+    near[where] = True  # a region the boundary crosses is at distance 0
+    q, b = q[~near[q]], b[~near[q]]  # only the others are measured
     for start in range(0, len(q), PAIR_CHUNK // 64):  # (pairs, M, M) of distances
         qk, bk = q[start:start + PAIR_CHUNK // 64], b[start:start + PAIR_CHUNK // 64]
         s = seg[bk]  # (k, 2, 2)
@@ -294,7 +298,9 @@ def near_regions(found: SnapshotRegions, r: float, boxes: Boxes) -> np.ndarray:
 
 def crossed_by_boundary(found: SnapshotRegions) -> np.ndarray:
     """The regions (indices) whose vertices do not all have one decision: the output's
-    sign (one output) or the argmax (several) differs, or a vertex is on a tie."""
+    sign (one output) or the argmax (several) differs, or a vertex is on a tie. With
+    several outputs: some vertex where a class other than the first vertex's leader is
+    level with it or ahead (one pass, no argmax per vertex)."""
     crossed = np.zeros(len(found.count), dtype=bool)
     for lo in range(0, len(crossed), REGION_CHUNK):  # cache-sized blocks of regions
         k = slice(lo, lo + REGION_CHUNK)
@@ -302,23 +308,12 @@ def crossed_by_boundary(found: SnapshotRegions) -> np.ndarray:
         out = v[..., :1] * a[:, None, 0] + v[..., 1:] * a[:, None, 1] \
             + found.out_c[k][:, None, :]  # (p, M, K) the output at each vertex
         if out.shape[2] == 1:
-            sign = np.sign(out[..., 0])  # (p, M)
-            crossed[k] = (sign.min(1) != sign.max(1)) | (sign == 0).any(1)
+            crossed[k] = (out[:, :1, 0] * out[..., 0] <= 0).any(1)  # a sign change or 0
             continue
-        top = out.max(2, keepdims=True)
-        tie = ((out == top).sum(2) > 1).any(1)  # two classes lead at a vertex
-        best = out.argmax(2)  # (p, M)
-        crossed[k] = (best.min(1) != best.max(1)) | tie
+        lead = out[:, 0].argmax(1)  # (p,) the first vertex's class
+        level = np.take_along_axis(out, lead[:, None, None], 2)  # (p, M, 1) its output
+        crossed[k] = ((out >= level).sum(2) > 1).any(1)  # another class level or ahead
     return np.flatnonzero(crossed)
-
-
-def _edges(verts: np.ndarray, count: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Each region's vertices (R, M, 2), which are real (R, M), and each edge's far end."""
-    m = verts.shape[1]
-    valid = np.arange(m)[None, :] < count[:, None]
-    nxt = np.take_along_axis(verts, ((np.arange(m)[None, :] + 1) % count[:, None])[..., None],
-                             axis=1)
-    return verts, valid, nxt
 
 
 def _extent(verts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -88,10 +88,16 @@ def _entry(tf: TrainingFilm, s: int, blobs: Blobs, quantised: bool, c: _Colors
 def _outlines(tf: TrainingFilm, s: int, blobs: Blobs) -> dict[str, Any] | None:
     """Snapshot ``s``'s region outlines as ``js/regions.js`` draws them (the trace page's
     ``regions`` block: ``count``, ``keys``, ``colors``), outlines only (no fill: the probe's
-    colours are the decision); None without ``train --regions`` or where not drawn."""
+    colours are the decision); where the page's cap left ``s`` without, ``{"held": j,
+    "title"}``: snapshot j's outlines stand for it (``TrainingFilm.held``), so Play does
+    not blink; ``{"held": -1, "title"}`` says why none are drawn; None without
+    ``train --regions``."""
     o = tf.outlines[s] if s < len(tf.outlines) else None
     if o is None:
-        return None
+        if s >= len(tf.held):
+            return None
+        held, title = tf.held[s]
+        return {"held": held, "title": title}
     return {"count": blobs.put(o.count.astype(np.int32)),
             "keys": [put_coords(k, True, blobs) for k in o.keys],
             "colors": blobs.put(np.zeros((1, len(o.count), 4), dtype=np.uint8)),

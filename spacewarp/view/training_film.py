@@ -100,6 +100,10 @@ class TrainingFilm:
     recipes: KeyRecipes = field(default=KeyRecipes(), compare=False, repr=False)
     # per kept snapshot (train --regions): its regions' outlines in every key, or None
     outlines: tuple[SnapshotOutlines | None, ...] = ()
+    # per kept snapshot: the kept snapshot whose outlines stand for it (its own where
+    # drawn; where the page's byte cap left it out, the last earlier one drawn, so that
+    # Play never blinks; -1 for none), with the caption that says which epoch they are
+    held: tuple[tuple[int, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -151,7 +155,8 @@ def training_film(traced: TracedSnapshots, options: TrainingFilmOptions | None =
     outlines, drawn = _outlines(traced, keep, recipes, 2 * width, o.max_outline_bytes)
     return TrainingFilm(film, tuple(per_snap), _times(traced, keep), probe, data, last,
                         tuple(traced.params[int(s)] for s in keep),
-                        "; ".join(filter(None, [note, drawn])), recipes, outlines)
+                        "; ".join(filter(None, [note, drawn])), recipes, outlines,
+                        held_outlines(outlines, traced, keep))
 
 
 def add_snapshot(tf: TrainingFilm, traced: TracedSnapshots, s: int) -> TrainingFilm:
@@ -338,7 +343,36 @@ def _outlines(traced: TracedSnapshots, keep: np.ndarray, r: KeyRecipes, vertex_b
         return tuple(out), ""
     return tuple(out), (f"region outlines at {shown} of the {len(keep)} snapshots (at most "
                         f"{MAX_OUTLINE_REGIONS:,} regions a snapshot, "
-                        f"{max_bytes / 1e6:.0f} MB of outlines a page)")
+                        f"{max_bytes / 1e6:.3g} MB of outlines a page; between them, the "
+                        "last ones drawn are held)")
+
+
+def held_outlines(outlines: tuple[SnapshotOutlines | None, ...], traced: TracedSnapshots,
+                  keep: np.ndarray) -> tuple[tuple[int, str], ...]:
+    """``TrainingFilm.held``: for each kept snapshot left without outlines by the byte
+    cap, the last earlier one drawn and a caption naming both epochs; a snapshot with more
+    regions than a film draws holds none (its own count is said instead)."""
+    t = traced.training
+    if not outlines:
+        return ()
+    out: list[tuple[int, str]] = []
+    last = -1
+    for i, (s, o) in enumerate(zip(keep, outlines, strict=True)):
+        epoch = int(t.snapshots[int(s)])
+        if o is not None:
+            last = i
+            out.append((i, o.title))
+            continue
+        regions = int(np.asarray(t.regions["regions_total"])[int(s)])
+        if regions > MAX_OUTLINE_REGIONS or last < 0:
+            out.append((-1, f"{regions:,} linear regions at epoch {epoch}: outlines are "
+                            f"drawn up to {MAX_OUTLINE_REGIONS:,} regions"))
+            continue
+        then = int(t.snapshots[int(keep[last])])
+        out.append((last, f"{regions:,} linear regions at epoch {epoch}; outlines of epoch "
+                          f"{then} shown (the page keeps outlines at an even subset of "
+                          "snapshots)"))
+    return tuple(out)
 
 
 # --- budget ---------------------------------------------------------------------------------

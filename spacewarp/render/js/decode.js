@@ -66,7 +66,10 @@ export function loadSpec(st, spec, blobs) {
   st.regions.setFilm(decodeRegions(spec, blobs))
   st.marks.setFilm(decodeMarks(spec, blobs))
   st.time.setSpec(spec, blobs)
-  if (st.time.count) st.time.apply(F, spec.training.current)
+  if (st.time.count) {
+    st.time.apply(F, spec.training.current)
+    st.regions.setFilm(st.time.regions, st.time.regionsNote)  // held ones resolved there
+  }
   paint(st)  // the colour override and selection over the new colours
   const pub = st.pub
   publish(st); pub.dims = spec.stages.map(s => s.dim)
@@ -81,7 +84,7 @@ export function loadSpec(st, spec, blobs) {
 export function loadSnapshot(st, s) {  // a training spec's snapshot s: its keys, colours and weights
   if (!st.F || !st.time.count) return
   st.time.apply(st.F, s)
-  st.regions.setFilm(st.time.regions)  // the partition of the snapshot shown (round(s))
+  st.regions.setFilm(st.time.regions, st.time.regionsNote)  // the snapshot shown (round(s))
   paint(st)
   publish(st)
   if (st.gl) st.gl.setFilm(st.F)

@@ -9,7 +9,7 @@ import {coords, typed} from './spec.js'
 // snapshot's (training.js: its outlines, int16 keys like its points)
 export function decodeRegions(spec, blobs) {
   const R = spec.regions
-  if (!R) return null
+  if (!R || R.held !== undefined) return null  // a training snapshot's stand-in: training.js
   const count = typed(R.count, blobs), start = new Int32Array(count.length + 1)
   for (let r = 0; r < count.length; r++) start[r + 1] = start[r] + count[r]
   const keys = R.keys.map(k => coords(k, blobs))  // (V, d) -> Float32Array(3 V), zero padded
@@ -40,10 +40,10 @@ export class RegionsLayer {  // the Regions toggle and the outlines drawn over a
     this.label.append(this.text)
     controls.append(this.label)
   }
-  setFilm(G) {
+  setFilm(G, note) {  // note: why there are no outlines to draw (then G is null)
     this.G = G; this.last = null
-    this.label.style.display = G ? '' : 'none'
-    this.text.textContent = G ? ' ' + caption(G) : ''
+    this.label.style.display = G || note ? '' : 'none'
+    this.text.textContent = G ? ' ' + caption(G) : note ? ' ' + note : ''
   }
   // an overlay for drawView: the outlines at key a, moved towards key b by t, filled
   // with stage `stage`'s colours; `record` keeps them for the test hook

@@ -59,6 +59,8 @@ export class TimeAxis {
   }
   get count() { return this.T ? this.T.count : 0 }
   get regions() { return this.T ? this.data(this.s).regions : null }  // the shown snapshot's
+  // why the shown snapshot has no outlines (more regions than a film draws), or ''
+  get regionsNote() { return this.T ? this.data(this.s).regionsNote : '' }
   // snapshot s decoded (cached): {keys: [Float32Array(3 n)], colors: Uint32Array(n),
   // regions: its outlines (regions.js's, null without)}
   data(s) {
@@ -66,9 +68,18 @@ export class TimeAxis {
       const e = this.T.snapshots[s], blobs = e.blobs || this.blobs
       this.cache.set(s, {keys: e.keys.map(k => coords(k, blobs)),
                          colors: colorsOf(e.color, this.spec.color.table, blobs, this.spec.n),
-                         regions: decodeRegions(e, blobs)})
+                         ...this.outlines(e, blobs)})
     }
     return this.cache.get(s)
+  }
+  // a snapshot's outlines: its own, or {held: j, title}: snapshot j's (the page's cap kept
+  // outlines at an even subset; holding the last ones drawn keeps Play from blinking),
+  // retitled with the epoch they are of; held -1: none, and the title says why
+  outlines(e, blobs) {
+    const R = e.regions
+    if (!R || R.held === undefined) return {regions: decodeRegions(e, blobs), regionsNote: ''}
+    const from = R.held >= 0 ? this.data(R.held).regions : null
+    return {regions: from && {...from, title: R.title}, regionsNote: from ? '' : R.title}
   }
   apply(F, t) {  // snapshot t into the decoded film F (keys, colours, weights' lines); a
     // fractional t (Play) blends snapshots floor(t) and floor(t) + 1
