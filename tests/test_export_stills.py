@@ -159,3 +159,19 @@ def test_pictures_are_drawn_with_the_collector_paused(default: Trace, tmp_path: 
         gc.enable()
     assert names == [n for n in NAMES if n.endswith(".png")]
     assert collector_on == [False] * len(names)
+
+
+def test_overlapping_pauses_leave_the_collector_on() -> None:
+    """Two exports in threads pause the collector in turns that overlap (the first one
+    out is not the last): it stays off until the last one is out, then is on again."""
+    gc.enable()
+    first, second = stills.collector_paused(), stills.collector_paused()
+    try:
+        first.__enter__()
+        second.__enter__()
+        first.__exit__(None, None, None)
+        assert not gc.isenabled()  # the second export still draws
+        second.__exit__(None, None, None)
+        assert gc.isenabled()
+    finally:
+        gc.enable()

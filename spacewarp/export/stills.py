@@ -15,6 +15,7 @@ One function per file kind, so other exporters can reuse them.
 from __future__ import annotations
 
 import gc
+import threading
 import zipfile
 from collections.abc import Iterator
 from concurrent.futures import Executor, ThreadPoolExecutor
@@ -100,6 +101,12 @@ def draw_pictures(trace: Trace, folder: Path, theme: str | None, pool: Executor 
     return [name for name, _ in figures]
 
 
+# Pauses may overlap (the explorer's exports run in threads): the first one in turns the
+# collector off, the last one out restores what the first one found.
+PAUSE_LOCK = threading.Lock()
+pause_state = {"depth": 0, "was_on": True}
+
+
 @contextmanager
 def collector_paused() -> Iterator[None]:
     """Python's cyclic garbage collector off inside the block, as it was after it.
@@ -108,13 +115,18 @@ def collector_paused() -> Iterator[None]:
     walks every live object (torch's and matplotlib's: ~250,000, ~0.1 s of CPU at 1e6
     points) and finds little to free until the figures are done. They are freed later.
     """
-    was_on = gc.isenabled()
-    gc.disable()
+    with PAUSE_LOCK:
+        if pause_state["depth"] == 0:
+            pause_state["was_on"] = gc.isenabled()
+            gc.disable()
+        pause_state["depth"] += 1
     try:
         yield
     finally:
-        if was_on:
-            gc.enable()
+        with PAUSE_LOCK:
+            pause_state["depth"] -= 1
+            if pause_state["depth"] == 0 and pause_state["was_on"]:
+                gc.enable()
 
 
 def drawn_rgba(fig: Figure) -> np.ndarray:
