@@ -278,3 +278,16 @@ def test_long_titles_stay_in_their_own_cells() -> None:
     for a, b in zip(boxes, boxes[1:], strict=False):
         if abs(a.y0 - b.y0) < 1:  # the same row: left to right, apart
             assert a.x1 <= b.x0, f"titles overlap: x {a.x1:.0f} > {b.x0:.0f}"
+
+
+def test_stills_import_no_pyplot() -> None:
+    """The stills draw on bare Figures: importing their modules leaves pyplot (its backend
+    choice and global state, ~80 ms) unimported, in a fresh process."""
+    import subprocess
+    import sys
+
+    code = ("import sys, spacewarp.render.static, spacewarp.export.stills; "
+            "print('matplotlib.pyplot' in sys.modules, 'matplotlib.figure' in sys.modules)")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          check=True)
+    assert done.stdout.split() == ["False", "True"]

@@ -8,7 +8,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 
 import matplotlib as mpl
-import matplotlib.pyplot as plt
+import matplotlib.style as mpl_style  # not pyplot: the figures need no pyplot state
 
 ELEV, AZIM = 30.0, -60.0  # the fixed 3-D camera (matplotlib's default view, as the seed's)
 MIN_SIDE = 0.2  # a 3-D box side is at least this fraction of the longest side
@@ -38,7 +38,7 @@ def get_theme(name: str) -> Theme:
 def themed(name: str) -> Iterator[Theme]:
     """Apply a theme to figures made inside the block, leaving global rcParams untouched."""
     theme = THEMES[name]
-    with plt.style.context(list(theme.styles)), mpl.rc_context({
+    with mpl_style.context(list(theme.styles)), mpl.rc_context({
         "axes.facecolor": theme.background,
         "figure.facecolor": theme.background,
         "savefig.facecolor": theme.background,
