@@ -82,6 +82,8 @@ def _affine(step: Affine, maps: list[StageMap], rows: np.ndarray
     after a ReLU stage); on several, once per distinct combination of their rows."""
     if len(step.inputs) == 1:
         (i,), (mat,) = step.inputs, step.mats
+        if _is_identity(mat, step.offset):  # a flatten or reshape: the same maps, no copy
+            return maps[i], rows[:, i]
         return maps[i].then_linear(mat, step.offset), rows[:, i]
     combos, col = np.unique(rows[:, list(step.inputs)], axis=0, return_inverse=True)
     at = np.zeros((len(combos), maps[0].at.shape[1], len(step.offset)))
@@ -91,6 +93,11 @@ def _affine(step: Affine, maps: list[StageMap], rows: np.ndarray
         at += a_i @ mat.T
         c += c_i @ mat.T
     return StageMap(at, c), col.reshape(-1)
+
+
+def _is_identity(mat: np.ndarray, offset: np.ndarray) -> bool:
+    return (mat.shape[0] == mat.shape[1] and not offset.any()
+            and np.array_equal(mat, np.eye(len(mat))))
 
 
 def _relu(step: Relu, maps: list[StageMap], rows: np.ndarray, verts: np.ndarray,
