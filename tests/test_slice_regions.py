@@ -255,3 +255,23 @@ def test_a_convolution_after_a_relu_is_corrected_from_its_parent_row(monkeypatch
         a, c = regions.stage_map(k)
         got = np.einsum("vkd,vd->vk", a[which], verts) + c[which]
         np.testing.assert_allclose(got, ref, rtol=1e-9, atol=1e-9 * max(1, np.abs(ref).max()))
+
+
+def test_an_affine_operation_becomes_a_matrix_only_when_small() -> None:
+    """``as_matrix``: a small operation's matrix equals the operation on other rows; one
+    whose unit rows would be too many numbers (a global sum of a wide input: 3,000 x 3,000
+    unit rows for a 3,000 x 1 matrix) stays an operation run on rows."""
+    from spacewarp.measure.graph_steps import DENSE_VALUES, Affine, AffineOp, apply, as_matrix
+
+    rng = np.random.default_rng(0)
+    mat, shift = rng.standard_normal((5, 7)), rng.standard_normal(5)
+    small = AffineOp(0, lambda x: x @ mat.T + shift)
+    x = rng.standard_normal((20, 7))
+    dense = as_matrix(small, [x], small.run(x))
+    assert isinstance(dense, Affine)
+    other = rng.standard_normal((9, 7))  # rows it was not read from
+    np.testing.assert_allclose(apply(dense, [other]), other @ mat.T + shift, rtol=1e-12)
+    wide = int(np.sqrt(DENSE_VALUES)) + 1
+    total = AffineOp(0, lambda x: x.sum(axis=1, keepdims=True))
+    y = rng.standard_normal((4, wide))
+    assert as_matrix(total, [y], total.run(y)) is total

@@ -108,10 +108,11 @@ def _reproduces(step: GraphStep, ins: list[np.ndarray], points: np.ndarray) -> b
 def as_matrix(step: AffineOp, ins: list[np.ndarray], points: np.ndarray
               ) -> AffineOp | Affine:
     """The operation as ``x @ M.T + f(0)`` with ``M``'s columns ``f(e_i) - f(0)``, where
-    M has at most ``DENSE_VALUES`` numbers and reproduces the stage as closely as the
-    operation does (a float32 model's rounding may not: then it stays an ``AffineOp``)."""
+    M and the unit rows it is read from have at most ``DENSE_VALUES`` numbers each, and it
+    reproduces the stage as closely as the operation does (a float32 model's rounding may
+    not: then it stays an ``AffineOp``)."""
     d_in, d_out = ins[0].shape[1], points.shape[1]
-    if d_in * d_out > DENSE_VALUES:
+    if d_in * max(d_in, d_out) > DENSE_VALUES:  # a global pooling of a wide input too
         return step
     out = step.run(np.concatenate([np.zeros((1, d_in)), np.eye(d_in)]))  # (1 + d_in, d_out)
     dense = Affine((step.input,), (np.ascontiguousarray((out[1:] - out[0]).T),), out[0])
