@@ -220,3 +220,58 @@ def test_max_pool_windows_split_as_torch_picks_its_winners() -> None:
         want = net(torch.from_numpy(trace.frame.inputs(verts))).numpy()
     np.testing.assert_allclose(np.einsum("vkd,vd->vk", a[which], verts) + c[which], want,
                                rtol=1e-9, atol=1e-9 * np.abs(want).max())
+
+
+def test_a_convolution_after_a_relu_is_corrected_from_its_parent_row(monkeypatch) -> None:
+    """A convolution small enough for a matrix, straight after a ReLU: its maps are the
+    parent row's product plus a correction per neuron that flipped (``then_linear``'s
+    sparse path, spied on here), and every region's map still equals the torch modules'
+    outputs at its vertices, stage by stage."""
+    from spacewarp.measure.graph_steps import Affine, graph_steps
+    from spacewarp.measure.stage_map import StageMap
+
+    torch.manual_seed(3)
+    net = nn.Sequential(
+        nn.Unflatten(1, (1, 8, 8)), nn.Conv2d(1, 4, 3, padding=1), nn.ReLU(),
+        nn.Conv2d(4, 4, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(),
+        nn.Linear(64, 3)).double().eval()
+    trace = sw.run(model=net, input="digits", slice="0,10,20", points=100, device="cpu")
+    steps = graph_steps(trace)
+    assert isinstance(steps[1], Affine) and isinstance(steps[3], Affine)  # both convs
+    corrected: list[int] = []
+    sparse = StageMap._sparse_linear
+
+    def spy(self: StageMap, *args: object) -> StageMap:
+        corrected.append(len(self))
+        return sparse(self, *args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(StageMap, "_sparse_linear", spy)
+    regions = sw.regions(trace, (6.0, 12.0, 6.0, 12.0))
+    assert corrected and len(regions) > 20
+    verts = np.concatenate(regions.polygons)  # (V, 2)
+    which = np.repeat(np.arange(len(regions)), regions.count)
+    want, _ = hooked(net, trace.frame.inputs(verts))
+    for k, ref in enumerate(want, start=1):
+        a, c = regions.stage_map(k)
+        got = np.einsum("vkd,vd->vk", a[which], verts) + c[which]
+        np.testing.assert_allclose(got, ref, rtol=1e-9, atol=1e-9 * max(1, np.abs(ref).max()))
+
+
+def test_an_affine_operation_becomes_a_matrix_only_when_small() -> None:
+    """``as_matrix``: a small operation's matrix equals the operation on other rows; one
+    whose unit rows would be too many numbers (a global sum of a wide input: 3,000 x 3,000
+    unit rows for a 3,000 x 1 matrix) stays an operation run on rows."""
+    from spacewarp.measure.graph_steps import DENSE_VALUES, Affine, AffineOp, apply, as_matrix
+
+    rng = np.random.default_rng(0)
+    mat, shift = rng.standard_normal((5, 7)), rng.standard_normal(5)
+    small = AffineOp(0, lambda x: x @ mat.T + shift)
+    x = rng.standard_normal((20, 7))
+    dense = as_matrix(small, [x], small.run(x))
+    assert isinstance(dense, Affine)
+    other = rng.standard_normal((9, 7))  # rows it was not read from
+    np.testing.assert_allclose(apply(dense, [other]), other @ mat.T + shift, rtol=1e-12)
+    wide = int(np.sqrt(DENSE_VALUES)) + 1
+    total = AffineOp(0, lambda x: x.sum(axis=1, keepdims=True))
+    y = rng.standard_normal((4, wide))
+    assert as_matrix(total, [y], total.run(y)) is total

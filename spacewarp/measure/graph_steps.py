@@ -10,7 +10,11 @@ own points (every row), so a step is never guessed; anything else is refused by 
   ``groups[j]`` (``torch.maximum(a, b)``, a maxout ``x.view(n, k, p).amax(-1)``, a
   max-pooling: its windows read off the operation itself);
 - ``AffineOp(input, run)``: an affine operation too wide for a matrix (a convolution,
-  average pooling, an eval-mode BatchNorm2d), run on each polygon's map directly.
+  average pooling, an eval-mode BatchNorm2d), run on each polygon's map directly. One
+  whose matrix has at most ``DENSE_VALUES`` numbers (a convolution of a small image, any
+  operation right after a slice's 2-D input) becomes an ``Affine``, its matrix read off
+  the operation (``as_matrix``): one product per map row, not a run of the operation on
+  3 rows, and a ReLU's stage before it gets ``then_linear``'s sparse corrections.
 
 On a slice (``trace.frame``) stage 0 holds slice coordinates u and the network takes
 ``origin + u @ axes``: the first operation is composed with that map, so the regions of
@@ -40,6 +44,7 @@ from .steps import (
 )
 
 RTOL, ATOL = 1e-9, 1e-12
+DENSE_VALUES = 1 << 22  # an affine operation's matrix kept dense up to this (32 MB)
 
 
 @dataclass(frozen=True)
@@ -88,11 +93,30 @@ def graph_steps(trace: Trace) -> list[GraphStep]:
             step = _step(stage, inputs, ins)
         if stage.kind in AFFINE_IN_EVAL and not has_running_stats(trace, stage.module):
             step = None  # normalised by the batch's own statistics: not one affine map
-        if step is None or not np.allclose(apply(step, ins), stage.points, rtol=RTOL,
-                                           atol=ATOL * _scale(stage.points)):
+        if step is None or not _reproduces(step, ins, stage.points):
             _refuse(stage, activation_field(trace))
+        if isinstance(step, AffineOp):
+            step = as_matrix(step, ins, stage.points)
         out.append(step)  # type: ignore[arg-type]
     return out
+
+
+def _reproduces(step: GraphStep, ins: list[np.ndarray], points: np.ndarray) -> bool:
+    return bool(np.allclose(apply(step, ins), points, rtol=RTOL, atol=ATOL * _scale(points)))
+
+
+def as_matrix(step: AffineOp, ins: list[np.ndarray], points: np.ndarray
+              ) -> AffineOp | Affine:
+    """The operation as ``x @ M.T + f(0)`` with ``M``'s columns ``f(e_i) - f(0)``, where
+    M and the unit rows it is read from have at most ``DENSE_VALUES`` numbers each, and it
+    reproduces the stage as closely as the operation does (a float32 model's rounding may
+    not: then it stays an ``AffineOp``)."""
+    d_in, d_out = ins[0].shape[1], points.shape[1]
+    if d_in * max(d_in, d_out) > DENSE_VALUES:  # a global pooling of a wide input too
+        return step
+    out = step.run(np.concatenate([np.zeros((1, d_in)), np.eye(d_in)]))  # (1 + d_in, d_out)
+    dense = Affine((step.input,), (np.ascontiguousarray((out[1:] - out[0]).T),), out[0])
+    return dense if _reproduces(dense, ins, points) else step
 
 
 def apply(step: GraphStep, ins: list[np.ndarray]) -> np.ndarray:

@@ -17,7 +17,7 @@ import numpy as np
 
 from .graph_steps import Affine, AffineOp, GraphStep, Max, Relu
 from .layer_split import BLOCK, MAX_REGIONS, active, split_layer
-from .max_split import entries, split_by_max
+from .max_split import Columns, entries, split_by_max
 from .stage_map import StageMap
 
 VALUES = 1 << 22  # numbers per block when an operation runs on maps' rows
@@ -82,6 +82,8 @@ def _affine(step: Affine, maps: list[StageMap], rows: np.ndarray
     after a ReLU stage); on several, once per distinct combination of their rows."""
     if len(step.inputs) == 1:
         (i,), (mat,) = step.inputs, step.mats
+        if _is_identity(mat, step.offset):  # a flatten or reshape: the same maps, no copy
+            return maps[i], rows[:, i]
         return maps[i].then_linear(mat, step.offset), rows[:, i]
     combos, col = np.unique(rows[:, list(step.inputs)], axis=0, return_inverse=True)
     at = np.zeros((len(combos), maps[0].at.shape[1], len(step.offset)))
@@ -91,6 +93,11 @@ def _affine(step: Affine, maps: list[StageMap], rows: np.ndarray
         at += a_i @ mat.T
         c += c_i @ mat.T
     return StageMap(at, c), col.reshape(-1)
+
+
+def _is_identity(mat: np.ndarray, offset: np.ndarray) -> bool:
+    return (mat.shape[0] == mat.shape[1] and not offset.any()
+            and np.array_equal(mat, np.eye(len(mat))))
 
 
 def _relu(step: Relu, maps: list[StageMap], rows: np.ndarray, verts: np.ndarray,
@@ -141,13 +148,14 @@ def _max(step: Max, maps: list[StageMap], rows: np.ndarray, verts: np.ndarray,
         source, row = maps[step.inputs[0]], rows[:, step.inputs[0]]
     else:  # torch.maximum(a, b): the inputs side by side, per combination of their rows
         source, row = _side_by_side(maps, rows, step.inputs)
-    verts, count, origin, choice = split_by_max(source, row, step.groups, verts, count, cap)
+    columns = Columns.of(source)
+    verts, count, origin, choice = split_by_max(columns, row, step.groups, verts, count, cap)
     rows, row = rows[origin], row[origin]
     units, p = step.groups.shape
     lead = step.groups[np.arange(units)[None, :], choice]  # (P, units) input columns
     onehot = np.zeros((len(count), units * p), dtype=bool)
     onehot[np.arange(len(count))[:, None], np.arange(units)[None, :] * p + choice] = True
-    a, c = entries(source, row, lead)  # (P, units, d0), (P, units)
+    a, c = entries(columns, row, lead)  # (P, units, d0), (P, units)
     return verts, count, rows, StageMap(np.ascontiguousarray(a.transpose(0, 2, 1)), c), onehot
 
 

@@ -13,6 +13,8 @@ them, not with polygons x windows (6,272 windows at 28x28 with 32 channels).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
 from . import polygons as pg
@@ -22,7 +24,22 @@ from .stage_map import StageMap
 VALUES = 1 << 22  # vertex values (polygon x vertex x column) computed at a time
 
 
-def split_by_max(source: StageMap, row: np.ndarray, groups: np.ndarray, verts: np.ndarray,
+@dataclass(frozen=True)
+class Columns:
+    """A stage's maps laid out to gather single columns: ``by_column`` (N, D, d0) is the
+    maps' ``at`` (N, d0, D) transposed, so one entry's map is d0 adjacent numbers and a
+    gather of (polygon, window) entries is one flat take (``at[pre, :, cols]``, a slice
+    between two fancy indices, was a third of the max-pooling rounds' time)."""
+    source: StageMap
+    by_column: np.ndarray  # (N * D, d0)
+
+    @classmethod
+    def of(cls, source: StageMap) -> Columns:
+        d0 = source.at.shape[1]  # at (N, d0, D) -> (N * D, d0)
+        return cls(source, np.ascontiguousarray(source.at.transpose(0, 2, 1)).reshape(-1, d0))
+
+
+def split_by_max(source: Columns, row: np.ndarray, groups: np.ndarray, verts: np.ndarray,
                  count: np.ndarray, cap: int
                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Polygons (P, M, d0), their input maps (``source`` rows ``row`` (P,)) and windows
@@ -59,7 +76,7 @@ def split_by_max(source: StageMap, row: np.ndarray, groups: np.ndarray, verts: n
     return verts, count, origin, choice
 
 
-def leaders(source: StageMap, row: np.ndarray, groups: np.ndarray, verts: np.ndarray,
+def leaders(source: Columns, row: np.ndarray, groups: np.ndarray, verts: np.ndarray,
             count: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Each window's leading entry on each polygon (P, units), and whether no one entry
     leads at every vertex (P, units): the windows that split the polygon. First a bound
@@ -72,10 +89,10 @@ def leaders(source: StageMap, row: np.ndarray, groups: np.ndarray, verts: np.nda
     valid = np.arange(verts.shape[1])[None, :] < count[:, None]  # (P, M)
     centre = pg.centroids(verts, count)  # (P, d0)
     radius = np.where(valid, np.linalg.norm(verts - centre[:, None], axis=2), 0.0).max(axis=1)
-    step = max(1, VALUES // ((verts.shape[2] + 2) * source.at.shape[2]))
+    step = max(1, VALUES // ((verts.shape[2] + 2) * source.source.at.shape[2]))
     for lo in range(0, len(count), step):
         k = slice(lo, lo + step)
-        at, c = source.take_t(row[k])  # (q, d0, D), (q, D)
+        at, c = source.source.take_t(row[k])  # (q, d0, D), (q, D)
         value = (np.einsum("qd,qdn->qn", centre[k], at) + c)[:, groups]  # (q, units, p)
         spread = (radius[k, None] * np.linalg.norm(at, axis=1))[:, groups]
         first[k] = value.argmax(axis=2)
@@ -92,7 +109,7 @@ def leaders(source: StageMap, row: np.ndarray, groups: np.ndarray, verts: np.nda
     return first, straddle
 
 
-def _winners(source: StageMap, row: np.ndarray, cols: np.ndarray, verts: np.ndarray,
+def _winners(source: Columns, row: np.ndarray, cols: np.ndarray, verts: np.ndarray,
              count: np.ndarray) -> np.ndarray:
     """(K,) the first entry of windows ``cols`` (K, p) that leads at every vertex of its
     piece (or, where rounding leaves none, the largest at the piece's centre)."""
@@ -112,15 +129,22 @@ def _leads(values: np.ndarray, count: np.ndarray) -> np.ndarray:
     return np.all((values >= top - tol) | ~valid, axis=1)
 
 
-def entries(source: StageMap, row: np.ndarray, cols: np.ndarray
+def entries(columns: Columns, row: np.ndarray, cols: np.ndarray
             ) -> tuple[np.ndarray, np.ndarray]:
     """The maps of columns ``cols`` (Q, p) of rows ``row`` (Q,): a (Q, p, d0), c (Q, p),
     gathered without expanding a gated stage's other columns."""
+    source, width = columns.source, columns.source.c.shape[1]
     if source.on is None or source.pre_row is None:
-        return source.at[row[:, None], :, cols], source.c[row[:, None], cols]
-    pre = source.pre_row[row][:, None]  # (Q, 1)
-    gain = np.where(source.on[row[:, None], cols], 1.0, source.slope)  # (Q, p)
-    return source.at[pre, :, cols] * gain[..., None], source.c[pre, cols] * gain
+        flat = row[:, None] * width + cols  # (Q, p) into the (N * D) entries
+        return np.take(columns.by_column, flat, axis=0), np.take(source.c.reshape(-1), flat)
+    flat = source.pre_row[row][:, None] * width + cols
+    gain = np.where(np.take(source.on.reshape(-1), row[:, None] * width + cols), 1.0,
+                    source.slope)  # (Q, p)
+    a = np.take(columns.by_column, flat, axis=0)  # (Q, p, d0)
+    a *= gain[..., None]
+    c = np.take(source.c.reshape(-1), flat)
+    c *= gain
+    return a, c
 
 
 def _split_round(verts: np.ndarray, count: np.ndarray, a: np.ndarray, c: np.ndarray
