@@ -90,6 +90,7 @@ class FrameRenderer:
                                 tuple[object, np.ndarray]] = {}
         self._key: tuple[bytes, tuple[float, float]] | None = None  # the axes in _bg
         self._bg: object = None
+        self._titles: dict[str, TextSprite] = {}  # the title artist's texts, drawn once
         # the last frame drawn: its (morph, t, limits, camera, title) and its pixels
         self._last: tuple[tuple[object, ...], np.ndarray] | None = None
         self._project = np.eye(4, 3)
@@ -213,9 +214,20 @@ class FrameRenderer:
         if ends is not None:
             self._draw_arrows(self._to_pixels(ends), buf)
         self.title.set_text(same[-1])
-        self.fig.draw_artist(self.title)
+        self._title_sprite(same[-1]).stamp(buf, *self.title.get_transform().transform(
+            self.title.get_position()))
         self._last = (same, _exact_rgba(buf, self.height, self.width))
         return self._last[1]
+
+    def _title_sprite(self, text: str) -> TextSprite:
+        """The title artist's text drawn once per text (a film has a few titles)."""
+        if text not in self._titles:
+            t = self.title
+            self._titles[text] = TextSprite(
+                text, color=cast(str, t.get_color()), fontsize=float(t.get_fontsize()), dpi=DPI,
+                ha=t.get_horizontalalignment(), va=t.get_verticalalignment(),
+                fontproperties=t.get_fontproperties())
+        return self._titles[text]
 
     def _title(self, frame: Frame) -> str:
         """The frame's title; on a hold, the measure summary of the stage held, if any."""
