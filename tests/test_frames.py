@@ -192,3 +192,85 @@ def test_splat_writes_into_a_strided_buffer_too() -> None:
         splat(buf, pixels, values, color_table("viridis"), 0.9)
     assert not np.array_equal(copy, before)  # the points were drawn ...
     np.testing.assert_array_equal(big[:, ::2], copy)  # ... into the view as into the copy
+
+
+def test_an_arrow_label_is_stamped_where_matplotlib_draws_it() -> None:
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+    from matplotlib.patheffects import withStroke
+    from matplotlib.transforms import IdentityTransform
+
+    from spacewarp.render.text_sprites import TextSprite
+
+    outline = withStroke(linewidth=2.5, foreground="#101010")
+
+    def canvas() -> tuple[Figure, FigureCanvasAgg]:
+        fig = Figure(figsize=(1.2, 0.9), dpi=100, facecolor="#101010")
+        return fig, FigureCanvasAgg(fig)
+
+    fig, drawn = canvas()  # the reference: matplotlib's own outlined text, centred on (60, 40)
+    fig.text(60, 40, "e1", color="#ff4b4b", fontsize=11, ha="center", va="center",
+             transform=IdentityTransform(), path_effects=[outline])
+    drawn.draw()
+    want = np.asarray(drawn.buffer_rgba())[..., :3].astype(int)  # (90, 120, 3)
+    _, plain = canvas()
+    plain.draw()
+    buf = np.asarray(plain.buffer_rgba())  # (90, 120, 4): the background alone
+    TextSprite("e1", color="#ff4b4b", fontsize=11, dpi=100, path_effects=[outline]).stamp(
+        buf, 60.0, 40.0)
+    got = buf[..., :3].astype(int)
+    red_want, red_got = want[..., 0] > 128, got[..., 0] > 128  # the glyphs' pixels
+    assert red_want.sum() > 20
+    assert (red_want & red_got).sum() / (red_want | red_got).sum() > 0.8
+    for axis in (0, 1):  # centred within a pixel of matplotlib's place
+        assert abs(np.nonzero(red_want)[axis].mean() - np.nonzero(red_got)[axis].mean()) < 1.0
+    TextSprite("e2", color="#3ddc5a", fontsize=11, dpi=100, path_effects=[outline]).stamp(
+        buf, 118.0, 1.0)  # half off the corner: clipped, not an error
+    assert (buf[85:, 115:, 1] > 128).any()
+
+
+def test_a_holds_still_frames_are_resent_without_drawing(monkeypatch: pytest.MonkeyPatch
+                                                         ) -> None:
+    import spacewarp.render.frames as frames_module
+
+    tr = _trace(input={"points": 300})
+    opts = AnimationOptions(frames_per_stage=3, hold=0.4, fps=10, size=(160, 120))
+    r = FrameRenderer(tr, opts)
+    m = r.motion
+
+    def looks(i: int) -> tuple[object, ...]:  # what a frame shows, from the view step
+        f = m.timeline[i]
+        return (f.morph, f.t, m.box(f).tobytes(), m.camera(f), f.title, f.hold)
+
+    still = [i for i in range(1, len(r)) if looks(i) == looks(i - 1)]
+    assert still  # a hold's first half shows the stage still
+    splats = []
+    real = frames_module.splat
+    monkeypatch.setattr(frames_module, "splat",
+                        lambda *a, **k: (splats.append(1), real(*a, **k))[1])
+    i = still[0]
+    r.render(i - 1)
+    before = len(splats)
+    again = r.render(i)
+    assert len(splats) == before  # nothing drawn
+    np.testing.assert_array_equal(again, FrameRenderer(tr, opts).render(i))
+
+
+def test_the_gif_palettes_frames_are_not_drawn_again() -> None:
+    from spacewarp.export.video import gif_palette
+
+    tr = _trace(input={"points": 200})
+    opts = AnimationOptions(frames_per_stage=6, hold=0.4, fps=10, size=(160, 120))
+
+    def draws(with_palette: bool) -> int:
+        r = FrameRenderer(tr, opts)
+        count = []
+        draw = r.canvas.draw
+        r.canvas.draw = lambda: (count.append(1), draw())[1]  # type: ignore[method-assign]
+        if with_palette:
+            gif_palette(r)
+        for i in range(len(r)):
+            r.render(i)
+        return len(count)
+
+    assert draws(with_palette=True) == draws(with_palette=False)

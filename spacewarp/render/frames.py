@@ -33,10 +33,12 @@ from .film_marks import FilmMarks
 from .film_regions import FilmRegions
 from .splat import color_table, color_values, point_radius, splat
 from .static import NOTE_COLOR
+from .text_sprites import TextSprite
 from .theme import Theme, themed
 
 ARROW_COLORS = ("#ff4b4b", "#3ddc5a")  # e1 red, e2 green, as in the course's notebook
 DPI = 100
+BACKGROUNDS = 6  # the first drawn axes kept (the GIF's palette frames are drawn first)
 FILL = 0.78  # fraction of the 3-D axes the projected cube fills (room for tick labels)
 
 
@@ -83,8 +85,14 @@ class FrameRenderer:
         # solid grid lines: dashed ones (the bmh style) double the time to draw the axes
         with themed(theme) as th, rc_context({"grid.linestyle": "-", "grid.linewidth": 0.6}):
             self._build(trace, th)
-        self._key: tuple[bytes, tuple[float, float]] | None = None
+        # drawn axes by (limits, camera): the canvas copy and its (4, 3) projection
+        self._backgrounds: dict[tuple[bytes, tuple[float, float]],
+                                tuple[object, np.ndarray]] = {}
+        self._key: tuple[bytes, tuple[float, float]] | None = None  # the axes in _bg
         self._bg: object = None
+        self._titles: dict[str, TextSprite] = {}  # the title artist's texts, drawn once
+        # the last frame drawn: its (morph, t, limits, camera, title) and its pixels
+        self._last: tuple[tuple[object, ...], np.ndarray] | None = None
         self._project = np.eye(4, 3)
 
     def __len__(self) -> int:
@@ -151,7 +159,7 @@ class FrameRenderer:
                             transform=ident, animated=True)
         self.fig.add_artist(self.lines)
         self.arrows: list[FancyArrow] = []
-        self.arrow_labels = []
+        self.arrow_labels: list[TextSprite] = []  # outlined text drawn once, stamped per frame
         width = max(1.5, min(self.width, self.height) / 300.0)
         outline = withStroke(linewidth=2.5, foreground=theme.background)
         for i, color in enumerate(ARROW_COLORS):
@@ -161,10 +169,8 @@ class FrameRenderer:
                                path_effects=[outline])
             self.fig.add_artist(arrow)
             self.arrows.append(arrow)
-            self.arrow_labels.append(self.fig.text(0, 0, f"e{i + 1}", color=color,
-                                                   fontsize=font, transform=ident,
-                                                   animated=True, ha="center", va="center",
-                                                   path_effects=[outline]))
+            self.arrow_labels.append(TextSprite(f"e{i + 1}", color=color, fontsize=font,
+                                                dpi=DPI, path_effects=[outline]))
         self.title = self.fig.text(centre, 0.975, "", ha="center", va="top", fontsize=font * 1.3,
                                    color=theme.foreground, animated=True)
 
@@ -181,6 +187,10 @@ class FrameRenderer:
         frame = self.motion.timeline[i]
         box = self.motion.box(frame)
         cam = self.motion.camera(frame) if self.motion.dim == 3 else (0.0, 0.0)
+        same = (frame.morph, frame.t, box.tobytes(), cam, self._title(frame))
+        if self._last is not None and self._last[0] == same:
+            return self._last[1]  # a still frame of a hold: the canvas already shows it
+        self._last = None  # drawing starts: the canvas no longer shows the last frame
         self._background(box, cam)
         buf = np.asarray(self.canvas.buffer_rgba())  # (H, W, 4) view of the Agg buffer
         everything = self.motion.points(frame)  # (n [+ V region vertices], D)
@@ -202,10 +212,22 @@ class FrameRenderer:
             self.film_marks.draw(self.fig, self._to_pixels(everything[self.n_carried:]))
         ends = self.motion.arrow_ends(frame) if self.options.arrows else None
         if ends is not None:
-            self._draw_arrows(self._to_pixels(ends))
-        self.title.set_text(self._title(frame))
-        self.fig.draw_artist(self.title)
-        return _exact_rgba(buf, self.height, self.width)
+            self._draw_arrows(self._to_pixels(ends), buf)
+        self.title.set_text(same[-1])
+        self._title_sprite(same[-1]).stamp(buf, *self.title.get_transform().transform(
+            self.title.get_position()))
+        self._last = (same, _exact_rgba(buf, self.height, self.width))
+        return self._last[1]
+
+    def _title_sprite(self, text: str) -> TextSprite:
+        """The title artist's text drawn once per text (a film has a few titles)."""
+        if text not in self._titles:
+            t = self.title
+            self._titles[text] = TextSprite(
+                text, color=cast(str, t.get_color()), fontsize=float(t.get_fontsize()), dpi=DPI,
+                ha=t.get_horizontalalignment(), va=t.get_verticalalignment(),
+                fontproperties=t.get_fontproperties())
+        return self._titles[text]
 
     def _title(self, frame: Frame) -> str:
         """The frame's title; on a hold, the measure summary of the stage held, if any."""
@@ -217,6 +239,8 @@ class FrameRenderer:
     def _background(self, box: np.ndarray, cam: tuple[float, float]) -> None:
         """Draw the axes for these limits and camera, or restore them when unchanged."""
         key = (box.tobytes(), cam)
+        if key != self._key and key in self._backgrounds:  # drawn before: the GIF's palette
+            self._key, (self._bg, self._project) = key, self._backgrounds[key]
         if key == self._key:
             self.canvas.restore_region(self._bg)
             return
@@ -230,6 +254,8 @@ class FrameRenderer:
         self._bg = self.canvas.copy_from_bbox(self.fig.bbox)
         self._key = key
         self._project = self._projector()
+        if len(self._backgrounds) < BACKGROUNDS:  # the first few kept: memory stays flat
+            self._backgrounds[key] = (self._bg, self._project)
 
     def _fit_cube(self, ax: Axes3D, box: np.ndarray, elevation: float) -> None:
         """Zoom so the projected cube fills the axes at every camera angle (smoothly, as
@@ -259,15 +285,15 @@ class FrameRenderer:
         """(m, D) display coordinates -> (m, 2) display pixels (x right, y up)."""
         return project_columns(points, self._project)
 
-    def _draw_arrows(self, ends: np.ndarray) -> None:
+    def _draw_arrows(self, ends: np.ndarray, buf: np.ndarray) -> None:
+        """(1 + m, 2) tail then tips in display pixels; ``buf``: the (H, W, 4) canvas."""
         tail = ends[0]
         for arrow, label, tip in zip(self.arrows, self.arrow_labels, ends[1:], strict=False):
             d = tip - tail
             arrow.set_data(x=tail[0], y=tail[1], dx=d[0], dy=d[1])
             self.fig.draw_artist(arrow)
             norm = float(np.hypot(*d)) or 1.0
-            label.set_position(tuple(tip + d / norm * 12.0))
-            self.fig.draw_artist(label)
+            label.stamp(buf, *(tip + d / norm * 12.0))
 
 
 def project_columns(points: np.ndarray, project: np.ndarray) -> np.ndarray:
