@@ -100,13 +100,25 @@ def test_arrays_the_page_holds_go_by_id_only() -> None:
     assert held2 == {d["id"] for d in again["keys"]} and "b64" in again["keys"][0]
 
 
+def test_new_arrays_go_as_bytes_when_binary() -> None:
+    a, b = np.arange(6, dtype=np.float32), np.arange(4, dtype=np.int32)
+    spec = {"keys": [Blobs("b64", named=True).put(a), Blobs("b64", named=True).put(b)]}
+    held = {spec["keys"][0]["id"]}
+    sent, _ = drop_known(spec, held, binary=True)
+    assert sent["keys"][0]["same"] and "bin" not in sent["keys"][0]
+    assert isinstance(sent["keys"][1]["bin"], bytes) and "b64" not in sent["keys"][1]
+    np.testing.assert_array_equal(np.frombuffer(sent["keys"][1]["bin"], np.int32), b)
+    assert "b64" in spec["keys"][1]  # the spec kept (the component's data) is not changed
+
+
 def test_a_colour_change_sends_only_the_colours() -> None:
     ex = Explorer(_with())
     ex.change("color_by", "angle")
     sent, full = _arrays(ex.views.canvas.spec), _arrays(ex.views.canvas.data)
-    new = [d for d in sent if "b64" in d]
-    assert [d["shape"] for d in new] == [[400]]  # the colour index alone
+    new = [d for d in sent if "bin" in d]
+    assert [d["shape"] for d in new] == [[400]]  # the colour index alone, as bytes
+    assert not any("b64" in d for d in sent)  # nothing as base64 text in the JSON
     assert len(sent) == len(full) and all("b64" in d for d in full)
-    index = np.frombuffer(base64.b64decode(new[0]["b64"]), np.uint8)
+    index = np.frombuffer(new[0]["bin"], np.uint8)
     np.testing.assert_array_equal(index, np.frombuffer(
         base64.b64decode(ex.views.canvas.data["color"]["index"]["b64"]), np.uint8))

@@ -40,9 +40,10 @@ class Views:
 
     def show(self, spec: dict[str, Any]) -> None:
         """A new film spec; arrays the page holds already (the last spec's, by id) go as
-        their id only (``render.blobs.drop_known``). Shows are in order, on the session's
+        their id only, new ones as bytes (binary buffers, not base64 in the JSON:
+        ``render.blobs.drop_known``). Shows are in order, on the session's
         event loop, and the page draws each in that order: it holds what was last shown."""
-        sent, self._held = drop_known(spec, self._held)
+        sent, self._held = drop_known(spec, self._held, binary=True)
         self.canvas.full_spec = spec
         self.canvas.spec = sent
 

@@ -23,27 +23,30 @@ function publish(st) {  // the test hooks' stage coordinates
   st.pub.stages = st.F.spec.stages.map(s => st.F.keys[s.key])
 }
 
-// arrays by id (the explorer's): a copy of `spec` whose inline arrays are decoded once, into
-// `blobs`, and whose arrays sent as `same` (unchanged since the last spec: Python's
-// render.blobs.drop_known) are the bytes kept from it; `arrays` (Map id -> bytes) then
+// arrays by id (the explorer's): a copy of `spec` whose inline arrays (base64, or `bin`:
+// bytes the explorer sent as a binary buffer) are decoded once, into `blobs`, and whose
+// arrays sent as `same` (unchanged since the last spec: Python's render.blobs.drop_known) are the bytes kept from it; `arrays` (Map id -> bytes) then
 // holds this spec's. Specs without ids (pages, the widget) pass through as they are
 function withArrays(spec, blobs, arrays) {
   if (!arrays) return [spec, blobs]
   const out = blobs.slice(), kept = new Map()
   const take = d => {
-    const bytes = d.same ? arrays.get(d.id) : base64Bytes(d.b64)
+    const bytes = d.same ? arrays.get(d.id) : d.bin !== undefined ? binBytes(d.bin) : base64Bytes(d.b64)
     if (!bytes) throw new Error(`array ${d.id} was sent as unchanged, but the last spec had no such array`)
     if (d.id) kept.set(d.id, bytes)
-    const {b64, same, ...rest} = d
+    const {b64, bin, same, ...rest} = d
     out.push(bytes); return {...rest, blob: out.length - 1}
   }
   const copy = v => !v || typeof v !== 'object' ? v : Array.isArray(v) ? v.map(copy)
-    : v.dtype && v.shape && (v.b64 !== undefined || v.same) ? take(v)
+    : v.dtype && v.shape && (v.b64 !== undefined || v.bin !== undefined || v.same) ? take(v)
     : Object.fromEntries(Object.entries(v).map(([k, x]) => [k, copy(x)]))
   const spec2 = copy(spec)
   arrays.clear(); for (const [id, bytes] of kept) arrays.set(id, bytes)
   return [spec2, out]
 }
+
+// an array's bytes sent as a binary buffer (Bokeh: an ArrayBuffer, or a view of one)
+const binBytes = b => ArrayBuffer.isView(b) ? new Uint8Array(b.buffer, b.byteOffset, b.byteLength) : new Uint8Array(b)
 
 // the last film's Tour of stage k, kept where the new spec sends the same points (by id:
 // the explorer's) in the same box from the same basis: a colour change decodes nothing

@@ -8,7 +8,7 @@ import {drawView, colorKey} from './draw.js'
 import {GlLayer} from './gl.js'
 import {stepTitle, moveAlong, moveRows} from './regions.js'
 import {overlays} from './marks.js'
-import {heading, esc, panelColumns, setHtml, thinSliderNames} from './page.js'
+import {heading, esc, panelColumns, setHtml, thinSliderNames, forgetNameWidths} from './page.js'
 import {withOffset} from './camera.js'
 
 const STAGE_H = 210, MORPH_H = 470, GRID_H = 360
@@ -84,7 +84,7 @@ export function drawMorph(st, p) {  // the morph view at position p (0: input, k
   st.pub.morph = {stage: v.stage, t: v.t, s: p, points: v.pts, camera: cam}
   dom.slider.value = String(p)
   thinSliderNames(dom, Math.round(p))
-  dom.tip.style.display = 'none'
+  if (dom.tip.style.display !== 'none') dom.tip.style.display = 'none'  // no style write per show
   return v.pts
 }
 
@@ -112,7 +112,7 @@ export function redrawIfResized(st) {  // the ResizeObserver's call: it also cal
 
 function layoutViews(st) {  // canvas sizes from the page's width
   const F = st.F, dom = st.dom, S = st.panels.length, grid = F.spec.layout === 'grid'
-  st.laidOut = layoutWidths(dom)
+  st.laidOut = layoutWidths(dom); forgetNameWidths(dom)
   const width = dom.row.clientWidth || dom.el.clientWidth || 1200
   const cols = panelColumns(F.spec, S), pw = Math.floor((width - 4 * (cols - 1)) / cols)
   for (const p of st.panels) p.surface.size(pw, grid ? Math.min(GRID_H, pw) : Math.min(STAGE_H, Math.max(150, pw)))

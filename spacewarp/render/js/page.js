@@ -105,7 +105,7 @@ export function fillPage(dom, panels, spec, opts) {
   })
   dom.slider.max = Math.max(S - 1, 0)
   setHtml(dom.names, spec.stages.map((s, k) => sliderName(s.name, S > 1 ? k / (S - 1) : 0)).join(''))
-  dom.names.dataset.shown = ''  // new names: thinned again at the next drawing
+  dom.names.dataset.shown = ''; forgetNameWidths(dom)  // new names: measured and thinned again
   fillNotes(dom, spec, opts)
 }
 
@@ -123,12 +123,13 @@ const NAME_GAP = 10  // px between two names shown under the slider
 // together): stage k's, the one the view is at, always shown and marked, then the others
 // outward from it while they fit; the rest hidden (the view's title names every stage)
 export function thinSliderNames(dom, k) {
-  const spans = [...dom.names.children], S = spans.length, W = dom.names.parentElement.clientWidth
+  const spans = [...dom.names.children], S = spans.length
+  const m = dom.names.swMeasured || (dom.names.swMeasured = measureNames(dom, spans)), W = m.W
   const key = `${k} ${W}`
   if (!S || !W || dom.names.dataset.shown === key) return  // unchanged, or not laid out
   dom.names.dataset.shown = key
   const spanOf = spans.map((el, j) => {  // [left, right] in px from the slider's left, as sliderName places it
-    const f = S > 1 ? j / (S - 1) : 0, w = el.offsetWidth, left = f * (W - 16) + 8 - f * w
+    const f = S > 1 ? j / (S - 1) : 0, w = m.widths[j], left = f * (W - 16) + 8 - f * w
     return [left, left + w]
   })
   const order = spans.map((_, j) => j).sort((a, b) => Math.abs(a - k) - Math.abs(b - k) || a - b)
@@ -139,6 +140,16 @@ export function thinSliderNames(dom, k) {
     spans[j].style.visibility = fits ? '' : 'hidden'
     spans[j].classList.toggle('sw-current', j === k)
   }
+}
+
+// the slider's width and its names' widths (CSS px), read once per layout: reading them at
+// every show() made the browser lay the page out again after each drawing's DOM writes
+function measureNames(dom, spans) {
+  return {W: dom.names.parentElement.clientWidth, widths: spans.map(el => el.offsetWidth)}
+}
+
+export function forgetNameWidths(dom) {  // new names or a new layout: measured again when next thinned
+  dom.names.swMeasured = null
 }
 
 export function panelColumns(spec, S) {  // the stage panels per row: 3 on a grid, else up to 6
