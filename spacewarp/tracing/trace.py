@@ -191,7 +191,8 @@ def _shaped_for(model: nn.Module, points: Points) -> Points:
     model that reshapes its rows itself too, though they go in as rows)."""
     if points.image_shape is not None:
         return points
-    found = inferred_shape(model, points.input_dim)
+    with modules_in_use(model):  # inferring may trace it with torch.fx: alone, as capture
+        found = inferred_shape(model, points.input_dim)
     if found is None:
         return points
     shape = ",".join(map(str, found.shape))
