@@ -31,27 +31,11 @@ import tempfile
 import time
 from pathlib import Path
 
-from serving import free_port, rss_mb  # bench/serving.py (bench/ is on sys.path)
+from serving import CHANGE_JS, free_port, rss_mb  # bench/serving.py (bench/ is on sys.path)
 
 ACTIVATIONS = ["relu", "tanh", "sigmoid", "elu", "gelu", "silu", "softplus", "leaky_relu"]
 ROOT = ".sw-canvas .sw-root[data-sw-version]"
 
-# Change the activation from inside the page and time it: t0 at the change event, t1
-# when the component has redrawn with data of a new serial (its redraw is synchronous).
-CHANGE_JS = """async ([sel, root, value]) => {
-  const before = root.__spacewarp.serial;
-  const done = new Promise(resolve => {
-    const obs = new MutationObserver(() => {
-      if (root.__spacewarp.serial !== before) { obs.disconnect(); resolve(performance.now()); }
-    });
-    obs.observe(root, {attributes: true, attributeFilter: ['data-sw-version']});
-  });
-  const t0 = performance.now();
-  sel.value = value;
-  sel.dispatchEvent(new Event('change'));
-  const t1 = await Promise.race([done, new Promise(r => setTimeout(() => r(NaN), 60000))]);
-  return t1 - t0;
-}"""
 
 # One slider step, client side: set the value, dispatch 'input' (the redraw is in it).
 STEP_JS = """([root, value]) => {

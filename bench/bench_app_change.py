@@ -28,29 +28,12 @@ import time
 from pathlib import Path
 from typing import Any
 
-from serving import free_port, rss_mb  # bench/serving.py (bench/ is on sys.path)
+from serving import CHANGE_JS, free_port, rss_mb  # bench/serving.py (bench/ is on sys.path)
 
 ROOT = ".sw-canvas .sw-root[data-sw-version]"
 NETWORKS = {"2,100,3": [2, 100, 3], "2,3,3,2 (reference)": [2, 3, 3, 2]}
 COLOURS = ["angle", "radius", "x", "y"]
 ACTIVATIONS = ["relu", "tanh", "sigmoid", "elu", "gelu", "silu"]
-
-# t0 at the change event, t1 when the canvas has redrawn with a spec of a new serial;
-# also the spec's size as JSON (what the server sent, near enough)
-CHANGE_JS = """async ([sel, root, value]) => {
-  const before = root.__spacewarp.serial;
-  const done = new Promise(resolve => {
-    const obs = new MutationObserver(() => {
-      if (root.__spacewarp.serial !== before) { obs.disconnect(); resolve(performance.now()); }
-    });
-    obs.observe(root, {attributes: true, attributeFilter: ['data-sw-version']});
-  });
-  const t0 = performance.now();
-  sel.value = value;
-  sel.dispatchEvent(new Event('change'));
-  const t1 = await Promise.race([done, new Promise(r => setTimeout(() => r(NaN), 60000))]);
-  return t1 - t0;
-}"""
 
 
 def start(layers: list[int], points: int) -> tuple[subprocess.Popen[bytes], str, Path]:
@@ -88,7 +71,6 @@ class Tab:
         ms = float(self.page.evaluate(CHANGE_JS, [select, self.el, value]))
         self.peak = max(self.peak, rss_mb(self.pid))
         return ms
-
 
 
 def spec_mb(layers: list[int], points: int) -> float:

@@ -1,4 +1,5 @@
-"""The independent reference for stages: every leaf module's output, by forward hooks."""
+"""The independent references for stages: every leaf module's output, by forward hooks;
+a ReLU chain built with torch alone (``relu_net``) and its first k modules run (``prefix``)."""
 
 from __future__ import annotations
 
@@ -17,3 +18,19 @@ def hooked_stages(model: nn.Module, x: np.ndarray) -> list[np.ndarray]:
     for h in handles:
         h.remove()
     return [o.reshape(len(x), -1) for o in outs]
+
+
+def relu_net(widths: list[int], seed: int = 0, act: type[nn.Module] = nn.ReLU) -> nn.Sequential:
+    """Linear layers of ``widths`` (torch's default init, seeded) with ``act`` between them,
+    float64."""
+    torch.manual_seed(seed)
+    layers: list[nn.Module] = []
+    for a, b in zip(widths[:-1], widths[1:], strict=True):
+        layers += [nn.Linear(a, b), act()]
+    return nn.Sequential(*layers[:-1]).double()
+
+
+def prefix(model: nn.Sequential, k: int, x: np.ndarray) -> np.ndarray:
+    """(n, d) -> the output of ``model``'s first ``k`` modules (x itself for k = 0)."""
+    with torch.no_grad():
+        return model[:k](torch.from_numpy(x)).numpy() if k else x

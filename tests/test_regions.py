@@ -7,6 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
+from hooks import prefix, relu_net
 from torch import nn
 
 import spacewarp as sw
@@ -14,14 +15,6 @@ from spacewarp.errors import NetworkError
 from spacewarp.measure import Regions, regions
 
 BOX = (-3.0, 3.0, -2.0, 2.5)
-
-
-def relu_net(widths: list[int], seed: int = 0, act: type[nn.Module] = nn.ReLU) -> nn.Sequential:
-    torch.manual_seed(seed)
-    layers: list[nn.Module] = []
-    for a, b in zip(widths[:-1], widths[1:], strict=True):
-        layers += [nn.Linear(a, b), act()]
-    return nn.Sequential(*layers[:-1]).double()
 
 
 def pre_activation_signs(model: nn.Sequential, x: np.ndarray) -> np.ndarray:
@@ -33,11 +26,6 @@ def pre_activation_signs(model: nn.Sequential, x: np.ndarray) -> np.ndarray:
                 bits.append((h > 0).numpy())
             h = module(h)
     return np.concatenate(bits, axis=1)
-
-
-def prefix(model: nn.Sequential, k: int, x: np.ndarray) -> np.ndarray:
-    with torch.no_grad():
-        return model[:k](torch.from_numpy(x)).numpy() if k else x
 
 
 @pytest.fixture(scope="module")

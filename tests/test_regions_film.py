@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 import pytest
 import torch
+from hooks import prefix, relu_net
 from torch import nn
 
 import spacewarp as sw
@@ -40,19 +41,6 @@ def outlines(spec: dict[str, Any], key: int) -> list[np.ndarray]:
     verts = decode(spec["regions"]["keys"][key])
     start = np.concatenate([[0], np.cumsum(count)])
     return [verts[a:b] for a, b in zip(start[:-1], start[1:], strict=True)]
-
-
-def relu_net(widths: list[int], seed: int) -> nn.Sequential:
-    torch.manual_seed(seed)
-    layers: list[nn.Module] = []
-    for a, b in zip(widths[:-1], widths[1:], strict=True):
-        layers += [nn.Linear(a, b), nn.ReLU()]
-    return nn.Sequential(*layers[:-1]).double()
-
-
-def prefix(model: nn.Sequential, k: int, x: np.ndarray) -> np.ndarray:
-    with torch.no_grad():
-        return model[:k](torch.from_numpy(x)).numpy() if k else x
 
 
 def shoelace(p: np.ndarray) -> float:

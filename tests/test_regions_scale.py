@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
+from hooks import prefix, relu_net
 from plain_regions import plain_regions
 from torch import nn
 
@@ -17,19 +18,6 @@ from spacewarp.cli import main as cli_main
 from spacewarp.errors import InputError, LimitError
 from spacewarp.measure import regions, stage_map
 from spacewarp.measure.layer_split import estimate
-
-
-def relu_net(widths: list[int], seed: int = 0) -> nn.Sequential:
-    torch.manual_seed(seed)
-    layers: list[nn.Module] = []
-    for a, b in zip(widths[:-1], widths[1:], strict=True):
-        layers += [nn.Linear(a, b), nn.ReLU()]
-    return nn.Sequential(*layers[:-1]).double()
-
-
-def prefix(model: nn.Sequential, k: int, x: np.ndarray) -> np.ndarray:
-    with torch.no_grad():
-        return model[:k](torch.from_numpy(x)).numpy() if k else x
 
 
 def pattern_set(patterns: np.ndarray) -> list[tuple[bool, ...]]:
