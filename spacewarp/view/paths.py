@@ -152,14 +152,24 @@ def _same_view(a: np.ndarray, b: np.ndarray) -> bool:
     return bool(np.abs(gap, out=gap).max() <= 1e-9 * scale)
 
 
+def _narrow(shown: np.ndarray, own: np.ndarray) -> np.ndarray:
+    """A state as a morph's end: ``own`` (m, d), its own coordinates, where a wider shared
+    projection ``shown`` (m, d' > d) shows it exactly so (a slice's plane, lifted into a PCA
+    of the next stage and aligned back onto it: zeros beyond d). Its display dimension is
+    then d, so a 2-D stage rests top-down in its own axes and the camera turns only during
+    the morph into 3-D, as for any 2-D -> 3-D morph."""
+    narrower = own.shape[1] < shown.shape[1] and own.shape[1] <= MAX_DISPLAY_DIM
+    return own if narrower and _same_view(shown, own) else shown
+
+
 def chain_morphs(states: list[ShownState], steps: list[PlanStep]) -> tuple[Morph, ...]:
     out = []
     last: dict[int, np.ndarray] = {}  # state -> how the last morph into it left it
     for step in steps:
-        a = step.start(states[step.src].points)
+        a = _narrow(step.start(states[step.src].points), states[step.src].points)
         if step.src in last and _same_view(a, last[step.src]):
             a = last[step.src]  # the same view up to rounding: start exactly where it ended
-        b = step.end(states[step.dst].points)
+        b = _narrow(step.end(states[step.dst].points), states[step.dst].points)
         last[step.dst] = b
         dim = max(a.shape[1], b.shape[1])
         make = rotation_morph if step.kind == ROTATE else Morph

@@ -1,0 +1,85 @@
+"""A slice's views (issue 18): a 2-D input stage rests in its own 2-D axes on the page and
+in the films when later stages are 3-D (the camera turns only during the morph into
+3-D), as the stills draw it.
+
+References: the slice coordinates NumPy's QR gives the anchors, the trace's stage 0 (the
+grid's slice coordinates), and a plane fitted to the page's screen positions."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+from pages import open_page
+
+import spacewarp as sw
+from spacewarp.inputs.points import make_points
+from spacewarp.render.animation_options import AnimationOptions
+from spacewarp.render.frames import FrameRenderer
+from spacewarp.view import OBLIQUE, TOP_DOWN
+
+DIGITS = make_points("digits")  # (1797, 64), rows are 8x8 images
+ROWS = [0, 6, 8]
+
+
+@pytest.fixture(scope="module")
+def mlp_plane() -> sw.Trace:
+    """A plane through a 0, a 6 and an 8 through 64 -> 16 -> relu -> 10: stage 0 is 2-D, every
+    later stage wider than 3-D (a 3-D film)."""
+    return sw.run(input="digits", slice=",".join(map(str, ROWS)), points=400,
+                  layers="64,16,10", activation="relu", bias=True, device="cpu")
+
+
+def test_the_film_rests_on_the_slice_top_down_and_turns_into_3d(mlp_plane: sw.Trace) -> None:
+    r = FrameRenderer(mlp_plane, AnimationOptions(frames_per_stage=4, hold=0.2))
+    m = r.motion
+    assert m.dim == 3
+    first = m.timeline[0]
+    assert first.hold and first.morph == 0 and first.t == 0.0
+    assert m.camera(first) == TOP_DOWN  # the slice at rest: looked at straight down
+    u = mlp_plane.stages[0].points  # (n, 2) the slice coordinates
+    np.testing.assert_array_equal(m.points(first)[: mlp_plane.n, :2], u)
+    np.testing.assert_array_equal(m.points(first)[: mlp_plane.n, 2], 0.0)
+    end = next(f for f in m.timeline.frames if f.morph == 0 and f.t >= 1.0)
+    assert m.camera(end) == OBLIQUE  # the camera turned during the morph into 3-D
+    middle = next(f for f in m.timeline.frames if f.morph == 0 and 0 < f.t < 1)
+    assert TOP_DOWN[0] > m.camera(middle)[0] > OBLIQUE[0]
+
+
+def test_the_page_rests_on_the_slice_in_its_own_2d_axes(browser: Any, mlp_plane: sw.Trace,
+                                                        tmp_path: Path) -> None:
+    """At position 0 the big view draws the slice coordinates straight down: the screen
+    position of each point is an axis-aligned, equal-aspect affine map of its slice
+    coordinates (x right with slice[0], y up with slice[1]); at 0.5 the camera has turned
+    part of the way, and at 1 the view is 3-D."""
+    page, errors, _ = open_page(browser, sw.write_html(mlp_plane, tmp_path / "rest.html"))
+    try:
+        page.evaluate("window.spacewarp.useWebGL(false); window.spacewarp.show(0)")
+        hook = "document.querySelector('.sw-root').__spacewarp"
+        assert page.evaluate(f"Array.from({hook}.morph.camera)") == list(TOP_DOWN)
+        drawn = np.array(page.evaluate("Array.from(window.spacewarp.drawn().points)"))
+        u = mlp_plane.stages[0].points  # (n, 2)
+        np.testing.assert_allclose(drawn.reshape(-1, 3)[:, :2], u, rtol=1e-6, atol=1e-4)
+        np.testing.assert_array_equal(drawn.reshape(-1, 3)[:, 2], 0.0)
+        picks = np.arange(0, len(u), 7)
+        screen = np.array([page.evaluate("i => window.spacewarp.screenOf(i)", int(i))
+                           for i in picks])  # (p, 2) CSS px
+        fit, res, *_ = np.linalg.lstsq(np.column_stack([u[picks], np.ones(len(picks))]),
+                                       screen, rcond=None)  # (3, 2): screen = [u, 1] @ fit
+        assert np.abs(screen - np.column_stack([u[picks], np.ones(len(picks))]) @ fit
+                      ).max() < 0.5  # an affine map of u: drawn flat
+        linear = fit[:2]  # (2, 2): rows u0, u1 -> (x, y) px per unit
+        assert abs(linear[0, 1]) < 1e-3 * abs(linear[0, 0])  # u0 moves only x
+        assert abs(linear[1, 0]) < 1e-3 * abs(linear[1, 1])  # u1 moves only y
+        assert linear[0, 0] > 0 > linear[1, 1]  # x right, y up (screen y grows down)
+        np.testing.assert_allclose(linear[0, 0], -linear[1, 1], rtol=1e-3)  # equal aspect
+        page.evaluate("window.spacewarp.show(0.5)")
+        elevation = page.evaluate(f"{hook}.morph.camera[0]")
+        assert OBLIQUE[0] < elevation < TOP_DOWN[0]
+        page.evaluate("window.spacewarp.show(1)")
+        assert page.evaluate(f"Array.from({hook}.morph.camera)") == list(OBLIQUE)
+        assert errors == []
+    finally:
+        page.close()
