@@ -259,16 +259,22 @@ def test_the_page_and_the_film_of_a_slice(sliced: sw.Trace, tmp_path: Path) -> N
 
 
 def test_the_slice_map_prints_compactly_under_its_title(sliced: sw.Trace) -> None:
+    """The still's header names the map on the slice as what it is, W·axesᵀ (16 x 2, the
+    layer's W times the axes: NumPy's QR) and W·origin + b, under a line with both shapes."""
     from spacewarp.render.static import weights_text
 
-    text = weights_text(sliced, 1)  # W_slice (16, 2) and b_slice (16,)
-    assert text.startswith("W_slice = ") and "\nb_slice = " in text
-    w_lines = text.split("\nb_slice")[0].splitlines()
+    text = weights_text(sliced, 1)  # W·axesᵀ (16, 2) and W·origin + b (16,)
+    caption, rest = text.split("\n", 1)
+    assert caption == ("W\u00b7axes\u1d40: its map on the slice, 16x2 "
+                       "(the layer's own W is 16x64)")
+    assert rest.startswith("W\u00b7axes\u1d40 = ") and "\nW\u00b7origin + b = " in rest
+    w_lines = rest.split("\nW\u00b7origin")[0].splitlines()
     assert len(w_lines) == 7 and "..." in w_lines[3]  # the first 3 rows, ..., the last 3
+    composed = sliced.params["0.weight"] @ qr_axes(DIGITS, [0, 10, 20]).T  # (16, 2)
     np.testing.assert_allclose(
         [float(v) for v in w_lines[0].split("[[")[1].rstrip("],").split(",")],
-        sliced.stages[1].weight[0], atol=1e-4)
-    assert "..." in text.split("\nb_slice")[1]
+        composed[0], atol=1e-4)
+    assert "..." in rest.split("\nW\u00b7origin")[1]
 
 
 def test_measures_differentiate_along_the_slice(sliced: sw.Trace) -> None:

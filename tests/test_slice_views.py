@@ -83,3 +83,43 @@ def test_the_page_rests_on_the_slice_in_its_own_2d_axes(browser: Any, mlp_plane:
         assert errors == []
     finally:
         page.close()
+
+
+def qr_axes(x: np.ndarray, rows: list[int]) -> np.ndarray:
+    """(2, D): NumPy's QR of the offsets from the first row, signed so R's diagonal is > 0."""
+    q, r = np.linalg.qr((x[rows[1:]] - x[rows[0]]).T)
+    return (q * np.sign(np.diag(r))).T
+
+
+def test_the_page_titles_the_slice_map_as_what_it_is(mlp_plane: sw.Trace) -> None:
+    """The first Linear's heading on the page is its map on the slice, W·axesᵀ (16 x 2: the
+    layer's W times NumPy's axes) and W·origin + b, under a line giving both shapes; a
+    later Linear shows its own W."""
+    from spacewarp.render.browser import film_spec
+
+    stages = film_spec(mlp_plane)["stages"]
+    lines = stages[1]["weights"]
+    assert lines[:2] == ["W\u00b7axes\u1d40: its map on the slice, 16x2",
+                         "(the layer's own W is 16x64)"]
+    composed = mlp_plane.params["0.weight"] @ qr_axes(DIGITS.x, ROWS).T  # (16, 2)
+    assert lines[2].startswith("W\u00b7axes\u1d40 = [")
+    shown = [[float(v) for v in line.split("[")[1].rstrip(" ]").split()] for line in lines[2:7]]
+    np.testing.assert_allclose(shown, composed[:5], atol=0.006)
+    bias = mlp_plane.params["0.weight"] @ DIGITS.x[ROWS[0]] + mlp_plane.params["0.bias"]
+    last = next(line for line in lines if line.startswith("W\u00b7origin + b = ["))
+    np.testing.assert_allclose([float(v) for v in last.split("[")[1].split()[:4]], bias[:4],
+                               atol=0.006)
+    assert stages[3]["weights"][0].startswith("W = [")  # Linear 16->10: its own W
+
+
+def test_the_films_sub_steps_name_the_slice_map(mlp_plane: sw.Trace) -> None:
+    from spacewarp.view.motion import motion
+
+    split = [m.title for m in motion(mlp_plane, split_bias=True).morphs]
+    assert any(t.startswith("Linear 64->16: W\u00b7axes\u1d40 u") for t in split)
+    assert any(t.startswith("Linear 64->16: + W\u00b7origin + b") for t in split)
+    assert any(t.startswith("Linear 16->10: W x") for t in split)  # its own W
+    svd = [m.title for m in motion(mlp_plane, split_bias="svd").morphs]
+    first = [t for t in svd if t.startswith("Linear 64->16")]
+    assert first and all("(W\u00b7axes\u1d40 on the slice, 16x2)" in t for t in first)
+    assert any("shift by W\u00b7origin + b\nW\u00b7origin + b = " in t for t in first)

@@ -139,11 +139,12 @@ def _stage(trace: Trace, k: int, f: Film,
            extents: list[tuple[np.ndarray, np.ndarray]]) -> dict[str, Any]:
     stage, v = trace.stages[k], f.stages[k]
     measured = trace.stage_notes[k] if k < len(trace.stage_notes) else ""
+    sliced = trace.frame.input_dim if trace.frame and trace.slice_fed(k) else None  # D
     return {"key": v.key, "dim": v.dim, "box": box_lists(v.box), "camera": list(v.camera),
             "axes": axis_names(trace, k, v.dim), "ranges": _ranges(*extents[v.key]),
             "title": f"{k} \u00b7 {stage.title}", "name": stage.title, "module": stage.module,
-            "kind": stage.kind, "weights": heading_lines(stage.weight, stage.bias), "note": v.note,
-            "measures": measured}
+            "kind": stage.kind, "weights": heading_lines(stage.weight, stage.bias, sliced),
+            "note": v.note, "measures": measured}
 
 
 def _ranges(lo: np.ndarray, hi: np.ndarray) -> list[list[float]]:

@@ -33,7 +33,7 @@ from ..view.colors import CLASS_COLORS, class_hex, legend, repeat_note
 from ..view.marks import marks_of
 from ..view.motion import column_range
 from ..view.outlines import Outlines
-from ..view.weight_text import fitted_matrix
+from ..view.weight_text import SLICE_NAMES, fitted_matrix, slice_caption
 from .raster import (
     RASTER_FROM,
     RasterCache,
@@ -256,9 +256,11 @@ def weights_text(trace: Trace, k: int, chars: int = 120) -> str:
     if stage.weight is None:
         feeds = ", ".join(trace.stages[i].title for i in stage.inputs)
         return (f"of: {feeds}" if feeds else "") + (f"\n{note}" if note else "")
-    on_slice = trace.frame is not None and stage.inputs == (0,)  # W axes^T, W origin + b
-    w, b = ("W_slice = ", "b_slice = ") if on_slice else ("W = ", "b = ")
-    text = (f"{note}\n" if note else "") + w + fitted_matrix(stage.weight, w, chars)
+    on_slice = trace.slice_fed(k) and trace.frame is not None  # W·axesᵀ, W·origin + b
+    w, b = (f"{name} = " for name in (SLICE_NAMES if on_slice else ("W", "b")))
+    caption = " ".join(slice_caption(stage.weight, trace.frame.input_dim)) + "\n" \
+        if on_slice and trace.frame is not None else ""
+    text = (f"{note}\n" if note else "") + caption + w + fitted_matrix(stage.weight, w, chars)
     if stage.bias is not None:
         text += f"\n{b}" + fitted_matrix(stage.bias, b, chars)
     return text

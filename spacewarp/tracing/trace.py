@@ -107,6 +107,12 @@ class Trace:
         their input coordinates, every stage's coordinates and their labels."""
         return select([s.points for s in self.stages], self.labels, indices)
 
+    def slice_fed(self, k: int) -> bool:
+        """Stage k is a linear map fed by the slice's coordinates: its ``weight`` and ``bias``
+        are ``W·axesᵀ`` and ``W·origin + b`` (``_on_frame``), not the layer's own."""
+        stage = self.stages[k]
+        return self.frame is not None and stage.weight is not None and stage.inputs == (0,)
+
     def file_stem(self, k: int) -> str:
         """``stage-01-linear``: the per-stage file name, without suffix."""
         return f"stage-{k:02d}-{self.stages[k].kind}"

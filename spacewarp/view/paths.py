@@ -20,6 +20,7 @@ from .coords import MAX_DISPLAY_DIM, Projection, aligned, fit, lift, pad, projec
 from .morph import ROTATE, Morph, rotation_morph
 from .plan_cache import PLANS, stages_key
 from .svd import svd_states
+from .weight_text import SLICE_NAMES
 
 OWN_AXES = "own axes"  # the kind of a view turn from a shared projection to a narrow
 # state's own coordinates (right after the morph that reaches it; see ``plan_steps``)
@@ -74,16 +75,19 @@ def shown_states(trace: Trace, arrays: list[np.ndarray], split_bias: bool | str
     for k in range(1, len(trace.stages)):
         stage = trace.stages[k]
         source = last_state[main_input(trace, k)]
+        names = SLICE_NAMES if trace.slice_fed(k) else ("W", "b")  # W·axesᵀ u + W·origin + b
         if split_bias == "svd" and stage.kind == "linear" and stage.weight is not None:
             # W x + b as V^T, S, U, + b (view/svd.py)
-            for points, title, kind in svd_states(out[source].points, stage):
+            for points, title, kind in svd_states(out[source].points, stage, names):
                 out.append(ShownState(points, k, title, kind, source))
                 source = len(out) - 1
         elif split_bias and stage.kind == "linear" and stage.bias is not None \
                 and stage.weight is not None:
             wx = out[source].points @ stage.weight.T  # (m, d_in) -> (m, d_out)
-            out.append(ShownState(wx, k, f"{stage.title}: W x", "matrix", source))
-            out.append(ShownState(arrays[k], k, f"{stage.title}: + b", "bias", len(out) - 1))
+            x = "x" if names[0] == "W" else "u"  # the slice's coordinates
+            out.append(ShownState(wx, k, f"{stage.title}: {names[0]} {x}", "matrix", source))
+            out.append(ShownState(arrays[k], k, f"{stage.title}: + {names[1]}", "bias",
+                                  len(out) - 1))
         else:
             out.append(ShownState(arrays[k], k, stage.title, stage.kind, source))
         last_state[k] = len(out) - 1

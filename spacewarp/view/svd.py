@@ -78,9 +78,12 @@ def _sign_choices(r: int) -> list[np.ndarray]:
             for i in range(2 ** r)]
 
 
-def svd_states(before: np.ndarray, stage: Stage) -> list[Part]:
+def svd_states(before: np.ndarray, stage: Stage, names: tuple[str, str] = ("W", "b")
+               ) -> list[Part]:
     """The sub-steps of a linear stage from the points ``before`` (p, n), each morph
-    starting where the previous ended: V^T x, S V^T x, U S V^T x (= W x), then + b."""
+    starting where the previous ended: V^T x, S V^T x, U S V^T x (= W x), then + b.
+    ``names``: what its weight and bias are (``weight_text.SLICE_NAMES`` for a layer fed
+    by a slice's coordinates, whose map is the SVD'd one)."""
     assert stage.weight is not None
     d = decompose(stage.weight)
     rotated = before @ d.vt.T  # (p, n): V^T x
@@ -91,6 +94,8 @@ def svd_states(before: np.ndarray, stage: Stage) -> list[Part]:
     m, n = len(d.u), len(d.vt)
     resize = f" and lift to {m}-D" if m > n else f" and drop to {m}-D" if m < n else ""
     t, of = stage.title, 3 if stage.bias is None else 4
+    if names[0] != "W":
+        t = f"{t} ({names[0]} on the slice, {m}x{n})"
     out: list[Part] = [
         (rotated, f"{t}  1/{of} rotate by V\u1d40{reflect_v}\nV\u1d40 = {title_matrix(d.vt)}",
          ROTATE),
@@ -98,7 +103,8 @@ def svd_states(before: np.ndarray, stage: Stage) -> list[Part]:
         (turned, f"{t}  3/{of} rotate by U{reflect_u}\nU = {title_matrix(d.u)}", ROTATE),
     ]
     if stage.bias is not None:
-        out.append((turned + stage.bias, f"{t}  4/4 shift by b\nb = {title_matrix(stage.bias)}",
+        out.append((turned + stage.bias,
+                    f"{t}  4/4 shift by {names[1]}\n{names[1]} = {title_matrix(stage.bias)}",
                     "bias"))
     return out
 

@@ -1,6 +1,11 @@
 """Weight matrices as text, the one home of every way they are written: a still's panel
 header, ``weights.txt``, an SVD sub-step's title and the page's stage headings.
 
+A linear layer fed by a slice's coordinates u shows the map it applies to them, not its
+own W: ``W x + b`` with ``x = origin + u @ axes`` is ``(W·axesᵀ) u + (W·origin + b)``
+(``Trace.slice_fed``). Its matrices are named so (``SLICE_NAMES``), under a line that
+gives both shapes (``slice_caption``: the layer's own W is too wide to print).
+
 The first three are numpy's ``array2string`` with ``", "`` between numbers and rows aligned
 under their ``W = `` prefix; the page's are ``matrix_lines``: one line per row, cut with an
 ellipsis beyond a few rows and columns.
@@ -14,6 +19,7 @@ import numpy as np
 
 FloatMode = Literal["fixed", "unique", "maxprec", "maxprec_equal"]  # numpy's
 
+SLICE_NAMES = ("W\u00b7axes\u1d40", "W\u00b7origin + b")  # the matrices of a slice-fed layer
 PANEL_ITEMS = 36  # a still's header summarises (``...``) matrices of more numbers
 TALL_ROWS = 8  # a still's header shows the first and last 3 rows of taller matrices
 FILE_ITEMS = 10**6  # weights.txt writes every number of anything smaller
@@ -69,7 +75,25 @@ def matrix_lines(name: str, a: np.ndarray, max_rows: int = 5, max_cols: int = 6)
     return out
 
 
-def heading_lines(weight: np.ndarray | None, bias: np.ndarray | None) -> list[str]:
-    """A stage's heading lines on the page: ``W = [...]`` rows, then ``b = [...]``."""
-    lines = matrix_lines("W", weight) if weight is not None else []
-    return lines + (matrix_lines("b", bias[None, :]) if bias is not None else [])
+def slice_caption(weight: np.ndarray, width: int) -> list[str]:
+    """The lines over a slice-fed layer's map, from the composed (d_out, k) map and the
+    input's width D: ``W·axesᵀ: its map on the slice, 16x2`` and ``(the layer's own W is
+    16x64)``, short enough for the page's stage panels."""
+    rows, cols = weight.shape
+    return [f"{SLICE_NAMES[0]}: its map on the slice, {rows}x{cols}",
+            f"(the layer's own W is {rows}x{width})"]
+
+
+def heading_lines(weight: np.ndarray | None, bias: np.ndarray | None,
+                  slice_width: int | None = None) -> list[str]:
+    """A stage's heading lines on the page: ``W = [...]`` rows, then ``b = [...]``; for a
+    layer fed by a slice of ``slice_width``-D inputs its map from the slice, named and
+    captioned as such (``slice_caption``)."""
+    if weight is None:
+        return matrix_lines("b", bias[None, :]) if bias is not None else []
+    w, b = SLICE_NAMES if slice_width is not None else ("W", "b")
+    lines = slice_caption(weight, slice_width) if slice_width is not None else []
+    lines += matrix_lines(w, weight)
+    # W·origin + b's longer name: 4 numbers a line keep it as wide as W's 6
+    cols = 6 if slice_width is None else 4
+    return lines + (matrix_lines(b, bias[None, :], max_cols=cols) if bias is not None else [])
