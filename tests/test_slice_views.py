@@ -123,3 +123,42 @@ def test_the_films_sub_steps_name_the_slice_map(mlp_plane: sw.Trace) -> None:
     first = [t for t in svd if t.startswith("Linear 64->16")]
     assert first and all("(W\u00b7axes\u1d40 on the slice, 16x2)" in t for t in first)
     assert any("shift by W\u00b7origin + b\nW\u00b7origin + b = " in t for t in first)
+
+
+def qr_coordinates(x: np.ndarray, rows: list[int]) -> np.ndarray:
+    """(3, 2) the rows' slice coordinates: offsets from row I on NumPy's QR axes."""
+    return (x[rows] - x[rows[0]]) @ qr_axes(x, rows).T
+
+
+def grey_levels(row: np.ndarray) -> np.ndarray:
+    """(8, 8) a digit as 0..255 grey over the digits' range: lowest black, highest white."""
+    lo, hi = DIGITS.x.min(), DIGITS.x.max()
+    return np.rint(255 * (row.reshape(8, 8) - lo) / (hi - lo))
+
+
+def test_the_film_shows_each_anchor_image_beside_its_ring_on_the_input(
+        mlp_plane: sw.Trace) -> None:
+    """While the film rests on the input stage each anchor's image is stamped beside its
+    ring: whole blocks of pixels, each the grey of that pixel of the data row (NumPy), its
+    nearest corner a few pixels from the ring's centre; during the morph, none."""
+    from spacewarp.render.film_marks import GAP
+
+    r = FrameRenderer(mlp_plane, AnimationOptions(frames_per_stage=4, hold=0.2))
+    frame = r.render(0)
+    insets = r.film_marks.insets
+    b = insets.block
+    assert b >= 4 and len(insets.drawn) == 3
+    rings = r._to_pixels(np.column_stack([qr_coordinates(DIGITS.x, ROWS), np.zeros(3)]))
+    for (top, left), row, (x, y) in zip(insets.drawn, ROWS, rings, strict=True):
+        shown = frame[top + 1:top + 1 + 8 * b, left + 1:left + 1 + 8 * b]  # (8 b, 8 b, 3)
+        expected = np.kron(grey_levels(DIGITS.x[row]), np.ones((b, b)))
+        for channel in range(3):
+            np.testing.assert_array_equal(shown[..., channel], expected)
+        anchor = np.array([x, frame.shape[0] - y])  # (column, row)
+        corners = np.array([[c, t] for c in (left, left + 8 * b + 2)
+                            for t in (top, top + 8 * b + 2)])
+        near = np.linalg.norm(corners - anchor, axis=1).min()
+        assert near <= np.hypot(GAP, GAP) + 1.5  # beside the ring, not over it
+    middle = next(i for i, f in enumerate(r.motion.timeline.frames) if 0 < f.t < 1)
+    r.render(middle)
+    assert insets.drawn == []

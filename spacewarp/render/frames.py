@@ -128,7 +128,8 @@ class FrameRenderer:
         self._overlay(theme, font, centre=main_w / 2)
         if self.regions is not None:
             self.regions.add_to(self.fig)
-        self.film_marks = None if self.marks is None else FilmMarks(self.marks, theme, font)
+        self.film_marks = None if self.marks is None else FilmMarks(
+            self.marks, theme, font, trace.frame, min(w, h))  # (anchor images: the slice's)
         if self.film_marks is not None:
             self.film_marks.add_to(self.fig)
             if self.marks is not None and self.marks.title:  # the distance the fading shows
@@ -208,8 +209,10 @@ class FrameRenderer:
             self.fig.draw_artist(self.lines)
         if self.regions is not None and outline is not None:
             self.regions.draw_edges(self.fig, outline)
-        if self.film_marks is not None:
-            self.film_marks.draw(self.fig, self._to_pixels(everything[self.n_carried:]))
+        if self.film_marks is not None:  # the anchors' images while the input is at rest
+            at_input = frame.morph == 0 and frame.t <= 0.0
+            self.film_marks.draw(self.fig, self._to_pixels(everything[self.n_carried:]),
+                                 (buf, tuple(self.ax.bbox.extents)) if at_input else None)
         ends = self.motion.arrow_ends(frame) if self.options.arrows else None
         if ends is not None:
             self._draw_arrows(self._to_pixels(ends), buf)
