@@ -162,3 +162,47 @@ def test_the_film_shows_each_anchor_image_beside_its_ring_on_the_input(
     middle = next(i for i, f in enumerate(r.motion.timeline.frames) if 0 < f.t < 1)
     r.render(middle)
     assert insets.drawn == []
+
+
+FRONT_PIXELS = """([x, y, w, h]) => Array.from(document.querySelector('.sw-front')
+  .getContext('2d').getImageData(x, y, w, h).data)"""
+
+
+def test_the_page_shows_each_anchor_image_beside_its_ring_on_the_input(
+        browser: Any, mlp_plane: sw.Trace, tmp_path: Path) -> None:
+    """Resting on the input stage, the morph view draws each anchor's image beside its
+    ring: whole blocks of device pixels, each the grey of that pixel of the data row
+    (NumPy), its nearest corner a few pixels from the ring's centre (placed by an affine
+    map fitted to drawn grid points); between stages, none."""
+    page, errors, _ = open_page(browser, sw.write_html(mlp_plane, tmp_path / "insets.html"))
+    try:
+        page.evaluate("window.spacewarp.useWebGL(false); window.spacewarp.show(0)")
+        hook = "document.querySelector('.sw-root').__spacewarp"
+        insets = page.evaluate(f"{hook}.insets()")
+        assert len(insets) == 3
+        u = mlp_plane.stages[0].points  # (n, 2)
+        picks = np.arange(0, len(u), 9)
+        screen = np.array([page.evaluate("i => window.spacewarp.screenOf(i)", int(i))
+                           for i in picks])  # (p, 2) CSS px of the page
+        fit, *_ = np.linalg.lstsq(np.column_stack([u[picks], np.ones(len(picks))]), screen,
+                                  rcond=None)
+        box = page.evaluate("(() => { const r = document.querySelector('.sw-front')"
+                            ".getBoundingClientRect(); return [r.left, r.top] })()")
+        anchors = np.column_stack([qr_coordinates(DIGITS.x, ROWS), np.ones(3)]) @ fit - box
+        for (x, y, s), row, anchor in zip(insets, ROWS, anchors, strict=True):
+            assert s >= 4
+            rgba = np.array(page.evaluate(FRONT_PIXELS, [x, y, 8 * s, 8 * s]))
+            rgba = rgba.reshape(8 * s, 8 * s, 4)
+            expected = np.kron(grey_levels(DIGITS.x[row]), np.ones((s, s)))
+            for channel in range(3):
+                np.testing.assert_array_equal(rgba[..., channel], expected)
+            assert (rgba[..., 3] == 255).all()
+            corners = np.array([[cx, cy] for cx in (x, x + 8 * s) for cy in (y, y + 8 * s)])
+            assert np.linalg.norm(corners - anchor, axis=1).min() < 25  # beside its ring
+            inside = x <= anchor[0] <= x + 8 * s and y <= anchor[1] <= y + 8 * s
+            assert not inside  # not over it
+        page.evaluate("window.spacewarp.show(0.3)")
+        assert page.evaluate(f"{hook}.insets()") == []
+        assert errors == []
+    finally:
+        page.close()

@@ -78,7 +78,8 @@ def film_spec(trace: Trace, options: BrowserOptions | None = None,
         "color": _colors(trace, f, o.cmap or trace.style.cmap, store),
         "regions": None if f.outlines is None else region_spec(
             f.outlines, "area" if fill == "area" else "region", store),
-        "marks": marks_spec(f.marks, store),  # a slice's anchors and data rows (marks.js)
+        # a slice's anchors and data rows, and the anchors' images (marks.js)
+        "marks": marks_spec(f.marks, store, trace.frame),
         "sample_note": f.sample_note,
         "title": summary(trace),
     }
@@ -229,9 +230,9 @@ def _network_text(trace: Trace, first: int) -> str:
     return f"{','.join(map(str, widths))} {'/'.join(kinds) or 'linear'}"
 
 
-MODULES = ("spec.js", "draw.js", "gl.js", "live.js", "regions.js", "training.js", "marks.js",
-           "tour.js", "page.js", "paint.js", "select.js", "camera.js", "loop.js", "controls.js",
-           "hover.js", "decode.js", "film.js")  # in dependency order; film.js's mount is the entry
+MODULES = ("spec.js", "draw.js", "gl.js", "live.js", "regions.js", "training.js", "hover.js",
+           "marks.js", "tour.js", "page.js", "paint.js", "select.js", "camera.js", "loop.js",
+           "controls.js", "decode.js", "film.js")  # in dependency order; film.js's mount: entry
 
 
 def renderer_js() -> str:

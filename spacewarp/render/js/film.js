@@ -50,6 +50,7 @@ function testHooks(st) {  // root.__spacewarp: tour.js's Tour of stage k (null u
   }
   pub.regions = () => st.api.regions()  // the outlines last drawn (see api.regions)
   pub.marks = () => st.marks.last  // the marked rows last drawn in the morph view (3 m)
+  pub.insets = () => st.marks.insets  // the anchors' images last drawn there: [x, y, block]
   pub.screenOf = i => st.api.screenOf(i)  // drawn point i's CSS position in the morph view
   pub.colors = () => st.F.colors  // the colours drawn (ABGR per point: paint.js's)
   st.dom.root.__spacewarp = pub

@@ -40,31 +40,49 @@ export function nearestRow(F, i) {
   return {row: best, label: R.labels ? R.labels[best] : null, distance: Math.sqrt(bestSq)}
 }
 
-// the input x (C H W values, row-major) drawn on `canvas`: grey levels over the data's
-// range [lo, hi] (lo black, hi white, beyond clipped), each value a block of whole pixels
-// (nearest-neighbour); 3 channels as RGB, another count its first channel -> the tip's line
-export function drawInput(canvas, x, shape, [lo, hi]) {
-  const [C, H, W] = shape.length === 3 ? shape : [1, ...shape]
-  const s = Math.max(1, Math.floor(IMAGE_PX / Math.max(H, W))), span = hi - lo || 1
-  canvas.width = W * s; canvas.height = H * s
-  canvas.style.width = `${W * s}px`; canvas.style.height = `${H * s}px`
-  const ctx = canvas.getContext('2d'), img = ctx.createImageData(W * s, H * s), d = img.data
-  let clipped = 0  // values beyond the range by more than half a grey level
+// the input x (C H W values, row-major) as an image of one pixel per value: grey levels
+// over the data's range [lo, hi] (lo black, hi white, beyond clipped); 3 channels as RGB,
+// another count its first channel -> {rgba: (H W 4) bytes, H, W, C, clipped: the values
+// beyond the range by more than half a grey level}. The tip's image and the anchors' (marks.js)
+export function valueImage(x, shape, [lo, hi]) {
+  const [C, H, W] = shape.length === 3 ? shape : [1, ...shape], span = hi - lo || 1
+  const rgba = new Uint8ClampedArray(4 * H * W)
+  let clipped = 0
   const level = v => {
     if (v < lo - span / 510 || v > hi + span / 510) clipped++
     return Math.round(255 * Math.min(Math.max((v - lo) / span, 0), 1))
   }
-  for (let y = 0; y < H; y++) for (let xx = 0; xx < W; xx++) {
-    const p = y * W + xx, g = C === 3 ? null : level(x[p])
-    const rgb = g === null ? [0, 1, 2].map(c => level(x[c * H * W + p])) : [g, g, g]
-    for (let by = y * s; by < (y + 1) * s; by++) for (let bx = xx * s; bx < (xx + 1) * s; bx++) {
-      const o = 4 * (by * W * s + bx)
-      d[o] = rgb[0]; d[o + 1] = rgb[1]; d[o + 2] = rgb[2]; d[o + 3] = 255
-    }
+  for (let p = 0; p < H * W; p++) {
+    const g = C === 3 ? null : level(x[p])
+    rgba[4 * p] = g === null ? level(x[p]) : g
+    rgba[4 * p + 1] = g === null ? level(x[H * W + p]) : g
+    rgba[4 * p + 2] = g === null ? level(x[2 * H * W + p]) : g
+    rgba[4 * p + 3] = 255
   }
-  ctx.putImageData(img, 0, 0)
+  return {rgba, H, W, C, clipped}
+}
+
+// an image of one pixel per value (valueImage) with each pixel a block of s x s -> ImageData
+export function blockImage(ctx, im, s) {
+  const out = ctx.createImageData(im.W * s, im.H * s), d = out.data
+  for (let by = 0; by < im.H * s; by++) for (let bx = 0; bx < im.W * s; bx++) {
+    const o = 4 * (by * im.W * s + bx), p = 4 * (Math.floor(by / s) * im.W + Math.floor(bx / s))
+    d[o] = im.rgba[p]; d[o + 1] = im.rgba[p + 1]; d[o + 2] = im.rgba[p + 2]; d[o + 3] = 255
+  }
+  return out
+}
+
+// the input x drawn on `canvas` (valueImage), each value a block of whole pixels
+// (nearest-neighbour), about IMAGE_PX across -> the tip's line
+export function drawInput(canvas, x, shape, [lo, hi]) {
+  const im = valueImage(x, shape, [lo, hi]), {C, H, W} = im
+  const s = Math.max(1, Math.floor(IMAGE_PX / Math.max(H, W)))
+  canvas.width = W * s; canvas.height = H * s
+  canvas.style.width = `${W * s}px`; canvas.style.height = `${H * s}px`
+  const ctx = canvas.getContext('2d')
+  ctx.putImageData(blockImage(ctx, im, s), 0, 0)
   const what = C === 3 ? ' (RGB)' : C > 1 ? ` (channel 0 of ${C})` : ''
-  const beyond = clipped ? `, ${clipped} values outside the data's ${round3(lo)}..${round3(hi)}, clipped` : ''
+  const beyond = im.clipped ? `, ${im.clipped} values outside the data's ${round3(lo)}..${round3(hi)}, clipped` : ''
   return `image ${H}x${W}${what}${beyond}`
 }
 
