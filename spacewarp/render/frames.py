@@ -210,9 +210,10 @@ class FrameRenderer:
         if self.regions is not None and outline is not None:
             self.regions.draw_edges(self.fig, outline)
         if self.film_marks is not None:  # the anchors' images while the input is at rest
-            at_input = frame.morph == 0 and frame.t <= 0.0
+            x0, y0, x1, y1 = (float(v) for v in self.ax.bbox.extents)
             self.film_marks.draw(self.fig, self._to_pixels(everything[self.n_carried:]),
-                                 (buf, tuple(self.ax.bbox.extents)) if at_input else None)
+                                 (buf, (x0, y0, x1, y1))
+                                 if frame.morph == 0 and frame.t <= 0.0 else None)
         ends = self.motion.arrow_ends(frame) if self.options.arrows else None
         if ends is not None:
             self._draw_arrows(self._to_pixels(ends), buf)
