@@ -1,9 +1,12 @@
-"""A slice's views (issue 18): a 2-D input stage rests in its own 2-D axes on the page and
-in the films when later stages are 3-D (the camera turns only during the morph into
-3-D), as the stills draw it.
+"""A slice's views and image inputs (issue 18): a 2-D input stage rests in its own 2-D axes
+on the page and in the films when later stages are 3-D (the camera turns only during the
+morph into 3-D), as the stills draw it; a slice-fed layer's map is titled as what it is
+(W·axesᵀ); the films and the page draw each anchor's image beside its ring on the input
+stage; off a slice, the page's hover and ``input(i)`` give a point's own data row.
 
-References: the slice coordinates NumPy's QR gives the anchors, the trace's stage 0 (the
-grid's slice coordinates), and a plane fitted to the page's screen positions."""
+References: the slice coordinates NumPy's QR gives the anchors, the layer's W times those
+axes, the data rows' grey levels worked out in NumPy, the trace's stage 0 (the grid's
+slice coordinates), and an affine map fitted to the page's screen positions."""
 
 from __future__ import annotations
 
@@ -206,3 +209,61 @@ def test_the_page_shows_each_anchor_image_beside_its_ring_on_the_input(
         assert errors == []
     finally:
         page.close()
+
+
+IMAGE = """c => { const g = c.getContext('2d')
+  return [c.height, c.width, Array.from(g.getImageData(0, 0, c.width, c.height).data)] }"""
+
+
+@pytest.fixture(scope="module")
+def digit_rows() -> sw.Trace:
+    """The digits themselves (no slice), 300 of them, through 64 -> 16 -> relu -> 10: the
+    input stage is their PCA, each point a data row that is an 8x8 image."""
+    return sw.run(input="digits", points=300, layers="64,16,10", activation="relu",
+                  device="cpu")
+
+
+def test_off_a_slice_input_and_hover_give_the_points_own_row(browser: Any,
+                                                             digit_rows: sw.Trace,
+                                                             tmp_path: Path) -> None:
+    """``input(i)`` returns the D = 64 numbers of the row point i is (a row of the bundled
+    digits), and hover draws that row as its 8x8 image, grey over the data's range."""
+    rows = digit_rows.stages[0].points  # (300, 64): the points' rows, as they went in
+    assert {tuple(r) for r in rows} <= {tuple(r) for r in DIGITS.x}
+    page, errors, _ = open_page(browser, sw.write_html(digit_rows, tmp_path / "rows.html"))
+    try:
+        for i in (0, 7, 151, 299):
+            got = page.evaluate("i => window.spacewarp.input(i)", i)
+            np.testing.assert_array_equal(got, rows[i])
+        page.evaluate("window.spacewarp.show(0)")
+        lo, hi = rows.min(), rows.max()
+        for i in (7, 151):
+            x, y = page.evaluate("i => window.spacewarp.screenOf(i)", i)
+            assert page.evaluate("([x, y]) => window.spacewarp.hoverAt(x, y)", [x, y]) == i
+            text = page.locator(".sw-tip").inner_text()
+            assert "image 8x8" in text and "... 64 numbers" in text, text
+            h, w, rgba = page.locator(".sw-tip-image").evaluate(IMAGE)
+            px = np.array(rgba).reshape(h, w, 4)
+            s = h // 8
+            expected = np.rint(255 * (rows[i].reshape(8, 8) - lo) / (hi - lo))
+            for channel in range(3):
+                np.testing.assert_array_equal(px[..., channel],
+                                              np.kron(expected, np.ones((s, s))))
+        assert errors == []
+    finally:
+        page.close()
+
+
+def test_a_wide_input_past_the_cap_carries_its_first_6_numbers_and_says_so(
+        monkeypatch: Any, digit_rows: sw.Trace) -> None:
+    from spacewarp.render import browser as page_spec
+    from spacewarp.render.blobs import Blobs
+
+    spec = page_spec.film_spec(digit_rows)
+    assert spec["inputs"]["shape"] == [300, 64] and spec["inputs_note"] == ""
+    assert spec["input_image"] == {"shape": [1, 8, 8], "range": [0.0, 16.0]}
+    monkeypatch.setattr(page_spec, "INPUT_NUMBERS", 300 * 64 - 1)
+    spec = page_spec.film_spec(digit_rows, blobs=Blobs())
+    assert spec["inputs"]["shape"] == [300, 6] and spec["input_image"] is None
+    assert "first 6 of 64 numbers" in spec["inputs_note"]
+    assert "these points have 19,200" in spec["inputs_note"]

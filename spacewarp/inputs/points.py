@@ -299,6 +299,17 @@ def from_file(n: int | None, *, seed: int, path: str = "") -> Points:
 IMAGE_SHAPES: dict[str, tuple[int, ...]] = {"digits": (1, 8, 8)}
 
 
+def row_image_shape(data: Points) -> tuple[int, ...] | None:
+    """The image a row of ``data`` is: the shape its rows take before the network
+    (--input-shape, or inferred from the model), else a bundled set's (the digits' 1x8x8)
+    where it fits the rows' width; None for other data, a user's file called digits.csv of
+    another width included."""
+    if data.image_shape is not None:
+        return data.image_shape
+    shape = IMAGE_SHAPES.get(data.name)
+    return shape if shape is not None and math.prod(shape) == data.input_dim else None
+
+
 @GENERATORS.register("digits")
 def digits(n: int | None, *, seed: int) -> Points:
     """The 8x8 handwritten digits: 1,797 rows of 64 pixels (0 .. 16, row by row), labelled

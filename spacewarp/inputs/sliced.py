@@ -6,12 +6,11 @@ feeds the network ``frame.inputs(x)`` and keeps the coordinates as the input sta
 
 from __future__ import annotations
 
-import math
 from dataclasses import replace
 
 import numpy as np
 
-from .points import IMAGE_SHAPES, PREDICTED, Points, grid_side, make_points, recolor
+from .points import PREDICTED, Points, grid_side, make_points, recolor, row_image_shape
 from .slice import make_frame
 
 LINE_POINTS = 200  # points along a line slice when --points is not given
@@ -25,7 +24,7 @@ def on_slice(data: Points, text: str, *, n: int | None = None, seed: int = 0,
     on a plane a grid, or the 2-D point set ``points`` fitted into the box. ``show_data``:
     the frame carries the data's rows, so the trace follows them too."""
     frame = replace(make_frame(data.x, text, bounds, data.labels),
-                    image_shape=_image_shape(data))  # --input-shape: model.resolve
+                    image_shape=row_image_shape(data))  # --input-shape: model.resolve
     if show_data:
         frame = replace(frame, data=np.array(data.x, dtype=np.float64),
                         data_labels=None if data.labels is None else np.array(data.labels))
@@ -44,13 +43,6 @@ def on_slice(data: Points, text: str, *, n: int | None = None, seed: int = 0,
     pts = Points(x=np.ascontiguousarray(u, dtype=np.float64), color=u[:, 0].copy(),
                  grid_shape=shape, name=f"slice of {data.name}", frame=frame)
     return recolor(pts, color_by or PREDICTED)  # a slice: what the network makes of it
-
-
-def _image_shape(data: Points) -> tuple[int, ...] | None:
-    """The image a bundled set's row is (the digits' 1x8x8); None for other data, a user's
-    file called digits.csv of another width included."""
-    shape = IMAGE_SHAPES.get(data.name)
-    return shape if shape is not None and math.prod(shape) == data.dim else None
 
 
 def _fitted(x: np.ndarray, box: tuple[float, ...]) -> np.ndarray:

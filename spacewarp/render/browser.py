@@ -37,6 +37,8 @@ from .tour import tours
 
 JS_DIR = Path(__file__).parent / "js"
 QUANTISE_FROM = 100_000  # points from which coordinates are sent as int16
+INPUT_NUMBERS = 1_000_000  # a wide input's numbers the page carries for hover and input(i)
+# (4 MB as float32; the 1,797 digits are 115,008, sent as bytes); beyond, the first 6 a point
 
 
 @dataclass(frozen=True)
@@ -74,6 +76,8 @@ def film_spec(trace: Trace, options: BrowserOptions | None = None,
         "stages": [_stage(trace, k, f, extents) for k in range(len(trace.stages))],
         "tours": tours(trace, f, store),  # wide stages' points for turning by hand
         "inputs": _inputs(trace, f, store),
+        "inputs_note": _inputs_note(trace, f),
+        "input_image": _input_image(trace, f),  # off a slice: hover draws a row as an image
         "slice": slice_spec(trace, store),  # hover's input images and nearest data rows
         "color": _colors(trace, f, o.cmap or trace.style.cmap, store),
         "regions": None if f.outlines is None else region_spec(
@@ -171,12 +175,36 @@ def axis_names(trace: Trace, k: int, dims: int) -> list[str]:
 
 
 def _inputs(trace: Trace, f: Film, store: Blobs) -> dict[str, Any] | None:
-    """The input coordinates of the drawn points (up to 6 columns), for hover; None when
-    stage 0's key holds them (inputs of at most 3-D)."""
+    """The input coordinates of the drawn points, for hover and ``input(i)``; None when
+    stage 0's key holds them (inputs of at most 3-D). All D of them up to ``INPUT_NUMBERS``
+    numbers in all (uint8 where every value is a whole number from 0 to 255, as the
+    digits' are; float32 else), the first 6 beyond (``_inputs_note`` says so)."""
     if trace.stages[0].dim <= 3:
         return None
     x = trace.stages[0].points if f.rows is None else trace.stages[0].points[f.rows]
-    return store.put(x[:, :6].astype(np.float32))
+    if x.size > INPUT_NUMBERS:
+        return store.put(x[:, :6].astype(np.float32))
+    whole = bool(np.all((x >= 0) & (x <= 255) & (x == np.rint(x))))
+    return store.put(np.ascontiguousarray(x, dtype=np.uint8 if whole else np.float32))
+
+
+def _inputs_note(trace: Trace, f: Film) -> str:
+    """What the page's hover and ``input(i)`` leave out of a wide input ("": nothing)."""
+    n, d = (f.n, trace.stages[0].dim)
+    if d <= 3 or n * d <= INPUT_NUMBERS:
+        return ""
+    return (f"input: its first 6 of {d} numbers (the page carries all of them up to "
+            f"{INPUT_NUMBERS:,} numbers in all; these points have {n * d:,})")
+
+
+def _input_image(trace: Trace, f: Film) -> dict[str, Any] | None:
+    """Off a slice, where an input row is an image (``Trace.image_shape``) and the page
+    carries every number of it: its shape and the data's value range (hover draws it)."""
+    shape = trace.image_shape
+    if trace.frame is not None or shape is None or f.n * trace.stages[0].dim > INPUT_NUMBERS:
+        return None
+    x = trace.stages[0].points
+    return {"shape": list(shape), "range": [float(x.min()), float(x.max())]}
 
 
 def _colors(trace: Trace, f: Film, cmap: str, store: Blobs) -> dict[str, Any]:

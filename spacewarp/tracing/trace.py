@@ -21,7 +21,7 @@ from torch import nn
 from ..config.style import Style
 from ..errors import NetworkError, SpacewarpError, SpacewarpNote
 from ..inputs.arrays import frozen
-from ..inputs.points import PREDICTED, Points
+from ..inputs.points import PREDICTED, Points, row_image_shape
 from ..inputs.slice import SliceFrame
 from ..model.image_shape import inferred_shape
 from .capture import Op, capture, modules_in_use
@@ -77,6 +77,10 @@ class Trace:
     # --show-data: ``data[k]`` (N, d_k) the data rows' images in stage k; ``data[0]`` their
     # projections onto the slice (N, k), ``frame.distance(frame.data)`` how far they lie
     data: tuple[np.ndarray, ...] = ()
+    # off a slice, an input row as an image (hover draws it): the shape rows take before the
+    # network, or a bundled image set's (inputs.points.row_image_shape); on a slice the
+    # frame's ``image_shape`` says it
+    image_shape: tuple[int, ...] | None = None
 
     @property
     def categorical(self) -> bool:
@@ -170,7 +174,8 @@ def trace(model: nn.Module, points: Points, *, device: str = "auto",
     return Trace(tuple(stages), _colors(points, stages[-1]), points.labels, points.grid_shape,
                  params, experiment, captured.mode, captured.note,
                  _from_rows(captured.program, points, dev), points.color_by, frame=frame,
-                 anchors=anchors, data=data)
+                 anchors=anchors, data=data,
+                 image_shape=None if frame is not None else row_image_shape(points))
 
 
 def _marked(frame: SliceFrame | None, n: int, outputs: Any

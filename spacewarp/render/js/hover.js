@@ -9,7 +9,8 @@ const round3 = v => +v.toFixed(3)
 
 // drawn point i -> the input it stands for, a plain array: D numbers on a slice
 // (origin + u @ axes, u as drawn: float32, or int16 from 100,000 points), else its input
-// coordinates as they travel (all of them up to 6-D, the first 6 beyond)
+// coordinates as they travel (all D of a wide input up to the page's cap, spec.inputs_note
+// says where only the first 6 travel)
 export function inputOf(F, i) {
   const S = F.slice
   if (!S) {
@@ -112,6 +113,16 @@ function sliceLines(F, i, image) {  // a slice's lines of the tip; draws the ima
   return lines
 }
 
+// off a slice: a wide input's row drawn as an image where it is one (spec.input_image:
+// its shape and the data's range), and what the page leaves out of it (spec.inputs_note)
+function rowLines(F, i, image) {
+  const I = F.spec.input_image, lines = []
+  image.style.display = I ? 'inline-block' : 'none'
+  if (I) lines.push(drawInput(image, inputOf(F, i), I.shape, I.range))
+  if (F.spec.inputs_note) lines.push(F.spec.inputs_note)
+  return lines
+}
+
 // CSS pixels relative to the morph canvas -> the point's index (-1: none near), tip shown
 export function hoverPoint(st, cx, cy) {
   const F = st.F, s = st.morphSurface, tip = tipParts(st.dom.tip), canvas = st.dom.morphCanvas
@@ -119,12 +130,13 @@ export function hoverPoint(st, cx, cy) {
   if (i < 0) { tip.style.display = 'none'; return -1 }
   const d = F.inDim, dims = Math.max(...F.keyDims)
   const from = F.inputs || F.keys[F.spec.stages[0].key], stride = F.inputs ? d : 3
-  const inp = Array.from(from.slice(stride * i, stride * i + d), round3)
+  const inp = Array.from(from.slice(stride * i, stride * i + Math.min(d, 6)), round3)
   const now = Array.from(st.current.slice(3 * i, 3 * i + Math.min(dims, 3)), round3)
-  const lines = [`point ${i}`, `${F.slice ? 'slice' : 'input'} (${inp.join(', ')})`,
+  const more = d > 6 ? `, ... ${d} numbers` : ''
+  const lines = [`point ${i}`, `${F.slice ? 'slice' : 'input'} (${inp.join(', ')}${more})`,
     `now   (${now.join(', ')})  at ${st.pub.morph.s.toFixed(2)}`]
   if (F.slice) lines.push(...sliceLines(F, i, tip.swImage))
-  else tip.swImage.style.display = 'none'
+  else lines.push(...rowLines(F, i, tip.swImage))
   tip.swText.textContent = lines.join('\n')
   tip.style.display = 'block'
   tip.style.left = (canvas.offsetLeft + s.sx[i] / s.dpr + 12) + 'px'
