@@ -75,7 +75,9 @@ def shown_states(trace: Trace, arrays: list[np.ndarray], split_bias: bool | str
     for k in range(1, len(trace.stages)):
         stage = trace.stages[k]
         source = last_state[main_input(trace, k)]
-        names = SLICE_NAMES if trace.slice_fed(k) else ("W", "b")  # W·axesᵀ u + W·origin + b
+        # the split parts' names: W·axesᵀ u + W·origin + b on a slice (only asked when
+        # splitting: the explorer's live structure holds the stages alone)
+        names = SLICE_NAMES if split_bias and trace.slice_fed(k) else ("W", "b")
         if split_bias == "svd" and stage.kind == "linear" and stage.weight is not None:
             # W x + b as V^T, S, U, + b (view/svd.py)
             for points, title, kind in svd_states(out[source].points, stage, names):
