@@ -18,10 +18,9 @@ export function decodeMarks(spec, blobs) {  // -> null, or the rows per key and 
     return out
   })
   const I = M.images  // the anchors' rows (m D) as images of one pixel per value
-  const images = I && Array.from(M.names, (_, i) => {
-    const rows = typed(I.rows, blobs), D = rows.length / M.names.length
-    return valueImage(rows.subarray(D * i, D * (i + 1)), I.shape, I.range)
-  })
+  const rows = I && typed(I.rows, blobs), D = I ? rows.length / M.names.length : 0
+  const images = I && Array.from(M.names, (_, i) =>
+    valueImage(rows.subarray(D * i, D * (i + 1)), I.shape, I.range))
   return {keys, names: M.names, anchors: M.names.length, ring: M.ring.radius,
           ringView: M.ring.view, alpha: typed(M.alpha, blobs),
           colors: M.colors ? typed(M.colors, blobs) : null, title: M.title,
