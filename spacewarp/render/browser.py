@@ -25,6 +25,7 @@ from ..config.experiment import Experiment, to_toml
 from ..errors import SpacewarpError
 from ..tracing.trace import Trace
 from ..view.colors import class_hex, class_names, hex_rgb, legend_rows
+from ..view.coords import flat_axes
 from ..view.film import EASING, Film, FilmOptions, film
 from ..view.motion import column_range
 from ..view.weight_text import heading_lines
@@ -140,7 +141,8 @@ def _stage(trace: Trace, k: int, f: Film,
     stage, v = trace.stages[k], f.stages[k]
     measured = trace.stage_notes[k] if k < len(trace.stage_notes) else ""
     return {"key": v.key, "dim": v.dim, "box": box_lists(v.box), "camera": list(v.camera),
-            "axes": axis_names(trace, k, v.dim), "ranges": _ranges(*extents[v.key]),
+            "axes": axis_names(trace, k, v.dim, flat_axes(*extents[v.key])),
+            "ranges": _ranges(*extents[v.key]),
             "title": f"{k} \u00b7 {stage.title}", "name": stage.title, "module": stage.module,
             "kind": stage.kind, "weights": heading_lines(stage.weight, stage.bias), "note": v.note,
             "measures": measured}
@@ -152,16 +154,18 @@ def _ranges(lo: np.ndarray, hi: np.ndarray) -> list[list[float]]:
     return [[float(a), float(b)] for a, b in zip(lo, hi, strict=True)]
 
 
-def axis_names(trace: Trace, k: int, dims: int) -> list[str]:
+def axis_names(trace: Trace, k: int, dims: int, flat: Any = ()) -> list[str]:
     """The names of stage k's ``dims`` display axes, as its panel (its key) shows it: its
     own coordinates up to 3-D (``x[0]`` for the input, ``slice[0]`` for the input on a
     slice, whose stage 0 holds slice coordinates, as the stills' colour bar says,
     ``fc2[1]`` for a named module's outputs, ``h3[1]`` for stage 3 of a ``Sequential``,
-    whose modules are numbered), its principal components beyond (``PC1``). The page
+    whose modules are numbered), its principal components beyond (``PC1``; ``PC3 (no
+    spread)`` where ``flat[j]``, ``view.coords.flat_axes``: a stage of rank < 3). The page
     labels a view with them only where it shows that key (js/loop.js)."""
     stage = trace.stages[k]
     if stage.dim > 3:
-        return [f"PC{j + 1}" for j in range(dims)]
+        return [f"PC{j + 1}" + (" (no spread)" if j < len(flat) and flat[j] else "")
+                for j in range(dims)]
     named = stage.module and not stage.module.isdigit()
     first = "x" if trace.frame is None else "slice"
     base = first if k == 0 else stage.module if named else f"h{k}"
