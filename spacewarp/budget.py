@@ -20,9 +20,10 @@ measured run, within a factor of 2. What costs time:
 - render's weights.txt: each linear layer's singular values (``m n min(m, n)``) and its
   matrix in full up to 1e6 numbers;
 - a slice (``slice_cost``): passes over the (R, D) data (its range, Gram-Schmidt, each
-  row's foot and offset for hover), and for ``pca`` and ``I`` an SVD of the centred data
-  (``R D min(R, D)`` and per number), which holds the data 5 times; made before any
-  point, so fewer points do not help: over the caps, the advice names ``--slice``;
+  row's foot and offset for hover), and for ``pca`` and ``I`` the (D, D) scatter matrix
+  of the centred data, built a block of rows at a time (``R D min(R, D)`` multiply-adds,
+  its eigh, and per number); made before any point, so fewer points do not help: over
+  the caps, the advice names the data's rows;
 - pictures: render draws every stage twice (stages.png and its own PNG; a wide stage's
   panel costs more), html encodes every stage once, a film draws every point in every
   frame (``film_cost``).
@@ -65,11 +66,10 @@ RATES = {
     # Gram-Schmidt, the nearest-row feet and offsets (0.57-0.73 CPU s for 1e5 rows of 784,
     # 0.32 s for 1e5 of 256, 0.11 s for 1e5 of 64, at load 2-6)
     "slice number": 1e-8,
-    # pca and I: the data's principal directions, an SVD of the centred (R, D) data, per
-    # R D min(R, D) and per number (fitted to 21-48 CPU s for 1e5 rows of 784, 8.9 s for
-    # 2e4 of 784 and 1.8 s for 1e5 of 64, at load 2-6)
-    "principal svd": 1.4e-10,
-    "principal number": 2.7e-7,
+    # pca and I: besides the scatter matrix's multiply-adds and its eigh, per number of the
+    # (R, D) data: the mean, the centring and the spreads (5.1 CPU s for 1e5 rows of 784,
+    # 1.9 s for 1e5 of 256, 0.20 s for 1e5 of 64, 1.1 s for 2e4 of 784, at load 4-5)
+    "principal number": 3e-8,
 }
 
 
@@ -158,20 +158,22 @@ def shown_rows(spec: InputSpec) -> int:
 def slice_cost(spec: InputSpec) -> Estimate:
     """Building the slice through the (R, D) data: the data held once, passes over it (its
     range, Gram-Schmidt, each row's foot and offset for hover); for ``pca`` and ``I`` also
-    the principal directions, an SVD of the centred data, which holds the data 5 times
-    (the data, its centred copy, U, and LAPACK's work: 3.1 GB peak for 1e5 rows of 784,
-    0.71 GB through rows I,J,K)."""
-    from .inputs.slice import slice_rows  # numpy-only
+    the principal directions: the eigenvectors of the (D, D) scatter matrix built from
+    blocks of ``BLOCK_ROWS`` centred rows (``R D^2`` multiply-adds, ``D^3`` eigh), or for
+    R < D of the (R, R) Gram matrix of a centred copy (measured for 1e5 rows of 784: 5.1
+    CPU s and 116 MB beside the data, where the SVD it replaced took 48 s and 2.5 GB)."""
+    from .inputs.slice import BLOCK_ROWS, slice_rows  # numpy-only
 
     rows, dim = data_shape(spec.model_copy(update={"points": None}))
     numbers = float(rows) * dim
-    seconds, copies = numbers * RATES["slice number"], 1.1
+    seconds, held = numbers * RATES["slice number"], 1.1 * 8.0 * numbers
     if len(slice_rows(spec.slice or "")) < 2:  # pca, I: principal directions
-        seconds += (numbers * min(rows, dim) * RATES["principal svd"]
+        small = float(min(rows, dim))
+        seconds += (numbers * small * RATES["multiply-add"] + small**3 * RATES["eigh"]
                     + numbers * RATES["principal number"])
-        copies = 5.0
-    return Estimate(copies * 8.0 * numbers, seconds,
-                    f"a slice through {_count(rows)} rows of {dim}")
+        blocks = 2.0 * min(rows, BLOCK_ROWS) * dim if rows >= dim else numbers  # centred
+        held += 8.0 * (blocks + 3.0 * small**2)
+    return Estimate(held, seconds, f"a slice through {_count(rows)} rows of {dim}")
 
 
 def data_shape(spec: InputSpec) -> tuple[int, int]:
@@ -283,7 +285,8 @@ def check_experiment(experiment: Experiment, work: str = "trace") -> tuple[int, 
         cost = Estimate(cost.bytes + building.bytes, cost.seconds + building.seconds,
                         f"{building.what} and {cost.what}")
         if not _fits(building + trace_cost(1, widths, work)):  # the data alone are over
-            check(cost, _slice_advice(experiment.input.slice), field="input.slice")
+            check(cost, _slice_advice(experiment.input, trace_cost(1, widths, work)),
+                  field="input.slice")
     if _fits(building + trace_cost(1, widths, work)):  # fewer points can bring it under
         fewer = _fewer(n, widths, work, building)
         check(cost, f"use --points {_flag_number(fewer)} or narrower layers")
@@ -319,13 +322,16 @@ def _narrower(n: int, widths: list[int], work: str) -> str:
     return "use fewer layers"
 
 
-def _slice_advice(text: str) -> str:
-    """What brings a slice whose data alone are over the caps under them."""
+def _slice_advice(spec: InputSpec, least: Estimate) -> str:
+    """What brings a slice whose data alone (with ``least``: the trace of one point) are
+    over the caps under them: through rows where that fits (no principal directions)."""
     from .inputs.slice import slice_rows  # numpy-only
 
-    if len(slice_rows(text)) < 2:
-        return ("give the slice through rows (I,J,K: no principal directions of the "
-                "data) or use fewer data rows")
+    if len(slice_rows(spec.slice or "")) < 2:
+        through_rows = slice_cost(spec.model_copy(update={"slice": "0,1,2"}))
+        if _fits(through_rows + least):
+            return ("give the slice through rows (I,J,K: no principal directions of the "
+                    "data) or use fewer data rows")
     return "use fewer data rows"
 
 

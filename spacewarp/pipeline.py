@@ -38,11 +38,24 @@ def rerun(previous: Trace | None, experiment: Experiment, work: str = "trace") -
     changes): its stages are recoloured (``tracing.trace.recolored``), not traced again."""
     check_experiment(experiment, work)
     resolved, pts = resolve(experiment)
-    if previous is not None and _same_stages(previous.experiment, resolved):
+    as_before = resolved if previous is None else _with_shape(resolved, previous.image_shape)
+    if previous is not None and _same_stages(previous.experiment, as_before):
+        resolved = as_before
         traced = recolored(previous, pts, resolved)
     else:
         traced = trace(model_for(resolved), pts, device=resolved.device, experiment=resolved)
-    return _colored(replace(traced, style=style_of(resolved)))
+        resolved = _with_shape(resolved, traced.image_shape)
+    return _colored(replace(traced, experiment=resolved, style=style_of(resolved)))
+
+
+def _with_shape(experiment: Experiment, shape: tuple[int, ...] | None) -> Experiment:
+    """``experiment`` with the image shape its rows were traced as (inferred from the model
+    when none was given) recorded as ``input.shape``: its experiment.toml makes the same
+    trace without inferring again."""
+    if shape is None or experiment.input.shape is not None:
+        return experiment
+    spec = experiment.input.model_copy(update={"shape": list(shape)})
+    return experiment.model_copy(update={"input": spec})
 
 
 def _same_stages(a: Experiment | None, b: Experiment) -> bool:

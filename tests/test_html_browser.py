@@ -331,3 +331,29 @@ def test_first_drawing_is_the_canvas_and_webgl_takes_over(browser: Any, tmp_path
     finally:
         page.close()
     assert errors == []
+
+
+def test_the_pages_box_zooms_as_the_films_holding_what_both_ends_hold(browser: Any) -> None:
+    """spec.js's boxAt between a big box and a small one in its corner equals the view
+    step's zoomed_box (NumPy) at every u: it holds the small box throughout (a centre
+    eased linearly beside a geometric size left it, and the points in it, out of view)."""
+    from spacewarp.view.motion import zoomed_box
+
+    source = (Path(sw.__file__).parent / "render" / "js" / "spec.js").read_text()
+    source = re.sub(r"^export (const|let) ", r"\1 ", source, flags=re.M)
+    source = re.sub(r"^export function (\w+)", r"m.\1 = function \1", source, flags=re.M)
+    big, small = {"c": [0.0, 0.0, 0.0], "h": 10.0}, {"c": [9.0, -9.0, 9.0], "h": 0.5}
+    page = browser.new_page()
+    try:
+        got = page.evaluate(
+            "([src, a, b]) => { const m = {}; new Function('m', src)(m); return [0.1, 0.3, "
+            "0.5, 0.7, 0.9].map(u => m.boxAt({boxes: [[0, a], [1, b]]}, u)) }",
+            [source, big, small])
+    finally:
+        page.close()
+    a = np.array([[-10.0, 10.0]] * 3)
+    b = np.array([[8.5, 9.5], [-9.5, -8.5], [8.5, 9.5]])
+    for u, box in zip([0.1, 0.3, 0.5, 0.7, 0.9], got, strict=True):
+        want = zoomed_box(a, b, u * u * (3 - 2 * u))  # the renderer's smoothstep
+        np.testing.assert_allclose(np.array(box["c"]), want.mean(axis=1), rtol=1e-9)
+        np.testing.assert_allclose(box["h"], np.ptp(want, axis=1)[0] / 2, rtol=1e-9)

@@ -100,3 +100,33 @@ def test_the_cli_names_the_shape_inferred_and_refuses_an_ambiguous_one(tmp_path:
     assert err.count("\n") == 1 and err.startswith("spacewarp: error: --input-shape:") \
         and "3 in-channels" in err, err
     assert not out.exists()
+
+
+def test_the_inferred_shape_is_recorded_and_a_rerun_from_the_file_infers_nothing(
+        tmp_path: Path, capsys) -> None:
+    """experiment.toml holds the inferred shape as input.shape, so the file makes the same
+    trace (the same stages, the anchors drawn as 8x8 images) without inferring again."""
+    import tomllib
+
+    model = tmp_path / "nets.py"
+    model.write_text("from torch import nn\nimport torch\n"
+                     "def square():\n    torch.manual_seed(0)\n"
+                     "    return nn.Sequential(nn.Conv2d(1, 2, 3), nn.Flatten(), "
+                     "nn.Linear(72, 3))\n")
+    first, again = tmp_path / "first", tmp_path / "again"
+    assert main(["render", "--model", f"{model}:square", "--input", "digits", "--slice",
+                 "0,6,8", "--points", "100", "--out", str(first)]) == 0
+    assert "input shape 1,8,8 inferred" in capsys.readouterr().err
+    written = tomllib.loads((first / "experiment.toml").read_text())
+    assert written["input"]["shape"] == [1, 8, 8]
+    assert main(["render", "--config", str(first / "experiment.toml"), "--out",
+                 str(again)]) == 0
+    assert "inferred" not in capsys.readouterr().err
+    a, b = np.load(first / "trace.npz"), np.load(again / "trace.npz")
+    assert sorted(a.files) == sorted(b.files)
+    for key in a.files:
+        np.testing.assert_array_equal(a[key], b[key])
+    assert (first / "experiment.toml").read_text() == (again / "experiment.toml").read_text()
+    with pytest.warns(SpacewarpNote, match="inferred"):
+        t = sw.run(model=f"{model}:square", input="digits", slice="0,6,8", points=100)
+    assert t.experiment.input.shape == [1, 8, 8] and t.frame.image_shape == (1, 8, 8)

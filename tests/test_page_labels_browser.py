@@ -15,6 +15,7 @@ import pytest
 
 import spacewarp as sw
 from spacewarp.export.html import write_html
+from spacewarp.view.weight_text import heading_lines
 
 RECORD = """
 window.swTexts = []
@@ -162,3 +163,49 @@ def test_a_9_stage_cnns_names_under_the_slider_never_overlap(browser: Any, tmp_p
     finally:
         page.close()
     assert errors == []
+
+
+RECORD_ALL = """
+window.swCut = []
+const fillAll = CanvasRenderingContext2D.prototype.fillText
+CanvasRenderingContext2D.prototype.fillText = function (text, x, y) {
+  const w = this.measureText(text).width, a = this.textAlign, c = this.canvas
+  const left = a === 'center' ? x - w / 2 : a === 'right' || a === 'end' ? x - w : x
+  if (c.isConnected && c.width && (left < -0.5 || left + w > c.width + 0.5))
+    window.swCut.push([String(text), left, left + w, c.width])
+  return fillAll.apply(this, arguments)
+}
+"""
+WEIGHT_LINES = """() => [...document.querySelectorAll('.sw-head pre')].map(
+  p => [p.textContent, p.scrollWidth, p.clientWidth])"""
+
+
+@pytest.mark.parametrize("layers", ["2,8,8,8,8,8,2", "2,8,8,2"])
+def test_small_panels_keep_every_label_and_number_whole(browser: Any, tmp_path: Path,
+                                                        layers: str) -> None:
+    """Twelve or six panels in a row at 1,200 px: every text drawn on a canvas (axis names
+    such as PC3 and h3[2], ticks, the PCA hint) lies whole on it (they were cut at the
+    edge: "C3", "[2]"), and each weight line fits its panel, cut only after a whole
+    number and ended by an ellipsis (overflow cut "-0.1" out of "-0.1523")."""
+    trace = sw.run(input="gaussian", points=300, layers=layers, activation="relu")
+    path = write_html(trace, tmp_path / "small.html")
+    page = browser.new_page(viewport={"width": 1200, "height": 1000})
+    try:
+        page.add_init_script(RECORD_ALL)
+        page.goto(path.resolve().as_uri())
+        page.wait_for_selector("body[data-spacewarp-ready]", timeout=60_000)
+        for p in (0.0, 1.0, 2.5, len(trace.stages) - 1.0):
+            page.evaluate("(p) => window.spacewarp.show(p)", p)
+        assert page.evaluate("() => window.swCut") == []
+        shown = page.evaluate(WEIGHT_LINES)
+    finally:
+        page.close()
+    full = [heading_lines(s.weight, s.bias) for s in trace.stages]
+    drawn = [(text.split("\n"), scroll, width) for text, scroll, width in shown]
+    assert any(line.endswith(" \u2026") for lines, _, _ in drawn for line in lines)
+    for (lines, scroll, width), want in zip(drawn, full, strict=True):
+        assert scroll <= width, lines
+        for line, whole in zip(lines, want, strict=False):
+            if line != whole:
+                kept = line.removesuffix(" \u2026")
+                assert whole.startswith(kept) and whole[len(kept)] == " ", (line, whole)

@@ -95,6 +95,24 @@ def test_wider_stages_are_shown_by_pca() -> None:
                                display_coords(tr.stages[1].points))
 
 
+def test_a_principal_axis_without_spread_is_named_so_and_has_no_ticks() -> None:
+    """2,8,8,2 through ReLUs: the first 8-D stage is the 2-D points mapped linearly, rank 2
+    (NumPy's), so its third principal component holds rounding only (it was ticked as if
+    the points spread along it); the ReLU's 8-D stage after it spreads along all three."""
+    tr = make(input={"points": 300}, network={"layers": [2, 8, 8, 2], "activation": "relu"})
+    ranks = []
+    for k in (1, 2):
+        centred = tr.stages[k].points - tr.stages[k].points.mean(axis=0)
+        s = np.linalg.svd(centred, compute_uv=False)
+        ranks.append(int((s > 1e-9 * s[0]).sum()))
+    assert ranks[0] == 2 and ranks[1] >= 3
+    fig = stages_figure(tr)
+    flat, spread = panel(fig, 1), panel(fig, 2)
+    assert flat.get_zlabel() == "PC3\n(no spread)" and len(flat.get_zticks()) == 0
+    assert (flat.get_xlabel(), flat.get_ylabel()) == ("PC1", "PC2")
+    assert spread.get_zlabel() == "PC3" and len(spread.get_zticks()) > 0
+
+
 def test_lattice_lines_join_grid_neighbours() -> None:
     tr = make(input={"name": "grid", "params": {"step": 1.0}})  # a 10 x 10 lattice
     fig = stages_figure(tr)

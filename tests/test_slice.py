@@ -77,6 +77,50 @@ def test_pca_and_a_row_slice_use_the_leading_eigenvectors() -> None:
     np.testing.assert_allclose(row.axes, pca.axes)
 
 
+def svd_axes(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(2, D) NumPy's SVD of the centred data: the leading right singular vectors, and the
+    standard deviation along each (2,)."""
+    _, s, vt = np.linalg.svd(x - x.mean(axis=0), full_matrices=False)
+    return vt[:2], s[:2] / np.sqrt(len(x) - 1)
+
+
+@pytest.mark.parametrize("shape, offset", [((3000, 50), 0.0), ((40, 500), 100.0),
+                                           ((5000, 256), 1000.0)])
+def test_principal_axes_are_the_svds_up_to_sign(shape: tuple[int, int], offset: float) -> None:
+    """Tall data (the scatter matrix), wide data (the Gram matrix), data far from 0."""
+    rng = np.random.default_rng(1)
+    x = rng.normal(size=shape) * np.linspace(5, 1, shape[1]) + offset
+    frame, (axes, spread) = make_frame(x, "pca"), svd_axes(x)
+    np.testing.assert_allclose(np.abs(frame.axes), np.abs(axes), atol=1e-8)
+    np.testing.assert_allclose(np.abs(frame.axes @ axes.T), np.eye(2), atol=1e-8)
+    np.testing.assert_allclose(frame.box[1::2], 3 * spread, rtol=1e-10)
+
+
+def test_principal_directions_hold_no_copy_of_the_data() -> None:
+    """The SVD held a centred copy and U, 2 times the data beside it; the blocks of the
+    scatter matrix hold a fraction (numpy reports its arrays to tracemalloc)."""
+    import tracemalloc
+
+    x = np.random.default_rng(2).random((100_000, 64))
+    tracemalloc.start()
+    try:
+        make_frame(x, "pca")
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 0.5 * x.nbytes, peak / x.nbytes
+
+
+@pytest.mark.parametrize("wide", [False, True])
+def test_data_along_one_direction_have_no_principal_plane(wide: bool) -> None:
+    """The square root of a rounding-sized eigenvalue of the scatter matrix would pass
+    for a second direction; the spread measured along it does not."""
+    rng = np.random.default_rng(3)
+    line = rng.normal(size=(30 if wide else 500, 1)) * rng.normal(size=(1, 200)) + 7.0
+    with pytest.raises(sw.SpacewarpError, match="fewer than 2 directions"):
+        make_frame(line, "pca")
+
+
 @pytest.fixture(scope="module")
 def sliced() -> sw.Trace:
     return sw.run(input="digits", slice="0,10,20", points=400, layers="64,16,10",

@@ -127,6 +127,35 @@ def test_the_views_show_the_anchors_titled(run: Path) -> None:
         assert all(name in texts for name in names), texts
 
 
+def test_the_training_stills_ring_the_anchors_as_the_stills_do(run: Path) -> None:
+    """Every panel showing the anchors rings them (at the anchors' own points) with the
+    stills' ring: its size and line read off a slice's still (it was the dots' thin edge)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from spacewarp.render.static import stage_figure
+    from spacewarp.render.training import decision_stages_figure, training_figure
+    from spacewarp.training.snapshots import trace_snapshots
+    from spacewarp.view.training import training_views
+
+    views = training_views(trace_snapshots(sw.load_training(run / "training.npz")))
+    assert views.still is not None and views.stages is not None
+    still = sw.run(input="digits", slice="0,6,8", points=100, layers="64,16,10")
+    (ring,) = [c for ax in stage_figure(still, 0).axes for c in ax.collections
+               if c.get_gid() == "anchors-0"]
+    plain = [views.still.data_in, views.still.data_watch[-1]]  # shown at the last snapshot
+    panels = [(training_figure(views.still), plain),
+              (decision_stages_figure(views.stages), [p.data for p in views.stages.planes])]
+    for fig, points in panels:
+        rings = [c for ax in fig.axes for c in ax.collections if c.get_gid() == "anchor-rings"]
+        assert len(rings) == len(points)
+        for drawn, at in zip(rings, points, strict=True):
+            np.testing.assert_allclose(drawn.get_offsets(), at)
+            np.testing.assert_array_equal(drawn.get_sizes(), ring.get_sizes())
+            np.testing.assert_array_equal(drawn.get_linewidths(), ring.get_linewidths())
+            assert len(drawn.get_facecolors()) == 0 or drawn.get_facecolors()[:, 3].max() == 0
+
+
 def test_the_training_pages_input_axes_are_the_slices_coordinates(run: Path) -> None:
     from spacewarp.render.training_browser import training_spec
     from spacewarp.training.snapshots import trace_snapshots

@@ -28,6 +28,7 @@ from spacewarp.view import (
     timeline,
 )
 from spacewarp.view.morph import Morph
+from spacewarp.view.motion import zoomed_box
 from spacewarp.view.paths import OWN_AXES
 
 # (input, widths, activation, bias): every stage type and dimension change between them:
@@ -253,6 +254,32 @@ def test_limits_hold_every_frame_and_never_change_during_a_morph() -> None:
             np.testing.assert_array_equal(film.box(tl[i - 1]), box)
     whole = motion(tr, frames_per_stage=3, hold=0.0, limits="film")
     assert all(np.array_equal(b, whole.boxes[0]) for b in whole.stops)
+
+
+@pytest.mark.parametrize("seed", [0, 2])
+def test_a_hold_easing_to_a_far_smaller_box_keeps_the_points_in_view(seed: int) -> None:
+    """Sigmoids squeeze the grid into a corner of the last box: the hold before a view's
+    turn eases to a box 10x smaller off its centre. A centre linear in time beside a
+    geometric size left every point outside the box at mid-hold (they vanished)."""
+    pts = make_points("grid", seed=1, step=0.5)
+    model = build_model([2, 8, 8, 8, 8, 8, 2], "sigmoid", bias=True, init="random", seed=seed)
+    film = motion(trace(model, pts, device="cpu"), frames_per_stage=8, fps=10)
+    for frame in film.timeline.frames:
+        shown, box = film.points(frame), film.box(frame)
+        d = shown.shape[1]
+        assert (shown >= box[:d, 0] - 1e-12).all() and (shown <= box[:d, 1] + 1e-12).all(), \
+            frame
+
+
+def test_a_zoomed_box_holds_what_both_ends_hold_and_grows_geometrically() -> None:
+    big = np.array([[-10.0, 10.0], [-10.0, 10.0]])
+    small = np.array([[8.5, 9.5], [-9.5, -8.5]])  # in big's corner
+    for s in np.linspace(0.0, 1.0, 21):
+        box = zoomed_box(big, small, s)
+        np.testing.assert_allclose(np.ptp(box, axis=1), 20.0 ** (1 - s) * 1.0 ** s)
+        assert (box[:, 0] <= small[:, 0] + 1e-12).all() and \
+            (box[:, 1] >= small[:, 1] - 1e-12).all()
+    np.testing.assert_allclose(zoomed_box(big, big + 3.0, 0.25), big + 0.75)  # no zoom: glides
 
 
 def test_camera_turns_while_lifting_and_flattening() -> None:

@@ -25,6 +25,7 @@ from ..config.experiment import Experiment, to_toml
 from ..errors import SpacewarpError
 from ..tracing.trace import Trace
 from ..view.colors import class_hex, class_names, hex_rgb, legend_rows
+from ..view.coords import flat_axes
 from ..view.film import EASING, Film, FilmOptions, film
 from ..view.motion import column_range
 from ..view.weight_text import heading_lines
@@ -146,7 +147,8 @@ def _stage(trace: Trace, k: int, f: Film,
     measured = trace.stage_notes[k] if k < len(trace.stage_notes) else ""
     sliced = trace.frame.input_dim if trace.frame and trace.slice_fed(k) else None  # D
     return {"key": v.key, "dim": v.dim, "box": box_lists(v.box), "camera": list(v.camera),
-            "axes": axis_names(trace, k, v.dim), "ranges": _ranges(*extents[v.key]),
+            "axes": axis_names(trace, k, v.dim, flat_axes(*extents[v.key])),
+            "ranges": _ranges(*extents[v.key]),
             "title": f"{k} \u00b7 {stage.title}", "name": stage.title, "module": stage.module,
             "kind": stage.kind, "weights": heading_lines(stage.weight, stage.bias, sliced),
             "note": v.note, "measures": measured}
@@ -158,16 +160,18 @@ def _ranges(lo: np.ndarray, hi: np.ndarray) -> list[list[float]]:
     return [[float(a), float(b)] for a, b in zip(lo, hi, strict=True)]
 
 
-def axis_names(trace: Trace, k: int, dims: int) -> list[str]:
+def axis_names(trace: Trace, k: int, dims: int, flat: Any = ()) -> list[str]:
     """The names of stage k's ``dims`` display axes, as its panel (its key) shows it: its
     own coordinates up to 3-D (``x[0]`` for the input, ``slice[0]`` for the input on a
     slice, whose stage 0 holds slice coordinates, as the stills' colour bar says,
     ``fc2[1]`` for a named module's outputs, ``h3[1]`` for stage 3 of a ``Sequential``,
-    whose modules are numbered), its principal components beyond (``PC1``). The page
+    whose modules are numbered), its principal components beyond (``PC1``; ``PC3 (no
+    spread)`` where ``flat[j]``, ``view.coords.flat_axes``: a stage of rank < 3). The page
     labels a view with them only where it shows that key (js/loop.js)."""
     stage = trace.stages[k]
     if stage.dim > 3:
-        return [f"PC{j + 1}" for j in range(dims)]
+        return [f"PC{j + 1}" + (" (no spread)" if j < len(flat) and flat[j] else "")
+                for j in range(dims)]
     named = stage.module and not stage.module.isdigit()
     first = "x" if trace.frame is None else "slice"
     base = first if k == 0 else stage.module if named else f"h{k}"
@@ -198,9 +202,9 @@ def _inputs_note(trace: Trace, f: Film) -> str:
 
 
 def _input_image(trace: Trace, f: Film) -> dict[str, Any] | None:
-    """Off a slice, where an input row is an image (``Trace.image_shape``) and the page
+    """Off a slice, where an input row is an image (``Trace.row_shape``) and the page
     carries every number of it: its shape and the data's value range (hover draws it)."""
-    shape = trace.image_shape
+    shape = trace.row_shape
     if trace.frame is not None or shape is None or f.n * trace.stages[0].dim > INPUT_NUMBERS:
         return None
     x = trace.stages[0].points

@@ -24,12 +24,13 @@ from matplotlib.cm import ScalarMappable
 from matplotlib.colors import Colormap, ListedColormap, Normalize
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
-from matplotlib.ticker import MaxNLocator
+from matplotlib.ticker import MaxNLocator, NullLocator
 from mpl_toolkits.mplot3d.axes3d import Axes3D
 
 from ..tracing.trace import Stage, Trace
 from ..view import display_coords, lattice_every, lattice_lines, projection
 from ..view.colors import CLASS_COLORS, class_hex, legend, repeat_note
+from ..view.coords import flat_axes
 from ..view.marks import marks_of
 from ..view.motion import column_range
 from ..view.outlines import Outlines
@@ -338,15 +339,23 @@ def _draw_3d(ax: Axes3D, xyz: np.ndarray, trace: Trace, pal: Palette, size: floa
     span = hi - lo
     ax.set_box_aspect(tuple(span), zoom=0.88)  # equal aspect: the box is the data's shape
     ax.view_init(elev=ELEV, azim=AZIM)
-    names = ("PC1", "PC2", "PC3") if pca else ("x", "y", "z")
+    # a principal component along which the points have no spread (a stage of rank < 3)
+    # is named so and has no ticks: its ~1e-16 of rounding is not a direction of the data
+    flat = flat_axes(*pal.ranges[key]) if pca else np.zeros(3, dtype=bool)
+    names = [f"PC{j + 1}" + (" (no spread)" if flat[j] else "") if pca else "xyz"[j]
+             for j in range(3)]
     ax.set_xlabel(names[0], labelpad=6)
     ax.set_ylabel(names[1], labelpad=6)
-    ax.set_zlabel(names[2])
+    ax.patch.set_visible(False)  # the figure's own colour: it hid a neighbour's long label
+    ax.zaxis.set_rotate_label(False)  # upright, on two lines: a turned one runs into the next
+    ax.set_zlabel(names[2].replace(" (", "\n("))  # panel
     pane = (1.0, 1.0, 1.0, 0.06) if th.name == "dark" else (0.0, 0.0, 0.0, 0.035)
     ax.tick_params(axis="z", pad=6)  # keeps minus signs clear of the tick marks
     ax.zaxis.labelpad = 8
-    for axis, side in zip((ax.xaxis, ax.yaxis, ax.zaxis), span / span.max(), strict=True):
-        axis.set_major_locator(MaxNLocator(max(1, round(4 * side))))  # fewer on short sides
+    for axis, side, none in zip((ax.xaxis, ax.yaxis, ax.zaxis), span / span.max(), flat,
+                                strict=True):
+        axis.set_major_locator(NullLocator() if none else  # fewer on short sides
+                               MaxNLocator(max(1, round(4 * side))))
         axis.set_pane_color(pane)
         axis._axinfo["grid"].update(color=th.muted, linewidth=0.5)
     _lattice(ax, xyz, trace, th)

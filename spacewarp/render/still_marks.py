@@ -26,6 +26,7 @@ from .raster import project_with
 from .theme import Theme
 
 RING = 90.0  # the anchors' ring, points^2
+RING_WIDTH = 1.6  # its line, points
 DOT = 14.0  # a data row's dot, points^2
 INSET = 30.0  # an anchor's image, points across (an 8x8 digit: blocks of 3.75 pt)
 GAP = 7.0  # points between the anchor and its image's nearest corner (clear of the ring)
@@ -98,13 +99,13 @@ def _anchors(ax: Axes, at: np.ndarray, names: tuple[str, ...], th: Theme, text_p
     and titles are drawn again over the panel at their projected places, above the data
     rows' dots there (``_data``), so that no dot hides an anchor."""
     ax.scatter(*at.T, s=RING, facecolors="none", edgecolors=th.foreground,  # type: ignore[misc]
-               linewidths=1.6, zorder=6, gid=f"anchors-{k}")  # one collection: the anchors
+               linewidths=RING_WIDTH, zorder=6, gid=f"anchors-{k}")  # one collection: the anchors
     halo = [withStroke(linewidth=2.5, foreground=th.background)]  # titles legible over dots
     if at.shape[1] == 3:
         at = project_with(ax.get_proj(), at)[:2].T  # type: ignore[attr-defined]
         ax.figure.add_artist(PathCollection(
             [_CIRCLE], sizes=[RING], offsets=at, facecolors="none",
-            edgecolors=th.foreground, linewidths=1.6, zorder=6,
+            edgecolors=th.foreground, linewidths=RING_WIDTH, zorder=6,
             offset_transform=ax.transData, transform=IdentityTransform()))
         for xy, name in zip(at, names, strict=True):  # titles over the panel too
             ax.figure.add_artist(Annotation(

@@ -15,7 +15,7 @@ from matplotlib import colormaps
 from matplotlib.artist import Artist
 from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.collections import QuadMesh
+from matplotlib.collections import PathCollection, QuadMesh
 from matplotlib.colors import to_hex, to_rgb
 from matplotlib.figure import Figure
 from matplotlib.text import Annotation
@@ -33,7 +33,7 @@ from ..view.training import (
     moment,
     snapshot_curves,
 )
-from .still_marks import anchor_images
+from .still_marks import RING, RING_WIDTH, anchor_images
 from .still_regions import outline_alpha
 from .theme import Theme, themed
 
@@ -98,6 +98,8 @@ class TrainingPanels:
         # a slice's anchors, titled by row and label where they are (moving in the stage)
         self.names_in = name_anchors(ax_in, view.data_in, view.anchor_names, theme)
         self.names_w = name_anchors(ax_w, view.data_watch[0], view.anchor_names, theme)
+        self.rings_in = ring_anchors(ax_in, view.data_in, view.anchor_names, theme)
+        self.rings_w = ring_anchors(ax_w, view.data_watch[0], view.anchor_names, theme)
         # train --regions: each snapshot's region outlines, over the decision, under the data
         # (one path each, with breaks: thousands of polygons drawn as one line per panel)
         self.outlines = [ax.plot([], [], color=theme.foreground, lw=0.4, zorder=3,
@@ -116,6 +118,8 @@ class TrainingPanels:
         the boundary interpolated); ``whole``: the whole probe grid, not its rows."""
         v = self.view
         self.data_w.set_offsets(m.data_watch)
+        for ring in self.rings_w:
+            ring.set_offsets(m.data_watch)
         for text, xy in zip(self.names_w, m.data_watch, strict=False):
             text.xy = (float(xy[0]), float(xy[1]))
         self._outlines(m.lo)
@@ -157,14 +161,16 @@ class TrainingPanels:
     def moving(self) -> list[Artist]:
         """The artists a frame changes, and those drawn over them, in drawing order."""
         ax_in: list[Artist] = [] if self.image is None else [self.image]
-        ax_in += [*self.contours, self.data_in, *self.names_in]  # type: ignore[list-item]
+        ax_in += [*self.contours, self.data_in, *self.rings_in,  # type: ignore[list-item]
+                  *self.names_in]
+        watched = [self.data_w, *self.rings_w, *self.names_w]
         if self.regression:
-            return [*ax_in, self.curve, self.probe_line, self.data_w, *self.names_w]
+            return [*ax_in, self.curve, self.probe_line, *watched]
         mesh: list[Artist] = [] if self.mesh is None else [self.mesh]
         ax_in = [] if self.image is None else [self.image]
         ax_in += [*self.contours, *self.outlines[:1], self.data_in,  # type: ignore[list-item]
-                  *self.names_in]  # the outlines under the data
-        return [*ax_in, *mesh, *self.lattice, *self.outlines[1:], self.data_w, *self.names_w]
+                  *self.rings_in, *self.names_in]  # the outlines under the data
+        return [*ax_in, *mesh, *self.lattice, *self.outlines[1:], *watched]
 
     def _lattice(self, warped: np.ndarray, shape: tuple[int, ...]) -> None:
         rows, cols = shape
@@ -311,6 +317,7 @@ def decision_stages_figure(view: DecisionStages, theme: str | None = None) -> Fi
             ax.scatter(plane.data[:, 0], plane.data[:, 1], c=data_rgb, s=marker,
                        edgecolors=th.foreground, linewidths=ring_width(view.anchor_names),
                        zorder=2)
+            ring_anchors(ax, plane.data, view.anchor_names, th)
             name_anchors(ax, plane.data, view.anchor_names, th)
             ax.set_xlim(plane.box[0], plane.box[1])
             ax.set_ylim(plane.box[2], plane.box[3])
@@ -336,6 +343,18 @@ def ring_width(anchor_names: tuple[str, ...]) -> float:
     """The points' edge: a thin one for the data, a ring for a slice's few anchors (in a
     region of their own class their fill alone would vanish)."""
     return 1.2 if anchor_names else 0.25
+
+
+def ring_anchors(ax: Axes, xy: np.ndarray, names: tuple[str, ...], theme: Theme
+                 ) -> list[PathCollection]:
+    """A slice's anchors ringed at their points ``xy`` (m, 2) as the stills ring them
+    (``still_marks.RING``, ``RING_WIDTH``): the dot's own edge alone was too thin to find
+    them by; none where the points shown are the data (``names`` empty)."""
+    if not names:
+        return []
+    return [ax.scatter(xy[:, 0], xy[:, 1], s=RING, facecolors="none",
+                       edgecolors=theme.foreground, linewidths=RING_WIDTH, zorder=5,
+                       gid="anchor-rings")]
 
 
 def name_anchors(ax: Axes, xy: np.ndarray, names: tuple[str, ...], theme: Theme

@@ -77,10 +77,13 @@ class Trace:
     # --show-data: ``data[k]`` (N, d_k) the data rows' images in stage k; ``data[0]`` their
     # projections onto the slice (N, k), ``frame.distance(frame.data)`` how far they lie
     data: tuple[np.ndarray, ...] = ()
+    # (C, H, W) or (C, L): the image each row was reshaped to before the network, given or
+    # inferred from the model's first operation (None: rows went in as rows)
+    image_shape: tuple[int, ...] | None = None
     # off a slice, an input row as an image (hover draws it): the shape rows take before the
     # network, or a bundled image set's (inputs.points.row_image_shape); on a slice the
     # frame's ``image_shape`` says it
-    image_shape: tuple[int, ...] | None = None
+    row_shape: tuple[int, ...] | None = None
 
     @property
     def categorical(self) -> bool:
@@ -174,8 +177,8 @@ def trace(model: nn.Module, points: Points, *, device: str = "auto",
     return Trace(tuple(stages), _colors(points, stages[-1]), points.labels, points.grid_shape,
                  params, experiment, captured.mode, captured.note,
                  _from_rows(captured.program, points, dev), points.color_by, frame=frame,
-                 anchors=anchors, data=data,
-                 image_shape=None if frame is not None else row_image_shape(points))
+                 anchors=anchors, data=data, image_shape=points.image_shape,
+                 row_shape=None if frame is not None else row_image_shape(points))
 
 
 def _marked(frame: SliceFrame | None, n: int, outputs: Any
@@ -212,7 +215,10 @@ def _shaped_for(model: nn.Module, points: Points) -> Points:
     warnings.warn(f"input shape {shape} inferred from the model's first operation, "
                   f"{found.where}: {how}; give --input-shape to choose another",
                   SpacewarpNote, stacklevel=3)
-    return points if found.reshaped else replace(points, image_shape=found.shape)
+    if found.reshaped:
+        return points
+    frame = None if points.frame is None else replace(points.frame, image_shape=found.shape)
+    return replace(points, image_shape=found.shape, frame=frame)  # as a given shape is
 
 
 def recolored(previous: Trace, points: Points, experiment: Any = None) -> Trace:

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 
 MAX_DISPLAY_DIM = 3
+NO_SPREAD = 1e-9  # an axis spread less than this share of the widest's holds rounding only
 FIT_ROWS = 50_000  # rows used to fit a PCA: a fixed stride through larger sets
 
 
@@ -143,6 +144,14 @@ def axis_names(width: int) -> tuple[str, ...]:
     if width > MAX_DISPLAY_DIM:
         return tuple(f"PC{i + 1}" for i in range(MAX_DISPLAY_DIM))
     return ("x", "y", "z")[:width]
+
+
+def flat_axes(lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
+    """(d,) bool: the display axes along which points whose per-axis lows and highs are
+    ``lo``, ``hi`` (d,) have no spread, only rounding (under ``NO_SPREAD`` of the widest
+    axis's): a rank-2 stage's third principal component spreads ~1e-16 of its first."""
+    span = np.asarray(hi, dtype=np.float64) - np.asarray(lo, dtype=np.float64)
+    return span <= NO_SPREAD * max(float(span.max(initial=0.0)), 1e-300)
 
 
 def display_coords(points: np.ndarray) -> np.ndarray:

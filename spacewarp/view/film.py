@@ -9,8 +9,9 @@ browser unchanged. The browser renderer only interpolates what is here:
 - ``segments``: each morph laid on the position axis (0 = input, k = stage k). Inside a
   segment the points are ``a + t (b - a)`` with ``t = ease(u)`` (``EASING``), or ``a``
   turned by ``expm(t L)`` for an SVD rotation sub-step (``rotation``), the box moves
-  through its keyframes ``(u, (dim, 2) box)`` (eased, centre linear, size geometric) and
-  the camera turns linearly in t from ``cameras[0]`` to ``cameras[1]``.
+  through its keyframes ``(u, (dim, 2) box)`` (eased: size geometric, centre in step with
+  the size, ``motion.zoomed_box``) and the camera turns linearly in t from ``cameras[0]``
+  to ``cameras[1]``.
 - ``clock``: (seconds, position) keyframes for Play: holds at the stages, morphs between.
 - ``stages``: per stage its key (its own display coordinates, as the stills show it), box,
   camera and display dim, for the small multiples and titles. A stage of at most 3-D is

@@ -226,6 +226,20 @@ def _morph_counts(n_morphs: int, fps: int, seconds: float | None,
     return tuple(base + (1 if k < extra else 0) for k in range(n_morphs))
 
 
+def zoomed_box(a: np.ndarray, b: np.ndarray, s: float) -> np.ndarray:
+    """(dim, 2) the box at ``s`` in [0, 1] from box ``a`` to box ``b`` (dim, 2 each): its
+    size geometric in s (a zoom reads as steady), its centre moving in step with the size,
+    so that the box is ``(1 - w) a + w b`` with w in [0, 1] and holds whatever both hold.
+    (A centre linear in s beside a geometric size made boxes smaller than that: points
+    held while a large box eased to a small one off its centre fell out of view.)"""
+    half_a, half_b = np.ptp(a, axis=1) / 2, np.ptp(b, axis=1) / 2  # (dim,)
+    half = half_a ** (1 - s) * half_b ** s
+    change = half_b - half_a
+    same = np.abs(change) <= 1e-12 * np.maximum(half_a, half_b)  # no zoom: the centre glides
+    w = np.where(same, s, (half - half_a) / np.where(same, 1.0, change))  # (dim,)
+    return (1 - w)[:, None] * a + w[:, None] * b
+
+
 # --- the film ---------------------------------------------------------------------------------
 
 @dataclass(frozen=True)
@@ -254,7 +268,7 @@ class Motion:
         return None if a is None else a.at(frame.t)
 
     def box(self, frame: Frame) -> np.ndarray:
-        """(dim, 2) limits: fixed during a morph, eased (geometrically in size) in a hold,
+        """(dim, 2) limits: fixed during a morph, eased (``zoomed_box``) in a hold,
         moved with the points (linearly) during a turn with no hold beside it."""
         a, b, s = frame.box
         if a == b or s >= 1.0:
@@ -264,9 +278,7 @@ class Motion:
         lo, hi = self.stops[a], self.stops[b]
         if frame.glide:
             return (1 - s) * lo + s * hi
-        centre = (1 - s) * lo.mean(axis=1) + s * hi.mean(axis=1)
-        half = (np.ptp(lo, axis=1) / 2) ** (1 - s) * (np.ptp(hi, axis=1) / 2) ** s
-        return np.stack([centre - half, centre + half], axis=1)
+        return zoomed_box(lo, hi, s)
 
     def camera(self, frame: Frame) -> tuple[float, float]:
         """(elevation, azimuth) in degrees at this frame (for 3-D films)."""

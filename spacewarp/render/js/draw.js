@@ -325,7 +325,8 @@ function edgeLabels(ctx, [A, B], centre, [lo, hi], own, dpr) {
     const f = (v - lo) / (hi - lo)
     if (f < 0.1 || f > 0.9) continue
     const text = fmt(v), half = Math.abs(ox) * ctx.measureText(text).width / 2 + Math.abs(oy) * 5 * dpr
-    ctx.fillText(text, A[0] + f * (B[0] - A[0]) + ox * 12 * dpr, A[1] + f * (B[1] - A[1]) + oy * 12 * dpr)
+    ctx.fillText(text, ...keptIn(ctx, text, A[0] + f * (B[0] - A[0]) + ox * 12 * dpr,
+                                 A[1] + f * (B[1] - A[1]) + oy * 12 * dpr, dpr))
     reach = Math.max(reach, 12 * dpr + half)
   }
   ctx.globalAlpha = 1; ctx.font = `bold ${12 * dpr}px system-ui, sans-serif`
@@ -333,7 +334,16 @@ function edgeLabels(ctx, [A, B], centre, [lo, hi], own, dpr) {
   // the name beyond the ticks: its centre out by their reach, a gap and its own half size
   const far = Math.max(reach, 6 * dpr) + 4 * dpr +
     Math.abs(ox) * ctx.measureText(own.name).width / 2 + Math.abs(oy) * 6 * dpr
-  ctx.fillText(own.name, mid[0] + ox * far, mid[1] + oy * far)
+  ctx.fillText(own.name, ...keptIn(ctx, own.name, mid[0] + ox * far, mid[1] + oy * far, dpr))
+}
+
+// (x, y) of a text centred there, moved the least that keeps it whole on its canvas: a
+// name or tick past a small panel's edge was cut in two ("C3" for PC3, "[2]" for h3[2])
+function keptIn(ctx, text, x, y, dpr) {
+  const half = ctx.measureText(text).width / 2 + 2 * dpr, {width, height} = ctx.canvas
+  const tall = 8 * dpr  // half a line of the 12 px name, with a margin
+  return [Math.min(Math.max(x, half), Math.max(half, width - half)),
+          Math.min(Math.max(y, tall), Math.max(tall, height - tall))]
 }
 
 export function colorKey(s, color, theme) {  // the colour bar, or the legend of classes

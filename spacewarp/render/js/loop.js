@@ -8,7 +8,7 @@ import {drawView, colorKey} from './draw.js'
 import {GlLayer} from './gl.js'
 import {stepTitle, moveAlong, moveRows} from './regions.js'
 import {overlays} from './marks.js'
-import {heading, esc, panelColumns, setHtml, thinSliderNames, forgetNameWidths} from './page.js'
+import {heading, esc, panelColumns, setHtml, thinSliderNames, forgetNameWidths, fitWeights} from './page.js'
 import {withOffset} from './camera.js'
 
 const STAGE_H = 210, MORPH_H = 470, GRID_H = 360
@@ -116,6 +116,7 @@ function layoutViews(st) {  // canvas sizes from the page's width
   const width = dom.row.clientWidth || dom.el.clientWidth || 1200
   const cols = panelColumns(F.spec, S), pw = Math.floor((width - 4 * (cols - 1)) / cols)
   for (const p of st.panels) p.surface.size(pw, grid ? Math.min(GRID_H, pw) : Math.min(STAGE_H, Math.max(150, pw)))
+  fitWeights(st.panels)
   const mw = Math.max(200, dom.morphBox.clientWidth || width * 0.6), mh = st.opts.morphHeight || MORPH_H
   st.morphSurface.size(mw, mh)
   const front = dom.frontCanvas, s = st.morphSurface

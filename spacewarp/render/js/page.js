@@ -8,6 +8,31 @@ export function setHtml(el, html) {
   if (el.swHtml !== html) { el.innerHTML = html; el.swHtml = html }
 }
 
+// each panel's weight lines cut to its width after a whole number, the rest one ellipsis
+// ("W = [ 0.14  0.21 …"): the heading's hidden overflow cut them mid-number
+export function fitWeights(panels) {
+  const ctx = measurer()
+  for (const p of panels) {
+    const pre = p.weightLines && p.head.querySelector('pre')
+    if (!pre || !pre.clientWidth) continue
+    ctx.font = getComputedStyle(pre).font
+    const room = Math.floor(pre.clientWidth / Math.max(ctx.measureText('0').width, 1))
+    pre.textContent = p.weightLines.map(line => elided(line, room)).join('\n') + p.weightPad
+  }
+}
+
+let measuring = null
+const measurer = () => measuring || (measuring = document.createElement('canvas').getContext('2d'))
+
+// `line` in at most `room` characters: whole when it fits, else cut at the last space
+// that leaves room for ' …' (a number is kept whole or left out, never cut in two)
+export function elided(line, room) {
+  if (line.length <= room) return line
+  let cut = line.lastIndexOf(' ', room - 2)
+  while (cut > 0 && line[cut - 1] === ' ') cut--
+  return cut > 0 ? line.slice(0, cut) + ' \u2026' : '\u2026'
+}
+
 export function esc(t) { const d = document.createElement('div'); d.textContent = t; return d.innerHTML }
 
 export function heading(s) {
@@ -101,6 +126,7 @@ export function fillPage(dom, panels, spec, opts) {
   spec.stages.forEach((s, k) => {
     const p = panels[k], pad = '\n'.repeat(Math.max(0, lines - s.weights.length))
     setHtml(p.head, panelHeading(s, spec.stages) + `<pre>${esc(s.weights.join('\n'))}${pad}</pre>`)
+    p.weightLines = s.weights; p.weightPad = pad  // cut to the panel's width by fitWeights
     p.canvas.classList.toggle('sw-3d', s.dim >= 3)
   })
   dom.slider.max = Math.max(S - 1, 0)

@@ -102,13 +102,15 @@ export function locate(F, p) {  // position -> {seg, u, t}; null for a film of o
   return {seg, u, t: ease(u)}
 }
 
-export function boxAt(seg, u) {  // eased between keyframes: centre linear, size geometric
-  const B = seg.boxes
-  let i = 0
+export function boxAt(seg, u) {  // eased between keyframes as view.motion.zoomed_box:
+  const B = seg.boxes  // the size geometric, the centre moving in step with the size (so the
+  let i = 0  // box is (1 - w) a + w b and holds what both hold: a linear centre lost points)
   while (i + 2 < B.length && u > B[i + 1][0]) i++
   const [u0, a] = B[i], [u1, b] = B[i + 1]
   const f = ease(u1 > u0 ? (u - u0) / (u1 - u0) : 1)
-  return {c: a.c.map((x, j) => lerp(x, b.c[j], f)), h: Math.pow(a.h, 1 - f) * Math.pow(b.h, f)}
+  const h = Math.pow(a.h, 1 - f) * Math.pow(b.h, f), change = b.h - a.h
+  const w = Math.abs(change) > 1e-12 * Math.max(a.h, b.h) ? (h - a.h) / change : f
+  return {c: a.c.map((x, j) => lerp(x, b.c[j], w)), h}
 }
 
 export function clockAt(clock, time) {  // (seconds, position) keyframes -> position

@@ -160,8 +160,13 @@ export class Tour {
     ctx.fillStyle = theme.foreground; ctx.globalAlpha = 0.7; ctx.textBaseline = 'bottom'
     ctx.font = `${10 * dpr}px system-ui, sans-serif`; ctx.textAlign = 'left'
     const pct = v => `${(100 * v).toFixed(0)}%`
-    ctx.fillText(this.turned ? `turned by hand: ${pct(this.variance())} of variance (PCA: ${pct(this.pca)})`
-      : `PCA: ${pct(this.pca)} of variance; drag an axis end to turn`, 4 * dpr, surface.h - 2 * dpr)
+    // the longest of the hint's forms that fits the panel: a narrow one cut it mid-word
+    const forms = this.turned
+      ? [`turned by hand: ${pct(this.variance())} of variance (PCA: ${pct(this.pca)})`,
+         `turned: ${pct(this.variance())} of variance`]
+      : [`PCA: ${pct(this.pca)} of variance; drag an axis end to turn`, `PCA: ${pct(this.pca)} of variance`]
+    const fits = forms.find(t => ctx.measureText(t).width <= surface.w - 8 * dpr)
+    if (fits) ctx.fillText(fits, 4 * dpr, surface.h - 2 * dpr)
     ctx.restore()
   }
 }
