@@ -167,3 +167,22 @@ def test_a_lifted_fit_is_the_pca_of_the_lifted_points() -> None:
         shown = np.vstack([p(narrow), p(wide)])
         signs = np.sign(np.sum(_pca_scores(both) * shown, axis=0))
         np.testing.assert_allclose(shown, _pca_scores(both) * signs, atol=1e-9)
+
+
+def test_an_activation_change_refits_only_the_pcas_it_changed(
+        grams: Counter[bytes], monkeypatch: pytest.MonkeyPatch) -> None:
+    """After tanh -> relu, the PCAs that read only kept stages (the morph 2 -> 12 and the
+    12-wide linear stage alone) are the remembered ones; the three that read the relu
+    stage (the morphs into and out of it, and the stage alone) are fitted anew."""
+    made: list[int] = []
+    real = coords.fitted_from
+
+    def counting(*args: Any) -> coords.Projection:
+        made.append(1)
+        return real(*args)
+
+    monkeypatch.setattr(coords, "fitted_from", counting)
+    film(_trace())
+    assert len(made) == 5
+    film(_trace(network={**WIDE["network"], "activation": "relu"}))
+    assert len(made) == 5 + 3

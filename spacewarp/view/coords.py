@@ -111,10 +111,17 @@ def fit(*ends: np.ndarray, embed: np.ndarray | None = None) -> Projection:
     the principal directions are the eigenvectors of the (D, D) scatter matrix of the
     union, which is the sum of the sets' lifted Gram matrices less the union's mean
     term. A stage that two morphs share, or that a change of activation kept, has its
-    Gram matrix made once."""
+    Gram matrix made once; a fit of the same sets (the digests of the points and of
+    ``embed``) is remembered whole."""
     dim = max(e.shape[1] for e in ends)
     if dim <= MAX_DISPLAY_DIM:
         return Projection()
+    key = b"".join(points_digest(a, None) for a in (*ends, *(() if embed is None else (embed,))))
+    return MOMENTS.get("fit", key, lambda: fitted_from(ends, dim, embed))
+
+
+def fitted_from(ends: tuple[np.ndarray, ...], dim: int, embed: np.ndarray | None) -> Projection:
+    """``fit`` made: the top three eigenvectors of the union's (D, D) scatter matrix."""
     parts = [moments(e).lifted(dim, embed) for e in ends]
     count = sum(p.count for p in parts)
     mean: np.ndarray = np.sum([p.total for p in parts], axis=0) / count  # (D,)
@@ -155,8 +162,8 @@ class Moments:
         return Moments(self.count, total, gram)
 
 
-MOMENTS_KEPT = 64  # Gram matrices remembered (each d x d: 80 kB at d = 100)
-MOMENTS = Remembered(MOMENTS_KEPT)  # the process's: shared by every plan, still and session
+MOMENTS_KEPT = 64  # Gram matrices and fits remembered (each d x d or 3 x d: 80 kB at d = 100)
+MOMENTS = Remembered(MOMENTS_KEPT)  # the process's moments and fits: every plan, still, session
 
 
 def moments(points: np.ndarray) -> Moments:
