@@ -186,3 +186,18 @@ def test_an_activation_change_refits_only_the_pcas_it_changed(
     assert len(made) == 5
     film(_trace(network={**WIDE["network"], "activation": "relu"}))
     assert len(made) == 5 + 3
+
+
+def test_only_narrow_gram_matrices_are_remembered(grams: Counter[bytes]) -> None:
+    """A Gram matrix is d x d (134 MB at d = 4,096): wider than ``REMEMBER_WIDTH`` it is
+    made each time it is needed, and the fit it gives is still the PCA of the points."""
+    rng = np.random.default_rng(5)
+    for width in (coords.REMEMBER_WIDTH, coords.REMEMBER_WIDTH + 1):
+        x = rng.normal(size=(width + 50, width)) * np.linspace(3, 1, width)
+        for _ in range(2):
+            coords.moments(x)
+        assert grams[hashlib.sha1(x.tobytes()).digest()] == (
+            1 if width <= coords.REMEMBER_WIDTH else 2)
+        shown = coords.fit(x)(x)
+        signs = np.sign(np.sum(_pca_scores(x) * shown, axis=0))
+        np.testing.assert_allclose(shown, _pca_scores(x) * signs, atol=1e-8)

@@ -163,14 +163,17 @@ class Moments:
 
 
 MOMENTS_KEPT = 64  # Gram matrices and fits remembered (each d x d or 3 x d: 80 kB at d = 100)
+REMEMBER_WIDTH = 256  # Gram matrices of at most this width are remembered (<= 0.5 MB each)
 MOMENTS = Remembered(MOMENTS_KEPT)  # the process's moments and fits: every plan, still, session
 
 
 def moments(points: np.ndarray) -> Moments:
     """The moments of ``points`` (m, d), at most about FIT_ROWS rows of them by a fixed
-    stride; remembered by the digest of the points (``plan_cache.points_digest``, itself
-    kept while the array lives), so equal points from another trace (a stage an
-    activation change kept) are not multiplied again."""
+    stride; up to ``REMEMBER_WIDTH`` columns remembered by the digest of the points
+    (``plan_cache.points_digest``, itself kept while the array lives), so equal points
+    from another trace (a stage an activation change kept) are not multiplied again."""
+    if points.shape[1] > REMEMBER_WIDTH:  # a 4,096-wide Gram matrix is 134 MB: made, not kept
+        return gram_moments(points)
     key = points_digest(points, None)
     return MOMENTS.get("moments", key, lambda: gram_moments(points))
 
