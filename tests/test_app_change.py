@@ -122,3 +122,15 @@ def test_a_colour_change_sends_only_the_colours() -> None:
     index = np.frombuffer(new[0]["bin"], np.uint8)
     np.testing.assert_array_equal(index, np.frombuffer(
         base64.b64decode(ex.views.canvas.data["color"]["index"]["b64"]), np.uint8))
+
+
+def test_every_control_hands_its_change_over_at_once() -> None:
+    """Panel holds a change from the page 50 ms by default (``_debounce``, for a slider's
+    drag); the sidebar's menus, boxes and typed values are handed to Python at once, the
+    generator's parameter boxes (made again with each input) included."""
+    ex = Explorer(_with())
+    ex.change("input", "spiral")
+    widgets = ex.controls.widgets
+    assert any(name.startswith("param:") for name in widgets)
+    for name, widget in widgets.items():
+        assert widget._debounce == 0, name

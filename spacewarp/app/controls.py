@@ -61,6 +61,15 @@ NO_SLICE_DATA = ("the data rows are drawn on a slice through them: give a slice 
                  "I,J,K, or pca) first")
 
 
+def at_once(widget: pn.widgets.Widget) -> pn.widgets.Widget:
+    """``widget`` with its value handed to Python as soon as the page sends it. Panel
+    holds every change from the page 50 ms (its ``_debounce``), to gather a slider's
+    drag into one; a menu, a box or a typed value (sent on Enter) changes once, and those
+    50 ms were a third of a change from the control to the views drawn (issue 20)."""
+    setattr(widget, "_debounce", 0)  # noqa: B010 (a class variable, shadowed per widget)
+    return widget
+
+
 def error_line(control: str) -> pn.pane.HTML:
     """The (hidden) message line shown under a control when its value is refused."""
     return pn.pane.HTML("", visible=False, margin=(0, 10, 6, 10),
@@ -133,6 +142,7 @@ class Controls:
         self.add_layer.on_click(lambda _e: self._fire("add_layer", None))
         self.remove_layer.on_click(lambda _e: self._fire("remove_layer", None))
         for control, widget in w.items():
+            at_once(widget)
             widget.sizing_mode = "stretch_width"
             widget.css_classes = [f"sw-{control.replace(':', '-')}"]
             self.errors[control] = error_line(control)
@@ -156,7 +166,7 @@ class Controls:
                                           sizing_mode="stretch_width",
                                           css_classes=[f"sw-param-{key}"])
             widget.param.watch(lambda e, c=control: self._fire(c, e.new), "value")
-            self.widgets[control] = widget
+            self.widgets[control] = at_once(widget)
             self.errors[control] = error_line(control)
             rows += [widget, self.errors[control]]
         for stale in [c for c in self.widgets if c.startswith("param:")

@@ -16,6 +16,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .plan_cache import Remembered, points_digest
+
 MAX_DISPLAY_DIM = 3
 NO_SPREAD = 1e-9  # an axis spread less than this share of the widest's holds rounding only
 FIT_ROWS = 50_000  # rows used to fit a PCA: a fixed stride through larger sets
@@ -47,9 +49,19 @@ class Projection:
         return _remembered(self, points)
 
     def _apply(self, points: np.ndarray) -> np.ndarray:
+        """``(lifted(points) - mean) @ axes.T + offset``, as ``points @ A.T - shift`` with
+        the (3, d) map A and the (3,) shift composed first: no (n, D) temporary (the lifted
+        and the centred points were most of a 100-wide film's projections)."""
         assert self.axes is not None and self.mean is not None
-        shown = (lifted(points, self.axes.shape[1], self.embed) - self.mean) @ self.axes.T
-        return shown if self.offset is None else shown + self.offset
+        d = points.shape[1]
+        lifts = self.embed is not None and d == self.embed.shape[1] < self.axes.shape[1]
+        composed = self.axes @ self.embed if lifts else self.axes[:, :d]  # (3, d)
+        shift = self.mean @ self.axes.T  # (3,)
+        if self.offset is not None:
+            shift = shift - self.offset
+        shown = points @ composed.T  # (n, d) -> (n, 3)
+        shown -= shift
+        return shown
 
     @property
     def is_identity(self) -> bool:
@@ -93,16 +105,31 @@ def _remembered(p: Projection, points: np.ndarray) -> np.ndarray:
 
 def fit(*ends: np.ndarray, embed: np.ndarray | None = None) -> Projection:
     """One projection for points of every given set (m_i, d_i), brought into the widest
-    space by zero padding, or by ``embed`` (D, d) for sets of width d."""
+    space by zero padding, or by ``embed`` (D, d) for sets of width d.
+
+    Fitted from each set's moments (``moments``: its row count, column sums and (d, d)
+    Gram matrix, remembered by the digest of its points), never from the stacked points:
+    the principal directions are the eigenvectors of the (D, D) scatter matrix of the
+    union, which is the sum of the sets' lifted Gram matrices less the union's mean
+    term. A stage that two morphs share, or that a change of activation kept, has its
+    Gram matrix made once; a fit of the same sets (the digests of the points and of
+    ``embed``) is remembered whole."""
     dim = max(e.shape[1] for e in ends)
     if dim <= MAX_DISPLAY_DIM:
         return Projection()
-    stacked = np.concatenate([lifted(_thinned(e), dim, embed) for e in ends])  # (m, D)
-    mean = stacked.mean(axis=0)
-    centred = stacked - mean
-    # principal directions from the (D, D) scatter matrix: its eigenvectors are the right
-    # singular vectors of the centred points, at a fraction of an SVD's cost for m >> D
-    power, vectors = np.linalg.eigh(centred.T @ centred)  # ascending
+    key = b"".join(points_digest(a, None) for a in (*ends, *(() if embed is None else (embed,))))
+    return MOMENTS.get("fit", key, lambda: fitted_from(ends, dim, embed))
+
+
+def fitted_from(ends: tuple[np.ndarray, ...], dim: int, embed: np.ndarray | None) -> Projection:
+    """``fit`` made: the top three eigenvectors of the union's (D, D) scatter matrix."""
+    parts = [moments(e).lifted(dim, embed) for e in ends]
+    count = sum(p.count for p in parts)
+    mean: np.ndarray = np.sum([p.total for p in parts], axis=0) / count  # (D,)
+    scatter = np.sum([p.gram for p in parts], axis=0) - count * np.outer(mean, mean)  # (D, D)
+    # principal directions: the eigenvectors of the scatter matrix are the right singular
+    # vectors of the centred points, at a fraction of an SVD's cost for m >> D
+    power, vectors = np.linalg.eigh(scatter)  # ascending
     power = np.clip(power[::-1], 0.0, None)  # (D,) squared singular values, descending
     axes = vectors[:, ::-1][:, :MAX_DISPLAY_DIM].T.copy()  # (3, D)
     # deterministic signs: the largest loading of every direction is positive
@@ -111,6 +138,51 @@ def fit(*ends: np.ndarray, embed: np.ndarray | None = None) -> Projection:
     total = float(power.sum())
     kept = float(power[:MAX_DISPLAY_DIM].sum()) / total if total > 0 else 1.0
     return Projection(mean, axes, None, kept, embed)
+
+
+@dataclass(frozen=True)
+class Moments:
+    """What a PCA reads of a set of points (m, d): the count m, the column sums (d,) and
+    the Gram matrix X^T X (d, d), in float64."""
+
+    count: int
+    total: np.ndarray  # (d,)
+    gram: np.ndarray  # (d, d)
+
+    def lifted(self, dim: int, embed: np.ndarray | None) -> Moments:
+        """The moments of the points brought into ``dim`` coordinates as ``lifted`` brings
+        them: through ``embed`` (dim, d) when it is for width d (E s, E G E^T), else by
+        zero padding."""
+        d = len(self.total)
+        if embed is not None and d == embed.shape[1] < dim == embed.shape[0]:
+            return Moments(self.count, embed @ self.total, embed @ self.gram @ embed.T)
+        if d == dim:
+            return self
+        total, gram = np.zeros(dim), np.zeros((dim, dim))
+        total[:d], gram[:d, :d] = self.total, self.gram
+        return Moments(self.count, total, gram)
+
+
+MOMENTS_KEPT = 64  # Gram matrices and fits remembered (each d x d or 3 x d: 80 kB at d = 100)
+REMEMBER_WIDTH = 256  # Gram matrices of at most this width are remembered (<= 0.5 MB each)
+MOMENTS = Remembered(MOMENTS_KEPT)  # the process's moments and fits: every plan, still, session
+
+
+def moments(points: np.ndarray) -> Moments:
+    """The moments of ``points`` (m, d), at most about FIT_ROWS rows of them by a fixed
+    stride; up to ``REMEMBER_WIDTH`` columns remembered by the digest of the points
+    (``plan_cache.points_digest``, itself kept while the array lives), so equal points
+    from another trace (a stage an activation change kept) are not multiplied again."""
+    if points.shape[1] > REMEMBER_WIDTH:  # a 4,096-wide Gram matrix is 134 MB: made, not kept
+        return gram_moments(points)
+    key = points_digest(points, None)
+    return MOMENTS.get("moments", key, lambda: gram_moments(points))
+
+
+def gram_moments(points: np.ndarray) -> Moments:
+    """``moments`` made: one (d, m) @ (m, d) product, in float64."""
+    x = np.asarray(_thinned(points), dtype=np.float64)
+    return Moments(len(x), x.sum(axis=0), x.T @ x)
 
 
 def projection(points: np.ndarray) -> Projection:

@@ -117,19 +117,23 @@ def plan_steps(states: list[ShownState], weights: dict[int, np.ndarray] | None =
     once into its morph (``rests=False``: no hold between). Projections are
     fitted on the first ``fit_rows`` rows only (the points; rows carried after them, such
     as region outlines, go along without moving the view)."""
-    rows = slice(None, fit_rows)
-    shown_in: dict[int, Projection] = {0: projection(states[0].points[rows])}
+    def fitted(state: ShownState) -> np.ndarray:
+        """The rows fitted: the array itself when all count (its moments and projections
+        are remembered by the array: ``coords.moments``, ``Projection``)."""
+        return state.points if fit_rows is None else state.points[:fit_rows]
+
+    shown_in: dict[int, Projection] = {0: projection(fitted(states[0]))}
     steps: list[PlanStep] = []
     for i in range(1, len(states)):
         a, b = states[states[i].source], states[i]
         w = (weights or {}).get(b.stage) if b.kind in ("linear", "matrix") else None
         widths = (a.points.shape[1], b.points.shape[1])
         embed = lift(w) if w is not None and w.shape == widths[::-1] else None
-        proj = fit(a.points[rows], b.points[rows], embed=embed)
+        proj = fit(fitted(a), fitted(b), embed=embed)
         before = shown_in[b.source]
         if not (proj.is_identity and before.is_identity):
-            proj = aligned(proj, before, a.points[rows])
-        if not _same_view(proj(a.points[rows]), before(a.points[rows])):
+            proj = aligned(proj, before, fitted(a))
+        if not _same_view(proj(fitted(a)), before(fitted(a))):
             steps.append(PlanStep(b.source, b.source, before, proj,
                                   f"{a.title}: the view turns ({proj.note})", "projection",
                                   rests=not before.is_identity))
@@ -138,7 +142,7 @@ def plan_steps(states: list[ShownState], weights: dict[int, np.ndarray] | None =
         title = f"{title} · {proj.note}" if proj.note else title
         steps.append(PlanStep(b.source, i, proj, proj, title, b.kind))
         shown_in[i] = proj
-        own = b.points[rows]  # (m, d): the state in its own coordinates
+        own = fitted(b)  # (m, d): the state in its own coordinates
         if own.shape[1] <= MAX_DISPLAY_DIM and not _same_view(proj(own), own):
             steps[-1] = replace(steps[-1], rests=False)
             steps.append(PlanStep(i, i, proj, Projection(),
@@ -218,7 +222,8 @@ def stage_projections(trace: Trace, fit_rows: int | None = None) -> tuple[Projec
     ``fit_rows`` rows, remembered like ``plan``."""
     rows = None if fit_rows is None or fit_rows >= trace.n else fit_rows
     return PLANS.get("stages", stages_key(trace.stages, rows),
-                     lambda: tuple(projection(s.points[:rows]) for s in trace.stages))
+                     lambda: tuple(projection(s.points if rows is None else s.points[:rows])
+                                   for s in trace.stages))
 
 
 # --- basis arrows -----------------------------------------------------------------------------
