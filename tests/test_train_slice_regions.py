@@ -31,13 +31,18 @@ def npz_of(path: Path) -> dict[str, np.ndarray]:
 
 
 @pytest.fixture(scope="module")
-def mlp(tmp_path_factory: pytest.TempPathFactory) -> dict[str, np.ndarray]:
+def run(tmp_path_factory: pytest.TempPathFactory) -> Path:
     training = sw.train(input="digits", slice="0,6,8", layers="64,16,10", activation="relu",
                         epochs=8, snapshots=4, probe=SIDE, lr=0.01, device="cpu",
                         regions=True, progress=False, live=False)
     out = tmp_path_factory.mktemp("slice_regions") / "run"
     sw.save_training(training, out, film=False)
-    return npz_of(out / "training.npz")
+    return out / "training.npz"
+
+
+@pytest.fixture(scope="module")
+def mlp(run: Path) -> dict[str, np.ndarray]:
+    return npz_of(run)
 
 
 def on_slice(z: dict[str, np.ndarray], s: int) -> nn.Sequential:
@@ -111,6 +116,33 @@ def test_local_complexity_and_boundary_are_each_snapshots_own(
         found = sw.regions(on_slice(mlp, s), box)
         assert mlp["local_complexity"][s] == pytest.approx(squares_met(found, u, r).mean())
         assert mlp["regions_near_boundary"][s] == near_boundary(found, r)
+
+
+def test_the_pictures_draw_each_snapshots_outlines_on_the_slice(
+        run: Path, mlp: dict[str, np.ndarray]) -> None:
+    """training.png's panels and the page: snapshot s's outlines are its polygons on the
+    slice, and in the watched stage an affine image (the view's fixed projection) of the
+    ReLU's output at the 64-D inputs origin + u @ axes of their vertices, by hooks."""
+    from spacewarp.training.snapshots import trace_snapshots
+    from spacewarp.view.training import training_view
+    from spacewarp.view.training_film import training_film
+
+    traced = trace_snapshots(sw.load_training(run))
+    view = training_view(traced)
+    box = tuple(float(v) for v in mlp["slice_box"])
+    for s in range(4):
+        o = view.outlines[s]
+        assert o is not None
+        assert len(o.count) == len(sw.regions(on_slice(mlp, s), box))
+        x = mlp["slice_origin"] + o.input @ mlp["slice_axes"]  # (V, 64)
+        model = nn.Sequential(nn.Linear(64, 16), nn.ReLU(), nn.Linear(16, 10)).double()
+        model.load_state_dict({k: torch.from_numpy(np.array(mlp[k][s]))
+                               for k in model.state_dict()})
+        watched = np.maximum(relu_inputs(model, x), 0.0)  # stage 2: the ReLU's output
+        design = np.concatenate([watched, np.ones((len(watched), 1))], axis=1)
+        fit, *_ = np.linalg.lstsq(design, o.watch, rcond=None)
+        np.testing.assert_allclose(design @ fit, o.watch, atol=1e-8)
+    assert all(o is not None for o in training_film(traced).outlines)
 
 
 def test_a_cnn_on_the_slice_goes_snapshot_by_snapshot_through_the_graph(
