@@ -284,8 +284,13 @@ def crossed_by_boundary(found: SnapshotRegions) -> np.ndarray:
 def _extent(verts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Each region's bounding box: low (R, 2) and high (R, 2) corners (the rows past a
     polygon's count are copies of its last vertex: ``polygons.pad``, which
-    ``walk_snapshots`` and ``_one_snapshot`` apply)."""
-    return verts.min(1), verts.max(1)
+    ``walk_snapshots`` and ``_one_snapshot`` apply). Vertex by vertex, (R, 2) at a time:
+    a reduction over the middle axis of (R, M, 2) was 2.6x slower."""
+    lo, hi = verts[:, 0].copy(), verts[:, 0].copy()
+    for j in range(1, verts.shape[1]):
+        np.minimum(lo, verts[:, j], out=lo)
+        np.maximum(hi, verts[:, j], out=hi)
+    return lo, hi
 
 
 def _point_segment(p: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
