@@ -184,3 +184,23 @@ def test_a_slice_over_the_cap_is_refused_before_training(
     assert code == 2
     assert len(err.splitlines()) == 1 and "--max-regions" in err, err
     assert not out.exists()
+
+
+def test_the_explorers_training_on_a_slice_draws_each_snapshots_outlines() -> None:
+    """The explorer's paused training view with Regions on, on a plane through three
+    digits: every snapshot sends its own outlines, and its note gives no reason for none."""
+    from spacewarp.app import training_task
+    from spacewarp.config.experiment import validated
+
+    exp = validated({"input": {"name": "digits", "slice": "0,6,8"},
+                     "network": {"layers": [64, 16, 10], "activation": "relu"},
+                     "train": {"lr": 0.01, "epochs": 3, "probe": SIDE},
+                     "style": {"regions": "region"}, "device": "cpu"})
+    run = training_task.start(exp)
+    training_task.frame(run, 0)
+    for _ in range(2):
+        training_task.advance(run, epochs=1)
+    spec, _ = training_task.paused_frame(run, 1)
+    entries = [e["regions"] for e in spec["training"]["snapshots"]]
+    assert len(entries) == 3 and all(e is not None and "count" in e for e in entries)
+    assert "no region outlines" not in spec["sample_note"]
