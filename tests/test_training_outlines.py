@@ -49,7 +49,7 @@ def test_outlines_in_the_input_are_the_snapshots_own_regions(
     box = tuple(float(v) for v in z["regions_bounds"])
     alone = sw.regions(network(z, s), box)  # that snapshot's network, rebuilt from the file
     input_key = tf.film.stages[0].key
-    assert canonical(polygons(o.keys[input_key], o.count)) == canonical(alone.polygons)
+    assert canonical(polygons(o.corners(input_key), o.count)) == canonical(alone.polygons)
 
 
 @pytest.mark.parametrize("s", [0, 5])
@@ -77,6 +77,7 @@ def test_the_page_sends_each_snapshots_outlines(run: tuple[Path, TrainingFilm]) 
         r = entry["regions"]
         assert r["count"]["shape"] == [len(o.count)]
         assert [k["shape"] for k in r["keys"]] == [list(k.shape) for k in o.keys]
+        assert r["index"]["shape"] == [int(o.count.sum())]
         assert r["title"].startswith(f"{len(o.count):,} linear regions at epoch ")
     assert spec["regions"] == spec["training"]["snapshots"][-1]["regions"]  # shown first
 
@@ -157,12 +158,11 @@ def test_the_explorers_paused_view_draws_the_outlines_with_regions_on() -> None:
 
 @pytest.fixture(scope="module")
 def capped(run: tuple[Path, TrainingFilm]) -> TrainingFilm:
-    """The run's page with room for the outlines of about two of its six snapshots."""
+    """The run's page with room for the outlines of two of its six snapshots."""
     out, tf = run
-    # int16 coordinates of the largest snapshot's outlines over every key, times three
-    biggest = max(sum(k.size for k in o.keys) for o in tf.outlines if o is not None)
+    biggest = max(o.nbytes for o in tf.outlines if o is not None)  # one snapshot's bytes
     return training_film(trace_snapshots(load_training(out / "training.npz")),
-                         TrainingFilmOptions(max_outline_bytes=3 * 2 * biggest + 1))
+                         TrainingFilmOptions(max_outline_bytes=2 * biggest + 1))
 
 
 def test_snapshots_past_the_cap_hold_the_last_outlines_drawn(capped: TrainingFilm) -> None:
@@ -221,3 +221,32 @@ def test_the_explorers_paused_view_says_why_it_draws_no_outlines() -> None:
     assert all(e["regions"] is None for e in spec["training"]["snapshots"])
     assert "no region outlines: " in spec["sample_note"]
     assert "tanh" in spec["sample_note"]
+
+
+def test_every_snapshot_draws_its_own_thinned_outlines_on_the_page(
+        run: tuple[Path, TrainingFilm], browser: Any, tmp_path: Path) -> None:
+    """Uncapped, every snapshot carries its own outlines: in Chromium each one draws its
+    own polygons (corners: the unique vertices by index, as sent) under its own epoch's
+    caption, in the input at the polygons' own corners (int16 on the page)."""
+    out, tf = run
+    z = npz_of(out / "training.npz")
+    assert all(o is not None for o in tf.outlines) and tf.held[0][0] == 0
+    page, errors, _ = open_page(browser, write_training_html(tf, tmp_path / "own.html"))
+    key = tf.film.stages[0].key
+    show = """() => { window.spacewarp.show(0); const r = window.spacewarp.regions()
+      return {start: Array.from(r.start), points: Array.from(r.points)} }"""
+    for s, o in enumerate(tf.outlines):
+        assert o is not None
+        page.evaluate(f"window.spacewarp.setSnapshot({s})")
+        drawn = page.evaluate(show)
+        assert np.diff(drawn["start"]).tolist() == o.count.tolist()
+        points = np.array(drawn["points"]).reshape(-1, 3)[:, :2]
+        corners = o.corners(key)
+        span = np.ptp(corners, axis=0)
+        np.testing.assert_allclose(points, corners, atol=float(span.max()) * 1e-4)
+        box = tuple(float(v) for v in z["regions_bounds"])
+        assert len(o.count) == len(sw.regions(network(z, s), box))  # every region drawn
+        title = page.locator(".sw-regions-title").inner_text()
+        assert title.startswith(f" {len(o.count):,} linear regions at epoch "
+                                f"{int(tf.times.epoch[s])} "), title
+    assert not errors

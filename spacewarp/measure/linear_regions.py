@@ -123,7 +123,7 @@ def regions(model_or_trace: nn.Module | Trace, bounds: tuple[float, ...] | None 
     that count the output's level set do); the output's signs then end the patterns.
     """
     if isinstance(model_or_trace, Trace):
-        model_or_trace = _without_final_softmax(model_or_trace)
+        model_or_trace = without_final_softmax(model_or_trace)
     cap = MAX_REGIONS if max_regions is None else cap_of(max_regions)
     if isinstance(model_or_trace, nn.Module) and not isinstance(model_or_trace, nn.Sequential):
         model_or_trace = _probe_trace(model_or_trace, bounds)  # its graph, from a probe grid
@@ -159,7 +159,7 @@ def _needs_graph(trace: Trace) -> bool:
     return not is_chain(trace) or any(s.kind not in CHAIN_KINDS for s in trace.stages[1:])
 
 
-def _without_final_softmax(trace: Trace) -> Trace:
+def without_final_softmax(trace: Trace) -> Trace:
     """A classifier's final softmax keeps its argmax: regions end at the logits (a softmax
     anywhere else is refused by name)."""
     if len(trace.stages) > 2 and trace.stages[-1].kind in SOFTMAXES:

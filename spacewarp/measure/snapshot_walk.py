@@ -178,8 +178,23 @@ def _gated_linear(maps: _Maps, snap: np.ndarray, weights: list[np.ndarray],
         idx = order[lo:hi]  # the polygons of snapshot s
         w = weights[s]  # (d_out, d)
         rows = np.concatenate([maps.at[s][:, None, :] * w[None], (maps.c[s] * w)[None]])
-        # einsum, not BLAS: threaded BLAS on many small products stalls a loaded machine
-        out = np.einsum("nd,jd->nj", maps.gain(idx),
-                        rows.reshape(-1, w.shape[1])).reshape(len(idx), 3, d_out)
+        out = small_products(maps.gain(idx), rows.reshape(-1, w.shape[1]).T)
+        out = out.reshape(len(idx), 3, d_out)
         at[idx], c[idx] = out[:, :2], out[:, 2] + biases[s]
     return _Maps(at, c, np.arange(len(snap)))
+
+
+BLAS_ROWS = 256  # rows of a product given to BLAS at once: under its threading threshold
+
+
+def small_products(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """``a @ b`` for a (n, d) and a narrow b (d, m), ``BLAS_ROWS`` rows of a at a time:
+    each block is small enough that OpenBLAS runs it on one thread (a whole product is
+    threaded, and threads that wait on a loaded machine spin: 2.6x the CPU time of
+    einsum, measured on two shared cores at load 11), and BLAS is 7x faster than
+    einsum's loop (the course's 100 snapshots: 0.16 -> 0.02 CPU s)."""
+    out = np.empty((len(a), b.shape[1]))
+    b = np.ascontiguousarray(b)
+    for lo in range(0, len(a), BLAS_ROWS):
+        np.matmul(a[lo:lo + BLAS_ROWS], b, out=out[lo:lo + BLAS_ROWS])
+    return out

@@ -1,45 +1,51 @@
 """Exact linear regions through training: four numbers per snapshot (issue 19).
 
-At every snapshot of a ``Training``, on the probe grid's box (the box the pictures show):
+At every snapshot of a ``Training``, on the probe grid's box (the box the pictures show;
+on a slice, the slice's box in slice coordinates):
 
 - ``regions_total`` (S,): the exact regions of the hidden layers (``measure.regions``);
 - ``regions_with_data`` (S,): distinct activation patterns among the run's points (every
-  row of ``stage_00``, held-out points too), from a plain forward pass of the steps;
+  row of ``stage_00``, held-out points too; on a slice, every point of the probe grid on
+  the slice: ``snapshot_networks.run_points``), from a plain forward pass of the steps;
 - ``local_complexity`` (S,): the mean number of regions meeting the square of half-side
-  ``r`` around each training point (held-out points excluded);
+  ``r`` around each training point (held-out points excluded; on a slice, around each
+  point of the probe grid, in slice coordinates);
 - ``regions_near_boundary`` (S,): regions within ``r`` of the exact decision boundary;
 - and every snapshot's polygons (``regions_vertices``, ``regions_vertex_count``), from which
   the training page and film draw the outlines (``outline_images``: through every stage).
 
 Called by the fronts (api, cli) after training; ``training/`` never imports it (the layers
-run the other way). 2-D inputs only: the squares and the boundary are planar.
+run the other way). 2-D inputs, or a plane through wider ones: the squares and the
+boundary are planar. On a slice the slice's map folds into each snapshot's first layer
+(``snapshot_networks``).
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 import numpy as np
 
 from ..config.experiment import Experiment
 from ..errors import InputError
-from ..model.build import set_parameters
 from ..model.resolve import model_for
-from ..training.setup import DataSet
-from ..training.train import Training
+from ..tracing.trace import trace
+from ..training.setup import DataSet, probe_for, probe_grid
+from ..training.train import Training, probe_points
 from . import polygons as pg
 from .boundary import boundary_segments
 from .box_pairs import Boxes, Grid, box_pairs
 from .layer_split import MAX_REGIONS
 from .linear_regions import Regions, cap_of, regions
-from .snapshot_walk import SnapshotRegions, walk_snapshots
-from .steps import SMOOTH, Step, refuse_smooth, steps_of
+from .snapshot_networks import run_points, snapshot_regions, snapshot_steps, snapshot_trace
+from .snapshot_walk import SnapshotRegions
+from .steps import SMOOTH, refuse_smooth
 
 LC_SHARE = 0.01  # default r: 1% of the box's larger side
 PAIR_CHUNK = 2_000_000  # (point, region) pairs tested at once: ~100 MB of float64 work
 REGION_CHUNK = 16_384  # regions whose vertices' outputs are held at once (cache-sized)
-PATTERN_CHUNK = 16  # snapshots whose forward pass is held at once (cache-sized)
+CHECK_SIDE = 16  # the grid over a slice on which the initial network is traced to check it
 GRID_MAX = 256  # cells per side of the grid that finds candidate pairs (box_pairs)
 
 
@@ -70,24 +76,22 @@ class TrainingRegions:
 
 def training_regions(training: Training, lc_radius: float | None = None,
                      max_regions: int | None = None) -> TrainingRegions:
-    """The regions of every snapshot of ``training`` (see the module docstring), every
-    snapshot enumerated in one batched pass (``snapshot_walk``)."""
+    """The regions of every snapshot of ``training`` (see the module docstring): a chain's
+    snapshots enumerated in one batched pass (``snapshot_walk``), a graph's one by one."""
     bounds = regions_box(training.experiment, training.data)
     r = radius(bounds, lc_radius)
-    x = np.asarray(training.points.x, dtype=np.float64)  # (N, 2)
-    train_x = x[~np.asarray(training.data.test, dtype=bool)]
-    steps = snapshot_steps(training)
+    centres = run_points(training)[1]  # (N', 2) the squares' centres
     cap = MAX_REGIONS if max_regions is None else cap_of(max_regions)
-    found = walk_snapshots(steps, bounds, cap)
-    count = len(steps)
+    found, with_data = snapshot_regions(training, bounds, cap)
+    count = len(training.snapshots)
     boxes = region_boxes(found, r, count)  # their cells found once, for both searches
-    met = met_pairs(found, train_x, r, boxes)[1]  # (pairs,) the region of each
-    lc = np.bincount(found.snapshot[met], minlength=count) / max(1, len(train_x))
+    met = met_pairs(found, centres, r, boxes)[1]  # (pairs,) the region of each
+    lc = np.bincount(found.snapshot[met], minlength=count) / max(1, len(centres))
     near = found.snapshot[near_regions(found, r, boxes)]
     order = np.argsort(found.snapshot, kind="stable")  # snapshot by snapshot
     valid = np.arange(found.verts.shape[1])[None, :] < found.count[order, None]
-    return TrainingRegions(found.per_snapshot(count).astype(np.int64),
-                           distinct_patterns(steps, x), lc.astype(np.float64),
+    return TrainingRegions(found.per_snapshot(count).astype(np.int64), with_data,
+                           lc.astype(np.float64),
                            np.bincount(near, minlength=count).astype(np.int64), r, bounds,
                            found.verts[order][valid], found.count[order].astype(np.int32))
 
@@ -109,51 +113,52 @@ def snapshot_polygons(named: dict[str, np.ndarray], s: int
 def outline_images(training: Training, s: int, vertices: np.ndarray) -> list[np.ndarray]:
     """Per stage (the input first): the vertices (V, 2) of snapshot ``s``'s polygons
     through its network, (V, d_k). The network is continuous, so a vertex's image is the
-    image by the map of every region it bounds: the outlines' images in every stage."""
-    steps, _ = steps_of(training.model(s))
+    image by the map of every region it bounds: the outlines' images in every stage. On
+    a slice the vertices are slice coordinates; a graph's are traced as points."""
+    steps = snapshot_steps(training, [s])
+    if steps is None:
+        return [np.asarray(st.points) for st in snapshot_trace(training, s, vertices).stages]
     h, out = vertices, [vertices]
-    for step in steps:
+    for step in steps[0]:
         if step.kind == "linear":
-            h = h @ _given(step.weight).T + _given(step.bias)  # (V, d_in) -> (V, d_out)
+            assert step.weight is not None and step.bias is not None
+            h = h @ step.weight.T + step.bias  # (V, d_in) -> (V, d_out)
         else:
             h = np.where(h > 0, h, step.slope * h)
         out.append(h)
     return out
 
 
-def snapshot_steps(training: Training) -> list[list[Step]]:
-    """Every snapshot's network as steps: one model, given each snapshot's parameters in
-    turn (building a model per snapshot cost as much as a third of the counting)."""
-    model = training.model(0)
-    steps = []
-    for s in range(len(training.snapshots)):
-        set_parameters(model, {k: np.array(v[s]) for k, v in training.params.items()})
-        # copies: a float64 model's steps share its parameters' memory, set again next
-        steps.append([replace(st, weight=None if st.weight is None else st.weight.copy(),
-                              bias=None if st.bias is None else st.bias.copy())
-                      for st in steps_of(model)[0]])
-    return steps
-
-
 def check_training_regions(experiment: Experiment, data: DataSet,
                            lc_radius: float | None = None,
                            max_regions: int | None = None) -> None:
     """Before training: refuse a radius that is not positive and finite, a smooth network,
-    a non-2-D input and an initial network over the region cap (by estimate)."""
+    an input that is neither 2-D nor a plane through the data, and an initial network
+    over the region cap (by estimate; on a slice, its trace on a grid over the slice)."""
     bounds = regions_box(experiment, data)
     radius(bounds, lc_radius)
     if experiment.network.activation in SMOOTH:
         refuse_smooth(experiment.network.activation, "network.activation")
-    regions(model_for(experiment).double(), bounds, max_regions=max_regions)
+    model = model_for(experiment).double()
+    if data.frame is None:
+        regions(model, bounds, max_regions=max_regions)
+        return
+    probe = probe_for(data, CHECK_SIDE)
+    assert probe is not None
+    regions(trace(model, probe_points(probe, data.points), device="cpu",
+                  experiment=experiment), bounds, max_regions=max_regions)
 
 
 def regions_box(experiment: Experiment, data: DataSet) -> tuple[float, float, float, float]:
-    """The probe grid's box (the points' box and a 10% margin): x0, x1, y0, y1."""
-    from ..training.setup import probe_grid
-
+    """The probe grid's box (the points' box and a 10% margin), or a slice's box (slice
+    coordinates): x0, x1, y0, y1."""
+    if data.frame is not None:
+        x0, x1, y0, y1 = (float(v) for v in data.frame.box)  # training's slices are planes
+        return (x0, x1, y0, y1)
     if data.points.dim != 2:
-        raise InputError(f"regions through training need 2-D input, and these points are "
-                         f"{data.points.dim}-D; train without --regions", field="style.regions")
+        raise InputError(f"regions through training need 2-D input or a plane through the "
+                         f"data, and these points are {data.points.dim}-D; give --slice "
+                         "I,J,K (or pca), or train without --regions", field="style.regions")
     probe = probe_grid(np.asarray(data.points.x), 2)
     assert probe is not None
     (x0, x1), (y0, y1) = probe.box
@@ -175,46 +180,6 @@ def radius(bounds: tuple[float, ...], lc_radius: float | None) -> float:
 def grid_side(regions_per_snapshot: float) -> int:
     """Cells per side of ``box_pairs``'s grid: about one region per cell."""
     return int(np.clip(np.sqrt(max(regions_per_snapshot, 1.0)), 4, GRID_MAX))
-
-
-def distinct_patterns(steps: list[list[Step]], x: np.ndarray) -> np.ndarray:
-    """(S,) how many distinct activation patterns (negative side or not, every activation
-    in order) the points ``x`` (N, d0) fall in, for each network's ``steps`` (one shape)."""
-    packed = np.concatenate([_patterns(steps[lo:lo + PATTERN_CHUNK], x)  # (S, N, bytes)
-                             for lo in range(0, len(steps), PATTERN_CHUNK)])
-    if not packed.shape[2]:
-        return np.ones(len(steps), dtype=np.int64)
-    packed = np.pad(packed, ((0, 0), (0, 0), (0, -packed.shape[2] % 8)))
-    words = packed.view(np.uint64).reshape(len(steps) * len(x), -1)  # (S N, W) a row each
-    snap = np.repeat(np.arange(len(steps)), len(x))
-    order = np.lexsort((*words.T, snap))  # by snapshot, then pattern
-    words, snap = words[order], snap[order]
-    new = np.r_[True, (words[1:] != words[:-1]).any(1) | (snap[1:] != snap[:-1])]
-    return np.bincount(snap[new], minlength=len(steps)).astype(np.int64)
-
-
-def _patterns(steps: list[list[Step]], x: np.ndarray) -> np.ndarray:
-    """(s, N, bytes): each network's activation bits at the points, packed."""
-    h = np.broadcast_to(x, (len(steps), *x.shape))  # (s, N, d0)
-    bits = []
-    last = max((k for k, st in enumerate(steps[0]) if st.kind != "linear"), default=-1)
-    for k, step in enumerate(steps[0][:last + 1]):  # the steps after it set no bit
-        if step.kind == "linear":
-            w = np.stack([_given(s[k].weight) for s in steps])  # (s, d_out, d_in)
-            b = np.stack([_given(s[k].bias) for s in steps])  # (s, d_out)
-            h = np.matmul(h, w.transpose(0, 2, 1)) + b[:, None, :]  # (s, N, d_out)
-        else:
-            bits.append(np.packbits(h > 0, axis=2))
-            if k < last:
-                h = np.where(h > 0, h, step.slope * h)
-    if not bits:
-        return np.zeros((len(steps), len(x), 0), dtype=np.uint8)
-    return np.concatenate(bits, axis=2)
-
-
-def _given(a: np.ndarray | None) -> np.ndarray:
-    assert a is not None
-    return a
 
 
 def squares_met(found: Regions, centres: np.ndarray, r: float) -> np.ndarray:
@@ -319,8 +284,13 @@ def crossed_by_boundary(found: SnapshotRegions) -> np.ndarray:
 def _extent(verts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Each region's bounding box: low (R, 2) and high (R, 2) corners (the rows past a
     polygon's count are copies of its last vertex: ``polygons.pad``, which
-    ``walk_snapshots`` and ``_one_snapshot`` apply)."""
-    return verts.min(1), verts.max(1)
+    ``walk_snapshots`` and ``_one_snapshot`` apply). Vertex by vertex, (R, 2) at a time:
+    a reduction over the middle axis of (R, M, 2) was 2.6x slower."""
+    lo, hi = verts[:, 0].copy(), verts[:, 0].copy()
+    for j in range(1, verts.shape[1]):
+        np.minimum(lo, verts[:, j], out=lo)
+        np.maximum(hi, verts[:, j], out=hi)
+    return lo, hi
 
 
 def _point_segment(p: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:

@@ -239,11 +239,17 @@ REGION_CURVES = (  # training.npz's name, the legend's words, colour
     ("local_complexity", "local complexity (mean regions per square)", "#edc948"),
     ("regions_near_boundary", "regions near the decision boundary", "#b07aa1"),
 )
+# on a slice the run's points are the probe grid on it (the data lie off the slice)
+SLICE_WORDS = {"regions_with_data": "regions holding a point of the slice's grid",
+               "local_complexity": "local complexity (mean regions per square, grid points)"}
 
 
-def draw_region_curves(ax: Axes, epochs: np.ndarray, regions: dict[str, np.ndarray]) -> None:
-    """The regions through training (log scale) against the epoch (symlog, as the loss)."""
+def draw_region_curves(ax: Axes, epochs: np.ndarray, regions: dict[str, np.ndarray],
+                       sliced: bool = False) -> None:
+    """The regions through training (log scale) against the epoch (symlog, as the loss);
+    ``sliced``: counted on a slice, whose points are its probe grid."""
     for name, words, color in REGION_CURVES:
+        words = SLICE_WORDS.get(name, words) if sliced else words
         values = np.asarray(regions[name], dtype=np.float64)
         ax.plot(epochs, np.where(values > 0, values, np.nan), color=color, lw=1.6,
                 label=words)
@@ -281,7 +287,8 @@ def training_figure(view: TrainingView, theme: str | None = None) -> Figure:
         axes = fig.subplots(1, len(ratios), gridspec_kw={"width_ratios": ratios})
         ax_c, ax_in, ax_w = axes[0], axes[-2], axes[-1]
         if counted:
-            draw_region_curves(axes[1], view.epochs, view.regions)
+            draw_region_curves(axes[1], view.epochs, view.regions,
+                               sliced=view.slice_frame is not None)
         labelled = bool(np.isfinite(view.curves.train_accuracy).any())
         draw_curves(ax_c, ax_c.twinx() if labelled else None, view.curves, th)
         ax_c.set_title("loss and accuracy" if labelled else "loss", fontsize="medium")

@@ -4,7 +4,8 @@
 (by default the last) snapshot, plus a ``training`` block holding every snapshot: its
 keys (the same key indices, boxes and projections as the film's; int16-quantised per
 key and snapshot as ``render.browser`` does for large films), with ``train --regions`` its
-region outlines (``regions``, as the trace page's), its colour index per point
+region outlines (``regions``, as the trace page's, but each vertex once and ``index``
+giving each corner's: ``view.outline_thinning``), its colour index per point
 (the probe grid by predicted class, lighter where less sure; the data by class), its
 weights' lines, its epoch, losses, accuracies and a caption. The browser renderer
 (``js/training.js``) only selects a snapshot and interpolates stage to stage.
@@ -18,6 +19,7 @@ import numpy as np
 
 from ..training.train import CURVE_NAMES
 from ..view.colors import class_rgb, decision_row, decision_table, legend_rows
+from ..view.outline_thinning import index_bytes
 from ..view.training import INTERPOLATED, motion_seconds
 from ..view.training import caption as words
 from ..view.training_film import TrainingFilm
@@ -98,7 +100,10 @@ def _outlines(tf: TrainingFilm, s: int, blobs: Blobs) -> dict[str, Any] | None:
             return None
         held, title = tf.held[s]
         return {"held": held, "title": title}
+    small = index_bytes(len(o.keys[0])) == 2  # int16 indices where they reach every vertex
     return {"count": blobs.put(o.count.astype(np.int32)),
+            # each corner's vertex: the keys hold every vertex once (outline_thinning)
+            "index": blobs.put(o.index.astype(np.int16 if small else np.int32)),
             "keys": [put_coords(k, True, blobs) for k in o.keys],
             "colors": blobs.put(np.zeros((1, len(o.count), 4), dtype=np.uint8)),
             "fill": "none", "alpha": 0.0, "title": o.title, "bar": None}

@@ -131,10 +131,11 @@ def _anchor_names(t: Training) -> tuple[str, ...]:
 def panel_outlines(traced: TracedSnapshots, to_plane: Callable[[np.ndarray], np.ndarray],
                    only: int | None = None) -> tuple[PanelOutlines | None, ...]:
     """Every snapshot's outlines (``PanelOutlines``), or snapshot ``only``'s (the others
-    None); () without ``train --regions`` or for a 1-D input; None for a snapshot with
+    None); () without ``train --regions`` or for a 1-D input (a plane: 2-D, or a
+    slice); None for a snapshot with
     more regions than a film draws."""
     t = traced.training
-    if t.points.dim != 2 or snapshot_polygons(t.regions, 0) is None:
+    if t.probe is None or t.probe.x.shape[1] != 2 or snapshot_polygons(t.regions, 0) is None:
         return ()
     out: list[PanelOutlines | None] = []
     for s in range(traced.count):

@@ -27,13 +27,15 @@ from .coords import Projection
 from .film import REST, Film, FilmOptions, Segment, StageView, film_clock, lattice_pairs
 from .morph import Morph
 from .motion import MARGIN, OBLIQUE, TOP_DOWN, camera, equal_aspect_box, film_dim
+from .outline_thinning import Thinned, thinned
 from .outlines import MAX_OUTLINE_REGIONS
 from .paths import PlanStep, ShownState, chain_morphs, plan_steps, shown_states
 
 MAX_BYTES = 40_000_000  # coordinate bytes over every snapshot (int16) before subsampling
-# region outline coordinates (int16) over every kept snapshot: past it, outlines are drawn
-# at an even subset of the snapshots (said in the note); a snapshot with more regions than
-# a film draws (MAX_OUTLINE_REGIONS) has none
+# region outline bytes over every kept snapshot, thinned (``outline_thinning``: int16
+# vertices, each once, and each corner's index): past it, outlines are drawn at an even
+# subset of the snapshots (said in the note); a snapshot with more regions than a film
+# draws (MAX_OUTLINE_REGIONS) has none
 MAX_OUTLINE_BYTES = 24_000_000
 MIN_SNAPSHOTS = 8  # fewer than this after subsampling: refuse instead
 LATTICE_LINES = 11  # warped probe-grid lines per direction
@@ -109,11 +111,21 @@ class TrainingFilm:
 @dataclass(frozen=True)
 class SnapshotOutlines:
     """One snapshot's exact regions as the film draws them: each polygon's vertices
-    through that snapshot's network, in every key's display coordinates."""
+    through that snapshot's network, in every key's display coordinates, thinned to the
+    page's pixel grid (``outline_thinning``: each vertex once, zero-length edges dropped)."""
 
-    count: np.ndarray  # (R,) vertices of each region; region r owns rows start[r]:start[r+1]
-    keys: tuple[np.ndarray, ...]  # per film key: (V, d_i) display coordinates
+    count: np.ndarray  # (R,) corners of each region; region r owns index[start[r]:start[r+1]]
+    index: np.ndarray  # (V,) int32: each corner's row in every key
+    keys: tuple[np.ndarray, ...]  # per film key: (U, d_i) display coordinates, each vertex once
     title: str
+
+    def corners(self, key: int) -> np.ndarray:
+        """(V, d_i) every polygon's corners in key ``key``, polygon after polygon."""
+        return self.keys[key][self.index]
+
+    @property
+    def nbytes(self) -> int:
+        return Thinned(self.count, self.index, self.keys).nbytes
 
 
 Recipe = tuple[int, int]  # (state index, id of the projection; 0 for the identity)
@@ -152,7 +164,7 @@ def training_film(traced: TracedSnapshots, options: TrainingFilmOptions | None =
     probe = ProbeDecision(np.stack([p for p, _ in decisions]),
                           np.stack([st for _, st in decisions]), traced.n_probe,
                           traced.row_shape)
-    outlines, drawn = _outlines(traced, keep, recipes, 2 * width, o.max_outline_bytes)
+    outlines, drawn = _outlines(traced, keep, recipes, o.max_outline_bytes)
     return TrainingFilm(film, tuple(per_snap), _times(traced, keep), probe, data, last,
                         tuple(traced.params[int(s)] for s in keep),
                         "; ".join(filter(None, [note, drawn])), recipes, outlines,
@@ -316,28 +328,28 @@ def _probe_lattice(shape: tuple[int, ...], n_probe: int) -> np.ndarray | None:
 
 # --- region outlines (train --regions) ----------------------------------------------------
 
-def _outlines(traced: TracedSnapshots, keep: np.ndarray, r: KeyRecipes, vertex_bytes: int,
-              max_bytes: int) -> tuple[tuple[SnapshotOutlines | None, ...], str]:
-    """Each kept snapshot's outlines (None where not drawn), and what was left out."""
+def _outlines(traced: TracedSnapshots, keep: np.ndarray, r: KeyRecipes, max_bytes: int
+              ) -> tuple[tuple[SnapshotOutlines | None, ...], str]:
+    """Each kept snapshot's outlines, thinned (None where not drawn), and what was left
+    out: every snapshot's when their bytes fit ``max_bytes``, else an even subset's."""
     t = traced.training
     polygons = [snapshot_polygons(t.regions, int(s)) for s in keep]
     if any(p is None for p in polygons) or len(traced.stages) != len(traced.last.stages):
         return (), ""
-    sizes = np.array([len(p[0]) if p is not None and len(p[1]) <= MAX_OUTLINE_REGIONS
-                      else 0 for p in polygons])  # vertices drawn at each kept snapshot
-    fit = max(1, int(max_bytes // max(1, vertex_bytes * int(sizes.max(initial=1)))))
-    chosen = set(range(len(keep)))
-    if len(keep) > fit:
-        chosen = set(np.unique(np.linspace(0, len(keep) - 1, fit).round().astype(int)).tolist())
-    out: list[SnapshotOutlines | None] = []
+    made: dict[int, SnapshotOutlines] = {}  # kept while they fit: memory stays near the cap
+    sizes = np.zeros(len(keep), dtype=np.int64)  # bytes of each snapshot's outlines
     for i, (s, p) in enumerate(zip(keep, polygons, strict=True)):
-        if i not in chosen or p is None or not sizes[i]:
-            out.append(None)
-            continue
-        images = outline_images(t, int(s), p[0])  # [k] (V, d_k)
-        title = (f"{len(p[1]):,} linear regions at epoch {int(t.snapshots[int(s)])} "
-                 "(activation patterns of the hidden layers; the output not cut)")
-        out.append(SnapshotOutlines(p[1], _keys_of(traced.last, images, r), title))
+        if p is not None and len(p[1]) <= MAX_OUTLINE_REGIONS:
+            o = _snapshot_outlines(traced, int(s), p, r)
+            sizes[i] = o.nbytes
+            if sizes.sum() <= max_bytes:
+                made[i] = o
+    chosen = _fitting(sizes, max_bytes)
+    out: list[SnapshotOutlines | None] = []
+    for i, p in enumerate(polygons):
+        if i in chosen and i not in made and p is not None:  # past the cap: made again
+            made[i] = _snapshot_outlines(traced, int(keep[i]), p, r)
+        out.append(made[i] if i in chosen else None)
     shown = sum(o is not None for o in out)
     if shown == len(keep):
         return tuple(out), ""
@@ -345,6 +357,33 @@ def _outlines(traced: TracedSnapshots, keep: np.ndarray, r: KeyRecipes, vertex_b
                         f"{MAX_OUTLINE_REGIONS:,} regions a snapshot, "
                         f"{max_bytes / 1e6:.3g} MB of outlines a page; between them, the "
                         "last ones drawn are held)")
+
+
+def _snapshot_outlines(traced: TracedSnapshots, s: int,
+                       polygons: tuple[np.ndarray, np.ndarray], r: KeyRecipes
+                       ) -> SnapshotOutlines:
+    """Snapshot ``s``'s polygons (vertices (V, 2), counts (R,)) through its network, in
+    every key, thinned to the page's pixel grid."""
+    t = traced.training
+    images = outline_images(t, s, polygons[0])  # [k] (V, d_k)
+    thin = thinned(polygons[1], _keys_of(traced.last, images, r))
+    title = (f"{len(polygons[1]):,} linear regions at epoch {int(t.snapshots[s])} "
+             "(activation patterns of the hidden layers; the output not cut)")
+    return SnapshotOutlines(thin.count, thin.index, thin.keys, title)
+
+
+def _fitting(sizes: np.ndarray, max_bytes: int) -> set[int]:
+    """The snapshots (indices) whose outlines are sent: every one drawn (size > 0) when
+    they fit ``max_bytes``, else the most of an even subset (first and last kept) that
+    fits."""
+    drawn = set(np.flatnonzero(sizes).tolist())
+    if sizes.sum() <= max_bytes:
+        return drawn
+    for fit in range(len(sizes) - 1, 0, -1):
+        pick = np.unique(np.linspace(0, len(sizes) - 1, fit).round().astype(int))
+        if sizes[pick].sum() <= max_bytes:
+            return drawn & set(pick.tolist())
+    return drawn & {0}
 
 
 def held_outlines(outlines: tuple[SnapshotOutlines | None, ...], traced: TracedSnapshots,

@@ -12,12 +12,24 @@ export function decodeRegions(spec, blobs) {
   if (!R || R.held !== undefined) return null  // a training snapshot's stand-in: training.js
   const count = typed(R.count, blobs), start = new Int32Array(count.length + 1)
   for (let r = 0; r < count.length; r++) start[r + 1] = start[r] + count[r]
-  const keys = R.keys.map(k => coords(k, blobs))  // (V, d) -> Float32Array(3 V), zero padded
+  // (V, d) -> Float32Array(3 V), zero padded; a training snapshot's keys hold each vertex
+  // once, and `index` gives each corner's (spacewarp.view.outline_thinning)
+  const index = R.index ? typed(R.index, blobs) : null
+  const keys = R.keys.map(k => index ? corners(coords(k, blobs), index) : coords(k, blobs))
   const colors = typed(R.colors, blobs), [S, n] = R.colors.shape
   // outlines fainter as regions multiply, so thousands of them do not whiten the view
   const lineAlpha = Math.min(0.75, Math.max(0.12, 0.75 * Math.sqrt(100 / Math.max(n, 1))))
   return {count, start, keys, colors, S, n, alpha: R.alpha, title: R.title, bar: R.bar,
           fill: R.fill, lineAlpha}
+}
+
+function corners(unique, index) {  // Float32Array(3 U), indices (V) -> Float32Array(3 V)
+  const out = new Float32Array(3 * index.length)
+  for (let i = 0; i < index.length; i++) {
+    const j = 3 * index[i]
+    out[3 * i] = unique[j]; out[3 * i + 1] = unique[j + 1]; out[3 * i + 2] = unique[j + 2]
+  }
+  return out
 }
 
 function caption(G) {
