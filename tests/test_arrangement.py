@@ -5,6 +5,9 @@ plain reference (tests/plain_regions.py)."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import numpy as np
 import pytest
 import torch
@@ -135,3 +138,16 @@ def test_colliding_face_names_are_caught_and_cut_line_by_line(
     assert len(found) == len(ref) > 20
     assert sorted(map(tuple, found.patterns.tolist())) == sorted(p for _, p in ref)
     assert np.isclose(found.areas.sum(), 16.0, rtol=1e-12) and np.all(found.areas > 0)
+
+
+def test_numba_is_imported_only_when_regions_are_cut() -> None:
+    """The compiled loops' import (numba, about 0.3 CPU s) is paid by the regions only."""
+    code = ("import sys\nimport spacewarp, spacewarp.api, spacewarp.measure, spacewarp.cli\n"
+            "before = 'numba' in sys.modules\n"
+            "from spacewarp.measure import regions\nimport torch\n"
+            "regions(torch.nn.Sequential(torch.nn.Linear(2, 3), torch.nn.ReLU(),\n"
+            "        torch.nn.Linear(3, 1)).double(), (-1.0, 1.0, -1.0, 1.0))\n"
+            "print(before, 'numba' in sys.modules)\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True, timeout=600)
+    assert out.stdout.split() == ["False", "True"]
