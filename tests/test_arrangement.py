@@ -151,3 +151,21 @@ def test_numba_is_imported_only_when_regions_are_cut() -> None:
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True, timeout=600)
     assert out.stdout.split() == ["False", "True"]
+
+
+def test_faces_carry_their_polygons_on_bits_and_their_own_signs() -> None:
+    """Lines labelled 3, 5, ... of 12 neurons: each face's on-bits are its polygon's for
+    the other neurons and, for the lines, the signs at the face's centroid (numpy)."""
+    rng = np.random.default_rng(6)
+    lines = np.concatenate([rng.normal(size=(9, 2)), rng.uniform(-1, 1, (9, 1))], 1)
+    verts, count = hexagon()
+    label = 3 + np.arange(len(lines))
+    found = arrangement.chords(verts, count, np.zeros(len(lines), dtype=np.int64),
+                               lines[:, :2], lines[:, 2], label)
+    polygon_on = rng.uniform(size=(1, 12)) > 0.5
+    f = arrangement.faces(verts, count, found, polygon_on)
+    assert len(f.count) > 20 and f.on.shape == (len(f.count), 12)
+    centre = np.array([v[:m].mean(0) for v, m in zip(f.verts, f.count, strict=True)])
+    expected = np.repeat(polygon_on, len(f.count), axis=0)
+    expected[:, label] = centre @ lines[:, :2].T + lines[:, 2] > 0
+    assert np.array_equal(f.on, expected)

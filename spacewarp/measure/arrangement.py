@@ -1,10 +1,12 @@
 """Convex polygons cut by all of their crossing lines at once: each polygon's arrangement.
 
 ``layer_split`` cut a polygon by one line per round, and a layer took 10 to 20 rounds of
-about 30 numpy calls each. Here every polygon of a batch is cut by all its lines in a
-fixed number of calls. For a polygon P crossed by k lines in general position, the
-pieces are the faces of the lines' arrangement inside P, 1 + k + X of them (X the pairs
-of lines that cross inside P), and every face vertex is one of:
+about 30 numpy calls each. Here every polygon of a batch is cut by all its lines, in one
+compiled pass over the polygons (``arrangement_loops``, numba, imported on the first
+cut: a few hundred numpy calls a layer were most of the time). For a polygon P crossed
+by k lines in general position, the pieces are the faces of the lines' arrangement
+inside P, 1 + k + X of them (X the pairs of lines that cross inside P), and every face
+vertex is one of:
 
 - a corner of P: in one face;
 - an end of a line's chord on an edge of P: in the two faces either side of the line;

@@ -53,7 +53,7 @@ def split_layer(verts: np.ndarray, count: np.ndarray, at: np.ndarray, c: np.ndar
     -> the pieces cut by every line: verts (Q, M', d0), count (Q,), src (Q,) their
     polygons."""
     a_row = np.arange(len(count)) if row is None else row
-    cut = _split(verts, count, at, c, a_row, cap)
+    cut = _split(verts, count, at, c, a_row, cap, with_on=False)
     return cut.verts, cut.count, cut.src
 
 
@@ -63,7 +63,7 @@ def split_active(verts: np.ndarray, count: np.ndarray, at: np.ndarray, c: np.nda
     at its centroid, with the lines that cross it read per face (``arrangement.faces``);
     for intervals and the degenerate polygons' pieces, at each piece's centroid."""
     a_row = np.arange(len(count)) if row is None else row
-    cut = _split(verts, count, at, c, a_row, cap)
+    cut = _split(verts, count, at, c, a_row, cap, with_on=True)
     on = active(cut.verts, cut.count, at, c, a_row[cut.src]) if cut.on is None else cut.on
     return Pieces(cut.verts, cut.count, cut.src, on, cut.sides)
 
@@ -74,24 +74,26 @@ class _Cut:
     count: np.ndarray
     src: np.ndarray
     sides: np.ndarray  # (S, 3) as Pieces
-    on: np.ndarray | None  # (Q, n) ``active`` of the pieces, in 2-D
+    on: np.ndarray | None  # (Q, n) ``active`` of the pieces, in 2-D when asked for
 
 
 def _split(verts: np.ndarray, count: np.ndarray, at: np.ndarray, c: np.ndarray,
-           a_row: np.ndarray, cap: int) -> _Cut:
+           a_row: np.ndarray, cap: int, with_on: bool) -> _Cut:
     """``split_layer``: each polygon's arrangement in 2-D, rounds for intervals and for
-    the polygons that ``arrangement.faces`` finds degenerate."""
+    the polygons that ``arrangement.faces`` finds degenerate; ``with_on``: the pieces'
+    on-bits too (2-D)."""
     no_sides = np.zeros((0, 3), dtype=np.int64)
     if verts.shape[2] != 2:  # intervals: cut in rounds
-        listing = _listing(verts, count, a_row, at, c, _norms(at), np.full(len(count), -1))
+        norms = _norms(at)
+        listing = _listing(verts, count, a_row, at, c, norms, np.full(len(count), -1))
         ptr, end, _ = listing
         check_cap(estimate(end - ptr, count), cap, "by an estimate before a layer's cuts")
-        v, m, src = _rounds(verts, count, a_row, at, c, _norms(at), cap, listing)
+        v, m, src = _rounds(verts, count, a_row, at, c, norms, cap, listing)
         return _Cut(v, m, src, no_sides, None)
     lines, on = arrangement.layer_chords(verts, count, a_row, at, c)
     crossing = np.bincount(lines.poly, minlength=len(count))  # (P,)
     check_cap(estimate(crossing, count), cap, "by an estimate before a layer's cuts")
-    f = arrangement.faces(verts, count, lines, on)
+    f = arrangement.faces(verts, count, lines, on if with_on else None)
     whole = np.flatnonzero(crossing == 0)
     check_cap(len(whole) + len(f.count), cap)
     redo = np.flatnonzero(f.degenerate)  # cut one line at a time, with snapping
@@ -100,8 +102,10 @@ def _split(verts: np.ndarray, count: np.ndarray, at: np.ndarray, c: np.ndarray,
                            cap - len(whole) - len(f.count))
     v, m, src = _joined([(verts[whole], count[whole], whole), (f.verts, f.count, f.src),
                          (rv, rm, redo[rsrc])])
-    redo_on = active(rv, rm, at, c, a_row[redo[rsrc]])
     sides = f.sides + np.array([len(whole), len(whole), 0])  # the faces come after whole
+    if not with_on:
+        return _Cut(v, m, src, sides, None)
+    redo_on = active(rv, rm, at, c, a_row[redo[rsrc]])
     return _Cut(v, m, src, sides, np.concatenate([on[whole], f.on, redo_on]))
 
 

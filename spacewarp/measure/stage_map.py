@@ -5,8 +5,9 @@ stage before it splits into, so it is kept once per such polygon; a ReLU stage k
 pre-activation's rows and which neurons are on, not a scaled copy. Rows are expanded to
 one per region only when asked for (``take``): the regions' memory grows with the regions
 and the neurons, not with a copy of every map for every region. A linear step after a
-ReLU stage is a product with W, corrections from one row per polygon, or, for wide
-layers, a walk along a spanning tree of neighbouring pieces (one neuron apart).
+ReLU stage is, after a 2-D cut, a walk along a spanning tree of neighbouring pieces (one
+neuron apart; compiled, ``tree_loops``); otherwise a product with W or corrections from
+one row per polygon, by a cost model.
 """
 
 from __future__ import annotations
