@@ -58,8 +58,8 @@ def chords(verts: np.ndarray, count: np.ndarray, poly: np.ndarray, a: np.ndarray
     largest, as ``polygons.cut`` decides), with where they enter and leave it."""
     from . import arrangement_loops as loops  # numba: paid only where regions are cut
 
-    keep, ends, scale, bad = loops.chords_of_pairs(verts, count, poly, a, c, pg.REL_TOL,
-                                                   ON_LINE)
+    v, m, p, a, c = _plain(verts, count, poly, a, c)
+    keep, ends, scale, bad = loops.chords_of_pairs(v, m, p, a, c, pg.REL_TOL, ON_LINE)
     return Chords(poly[keep], a[keep], c[keep], ends[keep], scale[keep], bad, label[keep])
 
 
@@ -72,7 +72,8 @@ def layer_chords(verts: np.ndarray, count: np.ndarray, row: np.ndarray, at: np.n
     does not cross a polygon has one sign on all of it)."""
     from . import arrangement_loops as loops
 
-    on, *found, bad = loops.layer_chords(verts, count, row, at, c, pg.REL_TOL, ON_LINE)
+    v, m, r, at, c = _plain(verts, count, row, at, c)
+    on, *found, bad = loops.layer_chords(v, m, r, at, c, pg.REL_TOL, ON_LINE)
     poly, a, cc, ends, scale, label = found
     return Chords(poly, a, cc, ends, scale, bad, label), on
 
@@ -102,10 +103,18 @@ def faces(verts: np.ndarray, count: np.ndarray, lines: Chords,
 
     weight, salt = hash_weights(len(lines.poly), len(count))
     polygon_on = np.zeros((len(count), 0), dtype=bool) if on is None else on
+    v, m, poly, a, c, ends, scale, label = _plain(verts, count, *lines[:5], lines.label)
     flat, fm, fsrc, fon, sides, bad = loops.layer_faces(
-        verts, count, lines.poly, lines.a, lines.c, lines.ends, lines.scale, lines.label,
-        lines.bad.copy(), weight, salt, polygon_on, ON_LINE)
+        v, m, poly, a, c, ends, scale, label, lines.bad.copy(), weight, salt,
+        np.ascontiguousarray(polygon_on), ON_LINE)
     return Faces(loops.padded(flat, fm), fm, fsrc, bad, sides, fon)
+
+
+def _plain(*arrays: np.ndarray) -> list[np.ndarray]:
+    """Arrays as the compiled loops take them: contiguous, float64 or int64, so that one
+    compiled version serves every caller (each other layout or type compiles anew)."""
+    return [np.ascontiguousarray(x, dtype=np.float64 if x.dtype.kind == "f" else np.int64)
+            for x in arrays]
 
 
 def hash_weights(n_lines: int, n_poly: int) -> tuple[np.ndarray, np.ndarray]:
@@ -126,4 +135,5 @@ def spanning_tree(src: np.ndarray, sides: np.ndarray
     faces no side reaches."""
     from . import tree_loops  # numba: paid only where regions are cut
 
-    return tree_loops.breadth_first(src, sides, ROOT_EVERY)
+    return tree_loops.breadth_first(np.ascontiguousarray(src, np.int64),
+                                    np.ascontiguousarray(sides, np.int64), ROOT_EVERY)

@@ -115,11 +115,15 @@ class StageMap:
         parent, flip, depth = spanning_tree(*self.sides)
         at = np.empty((len(self), self.at.shape[1], weight.shape[0]))
         c = np.empty((len(self), weight.shape[0]))
-        w_t = np.ascontiguousarray(weight.T)  # (d_in, d_out)
-        tree_loops.fill_roots(at, c, np.flatnonzero(parent < 0), self.pre_row, self.on,
-                              self.slope, self.at, self.c, w_t, bias.astype(np.float64))
-        tree_loops.fill_tree(at, c, np.argsort(depth, kind="stable"), parent, flip,
-                             self.pre_row, self.on, self.slope, self.at, self.c, w_t)
+        # contiguous float64 / int64 throughout: one compiled version for every caller
+        w_t = np.ascontiguousarray(weight.T, dtype=np.float64)  # (d_in, d_out)
+        pre_row, on = np.ascontiguousarray(self.pre_row, np.int64), np.ascontiguousarray(self.on)
+        pre_at = np.ascontiguousarray(self.at, np.float64)
+        pre_c = np.ascontiguousarray(self.c, np.float64)
+        tree_loops.fill_roots(at, c, np.flatnonzero(parent < 0), pre_row, on, float(self.slope),
+                              pre_at, pre_c, w_t, np.ascontiguousarray(bias, np.float64))
+        tree_loops.fill_tree(at, c, np.argsort(depth, kind="stable"), parent, flip, pre_row,
+                             on, float(self.slope), pre_at, pre_c, w_t)
         return StageMap(at, c)
 
     def plain(self) -> StageMap:
