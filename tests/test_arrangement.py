@@ -5,6 +5,9 @@ plain reference (tests/plain_regions.py)."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import numpy as np
 import pytest
 import torch
@@ -135,3 +138,34 @@ def test_colliding_face_names_are_caught_and_cut_line_by_line(
     assert len(found) == len(ref) > 20
     assert sorted(map(tuple, found.patterns.tolist())) == sorted(p for _, p in ref)
     assert np.isclose(found.areas.sum(), 16.0, rtol=1e-12) and np.all(found.areas > 0)
+
+
+def test_numba_is_imported_only_when_regions_are_cut() -> None:
+    """The compiled loops' import (numba, about 0.3 CPU s) is paid by the regions only."""
+    code = ("import sys\nimport spacewarp, spacewarp.api, spacewarp.measure, spacewarp.cli\n"
+            "before = 'numba' in sys.modules\n"
+            "from spacewarp.measure import regions\nimport torch\n"
+            "regions(torch.nn.Sequential(torch.nn.Linear(2, 3), torch.nn.ReLU(),\n"
+            "        torch.nn.Linear(3, 1)).double(), (-1.0, 1.0, -1.0, 1.0))\n"
+            "print(before, 'numba' in sys.modules)\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True, timeout=600)
+    assert out.stdout.split() == ["False", "True"]
+
+
+def test_faces_carry_their_polygons_on_bits_and_their_own_signs() -> None:
+    """Lines labelled 3, 5, ... of 12 neurons: each face's on-bits are its polygon's for
+    the other neurons and, for the lines, the signs at the face's centroid (numpy)."""
+    rng = np.random.default_rng(6)
+    lines = np.concatenate([rng.normal(size=(9, 2)), rng.uniform(-1, 1, (9, 1))], 1)
+    verts, count = hexagon()
+    label = 3 + np.arange(len(lines))
+    found = arrangement.chords(verts, count, np.zeros(len(lines), dtype=np.int64),
+                               lines[:, :2], lines[:, 2], label)
+    polygon_on = rng.uniform(size=(1, 12)) > 0.5
+    f = arrangement.faces(verts, count, found, polygon_on)
+    assert len(f.count) > 20 and f.on.shape == (len(f.count), 12)
+    centre = np.array([v[:m].mean(0) for v, m in zip(f.verts, f.count, strict=True)])
+    expected = np.repeat(polygon_on, len(f.count), axis=0)
+    expected[:, label] = centre @ lines[:, :2].T + lines[:, 2] > 0
+    assert np.array_equal(f.on, expected)

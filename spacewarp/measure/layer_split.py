@@ -53,38 +53,19 @@ def split_layer(verts: np.ndarray, count: np.ndarray, at: np.ndarray, c: np.ndar
     -> the pieces cut by every line: verts (Q, M', d0), count (Q,), src (Q,) their
     polygons."""
     a_row = np.arange(len(count)) if row is None else row
-    cut = _split(verts, count, at, c, a_row, cap)
+    cut = _split(verts, count, at, c, a_row, cap, with_on=False)
     return cut.verts, cut.count, cut.src
 
 
 def split_active(verts: np.ndarray, count: np.ndarray, at: np.ndarray, c: np.ndarray,
                  row: np.ndarray | None = None, cap: int = MAX_REGIONS) -> Pieces:
-    """``split_layer``, with ``active`` of its pieces (Q, n): read at each polygon before
-    the cuts, then, for the lines that cross it, at each of its pieces (a line that does
-    not cross a polygon has one sign on all of it); where most lines cross (the first
-    layer's box), at each piece for every neuron."""
+    """``split_layer``, with ``active`` of its pieces (Q, n): in 2-D each polygon's signs
+    at its centroid, with the lines that cross it read per face (``arrangement.faces``);
+    for intervals and the degenerate polygons' pieces, at each piece's centroid."""
     a_row = np.arange(len(count)) if row is None else row
-    cut = _split(verts, count, at, c, a_row, cap)
-    v, m, src, lines = cut.verts, cut.count, cut.src, cut.lines
-    rep = (np.zeros(len(m), dtype=np.int64) if lines is None else
-           np.bincount(lines.poly, minlength=len(count))[src])  # (Q,) lines per piece
-    if lines is None or rep.sum() > len(m) * at.shape[2] // 4:  # intervals, or many lines
-        return Pieces(v, m, src, active(v, m, at, c, a_row[src]), cut.sides)
-    on = cut.on[src]  # (Q, n)
-    first = np.searchsorted(lines.poly, np.arange(len(count)))  # (P,)
-    centre = pg.centroids(v, m)  # (Q, 2)
-    total = np.cumsum(rep)
-    lo = 0
-    while lo < len(m):  # (piece, line) pairs in blocks of about BLOCK
-        hi = max(lo + 1, int(np.searchsorted(total, total[lo] - rep[lo] + BLOCK, "right")))
-        r = rep[lo:hi]
-        piece = np.repeat(np.arange(lo, hi), r)
-        start = np.cumsum(r) - r
-        line = np.repeat(first[src[lo:hi]], r) + np.arange(len(piece)) - np.repeat(start, r)
-        value = pg.dot(centre[piece], lines.a[line]) + lines.c[line]
-        on[piece, lines.label[line]] = value > 0
-        lo = hi
-    return Pieces(v, m, src, on, cut.sides)
+    cut = _split(verts, count, at, c, a_row, cap, with_on=True)
+    on = active(cut.verts, cut.count, at, c, a_row[cut.src]) if cut.on is None else cut.on
+    return Pieces(cut.verts, cut.count, cut.src, on, cut.sides)
 
 
 @dataclass(frozen=True)
@@ -92,39 +73,45 @@ class _Cut:
     verts: np.ndarray
     count: np.ndarray
     src: np.ndarray
-    lines: arrangement.Chords | None  # in 2-D, the lines that cross each polygon
     sides: np.ndarray  # (S, 3) as Pieces
-    on: np.ndarray  # (P, n) ``active`` of the polygons before the cut
+    on: np.ndarray | None  # (Q, n) ``active`` of the pieces, in 2-D when asked for
 
 
 def _split(verts: np.ndarray, count: np.ndarray, at: np.ndarray, c: np.ndarray,
-           a_row: np.ndarray, cap: int) -> _Cut:
+           a_row: np.ndarray, cap: int, with_on: bool) -> _Cut:
     """``split_layer``: each polygon's arrangement in 2-D, rounds for intervals and for
-    the polygons that ``arrangement.faces`` finds degenerate."""
-    norms = np.sqrt(np.einsum("ndk,ndk->nk", at, at))  # (N, n) each line's |A_j|
-    exact = verts.shape[2] != 2  # in 2-D, arrangement.chords makes the exact test
-    on = np.empty((len(count), at.shape[2]), dtype=bool)  # (P, n) active, read in passing
-    listing = _listing(verts, count, a_row, at, c, norms, np.full(len(count), -1), exact, on)
-    ptr, end, neuron = listing
-    if exact:
+    the polygons that ``arrangement.faces`` finds degenerate; ``with_on``: the pieces'
+    on-bits too (2-D)."""
+    no_sides = np.zeros((0, 3), dtype=np.int64)
+    if verts.shape[2] != 2:  # intervals: cut in rounds
+        norms = _norms(at)
+        listing = _listing(verts, count, a_row, at, c, norms, np.full(len(count), -1))
+        ptr, end, _ = listing
         check_cap(estimate(end - ptr, count), cap, "by an estimate before a layer's cuts")
         v, m, src = _rounds(verts, count, a_row, at, c, norms, cap, listing)
-        return _Cut(v, m, src, None, np.zeros((0, 3), dtype=np.int64), on)
-    poly = np.repeat(np.arange(len(count)), end - ptr)  # (K,) the listing is flat
-    r = a_row[poly]
-    lines = arrangement.chords(verts, count, poly, at[r, :, neuron], c[r, neuron], neuron)
+        return _Cut(v, m, src, no_sides, None)
+    lines, on = arrangement.layer_chords(verts, count, a_row, at, c)
     crossing = np.bincount(lines.poly, minlength=len(count))  # (P,)
     check_cap(estimate(crossing, count), cap, "by an estimate before a layer's cuts")
-    f = arrangement.faces(verts, count, lines)
+    f = arrangement.faces(verts, count, lines, on if with_on else None)
     whole = np.flatnonzero(crossing == 0)
     check_cap(len(whole) + len(f.count), cap)
     redo = np.flatnonzero(f.degenerate)  # cut one line at a time, with snapping
-    rv, rm, rsrc = _rounds(verts[redo], count[redo], a_row[redo], at, c, norms,
+    rv, rm, rsrc = _rounds(verts[redo], count[redo], a_row[redo], at, c,
+                           _norms(at) if len(redo) else np.zeros((0, 0)),
                            cap - len(whole) - len(f.count))
     v, m, src = _joined([(verts[whole], count[whole], whole), (f.verts, f.count, f.src),
                          (rv, rm, redo[rsrc])])
     sides = f.sides + np.array([len(whole), len(whole), 0])  # the faces come after whole
-    return _Cut(v, m, src, lines, sides, on)
+    if not with_on:
+        return _Cut(v, m, src, sides, None)
+    redo_on = active(rv, rm, at, c, a_row[redo[rsrc]])
+    return _Cut(v, m, src, sides, np.concatenate([on[whole], f.on, redo_on]))
+
+
+def _norms(at: np.ndarray) -> np.ndarray:
+    """(N, n) each line's |A_j|, from the maps ``at`` (N, d0, n)."""
+    return np.sqrt(np.einsum("ndk,ndk->nk", at, at))
 
 
 def _rounds(verts: np.ndarray, count: np.ndarray, a_row: np.ndarray, at: np.ndarray,
@@ -165,17 +152,15 @@ def _rounds(verts: np.ndarray, count: np.ndarray, a_row: np.ndarray, at: np.ndar
 
 
 def _listing(verts: np.ndarray, count: np.ndarray, row: np.ndarray, at: np.ndarray,
-             c: np.ndarray, norms: np.ndarray, after: np.ndarray, exact: bool = True,
-             on: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Each polygon's neurons past ``after`` (Q,) that cross it (``exact``), or that its
-    enclosing circle does not rule out, as one flat sorted list ``neuron`` with the
-    polygon's slice ``ptr:end`` of it. ``on`` (Q, n), if given, gets ``active``."""
+             c: np.ndarray, norms: np.ndarray, after: np.ndarray
+             ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Each polygon's neurons past ``after`` (Q,) that cross it, as one flat sorted list
+    ``neuron`` with the polygon's slice ``ptr:end`` of it."""
     rows, cols = [], []
     step = max(1, BLOCK // max(1, at.shape[2]))
     for lo in range(0, len(count), step):
         q = slice(lo, lo + step)
-        r, j = _crossing(verts[q], count[q], row[q], at, c, norms, after[q], exact,
-                         None if on is None else on[q])
+        r, j = _crossing(verts[q], count[q], row[q], at, c, norms, after[q])
         rows.append(r + lo)
         cols.append(j)
     row, neuron = np.concatenate(rows), np.concatenate(cols)
@@ -185,22 +170,18 @@ def _listing(verts: np.ndarray, count: np.ndarray, row: np.ndarray, at: np.ndarr
 
 
 def _crossing(verts: np.ndarray, count: np.ndarray, row: np.ndarray, at: np.ndarray,
-              c: np.ndarray, norms: np.ndarray, after: np.ndarray, exact: bool = True,
-              on: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
-    """(polygon, neuron) pairs, sorted, where the neuron's line cuts the polygon in two
-    (or, not ``exact``, where it meets the polygon's enclosing circle)."""
+              c: np.ndarray, norms: np.ndarray, after: np.ndarray
+              ) -> tuple[np.ndarray, np.ndarray]:
+    """(polygon, neuron) pairs, sorted, where the neuron's line cuts the polygon in two:
+    those its enclosing circle does not rule out, tested on its vertices."""
     valid = np.arange(verts.shape[1])[None, :] < count[:, None]  # (q, M)
     centre = pg.centroids(verts, count)  # (q, d0)
     d = verts - centre[:, None]  # (q, M, d0)
     radius = np.sqrt(pg.row_max(np.where(valid, pg.dot(d, d), 0.0)))
     value = np.einsum("qd,qdn->qn", centre, at[row]) + c[row]  # (q, n) at the centre
-    if on is not None:
-        np.greater(value, 0, out=on)  # ``active``: the same values
     near = np.abs(value) <= radius[:, None] * norms[row] * (1 + 1e-9)
     near &= np.arange(at.shape[2])[None, :] > after[:, None]
     r, j = np.nonzero(near)
-    if not exact:
-        return r, j
     s = pg.dot(verts[r], at[row[r], :, j][:, None]) + c[row[r], j][:, None]
     s = np.where(valid[r], pg.snapped(s, count[r]), 0.0)  # (k, M) at the vertices
     cuts = pg.row_max(s > 0) & pg.row_max(s < 0)

@@ -5,8 +5,9 @@ stage before it splits into, so it is kept once per such polygon; a ReLU stage k
 pre-activation's rows and which neurons are on, not a scaled copy. Rows are expanded to
 one per region only when asked for (``take``): the regions' memory grows with the regions
 and the neurons, not with a copy of every map for every region. A linear step after a
-ReLU stage is a product with W, corrections from one row per polygon, or, for wide
-layers, a walk along a spanning tree of neighbouring pieces (one neuron apart).
+ReLU stage is, after a 2-D cut, a walk along a spanning tree of neighbouring pieces (one
+neuron apart; compiled, ``tree_loops``); otherwise a product with W or corrections from
+one row per polygon, by a cost model.
 """
 
 from __future__ import annotations
@@ -21,9 +22,9 @@ CHUNK = 4096  # rows expanded at a time when a linear step is applied to a gated
 # Costs in BLAS multiply-adds: numpy's element-wise work per value, a gathered value.
 ELEMENTWISE_COST, GATHER_COST = 40, 20  # measured: docs/REGIONS.md
 SPARSE_FIXED_COST = 2_000_000  # the corrections' own calls (unique, segments), in BLAS MACs
-# ``_tree_linear`` beats a product from this many inputs, and the corrections from one
-# row per polygon from fewer outputs than this (docs/REGIONS.md)
-TREE_MIN_IN, TREE_MIN_OUT = 64, 16
+# ``_tree_linear`` is taken from this many inputs and outputs: compiled, it beats the
+# product and the corrections on every shape measured (docs/REGIONS.md), so from any
+TREE_MIN_IN, TREE_MIN_OUT = 0, 0
 
 
 @dataclass(frozen=True)
@@ -58,7 +59,7 @@ class StageMap:
         that share a pre-activation row differ in a few neurons only (those whose line
         crosses that row's polygon): then each row is the first such row's map plus a
         correction per differing neuron, not a product with all of W."""
-        if self.sides is not None and _tree_is_cheaper(weight):
+        if self.sides is not None and len(self.sides[1]) and _tree_is_cheaper(weight):
             return self._tree_linear(weight, bias)
         if self.on is not None and self.pre_row is not None:
             first, inverse, flips = self._reference()
@@ -104,26 +105,25 @@ class StageMap:
         return StageMap(at, c)
 
     def _tree_linear(self, weight: np.ndarray, bias: np.ndarray) -> StageMap:
-        """``then_linear`` along the tree: the rows without a parent by a product with
-        W, then level by level each row as its parent's map plus the change of one
-        neuron's gain (a rank-one term), so the work is one row of W per row."""
+        """``then_linear`` along the tree: the rows without a parent as their gated pre-
+        activation row times W, then, parents first, each row as its parent's map plus
+        the change of one neuron's gain (a rank-one term): one row of W per row. Both
+        are compiled loops (``tree_loops``)."""
         assert self.on is not None and self.pre_row is not None and self.sides is not None
+        from . import tree_loops  # numba: paid only where regions are cut
+
         parent, flip, depth = spanning_tree(*self.sides)
-        roots = np.flatnonzero(parent < 0)
-        base = StageMap(self.at, self.c, self.pre_row[roots], self.on[roots], self.slope)
-        dense = base._dense_linear(weight, bias)
         at = np.empty((len(self), self.at.shape[1], weight.shape[0]))
         c = np.empty((len(self), weight.shape[0]))
-        at[roots], c[roots] = dense.at, dense.c
-        order = np.argsort(depth, kind="stable")
-        bounds = np.searchsorted(depth[order], np.arange(1, int(depth.max(initial=0)) + 2))
-        for lo, hi in zip(bounds[:-1], bounds[1:], strict=True):
-            rows = order[lo:hi]  # (L,) one level: their parents are done
-            j, pre, up = flip[rows], self.pre_row[rows], parent[rows]
-            step = np.where(self.on[rows, j], 1.0 - self.slope, self.slope - 1.0)  # (L,)
-            w = weight[:, j].T  # (L, d_out)
-            at[rows] = at[up] + (self.at[pre, :, j] * step[:, None])[:, :, None] * w[:, None]
-            c[rows] = c[up] + (self.c[pre, j] * step)[:, None] * w
+        # contiguous float64 / int64 throughout: one compiled version for every caller
+        w_t = np.ascontiguousarray(weight.T, dtype=np.float64)  # (d_in, d_out)
+        pre_row, on = np.ascontiguousarray(self.pre_row, np.int64), np.ascontiguousarray(self.on)
+        pre_at = np.ascontiguousarray(self.at, np.float64)
+        pre_c = np.ascontiguousarray(self.c, np.float64)
+        tree_loops.fill_roots(at, c, np.flatnonzero(parent < 0), pre_row, on, float(self.slope),
+                              pre_at, pre_c, w_t, np.ascontiguousarray(bias, np.float64))
+        tree_loops.fill_tree(at, c, np.argsort(depth, kind="stable"), parent, flip, pre_row,
+                             on, float(self.slope), pre_at, pre_c, w_t)
         return StageMap(at, c)
 
     def plain(self) -> StageMap:
@@ -153,11 +153,9 @@ def _sparse_is_cheaper(pairs: int, gated: tuple[int, ...], d0: int,
     return sparse < dense
 
 
-
 def _tree_is_cheaper(weight: np.ndarray) -> bool:
-    """Whether ``_tree_linear`` (element-wise, one row of W per row, a dozen numpy calls
-    per level of the tree) costs less than a product of every row with W (BLAS): for
-    layers of TREE_MIN_IN inputs and TREE_MIN_OUT outputs or more, measured on 2,50,50,1,
-    2,100,100,1, 2,256,256,1, 2,128x3,3 and 2,32x4,1 (docs/REGIONS.md)."""
+    """Whether ``_tree_linear`` (one row of W per row, one compiled pass) is taken over
+    a product of every row with W (BLAS) or the corrections: from TREE_MIN_IN inputs and
+    TREE_MIN_OUT outputs (docs/REGIONS.md)."""
     d_out, d_in = weight.shape
     return d_in >= TREE_MIN_IN and d_out >= TREE_MIN_OUT
