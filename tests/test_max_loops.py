@@ -92,3 +92,26 @@ def test_winners_read_on_each_piece_lead_there() -> None:
     assert np.allclose(a, np.take_along_axis(at, cols[:, None, :], axis=2).transpose(0, 2, 1),
                        rtol=0, atol=1e-12)
     assert np.allclose(c, np.take_along_axis(c_all, cols, axis=1), rtol=0, atol=1e-12)
+
+
+def test_split_max_parts_tile_each_polygon_where_their_piece_leads() -> None:
+    """Each polygon cut where each of 4 affine pieces is largest: the parts' areas sum
+    to the polygon's, and at each part's corners its piece is within tolerance of the
+    top (values in plain NumPy)."""
+    rng = np.random.default_rng(4)
+    verts, count = polygons(rng, 200)
+    a, c = rng.standard_normal((200, P, 2)), rng.standard_normal((200, P))
+    parts, m, src, which = max_loops.split_max_2d(verts, count, a, c)
+    area = np.array([shoelace(v[:k]) for v, k in zip(parts, m, strict=True)])
+    whole = np.array([shoelace(v[:k]) for v, k in zip(verts, count, strict=True)])
+    assert np.allclose(np.bincount(src, area, minlength=200), whole, rtol=1e-9, atol=0)
+    assert len(np.unique(src)) == 200 and len(m) > 200  # some polygons are split
+    for v, k, q, i in zip(parts, m, src, which, strict=True):
+        values = v[:k] @ a[q].T + c[q]  # (k, p)
+        top = values.max(axis=1)
+        scale = np.abs(values - values[:, [i]]).max() + 1.0
+        assert np.all(values[:, i] >= top - 1e-9 * scale)
+
+
+def shoelace(v: np.ndarray) -> float:
+    return 0.5 * float(np.sum(v[:, 0] * np.roll(v[:, 1], -1) - v[:, 1] * np.roll(v[:, 0], -1)))

@@ -229,3 +229,96 @@ def _winners_stage(at, c, pre_row, on, gated, slope, row, groups,
             for d in range(d0):
                 a[q, d, u] = one[0, d]
     return a, off, bits
+
+
+def split_max_2d(verts: np.ndarray, count: np.ndarray, a: np.ndarray, c: np.ndarray
+                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """``max_split.split_max`` for polygons (P, M, 2): the part of each polygon where each
+    of its p pieces (a (P, p, 2), c (P, p)) is the largest, one compiled loop (the numpy
+    version clipped every polygon p (p - 1) times, a dozen calls per clip)."""
+    whole = np.abs(_areas(np.ascontiguousarray(verts), count.astype(np.int64)))
+    out, m, src, which = _split_max(np.ascontiguousarray(verts), count.astype(np.int64),
+                                    np.ascontiguousarray(a), np.ascontiguousarray(c),
+                                    whole, REL_TOL)
+    width = max(int(m.max(initial=3)), 3)
+    return out[:, :width], m, src, which
+
+
+@njit(cache=True, error_model="numpy")
+def _area(v, m):  # type: ignore[no-untyped-def]
+    """The signed area of polygon v (M, 2) of m corners (shoelace, as ``pg.areas``)."""
+    total = 0.0
+    for k in range(m):
+        n = k + 1 if k + 1 < m else 0
+        total += v[k, 0] * v[n, 1] - v[k, 1] * v[n, 0]
+    return 0.5 * total
+
+
+@njit(cache=True, error_model="numpy")
+def _areas(verts, count):  # type: ignore[no-untyped-def]
+    out = np.empty(len(count))
+    for q in range(len(count)):
+        out[q] = _area(verts[q], count[q])
+    return out
+
+
+@njit(cache=True, error_model="numpy")
+def _clip(v, m, s, out, rel_tol):  # type: ignore[no-untyped-def]
+    """The part of v (m corners) where s >= 0, values within rel_tol of the largest |s|
+    snapped to 0 (``pg.snapped``, ``pg.clip``), into out; returns its corner count."""
+    scale = 0.0
+    for k in range(m):
+        scale = max(scale, abs(s[k]))
+    for k in range(m):
+        if abs(s[k]) <= rel_tol * scale:
+            s[k] = 0.0
+    n_out = 0
+    for k in range(m):
+        n = k + 1 if k + 1 < m else 0
+        if s[k] >= 0:
+            out[n_out, 0], out[n_out, 1] = v[k, 0], v[k, 1]
+            n_out += 1
+        if s[k] * s[n] < 0:
+            t = s[k] / (s[k] - s[n])
+            out[n_out, 0] = v[k, 0] + t * (v[n, 0] - v[k, 0])
+            out[n_out, 1] = v[k, 1] + t * (v[n, 1] - v[k, 1])
+            n_out += 1
+    return n_out
+
+
+@njit(cache=True, error_model="numpy")
+def _split_max(verts, count, a, c, whole, rel_tol):  # type: ignore[no-untyped-def]
+    """Parts in the order of ``split_max``: every polygon's part for piece 0, then 1..."""
+    n_poly, width = verts.shape[0], verts.shape[1]
+    p = a.shape[1]
+    size = width + p + 1
+    out = np.empty((n_poly * p, size, 2))
+    out_m = np.empty(n_poly * p, dtype=np.int64)
+    src = np.empty(n_poly * p, dtype=np.int64)
+    which = np.empty(n_poly * p, dtype=np.int64)
+    cur = np.empty((size, 2))
+    nxt = np.empty((size, 2))
+    s = np.empty(size)
+    n_out = 0
+    for i in range(p):
+        for q in range(n_poly):
+            m = count[q]
+            cur[:m] = verts[q, :m]
+            for other in range(p):
+                if other == i or m == 0:
+                    continue
+                for k in range(m):
+                    s[k] = (cur[k, 0] * (a[q, i, 0] - a[q, other, 0])
+                            + cur[k, 1] * (a[q, i, 1] - a[q, other, 1])) \
+                        + (c[q, i] - c[q, other])
+                m = _clip(cur, m, s, nxt, rel_tol)
+                cur[:m] = nxt[:m]
+                if m < 3 or not abs(_area(cur, m)) > rel_tol * whole[q]:
+                    m = 0
+            if m == 0:
+                continue
+            out[n_out, :m] = cur[:m]
+            out[n_out, m:] = cur[m - 1]  # padding: the last corner, as ``pg.pad``
+            out_m[n_out], src[n_out], which[n_out] = m, q, i
+            n_out += 1
+    return out[:n_out], out_m[:n_out], src[:n_out], which[:n_out]

@@ -107,6 +107,10 @@ def split_max(verts: np.ndarray, count: np.ndarray, a: np.ndarray, c: np.ndarray
     """Polygons (P, M, 2) and p affine pieces per polygon, a (P, p, d0), c (P, p) -> the
     parts where each piece is the largest: verts, count, src (P',), which piece (P',)."""
     p = a.shape[1]
+    if verts.shape[2] == 2 and len(count):
+        from . import max_loops  # numba: paid only where a maximum is split
+
+        return max_loops.split_max_2d(verts, count, a, c)
     whole = np.abs(pg.areas(verts, count)) if verts.shape[2] == 2 else None
     parts = []
     for i in range(p):
