@@ -1,15 +1,17 @@
 """Compiled loops for the maxima of affine pieces (``max_split``): which entry of each
-window leads on each polygon, and the winners' maps gathered.
+window leads on each polygon, the parts where each entry leads, and the winners' maps.
 
 A max-pooling's input is usually a gated ReLU stage (``StageMap`` with ``pre_row`` and
 ``on``): entry j of row r is ``gain * pre[pre_row[r], :, j]`` with gain 1 or the slope.
 In numpy every test expanded each row's whole map first ((rows, d0, D) copies of the
 pre-activation, and its norms) to read 4 entries per window: 2.7 of the trained digits
 slice's 9 CPU s. Here one loop per polygon reads only the entries it tests, straight
-from the compact maps (docs/REGIONS.md has the measurements). numba compiles them on
-first use (cached in ``__pycache__`` after that: ``cache=True``). This module imports
-numba, so it is imported only where a maximum is split (``max_split``, ``graph_walk``
-import it inside their functions).
+from the compact maps (docs/REGIONS.md has the measurements). The tolerances are
+``max_split``'s: an entry leads on a polygon when it is within ``REL_TOL`` (relative) of
+the top at every vertex. numba compiles the loops once per machine (about 10 s; cached
+in ``__pycache__``: ``cache=True``), and loads them in each process (about 0.3 s). This
+module imports numba, so it is imported only where a maximum is split (``max_split``,
+``graph_walk`` import it inside their functions).
 """
 
 from __future__ import annotations
@@ -36,8 +38,9 @@ def compact(source: StageMap) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.nd
 def leaders(source: StageMap, row: np.ndarray, groups: np.ndarray, verts: np.ndarray,
             count: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(P, units) each window's leading entry on each polygon, and (P, units) whether no
-    one entry leads at every vertex: as ``max_split.leaders`` (the same tests, the same
-    tolerances), one compiled loop over polygons."""
+    one entry leads at every vertex: first a bound from the polygon's enclosing circle
+    (centre o, radius r: an entry's value is within r |a| of its value at o), then the
+    vertices, for the windows that the bound leaves open."""
     # the leaders' indices in the smallest type that holds them: (P, units) is copied for
     # every piece (a global pooling's window can hold more than 127 entries)
     first = np.empty((len(count), len(groups)),
@@ -53,7 +56,7 @@ def winners(source: StageMap, row: np.ndarray, cols: np.ndarray, verts: np.ndarr
             count: np.ndarray) -> np.ndarray:
     """(K,) the first entry of windows ``cols`` (K, p) that leads at every vertex of its
     piece, or where rounding leaves none, the largest at the mean of its vertices."""
-    return _winners(np.ascontiguousarray(verts), count.astype(np.int64),  # type: ignore[no-any-return]
+    return _winners(np.ascontiguousarray(verts), count.astype(np.int64),
                     *compact(source), row.astype(np.int64),
                     np.ascontiguousarray(cols, dtype=np.int64), REL_TOL)
 
@@ -78,7 +81,7 @@ def winners_stage(source: StageMap, row: np.ndarray, groups: np.ndarray,
 
 
 @njit(cache=True, inline="always", error_model="numpy")
-def _entry(at, c, pre_row, on, gated, slope, r, col, out, i):  # type: ignore[no-untyped-def]
+def _entry(at, c, pre_row, on, gated, slope, r, col, out, i):
     """Entry ``col`` of row r: writes its d0 coefficients to out[i] (no view made: a
     view per entry was most of the loop's time), returns its offset."""
     pr = pre_row[r]
@@ -90,7 +93,7 @@ def _entry(at, c, pre_row, on, gated, slope, r, col, out, i):  # type: ignore[no
 
 @njit(cache=True, error_model="numpy")
 def _vertex_leads(verts, q, m, a, off, leads, sums, at_vertex,
-                  rel_tol):  # type: ignore[no-untyped-def]
+                  rel_tol):
     """leads[i]: entry i (a (p, d0), off (p,)) is within tolerance of the top at every
     one of the m vertices (``max_split._leads``); sums (p,) its values summed."""
     p = a.shape[0]
@@ -114,7 +117,7 @@ def _vertex_leads(verts, q, m, a, off, leads, sums, at_vertex,
 
 @njit(cache=True, error_model="numpy")
 def _leaders(verts, count, at, c, pre_row, on, gated, slope, row, groups, rel_tol, first,
-             straddle):  # type: ignore[no-untyped-def]
+             straddle):
     n_poly, d0 = len(count), verts.shape[2]
     units, p = groups.shape
     a = np.empty((p, d0))
@@ -171,7 +174,7 @@ def _leaders(verts, count, at, c, pre_row, on, gated, slope, row, groups, rel_to
 
 @njit(cache=True, error_model="numpy")
 def _winners(verts, count, at, c, pre_row, on, gated, slope, row, cols,
-                   rel_tol):  # type: ignore[no-untyped-def]
+                   rel_tol):
     n, p = cols.shape
     d0 = verts.shape[2]
     out = np.empty(n, dtype=np.int64)
@@ -199,7 +202,7 @@ def _winners(verts, count, at, c, pre_row, on, gated, slope, row, cols,
 
 
 @njit(cache=True, error_model="numpy")
-def _entries(at, c, pre_row, on, gated, slope, row, cols):  # type: ignore[no-untyped-def]
+def _entries(at, c, pre_row, on, gated, slope, row, cols):
     n, p = cols.shape
     d0 = at.shape[1]
     a = np.empty((n, p, d0))
@@ -215,7 +218,7 @@ def _entries(at, c, pre_row, on, gated, slope, row, cols):  # type: ignore[no-un
 
 @njit(cache=True, error_model="numpy")
 def _winners_stage(at, c, pre_row, on, gated, slope, row, groups,
-                   choice):  # type: ignore[no-untyped-def]
+                   choice):
     n, (units, p), d0 = len(row), groups.shape, at.shape[1]
     a = np.empty((n, d0, units))
     off = np.empty((n, units))
@@ -245,7 +248,7 @@ def split_max_2d(verts: np.ndarray, count: np.ndarray, a: np.ndarray, c: np.ndar
 
 
 @njit(cache=True, error_model="numpy")
-def _area(v, m):  # type: ignore[no-untyped-def]
+def _area(v, m):
     """The signed area of polygon v (M, 2) of m corners (shoelace, as ``pg.areas``)."""
     total = 0.0
     for k in range(m):
@@ -255,7 +258,7 @@ def _area(v, m):  # type: ignore[no-untyped-def]
 
 
 @njit(cache=True, error_model="numpy")
-def _areas(verts, count):  # type: ignore[no-untyped-def]
+def _areas(verts, count):
     out = np.empty(len(count))
     for q in range(len(count)):
         out[q] = _area(verts[q], count[q])
@@ -263,7 +266,7 @@ def _areas(verts, count):  # type: ignore[no-untyped-def]
 
 
 @njit(cache=True, error_model="numpy")
-def _clip(v, m, s, out, rel_tol):  # type: ignore[no-untyped-def]
+def _clip(v, m, s, out, rel_tol):
     """The part of v (m corners) where s >= 0, values within rel_tol of the largest |s|
     snapped to 0 (``pg.snapped``, ``pg.clip``), into out; returns its corner count."""
     scale = 0.0
@@ -287,7 +290,7 @@ def _clip(v, m, s, out, rel_tol):  # type: ignore[no-untyped-def]
 
 
 @njit(cache=True, error_model="numpy")
-def _split_max(verts, count, a, c, whole, rel_tol):  # type: ignore[no-untyped-def]
+def _split_max(verts, count, a, c, whole, rel_tol):
     """Parts in the order of ``split_max``: every polygon's part for piece 0, then 1..."""
     n_poly, width = verts.shape[0], verts.shape[1]
     p = a.shape[1]
