@@ -8,10 +8,10 @@ pre-activation, and its norms) to read 4 entries per window: 2.7 of the trained 
 slice's 9 CPU s. Here one loop per polygon reads only the entries it tests, straight
 from the compact maps (docs/REGIONS.md has the measurements). The tolerances are
 ``max_split``'s: an entry leads on a polygon when it is within ``REL_TOL`` (relative) of
-the top at every vertex. numba compiles the loops once per machine (about 10 s; cached
-in ``__pycache__``: ``cache=True``), and loads them in each process (about 0.3 s). This
-module imports numba, so it is imported only where a maximum is split (``max_split``,
-``graph_walk`` import it inside their functions).
+the top at every vertex. numba compiles the loops once per machine (about 12 CPU s;
+cached in ``__pycache__``: ``cache=True``), and loads them in each process (0.6 CPU s
+with numba's import). This module imports numba, so it is imported only where a maximum
+is split (``max_split``, ``graph_walk`` import it inside their functions).
 """
 
 from __future__ import annotations
