@@ -17,7 +17,7 @@ import numpy as np
 
 from .graph_steps import Affine, AffineOp, GraphStep, Max, Relu
 from .layer_split import BLOCK, MAX_REGIONS, active, split_layer
-from .max_split import Columns, entries, split_by_max
+from .max_split import split_by_max
 from .stage_map import StageMap
 
 VALUES = 1 << 22  # numbers per block when an operation runs on maps' rows
@@ -108,8 +108,8 @@ def _relu(step: Relu, maps: list[StageMap], rows: np.ndarray, verts: np.ndarray,
     row = rows[:, step.input]
     crossing = crossing_neurons(pre, row, verts, count)
     if len(crossing):
-        verts, count, src = split_layer(verts, count, pre.at[:, :, crossing],
-                                        pre.c[:, crossing], row, cap)
+        verts, count, src = split_layer(verts, count, np.take(pre.at, crossing, axis=2),
+                                        np.take(pre.c, crossing, axis=1), row, cap)
         rows = rows[src]
     row = rows[:, step.input]
     on = active(verts, count, pre.at, pre.c, row)  # (P, d_k)
@@ -144,19 +144,15 @@ def crossing_neurons(pre: StageMap, row: np.ndarray, verts: np.ndarray,
 def _max(step: Max, maps: list[StageMap], rows: np.ndarray, verts: np.ndarray,
          count: np.ndarray, cap: int) -> Split:
     """Split by which entry of each window leads; the new stage takes the leaders' rows."""
+    from . import max_loops  # numba: paid only where a maximum is split
+
     if len(step.inputs) == 1:
         source, row = maps[step.inputs[0]], rows[:, step.inputs[0]]
     else:  # torch.maximum(a, b): the inputs side by side, per combination of their rows
         source, row = _side_by_side(maps, rows, step.inputs)
-    columns = Columns.of(source)
-    verts, count, origin, choice = split_by_max(columns, row, step.groups, verts, count, cap)
-    rows, row = rows[origin], row[origin]
-    units, p = step.groups.shape
-    lead = step.groups[np.arange(units)[None, :], choice]  # (P, units) input columns
-    onehot = np.zeros((len(count), units * p), dtype=bool)
-    onehot[np.arange(len(count))[:, None], np.arange(units)[None, :] * p + choice] = True
-    a, c = entries(columns, row, lead)  # (P, units, d0), (P, units)
-    return verts, count, rows, StageMap(np.ascontiguousarray(a.transpose(0, 2, 1)), c), onehot
+    verts, count, origin, choice = split_by_max(source, row, step.groups, verts, count, cap)
+    stage, onehot = max_loops.winners_stage(source, row[origin], step.groups, choice)
+    return verts, count, rows[origin], stage, onehot
 
 
 def _side_by_side(maps: list[StageMap], rows: np.ndarray, inputs: tuple[int, ...]

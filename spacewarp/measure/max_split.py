@@ -8,12 +8,12 @@ vertex are split, in rounds: every polygon with such windows left is split by it
 one, all polygons at once (``split_max``). A piece whose window no longer straddles (one
 entry leads at its vertices) stays whole. The winners are read at the end, once, from the
 final pieces' vertex values. The work grows with the pieces and the windows that cross
-them, not with polygons x windows (6,272 windows at 28x28 with 32 channels).
+them, not with polygons x windows (6,272 windows at 28x28 with 32 channels). The tests of
+every window on every polygon, and the gathers of single entries from a gated stage, are
+compiled loops (``max_loops``, imported where a maximum is split: it imports numba).
 """
 
 from __future__ import annotations
-
-from dataclasses import dataclass
 
 import numpy as np
 
@@ -21,31 +21,16 @@ from . import polygons as pg
 from .layer_split import check_cap
 from .stage_map import StageMap
 
-VALUES = 1 << 22  # vertex values (polygon x vertex x column) computed at a time
 
-
-@dataclass(frozen=True)
-class Columns:
-    """A stage's maps laid out to gather single columns: ``by_column`` (N, D, d0) is the
-    maps' ``at`` (N, d0, D) transposed, so one entry's map is d0 adjacent numbers and a
-    gather of (polygon, window) entries is one flat take (``at[pre, :, cols]``, a slice
-    between two fancy indices, was a third of the max-pooling rounds' time)."""
-    source: StageMap
-    by_column: np.ndarray  # (N * D, d0)
-
-    @classmethod
-    def of(cls, source: StageMap) -> Columns:
-        d0 = source.at.shape[1]  # at (N, d0, D) -> (N * D, d0)
-        return cls(source, np.ascontiguousarray(source.at.transpose(0, 2, 1)).reshape(-1, d0))
-
-
-def split_by_max(source: Columns, row: np.ndarray, groups: np.ndarray, verts: np.ndarray,
+def split_by_max(source: StageMap, row: np.ndarray, groups: np.ndarray, verts: np.ndarray,
                  count: np.ndarray, cap: int
                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Polygons (P, M, d0), their input maps (``source`` rows ``row`` (P,)) and windows
     ``groups`` (units, p) -> the pieces where every window has one winner: verts, count,
     origin (Q,) each piece's polygon, choice (Q, units) each window's winning entry."""
-    choice, straddle = leaders(source, row, groups, verts, count)  # (P, units) each
+    from . import max_loops  # numba: paid only where a maximum is split
+
+    choice, straddle = max_loops.leaders(source, row, groups, verts, count)  # (P, units)
     poly, unit = np.nonzero(straddle)  # sorted by polygon
     ptr = np.searchsorted(poly, np.arange(len(count)))
     end = np.searchsorted(poly, np.arange(len(count)), side="right")
@@ -60,7 +45,7 @@ def split_by_max(source: Columns, row: np.ndarray, groups: np.ndarray, verts: np
             verts, count, origin, ptr, end = (x[left] for x in (verts, count, origin, ptr, end))
         if len(count) == 0:
             break
-        a, c = entries(source, row[origin], groups[unit[ptr]])  # (Q, p, d0), (Q, p)
+        a, c = max_loops.entries(source, row[origin], groups[unit[ptr]])  # (Q, p, d0)
         verts, count, piece = _split_round(verts, count, a, c)
         origin, ptr, end = origin[piece], ptr[piece] + 1, end[piece]
         check_cap(finished + len(count), cap)
@@ -71,54 +56,9 @@ def split_by_max(source: Columns, row: np.ndarray, groups: np.ndarray, verts: np
     origin = np.concatenate([o for _, _, o in done])
     choice = choice[origin]
     piece, unit = np.nonzero(straddle[origin])  # the split windows: read on each piece
-    choice[piece, unit] = _winners(source, row[origin[piece]], groups[unit], verts[piece],
-                                   count[piece])
+    choice[piece, unit] = max_loops.winners(source, row[origin[piece]], groups[unit],
+                                            verts[piece], count[piece])
     return verts, count, origin, choice
-
-
-def leaders(source: Columns, row: np.ndarray, groups: np.ndarray, verts: np.ndarray,
-            count: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Each window's leading entry on each polygon (P, units), and whether no one entry
-    leads at every vertex (P, units): the windows that split the polygon. First a bound
-    from the polygon's enclosing circle (centre o, radius r: an entry's value is within
-    r |a| of its value at o), polygons in blocks of ``VALUES``; the vertices only for the
-    windows that the bound leaves open."""
-    units, p = groups.shape
-    first = np.empty((len(count), units), dtype=np.int64)
-    clear = np.empty((len(count), units), dtype=bool)
-    valid = np.arange(verts.shape[1])[None, :] < count[:, None]  # (P, M)
-    centre = pg.centroids(verts, count)  # (P, d0)
-    radius = np.where(valid, np.linalg.norm(verts - centre[:, None], axis=2), 0.0).max(axis=1)
-    step = max(1, VALUES // ((verts.shape[2] + 2) * source.source.at.shape[2]))
-    for lo in range(0, len(count), step):
-        k = slice(lo, lo + step)
-        at, c = source.source.take_t(row[k])  # (q, d0, D), (q, D)
-        value = (np.einsum("qd,qdn->qn", centre[k], at) + c)[:, groups]  # (q, units, p)
-        spread = (radius[k, None] * np.linalg.norm(at, axis=1))[:, groups]
-        first[k] = value.argmax(axis=2)
-        low = np.take_along_axis(value - spread, first[k][..., None], axis=2)[..., 0]
-        np.put_along_axis(value, first[k][..., None], -np.inf, axis=2)
-        clear[k] = low >= (value + spread).max(axis=2)  # the first leads on all the circle
-    poly, unit = np.nonzero(~clear)
-    a, c = entries(source, row[poly], groups[unit])  # (K, p, d0), (K, p)
-    values = np.einsum("kpd,kmd->kmp", a, verts[poly]) + c[:, None, :]  # (K, M, p)
-    leads = _leads(values[:, :, None, :], count[poly])[:, 0]  # (K, p)
-    first[poly, unit] = leads.argmax(axis=1)
-    straddle = np.zeros(clear.shape, dtype=bool)
-    straddle[poly, unit] = ~leads.any(axis=1)
-    return first, straddle
-
-
-def _winners(source: Columns, row: np.ndarray, cols: np.ndarray, verts: np.ndarray,
-             count: np.ndarray) -> np.ndarray:
-    """(K,) the first entry of windows ``cols`` (K, p) that leads at every vertex of its
-    piece (or, where rounding leaves none, the largest at the piece's centre)."""
-    a, c = entries(source, row, cols)
-    values = np.einsum("kpd,kmd->kmp", a, verts) + c[:, None, :]  # (K, M, p)
-    leads = _leads(values[:, :, None, :], count)[:, 0]
-    centre = np.where((np.arange(verts.shape[1])[None, :] < count[:, None])[..., None],
-                      values, 0.0).sum(axis=1) / count[:, None]  # (K, p)
-    return np.where(leads.any(axis=1), leads.argmax(axis=1), centre.argmax(axis=1))
 
 
 def _leads(values: np.ndarray, count: np.ndarray) -> np.ndarray:
@@ -127,24 +67,6 @@ def _leads(values: np.ndarray, count: np.ndarray) -> np.ndarray:
     top = np.where(valid, values, -np.inf).max(axis=3, keepdims=True)  # (q, M, units, 1)
     tol = pg.REL_TOL * (1.0 + np.abs(top))
     return np.all((values >= top - tol) | ~valid, axis=1)
-
-
-def entries(columns: Columns, row: np.ndarray, cols: np.ndarray
-            ) -> tuple[np.ndarray, np.ndarray]:
-    """The maps of columns ``cols`` (Q, p) of rows ``row`` (Q,): a (Q, p, d0), c (Q, p),
-    gathered without expanding a gated stage's other columns."""
-    source, width = columns.source, columns.source.c.shape[1]
-    if source.on is None or source.pre_row is None:
-        flat = row[:, None] * width + cols  # (Q, p) into the (N * D) entries
-        return np.take(columns.by_column, flat, axis=0), np.take(source.c.reshape(-1), flat)
-    flat = source.pre_row[row][:, None] * width + cols
-    gain = np.where(np.take(source.on.reshape(-1), row[:, None] * width + cols), 1.0,
-                    source.slope)  # (Q, p)
-    a = np.take(columns.by_column, flat, axis=0)  # (Q, p, d0)
-    a *= gain[..., None]
-    c = np.take(source.c.reshape(-1), flat)
-    c *= gain
-    return a, c
 
 
 def _split_round(verts: np.ndarray, count: np.ndarray, a: np.ndarray, c: np.ndarray
@@ -185,6 +107,10 @@ def split_max(verts: np.ndarray, count: np.ndarray, a: np.ndarray, c: np.ndarray
     """Polygons (P, M, 2) and p affine pieces per polygon, a (P, p, d0), c (P, p) -> the
     parts where each piece is the largest: verts, count, src (P',), which piece (P',)."""
     p = a.shape[1]
+    if verts.shape[2] == 2 and len(count):
+        from . import max_loops  # numba: paid only where a maximum is split
+
+        return max_loops.split_max_2d(verts, count, a, c)
     whole = np.abs(pg.areas(verts, count)) if verts.shape[2] == 2 else None
     parts = []
     for i in range(p):
