@@ -201,6 +201,42 @@ def test_an_image_shaped_model_trains_on_the_slice(tmp_path: Path) -> None:
     np.testing.assert_allclose(got.output, want, atol=1e-9)
 
 
+
+def test_a_cnn_trains_from_the_cli_with_its_input_shape_inferred(tmp_path: Path,
+                                                                  capsys) -> None:
+    """No --input-shape: the shape is inferred from the first Conv2d as tracing infers it,
+    said in one note (not once per preparation), recorded in experiment.toml, and the
+    training's last snapshot is the model's own forward on the 8x8 images."""
+    import tomllib
+
+    from spacewarp.cli import main
+    from spacewarp.training.file import load_training
+
+    source = tmp_path / "cnn.py"
+    source.write_text(
+        "from torch import nn\n"
+        "class Tiny(nn.Sequential):\n"
+        "    def __init__(self):\n"
+        "        super().__init__(nn.Conv2d(1, 2, 3), nn.ReLU(), nn.Flatten(),\n"
+        "                         nn.Linear(72, 10))\n")
+    out = tmp_path / "run"
+    assert main(["train", "--model", f"{source}:Tiny", "--input", "digits", "--slice",
+                 "0,6,8", "--epochs", "2", "--snapshots", "2", "--probe", "5",
+                 "--out", str(out)]) == 0
+    err = capsys.readouterr().err
+    assert err.count("input shape 1,8,8 inferred") == 1, err
+    written = tomllib.loads((out / "experiment.toml").read_text())
+    assert written["input"]["shape"] == [1, 8, 8]
+    training = load_training(out / "training.npz")
+    frame = training.probe.frame if training.probe is not None else None
+    assert frame is not None
+    x = frame.inputs(training.probe.x).reshape(-1, 1, 8, 8)
+    want = hooked_stages(training.model(-1).double(), x)[-1]
+    got = training.probe_trace(-1)
+    assert got is not None
+    np.testing.assert_allclose(got.output, want, atol=1e-9)
+
+
 def data_file(tmp_path: Path, rows: np.ndarray) -> str:
     path = tmp_path / "rows.npz"
     np.savez(path, x=rows, y=np.array([0, 1, 0, 1]))

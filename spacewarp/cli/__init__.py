@@ -55,11 +55,17 @@ def _terminate(signum: int, frame: object) -> None:
 
 
 def _noting(default: Callable[..., None]) -> Callable[..., None]:
-    """``warnings.showwarning`` that prints a ``SpacewarpNote`` as one line on stderr and
+    """``warnings.showwarning`` that prints a ``SpacewarpNote`` as one line on stderr, once
+    (a command may prepare its experiment twice: for the estimate, then for the work), and
     hands other warnings to ``default``."""
+    said: set[str] = set()
+
     def show(message: Warning | str, category: type[Warning], *args: Any, **kw: Any) -> None:
         if issubclass(category, SpacewarpNote):
-            print(f"spacewarp: note: {' '.join(str(message).split())}", file=sys.stderr)
+            line = f"spacewarp: note: {' '.join(str(message).split())}"
+            if line not in said:
+                said.add(line)
+                print(line, file=sys.stderr)
         else:
             default(message, category, *args, **kw)
 

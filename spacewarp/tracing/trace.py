@@ -148,7 +148,7 @@ def trace(model: nn.Module, points: Points, *, device: str = "auto",
     fails on the points, or a stage produces NaN or inf.
     """
     dev = pick_device(device)
-    points = _shaped_for(model, points)
+    points = shaped_for(model, points)
     frame = points.frame
     try:
         with modules_in_use(model):  # (thread safety: see capture._ReadersWriter)
@@ -199,7 +199,7 @@ def _marked(frame: SliceFrame | None, n: int, outputs: Any
     return anchors, data
 
 
-def _shaped_for(model: nn.Module, points: Points) -> Points:
+def shaped_for(model: nn.Module, points: Points) -> Points:
     """``points`` with the image shape a convolution first in the model reads
     (``model.image_shape``) when none was given; a note says which shape was inferred (of a
     model that reshapes its rows itself too, though they go in as rows)."""

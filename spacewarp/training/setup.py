@@ -23,7 +23,8 @@ from ..inputs.points import GENERATORS, Points
 from ..inputs.slice import FIELD as SLICE_FIELD
 from ..inputs.slice import SliceFrame
 from ..model.files import CHECKPOINT_FIELD
-from ..model.resolve import resolve
+from ..model.resolve import model_for, resolve
+from ..tracing.trace import shaped_for
 
 # Training's own defaults for what the user left unset: the course's next notebook
 # (the three-arm spiral, a 100-wide ReLU layer with bias, random weights) for labelled
@@ -99,6 +100,7 @@ def prepare(experiment: Experiment) -> tuple[Experiment, DataSet]:
     pts = resolve(plain.model_copy(update={"network": NetworkSpec()}))[1]
     task = _task(plain, pts, spec)
     resolved, pts = resolve(_network_defaults(experiment, pts, task))
+    resolved, pts = _with_inferred_shape(resolved, pts)
     frame = pts.frame  # the slice, fixed here for the whole run (None: no slice)
     if frame is not None:  # train on the data the slice goes through, all of its rows
         pts = resolve(without_slice(resolved))[1]
@@ -112,6 +114,19 @@ def prepare(experiment: Experiment) -> tuple[Experiment, DataSet]:
     resolved = resolved.model_copy(update={"train": spec.model_copy(update={
         "watch": watch, "loss": _loss(spec, task)})})
     return resolved, data
+
+
+def _with_inferred_shape(experiment: Experiment, pts: Points) -> tuple[Experiment, Points]:
+    """A user's model that convolves its rows first trains on them as images: the shape is
+    inferred as tracing infers it (``tracing.trace.shaped_for``, with its note) and recorded
+    as ``input.shape``, so the data set, the slice's frame and experiment.toml all carry it."""
+    if experiment.input.shape is not None or not experiment.network.model:
+        return experiment, pts
+    shape = shaped_for(model_for(experiment), pts).image_shape
+    if shape is None:  # rows go in as rows (or the model reshapes them itself)
+        return experiment, pts
+    spec = experiment.input.model_copy(update={"shape": list(shape)})
+    return resolve(experiment.model_copy(update={"input": spec}))
 
 
 def without_slice(experiment: Experiment) -> Experiment:
