@@ -16,6 +16,10 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+from .first_compile import note_first_compile
+
+note_first_compile(__file__)  # before the first call compiles: say why it waits
+
 
 @njit(cache=True)
 def _grown(x, need):

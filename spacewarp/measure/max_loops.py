@@ -19,8 +19,11 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+from .first_compile import note_first_compile
 from .polygons import REL_TOL
 from .stage_map import StageMap
+
+note_first_compile(__file__)  # before the first call compiles: say why it waits
 
 
 def compact(source: StageMap) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray,
