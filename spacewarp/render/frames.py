@@ -1,9 +1,11 @@
 """Fast film frames: one matplotlib figure made once, updated per frame, as RGB arrays.
 
-The figure (axes, ticks, panes) is drawn only when the limits or the camera change and
-is otherwise restored from a cached copy; per frame the points are composited into the
-Agg buffer in NumPy (``splat``), then the lattice lines, basis arrows and title are
-drawn on top. Nothing here runs the model: frames come from ``view.motion``.
+The figure is drawn in full once, without the 3-D axes' box; when the limits or the
+camera change, the box (grid, axis lines, ticks, tick labels) is drawn over that copy by
+``box3d`` (no mplot3d draw), and otherwise the last axes are restored from a cached
+copy; per frame the points are composited into the Agg buffer in NumPy (``splat``), then
+the lattice lines, basis arrows and title are drawn on top. Nothing here runs the model:
+frames come from ``view.motion``.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from ..view import OBLIQUE, TOP_DOWN, Frame, Motion, lattice_every, lattice_line
 from ..view.colors import stepped_table
 from ..view.marks import marks_of, with_marks
 from .animation_options import AnimationOptions
+from .box3d import Box3D
 from .film_marks import FilmMarks
 from .film_regions import FilmRegions
 from .splat import color_table, color_values, point_radius, splat
@@ -94,6 +97,7 @@ class FrameRenderer:
         # the last frame drawn: its (morph, t, limits, camera, title) and its pixels
         self._last: tuple[tuple[object, ...], np.ndarray] | None = None
         self._project = np.eye(4, 3)
+        self._z_alpha = 1.0  # opacity of the z tick labels (they fade as z turns away)
 
     def __len__(self) -> int:
         return len(self.motion.timeline)
@@ -137,6 +141,18 @@ class FrameRenderer:
         if trace.note:  # what the stages leave out, on every frame (static: in the background)
             self.fig.text(0.01, 0.01, f"Note: {trace.note}.", ha="left", va="bottom",
                           fontsize=font * 0.9, color=NOTE_COLOR)
+        self.box3d: Box3D | None = None
+        if self.ax3 is not None:
+            self._static_background(self.ax3)
+
+    def _static_background(self, ax: Axes3D) -> None:
+        """The figure without the 3-D axes' box, drawn once (the box is drawn per frame
+        by ``Box3D``, styled after this one full draw)."""
+        self.canvas.draw()
+        self.box3d = Box3D(ax, DPI)
+        ax.set_axis_off()  # the axes' background patch is still drawn
+        self.canvas.draw()
+        self._static = self.canvas.copy_from_bbox(self.fig.bbox)
 
     def _function_axes(self, trace: Trace, theme: Theme, font: float) -> None:
         """The graph of x -> f(x) for a 1-D -> 1-D network: static, drawn with the axes."""
@@ -250,12 +266,29 @@ class FrameRenderer:
             self.ax3.set_zlim(*box[2])
             self.ax3.view_init(elev=cam[0], azim=cam[1])
             self._fit_cube(self.ax3, box, cam[0])
-        self.canvas.draw()
+        self._draw_axes(box)
         self._bg = self.canvas.copy_from_bbox(self.fig.bbox)
         self._key = key
         self._project = self._projector()
         if len(self._backgrounds) < BACKGROUNDS:  # the first few kept: memory stays flat
             self._backgrounds[key] = (self._bg, self._project)
+
+    def _draw_axes(self, box: np.ndarray) -> None:
+        """The axes for the limits and camera set: the 3-D box from NumPy geometry over
+        the static background, or a full draw (2-D axes; a tick offset text)."""
+        if self.box3d is None or self.ax3 is None:
+            self.canvas.draw()
+            return
+        ticks = self.box3d.ticks()
+        if self.box3d.drawable():
+            self.canvas.restore_region(self._static)
+            buf = np.asarray(self.canvas.buffer_rgba())  # (H, W, 4)
+            self.box3d.draw(self.fig, buf, self.box3d.geometry(box, ticks), self._z_alpha)
+            return
+        self.ax3.zaxis.set_tick_params(labelcolor=(*self._fg, self._z_alpha))
+        self.ax3.set_axis_on()
+        self.canvas.draw()
+        self.ax3.set_axis_off()
 
     def _fit_cube(self, ax: Axes3D, box: np.ndarray, elevation: float) -> None:
         """Zoom so the projected cube fills the axes at every camera angle (smoothly, as
@@ -268,7 +301,7 @@ class FrameRenderer:
         zoom = FILL * min(bbox.width / extent[0], bbox.height / extent[1])
         ax.set_box_aspect((1, 1, 1), zoom=zoom)
         top = min(max((elevation - OBLIQUE[0]) / (TOP_DOWN[0] - OBLIQUE[0]), 0.0), 1.0)
-        ax.zaxis.set_tick_params(labelcolor=(*self._fg, 1.0 - top))
+        self._z_alpha = 1.0 - top
 
     def _projector(self) -> np.ndarray:
         """(4, 3) matrix: homogeneous (x, y, z, 1) -> homogeneous display (px, py, w)."""
