@@ -33,8 +33,9 @@ from ..view.marks import marks_of, with_marks
 from .animation_options import AnimationOptions
 from .box3d import Box3D
 from .film_marks import FilmMarks
+from .film_pixels import FilmPixels
 from .film_regions import FilmRegions
-from .splat import color_table, color_values, point_radius, splat
+from .splat import Splatter, color_table, color_values, point_radius
 from .static import NOTE_COLOR
 from .text_sprites import TextSprite
 from .theme import Theme, themed
@@ -84,6 +85,8 @@ class FrameRenderer:
         self.table = stepped_table(int(trace.color.max()) + 1) if trace.categorical \
             else color_table(trace.style.cmap)  # (256, 3)
         self.radius = point_radius(trace.n, min(self.width, self.height))
+        self.splatter = Splatter(self.values, self.table, self.radius)  # work arrays, reused
+        self.pixels = FilmPixels(trace.n, self.height)
         self.every = lattice_every(trace.grid_shape) if trace.grid_shape else 1
         # solid grid lines: dashed ones (the bmh style) double the time to draw the axes
         with themed(theme) as th, rc_context({"grid.linestyle": "-", "grid.linewidth": 0.6}):
@@ -209,22 +212,22 @@ class FrameRenderer:
         self._last = None  # drawing starts: the canvas no longer shows the last frame
         self._background(box, cam)
         buf = np.asarray(self.canvas.buffer_rgba())  # (H, W, 4) view of the Agg buffer
-        everything = self.motion.points(frame)  # (n [+ V region vertices], D)
-        pixels = self._to_pixels(everything[: self.n])
-        outline = None if self.regions is None else \
+        spots, everything = self._points(frame)
+        outline = None if self.regions is None or everything is None else \
             self._to_pixels(everything[self.n:self.n_carried])
         if self.regions is not None and outline is not None:
             morph = self.motion.morphs[frame.morph]
             stage = morph.to_stage if frame.t >= 0.5 else morph.from_stage
             self.regions.draw_fills(self.fig, outline, stage)
-        splat(buf, pixels, self.values, self.table, self.radius)
+        self.splatter(buf, spots[0], spots[1])
         if self.motion.grid_shape is not None and self.options.grid_lines:
+            pixels = np.column_stack([spots[0] + 0.5, self.height - 0.5 - spots[1]])  # y up
             lines = lattice_lines(pixels, self.motion.grid_shape, self.every)
             self.lines.set_data(lines[:, 0], lines[:, 1])
             self.fig.draw_artist(self.lines)
         if self.regions is not None and outline is not None:
             self.regions.draw_edges(self.fig, outline)
-        if self.film_marks is not None:
+        if self.film_marks is not None and everything is not None:
             self.film_marks.draw(self.fig, self._to_pixels(everything[self.n_carried:]))
         ends = self.motion.arrow_ends(frame) if self.options.arrows else None
         if ends is not None:
@@ -234,6 +237,20 @@ class FrameRenderer:
             self.title.get_position()))
         self._last = (same, _exact_rgba(buf, self.height, self.width))
         return self._last[1]
+
+    def _points(self, frame: Frame) -> tuple[np.ndarray, np.ndarray | None]:
+        """The points' (2, n) float32 pixel columns and rows (``FilmPixels``), and every
+        carried row's display coordinates (n [+ V region vertices] [+ marked rows], D)
+        where region outlines or marks need them (else None)."""
+        morph = self.motion.morphs[frame.morph]
+        spots = self.pixels.at(morph, frame.morph, frame.t, self._project)
+        carried = self.regions is not None or self.film_marks is not None
+        everything = self.motion.points(frame) if spots is None or carried else None
+        if spots is None:
+            assert everything is not None
+            p = self._to_pixels(everything[: self.n])  # (n, 2) display, y up
+            spots = np.stack([p[:, 0] - 0.5, self.height - 0.5 - p[:, 1]]).astype(np.float32)
+        return spots, everything
 
     def _title_sprite(self, text: str) -> TextSprite:
         """The title artist's text drawn once per text (a film has a few titles)."""
