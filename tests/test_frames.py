@@ -45,7 +45,7 @@ def test_points_lines_and_arrows_stay_inside_the_frame() -> None:
         assert (tips >= 0).all() and (tips[:, 0] <= 200).all() and (tips[:, 1] <= 150).all()
         drawn = r.lines.get_xydata()  # the lattice line artist's data, read back
         want = lattice_lines(pixels, (rows, cols), lattice_every((rows, cols)))
-        np.testing.assert_allclose(drawn, want)
+        np.testing.assert_allclose(drawn, want, atol=1e-3)  # the frame's pixels: float32
         mask = np.isnan(drawn).all(axis=1)
         gaps = mask if gaps is None else gaps
         np.testing.assert_array_equal(mask, gaps)  # the same polylines in every frame

@@ -126,13 +126,13 @@ def test_frames_are_streamed_not_kept(trace: sw.Trace, tmp_path: Path,
                                       monkeypatch: pytest.MonkeyPatch) -> None:
     """Each frame is in the (temporary) file before the next one is drawn."""
     sizes: list[int] = []
-    real = FrameRenderer.render
+    real = FrameRenderer.render_rgba  # (render, for the palette's frames, calls it too)
 
     def noting(self: FrameRenderer, i: int) -> np.ndarray:
         sizes.append(sum(p.stat().st_size for p in tmp_path.glob(".f.gif.*")))
         return real(self, i)
 
-    monkeypatch.setattr(FrameRenderer, "render", noting)
+    monkeypatch.setattr(FrameRenderer, "render_rgba", noting)
     write_video(trace, tmp_path / "f.gif", AnimationOptions(frames_per_stage=2, hold=0.0,
                                                            size=(64, 48)),
                 progress=True)

@@ -184,10 +184,13 @@ def gif_palette(renderer: FrameRenderer) -> Image.Image:
 def _write_gif(renderer: FrameRenderer, tmp: Path, tick: Callable[[int], object]) -> None:
     palette = gif_palette(renderer)
     delays = gif_delays(len(renderer), renderer.options.fps)
+    shown: np.ndarray | None = None  # the canvas array the last frame was quantized from
+    frame = palette
     with open(tmp, "wb") as fp:
         for i in range(len(renderer)):
-            frame = Image.fromarray(renderer.render(i)).quantize(
-                palette=palette, dither=Image.Dither.NONE)  # (H, W) indices, fixed palette
+            rgba = renderer.render_rgba(i)  # (H, W, 4): a hold's still frame is the same array
+            if rgba is not shown:
+                frame, shown = _indexed(rgba, palette), rgba
             if i == 0:
                 header, _ = GifImagePlugin.getheader(frame, None, {"loop": 0})
                 fp.write(b"".join(header))
@@ -196,6 +199,14 @@ def _write_gif(renderer: FrameRenderer, tmp: Path, tick: Callable[[int], object]
             fp.flush()  # the frame is on disk before the next is drawn
             tick(1)
         fp.write(b";")  # GIF trailer
+
+
+def _indexed(rgba: np.ndarray, palette: Image.Image) -> Image.Image:
+    """(H, W, 4) uint8 RGBA -> (H, W) palette indices: read in place by PIL (no RGB copy
+    in NumPy), the alpha dropped, no dithering."""
+    h, w = rgba.shape[:2]
+    image = Image.frombuffer("RGBA", (w, h), np.ascontiguousarray(rgba), "raw", "RGBA", 0, 1)
+    return image.convert("RGB").quantize(palette=palette, dither=Image.Dither.NONE)
 
 
 class _Frames(Protocol):

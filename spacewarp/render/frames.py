@@ -202,7 +202,8 @@ class FrameRenderer:
 
     def render_rgba(self, i: int) -> np.ndarray:
         """Frame i as (H, W, 4) uint8 RGBA (opaque): a view of the canvas, valid until the
-        next frame is drawn (no copy: an encoder reads it straight from here)."""
+        next frame is drawn (no copy: an encoder reads it straight from here). A still
+        frame of a hold returns the very array of the frame before (nothing drawn)."""
         frame = self.motion.timeline[i]
         box = self.motion.box(frame)
         cam = self.motion.camera(frame) if self.motion.dim == 3 else (0.0, 0.0)
