@@ -169,3 +169,26 @@ def test_a_gif_quantizes_a_holds_still_frames_once(trace: sw.Trace, tmp_path: Pa
                                                          dither=Image.Dither.NONE)
             np.testing.assert_array_equal(np.asarray(im.convert("RGB")),
                                           np.asarray(want.convert("RGB")))
+
+
+@pytest.mark.parametrize("suffix", [".mp4", ".gif"])
+def test_films_are_drawn_with_the_collector_paused(trace: sw.Trace, tmp_path: Path,
+                                                   monkeypatch: pytest.MonkeyPatch,
+                                                   suffix: str) -> None:
+    """No cyclic collection runs while a film's frames are drawn (a full one walks every
+    live object, ~0.1 s: a tenth of a film), and the collector is on again after it."""
+    import gc
+
+    collector_on: list[bool] = []
+    real = FrameRenderer.render_rgba
+
+    def watched(self: FrameRenderer, i: int) -> np.ndarray:
+        collector_on.append(gc.isenabled())
+        return real(self, i)
+
+    monkeypatch.setattr(FrameRenderer, "render_rgba", watched)
+    gc.enable()
+    write_video(trace, tmp_path / f"f{suffix}", AnimationOptions(frames_per_stage=2,
+                                                                hold=0.0, size=(64, 48)))
+    assert gc.isenabled()
+    assert collector_on and not any(collector_on)

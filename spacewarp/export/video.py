@@ -23,6 +23,7 @@ from ..render.animation_options import AnimationOptions
 from ..render.frames import FrameRenderer, has_function_view
 from ..tracing.trace import Trace
 from .files import atomic_file, writable_target
+from .stills import collector_paused
 
 FORMATS = (".mp4", ".gif")
 GIF_SIZE = (480, 360)  # default GIF frame size: small files, still readable
@@ -81,17 +82,18 @@ def write_video(trace: Trace, path: str | Path, options: AnimationOptions | None
     opts = options_for(path, options, trace)
     check_film(trace.n, len(trace.stages), film_frames(trace, opts), opts.frame_size(),
                "film.seconds" if opts.seconds is not None else "film.frames_per_stage")
-    renderer = FrameRenderer(trace, opts)
-    show = sys.stderr.isatty() if progress is None else progress
-    bar = tqdm(total=len(renderer), unit="frame", desc=f"writing {Path(path).name}",
-               file=sys.stderr, disable=not show, delay=1.0 if progress is None else 0.0,
-               leave=False)
-    write = _write_gif if Path(path).suffix.lower() == ".gif" else _write_mp4
-    try:
-        with atomic_file(path) as tmp:
-            write(renderer, tmp, bar.update)
-    finally:
-        bar.close()
+    with collector_paused():  # drawing makes many short-lived objects (see stills)
+        renderer = FrameRenderer(trace, opts)
+        show = sys.stderr.isatty() if progress is None else progress
+        bar = tqdm(total=len(renderer), unit="frame", desc=f"writing {Path(path).name}",
+                   file=sys.stderr, disable=not show,
+                   delay=1.0 if progress is None else 0.0, leave=False)
+        write = _write_gif if Path(path).suffix.lower() == ".gif" else _write_mp4
+        try:
+            with atomic_file(path) as tmp:
+                write(renderer, tmp, bar.update)
+        finally:
+            bar.close()
     return Path(path)
 
 
