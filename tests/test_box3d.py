@@ -140,3 +140,20 @@ def test_a_3d_film_never_draws_the_whole_figure_per_frame() -> None:
         r.render(i)
     assert not draws
     assert boxes  # the camera turned and the box eased: drawn by Box3D
+
+
+def test_a_frame_whose_ticks_need_an_offset_is_drawn_by_mplot3d() -> None:
+    """Limits whose ticks need an offset text: that frame's axes are drawn in full (the
+    offset shown), and the next ordinary frame is Box3D's again."""
+    tr = sw.run(Experiment.model_validate({"input": {"points": 300}}))
+    r = FrameRenderer(tr, AnimationOptions(frames_per_stage=2, hold=0.0, size=(240, 180)))
+    assert r.ax3 is not None and r.box3d is not None
+    draws: list[int] = []
+    full = r.canvas.draw
+    r.canvas.draw = lambda: (draws.append(1), full())[1]  # type: ignore[method-assign]
+    offset = np.array([[1e4, 1e4 + 0.5], [0.0, 0.5], [0.0, 0.5]])
+    r._background(offset, (24.0, -60.0))
+    assert draws == [1]
+    assert r.ax3.xaxis.get_major_formatter().get_offset()  # type: ignore[attr-defined]
+    r._background(BOXES[0], (24.0, -60.0))
+    assert draws == [1]
