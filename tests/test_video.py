@@ -126,16 +126,69 @@ def test_frames_are_streamed_not_kept(trace: sw.Trace, tmp_path: Path,
                                       monkeypatch: pytest.MonkeyPatch) -> None:
     """Each frame is in the (temporary) file before the next one is drawn."""
     sizes: list[int] = []
-    real = FrameRenderer.render
+    real = FrameRenderer.render_rgba  # (render, for the palette's frames, calls it too)
 
     def noting(self: FrameRenderer, i: int) -> np.ndarray:
         sizes.append(sum(p.stat().st_size for p in tmp_path.glob(".f.gif.*")))
         return real(self, i)
 
-    monkeypatch.setattr(FrameRenderer, "render", noting)
+    monkeypatch.setattr(FrameRenderer, "render_rgba", noting)
     write_video(trace, tmp_path / "f.gif", AnimationOptions(frames_per_stage=2, hold=0.0,
                                                            size=(64, 48)),
                 progress=True)
     written = sizes[4:]  # after the 4 palette samples, one render per frame
     assert len(written) == 10
     assert all(b > a for a, b in zip(written[1:], written[2:], strict=False))
+
+
+def test_a_gif_quantizes_a_holds_still_frames_once(trace: sw.Trace, tmp_path: Path,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """A still frame of a hold (the same picture as the frame before, by the view step's
+    own timeline) is not quantized again, and the GIF shows every frame as the renderer
+    draws it, through the one palette."""
+    opts = AnimationOptions(fps=10, frames_per_stage=3, hold=0.4, size=(120, 90))
+    r = FrameRenderer(trace, video.options_for(tmp_path / "f.gif", opts, trace))
+    m = r.motion
+
+    def looks(i: int) -> tuple[object, ...]:  # what frame i shows, title and notes included
+        f = m.timeline[i]
+        return (f.morph, f.t, m.box(f).tobytes(), m.camera(f), r._title(f))
+
+    still = sum(looks(i) == looks(i - 1) for i in range(1, len(r)))
+    assert still
+    made = []
+    real = video._indexed
+    monkeypatch.setattr(video, "_indexed", lambda *a: (made.append(1), real(*a))[1])
+    out = write_video(trace, tmp_path / "f.gif", opts)
+    assert len(made) == len(r) - still
+    palette = video.gif_palette(FrameRenderer(trace, r.options))
+    with Image.open(out) as im:
+        for i in range(len(r)):
+            im.seek(i)
+            want = Image.fromarray(r.render(i)).quantize(palette=palette,
+                                                         dither=Image.Dither.NONE)
+            np.testing.assert_array_equal(np.asarray(im.convert("RGB")),
+                                          np.asarray(want.convert("RGB")))
+
+
+@pytest.mark.parametrize("suffix", [".mp4", ".gif"])
+def test_films_are_drawn_with_the_collector_paused(trace: sw.Trace, tmp_path: Path,
+                                                   monkeypatch: pytest.MonkeyPatch,
+                                                   suffix: str) -> None:
+    """No cyclic collection runs while a film's frames are drawn (a full one walks every
+    live object, ~0.1 s: a tenth of a film), and the collector is on again after it."""
+    import gc
+
+    collector_on: list[bool] = []
+    real = FrameRenderer.render_rgba
+
+    def watched(self: FrameRenderer, i: int) -> np.ndarray:
+        collector_on.append(gc.isenabled())
+        return real(self, i)
+
+    monkeypatch.setattr(FrameRenderer, "render_rgba", watched)
+    gc.enable()
+    write_video(trace, tmp_path / f"f{suffix}", AnimationOptions(frames_per_stage=2,
+                                                                hold=0.0, size=(64, 48)))
+    assert gc.isenabled()
+    assert collector_on and not any(collector_on)

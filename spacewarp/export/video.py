@@ -23,6 +23,7 @@ from ..render.animation_options import AnimationOptions
 from ..render.frames import FrameRenderer, has_function_view
 from ..tracing.trace import Trace
 from .files import atomic_file, writable_target
+from .stills import collector_paused
 
 FORMATS = (".mp4", ".gif")
 GIF_SIZE = (480, 360)  # default GIF frame size: small files, still readable
@@ -81,17 +82,18 @@ def write_video(trace: Trace, path: str | Path, options: AnimationOptions | None
     opts = options_for(path, options, trace)
     check_film(trace.n, len(trace.stages), film_frames(trace, opts), opts.frame_size(),
                "film.seconds" if opts.seconds is not None else "film.frames_per_stage")
-    renderer = FrameRenderer(trace, opts)
-    show = sys.stderr.isatty() if progress is None else progress
-    bar = tqdm(total=len(renderer), unit="frame", desc=f"writing {Path(path).name}",
-               file=sys.stderr, disable=not show, delay=1.0 if progress is None else 0.0,
-               leave=False)
-    write = _write_gif if Path(path).suffix.lower() == ".gif" else _write_mp4
-    try:
-        with atomic_file(path) as tmp:
-            write(renderer, tmp, bar.update)
-    finally:
-        bar.close()
+    with collector_paused():  # drawing makes many short-lived objects (see stills)
+        renderer = FrameRenderer(trace, opts)
+        show = sys.stderr.isatty() if progress is None else progress
+        bar = tqdm(total=len(renderer), unit="frame", desc=f"writing {Path(path).name}",
+                   file=sys.stderr, disable=not show,
+                   delay=1.0 if progress is None else 0.0, leave=False)
+        write = _write_gif if Path(path).suffix.lower() == ".gif" else _write_mp4
+        try:
+            with atomic_file(path) as tmp:
+                write(renderer, tmp, bar.update)
+        finally:
+            bar.close()
     return Path(path)
 
 
@@ -184,10 +186,13 @@ def gif_palette(renderer: FrameRenderer) -> Image.Image:
 def _write_gif(renderer: FrameRenderer, tmp: Path, tick: Callable[[int], object]) -> None:
     palette = gif_palette(renderer)
     delays = gif_delays(len(renderer), renderer.options.fps)
+    shown: np.ndarray | None = None  # the canvas array the last frame was quantized from
+    frame = palette
     with open(tmp, "wb") as fp:
         for i in range(len(renderer)):
-            frame = Image.fromarray(renderer.render(i)).quantize(
-                palette=palette, dither=Image.Dither.NONE)  # (H, W) indices, fixed palette
+            rgba = renderer.render_rgba(i)  # (H, W, 4): a hold's still frame is the same array
+            if rgba is not shown:
+                frame, shown = _indexed(rgba, palette), rgba
             if i == 0:
                 header, _ = GifImagePlugin.getheader(frame, None, {"loop": 0})
                 fp.write(b"".join(header))
@@ -196,6 +201,14 @@ def _write_gif(renderer: FrameRenderer, tmp: Path, tick: Callable[[int], object]
             fp.flush()  # the frame is on disk before the next is drawn
             tick(1)
         fp.write(b";")  # GIF trailer
+
+
+def _indexed(rgba: np.ndarray, palette: Image.Image) -> Image.Image:
+    """(H, W, 4) uint8 RGBA -> (H, W) palette indices: read in place by PIL (no RGB copy
+    in NumPy), the alpha dropped, no dithering."""
+    h, w = rgba.shape[:2]
+    image = Image.frombuffer("RGBA", (w, h), np.ascontiguousarray(rgba), "raw", "RGBA", 0, 1)
+    return image.convert("RGB").quantize(palette=palette, dither=Image.Dither.NONE)
 
 
 class _Frames(Protocol):

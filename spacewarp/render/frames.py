@@ -1,9 +1,11 @@
 """Fast film frames: one matplotlib figure made once, updated per frame, as RGB arrays.
 
-The figure (axes, ticks, panes) is drawn only when the limits or the camera change and
-is otherwise restored from a cached copy; per frame the points are composited into the
-Agg buffer in NumPy (``splat``), then the lattice lines, basis arrows and title are
-drawn on top. Nothing here runs the model: frames come from ``view.motion``.
+The figure is drawn in full once, without the 3-D axes' box; when the limits or the
+camera change, the box (grid, axis lines, ticks, tick labels) is drawn over that copy by
+``box3d`` (no mplot3d draw), and otherwise the last axes are restored from a cached
+copy; per frame the points are composited into the Agg buffer in NumPy (``splat``), then
+the lattice lines, basis arrows and title are drawn on top. Nothing here runs the model:
+frames come from ``view.motion``.
 """
 
 from __future__ import annotations
@@ -29,9 +31,11 @@ from ..view import OBLIQUE, TOP_DOWN, Frame, Motion, lattice_every, lattice_line
 from ..view.colors import stepped_table
 from ..view.marks import marks_of, with_marks
 from .animation_options import AnimationOptions
+from .box3d import Box3D
 from .film_marks import FilmMarks
+from .film_pixels import FilmPixels
 from .film_regions import FilmRegions
-from .splat import color_table, color_values, point_radius, splat
+from .splat import Splatter, color_table, color_values, point_radius
 from .static import NOTE_COLOR
 from .text_sprites import TextSprite
 from .theme import Theme, themed
@@ -81,6 +85,8 @@ class FrameRenderer:
         self.table = stepped_table(int(trace.color.max()) + 1) if trace.categorical \
             else color_table(trace.style.cmap)  # (256, 3)
         self.radius = point_radius(trace.n, min(self.width, self.height))
+        self.splatter = Splatter(self.values, self.table, self.radius)  # work arrays, reused
+        self.pixels = FilmPixels(trace.n, self.height)
         self.every = lattice_every(trace.grid_shape) if trace.grid_shape else 1
         # solid grid lines: dashed ones (the bmh style) double the time to draw the axes
         with themed(theme) as th, rc_context({"grid.linestyle": "-", "grid.linewidth": 0.6}):
@@ -94,6 +100,7 @@ class FrameRenderer:
         # the last frame drawn: its (morph, t, limits, camera, title) and its pixels
         self._last: tuple[tuple[object, ...], np.ndarray] | None = None
         self._project = np.eye(4, 3)
+        self._z_alpha = 1.0  # opacity of the z tick labels (they fade as z turns away)
 
     def __len__(self) -> int:
         return len(self.motion.timeline)
@@ -138,6 +145,18 @@ class FrameRenderer:
         if trace.note:  # what the stages leave out, on every frame (static: in the background)
             self.fig.text(0.01, 0.01, f"Note: {trace.note}.", ha="left", va="bottom",
                           fontsize=font * 0.9, color=NOTE_COLOR)
+        self.box3d: Box3D | None = None
+        if self.ax3 is not None:
+            self._static_background(self.ax3)
+
+    def _static_background(self, ax: Axes3D) -> None:
+        """The figure without the 3-D axes' box, drawn once (the box is drawn per frame
+        by ``Box3D``, styled after this one full draw)."""
+        self.canvas.draw()
+        self.box3d = Box3D(ax, DPI)
+        ax.set_axis_off()  # the axes' background patch is still drawn
+        self.canvas.draw()
+        self._static = self.canvas.copy_from_bbox(self.fig.bbox)
 
     def _function_axes(self, trace: Trace, theme: Theme, font: float) -> None:
         """The graph of x -> f(x) for a 1-D -> 1-D network: static, drawn with the axes."""
@@ -184,7 +203,8 @@ class FrameRenderer:
 
     def render_rgba(self, i: int) -> np.ndarray:
         """Frame i as (H, W, 4) uint8 RGBA (opaque): a view of the canvas, valid until the
-        next frame is drawn (no copy: an encoder reads it straight from here)."""
+        next frame is drawn (no copy: an encoder reads it straight from here). A still
+        frame of a hold returns the very array of the frame before (nothing drawn)."""
         frame = self.motion.timeline[i]
         box = self.motion.box(frame)
         cam = self.motion.camera(frame) if self.motion.dim == 3 else (0.0, 0.0)
@@ -194,22 +214,23 @@ class FrameRenderer:
         self._last = None  # drawing starts: the canvas no longer shows the last frame
         self._background(box, cam)
         buf = np.asarray(self.canvas.buffer_rgba())  # (H, W, 4) view of the Agg buffer
-        everything = self.motion.points(frame)  # (n [+ V region vertices], D)
-        pixels = self._to_pixels(everything[: self.n])
-        outline = None if self.regions is None else \
+        spots, everything = self._points(frame)
+        outline = None if self.regions is None or everything is None else \
             self._to_pixels(everything[self.n:self.n_carried])
         if self.regions is not None and outline is not None:
             morph = self.motion.morphs[frame.morph]
             stage = morph.to_stage if frame.t >= 0.5 else morph.from_stage
             self.regions.draw_fills(self.fig, outline, stage)
-        splat(buf, pixels, self.values, self.table, self.radius)
+        self.splatter(buf, spots[0], spots[1])
         if self.motion.grid_shape is not None and self.options.grid_lines:
+            pixels = np.column_stack([spots[0] + 0.5, self.height - 0.5 - spots[1]])  # y up
             lines = lattice_lines(pixels, self.motion.grid_shape, self.every)
             self.lines.set_data(lines[:, 0], lines[:, 1])
             self.fig.draw_artist(self.lines)
         if self.regions is not None and outline is not None:
             self.regions.draw_edges(self.fig, outline)
-        if self.film_marks is not None:  # the anchors' images while the input is at rest
+        if self.film_marks is not None and everything is not None:
+            # (the anchors' images while the input is at rest)
             x0, y0, x1, y1 = (float(v) for v in self.ax.bbox.extents)
             self.film_marks.draw(self.fig, self._to_pixels(everything[self.n_carried:]),
                                  (buf, (x0, y0, x1, y1))
@@ -222,6 +243,20 @@ class FrameRenderer:
             self.title.get_position()))
         self._last = (same, _exact_rgba(buf, self.height, self.width))
         return self._last[1]
+
+    def _points(self, frame: Frame) -> tuple[np.ndarray, np.ndarray | None]:
+        """The points' (2, n) float32 pixel columns and rows (``FilmPixels``), and every
+        carried row's display coordinates (n [+ V region vertices] [+ marked rows], D)
+        where region outlines or marks need them (else None)."""
+        morph = self.motion.morphs[frame.morph]
+        spots = self.pixels.at(morph, frame.morph, frame.t, self._project)
+        carried = self.regions is not None or self.film_marks is not None
+        everything = self.motion.points(frame) if spots is None or carried else None
+        if spots is None:
+            assert everything is not None
+            p = self._to_pixels(everything[: self.n])  # (n, 2) display, y up
+            spots = np.stack([p[:, 0] - 0.5, self.height - 0.5 - p[:, 1]]).astype(np.float32)
+        return spots, everything
 
     def _title_sprite(self, text: str) -> TextSprite:
         """The title artist's text drawn once per text (a film has a few titles)."""
@@ -254,12 +289,29 @@ class FrameRenderer:
             self.ax3.set_zlim(*box[2])
             self.ax3.view_init(elev=cam[0], azim=cam[1])
             self._fit_cube(self.ax3, box, cam[0])
-        self.canvas.draw()
+        self._draw_axes(box)
         self._bg = self.canvas.copy_from_bbox(self.fig.bbox)
         self._key = key
         self._project = self._projector()
         if len(self._backgrounds) < BACKGROUNDS:  # the first few kept: memory stays flat
             self._backgrounds[key] = (self._bg, self._project)
+
+    def _draw_axes(self, box: np.ndarray) -> None:
+        """The axes for the limits and camera set: the 3-D box from NumPy geometry over
+        the static background, or a full draw (2-D axes; a tick offset text)."""
+        if self.box3d is None or self.ax3 is None:
+            self.canvas.draw()
+            return
+        ticks = self.box3d.ticks()
+        if self.box3d.drawable():
+            self.canvas.restore_region(self._static)
+            buf = np.asarray(self.canvas.buffer_rgba())  # (H, W, 4)
+            self.box3d.draw(self.fig, buf, self.box3d.geometry(box, ticks), self._z_alpha)
+            return
+        self.ax3.zaxis.set_tick_params(labelcolor=(*self._fg, self._z_alpha))
+        self.ax3.set_axis_on()
+        self.canvas.draw()
+        self.ax3.set_axis_off()
 
     def _fit_cube(self, ax: Axes3D, box: np.ndarray, elevation: float) -> None:
         """Zoom so the projected cube fills the axes at every camera angle (smoothly, as
@@ -272,7 +324,7 @@ class FrameRenderer:
         zoom = FILL * min(bbox.width / extent[0], bbox.height / extent[1])
         ax.set_box_aspect((1, 1, 1), zoom=zoom)
         top = min(max((elevation - OBLIQUE[0]) / (TOP_DOWN[0] - OBLIQUE[0]), 0.0), 1.0)
-        ax.zaxis.set_tick_params(labelcolor=(*self._fg, 1.0 - top))
+        self._z_alpha = 1.0 - top
 
     def _projector(self) -> np.ndarray:
         """(4, 3) matrix: homogeneous (x, y, z, 1) -> homogeneous display (px, py, w)."""

@@ -45,9 +45,9 @@ class TextSprite:
         # the anchor (the canvas centre) relative to the crop's top-left corner, in pixels
         self.anchor = (width / 2.0 - left, height / 2.0 - top)  # (x right, y down)
 
-    def stamp(self, buf: np.ndarray, x: float, y: float) -> None:
+    def stamp(self, buf: np.ndarray, x: float, y: float, opacity: float = 1.0) -> None:
         """Composite over ``buf`` ((H, W, 4) uint8) anchored on display pixel (x, y) (y up),
-        clipped to the buffer."""
+        clipped to the buffer; ``opacity`` scales the text's alpha (a fading label)."""
         h, w = self.alpha.shape[:2]
         left = math.floor(x - self.anchor[0] + 0.5)  # to the nearest pixel, halves up
         top = math.floor(buf.shape[0] - y - self.anchor[1] + 0.5)
@@ -56,7 +56,7 @@ class TextSprite:
         if r0 >= r1 or c0 >= c1:
             return
         src = (slice(r0 - top, r1 - top), slice(c0 - left, c1 - left))
-        a = self.alpha[src]
+        a = self.alpha[src] if opacity == 1.0 else self.alpha[src] * np.float32(opacity)
         under = buf[r0:r1, c0:c1, :3]
         mixed = self.rgb[src] * a + under * (1.0 - a)
         under[...] = np.rint(mixed).astype(np.uint8)

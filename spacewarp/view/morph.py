@@ -47,6 +47,12 @@ class Morph:
         return int(self.start.shape[1])
 
     @property
+    def straight(self) -> bool:
+        """Every point moves on a straight line at one speed: ``at(t)`` is
+        ``start + t (end - start)``, so an affine camera's pixels move the same way."""
+        return True
+
+    @property
     def dims(self) -> tuple[int, int]:
         """Display dimensions of the two ends before padding: (2, 3) for a lift into 3-D."""
         return (self.start_dim or self.dim, self.end_dim or self.dim)
@@ -58,6 +64,10 @@ class RotationMorph(Morph):
     from ``start`` to ``end`` (in the first ``len(generator)`` display coordinates)."""
 
     generator: np.ndarray | None = None  # (r, r) skew-symmetric log of the rotation
+
+    @property
+    def straight(self) -> bool:
+        return self.generator is None
 
     def at(self, t: float) -> np.ndarray:
         if t <= 0.0 or t >= 1.0 or self.generator is None:
