@@ -15,8 +15,9 @@ measured run, within a factor of 2. What costs time:
 - the forward pass: ``n sum(w_i w_i+1)`` multiply-adds;
 - a stage wider than 3-D is shown through a PCA: each fit builds the (D, D) scatter
   matrix (``m D^2`` multiply-adds, m = min(n, 50,000) rows) and takes its eigenvectors
-  (``D^3`` at the "eigh" rate); render fits each wide stage 4 times, html 3 times plus 2,
-  animate 2 times plus 2 (counted in the code, by np.linalg.eigh calls);
+  (``D^3`` at the "eigh" rate); render fits each wide stage once (its fit is remembered
+  for every picture), html 3 times plus 2, animate 2 times plus 2 (counted in the code,
+  by np.linalg.eigh calls: 2, 5 and 3 for 2,512,2);
 - render's weights.txt: each linear layer's singular values (``m n min(m, n)``) and its
   matrix in full up to 1e6 numbers;
 - a slice (``slice_cost``): passes over the (R, D) data (its range, Gram-Schmidt, each
@@ -91,7 +92,7 @@ COMMANDS = {  # measured: bench/bench_budget.py's runs, the best of 3 each
     "trace": CommandCost(2.0, 0.0, 0.0, 0.0, 0.0, 0, (0, 0)),  # the api: trace only
     # a wide panel: 0.15 s on a quiet machine (2,512,2 rendered in 3.7-5.0 CPU s at load
     # 0.2-3); 0.7 s was measured at load 9-13, where contention inflates CPU seconds
-    "render": CommandCost(2.8, 0.1, 0.15, 2.5e-7, 0.15, 2, (4, 0)),
+    "render": CommandCost(2.8, 0.1, 0.15, 2.5e-7, 0.15, 2, (1, 0)),
     "html": CommandCost(2.6, 0.02, 0.0, 7e-7, 0.0, 1, (3, 2)),
     "animate": CommandCost(3.7, 0.05, 0.007, 6.5e-7, 0.0, 0, (2, 2)),
 }

@@ -31,7 +31,7 @@ def cpu_seconds_of(argv: list[str]) -> float:
 
 @pytest.mark.parametrize("work", ["render", "html", "animate"])
 def test_the_estimate_is_within_2x_of_a_measured_run(work: str, tmp_path: Path) -> None:
-    # a wide stage, so its PCA (eigh of a 512 x 512 matrix, 4 times per stage in render)
+    # a wide stage, so its PCA (eigh of a 512 x 512 matrix, once per stage in render)
     # is a good share of the run beside the imports and the pictures; a film of 4 s at
     # 25 fps is 100 frames of 800x600
     n, widths = 1000, [2, 512, 2]
@@ -47,12 +47,12 @@ def test_the_estimate_is_within_2x_of_a_measured_run(work: str, tmp_path: Path) 
 
 
 def test_the_estimate_grows_with_the_cube_of_a_wide_stage() -> None:
-    # 2,4096,4096,2: 4 stages of 4096 dims, each fitted 4 times by render (eigh of a
+    # 2,4096,4096,2: 4 stages of 4096 dims, each fitted once by render (eigh of a
     # 4096 x 4096 scatter matrix: 4096^3 at the measured rate, about 40 s of CPU each on a
     # quiet machine, 100-170 s at load 9-13)
     cost = budget.trace_cost(1000, [2, 4096, 4096, 2], "render")
-    eigh = 16 * 4096.0**3 * budget.RATES["eigh"]
-    assert cost.seconds >= eigh > 5 * budget.time_cap()
+    eigh = 4 * 4096.0**3 * budget.RATES["eigh"]
+    assert cost.seconds >= eigh > budget.time_cap()
     wider = budget.trace_cost(1000, [2, 8192, 8192, 2], "render").seconds
     assert wider > 7 * cost.seconds  # twice as wide: the eigh part 8 times
 
@@ -78,8 +78,8 @@ def test_the_advice_leads_to_an_accepted_experiment() -> None:
     narrower = validated({"network": {"layers": [2, wide, wide, 2]}})
     assert budget.check_experiment(narrower, "render") == (1000, [2, wide, wide, 2])
     with pytest.raises(LimitError):  # twice as wide is over: the widest that fits
-        budget.check_experiment(validated({"network": {"layers": [2, 2 * wide, 2]}}),
-                                "render")
+        budget.check_experiment(
+            validated({"network": {"layers": [2, 2 * wide, 2 * wide, 2]}}), "render")
 
 
 def test_many_points_are_refused_with_a_count_that_fits() -> None:

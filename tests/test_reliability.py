@@ -79,8 +79,8 @@ CASES = {  # argv (with {d} the folder of files) -> (flag or field said first, w
     "classes inf": (["--config", "{d}/classes_inf.toml"], "input.params.classes:", "inf"),
     "npz member not .npy": (["--data", "{d}/member.npz"], "--data:", "not a .npy"),
     "npz header 1e9": (["--data", "{d}/huge.npz"], "--data:", "1,000,000,000"),
-    "wide layers, many points": (["--layers", "2,4096,2", "--points", "1e7"], "--layers:",
-                                 "the cap is"),  # a 4096-D PCA is over the cap at any count
+    "wide layers, many points": (["--layers", "2,4096,2", "--points", "1e7"], "--points:",
+                                 "or narrower layers"),  # its PCA fits: fewer points do
     "two 4096 layers at 1e4": (["--layers", "2,4096,4096,2", "--points", "1e4"], "--layers:",
                                "4096 x 4096 weights at 1e4 points need about"),
     "point_size 1e300": (["--config", "{d}/point_size.toml"], "--point-size:", "100"),
