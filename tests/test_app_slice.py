@@ -98,8 +98,19 @@ def test_training_in_the_explorer_trains_on_the_data_and_shows_the_slice(
     u = run.joint.x  # (P + 3, 2): the probe's rows, then the anchors
     assert run.n_probe == 144 and u.shape == (147, 2)
     np.testing.assert_allclose(u[run.n_probe:], frame.anchors)
-    update(run)  # the live views' stages, checked against hooks of the network now
+    live = update(run)  # the live views' stages, checked against hooks of the network now
     model = run.fit.model
+    # the first layer's heading is its map from the slice (d x 2 for Linear 64 -> d), as
+    # the first frame's heading: W axes^T, from the layer's own W and NumPy's QR axes
+    w = model[0].weight.detach().numpy()  # (d, 64)
+    rows = run.fit.data.points.x[[0, 6, 8]]
+    q = np.linalg.qr((rows[1:] - rows[0]).T)[0].T  # (2, 64): Gram-Schmidt, up to sign
+    composed = w @ frame.axes.T
+    np.testing.assert_allclose(np.abs(composed), np.abs(w @ q.T), atol=1e-9)
+    first = live["weights"][1]
+    assert first[0] == f"W\u00b7axes\u1d40: its map on the slice, {len(w)}x2", first
+    shown = [float(v) for v in first[2].split("[")[1].split("]")[0].split()]
+    np.testing.assert_allclose(shown, composed[0], atol=0.006)  # 2 decimals
     got = run.fit.stages(u)
     want = hooked_stages(model, frame.inputs(u))
     np.testing.assert_array_equal(got[0], u)

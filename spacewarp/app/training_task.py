@@ -201,8 +201,9 @@ def update(run: LiveRun) -> dict[str, Any]:
                for o, k in zip(old, keys, strict=True)]
     run.sent = keys
     names = [s.title for s in run.plan.structure.stages]
-    return live_update(changed, run.base, run.serial, rows,
-                       weight_lines(_weighted(run, params)), outside_note(run.plan, keys, names))
+    weights = weight_lines(_weighted(run, params), run.fit.data.frame)
+    return live_update(changed, run.base, run.serial, rows, weights,
+                       outside_note(run.plan, keys, names))
 
 
 def decision_rows_for(run: LiveRun, predicted: np.ndarray, confidence: np.ndarray

@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 
+from ..inputs.slice import SliceFrame
 from ..tracing.trace import Trace
 from ..view.film import Film
 from ..view.live import probe_index, probe_table
@@ -44,9 +45,21 @@ def live_update(keys: list[np.ndarray | None], base: int, serial: int,
     return out
 
 
-def weight_lines(trace_stages: Any) -> list[list[str]]:
-    """Per stage the ``W = [...]`` / ``b = [...]`` lines the stage headings show."""
-    return [heading_lines(stage.weight, stage.bias) for stage in trace_stages]
+def weight_lines(trace_stages: Any, frame: SliceFrame | None = None) -> list[list[str]]:
+    """Per stage the ``W = [...]`` / ``b = [...]`` lines the stage headings show. On a
+    slice (``frame``) the layer fed by the slice's coordinates shows its map from them,
+    ``W·axesᵀ`` and ``W·origin + b``, as the page's first headings do (``Trace.slice_fed``)
+    and not the layer's own (d_out, D) W."""
+    lines = []
+    for k, stage in enumerate(trace_stages):
+        weight, bias = stage.weight, stage.bias
+        if frame is not None and k == 1 and weight is not None \
+                and weight.shape[-1] == frame.input_dim:  # (d_out, D) fed by x = o + u A
+            bias = weight @ frame.origin + (0.0 if bias is None else bias)  # (d_out,)
+            lines.append(heading_lines(weight @ frame.axes.T, bias, frame.input_dim))
+        else:
+            lines.append(heading_lines(weight, bias))
+    return lines
 
 
 def probe_spec(trace: Trace, n_probe: int, predicted: np.ndarray | None,
