@@ -33,6 +33,7 @@ from ..view.training import (
     moment,
     snapshot_curves,
 )
+from .film_marks import panel_insets
 from .still_marks import RING, RING_WIDTH, anchor_images
 from .still_regions import outline_alpha
 from .theme import Theme, themed
@@ -429,6 +430,10 @@ class TrainingFrames:
                                        fontsize="large", color=th.foreground)
             self.fig.text(0.5, 0.915, f"{len(view.epochs)} snapshots; {INTERPOLATED}",
                           ha="center", va="center", fontsize="small", color=th.muted)
+            # a slice whose rows are images: each anchor's image beside it on the input
+            # plane, stamped per frame (the slice is fixed: always there), as the films do
+            x0, y0, x1, y1 = ax_in.bbox.extents
+            self.insets = panel_insets(view.slice_frame, min(x1 - x0, y1 - y0), th.foreground)
 
     def __len__(self) -> int:
         return len(self.times)
@@ -449,6 +454,10 @@ class TrainingFrames:
                             f"epoch {m.epoch}   (last snapshot: {words})")
         self._draw()
         frame = np.asarray(self.canvas.buffer_rgba())[..., :3].copy()
+        if self.insets is not None:  # in the input panel's box as drawn (equal aspect)
+            ax = self.panels.ax_in
+            at = self.view.data_in[:len(self.insets.sprites)]  # (m, 2) the anchors
+            self.insets.stamp(frame, ax.transData.transform(at), tuple(ax.bbox.extents))
         self.held = (float(self.times[i]), frame)
         return frame
 

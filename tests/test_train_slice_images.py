@@ -1,0 +1,98 @@
+"""Training on a slice through images (issue 18): the training film and the training page
+draw each anchor's image beside its ring on the input (slice) panel, as the trace's films
+and page do; training.png says when a snapshot has too many regions to outline.
+
+References: the anchors' slice coordinates from NumPy's QR, the data rows' grey levels
+worked out in NumPy over the digits' range, the region count of training.npz's own
+snapshot polygons against the limit."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import spacewarp as sw
+from spacewarp.inputs.points import make_points
+from spacewarp.training.snapshots import TracedSnapshots, trace_snapshots
+
+DIGITS = make_points("digits")  # (1797, 64), rows are 8x8 images
+ROWS = [0, 6, 8]  # a 0, a 6 and an 8
+
+
+def qr_coordinates(x: np.ndarray, rows: list[int]) -> np.ndarray:
+    """(3, 2) the rows' slice coordinates: offsets from row I on NumPy's QR axes (signed
+    so R's diagonal is positive)."""
+    q, r = np.linalg.qr((x[rows[1:]] - x[rows[0]]).T)  # (D, 2), (2, 2)
+    return (x[rows] - x[rows[0]]) @ (q * np.sign(np.diag(r)))
+
+
+def grey_levels(row: np.ndarray) -> np.ndarray:
+    """(8, 8) a digit as 0..255 grey over the digits' range: lowest black, highest white."""
+    lo, hi = DIGITS.x.min(), DIGITS.x.max()
+    return np.rint(255 * (row.reshape(8, 8) - lo) / (hi - lo))
+
+
+@pytest.fixture(scope="module")
+def traced() -> TracedSnapshots:
+    training = sw.train(input="digits", slice=",".join(map(str, ROWS)), layers="64,16,10",
+                        activation="relu", epochs=3, snapshots=3, probe=12, lr=0.01,
+                        device="cpu", progress=False, live=False)
+    return trace_snapshots(training)
+
+
+def test_the_training_film_shows_each_anchor_image_beside_its_ring(
+        traced: TracedSnapshots) -> None:
+    """Every frame (the slice is fixed: at rest and between snapshots) stamps each
+    anchor's image in the input panel: whole blocks of pixels, each the grey of that pixel
+    of the data row, its nearest corner a few pixels from the anchor's place."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from spacewarp.render.film_marks import GAP, TITLE_RISE
+    from spacewarp.render.training import TrainingFrames
+    from spacewarp.view.training import training_view
+
+    frames = TrainingFrames(training_view(traced), (1280, 720))
+    insets = frames.insets
+    assert insets is not None
+    for i in (0, len(frames) // 3, len(frames) - 1):
+        frame = frames.render(i)  # (720, 1280, 3)
+        b = insets.block
+        assert b >= 4 and len(insets.drawn) == 3
+        ax = frames.panels.ax_in
+        at = ax.transData.transform(qr_coordinates(DIGITS.x, ROWS))  # (3, 2) y up
+        x0, y0, x1, y1 = ax.bbox.extents
+        for (top, left), row, (x, y) in zip(insets.drawn, ROWS, at, strict=True):
+            shown = frame[top + 1:top + 1 + 8 * b, left + 1:left + 1 + 8 * b]  # (8b, 8b, 3)
+            expected = np.kron(grey_levels(DIGITS.x[row]), np.ones((b, b)))
+            for channel in range(3):
+                np.testing.assert_array_equal(shown[..., channel], expected)
+            anchor = np.array([x, frame.shape[0] - y])  # (column, row)
+            corners = np.array([[c, t] for c in (left, left + 8 * b + 2)
+                                for t in (top, top + 8 * b + 2)])
+            assert np.linalg.norm(corners - anchor, axis=1).min() <= np.hypot(GAP, TITLE_RISE) + 1.5
+            assert not (left <= anchor[0] <= left + 8 * b + 2
+                        and top <= anchor[1] <= top + 8 * b + 2)  # not over the ring
+            assert x0 <= left and left + 8 * b + 2 <= x1  # inside the input panel
+            assert frame.shape[0] - y1 <= top and top + 8 * b + 2 <= frame.shape[0] - y0
+
+
+def test_a_slice_through_rows_that_are_not_images_stamps_none(tmp_path: Path) -> None:
+    """Rows of a table (5 numbers, no image shape): the rings only, no images."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from spacewarp.render.training import TrainingFrames
+    from spacewarp.view.training import training_view
+
+    rng = np.random.default_rng(0)
+    path = tmp_path / "rows.npz"
+    np.savez(path, x=rng.standard_normal((60, 5)), y=np.arange(60) % 2)
+    training = sw.train(data=str(path), slice="0,1,2", layers="5,4,2", epochs=1,
+                        snapshots=2, probe=6, device="cpu", progress=False, live=False)
+    assert training.data.frame is not None and training.data.frame.image_shape is None
+    frames = TrainingFrames(training_view(trace_snapshots(training)), (640, 360))
+    assert frames.insets is None
+    frames.render(0)
