@@ -96,3 +96,44 @@ def test_a_slice_through_rows_that_are_not_images_stamps_none(tmp_path: Path) ->
     frames = TrainingFrames(training_view(trace_snapshots(training)), (640, 360))
     assert frames.insets is None
     frames.render(0)
+
+
+@pytest.fixture(scope="module")
+def counted() -> TracedSnapshots:
+    """A slice training with its exact regions counted at every snapshot."""
+    training = sw.train(input="digits", slice="0,6,8", layers="64,8,10", activation="relu",
+                        epochs=2, snapshots=2, probe=8, lr=0.01, device="cpu", regions=True,
+                        progress=False, live=False)
+    return trace_snapshots(training)
+
+
+@pytest.mark.parametrize("over", [True, False])
+def test_training_png_says_when_a_snapshot_has_too_many_regions_to_outline(
+        counted: TracedSnapshots, monkeypatch: pytest.MonkeyPatch, over: bool) -> None:
+    """With the outline limit one under the last snapshot's polygon count (read from the
+    kept polygons), the input panel's title says so, with the count and the limit, and no
+    outline is drawn; at the count, the outlines are drawn and nothing is said."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import spacewarp.view.training as view_training
+    from spacewarp.measure.training_regions import snapshot_polygons
+    from spacewarp.render.training import training_figure
+
+    last = counted.count - 1
+    found = snapshot_polygons(counted.training.regions, last)
+    assert found is not None
+    count = len(found[1])
+    assert count > 1
+    limit = count - 1 if over else count
+    monkeypatch.setattr(view_training, "MAX_OUTLINE_REGIONS", limit)
+    fig = training_figure(view_training.training_view(counted, film=False))
+    ax_in = next(ax for ax in fig.axes if ax.get_title().startswith("input"))
+    words = (f"{count:,} linear regions at epoch {int(counted.training.snapshots[last])}: "
+             f"outlines are drawn up to {limit:,} regions")
+    titles = [ax.get_title().replace("\n", " ") for ax in fig.axes]
+    assert (words in ax_in.get_title().replace("\n", " ")) is over, titles
+    assert sum("outlines are drawn up to" in t for t in titles) == int(over)
+    lines = [ln for ax in fig.axes for ln in ax.get_lines() if ln.get_linewidth() == 0.4]
+    drawn = sum(int(np.isfinite(ln.get_xydata()).all(axis=1).sum()) for ln in lines)
+    assert (drawn == 0) is over

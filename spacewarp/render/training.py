@@ -31,6 +31,7 @@ from ..view.training import (
     caption,
     film_times,
     moment,
+    outline_note,
     snapshot_curves,
 )
 from .film_marks import panel_insets
@@ -295,6 +296,10 @@ def training_figure(view: TrainingView, theme: str | None = None) -> Figure:
         ax_c.set_title("loss and accuracy" if labelled else "loss", fontsize="medium")
         panels = TrainingPanels(view, ax_in, ax_w, th, _marker(len(view.data_in)))
         panels.show(last)
+        note = outline_note(view, last)  # too many regions to outline: said, not hidden
+        if note:
+            note = note.replace(": ", ":\n", 1)  # two lines: the panel's width
+            ax_in.set_title(f"{ax_in.get_title()}\n{note}", fontsize="medium")
         draw_anchor_images(ax_in, view.slice_frame, view.data_in, th)
         fig.suptitle(caption(int(view.epochs[last]), snapshot_curves(view.curves, last)),
                      fontsize="large")
