@@ -459,12 +459,19 @@ class TrainingFrames:
                             f"epoch {m.epoch}   (last snapshot: {words})")
         self._draw()
         frame = np.asarray(self.canvas.buffer_rgba())[..., :3].copy()
-        if self.insets is not None:  # in the input panel's box as drawn (equal aspect)
-            ax = self.panels.ax_in
-            at = self.view.data_in[:len(self.insets.sprites)]  # (m, 2) the anchors
-            self.insets.stamp(frame, ax.transData.transform(at), tuple(ax.bbox.extents))
+        self._stamp_insets(frame)
         self.held = (float(self.times[i]), frame)
         return frame
+
+    def _stamp_insets(self, frame: np.ndarray) -> None:
+        """The anchors' images into ``frame`` (H, W, 3), beside the anchors in the input
+        panel's box as drawn (its equal aspect fixed by the draw)."""
+        if self.insets is None:
+            return
+        ax = self.panels.ax_in
+        anchors = self.view.data_in[:len(self.insets.sprites)]  # (m, 2) slice coordinates
+        x0, y0, x1, y1 = (float(v) for v in ax.bbox.extents)
+        self.insets.stamp(frame, ax.transData.transform(anchors), (x0, y0, x1, y1))
 
 
     def _draw(self) -> None:
