@@ -9,9 +9,11 @@ snapshot polygons against the limit."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
+from pages import open_page
 
 import spacewarp as sw
 from spacewarp.inputs.points import make_points
@@ -77,6 +79,79 @@ def test_the_training_film_shows_each_anchor_image_beside_its_ring(
                         and top <= anchor[1] <= top + 8 * b + 2)  # not over the ring
             assert x0 <= left and left + 8 * b + 2 <= x1  # inside the input panel
             assert frame.shape[0] - y1 <= top and top + 8 * b + 2 <= frame.shape[0] - y0
+
+
+FRONT_PIXELS = """([x, y, w, h]) => Array.from(document.querySelector('.sw-front')
+  .getContext('2d').getImageData(x, y, w, h).data)"""
+HOOK = "document.querySelector('.sw-root').__spacewarp"
+
+
+def test_the_training_page_shows_each_anchor_image_beside_its_ring(
+        browser: Any, traced: TracedSnapshots, tmp_path: Path) -> None:
+    """Resting on the slice, the morph view draws each anchor's image beside its ring:
+    whole blocks of device pixels, each the grey of that pixel of the data row (NumPy),
+    near the anchor's place (an affine map fitted to drawn grid points) but not over it;
+    between stages, none."""
+    from spacewarp.export.training_html import write_training_html
+    from spacewarp.view.training_film import training_film
+
+    tf = training_film(traced)
+    page, errors, _ = open_page(browser, write_training_html(tf, tmp_path / "t.html"))
+    try:
+        page.evaluate("window.spacewarp.useWebGL(false); window.spacewarp.show(0)")
+        insets = page.evaluate(f"{HOOK}.insets()")
+        assert len(insets) == 3
+        u = tf.keys[-1][0][:tf.probe.count, :2]  # (P, 2) the probe's slice coordinates
+        picks = np.arange(0, len(u), 7)
+        screen = np.array([page.evaluate("i => window.spacewarp.screenOf(i)", int(i))
+                           for i in picks])  # (p, 2) CSS px of the page
+        fit, *_ = np.linalg.lstsq(np.column_stack([u[picks], np.ones(len(picks))]), screen,
+                                  rcond=None)
+        box = page.evaluate("(() => { const r = document.querySelector('.sw-front')"
+                            ".getBoundingClientRect(); return [r.left, r.top] })()")
+        anchors = np.column_stack([qr_coordinates(DIGITS.x, ROWS), np.ones(3)]) @ fit - box
+        for (x, y, s), row, anchor in zip(insets, ROWS, anchors, strict=True):
+            assert s >= 4
+            rgba = np.array(page.evaluate(FRONT_PIXELS, [x, y, 8 * s, 8 * s]))
+            rgba = rgba.reshape(8 * s, 8 * s, 4)
+            expected = np.kron(grey_levels(DIGITS.x[row]), np.ones((s, s)))
+            for channel in range(3):
+                np.testing.assert_array_equal(rgba[..., channel], expected)
+            corners = np.array([[cx, cy] for cx in (x, x + 8 * s) for cy in (y, y + 8 * s)])
+            assert np.linalg.norm(corners - anchor, axis=1).min() < 30  # beside its ring
+            assert not (x <= anchor[0] <= x + 8 * s and y <= anchor[1] <= y + 8 * s)
+        page.evaluate("window.spacewarp.show(0.5)")
+        assert page.evaluate(f"{HOOK}.insets()") == []
+        assert errors == []
+    finally:
+        page.close()
+
+
+def test_the_training_pages_rings_follow_the_snapshot_shown(
+        browser: Any, traced: TracedSnapshots, tmp_path: Path) -> None:
+    """In a later stage the rings are drawn at the anchors' places of the snapshot shown
+    (the film's points after the probe), and move with it."""
+    from spacewarp.export.training_html import write_training_html
+    from spacewarp.view.training_film import training_film
+
+    tf = training_film(traced)
+    page, errors, _ = open_page(browser, write_training_html(tf, tmp_path / "t.html"))
+    try:
+        k = len(tf.film.stages) - 1
+        key = tf.film.stages[k].key
+        page.evaluate(f"window.spacewarp.useWebGL(false); window.spacewarp.show({k})")
+        seen = []
+        for s in (0, len(tf.keys) - 1):
+            page.evaluate(f"window.spacewarp.setSnapshot({s})")
+            drawn = np.array(page.evaluate(f"Array.from({HOOK}.marks())")).reshape(3, 3)
+            want = tf.keys[s][key][tf.probe.count:]  # (3, d) the anchors at snapshot s
+            span = np.ptp(tf.keys[s][key], axis=0).max()
+            np.testing.assert_allclose(drawn[:, :want.shape[1]], want, atol=1e-3 * span)
+            seen.append(drawn)
+        assert np.abs(seen[0] - seen[1]).max() > 1e-3  # they moved with training
+        assert errors == []
+    finally:
+        page.close()
 
 
 def test_a_slice_through_rows_that_are_not_images_stamps_none(tmp_path: Path) -> None:
