@@ -4,7 +4,8 @@ Their display coordinates per film key come from the view step (``view.marks``: 
 carried with the points through every morph); the page (``js/marks.js``) only
 interpolates them with the points' segment and draws them over the view. Where rows are
 images, the anchors' rows travel too (``images``): the page draws each anchor's image
-beside its ring while a view rests on the input stage, as the stills and films do.
+beside its ring while a view rests on the input stage, as the stills and films do. On a
+training page the anchors are the film's last points (``anchor_marks_spec``).
 """
 
 from __future__ import annotations
@@ -43,11 +44,24 @@ def marks_spec(marks: Marks | None, store: Blobs, frame: SliceFrame | None = Non
             "alpha": store.put(marks.alpha.astype(np.float32)),
             "colors": None if rgba is None else store.put(
                 np.rint(rgba[:, :3] * 255).astype(np.uint8)),
-            "title": marks.title, "images": _images(marks, store, frame)}
+            "title": marks.title, "images": _images(marks.anchors, store, frame)}
 
 
-def _images(marks: Marks, store: Blobs, frame: SliceFrame | None) -> dict[str, Any] | None:
-    if frame is None or frame.image_shape is None or not marks.anchors:
+def anchor_marks_spec(frame: SliceFrame | None, first: int, n: int, store: Blobs
+                      ) -> dict[str, Any] | None:
+    """A training page's marks: a slice's anchors are its film's points ``first`` .. n - 1
+    at every snapshot, so ``keys`` is None and ``from`` says where they start (the page
+    takes their places from the snapshot shown: js/marks.js ``follow``); no data rows;
+    the rest as ``marks_spec``. None off a slice, or without anchors."""
+    if frame is None or not len(frame.anchors) or n - first != len(frame.anchors):
+        return None
+    return {"keys": None, "from": first, "names": list(frame.anchor_names),
+            "ring": RING_CSS, "alpha": store.put(np.zeros(0, dtype=np.float32)),
+            "colors": None, "title": "", "images": _images(len(frame.anchors), store, frame)}
+
+
+def _images(anchors: int, store: Blobs, frame: SliceFrame | None) -> dict[str, Any] | None:
+    if frame is None or frame.image_shape is None or not anchors:
         return None
     rows = frame.inputs(frame.anchors)  # (m, D): origin + u @ axes, the anchor rows
     return {"rows": store.put(np.ascontiguousarray(rows, dtype=np.float32)),

@@ -38,8 +38,7 @@ class FilmMarks:
         """``frame``: the slice, whose anchors' images are drawn where rows are images;
         ``side``: the frame's shorter side in pixels (the images' size)."""
         self.marks = marks
-        self.insets = None if frame is None or frame.image_shape is None or not marks.anchors \
-            else AnchorInsets(frame, INSET_SHARE * side, theme.foreground)
+        self.insets = panel_insets(frame, side, theme.foreground) if marks.anchors else None
         fg = hex_rgb(theme.foreground)
         n_data = marks.rows - marks.anchors
         rgba = data_rgba(marks)
@@ -81,6 +80,14 @@ class FilmMarks:
                 self.insets.stamp(images[0], pixels[:a], images[1])
 
 
+def panel_insets(frame: SliceFrame | None, side: float, edge: str) -> AnchorInsets | None:
+    """The anchors' images of a slice whose rows are images, for a panel whose shorter
+    side is ``side`` pixels (``INSET_SHARE`` of it across); None for any other input."""
+    if frame is None or frame.image_shape is None or not len(frame.anchors):
+        return None
+    return AnchorInsets(frame, INSET_SHARE * side, edge)
+
+
 def anchor_rgb(frame: SliceFrame, i: int) -> np.ndarray:
     """(H, W, 3) uint8: anchor ``i``'s image as the stills draw it (``anchor_image``): grey
     from the data's lowest value (black) to its highest (white), 3 channels as RGB."""
@@ -114,9 +121,11 @@ class AnchorInsets:
 
     def stamp(self, buf: np.ndarray, pixels: np.ndarray,
               area: tuple[float, float, float, float]) -> None:
-        """Into ``buf`` (H, W, 4) uint8, beside the anchors at ``pixels`` (m, 2) (display
-        pixels, y up), inside the axes' display box ``area`` (x0, y0, x1, y1)."""
+        """Into ``buf`` (H, W, 3 or 4) uint8, beside the anchors at ``pixels`` (m, 2)
+        (display pixels, y up), inside the axes' display box ``area`` (x0, y0, x1, y1);
+        ``drawn`` says where (this frame's only)."""
         x0, y0, x1, y1 = area
+        self.drawn = []
         for sprite, (x, y) in zip(self.sprites, pixels, strict=True):
             h, w = sprite.shape[:2]
             right = (x - x0) / max(x1 - x0, 1.0) < 0.3  # near the left edge: to the right

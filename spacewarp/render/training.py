@@ -31,8 +31,10 @@ from ..view.training import (
     caption,
     film_times,
     moment,
+    outline_note,
     snapshot_curves,
 )
+from .film_marks import panel_insets
 from .still_marks import RING, RING_WIDTH, anchor_images
 from .still_regions import outline_alpha
 from .theme import Theme, themed
@@ -294,6 +296,10 @@ def training_figure(view: TrainingView, theme: str | None = None) -> Figure:
         ax_c.set_title("loss and accuracy" if labelled else "loss", fontsize="medium")
         panels = TrainingPanels(view, ax_in, ax_w, th, _marker(len(view.data_in)))
         panels.show(last)
+        note = outline_note(view, last)  # too many regions to outline: said, not hidden
+        if note:
+            note = note.replace(": ", ":\n", 1)  # two lines: the panel's width
+            ax_in.set_title(f"{ax_in.get_title()}\n{note}", fontsize="medium")
         draw_anchor_images(ax_in, view.slice_frame, view.data_in, th)
         fig.suptitle(caption(int(view.epochs[last]), snapshot_curves(view.curves, last)),
                      fontsize="large")
@@ -429,6 +435,10 @@ class TrainingFrames:
                                        fontsize="large", color=th.foreground)
             self.fig.text(0.5, 0.915, f"{len(view.epochs)} snapshots; {INTERPOLATED}",
                           ha="center", va="center", fontsize="small", color=th.muted)
+            # a slice whose rows are images: each anchor's image beside it on the input
+            # plane, stamped per frame (the slice is fixed: always there), as the films do
+            x0, y0, x1, y1 = ax_in.bbox.extents
+            self.insets = panel_insets(view.slice_frame, min(x1 - x0, y1 - y0), th.foreground)
 
     def __len__(self) -> int:
         return len(self.times)
@@ -449,8 +459,19 @@ class TrainingFrames:
                             f"epoch {m.epoch}   (last snapshot: {words})")
         self._draw()
         frame = np.asarray(self.canvas.buffer_rgba())[..., :3].copy()
+        self._stamp_insets(frame)
         self.held = (float(self.times[i]), frame)
         return frame
+
+    def _stamp_insets(self, frame: np.ndarray) -> None:
+        """The anchors' images into ``frame`` (H, W, 3), beside the anchors in the input
+        panel's box as drawn (its equal aspect fixed by the draw)."""
+        if self.insets is None:
+            return
+        ax = self.panels.ax_in
+        anchors = self.view.data_in[:len(self.insets.sprites)]  # (m, 2) slice coordinates
+        x0, y0, x1, y1 = (float(v) for v in ax.bbox.extents)
+        self.insets.stamp(frame, ax.transData.transform(anchors), (x0, y0, x1, y1))
 
 
     def _draw(self) -> None:

@@ -26,6 +26,7 @@ from ..view.training_film import TrainingFilm
 from ..view.weight_text import matrix_lines
 from .blobs import Blobs, put_coords
 from .browser import BrowserOptions, axis_names, box_lists, spec_header, spec_theme, summary
+from .browser_marks import anchor_marks_spec
 from .theme import THEMES
 
 MAX_LEVELS = 16  # lightness levels of the probe's colours (per class)
@@ -55,6 +56,9 @@ def training_spec(tf: TrainingFilm, options: BrowserOptions | None = None,
         "color": {"index": snaps[cur]["color"], **colors.key()},
         "sample_note": tf.note,
         "regions": snaps[cur]["regions"],  # the outlines of the snapshot shown first
+        # a slice's anchors (the points after the probe) ringed, titled and, where rows
+        # are images, their images beside them on the input stage (js/marks.js)
+        "marks": anchor_marks_spec(last.frame, tf.probe.count, f.n, store),
         "title": _title(tf),
         "training": _block(tf, snaps, cur),
     }

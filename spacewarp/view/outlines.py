@@ -25,6 +25,13 @@ MAX_OUTLINE_REGIONS = 20_000  # more regions than this are not drawn in a browse
 MAX_OUTLINE_WORK = 2 * MAX_OUTLINE_REGIONS
 
 
+def too_many_words(regions: int, epoch: int, limit: int = MAX_OUTLINE_REGIONS) -> str:
+    """What a view of training says of a snapshot with more regions than it outlines:
+    "25,310 linear regions at epoch 6: outlines are drawn up to 20,000 regions"."""
+    return (f"{regions:,} linear regions at epoch {epoch}: outlines are drawn up to "
+            f"{limit:,} regions")
+
+
 @dataclass(frozen=True)
 class Outlines:
     """The regions of a film: vertex rows per film key, and per-region counts."""

@@ -16,7 +16,7 @@ from ..inputs.slice import SliceFrame
 from ..measure.training_regions import outline_images, snapshot_polygons
 from ..training.snapshots import TracedSnapshots
 from ..training.train import CURVE_NAMES, Curves, Training
-from .outlines import MAX_OUTLINE_REGIONS
+from .outlines import MAX_OUTLINE_REGIONS, too_many_words
 
 Box = tuple[float, float, float, float]  # x0, x1, y0, y1
 FILM_FPS = 30  # frames per second of training.mp4
@@ -120,6 +120,18 @@ def training_view(traced: TracedSnapshots, film: bool = True) -> TrainingView:
         theme=t.experiment.style.theme, regions=dict(t.regions),
         anchor_names=_anchor_names(t), slice_frame=t.data.frame,
         outlines=panel_outlines(traced, to_plane, None if film else traced.usable - 1))
+
+
+def outline_note(view: TrainingView, s: int) -> str:
+    """Why snapshot ``s`` draws no region outlines where they were asked for (``train
+    --regions``): it has more regions than a view outlines (``too_many_words``); "" where
+    it has no more, or where none were asked for."""
+    if not view.outlines:
+        return ""
+    count = int(np.asarray(view.regions["regions_total"])[s])
+    if count <= MAX_OUTLINE_REGIONS:
+        return ""
+    return too_many_words(count, int(view.epochs[s]), MAX_OUTLINE_REGIONS)
 
 
 def _anchor_names(t: Training) -> tuple[str, ...]:

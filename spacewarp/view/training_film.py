@@ -28,7 +28,7 @@ from .film import REST, Film, FilmOptions, Segment, StageView, film_clock, latti
 from .morph import Morph
 from .motion import MARGIN, OBLIQUE, TOP_DOWN, camera, equal_aspect_box, film_dim
 from .outline_thinning import Thinned, thinned
-from .outlines import MAX_OUTLINE_REGIONS
+from .outlines import MAX_OUTLINE_REGIONS, too_many_words
 from .paths import PlanStep, ShownState, chain_morphs, plan_steps, shown_states
 
 MAX_BYTES = 40_000_000  # coordinate bytes over every snapshot (int16) before subsampling
@@ -404,8 +404,7 @@ def held_outlines(outlines: tuple[SnapshotOutlines | None, ...], traced: TracedS
             continue
         regions = int(np.asarray(t.regions["regions_total"])[int(s)])
         if regions > MAX_OUTLINE_REGIONS or last < 0:
-            out.append((-1, f"{regions:,} linear regions at epoch {epoch}: outlines are "
-                            f"drawn up to {MAX_OUTLINE_REGIONS:,} regions"))
+            out.append((-1, too_many_words(regions, epoch, MAX_OUTLINE_REGIONS)))
             continue
         then = int(t.snapshots[int(keep[last])])
         out.append((last, f"{regions:,} linear regions at epoch {epoch}; outlines of epoch "

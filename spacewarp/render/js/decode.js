@@ -71,6 +71,7 @@ export function loadSpec(st, spec, blobs) {
   st.time.setSpec(spec, blobs)
   if (st.time.count) {
     st.time.apply(F, spec.training.current)
+    st.marks.follow(F.keys)  // a slice's anchors: the snapshot's last points
     st.regions.setFilm(st.time.regions, st.time.regionsNote)  // held ones resolved there
   }
   paint(st)  // the colour override and selection over the new colours
@@ -87,6 +88,7 @@ export function loadSpec(st, spec, blobs) {
 export function loadSnapshot(st, s) {  // a training spec's snapshot s: its keys, colours and weights
   if (!st.F || !st.time.count) return
   st.time.apply(st.F, s)
+  st.marks.follow(st.F.keys)
   st.regions.setFilm(st.time.regions, st.time.regionsNote)  // the snapshot shown (round(s))
   paint(st)
   publish(st)

@@ -12,7 +12,9 @@ import {valueImage, blockImage} from './hover.js'
 export function decodeMarks(spec, blobs) {  // -> null, or the rows per key and their looks
   const M = spec.marks
   if (!M) return null
-  const keys = M.keys.map(k => {  // (m, d) -> Float32Array(3 m), zero padded
+  // a training page's anchors are the film's points from M.from on: their places come
+  // from the snapshot shown (MarksLayer.follow), none here
+  const keys = M.keys === null ? null : M.keys.map(k => {  // (m, d) -> Float32Array(3 m), zero padded
     const a = typed(k, blobs), [m, d] = k.shape, out = new Float32Array(3 * m)
     for (let i = 0; i < m; i++) for (let j = 0; j < d; j++) out[3 * i + j] = a[d * i + j]
     return out
@@ -24,7 +26,7 @@ export function decodeMarks(spec, blobs) {  // -> null, or the rows per key and 
   return {keys, names: M.names, anchors: M.names.length, ring: M.ring.radius,
           ringView: M.ring.view, alpha: typed(M.alpha, blobs),
           colors: M.colors ? typed(M.colors, blobs) : null, title: M.title,
-          images, inset: I, inputKey: spec.stages[0].key}
+          images, inset: I, inputKey: spec.stages[0].key, from: M.from ?? null}
 }
 
 export class MarksLayer {  // the marks drawn over each view, and their caption
@@ -39,10 +41,16 @@ export class MarksLayer {  // the marks drawn over each view, and their caption
     this.M = M; this.last = null
     this.text.textContent = M && M.title ? ` dots: ${M.title}` : ''
   }
+  // a training page: the anchors' places at every key from the film's keys (Float32Array
+  // (3 n) each) of the snapshot shown, the points from M.from on
+  follow(keys) {
+    const M = this.M
+    if (M && M.from !== null) M.keys = keys.map(k => k.subarray(3 * M.from))
+  }
   // the marks at key a, moved towards key b by t; `record` keeps them for the test hook
   overlay(a, b, t, record, rotation) {
     const M = this.M
-    if (!M) return null
+    if (!M || !M.keys) return null
     const A = M.keys[a], pts = moveAlong(new Float32Array(A.length), A, M.keys[b], t, rotation)
     const resting = (t <= 0 ? a : t >= 1 ? b : -1) === M.inputKey  // on the input, still
     if (record) { this.last = pts; this.insets = [] }
