@@ -15,16 +15,21 @@ from typing import Any
 
 import numpy as np
 import pytest
+from digit_insets import (
+    DIGITS,
+    HOOK,
+    ROWS,
+    check_page_insets,
+    film_inset_gaps,
+    qr_axes,
+    qr_coordinates,
+)
 from pages import open_page
 
 import spacewarp as sw
-from spacewarp.inputs.points import make_points
 from spacewarp.render.animation_options import AnimationOptions
 from spacewarp.render.frames import FrameRenderer
 from spacewarp.view import OBLIQUE, TOP_DOWN
-
-DIGITS = make_points("digits")  # (1797, 64), rows are 8x8 images
-ROWS = [0, 6, 8]
 
 
 @pytest.fixture(scope="module")
@@ -88,12 +93,6 @@ def test_the_page_rests_on_the_slice_in_its_own_2d_axes(browser: Any, mlp_plane:
         page.close()
 
 
-def qr_axes(x: np.ndarray, rows: list[int]) -> np.ndarray:
-    """(2, D): NumPy's QR of the offsets from the first row, signed so R's diagonal is > 0."""
-    q, r = np.linalg.qr((x[rows[1:]] - x[rows[0]]).T)
-    return (q * np.sign(np.diag(r))).T
-
-
 def test_the_page_titles_the_slice_map_as_what_it_is(mlp_plane: sw.Trace) -> None:
     """The first Linear's heading on the page is its map on the slice, W·axesᵀ (16 x 2: the
     layer's W times NumPy's axes) and W·origin + b, under a line giving both shapes; a
@@ -128,17 +127,6 @@ def test_the_films_sub_steps_name_the_slice_map(mlp_plane: sw.Trace) -> None:
     assert any("shift by W\u00b7origin + b\nW\u00b7origin + b = " in t for t in first)
 
 
-def qr_coordinates(x: np.ndarray, rows: list[int]) -> np.ndarray:
-    """(3, 2) the rows' slice coordinates: offsets from row I on NumPy's QR axes."""
-    return (x[rows] - x[rows[0]]) @ qr_axes(x, rows).T
-
-
-def grey_levels(row: np.ndarray) -> np.ndarray:
-    """(8, 8) a digit as 0..255 grey over the digits' range: lowest black, highest white."""
-    lo, hi = DIGITS.x.min(), DIGITS.x.max()
-    return np.rint(255 * (row.reshape(8, 8) - lo) / (hi - lo))
-
-
 def test_the_film_shows_each_anchor_image_beside_its_ring_on_the_input(
         mlp_plane: sw.Trace) -> None:
     """While the film rests on the input stage each anchor's image is stamped beside its
@@ -152,23 +140,11 @@ def test_the_film_shows_each_anchor_image_beside_its_ring_on_the_input(
     b = insets.block
     assert b >= 4 and len(insets.drawn) == 3
     rings = r._to_pixels(np.column_stack([qr_coordinates(DIGITS.x, ROWS), np.zeros(3)]))
-    for (top, left), row, (x, y) in zip(insets.drawn, ROWS, rings, strict=True):
-        shown = frame[top + 1:top + 1 + 8 * b, left + 1:left + 1 + 8 * b]  # (8 b, 8 b, 3)
-        expected = np.kron(grey_levels(DIGITS.x[row]), np.ones((b, b)))
-        for channel in range(3):
-            np.testing.assert_array_equal(shown[..., channel], expected)
-        anchor = np.array([x, frame.shape[0] - y])  # (column, row)
-        corners = np.array([[c, t] for c in (left, left + 8 * b + 2)
-                            for t in (top, top + 8 * b + 2)])
-        near = np.linalg.norm(corners - anchor, axis=1).min()
-        assert near <= np.hypot(GAP, GAP) + 1.5  # beside the ring, not over it
+    gaps, _ = film_inset_gaps(frame, insets.drawn, b, rings)
+    assert (gaps <= np.hypot(GAP, GAP) + 1.5).all()  # beside the ring, not over it
     middle = next(i for i, f in enumerate(r.motion.timeline.frames) if 0 < f.t < 1)
     r.render(middle)
     assert insets.drawn == []
-
-
-FRONT_PIXELS = """([x, y, w, h]) => Array.from(document.querySelector('.sw-front')
-  .getContext('2d').getImageData(x, y, w, h).data)"""
 
 
 def test_the_page_shows_each_anchor_image_beside_its_ring_on_the_input(
@@ -180,32 +156,9 @@ def test_the_page_shows_each_anchor_image_beside_its_ring_on_the_input(
     page, errors, _ = open_page(browser, sw.write_html(mlp_plane, tmp_path / "insets.html"))
     try:
         page.evaluate("window.spacewarp.useWebGL(false); window.spacewarp.show(0)")
-        hook = "document.querySelector('.sw-root').__spacewarp"
-        insets = page.evaluate(f"{hook}.insets()")
-        assert len(insets) == 3
-        u = mlp_plane.stages[0].points  # (n, 2)
-        picks = np.arange(0, len(u), 9)
-        screen = np.array([page.evaluate("i => window.spacewarp.screenOf(i)", int(i))
-                           for i in picks])  # (p, 2) CSS px of the page
-        fit, *_ = np.linalg.lstsq(np.column_stack([u[picks], np.ones(len(picks))]), screen,
-                                  rcond=None)
-        box = page.evaluate("(() => { const r = document.querySelector('.sw-front')"
-                            ".getBoundingClientRect(); return [r.left, r.top] })()")
-        anchors = np.column_stack([qr_coordinates(DIGITS.x, ROWS), np.ones(3)]) @ fit - box
-        for (x, y, s), row, anchor in zip(insets, ROWS, anchors, strict=True):
-            assert s >= 4
-            rgba = np.array(page.evaluate(FRONT_PIXELS, [x, y, 8 * s, 8 * s]))
-            rgba = rgba.reshape(8 * s, 8 * s, 4)
-            expected = np.kron(grey_levels(DIGITS.x[row]), np.ones((s, s)))
-            for channel in range(3):
-                np.testing.assert_array_equal(rgba[..., channel], expected)
-            assert (rgba[..., 3] == 255).all()
-            corners = np.array([[cx, cy] for cx in (x, x + 8 * s) for cy in (y, y + 8 * s)])
-            assert np.linalg.norm(corners - anchor, axis=1).min() < 25  # beside its ring
-            inside = x <= anchor[0] <= x + 8 * s and y <= anchor[1] <= y + 8 * s
-            assert not inside  # not over it
+        check_page_insets(page, mlp_plane.stages[0].points, every=9, near=25)
         page.evaluate("window.spacewarp.show(0.3)")
-        assert page.evaluate(f"{hook}.insets()") == []
+        assert page.evaluate(f"{HOOK}.insets()") == []
         assert errors == []
     finally:
         page.close()

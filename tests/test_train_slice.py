@@ -178,15 +178,17 @@ def test_a_rerun_of_experiment_toml_is_bit_identical(tmp_path: Path) -> None:
         (tmp_path / "b" / "training.npz").read_bytes()
 
 
+TINY_CNN = ("from torch import nn\n"
+            "class Tiny(nn.Sequential):\n"
+            "    def __init__(self):\n"
+            "        super().__init__(nn.Conv2d(1, 2, 3), nn.ReLU(), nn.Flatten(),\n"
+            "                         nn.Linear(72, 10))\n")  # a CNN on 8x8 rows
+
+
 def test_an_image_shaped_model_trains_on_the_slice(tmp_path: Path) -> None:
     """A CNN takes (n, 1, 8, 8): training reshapes the rows, the slice's stages follow."""
     source = tmp_path / "cnn.py"
-    source.write_text(
-        "from torch import nn\n"
-        "class Tiny(nn.Sequential):\n"
-        "    def __init__(self):\n"
-        "        super().__init__(nn.Conv2d(1, 2, 3), nn.ReLU(), nn.Flatten(),\n"
-        "                         nn.Linear(72, 10))\n")
+    source.write_text(TINY_CNN)
     training = sw.train(input="digits", input_shape="1,8,8", model=f"{source}:Tiny",
                         slice="pca", epochs=2, snapshots=2, probe=5, device="cpu",
                         progress=False, live=False)
@@ -213,12 +215,7 @@ def test_a_cnn_trains_from_the_cli_with_its_input_shape_inferred(tmp_path: Path,
     from spacewarp.training.file import load_training
 
     source = tmp_path / "cnn.py"
-    source.write_text(
-        "from torch import nn\n"
-        "class Tiny(nn.Sequential):\n"
-        "    def __init__(self):\n"
-        "        super().__init__(nn.Conv2d(1, 2, 3), nn.ReLU(), nn.Flatten(),\n"
-        "                         nn.Linear(72, 10))\n")
+    source.write_text(TINY_CNN)
     out = tmp_path / "run"
     assert main(["train", "--model", f"{source}:Tiny", "--input", "digits", "--slice",
                  "0,6,8", "--epochs", "2", "--snapshots", "2", "--probe", "5",

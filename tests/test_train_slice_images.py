@@ -13,27 +13,18 @@ from typing import Any
 
 import numpy as np
 import pytest
+from digit_insets import (
+    DIGITS,
+    HOOK,
+    ROWS,
+    check_page_insets,
+    film_inset_gaps,
+    qr_coordinates,
+)
 from pages import open_page
 
 import spacewarp as sw
-from spacewarp.inputs.points import make_points
 from spacewarp.training.snapshots import TracedSnapshots, trace_snapshots
-
-DIGITS = make_points("digits")  # (1797, 64), rows are 8x8 images
-ROWS = [0, 6, 8]  # a 0, a 6 and an 8
-
-
-def qr_coordinates(x: np.ndarray, rows: list[int]) -> np.ndarray:
-    """(3, 2) the rows' slice coordinates: offsets from row I on NumPy's QR axes (signed
-    so R's diagonal is positive)."""
-    q, r = np.linalg.qr((x[rows[1:]] - x[rows[0]]).T)  # (D, 2), (2, 2)
-    return (x[rows] - x[rows[0]]) @ (q * np.sign(np.diag(r)))
-
-
-def grey_levels(row: np.ndarray) -> np.ndarray:
-    """(8, 8) a digit as 0..255 grey over the digits' range: lowest black, highest white."""
-    lo, hi = DIGITS.x.min(), DIGITS.x.max()
-    return np.rint(255 * (row.reshape(8, 8) - lo) / (hi - lo))
 
 
 @pytest.fixture(scope="module")
@@ -66,24 +57,11 @@ def test_the_training_film_shows_each_anchor_image_beside_its_ring(
         ax = frames.panels.ax_in
         at = ax.transData.transform(qr_coordinates(DIGITS.x, ROWS))  # (3, 2) y up
         x0, y0, x1, y1 = ax.bbox.extents
-        for (top, left), row, (x, y) in zip(insets.drawn, ROWS, at, strict=True):
-            shown = frame[top + 1:top + 1 + 8 * b, left + 1:left + 1 + 8 * b]  # (8b, 8b, 3)
-            expected = np.kron(grey_levels(DIGITS.x[row]), np.ones((b, b)))
-            for channel in range(3):
-                np.testing.assert_array_equal(shown[..., channel], expected)
-            anchor = np.array([x, frame.shape[0] - y])  # (column, row)
-            corners = np.array([[c, t] for c in (left, left + 8 * b + 2)
-                                for t in (top, top + 8 * b + 2)])
-            assert np.linalg.norm(corners - anchor, axis=1).min() <= np.hypot(GAP, TITLE_RISE) + 1.5
-            assert not (left <= anchor[0] <= left + 8 * b + 2
-                        and top <= anchor[1] <= top + 8 * b + 2)  # not over the ring
-            assert x0 <= left and left + 8 * b + 2 <= x1  # inside the input panel
+        gaps, inside = film_inset_gaps(frame, insets.drawn, b, at)
+        assert (gaps <= np.hypot(GAP, TITLE_RISE) + 1.5).all() and not inside.any()
+        for top, left in insets.drawn:  # inside the input panel
+            assert x0 <= left and left + 8 * b + 2 <= x1
             assert frame.shape[0] - y1 <= top and top + 8 * b + 2 <= frame.shape[0] - y0
-
-
-FRONT_PIXELS = """([x, y, w, h]) => Array.from(document.querySelector('.sw-front')
-  .getContext('2d').getImageData(x, y, w, h).data)"""
-HOOK = "document.querySelector('.sw-root').__spacewarp"
 
 
 def test_the_training_page_shows_each_anchor_image_beside_its_ring(
@@ -99,27 +77,8 @@ def test_the_training_page_shows_each_anchor_image_beside_its_ring(
     page, errors, _ = open_page(browser, write_training_html(tf, tmp_path / "t.html"))
     try:
         page.evaluate("window.spacewarp.useWebGL(false); window.spacewarp.show(0)")
-        insets = page.evaluate(f"{HOOK}.insets()")
-        assert len(insets) == 3
         u = tf.keys[-1][0][:tf.probe.count, :2]  # (P, 2) the probe's slice coordinates
-        picks = np.arange(0, len(u), 7)
-        screen = np.array([page.evaluate("i => window.spacewarp.screenOf(i)", int(i))
-                           for i in picks])  # (p, 2) CSS px of the page
-        fit, *_ = np.linalg.lstsq(np.column_stack([u[picks], np.ones(len(picks))]), screen,
-                                  rcond=None)
-        box = page.evaluate("(() => { const r = document.querySelector('.sw-front')"
-                            ".getBoundingClientRect(); return [r.left, r.top] })()")
-        anchors = np.column_stack([qr_coordinates(DIGITS.x, ROWS), np.ones(3)]) @ fit - box
-        for (x, y, s), row, anchor in zip(insets, ROWS, anchors, strict=True):
-            assert s >= 4
-            rgba = np.array(page.evaluate(FRONT_PIXELS, [x, y, 8 * s, 8 * s]))
-            rgba = rgba.reshape(8 * s, 8 * s, 4)
-            expected = np.kron(grey_levels(DIGITS.x[row]), np.ones((s, s)))
-            for channel in range(3):
-                np.testing.assert_array_equal(rgba[..., channel], expected)
-            corners = np.array([[cx, cy] for cx in (x, x + 8 * s) for cy in (y, y + 8 * s)])
-            assert np.linalg.norm(corners - anchor, axis=1).min() < 30  # beside its ring
-            assert not (x <= anchor[0] <= x + 8 * s and y <= anchor[1] <= y + 8 * s)
+        check_page_insets(page, u, every=7, near=30)
         page.evaluate("window.spacewarp.show(0.5)")
         assert page.evaluate(f"{HOOK}.insets()") == []
         assert errors == []
