@@ -250,3 +250,25 @@ def test_every_snapshot_draws_its_own_thinned_outlines_on_the_page(
         assert title.startswith(f" {len(o.count):,} linear regions at epoch "
                                 f"{int(tf.times.epoch[s])} "), title
     assert not errors
+
+
+def test_a_snapshot_before_the_first_kept_one_says_none_were_kept_not_too_many() -> None:
+    """Held captions by rule, on stand-ins: under the limit with nothing kept before, the
+    caption says no outlines were kept (not that it has too many); over the limit, it
+    says too many; after a kept one, it names the epoch held."""
+    from types import SimpleNamespace
+
+    from spacewarp.view.outlines import MAX_OUTLINE_REGIONS
+    from spacewarp.view.training_film import held_outlines
+
+    totals = np.array([50, MAX_OUTLINE_REGIONS + 1, 60, 70])
+    training = SimpleNamespace(snapshots=np.array([0, 1, 2, 3]),
+                               regions={"regions_total": totals})
+    kept = SimpleNamespace(title="60 linear regions at epoch 2")
+    got = held_outlines((None, None, kept, None), SimpleNamespace(training=training),
+                        np.arange(4))
+    assert got[0] == (-1, "50 linear regions at epoch 0; no outlines kept for it (the page "
+                          "keeps outlines at an even subset of snapshots)")
+    assert got[1][0] == -1 and "outlines are drawn up to" in got[1][1]
+    assert got[2] == (2, kept.title)
+    assert got[3][0] == 2 and "70 linear regions at epoch 3; outlines of epoch 2" in got[3][1]

@@ -390,7 +390,8 @@ def held_outlines(outlines: tuple[SnapshotOutlines | None, ...], traced: TracedS
                   keep: np.ndarray) -> tuple[tuple[int, str], ...]:
     """``TrainingFilm.held``: for each kept snapshot left without outlines by the byte
     cap, the last earlier one drawn and a caption naming both epochs; a snapshot with more
-    regions than a film draws holds none (its own count is said instead)."""
+    regions than a film draws holds none (its own count is said instead), nor does one before
+    the first kept (its caption says no outlines were kept for it)."""
     t = traced.training
     if not outlines:
         return ()
@@ -403,8 +404,12 @@ def held_outlines(outlines: tuple[SnapshotOutlines | None, ...], traced: TracedS
             out.append((i, o.title))
             continue
         regions = int(np.asarray(t.regions["regions_total"])[int(s)])
-        if regions > MAX_OUTLINE_REGIONS or last < 0:
+        if regions > MAX_OUTLINE_REGIONS:
             out.append((-1, too_many_words(regions, epoch, MAX_OUTLINE_REGIONS)))
+            continue
+        if last < 0:  # none kept before it: nothing to hold, and not for its count
+            out.append((-1, f"{regions:,} linear regions at epoch {epoch}; no outlines kept "
+                            "for it (the page keeps outlines at an even subset of snapshots)"))
             continue
         then = int(t.snapshots[int(keep[last])])
         out.append((last, f"{regions:,} linear regions at epoch {epoch}; outlines of epoch "
