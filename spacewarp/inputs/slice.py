@@ -70,6 +70,12 @@ class SliceFrame:
         """(n, k) slice coordinates -> (n, D) inputs."""
         return self.origin + u @ self.axes
 
+    def linear_on_slice(self, weight: np.ndarray, bias: np.ndarray | None
+                        ) -> tuple[np.ndarray, np.ndarray]:
+        """A linear map ``W x + b`` (W (d_out, D)) fed by this slice's inputs
+        ``x = origin + u @ axes``, as a map of u: ``(W axesᵀ (d_out, k), W origin + b)``."""
+        return weight @ self.axes.T, weight @ self.origin + (0.0 if bias is None else bias)
+
     def project(self, x: np.ndarray) -> np.ndarray:
         """(N, D) inputs -> (N, k) the slice coordinates of their orthogonal projections."""
         return (x - self.origin) @ self.axes.T

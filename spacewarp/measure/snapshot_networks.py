@@ -77,8 +77,8 @@ def snapshot_steps(training: Training, snapshots: list[int] | None = None
                          bias=None if st.bias is None else st.bias.copy())
                  for st in steps_of(model)[0]]
         if frame is not None:
-            w, b = _given(steps[0].weight), _given(steps[0].bias)  # (d1, D), (d1,)
-            steps[0] = replace(steps[0], weight=w @ frame.axes.T, bias=w @ frame.origin + b)
+            w, b = frame.linear_on_slice(_given(steps[0].weight), steps[0].bias)  # (d1, k)
+            steps[0] = replace(steps[0], weight=w, bias=b)
         out.append(steps)
     return out
 

@@ -55,8 +55,7 @@ def weight_lines(trace_stages: Any, frame: SliceFrame | None = None) -> list[lis
         weight, bias = stage.weight, stage.bias
         if frame is not None and k == 1 and weight is not None \
                 and weight.shape[-1] == frame.input_dim:  # (d_out, D) fed by x = o + u A
-            bias = weight @ frame.origin + (0.0 if bias is None else bias)  # (d_out,)
-            lines.append(heading_lines(weight @ frame.axes.T, bias, frame.input_dim))
+            lines.append(heading_lines(*frame.linear_on_slice(weight, bias), frame.input_dim))
         else:
             lines.append(heading_lines(weight, bias))
     return lines

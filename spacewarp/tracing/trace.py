@@ -249,8 +249,7 @@ def _on_frame(stage: Stage, frame: SliceFrame | None) -> Stage:
     slice with the weights that act on it (the layer's own are in ``Trace.params``)."""
     if frame is None or stage.weight is None or stage.inputs != (0,):
         return stage
-    weight = stage.weight @ frame.axes.T  # (d_out, D) @ (D, k) -> (d_out, k)
-    bias = stage.weight @ frame.origin + (0.0 if stage.bias is None else stage.bias)
+    weight, bias = frame.linear_on_slice(stage.weight, stage.bias)  # (d_out, k), (d_out,)
     return replace(stage, weight=frozen(weight, np.float64), bias=frozen(bias, np.float64))
 
 
