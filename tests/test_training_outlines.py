@@ -127,6 +127,19 @@ def test_the_film_draws_each_snapshots_outlines_in_both_panels(
             assert all(np.array_equal(d[0], d[-2]) for d in drawn)  # closed
 
 
+def paused_after(exp: Any, epochs: int) -> tuple[dict[str, Any], Any]:
+    """The explorer's paused training view (its page spec) after ``epochs`` epochs, stepped
+    one at a time as the Step button does, and the live run."""
+    from spacewarp.app import training_task
+
+    run = training_task.start(exp)
+    training_task.frame(run, 0)
+    for _ in range(epochs):
+        training_task.advance(run, epochs=1)
+    spec, _ = training_task.paused_frame(run, 1)
+    return spec, run
+
+
 def test_the_explorers_paused_view_draws_the_outlines_with_regions_on() -> None:
     """The explorer's paused training view is the training page's spec: with the Regions
     control on, each snapshot's outlines are its own network's regions."""
@@ -137,11 +150,7 @@ def test_the_explorers_paused_view_draws_the_outlines_with_regions_on() -> None:
     exp = validated({"input": {"name": "xor", "points": 80}, "network": {"layers": [2, 6, 2]},
                      "train": {"epochs": 6, "probe": 10}, "style": {"regions": "region"},
                      "device": "cpu"})
-    run = training_task.start(exp)
-    training_task.frame(run, 0)
-    for _ in range(5):
-        training_task.advance(run, epochs=1)
-    spec, _ = training_task.paused_frame(run, 1)
+    spec, run = paused_after(exp, epochs=5)
     training = training_task.training_of(run)
     box = regions_box(training.experiment, training.data)  # the probe grid's box
     for s, entry in enumerate(spec["training"]["snapshots"]):
@@ -149,10 +158,7 @@ def test_the_explorers_paused_view_draws_the_outlines_with_regions_on() -> None:
         alone = sw.regions(training.model(s), box)
         assert entry["regions"]["count"]["shape"] == [len(alone)]
     off = validated({**exp.model_dump(), "style": {**exp.style.model_dump(), "regions": "off"}})
-    run = training_task.start(off)
-    training_task.frame(run, 0)
-    training_task.advance(run, epochs=1)
-    spec, _ = training_task.paused_frame(run, 1)
+    spec, _ = paused_after(off, epochs=1)
     assert all(e["regions"] is None for e in spec["training"]["snapshots"])
 
 
@@ -206,18 +212,13 @@ def test_play_never_blinks_the_outlines(capped: TrainingFilm, browser: Any,
 def test_the_explorers_paused_view_says_why_it_draws_no_outlines() -> None:
     """With Regions on and a network that has no exact regions (tanh), the paused view
     draws none and says why on the view (its note), instead of silently."""
-    from spacewarp.app import training_task
     from spacewarp.config.experiment import validated
 
     exp = validated({"input": {"name": "xor", "points": 80},
                      "network": {"layers": [2, 6, 2], "activation": "tanh"},
                      "train": {"epochs": 4, "probe": 10}, "style": {"regions": "region"},
                      "device": "cpu"})
-    run = training_task.start(exp)
-    training_task.frame(run, 0)
-    for _ in range(3):
-        training_task.advance(run, epochs=1)
-    spec, _ = training_task.paused_frame(run, 1)
+    spec, _ = paused_after(exp, epochs=3)
     assert all(e["regions"] is None for e in spec["training"]["snapshots"])
     assert "no region outlines: " in spec["sample_note"]
     assert "tanh" in spec["sample_note"]
