@@ -23,7 +23,8 @@ CHUNK = 4096  # rows expanded at a time when a linear step is applied to a gated
 ELEMENTWISE_COST, GATHER_COST = 40, 20  # measured: docs/REGIONS.md
 SPARSE_FIXED_COST = 2_000_000  # the corrections' own calls (unique, segments), in BLAS MACs
 # ``_tree_linear`` is taken from this many inputs and outputs: compiled, it beats the
-# product and the corrections on every shape measured (docs/REGIONS.md), so from any
+# product and the corrections on every shape measured (docs/REGIONS.md), so from any size
+# where neighbouring pieces are known (tests raise these to reach the other two ways)
 TREE_MIN_IN, TREE_MIN_OUT = 0, 0
 
 
