@@ -4,9 +4,13 @@
    0, 10, 20 of the 8x8 digits: spacewarp's regions against ``plain_cnn_regions`` below
    (one polygon, one neuron, one pooling window at a time; the network's values at the
    vertices from a forward pass written in NumPy). Equal counts; the ratio of times.
-2. The same kind of CNN on 8x8 and 28x28 inputs (64-D and 784-D, a random CNN of MNIST's
-   usual shape: 32 and 64 channels, 128 hidden) on a plane through three random images:
-   the time per region, which follows the regions of the slice, not D.
+2. The cost per region against D, the slice and the widths, on planes through three random
+   rows: (a) D alone: an MLP D-128-128-10 and a CNN whose conv1 is strided to 32 x 8 x 8
+   (then 64 channels, 128 hidden), the same widths at D = 64, 784 and 3,072, boxes of the
+   same size in anchor spacings; the 64-D MLP's smallest box against tests/plain_regions.py;
+   (b) a random CNN of MNIST's usual shape (32 and 64 channels, 128 hidden) on 8x8 and
+   28x28 inputs as the box grows: ms per region, per 1,000 ReLU neurons (its widths grow
+   with the image), and the total against the regions.
 3. The trained digits CNN of examples/digits_cnn.py (trained here, seed 0) on the slice
    through a 0, a 6 and an 8 (rows 0, 6, 8), its whole box: regions per second.
 
@@ -18,6 +22,7 @@ from __future__ import annotations
 import os
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -179,22 +184,158 @@ def digits_case() -> None:
           f"{sum(area(q) for q in plain) / box_area:.6f} ({load()})")
 
 
+# --- part 2: the cost per region against D, the slice's box and the widths ----------------
+
+SHAPES = ((1, 8, 8), (1, 28, 28), (3, 32, 32))  # the D-alone inputs: 64, 784 and 3,072-D
+FRONTS = {8: (3, 1, 1), 28: (7, 3, 0), 32: (4, 4, 0)}  # side -> conv1's kernel, stride,
+# padding: 32 channels at 8 x 8 from every side, so every later width is the same
+MLP_BOXES = (0.5, 1.0, 2.0)  # box sides in units of the plane's anchor spacing |x_1 - x_0|
+CNN_BOXES = (0.05, 0.1, 0.2)
+REPEATS = 3  # best of, interleaved across D
+
+
 def mnist_sized_case() -> None:
+    """Part 2: D alone (same widths, D = 64, 784, 3,072), then the slice's box and the
+    CNN's widths (the random CNN of MNIST's shape at 8x8 and 28x28)."""
+    d_alone_reference()
+    d_alone_case("MLP D-128-128-10", mlp, MLP_BOXES)
+    d_alone_case("CNN conv1 to 32x8x8 -64-128-10", fixed_front_cnn, CNN_BOXES)
+    slice_box_case()
+
+
+def mlp(shape: tuple[int, int, int]) -> nn.Sequential:
+    width = int(np.prod(shape))
+    return nn.Sequential(nn.Linear(width, 128), nn.ReLU(), nn.Linear(128, 128), nn.ReLU(),
+                         nn.Linear(128, 10)).double().eval()
+
+
+def fixed_front_cnn(shape: tuple[int, int, int]) -> nn.Sequential:
+    """conv1 strided to 32 x 8 x 8 whatever the side; then the 8x8 CNN's layers (at 8x8
+    this is ``cnn(8, (32, 64), 128, 10)``, the same weights from the same seed)."""
+    channels, side = shape[0], shape[1]
+    kernel, stride, padding = FRONTS[side]
+    return nn.Sequential(nn.Unflatten(1, shape),
+                         nn.Conv2d(channels, 32, kernel, stride=stride, padding=padding),
+                         nn.ReLU(), nn.MaxPool2d(2), nn.Conv2d(32, 64, 3, padding=1), nn.ReLU(),
+                         nn.MaxPool2d(2), nn.Flatten(), nn.Linear(64 * 2 * 2, 128), nn.ReLU(),
+                         nn.Linear(128, 10)).double().eval()
+
+
+def plane_trace(net: nn.Sequential, width: int) -> sw.Trace:
+    """The trace of ``net`` on the plane through three random rows in [0, 1)^width."""
+    rows = np.random.default_rng(0).random((3, width))
+    path = f"/tmp/bench_slice_regions_{width}.npy"
+    np.save(path, rows)
+    return sw.run(model=net, data=path, slice="0,1,2", points=100, device="cpu")
+
+
+def spacing_box(trace: sw.Trace, side: float) -> tuple[float, float, float, float]:
+    """A square of ``side`` anchor spacings near the origin row: a random network's lines
+    cross a plane through random rows about 1/sqrt(D) as densely, as their spacing grows."""
+    s = anchor_spacing(trace)
+    cx, cy, half = 0.15 * s, 0.09 * s, side * s / 2
+    return (cx - half, cx + half, cy - half, cy + half)
+
+
+def anchor_spacing(trace: sw.Trace) -> float:
+    """|x_1 - x_0|, row 1's distance from the origin row: 3.3 at 64-D, 11.3 at 784-D."""
+    assert trace.frame is not None
+    return float(trace.frame.anchors[1][0])
+
+
+def relu_neurons(net: nn.Sequential, width: int) -> int:
+    """The inputs of every ReLU, counted by forward hooks on one row."""
+    sizes: list[int] = []
+    hooks = [m.register_forward_hook(lambda _m, x, _y: sizes.append(x[0][0].numel()))
+             for m in net if isinstance(m, nn.ReLU)]
+    with torch.no_grad():
+        net(torch.zeros(1, width, dtype=torch.float64))
+    for h in hooks:
+        h.remove()
+    return sum(sizes)
+
+
+def cpu_regions(trace: sw.Trace, box: tuple[float, ...]) -> tuple[int, float]:
+    c0 = time.process_time()
+    found = sw.regions(trace, box)
+    return len(found), time.process_time() - c0
+
+
+def d_alone_reference() -> None:
+    """The 64-D MLP's smallest box against tests/plain_regions.py, the slice written as a
+    Linear(2, 64) in front (x = origin + u @ axes): equal counts and activation patterns."""
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+    from plain_regions import plain_regions  # tests/plain_regions.py
+
+    torch.manual_seed(0)
+    net = mlp(SHAPES[0])
+    trace = plane_trace(net, 64)
+    box = spacing_box(trace, MLP_BOXES[0])
+    frame = trace.frame
+    assert frame is not None
+    front = nn.Linear(2, 64).double()
+    with torch.no_grad():
+        front.weight.copy_(torch.from_numpy(frame.axes.T.copy()))
+        front.bias.copy_(torch.from_numpy(frame.origin.copy()))
+    plain = plain_regions(nn.Sequential(front, *net), box)
+    found = sw.regions(trace, box)
+    same = sorted(p for _, p in plain) == sorted(tuple(map(bool, p)) for p in found.patterns)
+    print(f"64-D MLP, box {MLP_BOXES[0]} spacings: spacewarp {len(found)} regions, plain "
+          f"(tests/plain_regions.py) {len(plain)}; equal patterns: {same}")
+
+
+def d_alone_case(name: str, build: Callable[[tuple[int, int, int]], nn.Sequential],
+                 sides: tuple[float, ...]) -> None:
+    """The same widths at D = 64, 784, 3,072: CPU ms per region, best of REPEATS."""
+    traces = []
+    for shape in SHAPES:
+        torch.manual_seed(0)
+        net = build(shape)
+        traces.append((shape, plane_trace(net, int(np.prod(shape))), net))
+    cpu_regions(traces[0][1], spacing_box(traces[0][1], sides[0]))  # loads the compiled loops
+    best: dict[tuple[int, float], tuple[int, float]] = {}
+    for _ in range(REPEATS):
+        for k, (_shape, trace, _net) in enumerate(traces):
+            for side in sides:
+                n, cpu = cpu_regions(trace, spacing_box(trace, side))
+                best[k, side] = (n, min(cpu, best.get((k, side), (n, np.inf))[1]))
+    for k, (shape, trace, net) in enumerate(traces):
+        width = int(np.prod(shape))
+        for side in sides:
+            n, cpu = best[k, side]
+            print(f"{name}, {width}-D ({relu_neurons(net, width):,} ReLU neurons), box "
+                  f"{side} spacings ({side * anchor_spacing(trace):.2f}): {n:,} regions, "
+                  f"{cpu:.3f} CPU s, {1e6 * cpu / n:.1f} CPU us per region")
+    per_region = {k: sum(best[k, s][1] for s in sides) / sum(best[k, s][0] for s in sides)
+                  for k in range(len(SHAPES))}
+    print(f"{name}: CPU per region (all boxes), 784-D against 64-D "
+          f"{per_region[1] / per_region[0]:.2f}, 3,072-D against 64-D "
+          f"{per_region[2] / per_region[0]:.2f} ({load()})")
+
+
+def slice_box_case() -> None:
+    """The random CNN of MNIST's shape at 8x8 and 28x28 as the box grows: ms per region,
+    per 1,000 ReLU neurons, and the total against the regions (a line through them)."""
     for side in (8, 28):
         torch.manual_seed(0)
         net = cnn(side, (32, 64), 128, 10)
-        rows = np.random.default_rng(0).random((3, side * side))
-        path = f"/tmp/bench_slice_regions_{side}.npy"
-        np.save(path, rows)
-        trace = sw.run(model=net, data=path, slice="0,1,2", points=100, device="cpu")
+        trace = plane_trace(net, side * side)
+        neurons = relu_neurons(net, side * side)
+        counts, cpus = [], []
         for half in (0.01, 0.02, 0.04):
             box = (0.5 - half, 0.5 + half, 0.3 - half, 0.3 + half)
-            t0, c0 = time.perf_counter(), time.process_time()
-            found = sw.regions(trace, box)
-            took, cpu = time.perf_counter() - t0, time.process_time() - c0
-            print(f"{side}x{side} ({side * side}-D) random CNN 32-64-128, box side {2 * half}: "
-                  f"{len(found)} regions in {took:.2f} s ({cpu:.2f} CPU s), "
-                  f"{1e3 * cpu / len(found):.1f} CPU ms per region ({load()})")
+            n, cpu = min((cpu_regions(trace, box) for _ in range(REPEATS)),
+                         key=lambda r: r[1])
+            counts.append(n)
+            cpus.append(cpu)
+            print(f"{side}x{side} ({side * side}-D) random CNN 32-64-128 ({neurons:,} ReLU "
+                  f"neurons), box side {2 * half}: {n:,} regions, {cpu:.2f} CPU s, "
+                  f"{1e3 * cpu / n:.2f} CPU ms per region, "
+                  f"{1e6 * cpu / n / (neurons / 1e3):.0f} CPU us per region per 1,000 "
+                  f"neurons ({load()})")
+        slope, fixed = np.polyfit(counts, cpus, 1)
+        print(f"{side}x{side}: total CPU s ~ {fixed:.2f} + {1e3 * slope:.2f} ms x regions "
+              f"(least squares over the three boxes)")
 
 
 def trained_digits_case() -> None:
