@@ -175,3 +175,33 @@ def test_a_cut_short_mp4_is_never_taken_for_a_film(tmp_path: Path) -> None:
     for cut in (len(whole) // 3, len(whole) - 1, 7):
         film.write_bytes(whole[:cut])  # what a full disk or a killed ffmpeg leaves
         assert not mp4_complete(film)
+
+
+@pytest.fixture
+def synced(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The name of every file flushed to disk (os.fsync), as the kernel names its fd."""
+    names: list[str] = []
+    real = os.fsync
+
+    def fsync(fd: int) -> None:
+        names.append(Path(os.readlink(f"/proc/self/fd/{fd}")).name)
+        real(fd)
+
+    monkeypatch.setattr(os, "fsync", fsync)
+    return names
+
+
+def test_each_file_is_flushed_to_disk_once_before_it_lands(tmp_path: Path,
+                                                           synced: list[str]) -> None:
+    """``render``'s folder (its trace.npz, experiment.toml, weights.txt are each an
+    atomic_file inside the atomic_dir) and an atomic_file alone: one fsync per file."""
+    assert main(["render", "--points", "64", "--layers", "2,3,2",
+                 "--out", str(tmp_path / "out")]) == 0
+    written = sorted(p.name for p in (tmp_path / "out").iterdir())
+    assert {"trace.npz", "experiment.toml", "weights.txt", "stages.png"} <= set(written)
+    assert sorted(synced) == written
+    synced.clear()
+    with files.atomic_file(tmp_path / "alone.txt") as tmp:
+        tmp.write_text("whole", encoding="utf-8")
+    assert len(synced) == 1 and synced[0].endswith(".txt")  # its temporary name, not renamed yet
+    assert (tmp_path / "alone.txt").read_text(encoding="utf-8") == "whole"

@@ -1,8 +1,10 @@
 """Atomic output: nothing half-written is ever left where the user looks.
 
 Every writer writes to a temporary name in the target folder and renames it into place
-once complete, so an existing output survives until its replacement is whole. Errors of
-the operating system become one ``OutputError`` line naming the path and the reason.
+once complete, so an existing output survives until its replacement is whole: each file
+is flushed to disk (fsync) once before its rename, by ``atomic_dir`` for the files of its
+staging folder (an ``atomic_file`` there too), else by ``atomic_file``. Errors of the
+operating system become one ``OutputError`` line naming the path and the reason.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ import errno
 import os
 import shutil
 import tempfile
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -18,6 +21,10 @@ from pathlib import Path
 from ..errors import OutputError
 
 FIELD = "output"
+
+# the staging folders of the atomic_dir calls under way (absolute): each syncs its files
+_STAGING: set[Path] = set()
+_STAGING_LOCK = threading.Lock()
 
 _REASONS = {
     errno.ENOSPC: "the disk is full",
@@ -109,13 +116,19 @@ def atomic_file(path: str | Path) -> Iterator[Path]:
     tmp = Path(tmp_name)
     try:
         yield tmp
-        _sync(tmp)
+        if target.absolute().parent not in _staging():  # (atomic_dir syncs it before it lands)
+            _sync(tmp)
         os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; give a normal file's mode
         os.replace(tmp, target)
     except OSError as err:
         raise os_error(err, path) from None
     finally:
         tmp.unlink(missing_ok=True)
+
+
+def _staging() -> set[Path]:
+    with _STAGING_LOCK:
+        return set(_STAGING)
 
 
 def _sync(file: Path) -> None:
@@ -140,6 +153,8 @@ def atomic_dir(out: str | Path) -> Iterator[Path]:
         tmp = Path(tempfile.mkdtemp(prefix=f".{target.name[:40]}.", dir=target.parent))
     except OSError as err:
         raise os_error(err, out) from None
+    with _STAGING_LOCK:
+        _STAGING.add(tmp.absolute())
     try:
         yield tmp
         files = sorted(tmp.iterdir())
@@ -154,4 +169,6 @@ def atomic_dir(out: str | Path) -> Iterator[Path]:
     except OSError as err:
         raise os_error(err, out) from None
     finally:
+        with _STAGING_LOCK:
+            _STAGING.discard(tmp.absolute())
         shutil.rmtree(tmp, ignore_errors=True)

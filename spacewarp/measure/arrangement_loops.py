@@ -99,7 +99,7 @@ def layer_chords(verts, count, row, at, c, rel_tol, on_line):
     a, cc, scale = np.empty((size, 2)), np.empty(size), np.empty(size)
     ends = np.empty((size, 2, 2))
     s = np.empty(verts.shape[1])
-    k = 0
+    k = np.int64(0)  # typed, not the literal 0: _chord is compiled for one k type
     for p in range(n_poly):
         m, r, v = count[p], row[p], verts[p]
         ox, oy, w = 0.0, 0.0, 1.0 / m  # the centroid, as polygons.centroids
@@ -265,7 +265,8 @@ def layer_faces(verts, count, poly, a, c, ends, scale, label, bad, weight, salt,
     at_face = np.empty((n_v, 4), np.int64)  # each vertex's face per variant
     flat, fcount, fsrc = np.empty((64, 2)), np.empty(16, np.int64), np.empty(16, np.int64)
     fon, sides = np.empty((16, n), np.bool_), np.empty((16, 3), np.int64)
-    n_t, n_f, n_s = 0, 0, 0
+    n_t, n_f = 0, 0
+    n_s = np.int64(0)  # typed, not the literal 0: _sides is compiled for one n_s type
     for p in range(n_poly):
         f0, k = first[p], first[p + 1] - first[p]
         if k == 0 or bad[p]:

@@ -116,13 +116,13 @@ class StageMap:
         parent, flip, depth = spanning_tree(*self.sides)
         at = np.empty((len(self), self.at.shape[1], weight.shape[0]))
         c = np.empty((len(self), weight.shape[0]))
-        # contiguous float64 / int64 throughout: one compiled version for every caller
-        w_t = np.ascontiguousarray(weight.T, dtype=np.float64)  # (d_in, d_out)
-        pre_row, on = np.ascontiguousarray(self.pre_row, np.int64), np.ascontiguousarray(self.on)
-        pre_at = np.ascontiguousarray(self.at, np.float64)
-        pre_c = np.ascontiguousarray(self.c, np.float64)
+        # contiguous float64 / int64 inputs, all read-only (a view, no copy): one compiled
+        # version for every caller (a writable array is another numba type, compiled again)
+        w_t = _loop_input(weight.T, np.float64)  # (d_in, d_out)
+        pre_row, on = _loop_input(self.pre_row, np.int64), _loop_input(self.on, np.bool_)
+        pre_at, pre_c = _loop_input(self.at, np.float64), _loop_input(self.c, np.float64)
         tree_loops.fill_roots(at, c, np.flatnonzero(parent < 0), pre_row, on, float(self.slope),
-                              pre_at, pre_c, w_t, np.ascontiguousarray(bias, np.float64))
+                              pre_at, pre_c, w_t, _loop_input(bias, np.float64))
         tree_loops.fill_tree(at, c, np.argsort(depth, kind="stable"), parent, flip, pre_row,
                              on, float(self.slope), pre_at, pre_c, w_t)
         return StageMap(at, c)
@@ -130,6 +130,13 @@ class StageMap:
     def plain(self) -> StageMap:
         """The same maps, one explicit row each."""
         return self if self.on is None else StageMap(*self.take_t(np.arange(len(self))))
+
+
+def _loop_input(a: np.ndarray, dtype: type) -> np.ndarray:
+    """``a`` as a C-contiguous, read-only ``dtype`` array (a view where it already is one)."""
+    out: np.ndarray = np.ascontiguousarray(a, dtype).view()
+    out.flags.writeable = False
+    return out
 
 
 def _segments(rows: np.ndarray, size: int) -> list[tuple[int, int]]:

@@ -19,6 +19,7 @@ from ..view.live import probe_index, probe_table
 from ..view.weight_text import heading_lines
 from .blobs import Blobs, put_coords
 from .browser import film_spec
+from .browser_marks import anchor_marks_spec
 
 # Live updates from this many points send int16 coordinates (error at most 7.6e-6 of each
 # key's range per axis; half the bytes): they are passing frames, replaced by a full
@@ -69,6 +70,10 @@ def probe_spec(trace: Trace, n_probe: int, predicted: np.ndarray | None,
     spec = film_spec(trace, None, Blobs("b64"), serial=serial, planned=planned)
     if n_probe and trace.grid_shape is not None:  # the probe's lattice (rows, cols)
         spec["probe"] = {"count": n_probe, "shape": list(trace.grid_shape)}
+    if trace.frame is not None and spec["n"] == trace.n:  # every point drawn: a slice's
+        # anchors are the points after the probe, and their marks follow the live keys
+        # (js/marks.js follow), as the paused view's do
+        spec["marks"] = anchor_marks_spec(trace.frame, n_probe, trace.n, Blobs("b64"))
     if predicted is None or confidence is None or not trace.categorical:
         return spec, None
     rows = decision_rows(trace.color, n_probe, predicted, confidence, classes)

@@ -13,6 +13,7 @@ views then show that operations between stages are not shown.
 
 from __future__ import annotations
 
+import builtins
 import io
 import logging
 import operator
@@ -27,7 +28,7 @@ import torch.nn.functional as F
 from torch import fx, nn
 
 from .exported import fixed_batch, from_torchscript, in_batches, padded
-from .op_rows import OnRows, module_on_rows, node_on_rows
+from .op_rows import BatchSizes, OnRows, batch_sizes, in_row_batches, module_on_rows, node_on_rows
 
 HOOKS_NOTE = "stages are module outputs; operations between them are not shown"
 
@@ -244,6 +245,9 @@ def capture(net: nn.Module, x: torch.Tensor) -> tuple[Capture, tuple[torch.Tenso
         return _hooked(net, x)
     batch = fixed_batch(graph)  # an exported program runs at its own batch size only
     ops, stage_nodes, outputs = _run_graph(graph, x if batch is None else padded(x, batch))
+    if batch is not None:  # its reshapes may hold the batch size: every op runs at it
+        ops = [replace(op, on_rows=in_row_batches(op.on_rows, batch)) if op.on_rows else op
+               for op in ops]
 
     def recorded(inp: torch.Tensor) -> tuple[torch.Tensor, ...]:
         env = _Recorder(graph, set(stage_nodes)).record(inp)
@@ -308,7 +312,8 @@ def _graph(net: nn.Module, x: torch.Tensor) -> fx.GraphModule | None:
     if isinstance(net, torch.jit.ScriptModule):
         return from_torchscript(net, x)
     try:
-        return fx.symbolic_trace(net)
+        with _len_recorded():
+            return fx.symbolic_trace(net)
     except Exception:  # noqa: BLE001 - user code: any failure means "not traceable"
         pass
     try:
@@ -317,6 +322,26 @@ def _graph(net: nn.Module, x: torch.Tensor) -> fx.GraphModule | None:
         return exported.module()
     except Exception:  # noqa: BLE001 - e.g. data-dependent control flow
         return None
+
+
+@contextmanager
+def _len_recorded() -> Iterator[None]:
+    """``len(x)`` of a traced tensor recorded as a graph node, as ``x.size(0)`` is: fx
+    refuses it, and ``x.view(len(x), -1)`` is a common forward. ``builtins.len`` is
+    swapped while fx traces (fx itself patches ``nn.Module`` process-wide then, under
+    ``_MODULES.exclusive``); every other argument goes to the real ``len``."""
+    real = builtins.len
+
+    def recorded_len(obj: Any) -> Any:
+        if isinstance(obj, fx.Proxy):
+            return obj.tracer.create_proxy("call_function", real, (obj,), {})
+        return real(obj)
+
+    builtins.len = recorded_len
+    try:
+        yield
+    finally:
+        builtins.len = real
 
 
 @contextmanager
@@ -385,13 +410,12 @@ def _run_graph(gm: fx.GraphModule, x: torch.Tensor
             if not feeds or node.op == "output":
                 continue
             depends.add(node.name)
-            fed_by = tuple(sorted({k for a in feeds for k in nearest[a.name]}))
+            # the stages whose points reach it; not those it only reads a size off
+            points = [a for a in feeds if _holds_tensor(values[a.name])] or feeds
+            fed_by = tuple(sorted({k for a in points for k in nearest[a.name]}))
             if isinstance(out, torch.Tensor) and out.ndim >= 1 and out.shape[0] == n:
-                op = _op(gm, node, fed_by, stage_of, values)
-                if len(feeds) == 1 and feeds[0].name in stage_of:  # fed by one stage alone
-                    feed = values[feeds[0].name]
-                    op = replace(op, on_rows=node_on_rows(interp, node, feeds[0].name, values,
-                                                          tuple(feed.shape[1:]), x.device))
+                op = replace(_op(gm, node, fed_by, stage_of, values), on_rows=_rows_of(
+                    interp, node, points, _State(values, depends, stage_of), x.device))
                 ops.append(op)
                 stage_nodes.append(node.name)
                 stage_of[node.name] = len(ops)
@@ -400,6 +424,62 @@ def _run_graph(gm: fx.GraphModule, x: torch.Tensor
             else:
                 nearest[node.name] = fed_by
     return ops, stage_nodes, tuple(outputs)
+
+
+@dataclass(frozen=True)
+class _State:
+    """What a graph's run knows after each node."""
+
+    values: dict[str, Any]  # node -> its value
+    depends: set[str]  # the nodes whose value depends on the points
+    stage_of: dict[str, int]  # node -> its stage (0: the input)
+
+
+def _holds_tensor(value: Any) -> bool:
+    """Whether a value carries points (a tensor, a tuple of them), not only sizes."""
+    if isinstance(value, torch.Tensor):
+        return True
+    return isinstance(value, tuple | list) and any(_holds_tensor(v) for v in value)
+
+
+def _rows_of(interp: fx.Interpreter, node: fx.Node, points: list[fx.Node], run: _State,
+             device: torch.device) -> OnRows | None:
+    """The node alone on rows, where one stage's points feed it and its other
+    point-dependent arguments are sizes read off stages (``x.view(x.size(0), -1)``)."""
+    if len(points) != 1 or points[0].name not in run.stage_of:
+        return None
+    feed = points[0].name
+    sizes = None
+    if len([a for a in node.all_input_nodes if a.name in run.depends]) > 1:
+        sizes = _size_reads(interp, node, run)
+        if sizes is None:
+            return None
+    in_shape = tuple(run.values[feed].shape[1:])
+    return node_on_rows(interp, node, feed, run.values, in_shape, device, sizes)
+
+
+def _size_reads(interp: fx.Interpreter, node: fx.Node, run: _State) -> BatchSizes | None:
+    """The sizes among ``node``'s point-dependent arguments, as functions of the batch:
+    every read back to the stages it reads (None where one reads a tensor that is not a
+    stage, ``x.sum().item()``)."""
+    reads: set[str] = set()
+    batches: dict[str, torch.Tensor] = {}
+    todo = [a for a in node.all_input_nodes
+            if a.name in run.depends and not _holds_tensor(run.values[a.name])]
+    while todo:
+        read = todo.pop()
+        reads.add(read.name)
+        for a in read.all_input_nodes:
+            if a.name not in run.depends or a.name in reads:
+                continue
+            if not _holds_tensor(run.values[a.name]):
+                todo.append(a)
+            elif a.name in run.stage_of:
+                batches[a.name] = run.values[a.name]
+            else:
+                return None
+    in_order = [n for n in node.graph.nodes if n.name in reads]
+    return batch_sizes(interp, in_order, batches, run.values) if batches else None
 
 
 def _fetch(node: fx.Node, values: dict[str, Any]) -> tuple[tuple[Any, ...], dict[str, Any]]:

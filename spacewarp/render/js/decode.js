@@ -71,9 +71,9 @@ export function loadSpec(st, spec, blobs) {
   st.time.setSpec(spec, blobs)
   if (st.time.count) {
     st.time.apply(F, spec.training.current)
-    st.marks.follow(F.keys)  // a slice's anchors: the snapshot's last points
     st.regions.setFilm(st.time.regions, st.time.regionsNote)  // held ones resolved there
   }
+  st.marks.follow(F.keys)  // a slice's anchors that are the film's last points (the snapshot's)
   paint(st)  // the colour override and selection over the new colours
   const pub = st.pub
   publish(st); pub.dims = spec.stages.map(s => s.dim)
@@ -100,7 +100,9 @@ export function loadLive(st, update) {  // new coordinates for this spec's keys;
   const F = st.F
   if (!F || update.base !== F.spec.serial || !applyLive(F, update)) return false
   publish(st); st.pub.live = update.serial
-  st.marks.setFilm(null)  // the marked rows were traced with the old network: hidden, not stale
+  // a slice's anchors that are the film's last points follow them (the explorer's training
+  // specs); marked rows traced apart, with the old network, are hidden, not drawn stale
+  if (!st.marks.follow(F.keys)) st.marks.setFilm(null)
   if (st.gl) st.gl.setFilm(F)
   if (update.weights) refill(st)
   liveNote(st.dom.notes, update.note || '')

@@ -41,11 +41,14 @@ export class MarksLayer {  // the marks drawn over each view, and their caption
     this.M = M; this.last = null
     this.text.textContent = M && M.title ? ` dots: ${M.title}` : ''
   }
-  // a training page: the anchors' places at every key from the film's keys (Float32Array
-  // (3 n) each) of the snapshot shown, the points from M.from on
+  // a training page, the explorer training: the anchors' places at every key from the
+  // film's keys (Float32Array (3 n) each) now (the snapshot shown, the last live update),
+  // the points from M.from on; false where the marks are not the film's points
   follow(keys) {
     const M = this.M
-    if (M && M.from !== null) M.keys = keys.map(k => k.subarray(3 * M.from))
+    if (!M || M.from === null) return false
+    M.keys = keys.map(k => k.subarray(3 * M.from))
+    return true
   }
   // the marks at key a, moved towards key b by t; `record` keeps them for the test hook
   overlay(a, b, t, record, rotation) {
