@@ -80,14 +80,15 @@ def measures(trace: Trace) -> Measures:
     return measure(trace)
 
 
-def regions(model_or_trace: nn.Module | Trace,
-            bounds: tuple[float, ...] | None = None) -> Regions:
+def regions(model_or_trace: nn.Module | Trace, bounds: tuple[float, ...] | None = None,
+            max_regions: int | None = None, cut_output: bool = False) -> Regions:
     """The exact linear regions of a piecewise-linear network on the box ``(x0, x1, y0, y1)``
     (a trace defaults to its input's box): polygons, patterns, affine maps, areas and the
-    decision boundary."""
+    decision boundary. More than ``max_regions`` (default 1e6) is refused, by estimate
+    before the work; ``cut_output`` also cuts along each output's zero set."""
     from .measure import regions as find
 
-    return find(model_or_trace, bounds)
+    return find(model_or_trace, bounds, max_regions=max_regions, cut_output=cut_output)
 
 
 def stages(trace: Trace, theme: str | None = None) -> Figure:

@@ -169,3 +169,21 @@ def test_dense_regions_are_filled_without_outlines_under_a_visible_boundary() ->
         assert ("outlines omitted" in fig._suptitle.get_text()) != outlined  # type: ignore[union-attr]
         line = next(c for c in panels[0].collections if c.get_gid() == "decision-boundary")
         assert line.get_zorder() > fills[0].get_zorder() and np.all(line.get_linewidths() > 0)
+
+
+def test_the_api_passes_the_region_cap_and_the_output_cut_as_the_readme_calls_them() -> None:
+    """README: ``sw.regions(model, box, max_regions=1e5, cut_output=True)``: the count with
+    the output's zero set equals the plain enumerator's, and a cap below it is refused."""
+    from plain_regions import plain_regions
+
+    from spacewarp.errors import SpacewarpError
+
+    torch.manual_seed(3)
+    model = torch.nn.Sequential(torch.nn.Linear(2, 6), torch.nn.ReLU(), torch.nn.Linear(6, 1)
+                                ).double()
+    box = (-2.0, 2.0, -2.0, 2.0)
+    found = sw.regions(model, box, max_regions=1e5, cut_output=True)
+    assert len(found.patterns) == len(plain_regions(model, box, cut_output=True))
+    assert len(found.patterns) > len(plain_regions(model, box))
+    with pytest.raises(SpacewarpError):
+        sw.regions(model, box, max_regions=2, cut_output=True)
