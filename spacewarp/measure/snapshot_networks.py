@@ -22,10 +22,9 @@ from ..inputs.points import Points
 from ..model.build import set_parameters
 from ..tracing.trace import Trace, trace
 from ..training.train import Training, probe_points
-from . import polygons as pg
 from .graph_steps import Max, Relu, graph_steps
 from .linear_regions import regions, without_final_softmax
-from .snapshot_walk import SnapshotRegions, walk_snapshots
+from .snapshot_walk import SnapshotRegions, joined, walk_snapshots
 from .steps import Step, steps_of
 
 PATTERN_CHUNK = 16  # snapshots whose forward pass is held at once (cache-sized)
@@ -105,15 +104,11 @@ def graph_snapshots(training: Training, bounds: tuple[float, ...], cap: int
         tr = without_final_softmax(snapshot_trace(training, s, x))
         found = regions(tr, bounds, max_regions=cap)
         a, c = found.affine  # (R, d_out, 2), (R, d_out)
-        parts.append(SnapshotRegions(pg.pad(found.verts, found.count, found.verts.shape[1]),
-                                     found.count, np.full(len(found), s, dtype=np.int64),
+        parts.append(SnapshotRegions(found.verts, found.count,
+                                     np.full(len(found), s, dtype=np.int64),
                                      a.transpose(0, 2, 1), c))
         with_data.append(len(np.unique(trace_patterns(tr), axis=0)))
-    width = max(p.verts.shape[1] for p in parts)
-    return (SnapshotRegions(np.concatenate([pg.pad(p.verts, p.count, width) for p in parts]),
-                            *(np.concatenate([getattr(p, f) for p in parts])
-                              for f in ("count", "snapshot", "out_at", "out_c"))),
-            np.array(with_data, dtype=np.int64))
+    return joined(parts), np.array(with_data, dtype=np.int64)
 
 
 def trace_patterns(tr: Trace) -> np.ndarray:

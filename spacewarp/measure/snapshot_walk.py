@@ -12,7 +12,6 @@ snapshot and their output maps; no stage map past the one being cut is kept.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cached_property
 
 import numpy as np
 
@@ -30,7 +29,7 @@ HARD_BATCH = 4 * BATCH_REGIONS  # a batch past this is split, whatever the cap p
 class SnapshotRegions:
     """Every snapshot's regions, concatenated."""
 
-    verts: np.ndarray  # (P, M, 2) padded polygons, counter-clockwise
+    verts: np.ndarray  # (P, M, 2) polygons, counter-clockwise; rows past count unread
     count: np.ndarray  # (P,) valid vertices
     snapshot: np.ndarray  # (P,) int64: the snapshot each region belongs to
     out_at: np.ndarray  # (P, 2, d_out) each region's map to the output, transposed (A^T)
@@ -40,14 +39,18 @@ class SnapshotRegions:
         """(S,) how many regions each snapshot has."""
         return np.bincount(self.snapshot, minlength=snapshots)
 
-    @cached_property
-    def edges(self) -> tuple[np.ndarray, np.ndarray]:
-        """Which vertices are real (P, M), and each edge's far end (P, M, 2): found once
-        for both searches of ``training_regions`` (the local complexity, the boundary)."""
-        m = self.verts.shape[1]
-        valid = np.arange(m)[None, :] < self.count[:, None]
-        ahead = (np.arange(m)[None, :] + 1) % np.maximum(self.count, 1)[:, None]  # (P, M)
-        return valid, np.take_along_axis(self.verts, ahead[..., None], axis=1)
+
+def joined(parts: list[SnapshotRegions]) -> SnapshotRegions:
+    """The regions of ``parts`` one after another; narrower polygons' rows widened with
+    zeros (rows past a polygon's count are never read)."""
+    if len(parts) == 1:
+        return parts[0]
+    width = max(p.verts.shape[1] for p in parts)
+    return SnapshotRegions(
+        np.concatenate([np.pad(p.verts, ((0, 0), (0, width - p.verts.shape[1]), (0, 0)))
+                        for p in parts]),
+        *(np.concatenate([getattr(p, f) for p in parts])
+          for f in ("count", "snapshot", "out_at", "out_c")))
 
 
 def walk_snapshots(step_lists: list[list[Step]], bounds: tuple[float, ...], cap: int
@@ -63,10 +66,7 @@ def walk_snapshots(step_lists: list[list[Step]], bounds: tuple[float, ...], cap:
         most = int(found.per_snapshot(batch[-1] + 1)[batch].max(initial=1))
         size = max(1, int(BATCH_REGIONS // (GROWTH * most)))
         start = batch[-1] + 1
-    width = max(p.verts.shape[1] for p in parts)
-    return SnapshotRegions(np.concatenate([pg.pad(p.verts, p.count, width) for p in parts]),
-                           *(np.concatenate([getattr(p, f) for p in parts])
-                             for f in ("count", "snapshot", "out_at", "out_c")))
+    return joined(parts)
 
 
 def _batch_or_halves(step_lists: list[list[Step]], batch: list[int],
@@ -80,13 +80,8 @@ def _batch_or_halves(step_lists: list[list[Step]], batch: list[int],
         if len(batch) == 1:
             raise
         half = len(batch) // 2
-        a = _batch_or_halves(step_lists, batch[:half], bounds, cap)
-        b = _batch_or_halves(step_lists, batch[half:], bounds, cap)
-        width = max(a.verts.shape[1], b.verts.shape[1])
-        return SnapshotRegions(
-            np.concatenate([pg.pad(a.verts, a.count, width), pg.pad(b.verts, b.count, width)]),
-            *(np.concatenate([getattr(a, f), getattr(b, f)])
-              for f in ("count", "snapshot", "out_at", "out_c")))
+        return joined([_batch_or_halves(step_lists, batch[:half], bounds, cap),
+                       _batch_or_halves(step_lists, batch[half:], bounds, cap)])
     check_cap(int(found.per_snapshot(len(batch)).max(initial=0)), cap)
     return SnapshotRegions(found.verts, found.count, np.asarray(batch)[found.snapshot],
                            found.out_at, found.out_c)
