@@ -99,10 +99,12 @@ class _Maps:
     on: np.ndarray | None = None  # (P, d) bool: kept as bits, not as a (P, d) float gain
     slope: float = 0.0
 
-    def gain(self, idx: np.ndarray) -> np.ndarray:
+    def gain(self, idx: np.ndarray | slice) -> np.ndarray:
         """(n, d) the activation's factor for polygons ``idx``, or (n, 1) ones."""
         if self.on is None:
-            return np.ones((len(idx), 1))
+            return np.ones((len(self.row[idx]), 1))
+        if self.slope == 0.0:  # ReLU: the bits as 0 and 1, 3x faster than np.where
+            return self.on[idx].astype(np.float64)
         return np.where(self.on[idx], 1.0, self.slope)
 
 
@@ -134,7 +136,7 @@ def _explicit(maps: _Maps) -> tuple[np.ndarray, np.ndarray]:
     at, c = maps.at[maps.row], maps.c[maps.row]
     if maps.on is None:
         return at, c
-    gain = maps.gain(np.arange(len(maps.row)))
+    gain = maps.gain(slice(None))  # every polygon, in order
     return at * gain[:, None, :], c * gain
 
 
@@ -149,10 +151,7 @@ def _then_linear(maps: _Maps, snap: np.ndarray, weights: list[np.ndarray],
     if maps.on is not None and len(maps.c) == len(weights):  # the first activation's
         return _gated_linear(maps, snap, weights, biases)
     at, c = np.empty((len(snap), 2, d_out)), np.empty((len(snap), d_out))
-    order = np.argsort(snap, kind="stable")
-    ends = np.searchsorted(snap[order], np.arange(len(weights) + 1))
-    for s, (lo, hi) in enumerate(zip(ends[:-1], ends[1:], strict=True)):
-        idx = order[lo:hi]  # the polygons of snapshot s
+    for s, idx in enumerate(snapshot_blocks(snap, len(weights))):  # the polygons of s
         gain = maps.gain(idx)  # (n, d) or (n, 1)
         at[idx] = (maps.at[maps.row[idx]] * gain[:, None, :]) @ weights[s].T
         c[idx] = (maps.c[maps.row[idx]] * gain) @ weights[s].T + biases[s]
@@ -167,16 +166,27 @@ def _gated_linear(maps: _Maps, snap: np.ndarray, weights: list[np.ndarray],
     no (P, 2, d) copy of the pre-activation maps."""
     d_out = weights[0].shape[0]
     at, c = np.empty((len(snap), 2, d_out)), np.empty((len(snap), d_out))
-    order = np.argsort(snap, kind="stable")
-    ends = np.searchsorted(snap[order], np.arange(len(weights) + 1))
-    for s, (lo, hi) in enumerate(zip(ends[:-1], ends[1:], strict=True)):
-        idx = order[lo:hi]  # the polygons of snapshot s
+    for s, idx in enumerate(snapshot_blocks(snap, len(weights))):  # the polygons of s
         w = weights[s]  # (d_out, d)
         rows = np.concatenate([maps.at[s][:, None, :] * w[None], (maps.c[s] * w)[None]])
         out = small_products(maps.gain(idx), rows.reshape(-1, w.shape[1]).T)
-        out = out.reshape(len(idx), 3, d_out)
+        out = out.reshape(-1, 3, d_out)
         at[idx], c[idx] = out[:, :2], out[:, 2] + biases[s]
     return _Maps(at, c, np.arange(len(snap)))
+
+
+def snapshot_blocks(snap: np.ndarray, snapshots: int) -> list[slice | np.ndarray]:
+    """The polygons of each snapshot 0 .. snapshots - 1: slices where ``snap`` (P,) is
+    sorted (as the cuts leave it: pieces follow the polygon they came from), so that
+    reading and writing a block copies nothing; else index arrays."""
+    if (snap[1:] >= snap[:-1]).all():
+        ends = np.searchsorted(snap, np.arange(snapshots + 1))
+        blocks: list[slice | np.ndarray] = [slice(lo, hi) for lo, hi in
+                                            zip(ends[:-1], ends[1:], strict=True)]
+        return blocks
+    order = np.argsort(snap, kind="stable")
+    ends = np.searchsorted(snap[order], np.arange(snapshots + 1))
+    return [order[lo:hi] for lo, hi in zip(ends[:-1], ends[1:], strict=True)]
 
 
 BLAS_ROWS = 256  # rows of a product given to BLAS at once: under its threading threshold

@@ -58,6 +58,16 @@ def _cell_table(keys, cells):
 
 
 @njit(cache=True)
+def _square_offsets(v, m, r, nx, ny, offset):
+    """Each edge's normal (``nx``, ``ny`` (m,)) of polygon ``v`` and ``offset`` (m,): a
+    centre c with n . c - offset >= 0 has the square around it outside that edge."""
+    for j in range(m):
+        w = v[j + 1 if j + 1 < m else 0]
+        nx[j], ny[j] = w[1] - v[j, 1], v[j, 0] - w[0]
+        offset[j] = nx[j] * v[j, 0] + ny[j] * v[j, 1] + r * (abs(nx[j]) + abs(ny[j]))
+
+
+@njit(cache=True)
 def squares_met(verts, count, centres, r, grid):
     """Which regions meet the open square of half-side ``r`` around which centres (N, 2):
     the number of centres each region (P,) meets, and of regions each centre (N,) meets.
@@ -79,10 +89,7 @@ def squares_met(verts, count, centres, r, grid):
         m, v = count[p], verts[p]
         x0, y0, x1, y1 = _box(v, m)
         x0, y0, x1, y1 = x0 - r, y0 - r, x1 + r, y1 + r
-        for j in range(m):
-            w = v[j + 1 if j + 1 < m else 0]
-            nx[j], ny[j] = w[1] - v[j, 1], v[j, 0] - w[0]
-            offset[j] = nx[j] * v[j, 0] + ny[j] * v[j, 1] + r * (abs(nx[j]) + abs(ny[j]))
+        edges = False  # the normals are found at the first candidate (most regions have none)
         lo, hi = _cell(x0, grid[0], grid[2], side), _cell(x1, grid[0], grid[2], side)
         for cy in range(_cell(y0, grid[1], grid[3], side), _cell(y1, grid[1], grid[3], side) + 1):
             for k in range(first[cy * side + lo], first[cy * side + hi + 1]):
@@ -90,6 +97,9 @@ def squares_met(verts, count, centres, r, grid):
                 cx_, cy_ = centres[i, 0], centres[i, 1]
                 if not (x0 <= cx_ <= x1 and y0 <= cy_ <= y1):
                     continue
+                if not edges:
+                    _square_offsets(v, m, r, nx, ny, offset)
+                    edges = True
                 met = True
                 for j in range(m):
                     if not nx[j] * cx_ + ny[j] * cy_ - offset[j] < 0:
