@@ -25,7 +25,7 @@ from ..tracing.trace import Trace, trace
 from ..training.train import Training, probe_points
 from .graph_steps import Max, Relu, graph_steps
 from .linear_regions import regions, without_final_softmax
-from .snapshot_walk import SnapshotRegions, joined, walk_snapshots
+from .snapshot_walk import SnapshotRegions, walk_batches
 from .steps import Step, steps_of
 
 PATTERN_CHUNK = 16  # snapshots whose forward pass is held at once (cache-sized)
@@ -44,13 +44,14 @@ def run_points(training: Training) -> tuple[np.ndarray, np.ndarray]:
 
 
 def snapshot_regions(training: Training, bounds: tuple[float, ...], cap: int
-                     ) -> tuple[SnapshotRegions, np.ndarray]:
-    """Every snapshot's regions on ``bounds`` and (S,) how many distinct patterns the
-    run's points fall in: a chain in one batched walk, a graph snapshot by snapshot."""
+                     ) -> tuple[list[SnapshotRegions], np.ndarray]:
+    """Every snapshot's regions on ``bounds``, in parts in snapshot order (a chain's
+    batches of its batched walk, a graph's snapshots one by one), and (S,) how many
+    distinct patterns the run's points fall in."""
     x = run_points(training)[0]
     steps = snapshot_steps(training)
     if steps is not None:
-        return walk_snapshots(steps, bounds, cap), distinct_patterns(steps, x)
+        return walk_batches(steps, bounds, cap), distinct_patterns(steps, x)
     return graph_snapshots(training, bounds, cap)
 
 
@@ -137,7 +138,7 @@ def snapshot_trace(training: Training, s: int, x: np.ndarray) -> Trace:
 
 
 def graph_snapshots(training: Training, bounds: tuple[float, ...], cap: int
-                    ) -> tuple[SnapshotRegions, np.ndarray]:
+                    ) -> tuple[list[SnapshotRegions], np.ndarray]:
     """``snapshot_regions`` of a graph (a CNN): each snapshot traced on the run's points,
     its regions by ``graph_walk`` (``measure.regions`` of the trace) and its points'
     patterns read off the same trace's stages."""
@@ -151,7 +152,7 @@ def graph_snapshots(training: Training, bounds: tuple[float, ...], cap: int
                                      np.full(len(found), s, dtype=np.int64),
                                      a.transpose(0, 2, 1), c))
         with_data.append(len(np.unique(trace_patterns(tr), axis=0)))
-    return joined(parts), np.array(with_data, dtype=np.int64)
+    return parts, np.array(with_data, dtype=np.int64)
 
 
 def trace_patterns(tr: Trace) -> np.ndarray:

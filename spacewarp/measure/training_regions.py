@@ -73,21 +73,26 @@ class TrainingRegions:
 def training_regions(training: Training, lc_radius: float | None = None,
                      max_regions: int | None = None) -> TrainingRegions:
     """The regions of every snapshot of ``training`` (see the module docstring): a chain's
-    snapshots enumerated in one batched pass (``snapshot_walk``), a graph's one by one."""
+    snapshots enumerated in batches of one walk (``snapshot_walk``), a graph's one by
+    one; each part measured where it lies (no copy of every polygon into one array)."""
     bounds = regions_box(training.experiment, training.data)
     r = radius(bounds, lc_radius)
     centres = run_points(training)[1]  # (N', 2) the squares' centres
     cap = MAX_REGIONS if max_regions is None else cap_of(max_regions)
-    found, with_data = snapshot_regions(training, bounds, cap)
+    parts, with_data = snapshot_regions(training, bounds, cap)
     count = len(training.snapshots)
-    met = met_counts(found, centres, r)[0]  # (P,) the centres each region meets
-    lc = np.bincount(found.snapshot, weights=met, minlength=count) / max(1, len(centres))
-    near = found.snapshot[near_regions(found, r, count)]
-    order = np.argsort(found.snapshot, kind="stable")  # snapshot by snapshot
-    return TrainingRegions(found.per_snapshot(count).astype(np.int64), with_data,
-                           lc.astype(np.float64),
-                           np.bincount(near, minlength=count).astype(np.int64), r, bounds,
-                           vertices_of(found, order), found.count[order].astype(np.int32))
+    total, met, near = np.zeros(count, np.int64), np.zeros(count), np.zeros(count, np.int64)
+    vertices, vertex_count = [np.zeros((0, 2))], [np.zeros(0, np.int32)]
+    for found in parts:  # in snapshot order
+        total += found.per_snapshot(count)
+        met += np.bincount(found.snapshot, weights=met_counts(found, centres, r)[0],
+                           minlength=count)  # (S,) (centre, region) pairs met
+        near += np.bincount(found.snapshot[near_regions(found, r, count)], minlength=count)
+        order = np.argsort(found.snapshot, kind="stable")  # snapshot by snapshot
+        vertices.append(vertices_of(found, order))
+        vertex_count.append(found.count[order].astype(np.int32))
+    return TrainingRegions(total, with_data, met / max(1, len(centres)), near, r, bounds,
+                           np.concatenate(vertices), np.concatenate(vertex_count))
 
 
 def vertices_of(found: SnapshotRegions, order: np.ndarray) -> np.ndarray:
