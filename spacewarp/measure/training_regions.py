@@ -87,7 +87,7 @@ def training_regions(training: Training, lc_radius: float | None = None,
         total += found.per_snapshot(count)
         met += np.bincount(found.snapshot, weights=met_counts(found, centres, r)[0],
                            minlength=count)  # (S,) (centre, region) pairs met
-        near += np.bincount(found.snapshot[near_regions(found, r, count)], minlength=count)
+        near += np.bincount(found.snapshot[near_regions(found, r)], minlength=count)
         order = np.argsort(found.snapshot, kind="stable")  # snapshot by snapshot
         vertices.append(vertices_of(found, order))
         vertex_count.append(found.count[order].astype(np.int32))
@@ -191,7 +191,7 @@ def squares_met(found: Regions, centres: np.ndarray, r: float) -> np.ndarray:
 
 def near_boundary(found: Regions, r: float) -> int:
     """How many regions lie within ``r`` of the decision boundary."""
-    return int(near_regions(_one_snapshot(found), r, 1).size)
+    return int(near_regions(_one_snapshot(found), r).size)
 
 
 def _one_snapshot(found: Regions) -> SnapshotRegions:
@@ -217,7 +217,7 @@ def met_counts(found: SnapshotRegions, centres: np.ndarray, r: float
                              grid_over(centres.min(0), centres.max(0), side))
 
 
-def near_regions(found: SnapshotRegions, r: float, snapshots: int) -> np.ndarray:
+def near_regions(found: SnapshotRegions, r: float) -> np.ndarray:
     """The regions (sorted indices) within ``r`` of their snapshot's decision boundary:
     those it crosses, and those whose least distance to its segments, vertex to segment
     both ways, is at most r (a segment lies in one region, so a region it does not touch
@@ -232,13 +232,15 @@ def near_regions(found: SnapshotRegions, r: float, snapshots: int) -> np.ndarray
         return np.zeros(0, dtype=np.int64)
     near = np.zeros(len(found.count), dtype=bool)
     near[where] = True  # a region the boundary crosses is at distance 0
-    side = int(np.clip(np.sqrt(len(seg) / max(1, snapshots)), 1, GRID_MAX))
+    first = int(found.snapshot.min())  # the table's snapshots: first .. first + span - 1
+    span = int(found.snapshot.max()) - first + 1
+    side = int(np.clip(np.sqrt(len(seg) / span), 1, GRID_MAX))  # a segment a cell
     grid = grid_over(seg.min((0, 1)), seg.max((0, 1)), side)
-    seg = np.ascontiguousarray(seg, dtype=np.float64)
     verts, count = _polygons(found)
-    return np.flatnonzero(loops.near_segments(verts, count, _int64(found.snapshot), near, seg,
-                                              _int64(found.snapshot[where]), float(r), grid,
-                                              snapshots))
+    return np.flatnonzero(loops.near_segments(
+        verts, count, _int64(found.snapshot - first), near,
+        np.ascontiguousarray(seg, dtype=np.float64), _int64(found.snapshot[where] - first),
+        float(r), grid, span))
 
 
 def crossed_by_boundary(found: SnapshotRegions) -> np.ndarray:
