@@ -76,9 +76,7 @@ def snapshot_steps(training: Training, snapshots: list[int] | None = None
     out = []
     for s in range(len(training.snapshots)) if snapshots is None else snapshots:
         steps = (_steps_read_off(model, training.params, s) if names is None else
-                 [st if pair is None else replace(st, weight=_float64(training.params[pair[0]][s]),
-                                                  bias=_float64(training.params[pair[1]][s]))
-                  for st, pair in zip(first, names, strict=True)])
+                 _steps_given(first, names, training.params, s))
         if frame is not None:
             w, b = frame.linear_on_slice(_given(steps[0].weight), steps[0].bias)  # (d1, k)
             steps[0] = replace(steps[0], weight=w, bias=b)
@@ -113,8 +111,14 @@ def _same_array(a: np.ndarray, b: np.ndarray | None) -> bool:
         and a.strides == b.strides
 
 
-def _float64(a: np.ndarray) -> np.ndarray:
-    return np.asarray(a, dtype=np.float64)  # a view where it is float64 already
+def _steps_given(steps: list[Step], names: list[tuple[str, str] | None],
+                 params: dict[str, np.ndarray], s: int) -> list[Step]:
+    """``steps`` with each linear one's weight and bias snapshot ``s``'s rows of the
+    parameters ``names`` says they are (views where ``params`` are float64)."""
+    return [st if pair is None else
+            replace(st, weight=np.asarray(params[pair[0]][s], dtype=np.float64),
+                    bias=np.asarray(params[pair[1]][s], dtype=np.float64))
+            for st, pair in zip(steps, names, strict=True)]
 
 
 def _steps_read_off(model: nn.Module, params: dict[str, np.ndarray], s: int) -> list[Step]:

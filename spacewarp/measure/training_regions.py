@@ -207,7 +207,7 @@ def met_counts(found: SnapshotRegions, centres: np.ndarray, r: float
     centre against every snapshot's regions: how many centres each region (P,) meets,
     and how many regions each centre (N,) meets. Candidates from a grid over the
     centres, about one a cell (``training_regions_loops.squares_met``)."""
-    from . import training_regions_loops as loops  # numba: paid only where regions are
+    from . import training_regions_loops as loops  # numba: imported where regions are counted
 
     centres = np.ascontiguousarray(centres, dtype=np.float64)
     if not len(centres):
@@ -222,7 +222,7 @@ def near_regions(found: SnapshotRegions, r: float) -> np.ndarray:
     those it crosses, and those whose least distance to its segments, vertex to segment
     both ways, is at most r (a segment lies in one region, so a region it does not touch
     is reached at ends; ``training_regions_loops.near_segments``)."""
-    from . import training_regions_loops as loops  # numba: paid only where regions are
+    from . import training_regions_loops as loops  # numba: imported where regions are counted
 
     cross = crossed_by_boundary(found)  # the boundary is only computed where it can be
     seg, where = boundary_segments(found.verts[cross], found.count[cross],
@@ -248,7 +248,7 @@ def crossed_by_boundary(found: SnapshotRegions) -> np.ndarray:
     sign (one output) or the argmax (several) differs, or a vertex is on a tie. With
     several outputs: some vertex where a class other than the first vertex's leader is
     level with it or ahead (one pass, no argmax per vertex)."""
-    from . import training_regions_loops as loops  # numba: paid only where regions are
+    from . import training_regions_loops as loops  # numba: imported where regions are counted
 
     return np.flatnonzero(loops.crossed(*_polygons(found),
                                         np.ascontiguousarray(found.out_at, dtype=np.float64),
