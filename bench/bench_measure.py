@@ -21,8 +21,9 @@ Prints:
 5. ``spacewarp render`` at 1e6 points as a whole process, with and without ``--measures``;
 6. regions through training on the course's 2,100,3 spiral classifier, 100 snapshots
    (``spacewarp train`` defaults): the training loop against ``training_regions`` of its
-   snapshots in this process, and ``spacewarp train --regions`` against ``spacewarp
-   train`` (both ``--no-film``) as whole processes, interleaved: the ratios;
+   snapshots in this process (wall and CPU seconds; the regions once more, warm), and
+   ``spacewarp train --regions`` against ``spacewarp train`` (both ``--no-film``) as
+   whole processes, interleaved: the ratios;
 7. ``--only peer``: against edge subdivision (Berzins 2023) on its own trained 2-D models,
    2 -> 50 x2 / 32 x4 / 100 x2 -> 1, from a local clone of arturs-berzins/
    relu_edge_subdivision ($SPACEWARP_PEER, default /tmp/peer/relu_edge_subdivision;
@@ -187,15 +188,21 @@ def bench_train_regions(repeat: int = 2) -> None:
     import spacewarp as sw
     from spacewarp.measure.training_regions import training_regions
 
-    t = time.perf_counter()
-    training = sw.train(snapshots=100, progress=False, live=False, device="cpu")
-    loop = time.perf_counter() - t
-    t = time.perf_counter()
-    found = training_regions(training)
-    counting = time.perf_counter() - t
+    def timed(fn):  # type: ignore[no-untyped-def]
+        wall, cpu = time.perf_counter(), time.process_time()
+        out = fn()
+        return time.perf_counter() - wall, time.process_time() - cpu, out
+
+    loop, loop_cpu, training = timed(lambda: sw.train(snapshots=100, progress=False,
+                                                      live=False, device="cpu"))
+    counting, counting_cpu, found = timed(lambda: training_regions(training))
+    again, again_cpu, _ = timed(lambda: training_regions(training))
     print(f"course's 2,100,3 spiral, 100 snapshots: training loop {loop:.1f} s, regions of "
           f"every snapshot {counting:.1f} s (ratio {counting / loop:.2f}; "
           f"{int(found.total.sum()):,} regions in all)")
+    print(f"  CPU: training loop {loop_cpu:.2f} s, regions {counting_cpu:.2f} s (ratio "
+          f"{counting_cpu / loop_cpu:.2f}; the first call loads numba); again {again:.2f} s "
+          f"wall, {again_cpu:.2f} s CPU (ratio {again_cpu / loop_cpu:.2f})")
     cmd = [sys.executable, "-m", "spacewarp.cli", "train", "--snapshots", "100", "--no-film",
            "--device", "cpu"]
     times: dict[str, list[float]] = {"train": [], "train --regions": []}

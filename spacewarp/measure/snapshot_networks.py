@@ -16,16 +16,16 @@ from __future__ import annotations
 from dataclasses import replace
 
 import numpy as np
+from torch import nn
 
 from ..errors import SpacewarpError
 from ..inputs.points import Points
 from ..model.build import set_parameters
 from ..tracing.trace import Trace, trace
 from ..training.train import Training, probe_points
-from . import polygons as pg
 from .graph_steps import Max, Relu, graph_steps
 from .linear_regions import regions, without_final_softmax
-from .snapshot_walk import SnapshotRegions, walk_snapshots
+from .snapshot_walk import SnapshotRegions, walk_batches
 from .steps import Step, steps_of
 
 PATTERN_CHUNK = 16  # snapshots whose forward pass is held at once (cache-sized)
@@ -44,13 +44,14 @@ def run_points(training: Training) -> tuple[np.ndarray, np.ndarray]:
 
 
 def snapshot_regions(training: Training, bounds: tuple[float, ...], cap: int
-                     ) -> tuple[SnapshotRegions, np.ndarray]:
-    """Every snapshot's regions on ``bounds`` and (S,) how many distinct patterns the
-    run's points fall in: a chain in one batched walk, a graph snapshot by snapshot."""
+                     ) -> tuple[list[SnapshotRegions], np.ndarray]:
+    """Every snapshot's regions on ``bounds``, in parts in snapshot order (a chain's
+    batches of its batched walk, a graph's snapshots one by one), and (S,) how many
+    distinct patterns the run's points fall in."""
     x = run_points(training)[0]
     steps = snapshot_steps(training)
     if steps is not None:
-        return walk_snapshots(steps, bounds, cap), distinct_patterns(steps, x)
+        return walk_batches(steps, bounds, cap), distinct_patterns(steps, x)
     return graph_snapshots(training, bounds, cap)
 
 
@@ -58,29 +59,75 @@ def snapshot_steps(training: Training, snapshots: list[int] | None = None
                    ) -> list[list[Step]] | None:
     """Every snapshot's network (or those of ``snapshots``) as steps on a 2-D input (on a
     slice, the first linear step composed with the slice's map); None when the network
-    is not such a chain. One
-    model, given each snapshot's parameters in turn (building a model per snapshot cost
-    as much as a third of the counting)."""
+    is not such a chain. The steps of snapshot 0's model, each linear one then given
+    every snapshot's arrays of the parameters it reads (``step_parameters``): no model
+    per snapshot (building one per snapshot cost as much as a third of the counting;
+    setting one's parameters and reading its steps again, 0.05 CPU s of the course's
+    100 snapshots)."""
     model = training.model(0)
     try:
-        steps_of(model)
+        first = steps_of(model)[0]
     except SpacewarpError:  # not a Sequential of Linear layers and activations
         return None
     frame = training.data.frame
-    if frame is not None and steps_of(model)[0][0].kind != "linear":
+    if frame is not None and first[0].kind != "linear":
         return None
+    names = step_parameters(model, first, training.params)
     out = []
     for s in range(len(training.snapshots)) if snapshots is None else snapshots:
-        set_parameters(model, {k: np.array(v[s]) for k, v in training.params.items()})
-        # copies: a float64 model's steps share its parameters' memory, set again next
-        steps = [replace(st, weight=None if st.weight is None else st.weight.copy(),
-                         bias=None if st.bias is None else st.bias.copy())
-                 for st in steps_of(model)[0]]
+        steps = (_steps_read_off(model, training.params, s) if names is None else
+                 _steps_given(first, names, training.params, s))
         if frame is not None:
             w, b = frame.linear_on_slice(_given(steps[0].weight), steps[0].bias)  # (d1, k)
             steps[0] = replace(steps[0], weight=w, bias=b)
         out.append(steps)
     return out
+
+
+def step_parameters(model: nn.Module, steps: list[Step], params: dict[str, np.ndarray]
+                    ) -> list[tuple[str, str] | None] | None:
+    """For each step, the names of the parameters (in ``params``) that its weight and
+    bias are: a float64 model's linear steps share their memory; None for an activation.
+    None in all when a linear step is made from parameters rather than being them (a
+    BatchNorm's, a Linear's without bias)."""
+    own = {name: p.detach().numpy() for name, p in model.named_parameters()
+           if name in params}
+    out: list[tuple[str, str] | None] = []
+    for st in steps:
+        if st.kind != "linear":
+            out.append(None)
+            continue
+        pair = tuple(next((name for name, a in own.items() if _same_array(a, x)), None)
+                     for x in (st.weight, st.bias))
+        if None in pair:
+            return None
+        out.append((str(pair[0]), str(pair[1])))
+    return out
+
+
+def _same_array(a: np.ndarray, b: np.ndarray | None) -> bool:
+    """``b`` is ``a`` itself: the same memory, shape and strides (not a transposed view)."""
+    return b is not None and a.ctypes.data == b.ctypes.data and a.shape == b.shape \
+        and a.strides == b.strides
+
+
+def _steps_given(steps: list[Step], names: list[tuple[str, str] | None],
+                 params: dict[str, np.ndarray], s: int) -> list[Step]:
+    """``steps`` with each linear one's weight and bias snapshot ``s``'s rows of the
+    parameters ``names`` says they are (views where ``params`` are float64)."""
+    return [st if pair is None else
+            replace(st, weight=np.asarray(params[pair[0]][s], dtype=np.float64),
+                    bias=np.asarray(params[pair[1]][s], dtype=np.float64))
+            for st, pair in zip(steps, names, strict=True)]
+
+
+def _steps_read_off(model: nn.Module, params: dict[str, np.ndarray], s: int) -> list[Step]:
+    """Snapshot ``s``'s steps read off ``model`` given its parameters."""
+    set_parameters(model, {k: np.array(v[s]) for k, v in params.items()})
+    # copies: a float64 model's steps share its parameters' memory, set again next
+    return [replace(st, weight=None if st.weight is None else st.weight.copy(),
+                    bias=None if st.bias is None else st.bias.copy())
+            for st in steps_of(model)[0]]
 
 
 def snapshot_trace(training: Training, s: int, x: np.ndarray) -> Trace:
@@ -95,7 +142,7 @@ def snapshot_trace(training: Training, s: int, x: np.ndarray) -> Trace:
 
 
 def graph_snapshots(training: Training, bounds: tuple[float, ...], cap: int
-                    ) -> tuple[SnapshotRegions, np.ndarray]:
+                    ) -> tuple[list[SnapshotRegions], np.ndarray]:
     """``snapshot_regions`` of a graph (a CNN): each snapshot traced on the run's points,
     its regions by ``graph_walk`` (``measure.regions`` of the trace) and its points'
     patterns read off the same trace's stages."""
@@ -105,15 +152,11 @@ def graph_snapshots(training: Training, bounds: tuple[float, ...], cap: int
         tr = without_final_softmax(snapshot_trace(training, s, x))
         found = regions(tr, bounds, max_regions=cap)
         a, c = found.affine  # (R, d_out, 2), (R, d_out)
-        parts.append(SnapshotRegions(pg.pad(found.verts, found.count, found.verts.shape[1]),
-                                     found.count, np.full(len(found), s, dtype=np.int64),
+        parts.append(SnapshotRegions(found.verts, found.count,
+                                     np.full(len(found), s, dtype=np.int64),
                                      a.transpose(0, 2, 1), c))
         with_data.append(len(np.unique(trace_patterns(tr), axis=0)))
-    width = max(p.verts.shape[1] for p in parts)
-    return (SnapshotRegions(np.concatenate([pg.pad(p.verts, p.count, width) for p in parts]),
-                            *(np.concatenate([getattr(p, f) for p in parts])
-                              for f in ("count", "snapshot", "out_at", "out_c"))),
-            np.array(with_data, dtype=np.int64))
+    return parts, np.array(with_data, dtype=np.int64)
 
 
 def trace_patterns(tr: Trace) -> np.ndarray:

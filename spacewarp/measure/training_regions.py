@@ -33,9 +33,7 @@ from ..model.resolve import model_for
 from ..tracing.trace import trace
 from ..training.setup import DataSet, probe_for, probe_grid
 from ..training.train import Training, probe_points
-from . import polygons as pg
 from .boundary import boundary_segments
-from .box_pairs import Boxes, Grid, box_pairs
 from .layer_split import MAX_REGIONS
 from .linear_regions import Regions, cap_of, regions
 from .snapshot_networks import run_points, snapshot_regions, snapshot_steps, snapshot_trace
@@ -43,10 +41,8 @@ from .snapshot_walk import SnapshotRegions
 from .steps import SMOOTH, refuse_smooth
 
 LC_SHARE = 0.01  # default r: 1% of the box's larger side
-PAIR_CHUNK = 2_000_000  # (point, region) pairs tested at once: ~100 MB of float64 work
-REGION_CHUNK = 16_384  # regions whose vertices' outputs are held at once (cache-sized)
 CHECK_SIDE = 16  # the grid over a slice on which the initial network is traced to check it
-GRID_MAX = 256  # cells per side of the grid that finds candidate pairs (box_pairs)
+GRID_MAX = 256  # cells per side of the compiled searches' grids, at most
 
 
 @dataclass(frozen=True)
@@ -77,23 +73,34 @@ class TrainingRegions:
 def training_regions(training: Training, lc_radius: float | None = None,
                      max_regions: int | None = None) -> TrainingRegions:
     """The regions of every snapshot of ``training`` (see the module docstring): a chain's
-    snapshots enumerated in one batched pass (``snapshot_walk``), a graph's one by one."""
+    snapshots enumerated in batches of one walk (``snapshot_walk``), a graph's one by
+    one; each part measured where it lies (no copy of every polygon into one array)."""
     bounds = regions_box(training.experiment, training.data)
     r = radius(bounds, lc_radius)
     centres = run_points(training)[1]  # (N', 2) the squares' centres
     cap = MAX_REGIONS if max_regions is None else cap_of(max_regions)
-    found, with_data = snapshot_regions(training, bounds, cap)
+    parts, with_data = snapshot_regions(training, bounds, cap)
     count = len(training.snapshots)
-    boxes = region_boxes(found, r, count)  # their cells found once, for both searches
-    met = met_pairs(found, centres, r, boxes)[1]  # (pairs,) the region of each
-    lc = np.bincount(found.snapshot[met], minlength=count) / max(1, len(centres))
-    near = found.snapshot[near_regions(found, r, boxes)]
-    order = np.argsort(found.snapshot, kind="stable")  # snapshot by snapshot
-    valid = np.arange(found.verts.shape[1])[None, :] < found.count[order, None]
-    return TrainingRegions(found.per_snapshot(count).astype(np.int64), with_data,
-                           lc.astype(np.float64),
-                           np.bincount(near, minlength=count).astype(np.int64), r, bounds,
-                           found.verts[order][valid], found.count[order].astype(np.int32))
+    total, met, near = np.zeros(count, np.int64), np.zeros(count), np.zeros(count, np.int64)
+    vertices, vertex_count = [np.zeros((0, 2))], [np.zeros(0, np.int32)]
+    for found in parts:  # in snapshot order
+        total += found.per_snapshot(count)
+        met += np.bincount(found.snapshot, weights=met_counts(found, centres, r)[0],
+                           minlength=count)  # (S,) (centre, region) pairs met
+        near += np.bincount(found.snapshot[near_regions(found, r)], minlength=count)
+        order = np.argsort(found.snapshot, kind="stable")  # snapshot by snapshot
+        vertices.append(vertices_of(found, order))
+        vertex_count.append(found.count[order].astype(np.int32))
+    return TrainingRegions(total, with_data, met / max(1, len(centres)), near, r, bounds,
+                           np.concatenate(vertices), np.concatenate(vertex_count))
+
+
+def vertices_of(found: SnapshotRegions, order: np.ndarray) -> np.ndarray:
+    """(V, 2) the vertices of the regions ``order``, region after region: one gather of
+    rows of the flat (P M, 2) vertices, no (P, M, 2) copy."""
+    m = found.count[order].astype(np.int64)  # (R,)
+    first = order * found.verts.shape[1] - np.cumsum(m) + m  # (R,) flat row - output row
+    return found.verts.reshape(-1, 2)[np.arange(int(m.sum())) + np.repeat(first, m)]
 
 
 def snapshot_polygons(named: dict[str, np.ndarray], s: int
@@ -177,88 +184,63 @@ def radius(bounds: tuple[float, ...], lc_radius: float | None) -> float:
     return float(value)
 
 
-def grid_side(regions_per_snapshot: float) -> int:
-    """Cells per side of ``box_pairs``'s grid: about one region per cell."""
-    return int(np.clip(np.sqrt(max(regions_per_snapshot, 1.0)), 4, GRID_MAX))
-
-
 def squares_met(found: Regions, centres: np.ndarray, r: float) -> np.ndarray:
     """(N,) how many regions meet the open square of half-side ``r`` around each centre."""
-    one = _one_snapshot(found)
-    point, _ = met_pairs(one, centres, r, region_boxes(one, r, 1))
-    return np.bincount(point, minlength=len(centres))
+    return met_counts(_one_snapshot(found), centres, r)[1]
 
 
 def near_boundary(found: Regions, r: float) -> int:
     """How many regions lie within ``r`` of the decision boundary."""
-    one = _one_snapshot(found)
-    return int(near_regions(one, r, region_boxes(one, r, 1)).size)
+    return int(near_regions(_one_snapshot(found), r).size)
 
 
 def _one_snapshot(found: Regions) -> SnapshotRegions:
     a, c = found.affine  # (R, d_out, 2), (R, d_out)
-    verts = pg.pad(found.verts, found.count, found.verts.shape[1])  # as walk_snapshots pads
-    return SnapshotRegions(verts, found.count, np.zeros(len(found), dtype=np.int64),
+    return SnapshotRegions(found.verts, found.count, np.zeros(len(found), dtype=np.int64),
                            a.transpose(0, 2, 1), c)
 
 
-def region_boxes(found: SnapshotRegions, r: float, snapshots: int) -> Boxes:
-    """Every region's bounding box grown by ``r``, on a grid of about one region a cell."""
-    lo, hi = _extent(found.verts)
-    a, b = lo.min(0) - r, hi.max(0) + r  # where the grid is laid
-    side = grid_side(len(lo) / max(1, snapshots))
-    grid = Grid((float(a[0]), float(b[0]), float(a[1]), float(b[1])), side, snapshots)
-    return Boxes(lo - r, hi + r, found.snapshot, grid)
+def met_counts(found: SnapshotRegions, centres: np.ndarray, r: float
+               ) -> tuple[np.ndarray, np.ndarray]:
+    """Where the open square of half-side ``r`` around a centre meets a region's convex
+    polygon (no separating axis among the square's two and each edge's normal), each
+    centre against every snapshot's regions: how many centres each region (P,) meets,
+    and how many regions each centre (N,) meets. Candidates from a grid over the
+    centres, about one a cell (``training_regions_loops.squares_met``)."""
+    from . import training_regions_loops as loops  # numba: imported where regions are counted
+
+    centres = np.ascontiguousarray(centres, dtype=np.float64)
+    if not len(centres):
+        return np.zeros(len(found.count), np.int64), np.zeros(0, np.int64)
+    side = int(np.clip(np.sqrt(len(centres)), 1, GRID_MAX))
+    return loops.squares_met(*_polygons(found), centres, float(r),
+                             grid_over(centres.min(0), centres.max(0), side))
 
 
-def met_pairs(found: SnapshotRegions, centres: np.ndarray, r: float, boxes: Boxes
-              ) -> tuple[np.ndarray, np.ndarray]:
-    """The (centre, region) pairs, each centre against every snapshot's regions, where
-    the open square of half-side ``r`` around the centre meets the convex polygon: no
-    separating axis among the square's two and each edge's normal."""
-    verts, (valid, nxt) = found.verts, found.edges  # (R, M, 2), (R, M), (R, M, 2)
-    n, snapshots = len(centres), boxes.grid.groups
-    at = np.tile(centres, (snapshots, 1))  # (S N, 2) every centre in every snapshot
-    q, pc = box_pairs(boxes, Boxes(at, at, np.repeat(np.arange(snapshots), n), boxes.grid))
-    p = pc % max(1, n)  # the centre of each candidate pair
-    nx, ny = nxt[..., 1] - verts[..., 1], verts[..., 0] - nxt[..., 0]  # (R, M) normals
-    reach = r * (np.abs(nx) + np.abs(ny))  # (R, M) the square's half-extent on each normal
-    # (R, M): a centre with n . c >= offset is outside the edge by r; past a polygon's
-    # count, +inf: no padding edge separates
-    offset = np.where(valid, nx * verts[..., 0] + ny * verts[..., 1] + reach, np.inf)
-    met = np.zeros(len(q), dtype=bool)
-    step = max(1, PAIR_CHUNK // verts.shape[1])
-    for lo in range(0, len(q), step):  # (pairs, M) at a time
-        qk, c = q[lo:lo + step], centres[p[lo:lo + step]]  # (k,), (k, 2)
-        side_of = nx[qk] * c[:, :1] + ny[qk] * c[:, 1:] - offset[qk]  # (k, M)
-        met[lo:lo + step] = (side_of < 0).all(1)  # outside no edge
-    return p[met], q[met]
-
-
-def near_regions(found: SnapshotRegions, r: float, boxes: Boxes) -> np.ndarray:
+def near_regions(found: SnapshotRegions, r: float) -> np.ndarray:
     """The regions (sorted indices) within ``r`` of their snapshot's decision boundary:
-    the least distance between a region's edges and the boundary's segments, vertex to
-    segment both ways (a segment lies in one region, so a region it does not touch is
-    reached at ends)."""
+    those it crosses, and those whose least distance to its segments, vertex to segment
+    both ways, is at most r (a segment lies in one region, so a region it does not touch
+    is reached at ends; ``training_regions_loops.near_segments``)."""
+    from . import training_regions_loops as loops  # numba: imported where regions are counted
+
     cross = crossed_by_boundary(found)  # the boundary is only computed where it can be
     seg, where = boundary_segments(found.verts[cross], found.count[cross],
                                    found.out_at[cross].transpose(0, 2, 1), found.out_c[cross])
     where = cross[where]
     if not len(seg):
         return np.zeros(0, dtype=np.int64)
-    verts, (valid, nxt) = found.verts, found.edges
-    q, b = box_pairs(boxes, Boxes(seg.min(1), seg.max(1), found.snapshot[where], boxes.grid))
-    near = np.zeros(len(verts), dtype=bool)
+    near = np.zeros(len(found.count), dtype=bool)
     near[where] = True  # a region the boundary crosses is at distance 0
-    q, b = q[~near[q]], b[~near[q]]  # only the others are measured
-    for start in range(0, len(q), PAIR_CHUNK // 64):  # (pairs, M, M) of distances
-        qk, bk = q[start:start + PAIR_CHUNK // 64], b[start:start + PAIR_CHUNK // 64]
-        s = seg[bk]  # (k, 2, 2)
-        d1 = _point_segment(verts[qk], s[:, None, 0], s[:, None, 1])  # (k, M)
-        d2 = _point_segment(s[:, None, :, :], verts[qk][:, :, None], nxt[qk][:, :, None])
-        d = np.where(valid[qk], np.minimum(d1, d2.min(-1)), np.inf)  # (k, M)
-        near[qk[d.min(1) <= r]] = True
-    return np.flatnonzero(near)
+    first = int(found.snapshot.min())  # the table's snapshots: first .. first + span - 1
+    span = int(found.snapshot.max()) - first + 1
+    side = int(np.clip(np.sqrt(len(seg) / span), 1, GRID_MAX))  # a segment a cell
+    grid = grid_over(seg.min((0, 1)), seg.max((0, 1)), side)
+    verts, count = _polygons(found)
+    return np.flatnonzero(loops.near_segments(
+        verts, count, _int64(found.snapshot - first), near,
+        np.ascontiguousarray(seg, dtype=np.float64), _int64(found.snapshot[where] - first),
+        float(r), grid, span))
 
 
 def crossed_by_boundary(found: SnapshotRegions) -> np.ndarray:
@@ -266,36 +248,26 @@ def crossed_by_boundary(found: SnapshotRegions) -> np.ndarray:
     sign (one output) or the argmax (several) differs, or a vertex is on a tie. With
     several outputs: some vertex where a class other than the first vertex's leader is
     level with it or ahead (one pass, no argmax per vertex)."""
-    crossed = np.zeros(len(found.count), dtype=bool)
-    for lo in range(0, len(crossed), REGION_CHUNK):  # cache-sized blocks of regions
-        k = slice(lo, lo + REGION_CHUNK)
-        v, a = found.verts[k], found.out_at[k]  # (p, M, 2), (p, 2, K)
-        out = v[..., :1] * a[:, None, 0] + v[..., 1:] * a[:, None, 1] \
-            + found.out_c[k][:, None, :]  # (p, M, K) the output at each vertex
-        if out.shape[2] == 1:
-            crossed[k] = (out[:, :1, 0] * out[..., 0] <= 0).any(1)  # a sign change or 0
-            continue
-        lead = out[:, 0].argmax(1)  # (p,) the first vertex's class
-        level = np.take_along_axis(out, lead[:, None, None], 2)  # (p, M, 1) its output
-        crossed[k] = ((out >= level).sum(2) > 1).any(1)  # another class level or ahead
-    return np.flatnonzero(crossed)
+    from . import training_regions_loops as loops  # numba: imported where regions are counted
+
+    return np.flatnonzero(loops.crossed(*_polygons(found),
+                                        np.ascontiguousarray(found.out_at, dtype=np.float64),
+                                        np.ascontiguousarray(found.out_c, dtype=np.float64)))
 
 
-def _extent(verts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Each region's bounding box: low (R, 2) and high (R, 2) corners (the rows past a
-    polygon's count are copies of its last vertex: ``polygons.pad``, which
-    ``walk_snapshots`` and ``_one_snapshot`` apply). Vertex by vertex, (R, 2) at a time:
-    a reduction over the middle axis of (R, M, 2) was 2.6x slower."""
-    lo, hi = verts[:, 0].copy(), verts[:, 0].copy()
-    for j in range(1, verts.shape[1]):
-        np.minimum(lo, verts[:, j], out=lo)
-        np.maximum(hi, verts[:, j], out=hi)
-    return lo, hi
+def grid_over(lo: np.ndarray, hi: np.ndarray, side: int) -> np.ndarray:
+    """The grid of the compiled searches over the box lo (2,) .. hi (2,): x0, y0, the
+    cells' width and height (1 where the box is flat), and ``side`` cells a side."""
+    size = (hi - lo) / side
+    size = np.where(size > 0, size, 1.0)
+    return np.array([lo[0], lo[1], size[0], size[1], side], dtype=np.float64)
 
 
-def _point_segment(p: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """Distance from points ``p`` to segments ``a``-``b`` (broadcast, last axis 2)."""
-    ab, ap = b - a, p - a
-    length = np.maximum((ab * ab).sum(-1), 1e-300)
-    t = np.clip((ap * ab).sum(-1) / length, 0.0, 1.0)
-    return np.linalg.norm(ap - t[..., None] * ab, axis=-1)
+def _polygons(found: SnapshotRegions) -> tuple[np.ndarray, np.ndarray]:
+    """The polygons as the compiled loops take them: verts (P, M, 2) float64, count (P,)
+    int64 (one type each: one compiled version)."""
+    return np.ascontiguousarray(found.verts, dtype=np.float64), _int64(found.count)
+
+
+def _int64(a: np.ndarray) -> np.ndarray:
+    return np.ascontiguousarray(a, dtype=np.int64)
