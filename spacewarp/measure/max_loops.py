@@ -6,7 +6,11 @@ A max-pooling's input is usually a gated ReLU stage (``StageMap`` with ``pre_row
 In numpy every test expanded each row's whole map first ((rows, d0, D) copies of the
 pre-activation, and its norms) to read 4 entries per window: 2.7 of the trained digits
 slice's 9 CPU s. Here one loop per polygon reads only the entries it tests, straight
-from the compact maps (docs/REGIONS.md has the measurements). The tolerances are
+from the compact maps (docs/REGIONS.md has the measurements); an entry a ReLU turned off
+is exactly 0 and is not read at all (a quarter to a third of the windows have every
+entry off). The two passes over every polygon (``leaders``, ``winners_stage``) run on
+numba's threads (``prange``, blocks of ``BLOCK`` polygons; each writes only its own
+rows), the split rounds' small loops on one. The tolerances are
 ``max_split``'s: an entry leads on a polygon when it is within ``REL_TOL`` (relative) of
 the top at every vertex. numba compiles the loops once per machine (about 12 CPU s;
 cached in ``__pycache__``: ``cache=True``), and loads them in each process (0.6 CPU s
@@ -17,13 +21,15 @@ is split (``max_split``, ``graph_walk`` import it inside their functions).
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
+from numba import njit, prange
 
 from .first_compile import note_first_compile
 from .polygons import REL_TOL
 from .stage_map import StageMap
 
 note_first_compile(__file__)  # before the first call compiles: say why it waits
+
+BLOCK = 256  # polygons (rows) per task when a loop runs on several threads
 
 
 def compact(source: StageMap) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray,
@@ -89,9 +95,22 @@ def _entry(at, c, pre_row, on, gated, slope, r, col, out, i):
     view per entry was most of the loop's time), returns its offset."""
     pr = pre_row[r]
     gain = slope + (1.0 - slope) * on[r, col] if gated else 1.0  # no branch on the bit
+    if gain == 0.0:  # a ReLU's off entry: exactly 0, nothing to read
+        for d in range(at.shape[1]):
+            out[i, d] = 0.0
+        return 0.0
     for d in range(at.shape[1]):
         out[i, d] = at[pr, d, col] * gain
     return c[pr, col] * gain
+
+
+@njit(cache=True, inline="always")
+def _all_off(on, r, groups, u):
+    """Whether every entry of window u is off in gated row r."""
+    n_on = 0
+    for i in range(groups.shape[1]):
+        n_on += on[r, groups[u, i]]
+    return n_on == 0
 
 
 @njit(cache=True, error_model="numpy")
@@ -118,10 +137,41 @@ def _vertex_leads(verts, q, m, a, off, leads, sums, at_vertex,
                 leads[i] = False
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, inline="always", error_model="numpy")
+def _enclosing_circle(verts, q, m, centre):
+    """Polygon q's vertex mean into ``centre`` (d0,); returns the largest distance from
+    it to a vertex."""
+    d0 = verts.shape[2]
+    for d in range(d0):
+        centre[d] = 0.0
+        for k in range(m):
+            centre[d] += verts[q, k, d]
+        centre[d] /= m
+    radius = 0.0
+    for k in range(m):
+        s = 0.0
+        for d in range(d0):
+            s += (verts[q, k, d] - centre[d]) ** 2
+        radius = max(radius, np.sqrt(s))
+    return radius
+
+
+@njit(cache=True, parallel=True, error_model="numpy")
 def _leaders(verts, count, at, c, pre_row, on, gated, slope, row, groups, rel_tol, first,
              straddle):
-    n_poly, d0 = len(count), verts.shape[2]
+    """Blocks of ``BLOCK`` polygons on the threads: each polygon's windows are its own."""
+    blocks = (len(count) + BLOCK - 1) // BLOCK
+    for b in prange(blocks):
+        _leaders_of(b * BLOCK, min(len(count), (b + 1) * BLOCK), verts, count, at, c,
+                    pre_row, on, gated, slope, row, groups, rel_tol, first, straddle)
+
+
+@njit(cache=True, error_model="numpy")
+def _leaders_of(lo, hi, verts, count, at, c, pre_row, on, gated, slope, row, groups,
+                rel_tol, first, straddle):
+    """``leaders`` of polygons lo to hi, into ``first`` and ``straddle``."""
+    d0 = verts.shape[2]
+    dead = gated and slope == 0.0  # a ReLU's off entries are exactly 0
     units, p = groups.shape
     a = np.empty((p, d0))
     off = np.empty(p)
@@ -131,30 +181,27 @@ def _leaders(verts, count, at, c, pre_row, on, gated, slope, row, groups, rel_to
     sums = np.empty(p)
     scratch = np.empty(p)
     centre = np.empty(d0)
-    for q in range(n_poly):
+    for q in range(lo, hi):
         m = count[q]
-        for d in range(d0):
-            centre[d] = 0.0
-            for k in range(m):
-                centre[d] += verts[q, k, d]
-            centre[d] /= m
-        radius = 0.0
-        for k in range(m):
-            s = 0.0
-            for d in range(d0):
-                s += (verts[q, k, d] - centre[d]) ** 2
-            radius = max(radius, np.sqrt(s))
+        radius = _enclosing_circle(verts, q, m, centre)
         for u in range(units):
+            if dead and _all_off(on, row[q], groups, u):  # every entry exactly 0
+                first[q, u] = 0  # ties go to the first; nothing to split
+                continue
             best = 0
             for i in range(p):
-                off[i] = _entry(at, c, pre_row, on, gated, slope, row[q], groups[u, i],
-                                a, i)
-                s, norm = off[i], 0.0
-                for d in range(d0):
-                    s += centre[d] * a[i, d]
-                    norm += a[i, d] * a[i, d]
-                value[i] = s
-                spread[i] = radius * np.sqrt(norm)
+                if dead and not on[row[q], groups[u, i]]:  # exactly 0: nothing to read
+                    a[i, :] = 0.0
+                    off[i] = value[i] = spread[i] = 0.0
+                else:
+                    off[i] = _entry(at, c, pre_row, on, gated, slope, row[q], groups[u, i],
+                                    a, i)
+                    s, norm = off[i], 0.0
+                    for d in range(d0):
+                        s += centre[d] * a[i, d]
+                        norm += a[i, d] * a[i, d]
+                    value[i] = s
+                    spread[i] = radius * np.sqrt(norm)
                 if value[i] > value[best]:
                     best = i
             low = value[best] - spread[best]
@@ -219,21 +266,23 @@ def _entries(at, c, pre_row, on, gated, slope, row, cols):
     return a, off
 
 
-@njit(cache=True, error_model="numpy")
-def _winners_stage(at, c, pre_row, on, gated, slope, row, groups,
-                   choice):
+@njit(cache=True, parallel=True, error_model="numpy")
+def _winners_stage(at, c, pre_row, on, gated, slope, row, groups, choice):
     n, (units, p), d0 = len(row), groups.shape, at.shape[1]
     a = np.empty((n, d0, units))
     off = np.empty((n, units))
-    bits = np.zeros((n, units * p), dtype=np.bool_)
-    one = np.empty((1, d0))
-    for q in range(n):
-        for u in range(units):
-            i = choice[q, u]
-            bits[q, u * p + i] = True
-            off[q, u] = _entry(at, c, pre_row, on, gated, slope, row[q], groups[u, i], one, 0)
-            for d in range(d0):
-                a[q, d, u] = one[0, d]
+    bits = np.empty((n, units * p), dtype=np.bool_)
+    for b in prange((n + BLOCK - 1) // BLOCK):  # rows are independent: blocks on the threads
+        one = np.empty((1, d0))
+        for q in range(b * BLOCK, min(n, (b + 1) * BLOCK)):
+            bits[q] = False
+            for u in range(units):
+                i = choice[q, u]
+                bits[q, u * p + i] = True
+                off[q, u] = _entry(at, c, pre_row, on, gated, slope, row[q], groups[u, i],
+                                   one, 0)
+                for d in range(d0):
+                    a[q, d, u] = one[0, d]
     return a, off, bits
 
 
