@@ -227,11 +227,10 @@ def active(verts: np.ndarray, count: np.ndarray, at: np.ndarray, c: np.ndarray,
            row: np.ndarray | None = None) -> np.ndarray:
     """(P, n) which pre-activations are positive inside each polygon (at its centroid);
     maps at (N, d0, n), c (N, n) by ``row`` (P,) as in ``split_layer``."""
+    from . import sign_loops  # numba: paid only where regions are cut
+
     r = np.arange(len(count)) if row is None else row
     centre = pg.centroids(verts, count)  # (P, d0)
-    on = np.empty((len(count), at.shape[2]), dtype=bool)
-    step = max(1, BLOCK // max(1, at.shape[2]))
-    for lo in range(0, len(count), step):  # in blocks: no (P, d0, n) copy
-        k = slice(lo, lo + step)
-        on[k] = np.einsum("kd,kdn->kn", centre[k], at[r[k]]) + c[r[k]] > 0
-    return on
+    return sign_loops.centre_signs(np.ascontiguousarray(centre, dtype=np.float64),
+                                   r.astype(np.int64), np.ascontiguousarray(at),
+                                   np.ascontiguousarray(c))
