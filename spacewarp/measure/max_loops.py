@@ -286,6 +286,64 @@ def _winners_stage(at, c, pre_row, on, gated, slope, row, groups, choice):
     return a, off, bits
 
 
+def round_tests(verts: np.ndarray, count: np.ndarray, a: np.ndarray, c: np.ndarray
+                ) -> tuple[np.ndarray, np.ndarray]:
+    """A split round's tests (``max_split._split_round``) of polygons (Q, M, d0), each by
+    its own window (entries a (Q, p, d0), c (Q, p)): (Q,) whether one entry leads at every
+    vertex (the polygon stays whole), and the offsets with an entry equal to an earlier
+    one (``np.isclose``, 1e-12) pushed far below any value on its polygon, so it never
+    leads there (two dead ReLUs in one window, both 0: no region counted twice)."""
+    return _round_tests(np.ascontiguousarray(verts), count.astype(np.int64),
+                        np.ascontiguousarray(a, dtype=np.float64),
+                        np.ascontiguousarray(c, dtype=np.float64), REL_TOL)
+
+
+@njit(cache=True, error_model="numpy")
+def _round_tests(verts, count, a, c, rel_tol):
+    n, p = c.shape
+    whole = np.empty(n, dtype=np.bool_)
+    pushed = c.copy()
+    leads = np.empty(p, dtype=np.bool_)
+    sums = np.empty(p)
+    scratch = np.empty(p)
+    for q in range(n):
+        _vertex_leads(verts, q, count[q], a[q], c[q], leads, sums, scratch, rel_tol)
+        whole[q] = leads.any()
+        if not whole[q]:
+            _push_repeats(verts, q, a, c, pushed)
+    return whole, pushed
+
+
+@njit(cache=True, inline="always", error_model="numpy")
+def _close(x, y):
+    """``np.isclose(x, y, rtol=1e-12, atol=1e-12)`` for finite x, y."""
+    return abs(x - y) <= 1e-12 + 1e-12 * abs(y)
+
+
+@njit(cache=True, error_model="numpy")
+def _push_repeats(verts, q, a, c, pushed):
+    """pushed[q, i] = c[q, i] - 1e6 (1 + max |c| + sum |a| max |x|) where entry i of
+    polygon q equals an earlier entry."""
+    p, d0 = a.shape[1], a.shape[2]
+    top_c, size_a, top_x = 0.0, 0.0, 0.0
+    for i in range(p):
+        top_c = max(top_c, abs(c[q, i]))
+        for d in range(d0):
+            size_a += abs(a[q, i, d])
+    for k in range(verts.shape[1]):
+        for d in range(d0):
+            top_x = max(top_x, abs(verts[q, k, d]))
+    push = 1e6 * (1.0 + top_c + size_a * top_x)
+    for i in range(1, p):
+        for k in range(i):
+            same = _close(c[q, i], c[q, k])
+            for d in range(d0):
+                same = same and _close(a[q, i, d], a[q, k, d])
+            if same:
+                pushed[q, i] = c[q, i] - push
+                break
+
+
 def split_max_2d(verts: np.ndarray, count: np.ndarray, a: np.ndarray, c: np.ndarray
                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """``max_split.split_max`` for polygons (P, M, 2): the part of each polygon where each
