@@ -16,7 +16,7 @@ from collections.abc import Callable
 import numpy as np
 
 from .graph_steps import Affine, AffineOp, GraphStep, Max, Relu
-from .layer_split import MAX_REGIONS, active, split_layer
+from .layer_split import MAX_REGIONS, active, patterns_of, split_layer
 from .max_split import split_by_max
 from .stage_map import StageMap
 
@@ -55,8 +55,7 @@ def walk_graph(steps: list[GraphStep], verts: np.ndarray, count: np.ndarray,
             bits.append((len(maps) - 1, on))
             per_layer.append(len(count))
         rows = np.concatenate([rows, col[:, None]], axis=1)
-    patterns = (np.concatenate([b[rows[:, k]] for k, b in bits], axis=1) if bits
-                else np.zeros((len(count), 0), dtype=bool))
+    patterns = patterns_of(len(count), bits, rows)
     return verts, count, patterns, tuple(maps), rows, tuple(per_layer)
 
 

@@ -234,3 +234,13 @@ def active(verts: np.ndarray, count: np.ndarray, at: np.ndarray, c: np.ndarray,
     return sign_loops.centre_signs(np.ascontiguousarray(centre, dtype=np.float64),
                                    r.astype(np.int64), np.ascontiguousarray(at),
                                    np.ascontiguousarray(c))
+
+
+def patterns_of(n: int, bits: list[tuple[int, np.ndarray]], rows: np.ndarray) -> np.ndarray:
+    """(n, sum of widths) bool: each region's bits of every layer, side by side; ``bits``
+    (stage, (N_k, width_k) bool by that stage's rows), ``rows`` (n, stages)."""
+    if not bits:  # no layer cut: numba is not imported
+        return np.zeros((n, 0), dtype=bool)
+    from . import sign_loops  # numba: paid only where regions are cut
+
+    return sign_loops.patterns(n, [b for _, b in bits], [rows[:, k] for k, _ in bits])
