@@ -271,18 +271,19 @@ def _winners_stage(at, c, pre_row, on, gated, slope, row, groups, choice):
     n, (units, p), d0 = len(row), groups.shape, at.shape[1]
     a = np.empty((n, d0, units))
     off = np.empty((n, units))
-    bits = np.empty((n, units * p), dtype=np.bool_)
+    bits = np.zeros((n, units * p), dtype=np.bool_)
     for b in prange((n + BLOCK - 1) // BLOCK):  # rows are independent: blocks on the threads
-        one = np.empty((1, d0))
         for q in range(b * BLOCK, min(n, (b + 1) * BLOCK)):
-            bits[q] = False
+            r = row[q]
+            pr = pre_row[r]
             for u in range(units):
                 i = choice[q, u]
                 bits[q, u * p + i] = True
-                off[q, u] = _entry(at, c, pre_row, on, gated, slope, row[q], groups[u, i],
-                                   one, 0)
+                col = groups[u, i]
+                gain = slope + (1.0 - slope) * on[r, col] if gated else 1.0  # as ``_entry``
+                off[q, u] = c[pr, col] * gain
                 for d in range(d0):
-                    a[q, d, u] = one[0, d]
+                    a[q, d, u] = at[pr, d, col] * gain
     return a, off, bits
 
 
