@@ -126,9 +126,9 @@ def crossing_neurons(pre: StageMap, row: np.ndarray, verts: np.ndarray,
     lo, hi = sign_loops.row_boxes(np.ascontiguousarray(verts), count.astype(np.int64),
                                   row.astype(np.int64), len(pre.c))  # (N, d0) each
     used = np.flatnonzero(np.isfinite(lo[:, 0]))
-    hit = sign_loops.box_crossing(lo[used], hi[used], used, np.ascontiguousarray(pre.at),
-                                  np.ascontiguousarray(pre.c))  # (blocks, n)
-    return np.flatnonzero(hit.any(axis=0))
+    return np.flatnonzero(sign_loops.box_crossing(lo[used], hi[used], used,
+                                                  np.ascontiguousarray(pre.at),
+                                                  np.ascontiguousarray(pre.c)))
 
 
 def _max(step: Max, maps: list[StageMap], rows: np.ndarray, verts: np.ndarray,

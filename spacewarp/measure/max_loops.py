@@ -9,13 +9,14 @@ slice's 9 CPU s. Here one loop per polygon reads only the entries it tests, stra
 from the compact maps (docs/REGIONS.md has the measurements); an entry a ReLU turned off
 is exactly 0 and is not read at all (a quarter to a third of the windows have every
 entry off). The two passes over every polygon (``leaders``, ``winners_stage``) run on
-numba's threads (``prange``, blocks of ``BLOCK`` polygons; each writes only its own
-rows), the split rounds' small loops on one. The tolerances are
-``max_split``'s: an entry leads on a polygon when it is within ``REL_TOL`` (relative) of
-the top at every vertex. numba compiles the loops once per machine (about 12 CPU s;
-cached in ``__pycache__``: ``cache=True``), and loads them in each process (0.6 CPU s
-with numba's import). This module imports numba, so it is imported only where a maximum
-is split (``max_split``, ``graph_walk`` import it inside their functions).
+numba's threads where they are large (``sign_loops.on_threads``; ``prange``, blocks of
+``BLOCK`` polygons, each writing only its own rows), the split rounds' small loops on one.
+The tolerances are ``max_split``'s: an entry leads on a polygon when it is within
+``REL_TOL`` (relative) of the top at every vertex. numba compiles the loops once per
+machine (about 12 CPU s; cached in ``__pycache__``: ``cache=True``), and loads them in
+each process (0.6 CPU s with numba's import). This module imports numba, so it is
+imported only where a maximum is split (``max_split``, ``graph_walk`` import it inside
+their functions).
 """
 
 from __future__ import annotations
@@ -25,11 +26,12 @@ from numba import njit, prange
 
 from .first_compile import note_first_compile
 from .polygons import REL_TOL
+from .sign_loops import on_threads
 from .stage_map import StageMap
 
 note_first_compile(__file__)  # before the first call compiles: say why it waits
 
-BLOCK = 256  # polygons (rows) per task when a loop runs on several threads
+BLOCK = 256  # polygons (rows) per task when a loop runs on several threads (``on_threads``)
 
 
 def compact(source: StageMap) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray,
@@ -55,9 +57,13 @@ def leaders(source: StageMap, row: np.ndarray, groups: np.ndarray, verts: np.nda
     first = np.empty((len(count), len(groups)),
                      dtype=np.int8 if groups.shape[1] <= 127 else np.int64)
     straddle = np.zeros((len(count), len(groups)), dtype=bool)
-    _leaders(np.ascontiguousarray(verts), count.astype(np.int64), *compact(source),
-             row.astype(np.int64), np.ascontiguousarray(groups, dtype=np.int64), REL_TOL,
-             first, straddle)
+    args = (np.ascontiguousarray(verts), count.astype(np.int64), *compact(source),
+            row.astype(np.int64), np.ascontiguousarray(groups, dtype=np.int64), REL_TOL,
+            first, straddle)
+    if on_threads(first.size * groups.shape[1]):
+        _leaders(*args)
+    else:
+        _leaders_of(0, len(count), *args)
     return first, straddle
 
 
@@ -83,9 +89,17 @@ def winners_stage(source: StageMap, row: np.ndarray, groups: np.ndarray,
     ``groups[u, choice[q, u]]`` of ``source``'s row ``row[q]`` (a StageMap, at (Q, d0,
     units), written in place: no (Q, units, d0) gather and transpose), and the bits (Q,
     units * p) one-hot per window."""
-    at, c, bits = _winners_stage(*compact(source), row.astype(np.int64),
-                                 np.ascontiguousarray(groups, dtype=np.int64),
-                                 np.ascontiguousarray(choice))
+    (units, p), d0 = groups.shape, source.at.shape[1]
+    at = np.empty((len(row), d0, units))
+    c = np.empty((len(row), units))
+    bits = np.zeros((len(row), units * p), dtype=bool)
+    args = (*compact(source), row.astype(np.int64),
+            np.ascontiguousarray(groups, dtype=np.int64), np.ascontiguousarray(choice),
+            at, c, bits)
+    if on_threads(at.size):
+        _winners_stage(*args)
+    else:
+        _winners_rows(0, len(row), *args)
     return StageMap(at, c), bits
 
 
@@ -267,24 +281,32 @@ def _entries(at, c, pre_row, on, gated, slope, row, cols):
 
 
 @njit(cache=True, parallel=True, error_model="numpy")
-def _winners_stage(at, c, pre_row, on, gated, slope, row, groups, choice):
-    n, (units, p), d0 = len(row), groups.shape, at.shape[1]
-    a = np.empty((n, d0, units))
-    off = np.empty((n, units))
-    bits = np.zeros((n, units * p), dtype=np.bool_)
-    for b in prange((n + BLOCK - 1) // BLOCK):  # rows are independent: blocks on the threads
-        for q in range(b * BLOCK, min(n, (b + 1) * BLOCK)):
-            r = row[q]
-            pr = pre_row[r]
-            for u in range(units):
-                i = choice[q, u]
-                bits[q, u * p + i] = True
-                col = groups[u, i]
-                gain = slope + (1.0 - slope) * on[r, col] if gated else 1.0  # as ``_entry``
-                off[q, u] = c[pr, col] * gain
-                for d in range(d0):
-                    a[q, d, u] = at[pr, d, col] * gain
-    return a, off, bits
+def _winners_stage(at, c, pre_row, on, gated, slope, row, groups, choice, out_at, out_c,
+                   bits):
+    """``winners_stage`` by blocks of rows on the threads (rows are independent)."""
+    n = len(row)
+    for b in prange((n + BLOCK - 1) // BLOCK):
+        _winners_rows(b * BLOCK, min(n, (b + 1) * BLOCK), at, c, pre_row, on, gated, slope,
+                      row, groups, choice, out_at, out_c, bits)
+
+
+@njit(cache=True, error_model="numpy")
+def _winners_rows(first, last, at, c, pre_row, on, gated, slope, row, groups, choice,
+                  out_at, out_c, bits):
+    """Rows first to last of the winners' stage into out_at (Q, d0, units), out_c (Q,
+    units), and their one-hot bits (Q, units * p), zeros to start with."""
+    (units, p), d0 = groups.shape, at.shape[1]
+    for q in range(first, last):
+        r = row[q]
+        pr = pre_row[r]
+        for u in range(units):
+            i = choice[q, u]
+            bits[q, u * p + i] = True
+            col = groups[u, i]
+            gain = slope + (1.0 - slope) * on[r, col] if gated else 1.0  # as ``_entry``
+            out_c[q, u] = c[pr, col] * gain
+            for d in range(d0):
+                out_at[q, d, u] = at[pr, d, col] * gain
 
 
 def round_tests(verts: np.ndarray, count: np.ndarray, a: np.ndarray, c: np.ndarray

@@ -24,6 +24,7 @@ from .first_compile import note_first_compile
 note_first_compile(__file__)  # before the first call compiles: say why it waits
 
 BLOCK = 256  # map rows (polygons) per task on the threads
+THREADS_FROM = 1 << 22  # numbers a loop reads or writes before it goes to the threads
 
 
 @njit(cache=True)
@@ -43,49 +44,82 @@ def row_boxes(verts, count, row, n_rows):
     return lo, hi
 
 
+def box_crossing(lo: np.ndarray, hi: np.ndarray, used: np.ndarray, at: np.ndarray,
+                 c: np.ndarray) -> np.ndarray:
+    """(n,) bool: neuron j's value ``x . at[r, :, j] + c[r, j]`` is positive at one corner
+    and negative at another of the box lo, hi (U, d0) of row ``used[k]`` (U,), for some
+    k; ``at`` (N, d0, n), c (N, n). d0 is 1 or 2."""
+    n_used, n = len(used), at.shape[2]
+    if not on_threads(n_used * n):
+        hit = np.zeros((1, n), dtype=bool)
+        _box_crossing_rows(lo, hi, used, at, c, 0, n_used, hit[0])
+    else:
+        hit = _box_crossing_threads(lo, hi, used, at, c)
+    return hit.any(axis=0)
+
+
 @njit(cache=True, parallel=True)
-def box_crossing(lo, hi, used, at, c):
-    """(blocks, n) bool: neuron j's value ``x . at[r, :, j] + c[r, j]`` is positive at one
-    corner and negative at another of the box lo, hi (U, d0) of row ``used[k]`` (U,), for
-    some k of the block; ``at`` (N, d0, n), c (N, n). d0 is 1 or 2."""
-    n_used, d0, n = len(used), at.shape[1], at.shape[2]
-    blocks = (n_used + BLOCK - 1) // BLOCK
-    hit = np.zeros((blocks, n), dtype=np.bool_)
+def _box_crossing_threads(lo, hi, used, at, c):
+    """``box_crossing`` by blocks of rows on the threads: (blocks, n), each block's own."""
+    blocks = (len(used) + BLOCK - 1) // BLOCK
+    hit = np.zeros((blocks, at.shape[2]), dtype=np.bool_)
     for b in prange(blocks):
-        for k in range(b * BLOCK, min(n_used, (b + 1) * BLOCK)):
-            r = used[k]
-            for j in range(n):
-                pos, neg = False, False
-                for corner in range(1 << d0):  # bit d: hi (else lo) along axis d
-                    s = 0.0
-                    for d in range(d0):
-                        x = hi[k, d] if (corner >> d) & 1 else lo[k, d]
-                        s += x * at[r, d, j]
-                    s += c[r, j]
-                    pos |= s > 0
-                    neg |= s < 0
-                hit[b, j] |= pos and neg
+        _box_crossing_rows(lo, hi, used, at, c, b * BLOCK, min(len(used), (b + 1) * BLOCK),
+                           hit[b])
     return hit
 
 
-@njit(cache=True, parallel=True)
-def centre_signs(centre, row, at, c):
+@njit(cache=True)
+def _box_crossing_rows(lo, hi, used, at, c, first, last, hit):
+    """``box_crossing`` of rows ``used[first:last]``, or-ed into hit (n,)."""
+    d0, n = at.shape[1], at.shape[2]
+    for k in range(first, last):
+        r = used[k]
+        for j in range(n):
+            pos, neg = False, False
+            for corner in range(1 << d0):  # bit d: hi (else lo) along axis d
+                s = 0.0
+                for d in range(d0):
+                    x = hi[k, d] if (corner >> d) & 1 else lo[k, d]
+                    s += x * at[r, d, j]
+                s += c[r, j]
+                pos |= s > 0
+                neg |= s < 0
+            hit[j] |= pos and neg
+
+
+def centre_signs(centre: np.ndarray, row: np.ndarray, at: np.ndarray, c: np.ndarray
+                 ) -> np.ndarray:
     """(P, n) bool: ``centre[q] . at[row[q], :, j] + c[row[q], j] > 0``, centre (P, d0),
     row (P,), at (N, d0, n), c (N, n)."""
-    n_poly, d0, n = len(row), at.shape[1], at.shape[2]
-    on = np.empty((n_poly, n), dtype=np.bool_)
-    for b in prange((n_poly + BLOCK - 1) // BLOCK):
-        s = np.empty(n)
-        for q in range(b * BLOCK, min(n_poly, (b + 1) * BLOCK)):
-            r = row[q]
-            s[:] = 0.0
-            for d in range(d0):  # d outermost: each row of at[r] read in order
-                x = centre[q, d]
-                for j in range(n):
-                    s[j] += x * at[r, d, j]
-            for j in range(n):
-                on[q, j] = s[j] + c[r, j] > 0
+    on = np.empty((len(row), at.shape[2]), dtype=bool)
+    if on_threads(on.size):
+        _centre_signs_threads(centre, row, at, c, on)
+    else:
+        _centre_signs_rows(centre, row, at, c, 0, len(row), on)
     return on
+
+
+@njit(cache=True, parallel=True)
+def _centre_signs_threads(centre, row, at, c, on):
+    for b in prange((len(row) + BLOCK - 1) // BLOCK):
+        _centre_signs_rows(centre, row, at, c, b * BLOCK, min(len(row), (b + 1) * BLOCK), on)
+
+
+@njit(cache=True)
+def _centre_signs_rows(centre, row, at, c, first, last, on):
+    """``centre_signs`` of polygons first to last, into on."""
+    d0, n = at.shape[1], at.shape[2]
+    s = np.empty(n)
+    for q in range(first, last):
+        r = row[q]
+        s[:] = 0.0
+        for d in range(d0):  # d outermost: each row of at[r] read in order
+            x = centre[q, d]
+            for j in range(n):
+                s[j] += x * at[r, d, j]
+        for j in range(n):
+            on[q, j] = s[j] + c[r, j] > 0
 
 
 def patterns(n: int, bits: list[np.ndarray], rows: list[np.ndarray]) -> np.ndarray:
@@ -94,16 +128,32 @@ def patterns(n: int, bits: list[np.ndarray], rows: list[np.ndarray]) -> np.ndarr
     out = np.empty((n, sum(b.shape[1] for b in bits)), dtype=bool)
     start = 0
     for b, r in zip(bits, rows, strict=True):
-        _gather_rows(out, start, np.ascontiguousarray(b, dtype=bool),
-                     np.ascontiguousarray(r, dtype=np.int64))
+        args = (out, start, np.ascontiguousarray(b, dtype=bool),
+                np.ascontiguousarray(r, dtype=np.int64))
+        if on_threads(n * b.shape[1]):
+            _gather_threads(*args)
+        else:
+            _gather_rows(*args, 0, n)
         start += b.shape[1]
     return out
 
 
 @njit(cache=True, parallel=True)
-def _gather_rows(out, start, bits, rows):
-    """out[q, start:start + width] = bits[rows[q]] for every q."""
-    n, width = len(rows), bits.shape[1]
-    for b in prange((n + BLOCK - 1) // BLOCK):
-        for q in range(b * BLOCK, min(n, (b + 1) * BLOCK)):
-            out[q, start:start + width] = bits[rows[q]]
+def _gather_threads(out, start, bits, rows):
+    for b in prange((len(rows) + BLOCK - 1) // BLOCK):
+        _gather_rows(out, start, bits, rows, b * BLOCK, min(len(rows), (b + 1) * BLOCK))
+
+
+@njit(cache=True)
+def _gather_rows(out, start, bits, rows, first, last):
+    """out[q, start:start + width] = bits[rows[q]] for q from first to last."""
+    width = bits.shape[1]
+    for q in range(first, last):
+        out[q, start:start + width] = bits[rows[q]]
+
+
+def on_threads(values: int) -> bool:
+    """Whether a loop over ``values`` numbers runs on numba's threads: below
+    ``THREADS_FROM`` a launch costs more CPU than it saves (the idle thread spins a while
+    after it; the MLPs of bench_measure paid 30% more CPU s for their few small calls)."""
+    return values >= THREADS_FROM
