@@ -55,7 +55,7 @@ def box_crossing(lo: np.ndarray, hi: np.ndarray, used: np.ndarray, at: np.ndarra
         _box_crossing_rows(lo, hi, used, at, c, 0, n_used, hit[0])
     else:
         hit = _box_crossing_threads(lo, hi, used, at, c)
-    return hit.any(axis=0)
+    return np.asarray(hit.any(axis=0))
 
 
 @njit(cache=True, parallel=True)
