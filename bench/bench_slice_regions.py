@@ -210,8 +210,9 @@ def trained_digits_case() -> None:
     found = sw.regions(trace)
     took, cpu = time.perf_counter() - t0, time.process_time() - c0
     print(f"trained digits CNN ({accuracy:.1%} right), slice 0,6,8, its box: {len(found):,} "
-          f"regions in {took:.1f} s ({cpu:.1f} CPU s): {len(found) / cpu:,.0f} regions per "
-          f"CPU s ({load()})")
+          f"regions in {took:.2f} s ({cpu:.2f} CPU s): {len(found) / took:,.0f} regions per "
+          f"second, {len(found) / cpu:,.0f} per CPU s ({load()}; numba's and BLAS's threads "
+          "on every core, torch's one)")
 
 
 def parse_args() -> argparse.Namespace:
