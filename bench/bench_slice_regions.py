@@ -14,11 +14,12 @@
 3. The trained digits CNN of examples/digits_cnn.py (trained here, seed 0) on the slice
    through a 0, a 6 and an 8 (rows 0, 6, 8), its whole box: regions per second.
 
-    PYTHONPATH=. python bench/bench_slice_regions.py [--skip-trained]
+    PYTHONPATH=. python bench/bench_slice_regions.py [--only 1|2|3] [--skip-trained]
 """
 
 from __future__ import annotations
 
+import argparse
 import os
 import sys
 import time
@@ -350,13 +351,24 @@ def trained_digits_case() -> None:
     found = sw.regions(trace)
     took, cpu = time.perf_counter() - t0, time.process_time() - c0
     print(f"trained digits CNN ({accuracy:.1%} right), slice 0,6,8, its box: {len(found):,} "
-          f"regions in {took:.1f} s ({cpu:.1f} CPU s): {len(found) / cpu:,.0f} regions per "
-          f"CPU s ({load()})")
+          f"regions in {took:.2f} s ({cpu:.2f} CPU s): {len(found) / took:,.0f} regions per "
+          f"second, {len(found) / cpu:,.0f} per CPU s ({load()}; numba's and BLAS's threads "
+          "on every core, torch's one)")
+
+
+def parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
+    parser.add_argument("--only", type=int, choices=(1, 2, 3),
+                        help="run only this part (3: the trained digits CNN)")
+    parser.add_argument("--skip-trained", action="store_true",
+                        help="leave out part 3 (it trains the digits CNN first)")
+    return parser.parse_args()
 
 
 if __name__ == "__main__":
+    args = parse_args()
     torch.set_num_threads(1)
-    digits_case()
-    mnist_sized_case()
-    if "--skip-trained" not in sys.argv:
-        trained_digits_case()
+    parts = {1: digits_case, 2: mnist_sized_case, 3: trained_digits_case}
+    for part, run in parts.items():
+        if (args.only in (None, part)) and not (part == 3 and args.skip_trained):
+            run()

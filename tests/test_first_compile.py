@@ -29,12 +29,12 @@ def test_the_shipped_loops_are_cached_after_one_use_so_later_runs_say_nothing() 
     import torch
 
     import spacewarp as sw
-    from spacewarp.measure import arrangement_loops, tree_loops
+    from spacewarp.measure import arrangement_loops, sign_loops, tree_loops
 
     torch.manual_seed(0)
     net = torch.nn.Sequential(torch.nn.Linear(2, 8), torch.nn.ReLU(), torch.nn.Linear(8, 2))
     assert len(sw.regions(net, (-1, 1, -1, 1)).polygons) > 1
-    for module in (arrangement_loops, tree_loops):
+    for module in (arrangement_loops, sign_loops, tree_loops):
         path = Path(module.__file__ or "")
         assert any((path.parent / "__pycache__").glob(f"{path.stem}.*.nbi")), path
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .layer_split import split_active
+from .layer_split import patterns_of, split_active
 from .stage_map import StageMap
 from .steps import Step
 
@@ -32,7 +32,7 @@ def walk_chain(steps: list[Step], verts: np.ndarray, count: np.ndarray, cap: int
     d0 = verts.shape[2]
     maps = [StageMap(np.eye(d0)[None], np.zeros((1, d0)))]
     rows = np.zeros((len(count), 1), dtype=np.int64)
-    bits: list[int] = []  # the stages whose ``on`` make the patterns
+    bits: list[tuple[int, np.ndarray]] = []  # (stage, its ``on``): they make the patterns
     per_layer: list[int] = []
     for step in steps:
         if step.kind == "linear":
@@ -50,10 +50,9 @@ def walk_chain(steps: list[Step], verts: np.ndarray, count: np.ndarray, cap: int
             maps.append(StageMap(pre.at, pre.c, rows[:, -1], cut.on, step.slope,
                                  (cut.src, cut.sides)))
             rows = np.concatenate([rows, np.arange(len(count))[:, None]], axis=1)
-            bits.append(len(maps) - 1)
+            bits.append((len(maps) - 1, cut.on))
             per_layer.append(len(count))
-    patterns = (np.concatenate([maps[k].on[rows[:, k]] for k in bits], axis=1)  # type: ignore[index]
-                if bits else np.zeros((len(count), 0), dtype=bool))
+    patterns = patterns_of(len(count), bits, rows)
     return Walk(verts, count, patterns, tuple(maps), rows, tuple(per_layer))
 
 

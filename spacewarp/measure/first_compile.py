@@ -1,10 +1,10 @@
 """A note before numba compiles a module's loops for the first time on this machine.
 
-The compiled loops (``arrangement_loops``, ``tree_loops``, ``max_loops``,
+The compiled loops (``arrangement_loops``, ``tree_loops``, ``max_loops``, ``sign_loops``,
 ``training_regions_loops``) are compiled on their first call and cached in ``__pycache__``
 (``cache=True``): tens of CPU seconds once per machine, then a fraction of a second to
-load. A user whose first ``spacewarp regions``
-waits that long is told why, once, instead of seeing nothing happen.
+load. A user whose first ``spacewarp regions`` waits that long is told why, once, instead
+of seeing nothing happen.
 """
 
 from __future__ import annotations

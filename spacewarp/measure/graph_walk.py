@@ -16,7 +16,7 @@ from collections.abc import Callable
 import numpy as np
 
 from .graph_steps import Affine, AffineOp, GraphStep, Max, Relu
-from .layer_split import BLOCK, MAX_REGIONS, active, split_layer
+from .layer_split import MAX_REGIONS, active, patterns_of, split_layer
 from .max_split import split_by_max
 from .stage_map import StageMap
 
@@ -55,8 +55,7 @@ def walk_graph(steps: list[GraphStep], verts: np.ndarray, count: np.ndarray,
             bits.append((len(maps) - 1, on))
             per_layer.append(len(count))
         rows = np.concatenate([rows, col[:, None]], axis=1)
-    patterns = (np.concatenate([b[rows[:, k]] for k, b in bits], axis=1) if bits
-                else np.zeros((len(count), 0), dtype=bool))
+    patterns = patterns_of(len(count), bits, rows)
     return verts, count, patterns, tuple(maps), rows, tuple(per_layer)
 
 
@@ -122,23 +121,14 @@ def crossing_neurons(pre: StageMap, row: np.ndarray, verts: np.ndarray,
     affine value takes both signs on a box only if it does at its corners. The others
     keep one sign on every polygon, and are dropped once, for all polygons (conv1 at 28x28
     has 25,088 neurons; a small slice is crossed by a few hundred)."""
-    d0, n = pre.at.shape[1], pre.at.shape[2]
-    valid = (np.arange(verts.shape[1])[None, :] < count[:, None])[..., None]
-    lo = np.full((len(pre.c), d0), np.inf)
-    hi = np.full((len(pre.c), d0), -np.inf)
-    np.minimum.at(lo, row, np.where(valid, verts, np.inf).min(axis=1))
-    np.maximum.at(hi, row, np.where(valid, verts, -np.inf).max(axis=1))
+    from . import sign_loops  # numba: paid only where regions are cut
+
+    lo, hi = sign_loops.row_boxes(np.ascontiguousarray(verts), count.astype(np.int64),
+                                  row.astype(np.int64), len(pre.c))  # (N, d0) each
     used = np.flatnonzero(np.isfinite(lo[:, 0]))
-    lo, hi = lo[used], hi[used]
-    corners = (np.stack([lo, hi], axis=1) if d0 == 1 else np.stack(  # (U, 2^d0, d0)
-        [lo, np.stack([hi[:, 0], lo[:, 1]], 1), hi, np.stack([lo[:, 0], hi[:, 1]], 1)], 1))
-    crossing = np.zeros(n, dtype=bool)
-    step = max(1, BLOCK // max(1, n))
-    for s in range(0, len(used), step):
-        r = used[s:s + step]
-        values = np.einsum("ukd,udn->ukn", corners[s:s + step], pre.at[r]) + pre.c[r][:, None]
-        crossing |= ((values > 0).any(axis=1) & (values < 0).any(axis=1)).any(axis=0)
-    return np.flatnonzero(crossing)
+    return np.flatnonzero(sign_loops.box_crossing(lo[used], hi[used], used,
+                                                  np.ascontiguousarray(pre.at),
+                                                  np.ascontiguousarray(pre.c)))
 
 
 def _max(step: Max, maps: list[StageMap], rows: np.ndarray, verts: np.ndarray,

@@ -227,11 +227,20 @@ def active(verts: np.ndarray, count: np.ndarray, at: np.ndarray, c: np.ndarray,
            row: np.ndarray | None = None) -> np.ndarray:
     """(P, n) which pre-activations are positive inside each polygon (at its centroid);
     maps at (N, d0, n), c (N, n) by ``row`` (P,) as in ``split_layer``."""
+    from . import sign_loops  # numba: paid only where regions are cut
+
     r = np.arange(len(count)) if row is None else row
     centre = pg.centroids(verts, count)  # (P, d0)
-    on = np.empty((len(count), at.shape[2]), dtype=bool)
-    step = max(1, BLOCK // max(1, at.shape[2]))
-    for lo in range(0, len(count), step):  # in blocks: no (P, d0, n) copy
-        k = slice(lo, lo + step)
-        on[k] = np.einsum("kd,kdn->kn", centre[k], at[r[k]]) + c[r[k]] > 0
-    return on
+    return sign_loops.centre_signs(np.ascontiguousarray(centre, dtype=np.float64),
+                                   r.astype(np.int64), np.ascontiguousarray(at),
+                                   np.ascontiguousarray(c))
+
+
+def patterns_of(n: int, bits: list[tuple[int, np.ndarray]], rows: np.ndarray) -> np.ndarray:
+    """(n, sum of widths) bool: each region's bits of every layer, side by side; ``bits``
+    (stage, (N_k, width_k) bool by that stage's rows), ``rows`` (n, stages)."""
+    if not bits:  # no layer cut: numba is not imported
+        return np.zeros((n, 0), dtype=bool)
+    from . import sign_loops  # numba: paid only where regions are cut
+
+    return sign_loops.patterns(n, [b for _, b in bits], [rows[:, k] for k, _ in bits])

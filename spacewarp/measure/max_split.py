@@ -61,45 +61,24 @@ def split_by_max(source: StageMap, row: np.ndarray, groups: np.ndarray, verts: n
     return verts, count, origin, choice
 
 
-def _leads(values: np.ndarray, count: np.ndarray) -> np.ndarray:
-    """values (q, M, units, p) at each polygon's vertices -> (q, units, p) leads at all."""
-    valid = (np.arange(values.shape[1])[None, :] < count[:, None])[:, :, None, None]
-    top = np.where(valid, values, -np.inf).max(axis=3, keepdims=True)  # (q, M, units, 1)
-    tol = pg.REL_TOL * (1.0 + np.abs(top))
-    return np.all((values >= top - tol) | ~valid, axis=1)
-
-
 def _split_round(verts: np.ndarray, count: np.ndarray, a: np.ndarray, c: np.ndarray
                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Each polygon by its own window (entries a (Q, p, d0), c (Q, p)): whole where one
     entry leads at every vertex, else ``split_max``. An entry equal to an earlier one on
     a polygon (two dead ReLUs in one window, both 0) never leads there, so no region is
-    counted twice; ties go to the first entry, as torch's ``return_indices`` does."""
-    values = np.einsum("qpd,qmd->qmp", a, verts) + c[:, None, :]  # (Q, M, p)
-    whole = _leads(values[:, :, None, :], count)[:, 0].any(axis=1)
+    counted twice; ties go to the first entry, as torch's ``return_indices`` does. The
+    tests are one compiled loop (``max_loops.round_tests``)."""
+    from . import max_loops  # numba: paid only where a maximum is split
+
+    whole, pushed = max_loops.round_tests(verts, count, a, c)
     keep, cut = np.flatnonzero(whole), np.flatnonzero(~whole)
-    c = c[cut] - _repeats(a[cut], c[cut]) * 1e6 * (
-        1.0 + np.abs(c[cut]).max(axis=1, keepdims=True)
-        + np.abs(a[cut]).sum(axis=(1, 2))[:, None] * np.abs(verts[cut]).max(axis=(1, 2))[:, None])
-    v, m, src, _ = split_max(verts[cut], count[cut], a[cut], c)
+    v, m, src, _ = split_max(verts[cut], count[cut], a[cut], pushed[cut])
     if verts.shape[2] == 1:
         return (np.concatenate([verts[keep], v]), np.concatenate([count[keep], m]),
                 np.concatenate([keep, cut[src]]))
     width = max(verts.shape[1], v.shape[1])
     return (np.concatenate([pg.pad(verts[keep], count[keep], width), pg.pad(v, m, width)]),
             np.concatenate([count[keep], m]), np.concatenate([keep, cut[src]]))
-
-
-def _repeats(a: np.ndarray, c: np.ndarray) -> np.ndarray:
-    """(Q, p) bool: entry i's map equals an earlier entry's on the polygon."""
-    p = a.shape[1]
-    same = np.zeros(c.shape, dtype=bool)
-    for i in range(1, p):
-        for k in range(i):
-            same[:, i] |= np.all(np.isclose(a[:, i], a[:, k], rtol=1e-12, atol=1e-12),
-                                 axis=1) & np.isclose(c[:, i], c[:, k], rtol=1e-12,
-                                                      atol=1e-12)
-    return same
 
 
 def split_max(verts: np.ndarray, count: np.ndarray, a: np.ndarray, c: np.ndarray
