@@ -12,7 +12,7 @@ from torch import nn
 
 import spacewarp as sw
 from spacewarp.cli import main
-from spacewarp.measure.snapshot_walk import SnapshotRegions, walk_snapshots
+from spacewarp.measure.snapshot_walk import SnapshotRegions, walk_batches
 from spacewarp.measure.steps import steps_of
 from spacewarp.measure.training_regions import crossed_by_boundary, near_boundary, squares_met
 from spacewarp.training.file import load_training
@@ -115,8 +115,9 @@ def test_the_batched_walk_gives_each_network_its_own_polygons_and_output_maps() 
     network's output at the region's centroid (a plain torch forward)."""
     models = [small_network(seed) for seed in (1, 2, 3)]
     box = (-2.0, 2.0, -2.0, 2.0)
-    found = walk_snapshots([steps_of(m)[0] for m in models], box, 10**6)
+    parts = walk_batches([steps_of(m)[0] for m in models], box, 10**6)
     for s, model in enumerate(models):
+        (found,) = [p for p in parts if (p.snapshot == s).any()]  # wholly in one batch
         mine = found.snapshot == s
         alone = sw.regions(model, box)
         m = found.count[mine]

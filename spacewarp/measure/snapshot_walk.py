@@ -40,34 +40,12 @@ class SnapshotRegions:
         return np.bincount(self.snapshot, minlength=snapshots)
 
 
-def joined(parts: list[SnapshotRegions]) -> SnapshotRegions:
-    """The regions of ``parts`` one after another, copied once into arrays made for them
-    (narrower polygons widened with zero rows: rows past a polygon's count are never
-    read)."""
-    if len(parts) == 1:
-        return parts[0]
-    width = max(p.verts.shape[1] for p in parts)
-    verts = np.zeros((sum(len(p.count) for p in parts), width, 2))  # calloc: no pass
-    start = 0
-    for p in parts:
-        verts[start:start + len(p.count), :p.verts.shape[1]] = p.verts
-        start += len(p.count)
-    return SnapshotRegions(verts, *(np.concatenate([getattr(p, f) for p in parts])
-                                    for f in ("count", "snapshot", "out_at", "out_c")))
-
-
-def walk_snapshots(step_lists: list[list[Step]], bounds: tuple[float, ...], cap: int
-                   ) -> SnapshotRegions:
-    """The regions of every network (its ``steps``, all of one shape) on the 2-D box
-    ``bounds``; more than ``cap`` regions in one is refused."""
-    return joined(walk_batches(step_lists, bounds, cap))
-
-
 def walk_batches(step_lists: list[list[Step]], bounds: tuple[float, ...], cap: int
                  ) -> list[SnapshotRegions]:
-    """``walk_snapshots`` batch by batch of snapshots, in order: what needs no join
-    (``training_regions`` measures each batch where it lies; joining the course's 100
-    snapshots copied 50 MB)."""
+    """The regions of every network (its ``steps``, all of one shape) on the 2-D box
+    ``bounds``, batch by batch of snapshots, in order (each snapshot wholly in one
+    batch); more than ``cap`` regions in one is refused. ``training_regions`` measures
+    each batch where it lies: joining the course's 100 snapshots copied 50 MB."""
     parts: list[SnapshotRegions] = []
     start, size = 0, 1  # the first snapshot alone, to size the batches after it
     while start < len(step_lists):
