@@ -26,12 +26,10 @@ from numba import njit, prange
 
 from .first_compile import note_first_compile
 from .polygons import REL_TOL
-from .sign_loops import on_threads
+from .sign_loops import BLOCK, on_threads
 from .stage_map import StageMap
 
 note_first_compile(__file__)  # before the first call compiles: say why it waits
-
-BLOCK = 256  # polygons (rows) per task when a loop runs on several threads (``on_threads``)
 
 
 def compact(source: StageMap) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray,

@@ -24,7 +24,7 @@ from .first_compile import note_first_compile
 
 note_first_compile(__file__)  # before the first call compiles: say why it waits
 
-BLOCK = 256  # map rows (polygons) per task on the threads
+BLOCK = 256  # map rows (polygons) per task on the threads (here and in max_loops)
 THREADS_FROM = 1 << 22  # numbers a loop reads or writes before it goes to the threads
 
 

@@ -143,7 +143,8 @@ def crossed(verts, count, out_at, out_c):
 
 @njit(cache=True)
 def _point_segment(px, py, ax, ay, bx, by):
-    """Distance from the point p to the segment a-b (``training_regions``'s formula)."""
+    """Distance from the point p to the segment a-b: to its nearest point a + t (b - a),
+    t clipped to [0, 1] (a segment of length 0 is its point a)."""
     abx, aby, apx, apy = bx - ax, by - ay, px - ax, py - ay
     length = max(abx * abx + aby * aby, 1e-300)
     t = min(max((apx * abx + apy * aby) / length, 0.0), 1.0)
