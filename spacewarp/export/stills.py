@@ -53,6 +53,10 @@ def write_render(trace: Trace, out: str | Path, theme: str | None = None,
     it was.
     """
     target = Path(out)
+    # matplotlib imported before the staging folder exists: a SIGTERM raised inside a
+    # native module's import (its ft2font) aborts the process, leaving the folder behind
+    with collector_paused():  # (the import starts full collections)
+        from ..render import static  # noqa: F401
     # Two threads: the zip and PNG encoders (I/O, zlib) release the GIL while the main
     # thread draws the next figure, so the 2-core machine's second core is used.
     with atomic_dir(target) as tmp, ThreadPoolExecutor(max_workers=2) as pool:
