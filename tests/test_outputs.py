@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from spacewarp.cli import main
+from spacewarp.cli import Terminated, main, on_signal
 from spacewarp.export import files
 
 
@@ -205,3 +205,27 @@ def test_each_file_is_flushed_to_disk_once_before_it_lands(tmp_path: Path,
         tmp.write_text("whole", encoding="utf-8")
     assert len(synced) == 1 and synced[0].endswith(".txt")  # its temporary name, not renamed yet
     assert (tmp_path / "alone.txt").read_text(encoding="utf-8") == "whole"
+
+
+@pytest.mark.parametrize("sig,raised", [(signal.SIGTERM, Terminated),
+                                        (signal.SIGINT, KeyboardInterrupt)])
+def test_a_signal_inside_an_import_lands_after_it(tmp_path: Path, sig: int,
+                                                  raised: type[BaseException]) -> None:
+    # raised inside a native module's initialisation (matplotlib's ft2font) the exception
+    # aborted the whole process, leaving a staging folder behind: the module must finish
+    (tmp_path / "slow_to_import.py").write_text(
+        "import os, time\n"
+        f"os.kill(os.getpid(), {int(sig)})\n"
+        "time.sleep(0.3)  # the signal is sent again while this module still imports\n"
+        "FINISHED = True\n")
+    sys.path.insert(0, str(tmp_path))
+    previous = signal.signal(sig, on_signal)
+    try:
+        with pytest.raises(raised):
+            import slow_to_import  # noqa: F401
+            time.sleep(5)  # the signal, sent again, lands here
+        assert sys.modules["slow_to_import"].FINISHED
+    finally:
+        signal.signal(sig, previous)
+        sys.path.remove(str(tmp_path))
+        sys.modules.pop("slow_to_import", None)

@@ -8,16 +8,20 @@ and exit status 2.
 from __future__ import annotations
 
 import argparse
+import os
 import signal
 import sys
+import threading
 import warnings
 from collections.abc import Callable, Sequence
+from types import FrameType
 from typing import Any
 
 from ..errors import SpacewarpError, SpacewarpNote
 from . import animate, html, regions, render, serve, train
 
 COMMANDS = (render, animate, html, train, regions, serve)
+RESEND_AFTER_S = 0.05  # a signal that lands inside an import is sent again this much later
 
 
 class _Parser(argparse.ArgumentParser):
@@ -50,8 +54,27 @@ class Terminated(BaseException):
     """SIGTERM, raised in the main thread so that every ``finally`` cleans up."""
 
 
-def _terminate(signum: int, frame: object) -> None:
-    raise Terminated
+def on_signal(signum: int, frame: FrameType | None) -> None:
+    """SIGTERM -> ``Terminated``, SIGINT -> ``KeyboardInterrupt``, raised in the main
+    thread; but never inside an import. Raised there, the exception unwinds through a
+    module's initialisation, and a native module's (matplotlib's ft2font) aborts the whole
+    process (SIGABRT), leaving its output's staging folder behind; so the signal is sent
+    again ``RESEND_AFTER_S`` later, until it lands outside every import."""
+    if importing(frame):
+        again = threading.Timer(RESEND_AFTER_S, os.kill, (os.getpid(), signum))
+        again.daemon = True  # a process that ends first ends anyway
+        again.start()
+        return
+    raise Terminated if signum == signal.SIGTERM else KeyboardInterrupt
+
+
+def importing(frame: FrameType | None) -> bool:
+    """Whether ``frame`` or any frame that called it runs inside Python's import system."""
+    while frame is not None:
+        if frame.f_code.co_filename.startswith("<frozen importlib"):
+            return True
+        frame = frame.f_back
+    return False
 
 
 def _noting(default: Callable[..., None]) -> Callable[..., None]:
@@ -73,7 +96,7 @@ def _noting(default: Callable[..., None]) -> Callable[..., None]:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    previous = _on_sigterm(_terminate)
+    previous = {sig: _handle(sig, on_signal) for sig in (signal.SIGTERM, signal.SIGINT)}
     try:
         with warnings.catch_warnings():
             warnings.showwarning = _noting(warnings.showwarning)
@@ -89,14 +112,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("spacewarp: terminated; nothing half-written was left", file=sys.stderr)
         return 143
     finally:
-        _on_sigterm(previous)
+        for sig, handler in previous.items():
+            _handle(sig, handler)
     return 0
 
 
-def _on_sigterm(handler: object) -> object:
-    """Install ``handler`` for SIGTERM (main thread only); the previous one."""
+def _handle(sig: int, handler: object) -> object:
+    """Install ``handler`` for ``sig`` (main thread only); the previous one."""
     try:
-        return signal.signal(signal.SIGTERM, handler)  # type: ignore[arg-type]
+        return signal.signal(sig, handler)  # type: ignore[arg-type]
     except (ValueError, TypeError):  # not the main thread, or no handler to restore
         return None
 
