@@ -105,6 +105,27 @@ def test_each_regions_map_reproduces_the_network_at_its_vertices(found) -> None:
         np.testing.assert_allclose(got, ref, rtol=1e-9, atol=1e-9 * max(1, np.abs(ref).max()))
 
 
+@pytest.mark.parametrize("batch", ["any batch", "fixed batch"])
+def test_an_exported_program_has_the_regions_of_its_module(batch: str) -> None:
+    # torch.export names its operations by aten (unflatten.int, conv2d.default,
+    # max_pool2d.default, flatten.using_ints): each is read as the module it came from.
+    # (BatchNorm2d is left out: torch.export writes it as aten.batch_norm, which exact
+    # regions refuse by name.)
+    net = nn.Sequential(*[m for m in small_cnn() if not isinstance(m, nn.BatchNorm2d)]).eval()
+    shapes = ({0: torch.export.Dim("batch")},) if batch == "any batch" else None
+    program = torch.export.export(net, (torch.zeros(4, 64, dtype=torch.float64),),
+                                  dynamic_shapes=shapes)
+    slice_of = {"input": "digits", "slice": "0,10,20", "points": 400, "device": "cpu"}
+    trace = sw.run(model=program.module(), **slice_of)
+    regions = sw.regions(trace)
+    x0, x1, y0, y1 = regions.bounds
+    np.testing.assert_allclose(regions.areas.sum(), (x1 - x0) * (y1 - y0), rtol=1e-9)
+    centres = np.array([poly.mean(axis=0) for poly in regions.polygons])  # inside: convex
+    torch_bits = np.concatenate(hooked(net, trace.frame.inputs(centres))[1], axis=1)
+    np.testing.assert_array_equal(regions.patterns, torch_bits)  # the module's own patterns
+    assert len(regions) == len(sw.regions(sw.run(model=net, **slice_of)))
+
+
 def test_the_decision_boundary_is_drawn_on_the_slice(found) -> None:
     trace, regions, net = found
     assert regions.boundary

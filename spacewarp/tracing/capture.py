@@ -89,7 +89,8 @@ _ACTIVATION_TITLES = {
 _SYMBOLS = {"add": "+", "sub": "-", "mul": "*", "div": "/", "matmul": "@"}
 # functions whose title is their name (conv: with its kernel, see _conv_title)
 _FUNCTION_TITLES = {
-    "flatten": "Flatten", "softmax": "Softmax", "layernorm": "LayerNorm",
+    "flatten": "Flatten", "unflatten": "Unflatten", "softmax": "Softmax",
+    "layernorm": "LayerNorm",
     "batchnorm": "BatchNorm (eval: affine)", "dropout": "Dropout (identity in eval)",
     "maxpool1d": "MaxPool1d",
     "maxpool2d": "MaxPool2d", "avgpool1d": "AvgPool1d", "avgpool2d": "AvgPool2d",
@@ -98,15 +99,28 @@ _FUNCTION_TITLES = {
 }
 
 
+# aten operation names whose kind is spelled otherwise (the kind of the module or function)
+_ATEN_ALIASES = {
+    "leaky_relu": "leakyrelu", "view": "reshape", "_unsafe_view": "reshape", "concat": "cat",
+    "mm": "matmul", "max_pool1d": "maxpool1d", "max_pool2d": "maxpool2d",
+    "avg_pool1d": "avgpool1d", "avg_pool2d": "avgpool2d",
+    "adaptive_avg_pool1d": "adaptiveavgpool1d", "adaptive_avg_pool2d": "adaptiveavgpool2d",
+}
+# the kinds an aten operation may take (a max-pooling that returns its indices too is a
+# tuple, read by getitem: it keeps its aten name, and exact regions refuse it by that name)
+_ATEN_KINDS = frozenset({"linear", "cat", "reshape", "neg", "conv1d", "conv2d", "flatten",
+                         "unflatten", "dropout", "maxpool1d", "maxpool2d", "avgpool1d",
+                         "avgpool2d", "adaptiveavgpool1d", "adaptiveavgpool2d"})
+
+
 def _aten_kind(target: Any) -> str | None:
-    """``aten.relu.default`` -> "relu", for graphs from torch.export."""
+    """``aten.relu.default`` -> "relu", ``aten.max_pool2d.default`` -> "maxpool2d", for
+    graphs from torch.export."""
     name = getattr(target, "__name__", "")  # "relu.default"
     base = name.split(".")[0].rstrip("_")
-    aliases = {"leaky_relu": "leakyrelu", "view": "reshape", "_unsafe_view": "reshape",
-               "concat": "cat", "mm": "matmul"}
-    base = aliases.get(base, base)
-    return base if base in _ACTIVATION_TITLES or base in _SYMBOLS or base in (
-        "linear", "cat", "reshape", "neg") else None
+    base = _ATEN_ALIASES.get(base, base)
+    return base if base in _ACTIVATION_TITLES or base in _SYMBOLS or base in _ATEN_KINDS \
+        else None
 
 
 def _kind_of(node: fx.Node) -> str:

@@ -152,7 +152,7 @@ def trace(model: nn.Module, points: Points, *, device: str = "auto",
     frame = points.frame
     try:
         with modules_in_use(model):  # (thread safety: see capture._ReadersWriter)
-            net = copy.deepcopy(model).to(device=dev, dtype=torch.float64).eval()
+            net = private_copy(model).to(device=dev, dtype=torch.float64).eval()
             x = _network_input(points, dev)  # (n + m, D): the points, then anchors; or images
             _check_input_width(net, points.input_dim)
             captured, outputs = capture(net, x)
@@ -251,6 +251,15 @@ def _on_frame(stage: Stage, frame: SliceFrame | None) -> Stage:
         return stage
     weight, bias = frame.linear_on_slice(stage.weight, stage.bias)  # (d_out, k), (d_out,)
     return replace(stage, weight=frozen(weight, np.float64), bias=frozen(bias, np.float64))
+
+
+def private_copy(model: nn.Module) -> nn.Module:
+    """A deep copy of ``model``, without the FutureWarning that copying a torch.export
+    program's module prints from inside torch (its pytree specs' ``LeafSpec``): torch's
+    own deprecation, which the user can do nothing about."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", ".*treespec, LeafSpec", FutureWarning)
+        return copy.deepcopy(model)
 
 
 def _network_input(points: Points, dev: torch.device) -> torch.Tensor:
