@@ -54,7 +54,7 @@ def test_stamped_dots_are_aggs_scatter(size: float, width: float, n: int) -> Non
     x0, y0, x1, y1 = ax.bbox.extents
     clip = (round(x0), round(300 - y1), round(x1), round(300 - y0))  # whole pixels here
     got = before.copy()
-    DotStamps(size, width, EDGE, 100).layer(ax.transData.transform(xy), rgb, 300,
+    DotStamps(size, width, EDGE, 100).layer(ax.transData.transform(xy), rgb, (300, 400),
                                             clip).draw(got)
     diff = np.abs(got[..., :3].astype(int) - want[..., :3])
     touched = np.abs(want[..., :3].astype(int) - before[..., :3]).max(axis=2) > 0
@@ -68,7 +68,7 @@ def test_a_dot_centred_on_a_pixel_fills_it() -> None:
     exactly; the pixels three away are untouched."""
     buf = np.zeros((20, 20, 4), np.uint8)
     stamps = DotStamps((2.0 * 72 / 100) ** 2 * 4, 0.0, EDGE, 100)  # 4 pixels across
-    stamps.layer(np.array([[10.5, 9.5]]), np.array([[0.2, 0.6, 1.0]]), 20,
+    stamps.layer(np.array([[10.5, 9.5]]), np.array([[0.2, 0.6, 1.0]]), (20, 20),
                  (0, 0, 20, 20)).draw(buf)
     row = 20 - 1 - 9  # display y 9.5: the pixel row 9 from the bottom
     np.testing.assert_array_equal(buf[row, 10, :3], [51, 153, 255])

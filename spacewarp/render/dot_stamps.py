@@ -43,19 +43,21 @@ class DotStamps:
         through = (1.0 - fill) * (1.0 - edge)  # what a dot lets through of the colour under
         self.through = through[:, used]
         self.fill_ink = (fill * (1.0 - edge))[:, used]  # the share of the dot's own colour
-        self.edge_ink = edge[:, used, None] * self.edge  # (P * P, k, 3) the edge's ink
+        self.edge_ink = edge[:, used]  # the share of the edge's colour
         offsets = np.arange(-self.reach, self.reach + 1)
         # the window's pixels: buffer rows (downwards) and columns from the dot's pixel
         self.d_row = np.repeat(offsets, side)[used]  # (k,)
         self.d_col = np.tile(offsets, side)[used]
 
-    def layer(self, xy: np.ndarray, rgb: np.ndarray, height: int,
+    def layer(self, xy: np.ndarray, rgb: np.ndarray, shape: tuple[int, int],
               clip: tuple[int, int, int, int]) -> DotLayer:
         """The dots at display ``xy`` ((n, 2), y up, as ``transData`` gives) filled with
-        ``rgb`` ((n, 3) in [0, 1]), in that order, over a buffer ``height`` rows tall,
-        clipped to buffer columns ``clip[0]:clip[2]`` and rows ``clip[1]:clip[3]``."""
+        ``rgb`` ((n, 3) in [0, 1]), in that order, over a buffer of ``shape`` (rows,
+        columns), clipped to its columns ``clip[0]:clip[2]`` and rows ``clip[1]:clip[3]``."""
+        height, width = shape
         keep = np.isfinite(xy).all(axis=1)
-        xy, rgb = xy[keep], rgb[keep]
+        if not keep.all():
+            xy, rgb = xy[keep], rgb[keep]
         q = np.floor(xy * PHASES + 0.5).astype(np.int64)  # (n, 2) in phase units
         pix, phase = np.divmod(q, PHASES)  # the dot's pixel (display, y up), its phase
         at = phase[:, 1] * PHASES + phase[:, 0]  # (n,) row of the coverage tables
@@ -63,27 +65,28 @@ class DotStamps:
         cols = pix[:, 0][:, None] + self.d_col  # (n, k)
         c0, r0, c1, r1 = clip
         through = self.through[at]  # (n, k) each entry: colour -> colour * through + ink
-        ink = self.fill_ink[at][..., None] * (rgb.astype(np.float32) * 255.0)[:, None]
-        ink += self.edge_ink[at]  # (n, k, 3)
-        # the entries that change their pixel, inside the clip
-        on = (through < 1.0) & (cols >= c0) & (cols < c1) & (rows >= r0) & (rows < r1)
-        return DotLayer(rows[on], cols[on], through[on], ink[on])
+        # the entries that change their pixel, inside the clip: dot, window pixel (m,)
+        dot, slot = np.nonzero((through < 1.0) & (cols >= c0) & (cols < c1) & (rows >= r0)
+                               & (rows < r1))
+        flat = rows[dot, slot] * width + cols[dot, slot]  # (m,) pixel in the buffer
+        phase_m = at[dot]
+        ink = self.fill_ink[phase_m, slot][:, None] * (rgb[dot] * 255.0).astype(np.float32)
+        ink += self.edge_ink[phase_m, slot][:, None] * self.edge  # (m, 3)
+        return DotLayer(flat, through[dot, slot], ink)
 
 
 class DotLayer:
     """Dots composed in drawing order into one map per pixel they touch:
     ``colour -> colour * through + ink``; ``draw`` applies it to a frame buffer."""
 
-    def __init__(self, rows: np.ndarray, cols: np.ndarray, through: np.ndarray,
-                 ink: np.ndarray) -> None:
-        """One entry per dot and pixel, in drawing order: ``rows``, ``cols``,
-        ``through`` (m,) and ``ink`` (m, 3)."""
-        key = rows.astype(np.int64) * (int(cols.max()) + 1 if len(cols) else 1) + cols
-        order = np.argsort(key, kind="stable")  # by pixel, drawing order kept within one
-        key, through, ink = key[order], through[order], ink[order]
-        first = np.ones(len(key), bool)
-        first[1:] = key[1:] != key[:-1]  # (m,) the lowest dot at its pixel
-        self.rows, self.cols = rows[order][first], cols[order][first]  # (u,) each
+    def __init__(self, flat: np.ndarray, through: np.ndarray, ink: np.ndarray) -> None:
+        """One entry per dot and pixel, in drawing order: ``flat`` (m,) the pixel (row *
+        width + column), ``through`` (m,) and ``ink`` (m, 3)."""
+        order = np.argsort(flat, kind="stable")  # by pixel, drawing order kept within one
+        flat, through, ink = flat[order], through[order], ink[order]
+        first = np.ones(len(flat), bool)
+        first[1:] = flat[1:] != flat[:-1]  # (m,) the lowest dot at its pixel
+        self.flat = flat[first]  # (u,)
         self.through, self.ink = through[first], ink[first]  # (u,), (u, 3): the lowest dots
         pixel = np.cumsum(first) - 1  # (m,) each entry's pixel, in the u
         above = np.flatnonzero(~first)  # the entries over another dot
@@ -95,11 +98,12 @@ class DotLayer:
             self.through[p] *= through[e]
 
     def draw(self, buf: np.ndarray) -> None:
-        """Composite over ``buf`` ((H, W, 4) uint8) in place."""
-        under = buf[self.rows, self.cols, :3].astype(np.float32)  # (u, 3)
+        """Composite over ``buf`` ((H, W, 4) uint8, C-contiguous: an Agg buffer) in place."""
+        pixels = buf.reshape(-1, 4)  # (H * W, 4) a view
+        under = pixels[self.flat, :3].astype(np.float32)  # (u, 3)
         under *= self.through[:, None]
         under += self.ink
-        buf[self.rows, self.cols, :3] = np.rint(under).astype(np.uint8)
+        pixels[self.flat, :3] = np.rint(under).astype(np.uint8)
 
 
 def _coverage(size: float, linewidth: float, face: str, edge: str, cell: int,

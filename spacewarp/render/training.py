@@ -80,6 +80,7 @@ class TrainingPanels:
         ax_in.set_title("input: decision regions" if not self.regression
                         else "input x and target y: the learned curve", fontsize="medium")
         self.image = None
+        self.colors: dict[int, np.ndarray] = {}  # snapshot -> (P, 3) (``snapshot_colors``)
         self.boundaries: list[PathPatch] = []  # one per class (``_boundary``)
         if self.regression:
             self.curve = ax_in.plot([], [], color=theme.foreground, lw=2, zorder=3)[0]
@@ -162,9 +163,14 @@ class TrainingPanels:
             lines.set_data(xy[:, 0], xy[:, 1])
 
     def snapshot_colors(self, s: int) -> np.ndarray:
-        """(P, 3): snapshot ``s``'s decision over the probe grid (``region_colors``)."""
-        v = self.view
-        return region_colors(v.predicted[s], v.confidence[s], v.classes, self.theme.background)
+        """(P, 3): snapshot ``s``'s decision over the probe grid (``region_colors``); the
+        last two snapshots' kept (a film asks for each on several frames)."""
+        if s not in self.colors:
+            v = self.view
+            self.colors = {k: c for k, c in self.colors.items() if k == s - 1 or k == s + 1}
+            self.colors[s] = region_colors(v.predicted[s], v.confidence[s], v.classes,
+                                           self.theme.background)
+        return self.colors[s]
 
     def moving(self) -> list[Artist]:
         """The artists a frame changes, and those drawn over them, in drawing order."""

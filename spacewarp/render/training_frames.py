@@ -38,8 +38,8 @@ DPI = 100
 class TrainingFrames:
     """Frame i of the training film (``view.training.film_times``: positions, colours and
     boundaries interpolated between snapshots): both panels, the loss curve with the
-    epoch marked, the epoch counter and the last snapshot's loss in words. (H, W, 3)
-    uint8 RGB."""
+    epoch marked, the epoch counter and the last snapshot's loss in words: (H, W, 3)
+    uint8 RGB (``render``), or a view of the canvas's RGBA (``render_rgba``)."""
 
     def __init__(self, view: TrainingView, size: tuple[int, int], theme: str | None = None
                  ) -> None:
@@ -82,8 +82,16 @@ class TrainingFrames:
         return len(self.times)
 
     def render(self, i: int) -> np.ndarray:
+        """Frame i as a fresh (H, W, 3) uint8 RGB array."""
+        return np.ascontiguousarray(self.render_rgba(i)[..., :3])
+
+    def render_rgba(self, i: int) -> np.ndarray:
+        """Frame i as (H, W, 4) uint8 RGBA (opaque): a view of the canvas, valid until the
+        next frame is drawn (no copy: the encoder reads it from here). A frame of the
+        held last snapshot returns the frame before it (nothing drawn)."""
         if self.held is not None and self.held[0] == self.times[i]:
             return self.held[1]  # the last snapshot held: drawn once
+        self.held = None  # drawing starts: the canvas no longer shows the last frame
         m = moment(self.view, float(self.times[i]))
         self.panels.show_moment(m)
         c = self.view.curves
@@ -98,13 +106,13 @@ class TrainingFrames:
                                                      f"   (last snapshot: {words})")
         self.title.set_text(head + tail)
         self._draw(m, head, tail)
-        frame = np.asarray(self.canvas.buffer_rgba())[..., :3].copy()
+        frame = np.asarray(self.canvas.buffer_rgba())  # (H, W, 4) a view of Agg's buffer
         self._stamp_insets(frame)
         self.held = (float(self.times[i]), frame)
         return frame
 
     def _stamp_insets(self, frame: np.ndarray) -> None:
-        """The anchors' images into ``frame`` (H, W, 3), beside the anchors in the input
+        """The anchors' images into ``frame`` (H, W, 4), beside the anchors in the input
         panel's box as drawn (its equal aspect fixed by the draw)."""
         if self.insets is None:
             return
@@ -146,11 +154,12 @@ class TrainingFrames:
     def _dots(self, ax: Axes, xy: np.ndarray) -> DotLayer:
         """The data's dots at ``xy`` (N, 2) in ``ax``'s data coordinates, clipped to its
         box as Agg clips (to whole pixels, halves up)."""
-        height = int(self.fig.bbox.height)
+        shape = np.asarray(self.canvas.buffer_rgba()).shape[:2]  # (H, W)
         x0, y0, x1, y1 = (float(v) for v in ax.bbox.extents)  # display, y up
+        height = shape[0]
         clip = (int(np.floor(x0 + 0.5)), int(np.floor(height - y1 + 0.5)),
                 int(np.floor(x1 + 0.5)), int(np.floor(height - y0 + 0.5)))
-        return self.stamps.layer(ax.transData.transform(xy), self.data_rgb, height, clip)
+        return self.stamps.layer(ax.transData.transform(xy), self.data_rgb, shape, clip)
 
 
 class DecisionImages:
@@ -162,13 +171,18 @@ class DecisionImages:
         self.panels, self.image = panels, panels.image
         self.made: dict[int, tuple[np.ndarray, float, float]] = {}  # snapshot -> RGBA, l, b
         self.pair: tuple[int, int, np.ndarray, np.ndarray] | None = None  # lo, hi, base, step
+        # (h, w, 4) float32 and uint8: a blend, kept between frames (no page faults)
+        self.work, self.blend = np.empty((0, 0, 4), np.float32), np.empty((0, 0, 4), np.uint8)
 
     def draw(self, m: Moment, renderer: RendererAgg) -> None:
         """Moment ``m``'s image into the canvas (clipped to the axes, as the image is)."""
         rgba, left, bottom = self._made(m.lo, renderer)
         if m.u > 0.0:
             base, step = self._pair(m.lo, m.hi, renderer)
-            rgba = (base + np.float32(m.u) * step).astype(np.uint8)  # (h, w, 4) rounded
+            np.multiply(step, np.float32(m.u), out=self.work)
+            self.work += base
+            np.copyto(self.blend, self.work, casting="unsafe")  # truncated: base has + 0.5
+            rgba = self.blend
         gc = renderer.new_gc()
         gc.set_clip_rectangle(self.image.get_clip_box())
         renderer.draw_image(gc, left, bottom, rgba)
@@ -195,4 +209,6 @@ class DecisionImages:
             a = self._made(lo, renderer)[0].astype(np.float32)
             b = self._made(hi, renderer)[0].astype(np.float32)
             self.pair = (lo, hi, a + np.float32(0.5), b - a)
+            if self.work.shape != a.shape:  # the blend's work arrays, made once
+                self.work, self.blend = np.empty_like(a), np.empty(a.shape, np.uint8)
         return self.pair[2], self.pair[3]
