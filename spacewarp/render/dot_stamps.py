@@ -21,6 +21,7 @@ from matplotlib.colors import to_rgb
 from matplotlib.figure import Figure
 
 PHASES = 32  # sub-pixel places a dot is drawn at, per axis (a 32nd of a pixel apart)
+OPAQUE = 1e-6  # what a wholly covered pixel lets through (its log must be finite)
 
 
 class DotStamps:
@@ -60,19 +61,22 @@ class DotStamps:
             xy, rgb = xy[keep], rgb[keep]
         q = np.floor(xy * PHASES + 0.5).astype(np.int64)  # (n, 2) in phase units
         pix, phase = np.divmod(q, PHASES)  # the dot's pixel (display, y up), its phase
-        at = phase[:, 1] * PHASES + phase[:, 0]  # (n,) row of the coverage tables
+        k = len(self.d_row)
         rows = (height - 1 - pix[:, 1])[:, None] + self.d_row  # (n, k) buffer rows
         cols = pix[:, 0][:, None] + self.d_col  # (n, k)
+        # (n, k) each entry's place in the (P * P, k) tables: its phase's row, its pixel
+        table = ((phase[:, 1] * PHASES + phase[:, 0]) * k)[:, None] + np.arange(k)
+        through = self.through.ravel()[table]  # colour -> colour * through + ink
         c0, r0, c1, r1 = clip
-        through = self.through[at]  # (n, k) each entry: colour -> colour * through + ink
-        # the entries that change their pixel, inside the clip: dot, window pixel (m,)
-        dot, slot = np.nonzero((through < 1.0) & (cols >= c0) & (cols < c1) & (rows >= r0)
-                               & (rows < r1))
-        flat = rows[dot, slot] * width + cols[dot, slot]  # (m,) pixel in the buffer
-        phase_m = at[dot]
-        ink = self.fill_ink[phase_m, slot][:, None] * (rgb[dot] * 255.0).astype(np.float32)
-        ink += self.edge_ink[phase_m, slot][:, None] * self.edge  # (m, 3)
-        return DotLayer(flat, through[dot, slot], ink)
+        # the entries that change their pixel, inside the clip (m,), in drawing order
+        kept = np.flatnonzero((through < 1.0) & (cols >= c0) & (cols < c1) & (rows >= r0)
+                              & (rows < r1))
+        at = table.ravel()[kept]
+        flat = (rows * width + cols).ravel()[kept]  # (m,) the pixel in the buffer
+        dot_rgb = (rgb * 255.0).astype(np.float32)[kept // k]  # (m, 3)
+        ink = self.fill_ink.ravel()[at][:, None] * dot_rgb
+        ink += self.edge_ink.ravel()[at][:, None] * self.edge  # (m, 3)
+        return DotLayer(flat, through.ravel()[kept], ink)
 
 
 class DotLayer:
@@ -81,21 +85,28 @@ class DotLayer:
 
     def __init__(self, flat: np.ndarray, through: np.ndarray, ink: np.ndarray) -> None:
         """One entry per dot and pixel, in drawing order: ``flat`` (m,) the pixel (row *
-        width + column), ``through`` (m,) and ``ink`` (m, 3)."""
+        width + column), ``through`` (m,) and ``ink`` (m, 3). At a pixel, the dots k in
+        order give ``colour * prod_k through_k + sum_k ink_k * prod_{j > k} through_j``:
+        the products from running sums of log(through) along the pixels' runs."""
         order = np.argsort(flat, kind="stable")  # by pixel, drawing order kept within one
-        flat, through, ink = flat[order], through[order], ink[order]
+        by_pixel = flat[order]
         first = np.ones(len(flat), bool)
-        first[1:] = flat[1:] != flat[:-1]  # (m,) the lowest dot at its pixel
-        self.flat = flat[first]  # (u,)
-        self.through, self.ink = through[first], ink[first]  # (u,), (u, 3): the lowest dots
-        pixel = np.cumsum(first) - 1  # (m,) each entry's pixel, in the u
-        above = np.flatnonzero(~first)  # the entries over another dot
-        depth = above - np.flatnonzero(first)[pixel[above]]  # dots under each of them
-        for d in range(1, int(depth.max(initial=0)) + 1):  # one dot per pixel at a time
-            e = above[depth == d]
-            p = pixel[e]
-            self.ink[p] = self.ink[p] * through[e, None] + ink[e]
-            self.through[p] *= through[e]
+        first[1:] = by_pixel[1:] != by_pixel[:-1]  # (m,) the lowest dot at its pixel
+        starts = np.flatnonzero(first)  # (u,) each pixel's run
+        self.flat = by_pixel[starts]  # (u,)
+        # (m,) float64 (the sums run over every entry: float32 would lose the products);
+        # where a dot's fill hides what is under it wholly, a millionth gets through
+        total = np.cumsum(np.log(np.maximum(through[order].astype(np.float64), OPAQUE)))
+        below = np.concatenate([[0.0], total])[starts]  # (u,) the sum before each run
+        end = np.concatenate([total[starts[1:] - 1], total[-1:]])  # (u,) after each run
+        pixel = np.cumsum(first) - 1  # (m,) each sorted entry's pixel, in the u
+        over = np.empty(len(flat))  # (m,) in drawing order: the product of the dots above
+        over[order] = np.exp(end[pixel] - total)
+        at = np.empty(len(flat), np.intp)  # (m,) in drawing order: the entry's pixel
+        at[order] = pixel
+        self.ink = np.stack([np.bincount(at, ink[:, c] * over, minlength=len(starts))
+                             for c in range(3)], axis=1)  # (u, 3)
+        self.through = np.exp(end - below)  # (u,)
 
     def draw(self, buf: np.ndarray) -> None:
         """Composite over ``buf`` ((H, W, 4) uint8, C-contiguous: an Agg buffer) in place."""
