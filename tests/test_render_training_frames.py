@@ -202,3 +202,26 @@ def test_the_running_title_is_matplotlibs_title(view: TrainingView) -> None:
         want = np.asarray(frames.canvas.buffer_rgba())[:60, :, :3]
         np.testing.assert_array_equal(frame[:60], want)
     assert digits == {1, 2}  # epochs 0 .. 30
+
+
+def test_the_watched_heat_map_is_pcolormeshs(view: TrainingView) -> None:
+    """Between snapshots, the watched stage's warped heat map drawn without an artist is
+    pixel for pixel the ``pcolormesh`` of the same cells (the stills' ``probe_mesh``)."""
+    from spacewarp.render.training import probe_mesh
+    from spacewarp.render.training_frames import draw_warped
+
+    frames = TrainingFrames(view, (640, 360))
+    i = len(frames) // 2
+    frames.render(i)
+    p = frames.panels
+    assert p.mesh is None and p.warped is not None
+    xy, rgb, shape = p.warped
+    np.testing.assert_array_equal(xy, moment(view, float(frames.times[i])).probe_watch)
+    frames.canvas.restore_region(frames.background)
+    bare = np.array(frames.canvas.buffer_rgba())
+    draw_warped(frames.canvas.get_renderer(), p.ax_w, xy, rgb, shape)
+    got = np.array(frames.canvas.buffer_rgba())
+    frames.canvas.restore_region(frames.background)
+    frames.fig.draw_artist(probe_mesh(p.ax_w, xy, rgb, shape))
+    np.testing.assert_array_equal(got, np.asarray(frames.canvas.buffer_rgba()))
+    assert (got != bare).any(axis=2).sum() > 1000

@@ -45,7 +45,9 @@ class RunningTitle:
         self.title.set_text(head + tail)
         self.head.set_text(head)
         self.head.set_visible(True)  # (an invisible text measures as a unit box)
-        key = (tail, round(self.head.get_window_extent(canvas.get_renderer()).width, 3))
+        width, _, _ = canvas.get_renderer().get_text_width_height_descent(
+            head, self.head.get_fontproperties(), ismath=False)
+        key = (tail, round(width, 3))
         if key not in self.kept:
             self.kept = {key: self._keep(canvas, background)}
         at, rows, cols, tail_pixels = self.kept[key]

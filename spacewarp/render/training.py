@@ -65,8 +65,10 @@ class TrainingPanels:
     """The artists of the input-plane and watched-stage panels, updated per frame."""
 
     def __init__(self, view: TrainingView, ax_in: Axes, ax_w: Axes, theme: Theme,
-                 marker: float) -> None:
-        self.view, self.theme = view, theme
+                 marker: float, mesh_artist: bool = True) -> None:
+        """``mesh_artist`` False: the watched stage's heat map is kept in ``warped`` only
+        (a film draws it itself), not made into a new ``QuadMesh`` at every moment."""
+        self.view, self.theme, self.mesh_artist = view, theme, mesh_artist
         self.regression = view.classes == 0
         self.ax_in, self.ax_w = ax_in, ax_w
         data_rgb = data_colors(view)
@@ -80,6 +82,8 @@ class TrainingPanels:
         ax_in.set_title("input: decision regions" if not self.regression
                         else "input x and target y: the learned curve", fontsize="medium")
         self.image = None
+        # the heat map: the probe's points there (n, 2), colours (n, 3), grid (rows, cols)
+        self.warped: tuple[np.ndarray, np.ndarray, tuple[int, ...]] | None = None
         self.colors: dict[int, np.ndarray] = {}  # snapshot -> (P, 3) (``snapshot_colors``)
         self.boundaries: list[PathPatch] = []  # one per class (``_boundary``)
         if self.regression:
@@ -142,12 +146,14 @@ class TrainingPanels:
             rgb = (1.0 - m.u) * rgb + m.u * self.snapshot_colors(m.hi)  # (P, 3)
         assert self.image is not None
         self.image.set_data(rgb.reshape(*v.probe_shape, 3))
-        if self.mesh is not None:
-            self.mesh.remove()
         xy, shape = (v.probe_watch_whole, v.probe_shape) if whole else (m.probe_watch,
                                                                         v.row_shape)
         cells = rgb if whole else rgb[v.probe_rows]  # (P or R, 3)
-        self.mesh = probe_mesh(self.ax_w, xy, cells, shape)
+        self.warped = (xy, cells, shape)
+        if self.mesh_artist:
+            if self.mesh is not None:
+                self.mesh.remove()
+            self.mesh = probe_mesh(self.ax_w, xy, cells, shape)
         self._lattice(xy, shape)
         self._boundary(m.margin)
 

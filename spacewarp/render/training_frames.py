@@ -12,10 +12,12 @@ images is the resampled blend, to a level of rounding).
 
 from __future__ import annotations
 
+import matplotlib as mpl
 import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg, RendererAgg
 from matplotlib.figure import Figure
+from matplotlib.transforms import IdentityTransform
 
 from ..view.training import (
     INTERPOLATED,
@@ -54,7 +56,7 @@ class TrainingFrames:
             ax_w = self.fig.add_axes((0.55, 0.27, 0.42, 0.6))
             ax_c = self.fig.add_axes((0.08, 0.06, 0.84, 0.14))
             marker = marker_area(len(view.data_in)) * 0.7
-            self.panels = TrainingPanels(view, ax_in, ax_w, th, marker)
+            self.panels = TrainingPanels(view, ax_in, ax_w, th, marker, mesh_artist=False)
             self.stamps = DotStamps(marker, ring_width(view.anchor_names), th.foreground, DPI)
             self.data_rgb = data_colors(view)  # (N, 3) the dots' fill
             self.data_in: DotLayer | None = None  # the input plane's dots (they never move)
@@ -148,6 +150,9 @@ class TrainingFrames:
                 self.data_in.draw(buf)
             elif artist is p.data_w:
                 self._dots(p.ax_w, m.data_watch).draw(buf)
+            elif p.lattice and artist is p.lattice[0] and p.warped is not None:
+                draw_warped(self.canvas.get_renderer(), p.ax_w, *p.warped)  # under the grid
+                self.fig.draw_artist(artist)
             else:
                 self.fig.draw_artist(artist)
 
@@ -160,6 +165,26 @@ class TrainingFrames:
         clip = (int(np.floor(x0 + 0.5)), int(np.floor(height - y1 + 0.5)),
                 int(np.floor(x1 + 0.5)), int(np.floor(height - y0 + 0.5)))
         return self.stamps.layer(ax.transData.transform(xy), self.data_rgb, shape, clip)
+
+
+def draw_warped(renderer: RendererAgg, ax: Axes, xy: np.ndarray, rgb: np.ndarray,
+                shape: tuple[int, ...]) -> None:
+    """The probe grid of ``shape`` (rows, cols) carried to ``xy`` (rows * cols, 2) as a
+    warped heat map in ``ax``, each cell coloured (``rgb`` (rows * cols, 3)) by its
+    lower-left corner: what ``training.probe_mesh``'s ``QuadMesh`` draws, drawn as it
+    draws it (one Agg quad mesh), without an artist made per frame."""
+    rows, cols = shape
+    cells = rgb.reshape(rows, cols, 3)[:-1, :-1].reshape(-1, 3)  # ((rows-1)(cols-1), 3)
+    colors = np.concatenate([cells, np.ones((len(cells), 1))], axis=1)  # opaque RGBA
+    gc = renderer.new_gc()
+    gc.set_clip_rectangle(ax.bbox)
+    gc.set_snap(mpl.rcParams["pcolormesh.snap"])  # (as pcolormesh sets its mesh's snap)
+    gc.set_linewidth(1.0)
+    # (arguments as QuadMesh.draw passes them: arrays, where the stubs say sequences)
+    renderer.draw_quad_mesh(gc, ax.transData.frozen(), cols - 1, rows - 1,  # type: ignore[arg-type]
+                            xy.reshape(rows, cols, 2), np.zeros((1, 2)), IdentityTransform(),
+                            colors, False, np.zeros((0, 4)))  # type: ignore[arg-type]
+    gc.restore()
 
 
 class DecisionImages:
