@@ -11,8 +11,10 @@ Prints, measured in this run:
   (target ratio <= 1.15); best of two each, alternating;
 - whole processes: ``python -c <bare loop>`` against ``python -c 'sw.train(...)'``,
   imports included (target ratio <= 1.5);
-- the training film of 100 snapshots (training.mp4, 1280x720): seconds and peak memory
-  (max RSS of a process that trains, then writes the film, minus that before the film);
+- the training film of 100 snapshots (training.mp4, 1280x720): seconds (the snapshots
+  traced and viewed, then the frames drawn and encoded), the frames' part per drawn frame
+  (the held last snapshot is drawn once), and peak memory (max RSS of a process that
+  trains, then writes the film, minus that before the film);
 - ``uptime`` (the machine is shared: read the figures with the load).
 
 ``--quick``: 300 epochs instead of 1000 (stated in the output).
@@ -59,14 +61,18 @@ import resource, sys, time
 import spacewarp as sw
 from spacewarp.export.training import write_training_film
 from spacewarp.training.snapshots import trace_snapshots
-from spacewarp.view.training import training_view
+from spacewarp.view.training import film_times, training_view
 t = sw.train(**{course}, epochs={epochs}, snapshots=100, progress=False, live=False)
+times = film_times(len(t.snapshots))
 before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 start = time.perf_counter()
-write_training_film(training_view(trace_snapshots(t)), sys.argv[1], progress=False)
+view = training_view(trace_snapshots(t))
+viewed = time.perf_counter()
+write_training_film(view, sys.argv[1], progress=False)
 seconds = time.perf_counter() - start
 after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-print(seconds, before / 1024, after / 1024, len(t.snapshots))
+print(seconds, before / 1024, after / 1024, len(t.snapshots), len(times), len(set(times)),
+      viewed - start)
 """
 
 
@@ -115,9 +121,13 @@ def main() -> None:
                              capture_output=True, text=True).stdout.split()
         size = (Path(tmp) / "training.mp4").stat().st_size / 1e6
     seconds, before, after, snaps = float(out[0]), float(out[1]), float(out[2]), out[3]
+    frames, drawn, viewed = int(out[4]), int(out[5]), float(out[6])
     print(f"training film of {snaps} snapshots (+ 2 s held): {seconds:.1f} s, "
           f"{size:.1f} MB; peak RSS {after:.0f} MB ({after - before:+.0f} MB over training's "
           f"{before:.0f} MB)")
+    print(f"  of which traced and viewed {viewed:.1f} s, then {frames} frames "
+          f"({drawn} drawn: the held last snapshot once) {seconds - viewed:.1f} s, "
+          f"{1000 * (seconds - viewed) / drawn:.1f} ms per drawn frame, encoding included")
     print("load:", subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip())
 
 

@@ -59,7 +59,7 @@ def test_the_film_moves_continuously_between_snapshots(training: sw.Training) ->
     snapshots' forward passes (the watched stage is 2-D: drawn as it is), the path runs
     from the first snapshot to the last, consecutive frames move the points by less than
     4% of the box (one frame per snapshot jumped further), and the epoch runs with them."""
-    from spacewarp.render.training import TrainingFrames
+    from spacewarp.render.training_frames import TrainingFrames
     from spacewarp.training.snapshots import trace_snapshots
     from spacewarp.view.training import training_view
 

@@ -44,7 +44,7 @@ def test_the_training_film_shows_each_anchor_image_beside_its_ring(
 
     matplotlib.use("Agg")
     from spacewarp.render.film_marks import GAP, TITLE_RISE
-    from spacewarp.render.training import TrainingFrames
+    from spacewarp.render.training_frames import TrainingFrames
     from spacewarp.view.training import training_view
 
     frames = TrainingFrames(training_view(traced), (1280, 720))
@@ -118,7 +118,7 @@ def test_a_slice_through_rows_that_are_not_images_stamps_none(tmp_path: Path) ->
     import matplotlib
 
     matplotlib.use("Agg")
-    from spacewarp.render.training import TrainingFrames
+    from spacewarp.render.training_frames import TrainingFrames
     from spacewarp.view.training import training_view
 
     rng = np.random.default_rng(0)

@@ -125,9 +125,9 @@ def check_npz_budget(experiment: Experiment, n_points: int,
 
 def write_training_film(view: TrainingView, path: str | Path, *,
                         progress: bool | None = None) -> Path:
-    """``training.mp4`` at ``FILM_FPS``: the frames of ``render.training.TrainingFrames``
+    """``training.mp4`` at ``FILM_FPS``: the frames of ``render.training_frames.TrainingFrames``
     (positions interpolated between snapshots, the last one held)."""
-    from ..render.training import TrainingFrames
+    from ..render.training_frames import TrainingFrames
     from .video import write_frames_mp4
 
     return write_frames_mp4(TrainingFrames(view, FILM_SIZE), path, FILM_SIZE, FILM_FPS,

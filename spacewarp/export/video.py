@@ -212,30 +212,32 @@ def _indexed(rgba: np.ndarray, palette: Image.Image) -> Image.Image:
 
 
 class _Frames(Protocol):
-    """Anything with numbered (H, W, 3) uint8 frames: ``len`` and ``render(i)``."""
+    """Anything with numbered (H, W, 4) uint8 RGBA frames: ``len`` and ``render_rgba(i)``
+    (a view of a canvas is enough: each is sent before the next is asked for)."""
 
     def __len__(self) -> int: ...
 
-    def render(self, i: int) -> np.ndarray: ...
+    def render_rgba(self, i: int) -> np.ndarray: ...
 
 
 def write_frames_mp4(frames: _Frames, path: str | Path, size: tuple[int, int], fps: int,
                      *, progress: bool | None = None) -> Path:
-    """An H.264 MP4 of ``frames`` (each (H, W, 3) uint8, ``size`` = (W, H), even sides),
-    streamed to the encoder and renamed into place (atomic)."""
+    """An H.264 MP4 of ``frames`` (each (H, W, 4) uint8 RGBA, ``size`` = (W, H), even
+    sides), streamed to the encoder as they are (no RGB copy: 4 ms a 1280 x 720 frame)
+    and renamed into place (atomic)."""
     from types import SimpleNamespace
 
     if Path(path).suffix.lower() != ".mp4":
         raise SpacewarpError(f"cannot write {str(path)!r}: give a name ending in .mp4",
                              field="output")
-    adapter = SimpleNamespace(options=SimpleNamespace(fps=fps), width=size[0], height=size[1],
-                              render=frames.render)
+    adapter = SimpleNamespace(options=SimpleNamespace(fps=fps), width=size[0], height=size[1])
     show = sys.stderr.isatty() if progress is None else progress
     bar = tqdm(total=len(frames), unit="frame", desc=f"writing {Path(path).name}",
                file=sys.stderr, disable=not show, leave=False)
     try:
         with atomic_file(path) as tmp:
-            _write_mp4_frames(adapter, len(frames), tmp, bar.update)
+            _write_mp4_frames(adapter, len(frames), tmp, bar.update, frame=frames.render_rgba,
+                              pixels="rgba")
     finally:
         bar.close()
     return Path(path)

@@ -1,40 +1,42 @@
 """Pictures of a training run (matplotlib): the decision over the input plane, the
 watched stage with the warped probe grid, and the loss and accuracy curves.
 
-``training_figure`` is ``training.png``; ``TrainingFrames`` makes the film's frames from
-one figure whose artists are updated per frame (positions, colours and boundaries
-interpolated between snapshots by ``view.training.moment``). Everything drawn comes from
+``training_figure`` is ``training.png``; ``TrainingPanels`` are the artists of its two
+panels, which the film (``training_frames.TrainingFrames``) updates per frame (positions,
+colours and boundaries interpolated between snapshots by ``view.training.moment``).
+Everything drawn comes from
 a ``TrainingView`` or ``DecisionStages`` (one box and one projection for the whole run);
 nothing here reads the training or runs the model.
 """
 
 from __future__ import annotations
 
+from typing import cast
+
+import contourpy
 import numpy as np
 from matplotlib import colormaps
 from matplotlib.artist import Artist
 from matplotlib.axes import Axes
-from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.collections import PathCollection, QuadMesh
 from matplotlib.colors import to_hex, to_rgb
 from matplotlib.figure import Figure
+from matplotlib.patches import PathPatch
+from matplotlib.path import Path
 from matplotlib.text import Annotation
 
 from ..inputs.slice import SliceFrame
 from ..training.train import Curves
 from ..view.colors import class_rgb, decision_rgb, decision_strength
 from ..view.training import (
-    INTERPOLATED,
     DecisionStages,
     Moment,
     TrainingView,
     caption,
-    film_times,
     moment,
     outline_note,
     snapshot_curves,
 )
-from .film_marks import panel_insets
 from .still_marks import RING, RING_WIDTH, anchor_images
 from .still_regions import outline_alpha
 from .theme import Theme, themed
@@ -63,8 +65,10 @@ class TrainingPanels:
     """The artists of the input-plane and watched-stage panels, updated per frame."""
 
     def __init__(self, view: TrainingView, ax_in: Axes, ax_w: Axes, theme: Theme,
-                 marker: float) -> None:
-        self.view, self.theme = view, theme
+                 marker: float, mesh_artist: bool = True) -> None:
+        """``mesh_artist`` False: the watched stage's heat map is kept in ``warped`` only
+        (a film draws it itself), not made into a new ``QuadMesh`` at every moment."""
+        self.view, self.theme, self.mesh_artist = view, theme, mesh_artist
         self.regression = view.classes == 0
         self.ax_in, self.ax_w = ax_in, ax_w
         data_rgb = data_colors(view)
@@ -78,7 +82,10 @@ class TrainingPanels:
         ax_in.set_title("input: decision regions" if not self.regression
                         else "input x and target y: the learned curve", fontsize="medium")
         self.image = None
-        self.contours: list[object] = []
+        # the heat map: the probe's points there (n, 2), colours (n, 3), grid (rows, cols)
+        self.warped: tuple[np.ndarray, np.ndarray, tuple[int, ...]] | None = None
+        self.colors: dict[int, np.ndarray] = {}  # snapshot -> (P, 3) (``snapshot_colors``)
+        self.boundaries: list[PathPatch] = []  # one per class (``_boundary``)
         if self.regression:
             self.curve = ax_in.plot([], [], color=theme.foreground, lw=2, zorder=3)[0]
             self.probe_line = ax_w.plot([], [], color=theme.muted, lw=1.2, zorder=1)[0]
@@ -88,8 +95,11 @@ class TrainingPanels:
             self.image = ax_in.imshow(blank, origin="lower", extent=(x0, x1, y0, y1),
                                       interpolation="bilinear", zorder=0, aspect="auto")
             self.mesh: QuadMesh | None = None  # the probe's heat map in the watched stage
+            # the warped probe grid's rows, then its columns: one path each (NaN breaks)
             self.lattice = [ax_w.plot([], [], color=theme.muted, lw=0.6, alpha=0.8,
-                                      zorder=2)[0] for _ in range(2 * LATTICE_LINES)]
+                                      zorder=2)[0] for _ in range(2)]
+            self.boundaries = [boundary_patch(ax_in, theme.foreground)
+                               for _ in range(view.margin.shape[2])]
         edge = theme.foreground
         ring = ring_width(view.anchor_names)
         self.data_in = ax_in.scatter(view.data_in[:, 0], view.data_in[:, 1], c=data_rgb,
@@ -131,17 +141,19 @@ class TrainingPanels:
             self.curve.set_data(xs, (1.0 - m.u) * v.predicted[m.lo] + m.u * v.predicted[m.hi])
             self.probe_line.set_data(m.probe_watch[order, 0], m.probe_watch[order, 1])
             return
-        rgb = self._colors(m.lo)
+        rgb = self.snapshot_colors(m.lo)
         if m.u > 0.0:
-            rgb = (1.0 - m.u) * rgb + m.u * self._colors(m.hi)  # (P, 3)
+            rgb = (1.0 - m.u) * rgb + m.u * self.snapshot_colors(m.hi)  # (P, 3)
         assert self.image is not None
         self.image.set_data(rgb.reshape(*v.probe_shape, 3))
-        if self.mesh is not None:
-            self.mesh.remove()
         xy, shape = (v.probe_watch_whole, v.probe_shape) if whole else (m.probe_watch,
                                                                         v.row_shape)
         cells = rgb if whole else rgb[v.probe_rows]  # (P or R, 3)
-        self.mesh = probe_mesh(self.ax_w, xy, cells, shape)
+        self.warped = (xy, cells, shape)
+        if self.mesh_artist:
+            if self.mesh is not None:
+                self.mesh.remove()
+            self.mesh = probe_mesh(self.ax_w, xy, cells, shape)
         self._lattice(xy, shape)
         self._boundary(m.margin)
 
@@ -156,48 +168,76 @@ class TrainingPanels:
             xy = np.zeros((0, 2)) if o is None else o.polyline(panel)
             lines.set_data(xy[:, 0], xy[:, 1])
 
-    def _colors(self, s: int) -> np.ndarray:
-        v = self.view
-        return region_colors(v.predicted[s], v.confidence[s], v.classes, self.theme.background)
+    def snapshot_colors(self, s: int) -> np.ndarray:
+        """(P, 3): snapshot ``s``'s decision over the probe grid (``region_colors``); the
+        last two snapshots' kept (a film asks for each on several frames)."""
+        if s not in self.colors:
+            v = self.view
+            self.colors = {k: c for k, c in self.colors.items() if k == s - 1 or k == s + 1}
+            self.colors[s] = region_colors(v.predicted[s], v.confidence[s], v.classes,
+                                           self.theme.background)
+        return self.colors[s]
 
     def moving(self) -> list[Artist]:
         """The artists a frame changes, and those drawn over them, in drawing order."""
         ax_in: list[Artist] = [] if self.image is None else [self.image]
-        ax_in += [*self.contours, self.data_in, *self.rings_in,  # type: ignore[list-item]
-                  *self.names_in]
+        ax_in += [*self.boundaries, self.data_in, *self.rings_in, *self.names_in]
         watched = [self.data_w, *self.rings_w, *self.names_w]
         if self.regression:
             return [*ax_in, self.curve, self.probe_line, *watched]
         mesh: list[Artist] = [] if self.mesh is None else [self.mesh]
         ax_in = [] if self.image is None else [self.image]
-        ax_in += [*self.contours, *self.outlines[:1], self.data_in,  # type: ignore[list-item]
-                  *self.rings_in, *self.names_in]  # the outlines under the data
+        ax_in += [*self.boundaries, *self.outlines[:1], self.data_in, *self.rings_in,
+                  *self.names_in]  # the outlines under the data
         return [*ax_in, *mesh, *self.lattice, *self.outlines[1:], *watched]
 
     def _lattice(self, warped: np.ndarray, shape: tuple[int, ...]) -> None:
+        """``LATTICE_LINES`` rows and columns of the warped grid ``warped`` (rows * cols,
+        2): the rows as one path, the columns as another (NaN rows between lines)."""
         rows, cols = shape
         grid = warped.reshape(rows, cols, 2)
         pick_r = np.linspace(0, rows - 1, LATTICE_LINES).round().astype(int)
         pick_c = np.linspace(0, cols - 1, LATTICE_LINES).round().astype(int)
-        lines = [grid[r] for r in pick_r] + [grid[:, c] for c in pick_c]
-        for artist, line in zip(self.lattice, lines, strict=True):
-            artist.set_data(line[:, 0], line[:, 1])
+        gap = np.full((LATTICE_LINES, 1, 2), np.nan)
+        for artist, lines in zip(self.lattice, (grid[pick_r], grid[:, pick_c].swapaxes(0, 1)),
+                                 strict=True):  # (LATTICE_LINES, length, 2) each
+            path = np.concatenate([lines, gap], axis=1).reshape(-1, 2)
+            artist.set_data(path[:, 0], path[:, 1])
 
     def _boundary(self, margin: np.ndarray) -> None:
-        """The decision boundary: where a class's margin over the best other class is 0."""
-        for c in self.contours:
-            c.remove()  # type: ignore[attr-defined]
+        """The decision boundary: where a class's margin over the best other class is 0,
+        traced over the probe grid as ``ax.contour`` traces it (contourpy), into one path
+        per class."""
         v = self.view
         rows, cols = v.probe_shape
         xs = np.linspace(v.input_box[0], v.input_box[1], cols)
         ys = np.linspace(v.input_box[2], v.input_box[3], rows)
-        self.contours = []
-        for k in range(margin.shape[1]):
+        for k, patch in enumerate(self.boundaries):
             grid = margin[:, k].reshape(rows, cols)
-            if grid.min() < 0 < grid.max():
-                self.contours.append(self.ax_in.contour(
-                    xs, ys, grid, levels=[0.0], colors=[self.theme.foreground],
-                    linewidths=1.0, zorder=2))
+            crossed = bool(grid.min() < 0 < grid.max())  # (False where any is NaN)
+            patch.set_path(zero_level(xs, ys, grid) if crossed else Path(np.zeros((0, 2))))
+
+
+def boundary_patch(ax: Axes, color: str) -> PathPatch:
+    """An empty path drawn as ``ax.contour`` draws its lines (1 pt, butt caps, round
+    joins, under the data), for ``TrainingPanels._boundary`` to fill in."""
+    patch = PathPatch(Path(np.zeros((0, 2))), fill=False, edgecolor=color, linewidth=1.0,
+                      capstyle="butt", joinstyle="round", zorder=2)
+    ax.add_artist(patch)
+    return patch
+
+
+def zero_level(xs: np.ndarray, ys: np.ndarray, grid: np.ndarray) -> Path:
+    """The 0 level of ``grid`` (rows along ``ys``, columns along ``xs``) as one path of
+    lines, closed where they close: what ``ax.contour(xs, ys, grid, levels=[0])`` draws
+    (its default algorithm, mpl2014 with corner masking)."""
+    gen = contourpy.contour_generator(xs, ys, grid, name="mpl2014", corner_mask=True,
+                                      line_type=contourpy.LineType.SeparateCode)
+    # LineType.SeparateCode: a list of (n, 2) points and a list of (n,) codes, a pair a line
+    points, codes = cast(tuple[list[np.ndarray], list[np.ndarray]], gen.create_contour(0.0))
+    if not points:
+        return Path(np.zeros((0, 2)))
+    return Path(np.concatenate(points), np.concatenate(codes))
 
 
 LOSS_CAP = 1e100  # a diverging loss is drawn up to here (log axes past ~1e300 overflow)
@@ -294,7 +334,7 @@ def training_figure(view: TrainingView, theme: str | None = None) -> Figure:
         labelled = bool(np.isfinite(view.curves.train_accuracy).any())
         draw_curves(ax_c, ax_c.twinx() if labelled else None, view.curves, th)
         ax_c.set_title("loss and accuracy" if labelled else "loss", fontsize="medium")
-        panels = TrainingPanels(view, ax_in, ax_w, th, _marker(len(view.data_in)))
+        panels = TrainingPanels(view, ax_in, ax_w, th, marker_area(len(view.data_in)))
         panels.show(last)
         note = outline_note(view, last)  # too many regions to outline: said, not hidden
         if note:
@@ -324,7 +364,7 @@ def decision_stages_figure(view: DecisionStages, theme: str | None = None) -> Fi
         probe_rgb = (np.tile(to_rgb(th.muted), (len(view.predicted), 1)) if regression else
                      region_colors(view.predicted, view.confidence, view.classes,
                                    th.background))
-        marker = _marker(n)
+        marker = marker_area(n)
         for ax, plane in zip(axes, planes, strict=False):
             _probe_layer(ax, plane.probe, probe_rgb, view.row_shape, regression)
             ax.scatter(plane.data[:, 0], plane.data[:, 1], c=data_rgb, s=marker,
@@ -403,98 +443,10 @@ def probe_mesh(ax: Axes, xy: np.ndarray, rgb: np.ndarray, shape: tuple[int, ...]
                          rasterized=True, zorder=1)
 
 
-class TrainingFrames:
-    """Frame i of the training film (``view.training.film_times``: positions, colours and
-    boundaries interpolated between snapshots): both panels, the loss curve with the
-    epoch marked, the epoch counter and the last snapshot's loss in words. (H, W, 3)
-    uint8 RGB."""
-
-    def __init__(self, view: TrainingView, size: tuple[int, int], theme: str | None = None
-                 ) -> None:
-        self.view, self.times = view, film_times(len(view.epochs))
-        self.held: tuple[float, np.ndarray] | None = None  # the last frame drawn, and when
-        self.background: object = None  # the still parts, drawn once (``_draw``)
-        w, h = size
-        with themed(theme or view.theme) as th:
-            self.fig = Figure(figsize=(w / 100, h / 100), dpi=100)
-            self.canvas = FigureCanvasAgg(self.fig)
-            ax_in = self.fig.add_axes((0.05, 0.27, 0.42, 0.6))
-            ax_w = self.fig.add_axes((0.55, 0.27, 0.42, 0.6))
-            ax_c = self.fig.add_axes((0.08, 0.06, 0.84, 0.14))
-            self.panels = TrainingPanels(view, ax_in, ax_w, th, _marker(len(view.data_in)) * 0.7)
-            c = view.curves
-            ax_c.plot(c.epoch, shown_loss(c.train_loss), color="#4c9be8", lw=1.2)
-            ax_c.set_yscale("log")
-            ax_c.set_xscale("symlog", linthresh=1)
-            ax_c.set_xlim(0, max(int(c.epoch[-1]), 1))
-            ax_c.tick_params(labelsize="x-small")
-            ax_c.set_ylabel("loss", fontsize="small")
-            self.mark = ax_c.axvline(0, color=th.foreground, lw=1.2)
-            self.dot = ax_c.plot([], [], "o", color=th.foreground, ms=4)[0]
-            self.title = self.fig.text(0.5, 0.955, "", ha="center", va="center",
-                                       fontsize="large", color=th.foreground)
-            self.fig.text(0.5, 0.915, f"{len(view.epochs)} snapshots; {INTERPOLATED}",
-                          ha="center", va="center", fontsize="small", color=th.muted)
-            # a slice whose rows are images: each anchor's image beside it on the input
-            # plane, stamped per frame (the slice is fixed: always there), as the films do
-            x0, y0, x1, y1 = ax_in.bbox.extents
-            self.insets = panel_insets(view.slice_frame, min(x1 - x0, y1 - y0), th.foreground)
-
-    def __len__(self) -> int:
-        return len(self.times)
-
-    def render(self, i: int) -> np.ndarray:
-        if self.held is not None and self.held[0] == self.times[i]:
-            return self.held[1]  # the last snapshot held: drawn once
-        m = moment(self.view, float(self.times[i]))
-        self.panels.show_moment(m)
-        c = self.view.curves
-        loss = shown_loss(c.train_loss)
-        # the marker runs with the epoch counter: the loss between snapshots on a log scale
-        at = float(np.exp((1 - m.u) * np.log(loss[m.lo]) + m.u * np.log(loss[m.hi])))
-        self.mark.set_xdata([m.epoch, m.epoch])
-        self.dot.set_data([m.epoch], [at])
-        words = caption(int(c.epoch[m.lo]), snapshot_curves(c, m.lo))  # the last reached
-        self.title.set_text(words if m.u == 0.0 else
-                            f"epoch {m.epoch}   (last snapshot: {words})")
-        self._draw()
-        frame = np.asarray(self.canvas.buffer_rgba())[..., :3].copy()
-        self._stamp_insets(frame)
-        self.held = (float(self.times[i]), frame)
-        return frame
-
-    def _stamp_insets(self, frame: np.ndarray) -> None:
-        """The anchors' images into ``frame`` (H, W, 3), beside the anchors in the input
-        panel's box as drawn (its equal aspect fixed by the draw)."""
-        if self.insets is None:
-            return
-        ax = self.panels.ax_in
-        anchors = self.view.data_in[:len(self.insets.sprites)]  # (m, 2) slice coordinates
-        x0, y0, x1, y1 = (float(v) for v in ax.bbox.extents)
-        self.insets.stamp(frame, ax.transData.transform(anchors), (x0, y0, x1, y1))
-
-
-    def _draw(self) -> None:
-        """Blit: the axes, ticks and curve drawn once into a background, then per frame
-        only what moves (and the data drawn over it) on a copy of it."""
-        p = self.panels
-        moving = [*p.moving(), self.mark, self.dot, self.title]
-        if self.background is None:
-            for artist in moving:
-                artist.set_visible(False)
-            self.canvas.draw()
-            self.background = self.canvas.copy_from_bbox(self.fig.bbox)
-            for artist in moving:
-                artist.set_visible(True)
-        self.canvas.restore_region(self.background)
-        for artist in [*moving, *p.ax_in.spines.values(), *p.ax_w.spines.values()]:
-            self.fig.draw_artist(artist)
-
-
 def _most_regions(view: TrainingView) -> int:
     return max((len(o.count) for o in view.outlines if o is not None), default=1)
 
 
-def _marker(n: int) -> float:
+def marker_area(n: int) -> float:
     """Scatter marker area (points^2) that reads well for n points."""
     return float(np.clip(6000.0 / max(n, 1), 3.0, 30.0))
