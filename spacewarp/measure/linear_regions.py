@@ -23,6 +23,7 @@ from .chain_walk import cut_output as cut_along_output
 from .graph_steps import graph_steps
 from .graph_walk import walk_graph
 from .layer_split import MAX_REGIONS
+from .ordinary_pages import ordinary_pages
 from .stage_map import StageMap
 from .steps import AFFINE_IN_EVAL, LEAKY, PIECEWISE, is_chain, steps_of
 
@@ -138,12 +139,13 @@ def regions(model_or_trace: nn.Module | Trace, bounds: tuple[float, ...] | None 
         titles = ("Input", *(s.title for s in steps))
     bounds = _bounds(model_or_trace, bounds, d0)
     verts, count = pg.box(bounds) if d0 == 2 else pg.interval(bounds)  # type: ignore[arg-type]
-    if graph:
-        walk = Walk(*walk_graph(gsteps, verts, count, cap))
-    else:
-        walk = walk_chain(steps, verts, count, cap)
-    if cut_output:
-        walk = cut_along_output(walk, cap)
+    with ordinary_pages():  # (huge pages made its first touches wait: see ordinary_pages)
+        if graph:
+            walk = Walk(*walk_graph(gsteps, verts, count, cap))
+        else:
+            walk = walk_chain(steps, verts, count, cap)
+        if cut_output:
+            walk = cut_along_output(walk, cap)
     return Regions(walk.verts, walk.count, walk.patterns, walk.maps, walk.rows,
                    walk.per_layer, tuple(bounds), titles, cut_output)
 

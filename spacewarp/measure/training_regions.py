@@ -36,6 +36,7 @@ from ..training.train import Training, probe_points
 from .boundary import boundary_segments
 from .layer_split import MAX_REGIONS
 from .linear_regions import Regions, cap_of, regions
+from .ordinary_pages import ordinary_pages
 from .snapshot_networks import run_points, snapshot_regions, snapshot_steps, snapshot_trace
 from .snapshot_walk import SnapshotRegions
 from .steps import SMOOTH, refuse_smooth
@@ -79,7 +80,8 @@ def training_regions(training: Training, lc_radius: float | None = None,
     r = radius(bounds, lc_radius)
     centres = run_points(training)[1]  # (N', 2) the squares' centres
     cap = MAX_REGIONS if max_regions is None else cap_of(max_regions)
-    parts, with_data = snapshot_regions(training, bounds, cap)
+    with ordinary_pages():  # (as regions(): huge pages made its first touches wait)
+        parts, with_data = snapshot_regions(training, bounds, cap)
     count = len(training.snapshots)
     total, met, near = np.zeros(count, np.int64), np.zeros(count), np.zeros(count, np.int64)
     vertices, vertex_count = [np.zeros((0, 2))], [np.zeros(0, np.int32)]
