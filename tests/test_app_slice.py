@@ -17,9 +17,11 @@ from torch import nn
 import spacewarp as sw
 from spacewarp.app.controls import NO_SLICE_DATA
 from spacewarp.app.edits import set_weight
-from spacewarp.app.training_task import paused_frame, update
+from spacewarp.app.training_task import decision_rows_for, frame, paused_frame, update
 from spacewarp.cli import main
 from spacewarp.inputs.points import make_points
+from spacewarp.view.colors import class_rgb, decision_rgb, decision_strength
+from spacewarp.view.live import FADE_LEVELS
 
 DIGITS = make_points("digits")  # (1797, 64)
 CONFIG = {"input": {"name": "digits", "points": 400},
@@ -118,6 +120,33 @@ def test_training_in_the_explorer_trains_on_the_data_and_shows_the_slice(
         np.testing.assert_allclose(g, w, atol=1e-9)
     spec, _ = paused_frame(run, 1)
     assert spec["training"]["slice"] == "plane through rows 0, 6, 8"
+    ex.close()
+
+
+def test_the_live_probe_colours_are_every_classs_decision_on_a_slice(loop: Loop) -> None:
+    # the anchors (rows 0, 10, 20) are all 0s: the table still needs a row per class
+    # before the probe's (it had one, so every probe row was shifted, the top ones past
+    # its end: "undefined is not iterable" in the browser as training went on)
+    ex = opened(loop, CONFIG)
+    ex.change("slice", "0,10,20")
+    loop.pump(lambda: ex.worker.idle)
+    ex.trainer.press("step")
+    settled(loop, ex)
+    run = ex.trainer.run
+    assert run is not None and set(DIGITS.labels[[0, 10, 20]]) == {0}
+    spec, _ = frame(run, 7)
+    table = np.array(spec["color"]["table"])  # (T, 3) RGB 0-255
+    classes, probe = int(run.fit.data.classes.size), run.n_probe
+    predicted = np.arange(probe) % classes  # every class, from chance to certain
+    confidence = np.linspace(1.0 / classes, 1.0, probe)
+    rows = decision_rows_for(run, predicted, confidence)  # what a live update sends
+    assert rows.max() < len(table)
+    steps = FADE_LEVELS - 1  # the table's strengths: l / steps
+    strength = np.rint(decision_strength(confidence, classes) * steps) / steps
+    want = 255 * decision_rgb(predicted, strength, classes, spec["theme"]["background"])
+    np.testing.assert_allclose(table[rows[:probe]], want, atol=1.0)
+    anchors = np.rint(255 * class_rgb(classes)[DIGITS.labels[[0, 10, 20]]])
+    np.testing.assert_array_equal(table[rows[probe:]], anchors)
     ex.close()
 
 

@@ -14,6 +14,7 @@ import numpy as np
 
 from ..inputs.slice import SliceFrame
 from ..tracing.trace import Trace
+from ..view.colors import class_rgb
 from ..view.film import Film
 from ..view.live import probe_index, probe_table
 from ..view.weight_text import heading_lines
@@ -77,8 +78,11 @@ def probe_spec(trace: Trace, n_probe: int, predicted: np.ndarray | None,
     if predicted is None or confidence is None or not trace.categorical:
         return spec, None
     rows = decision_rows(trace.color, n_probe, predicted, confidence, classes)
-    spec["color"]["table"] = spec["color"]["table"][:classes] + probe_table(
-        classes, spec["theme"]["background"])
+    # exactly `classes` class rows, then the probe's: the trace's own table has a row per
+    # class among its points only (a slice's anchors: often one), which shifted every
+    # probe row and sent the top ones past the table's end
+    class_rows = np.rint(255 * class_rgb(classes)).astype(int).tolist()
+    spec["color"]["table"] = class_rows + probe_table(classes, spec["theme"]["background"])
     spec["color"]["index"] = Blobs("b64").put(_index(rows))
     return spec, rows
 
