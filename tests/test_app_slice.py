@@ -17,7 +17,8 @@ from torch import nn
 import spacewarp as sw
 from spacewarp.app.controls import NO_SLICE_DATA
 from spacewarp.app.edits import set_weight
-from spacewarp.app.training_task import decision_rows_for, frame, paused_frame, update
+from spacewarp.app.session import Explorer
+from spacewarp.app.training_task import LiveRun, decision_rows_for, frame, paused_frame, update
 from spacewarp.cli import main
 from spacewarp.inputs.points import make_points
 from spacewarp.view.colors import class_rgb, decision_rgb, decision_strength
@@ -85,15 +86,21 @@ def test_bad_rows_get_the_clis_message_beside_the_slice_control(
     ex.close()
 
 
-def test_training_in_the_explorer_trains_on_the_data_and_shows_the_slice(
-        loop: Loop) -> None:
+def stepped_on(loop: Loop, rows: str) -> tuple[Explorer, LiveRun]:
+    """An explorer on the slice through ``rows``, trained one step with its Step button."""
     ex = opened(loop, CONFIG)
-    ex.change("slice", "0,6,8")
+    ex.change("slice", rows)
     loop.pump(lambda: ex.worker.idle)
     ex.trainer.press("step")
     settled(loop, ex)
     run = ex.trainer.run
     assert run is not None and run.fit.epoch == 1, ex.controls.error_text("train")
+    return ex, run
+
+
+def test_training_in_the_explorer_trains_on_the_data_and_shows_the_slice(
+        loop: Loop) -> None:
+    ex, run = stepped_on(loop, "0,6,8")
     assert run.fit.data.points.x.shape == (1797, 64)  # trained on every row, 64-D
     frame = run.fit.data.frame
     assert frame is not None and run.probe is not None
@@ -127,13 +134,8 @@ def test_the_live_probe_colours_are_every_classs_decision_on_a_slice(loop: Loop)
     # the anchors (rows 0, 10, 20) are all 0s: the table still needs a row per class
     # before the probe's (it had one, so every probe row was shifted, the top ones past
     # its end: "undefined is not iterable" in the browser as training went on)
-    ex = opened(loop, CONFIG)
-    ex.change("slice", "0,10,20")
-    loop.pump(lambda: ex.worker.idle)
-    ex.trainer.press("step")
-    settled(loop, ex)
-    run = ex.trainer.run
-    assert run is not None and set(DIGITS.labels[[0, 10, 20]]) == {0}
+    ex, run = stepped_on(loop, "0,10,20")
+    assert set(DIGITS.labels[[0, 10, 20]]) == {0}
     spec, _ = frame(run, 7)
     table = np.array(spec["color"]["table"])  # (T, 3) RGB 0-255
     classes, probe = int(run.fit.data.classes.size), run.n_probe
