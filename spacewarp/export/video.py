@@ -11,7 +11,7 @@ import shutil
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Protocol
 
 import numpy as np
 from PIL import GifImagePlugin, Image
@@ -107,29 +107,27 @@ def film_frames(trace: Trace, opts: AnimationOptions) -> int:
 
 
 def _write_mp4(renderer: FrameRenderer, tmp: Path, tick: Callable[[int], object]) -> None:
-    # RGBA straight from the canvas: ffmpeg drops the alpha, Python copies nothing
-    _write_mp4_frames(renderer, len(renderer), tmp, tick, renderer.render_rgba, "rgba")
+    _write_mp4_frames(renderer.render_rgba, len(renderer), (renderer.width, renderer.height),
+                      renderer.options.fps, tmp, tick)
 
 
-def _write_mp4_frames(renderer: Any, count: int, tmp: Path, tick: Callable[[int], object],
-                      frame: Callable[[int], np.ndarray] | None = None,
-                      pixels: str = "rgb24") -> None:
-    """Frames 0 .. count - 1 of ``renderer`` (``frame``: its method to call, default
-    ``render``; ``pixels``: ffmpeg's name for what it returns) into an H.264 MP4."""
+def _write_mp4_frames(frame: Callable[[int], np.ndarray], count: int, size: tuple[int, int],
+                      fps: int, tmp: Path, tick: Callable[[int], object]) -> None:
+    """``frame(0)`` .. ``frame(count - 1)``, each (H, W, 4) uint8 RGBA of ``size`` (W, H),
+    into an H.264 MP4: RGBA straight from a canvas (ffmpeg drops the alpha, Python copies
+    nothing)."""
     import imageio_ffmpeg
 
-    fps = renderer.options.fps
-    frame = frame or renderer.render
     writer = imageio_ffmpeg.write_frames(
-        str(tmp), (renderer.width, renderer.height), fps=fps, codec="libx264",
-        pix_fmt_in=pixels, pix_fmt_out="yuv420p", quality=None, macro_block_size=2,
+        str(tmp), size, fps=fps, codec="libx264",
+        pix_fmt_in="rgba", pix_fmt_out="yuv420p", quality=None, macro_block_size=2,
         ffmpeg_log_level="error",
         output_params=["-preset", PRESET, "-crf", "20", "-movflags", "+faststart",
                        "-g", str(2 * fps)])
     writer.send(None)  # start ffmpeg
     try:
         for i in range(count):
-            writer.send(frame(i))  # (H, W, 3 or 4) uint8, streamed: nothing kept
+            writer.send(frame(i))  # (H, W, 4) uint8, streamed: nothing kept
             tick(1)
     except OSError as err:  # ffmpeg died: most often the disk is full
         raise _ffmpeg_failed(tmp, err) from None
@@ -225,19 +223,15 @@ def write_frames_mp4(frames: _Frames, path: str | Path, size: tuple[int, int], f
     """An H.264 MP4 of ``frames`` (each (H, W, 4) uint8 RGBA, ``size`` = (W, H), even
     sides), streamed to the encoder as they are (no RGB copy: 4 ms a 1280 x 720 frame)
     and renamed into place (atomic)."""
-    from types import SimpleNamespace
-
     if Path(path).suffix.lower() != ".mp4":
         raise SpacewarpError(f"cannot write {str(path)!r}: give a name ending in .mp4",
                              field="output")
-    adapter = SimpleNamespace(options=SimpleNamespace(fps=fps), width=size[0], height=size[1])
     show = sys.stderr.isatty() if progress is None else progress
     bar = tqdm(total=len(frames), unit="frame", desc=f"writing {Path(path).name}",
                file=sys.stderr, disable=not show, leave=False)
     try:
         with atomic_file(path) as tmp:
-            _write_mp4_frames(adapter, len(frames), tmp, bar.update, frame=frames.render_rgba,
-                              pixels="rgba")
+            _write_mp4_frames(frames.render_rgba, len(frames), size, fps, tmp, bar.update)
     finally:
         bar.close()
     return Path(path)
