@@ -25,9 +25,9 @@ measured run, within a factor of 2. What costs time:
   of the centred data, built a block of rows at a time (``R D min(R, D)`` multiply-adds,
   its eigh, and per number); made before any point, so fewer points do not help: over
   the caps, the advice names the data's rows;
-- pictures: render draws every stage twice (stages.png and its own PNG; a wide stage's
-  panel costs more), html encodes every stage once, a film draws every point in every
-  frame (``film_cost``).
+- pictures: render draws every stage once (its own PNG, which stages.png reuses; a wide
+  stage's panel costs more), html encodes every stage once, a film draws every point in
+  every frame (``film_cost``).
 
 Memory: every stage is (n, d_k) float64, kept once by the trace and once more by the
 views and drawings, over a 300 MB base (measured: 513 MB at 1e6 points, 915 MB at 3e6
@@ -83,21 +83,22 @@ class CommandCost:
     per_picture: float  # render: one PNG; animate: one frame (``film_cost``); html: -
     per_point: float  # one point of one stage drawn (or encoded) once
     per_wide_panel: float  # a stage wider than 3-D drawn once (its PCA view and title)
-    draws: int  # how many times each stage's points are drawn: render twice (stages.png
-    # and its own picture), html once (the page); a film counts its frames instead
+    draws: int  # how many times each stage's points are drawn: render and html once
+    # (its picture, which stages.png reuses; the page); a film counts its frames instead
     fits: tuple[int, int]  # PCA fits: (per stage wider than 3-D, once more per command)
 
 
 COMMANDS = {  # measured: bench/bench_budget.py's runs, the best of 3 each
     "trace": CommandCost(2.0, 0.0, 0.0, 0.0, 0.0, 0, (0, 0)),  # the api: trace only
-    # a wide panel: 0.15 s on a quiet machine (2,512,2 rendered in 3.7-5.0 CPU s at load
-    # 0.2-3); 0.7 s was measured at load 9-13, where contention inflates CPU seconds
-    "render": CommandCost(2.8, 0.1, 0.15, 2.5e-7, 0.15, 2, (1, 0)),
-    "html": CommandCost(2.6, 0.02, 0.0, 7e-7, 0.0, 1, (3, 2)),
+    # the commands' bases fell by 0.6 s when their exit stopped walking every object
+    # (cli.entry); render's: 6 stages of 1e3 points 2.3-2.5 CPU s, 14 stages 2.9-3.3,
+    # 6 of 1e5 points 2.5-2.7, 2,512,2 2.5-2.6 (quiet, after each stage was drawn once)
+    "render": CommandCost(1.9, 0.03, 0.05, 3e-7, 0.12, 1, (1, 0)),
+    "html": CommandCost(1.5, 0.02, 0.0, 7e-7, 0.0, 1, (3, 2)),
     # films: re-measured after frames kept their projections and splat buffers (2,512,2 at
     # 1e3 points, 100 frames of 800x600: 3.0-4.4 CPU s at load 2-4; 1e5 points x 120 frames:
-    # 1.3 CPU s beyond the import floor, bench_animate)
-    "animate": CommandCost(2.6, 0.05, 0.007, 1.5e-7, 0.0, 0, (2, 2)),
+    # 1.3 CPU s beyond the import floor, bench_animate); then 0.6 s less of exit
+    "animate": CommandCost(2.0, 0.05, 0.007, 1.5e-7, 0.0, 0, (2, 2)),
 }
 FRAME_PIXEL = 1.2e-8  # seconds per pixel of a film frame (raw RGBA to ffmpeg, x264 encoding)
 

@@ -2,7 +2,8 @@
 
 ``write_render(trace, out)`` writes, all or nothing (``atomic_dir``):
 
-- ``stages.png`` (every stage) and ``stage-00-input.png``, ``stage-01-linear.png``, ...
+- ``stage-00-input.png``, ``stage-01-linear.png``, ..., each stage alone, all one size, and
+  ``stages.png``: those pictures side by side in rows, over the shared colour key;
 - ``trace.npz``: ``stage_00`` ... ``stage_K`` float64 (n, d_k), ``stage_names``,
   ``color``, ``labels`` and ``grid_shape`` when the input has them, and every parameter
   under its ``state_dict`` name (``0.weight``); byte-identical for the same trace;
@@ -20,12 +21,11 @@ import zipfile
 from collections.abc import Iterator
 from concurrent.futures import Executor, ThreadPoolExecutor
 from contextlib import contextmanager
-from functools import partial
+from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, TYPE_CHECKING
 
 import numpy as np
-from PIL import Image
 
 from ..config.experiment import to_toml
 from ..errors import SpacewarpError
@@ -34,13 +34,19 @@ from ..measure import singular_values
 from ..tracing.trace import Trace
 from ..view.weight_text import file_matrix
 from .files import atomic_dir, atomic_file
+from .png import Deflated, deflated_rows, png_of_bands, write_png
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
     from ..render.static import Palette
 
-PNG_OPTIONS = {"compress_level": 1}  # fast zlib: the pictures are mostly flat colour
+# Bytes per write() of a big array. One write of 128 MB (1e6 points) cost this kernel
+# (6.18, ext4) 0.2-0.3 s of CPU in most processes, against 0.03-0.04 s in 1 MiB pieces:
+# a write that big fills the page cache with large folios, whose allocation compacts
+# memory; the same bytes in pieces never do.
+WRITE_BYTES = 1 << 20
+KEY_MARGIN = 15  # pixels of background above the colour key, under the stage pictures
 ZIP_DATE = (1980, 1, 1, 0, 0, 0)  # a fixed timestamp keeps trace.npz byte-identical
 
 
@@ -57,11 +63,13 @@ def write_render(trace: Trace, out: str | Path, theme: str | None = None,
     # native module's import (its ft2font) aborts the process, leaving the folder behind
     with collector_paused():  # (the import starts full collections)
         from ..render import static  # noqa: F401
-    # Two threads: the zip and PNG encoders (I/O, zlib) release the GIL while the main
-    # thread draws the next figure, so the 2-core machine's second core is used.
+    # Two threads: the raster images, then the zip and PNG encoders (NumPy, I/O, zlib:
+    # they let go of the GIL) run there while the main thread draws the figures, so the
+    # 2-core machine's second core is used.
     with atomic_dir(target) as tmp, ThreadPoolExecutor(max_workers=2) as pool:
-        npz = pool.submit(write_trace_npz, trace, tmp / "trace.npz", extra)
-        names = write_pictures(trace, tmp, theme, pool)
+        pictures = stage_pictures(trace, theme, pool)
+        npz = pool.submit(write_trace_npz, trace, tmp / "trace.npz", extra)  # after them
+        names = pictures.write(tmp)
         npz.result()
         names.append("trace.npz")
         if trace.experiment is not None:
@@ -76,33 +84,88 @@ def write_pictures(trace: Trace, folder: Path, theme: str | None = None,
                    pool: Executor | None = None) -> list[str]:
     """``stages.png`` and one ``stage-KK-kind.png`` per stage into ``folder``; their names.
 
-    Figures are drawn here, one at a time; their PNG encoding goes to ``pool`` if given.
+    Each figure is drawn once, here, for its own file and as a tile of ``stages.png``;
+    with a ``pool``, its raster images are made and the PNGs encoded there.
     """
+    return stage_pictures(trace, theme, pool).write(folder)
+
+
+def stage_pictures(trace: Trace, theme: str | None = None, pool: Executor | None = None
+                   ) -> StagePictures:
+    """Every stage's figure made, their raster images started on ``pool``; all one size
+    (the tiles of ``stages.png``)."""
     with collector_paused():  # matplotlib's import, too: it starts full collections
-        from ..render.static import palette
+        from ..render.static import palette, stage_figure
 
-        pal = palette(trace)  # one colour norm and one splat per stage, shared by every file
-        return draw_pictures(trace, folder, theme, pool, pal)
+        pal = palette(trace, pool=pool)  # one colour norm and one splat per stage
+        count = len(trace.stages)
+        figures = [stage_figure(trace, k, theme, pal=pal, room_for=range(count))
+                   for k in range(count)]
+    return StagePictures(trace, theme, pool, pal, figures)
 
 
-def draw_pictures(trace: Trace, folder: Path, theme: str | None, pool: Executor | None,
-                  pal: Palette) -> list[str]:
-    """``write_pictures``'s drawing: each figure made, drawn and handed to ``pool``."""
-    from ..render.static import stage_figure, stages_figure
+@dataclass(frozen=True)
+class StagePictures:
+    """A trace's stage figures, made (``stage_pictures``), to draw and write."""
 
-    figures = [("stages.png", lambda: stages_figure(trace, theme, pal=pal))] + [
-        (f"{trace.file_stem(k)}.png", partial(stage_figure, trace, k, theme, pal=pal))
-        for k in range(len(trace.stages))]
-    encoded = []
-    for name, make in figures:
-        rgba = drawn_rgba(make())
-        if pool is None:
-            write_png(rgba, folder / name)
-        else:
-            encoded.append(pool.submit(write_png, rgba, folder / name))
-    for job in encoded:
-        job.result()
-    return [name for name, _ in figures]
+    trace: Trace
+    theme: str | None
+    pool: Executor | None
+    pal: Palette
+    figures: list[Figure]
+
+    def write(self, folder: Path) -> list[str]:
+        """Each figure drawn as its images arrive, its PNG encoded by the pool, and the
+        sheet of them all (``render.sheet``) encoded by rows as they are drawn, then
+        the key under them: ``stages.png``. Returns the names."""
+        from ..render.raster import started
+        from ..render.sheet import below_blank
+        from ..render.static import grid_columns, key_figure, note_pixels
+
+        count = len(self.figures)
+        names = [f"{self.trace.file_stem(k)}.png" for k in range(count)]
+        cols = grid_columns(count)
+        files, bands, row = [], [], []
+        with collector_paused():
+            width = cols * float(self.figures[0].get_size_inches()[0])  # all one size
+            key = key_figure(self.trace, width, self.theme, pal=self.pal)
+            fill = background(key)
+            key_rgba = below_blank(drawn_rgba(key), fill, KEY_MARGIN)
+            for k, (fig, name) in enumerate(zip(self.figures, names, strict=True)):
+                self.pal.rasters.finish(fig)
+                rgba = drawn_rgba(fig)
+                files.append(started(self.pool, write_png, rgba, folder / name))
+                row.append(without(rgba, note_pixels(fig), fill))  # the key says it
+                if len(row) == cols or k == count - 1:  # a row of the sheet, encoded there
+                    bands.append(started(self.pool, sheet_band, row, cols, fill[:3]))
+                    row = []
+        bands.append(started(self.pool, sheet_band, [key_rgba], 1, fill[:3], True))
+        (folder / "stages.png").write_bytes(png_of_bands([band.result() for band in bands]))
+        for job in files:
+            job.result()
+        return ["stages.png", *names]
+
+
+def sheet_band(tiles: list[np.ndarray], cols: int, fill: np.ndarray, last: bool = False
+               ) -> Deflated:
+    """A row of ``stages.png`` (``render.sheet.sheet_row``) made and deflated."""
+    from ..render.sheet import sheet_row
+
+    return deflated_rows(sheet_row(tiles, cols, fill), last)
+
+
+def background(fig: Figure) -> np.ndarray:
+    """(4,) uint8: the figure's background colour, as Agg draws it."""
+    return np.round(np.asarray(fig.get_facecolor()) * 255).astype(np.uint8)
+
+
+def without(rgba: np.ndarray, box: tuple[slice, slice] | None, fill: np.ndarray) -> np.ndarray:
+    """``rgba`` with ``box`` (rows, columns) painted ``fill``: a copy; itself when no box."""
+    if box is None:
+        return rgba
+    out = rgba.copy()
+    out[box] = fill
+    return out
 
 
 # Pauses may overlap (the explorer's exports run in threads): the first one in turns the
@@ -140,10 +203,6 @@ def drawn_rgba(fig: Figure) -> np.ndarray:
     canvas = FigureCanvasAgg(fig)
     canvas.draw()
     return np.asarray(canvas.buffer_rgba()).copy()
-
-
-def write_png(rgba: np.ndarray, path: Path) -> None:
-    Image.fromarray(rgba).save(path, format="png", **PNG_OPTIONS)
 
 
 def trace_arrays(trace: Trace) -> dict[str, np.ndarray]:
@@ -219,15 +278,17 @@ def write_trace_npz(trace: Trace, path: str | Path,
 def write_npy(member: IO[bytes], array: np.ndarray) -> None:
     """``array`` (C-contiguous, no objects) as ``.npy`` bytes, exactly as
     ``numpy.lib.format.write_array`` writes them, but the data handed to the zip member
-    as it is: ``write_array`` copies it out in 16 MB ``tobytes`` chunks (150 MB for
-    1e6 points)."""
+    as views of ``WRITE_BYTES``: ``write_array`` copies it out in 16 MB ``tobytes``
+    chunks (150 MB for 1e6 points)."""
     header = np.lib.format.header_data_from_array_1_0(array)
     try:
         np.lib.format.write_array_header_1_0(member, header)
     except ValueError:  # a header over 64 KiB (a huge shape): numpy's own way
         np.lib.format.write_array(member, array, allow_pickle=False)
         return
-    member.write(array.data.cast("B") if array.size else b"")  # (bytes,) view, no copy
+    data = array.data.cast("B") if array.size else memoryview(b"")  # (bytes,) view, no copy
+    for start in range(0, len(data), WRITE_BYTES):
+        member.write(data[start:start + WRITE_BYTES])
 
 
 def write_experiment_toml(trace: Trace, path: str | Path) -> Path:

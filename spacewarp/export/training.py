@@ -43,7 +43,8 @@ from ..errors import LimitError
 from ..training.snapshots import TracedSnapshots
 from ..view.training import FILM_FPS, TrainingView, TrainingViews
 from .files import atomic_dir, atomic_file
-from .stills import ZIP_DATE, drawn_rgba, frame_arrays, write_png, write_weights_txt
+from .png import write_png
+from .stills import ZIP_DATE, drawn_rgba, frame_arrays, write_weights_txt
 
 MAX_NPZ_BYTES = 4_000_000_000  # stage arrays of training.npz: beyond this is a mistake
 FILM_SIZE = (1280, 720)

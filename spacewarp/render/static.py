@@ -14,6 +14,8 @@ them. From ``RASTER_FROM`` points on, the points are drawn as one image
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
+from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from typing import cast
 
@@ -37,7 +39,7 @@ from ..view.outlines import Outlines
 from ..view.weight_text import SLICE_NAMES, fitted_matrix, slice_caption
 from .raster import (
     RASTER_FROM,
-    RasterCache,
+    Rasters,
     pixel_shape,
     point_colors,
     raster_2d,
@@ -55,6 +57,10 @@ RASTER_SIDE = 700  # raster images are this many pixels across a panel, in every
 PAD = 0.04  # margin around the data, as a fraction of its range
 MAX_LATTICE_LINES = 21  # lattice lines drawn each way; bigger lattices are thinned
 RIGHT = 0.45  # inches right of the last column: a 3-D panel's z ticks and label stand out
+SINGLE_LEFT = 0.65  # inches left of a stage figure's panel: the y tick labels
+SINGLE_RIGHT = 0.9  # and right of it: a 3-D panel's z tick labels and its z label ("PC3")
+KEY_HEIGHT = 0.8  # inches under the panels for the colour bar or the legend, and the note
+KEY_ROOM = 2.0  # inches of a key figure: room for a legend's rows (cut to what is drawn)
 MONO_EM = 0.61  # advance of a DejaVu Sans Mono character, in ems (0.602), rounded up
 # kinds that act on each coordinate alone: activation modules (nn.ReLU: "relu") and functions
 ELEMENTWISE = frozenset({"relu", "tanh", "sigmoid", "gelu", "silu", "softplus", "elu",
@@ -100,13 +106,17 @@ class Palette:
     norm: Normalize
     cmap: Colormap
     rgba: np.ndarray | None  # (n, 4) uint8 per point, for the raster path; else None
-    images: RasterCache = field(default_factory=dict)  # splatted stages, shared by figures
+    rasters: Rasters = field(default_factory=Rasters)  # splatted stages, shared by figures
     ranges: dict[object, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
     outlines: Outlines | None = None  # the exact regions, drawn under the points (--regions)
 
 
-def palette(trace: Trace, raster_from: int = RASTER_FROM) -> Palette:
-    """The shared colours of ``trace``; compute once, pass to every figure of it."""
+def palette(trace: Trace, raster_from: int = RASTER_FROM, pool: Executor | None = None
+            ) -> Palette:
+    """The shared colours of ``trace``; compute once, pass to every figure of it.
+
+    ``pool``: threads to make the raster images on (``Rasters``): then call
+    ``pal.rasters.finish(fig)`` before drawing a figure."""
     lo, hi = float(trace.color.min()), float(trace.color.max())
     if trace.categorical:  # classes 0 .. k-1, each its own colour
         cmap: Colormap = ListedColormap(class_hex(int(hi) + 1))
@@ -115,7 +125,7 @@ def palette(trace: Trace, raster_from: int = RASTER_FROM) -> Palette:
         cmap = colormaps[trace.style.cmap]
         norm = Normalize(lo, hi) if hi > lo else Normalize(lo - 0.5, hi + 0.5)
     rgba = point_colors(trace.color, norm, cmap) if use_raster(trace.n, raster_from) else None
-    return Palette(norm, cmap, rgba, outlines=still_outlines(trace))
+    return Palette(norm, cmap, rgba, Rasters(pool), outlines=still_outlines(trace))
 
 
 def theme_name(trace: Trace, theme: str | None) -> str:
@@ -132,14 +142,13 @@ def stages_figure(trace: Trace, theme: str | None = None, *, cols: int | None = 
     count from which panels are drawn as images. Returns a ``Figure`` (no pyplot).
     """
     count = len(trace.stages)
-    cols = cols or (count if count <= 4 else 3 if count <= 6 else 4)
-    cols = min(cols, count)
+    cols = min(cols or grid_columns(count), count)
     rows = math.ceil(count / cols)
     pal = pal or palette(trace, raster_from)
     cell_w = GRID.panel + 0.9
     chars = _text_chars(cell_w - 0.1, GRID.text_pt)  # the weights stay in their cell
     header = _header_height(trace, range(count), GRID, chars)
-    bar = 0.8 if GRID.colorbar else 0.0
+    bar = KEY_HEIGHT if GRID.colorbar else 0.0
     cell_h = GRID.panel + header + 0.7
     with themed(theme_name(trace, theme)) as th:
         fig = Figure(figsize=(cols * cell_w + RIGHT, rows * cell_h + bar), dpi=DPI,
@@ -155,22 +164,63 @@ def stages_figure(trace: Trace, theme: str | None = None, *, cols: int | None = 
     return fig
 
 
+def grid_columns(count: int) -> int:
+    """Panels per row for ``count`` stages: all in one row up to 4, then 3 up to 6, then 4."""
+    return count if count <= 4 else 3 if count <= 6 else 4
+
+
 def stage_figure(trace: Trace, k: int, theme: str | None = None, *,
-                 raster_from: int = RASTER_FROM, pal: Palette | None = None) -> Figure:
-    """Stage ``k`` of ``trace`` alone, larger (as the seed's one-figure-per-stage)."""
+                 raster_from: int = RASTER_FROM, pal: Palette | None = None,
+                 room_for: Sequence[int] | None = None) -> Figure:
+    """Stage ``k`` of ``trace`` alone, larger (as the seed's one-figure-per-stage).
+
+    ``room_for``: the stages whose titles and weights the header has room for (default
+    ``k`` alone). Given every stage, every stage's figure has the same size and layout:
+    flipped through, or laid side by side (``render.sheet``), their panels and titles
+    line up.
+    """
     if not -len(trace.stages) <= k < len(trace.stages):
         raise IndexError(f"stage {k} out of range: the trace has {len(trace.stages)} stages")
     k %= len(trace.stages)
     pal = pal or palette(trace, raster_from)
-    # the weights are centred on the panel (0.65 + panel / 2 in): as wide as both sides allow
-    chars = _text_chars(2 * (SINGLE.panel / 2 + 0.45) - 0.1, SINGLE.text_pt)
-    header = _header_height(trace, [k], SINGLE, chars)
+    # the weights are centred on the panel: as wide as the narrower side allows
+    chars = _text_chars(2 * (SINGLE.panel / 2 + min(SINGLE_LEFT, SINGLE_RIGHT)) - 0.1,
+                        SINGLE.text_pt)
+    header = _header_height(trace, [k] if room_for is None else room_for, SINGLE, chars)
     with themed(theme_name(trace, theme)) as th:
-        fig = Figure(figsize=(SINGLE.panel + 1.1, SINGLE.panel + header + 0.75), dpi=DPI,
-                     facecolor=th.background)
-        _panel(fig, trace, k, (0.65, 0.5), header, SINGLE, pal, th, raster_from, chars)
+        fig = Figure(figsize=(SINGLE_LEFT + SINGLE.panel + SINGLE_RIGHT,
+                              SINGLE.panel + header + 0.75), dpi=DPI, facecolor=th.background)
+        _panel(fig, trace, k, (SINGLE_LEFT, 0.5), header, SINGLE, pal, th, raster_from, chars)
         _note(fig, trace, th)
     return fig
+
+
+def key_figure(trace: Trace, width: float, theme: str | None = None, *,
+               pal: Palette | None = None) -> Figure:
+    """``width`` inches of the colour key that ``stages_figure`` draws under its panels
+    (the colour bar, or a legend of the classes) and the note, alone: the strip under
+    the stage pictures of ``stages.png`` (``render.sheet``). ``KEY_ROOM`` inches tall,
+    the key at its bottom, as under the panels: its blank top is for the caller to cut
+    (``render.sheet.below_blank``)."""
+    pal = pal or palette(trace)
+    with themed(theme_name(trace, theme)) as th:
+        fig = Figure(figsize=(width, KEY_ROOM), dpi=DPI, facecolor=th.background)
+        _colorbar(fig, trace, pal, th)
+        _note(fig, trace, th)
+    return fig
+
+
+def note_pixels(fig: Figure) -> tuple[slice, slice] | None:
+    """The rows and columns of a drawn figure's buffer that its note (``_note``) covers,
+    with a pixel of antialiasing around; None when it has no note."""
+    height = fig.canvas.get_width_height(physical=True)[1]
+    for text in fig.texts:
+        if text.get_gid() == "note":
+            box = text.get_window_extent()  # display pixels, y up; the buffer's rows down
+            rows = slice(max(0, height - math.ceil(box.y1) - 1), height - math.floor(box.y0) + 1)
+            cols = slice(max(0, math.floor(box.x0) - 1), math.ceil(box.x1) + 1)
+            return rows, cols
+    return None
 
 
 def _note(fig: Figure, trace: Trace, th: Theme) -> None:
@@ -272,7 +322,7 @@ def _text_chars(width: float, pt: float) -> int:
     return int(width * 72 / (MONO_EM * pt))
 
 
-def _header_height(trace: Trace, ks: range | list[int], lay: Layout, chars: int) -> float:
+def _header_height(trace: Trace, ks: Sequence[int], lay: Layout, chars: int) -> float:
     """Inches above the plot areas: the title and the most lines of weights among ``ks``."""
     lines = max(weights_text(trace, k, chars).count("\n") + 1 for k in ks)
     return 1.6 * lay.title_pt / 72 + lines * 1.25 * lay.text_pt / 72 + 0.05
@@ -323,7 +373,7 @@ def _draw_2d(ax: Axes, xy: np.ndarray, trace: Trace, pal: Palette, size: float,
     _lattice(ax, xy, trace, th)
     if raster and pal.rgba is not None:
         extent = (float(lo[0]), float(hi[0]), float(lo[1]), float(hi[1]))
-        raster_2d(ax, xy, pal.rgba, extent, side=RASTER_SIDE, cache=pal.images, key=key)
+        raster_2d(ax, xy, pal.rgba, extent, side=RASTER_SIDE, rasters=pal.rasters, key=key)
     else:
         ax.scatter(xy[:, 0], xy[:, 1], c=trace.color, cmap=pal.cmap, norm=pal.norm, s=size,
                    linewidths=0, zorder=2)
@@ -360,7 +410,7 @@ def _draw_3d(ax: Axes3D, xyz: np.ndarray, trace: Trace, pal: Palette, size: floa
         axis._axinfo["grid"].update(color=th.muted, linewidth=0.5)
     _lattice(ax, xyz, trace, th)
     if raster and pal.rgba is not None:
-        raster_3d(ax, xyz, pal.rgba, side=RASTER_SIDE, cache=pal.images, key=key)
+        raster_3d(ax, xyz, pal.rgba, side=RASTER_SIDE, rasters=pal.rasters, key=key)
     else:
         ax.scatter(xyz[:, 0], xyz[:, 1], xyz[:, 2], c=trace.color,
                    cmap=pal.cmap, norm=pal.norm, s=size, linewidths=0)
