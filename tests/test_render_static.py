@@ -309,3 +309,30 @@ def test_stills_import_no_pyplot() -> None:
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           check=True)
     assert done.stdout.split() == ["False", "True"]
+
+
+@pytest.mark.parametrize("points", [1000, 200_000])
+def test_no_two_labels_of_a_stage_run_into_each_other(points: int,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tick and axis labels of every stage figure: no two drawn texts' boxes overlap
+    (the x and y ticks at the 3-D box's front corner once read "15-15", the z label
+    beside the middle tick "0 z")."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.text import Text
+
+    drawn: list[tuple[str, object]] = []
+    draw = Text.draw
+
+    def recording(self: Text, renderer: object) -> None:
+        draw(self, renderer)
+        if self.get_visible() and self.get_text().strip():
+            drawn.append((self.get_text(), self.get_window_extent(renderer)))
+
+    monkeypatch.setattr(Text, "draw", recording)
+    tr = make(input={"name": "gaussian", "points": points})
+    for k in range(len(tr.stages)):
+        drawn.clear()
+        FigureCanvasAgg(stage_figure(tr, k)).draw()
+        for i, (a, box) in enumerate(drawn):
+            for b, other in drawn[i + 1:]:
+                assert not box.overlaps(other), f"stage {k}: {a!r} runs into {b!r}"

@@ -26,7 +26,7 @@ from matplotlib.cm import ScalarMappable
 from matplotlib.colors import Colormap, ListedColormap, Normalize
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
-from matplotlib.ticker import MaxNLocator, NullLocator
+from matplotlib.ticker import FixedLocator, MaxNLocator, NullLocator
 from mpl_toolkits.mplot3d.axes3d import Axes3D
 
 from ..tracing.trace import Stage, Trace
@@ -56,7 +56,7 @@ DPI = 100
 RASTER_SIDE = 700  # raster images are this many pixels across a panel, in every figure
 PAD = 0.04  # margin around the data, as a fraction of its range
 MAX_LATTICE_LINES = 21  # lattice lines drawn each way; bigger lattices are thinned
-RIGHT = 0.45  # inches right of the last column: a 3-D panel's z ticks and label stand out
+RIGHT = 0.7  # inches right of the last column: a 3-D panel's z ticks and label stand out
 SINGLE_LEFT = 0.65  # inches left of a stage figure's panel: the y tick labels
 SINGLE_RIGHT = 0.9  # and right of it: a 3-D panel's z tick labels and its z label ("PC3")
 KEY_HEIGHT = 0.8  # inches under the panels for the colour bar or the legend, and the note
@@ -400,12 +400,12 @@ def _draw_3d(ax: Axes3D, xyz: np.ndarray, trace: Trace, pal: Palette, size: floa
     ax.zaxis.set_rotate_label(False)  # upright, on two lines: a turned one runs into the next
     ax.set_zlabel(names[2].replace(" (", "\n("))  # panel
     pane = (1.0, 1.0, 1.0, 0.06) if th.name == "dark" else (0.0, 0.0, 0.0, 0.035)
-    ax.tick_params(axis="z", pad=6)  # keeps minus signs clear of the tick marks
-    ax.zaxis.labelpad = 8
-    for axis, side, none in zip((ax.xaxis, ax.yaxis, ax.zaxis), span / span.max(), flat,
-                                strict=True):
+    ax.tick_params(axis="z", pad=9)  # keeps minus signs clear of the tick marks
+    ax.zaxis.labelpad = 20  # clear of the tick labels: "0 z" read as one label
+    for j, (axis, side, none) in enumerate(zip((ax.xaxis, ax.yaxis, ax.zaxis),
+                                               span / span.max(), flat, strict=True)):
         axis.set_major_locator(NullLocator() if none else  # fewer on short sides
-                               MaxNLocator(max(1, round(4 * side))))
+                               FixedLocator(box_ticks(lo[j], hi[j], side, j)))
         axis.set_pane_color(pane)
         axis._axinfo["grid"].update(color=th.muted, linewidth=0.5)
     _lattice(ax, xyz, trace, th)
@@ -414,6 +414,18 @@ def _draw_3d(ax: Axes3D, xyz: np.ndarray, trace: Trace, pal: Palette, size: floa
     else:
         ax.scatter(xyz[:, 0], xyz[:, 1], xyz[:, 2], c=trace.color,
                    cmap=pal.cmap, norm=pal.norm, s=size, linewidths=0)
+
+
+def box_ticks(lo: float, hi: float, side: float, axis: int) -> np.ndarray:
+    """Ticks of a 3-D panel's axis ``axis`` (0, 1, 2) with limits ``lo``, ``hi`` and
+    ``side`` (its length over the box's longest): ``MaxNLocator``'s, fewer on short
+    sides. From the fixed camera the x axis's upper end and the y axis's lower end meet
+    at the box's front corner, where their labels ran into each other ("15-15"): neither
+    keeps a tick in the sixth of its length nearest that corner."""
+    ticks = MaxNLocator(max(1, round(4 * side))).tick_values(lo, hi)
+    ticks = ticks[(ticks >= lo) & (ticks <= hi)]
+    corner = {0: ticks <= hi - (hi - lo) / 6, 1: ticks >= lo + (hi - lo) / 6}
+    return ticks[corner[axis]] if axis in corner else ticks
 
 
 def _bounds(pal: Palette, key: object, pts: np.ndarray, square: bool = True
