@@ -308,14 +308,16 @@ def raster_3d(ax: Axes, xyz: np.ndarray, rgba: np.ndarray, *, side: int | None =
     """Draw (n, 3) points in 3-D axes as one image over their projected bounding box.
 
     The nearest point wins each pixel, faded with depth. ``side``, ``rasters`` and
-    ``key`` as for ``raster_2d``; the image is also keyed on the projection matrix.
+    ``key`` as for ``raster_2d``; the image is also keyed on the projection matrix and
+    the pixel grid.
     """
     m = ax.get_proj()  # type: ignore[attr-defined]  # (4, 4)
-    make = partial(image_3d, xyz, rgba, m, pixel_grid(ax, side))
+    grid = pixel_grid(ax, side)
+    make = partial(image_3d, xyz, rgba, m, grid)
     if rasters is None:
         show_image(ax, *make())
     else:
-        rasters.show(ax, (key, m.tobytes(), side), make)
+        rasters.show(ax, (key, m.tobytes(), grid), make)
 
 
 def pixel_grid(ax: Axes, side: int | None = None) -> tuple[float, float, float, float]:

@@ -405,7 +405,7 @@ def _draw_3d(ax: Axes3D, xyz: np.ndarray, trace: Trace, pal: Palette, size: floa
     for j, (axis, side, none) in enumerate(zip((ax.xaxis, ax.yaxis, ax.zaxis),
                                                span / span.max(), flat, strict=True)):
         axis.set_major_locator(NullLocator() if none else  # fewer on short sides
-                               FixedLocator(box_ticks(lo[j], hi[j], side, j)))
+                               FixedLocator(box_ticks(lo[j], hi[j], side, j).tolist()))
         axis.set_pane_color(pane)
         axis._axinfo["grid"].update(color=th.muted, linewidth=0.5)
     _lattice(ax, xyz, trace, th)
@@ -416,13 +416,13 @@ def _draw_3d(ax: Axes3D, xyz: np.ndarray, trace: Trace, pal: Palette, size: floa
                    cmap=pal.cmap, norm=pal.norm, s=size, linewidths=0)
 
 
-def box_ticks(lo: float, hi: float, side: float, axis: int) -> np.ndarray:
+def box_ticks(lo: float, hi: float, side: float, axis: int) -> np.ndarray:  # (k,)
     """Ticks of a 3-D panel's axis ``axis`` (0, 1, 2) with limits ``lo``, ``hi`` and
     ``side`` (its length over the box's longest): ``MaxNLocator``'s, fewer on short
     sides. From the fixed camera the x axis's upper end and the y axis's lower end meet
     at the box's front corner, where their labels ran into each other ("15-15"): neither
     keeps a tick in the sixth of its length nearest that corner."""
-    ticks = MaxNLocator(max(1, round(4 * side))).tick_values(lo, hi)
+    ticks = np.asarray(MaxNLocator(max(1, round(4 * side))).tick_values(lo, hi), dtype=float)
     ticks = ticks[(ticks >= lo) & (ticks <= hi)]
     corner = {0: ticks <= hi - (hi - lo) / 6, 1: ticks >= lo + (hi - lo) / 6}
     return ticks[corner[axis]] if axis in corner else ticks
