@@ -313,8 +313,9 @@ def test_stills_import_no_pyplot() -> None:
     assert done.stdout.split() == ["False", "True"]
 
 
-@pytest.mark.parametrize("points", [1000, 200_000])
-def test_no_two_labels_of_a_stage_run_into_each_other(points: int,
+@pytest.mark.parametrize(("points", "layers"), [(1000, [2, 3, 3, 2]), (200_000, [2, 3, 3, 2]),
+                                                (1000, [2, 8, 8, 2])])
+def test_no_two_labels_of_a_stage_run_into_each_other(points: int, layers: list[int],
                                                       monkeypatch: pytest.MonkeyPatch) -> None:
     """Tick and axis labels of every stage figure: no two drawn texts' boxes overlap
     (the x and y ticks at the 3-D box's front corner once read "15-15", the z label
@@ -331,7 +332,7 @@ def test_no_two_labels_of_a_stage_run_into_each_other(points: int,
             drawn.append((self.get_text(), self.get_window_extent(renderer)))
 
     monkeypatch.setattr(Text, "draw", recording)
-    tr = make(input={"name": "gaussian", "points": points})
+    tr = make(input={"name": "gaussian", "points": points}, network={"layers": layers})
     for k in range(len(tr.stages)):
         drawn.clear()
         FigureCanvasAgg(stage_figure(tr, k)).draw()

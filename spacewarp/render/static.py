@@ -394,8 +394,8 @@ def _draw_3d(ax: Axes3D, xyz: np.ndarray, trace: Trace, pal: Palette, size: floa
     flat = flat_axes(*pal.ranges[key]) if pca else np.zeros(3, dtype=bool)
     names = [f"PC{j + 1}" + (" (no spread)" if flat[j] else "") if pca else "xyz"[j]
              for j in range(3)]
-    ax.set_xlabel(names[0], labelpad=6)
-    ax.set_ylabel(names[1], labelpad=6)
+    ax.set_xlabel(names[0], labelpad=18)  # clear of the middle tick ("0" met "PC1")
+    ax.set_ylabel(names[1], labelpad=18)
     ax.patch.set_visible(False)  # the figure's own colour: it hid a neighbour's long label
     ax.zaxis.set_rotate_label(False)  # upright, on two lines: a turned one runs into the next
     ax.set_zlabel(names[2].replace(" (", "\n("))  # panel
