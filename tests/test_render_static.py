@@ -12,7 +12,9 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 from matplotlib import colormaps  # noqa: E402
+from matplotlib.backend_bases import RendererBase  # noqa: E402
 from matplotlib.colors import Normalize  # noqa: E402
+from matplotlib.transforms import Bbox  # noqa: E402
 from mpl_toolkits.mplot3d import proj3d  # noqa: E402
 
 from spacewarp.config.experiment import validated  # noqa: E402
@@ -230,6 +232,23 @@ def test_grow_makes_lone_points_two_by_two_and_keeps_hits() -> None:
     assert grown[..., 3].astype(bool).sum() == 4 + 6
 
 
+def recorded_texts(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, Bbox]]:
+    """A list that gets each visible, non-blank text artist drawn from now on, with its
+    window extent as drawn (tick labels outside the view are never drawn, so not in it)."""
+    from matplotlib.text import Text
+
+    drawn: list[tuple[str, Bbox]] = []
+    draw = Text.draw
+
+    def recording(self: Text, renderer: RendererBase) -> None:
+        draw(self, renderer)
+        if self.get_visible() and self.get_text().strip():
+            drawn.append((self.get_text(), self.get_window_extent(renderer)))
+
+    monkeypatch.setattr(Text, "draw", recording)
+    return drawn
+
+
 # 3 and 4 columns, rows of 8 and 16 weights, 1-D and 3-D panels at the right edge
 @pytest.mark.parametrize("layers", [[2, 3, 3, 3, 2], [2, 8, 8, 2], [2, 16, 16, 2],
                                     [2, 5, 5, 5, 2], [1, 8, 1]], ids=str)
@@ -240,17 +259,8 @@ def test_every_drawn_text_lies_inside_the_figure(layers: list[int],
     inside the figure, for the grid and for every stage alone (a rank-2 wide stage's
     "PC3 (no spread)" is the widest z label)."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.text import Text
 
-    drawn: list[tuple[str, object]] = []
-    draw = Text.draw
-
-    def recording(self: Text, renderer: object) -> None:
-        draw(self, renderer)
-        if self.get_visible() and self.get_text().strip():
-            drawn.append((self.get_text(), self.get_window_extent(renderer)))
-
-    monkeypatch.setattr(Text, "draw", recording)
+    drawn = recorded_texts(monkeypatch)
     tr = make(input={"name": "line" if layers[0] == 1 else "gaussian", "points": 200},
               network={"layers": layers})
     for k, fig in enumerate([stages_figure(tr)] + [stage_figure(tr, k)
@@ -321,17 +331,8 @@ def test_no_two_labels_of_a_stage_run_into_each_other(points: int, layers: list[
     (the x and y ticks at the 3-D box's front corner once read "15-15", the z label
     beside the middle tick "0 z")."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.text import Text
 
-    drawn: list[tuple[str, object]] = []
-    draw = Text.draw
-
-    def recording(self: Text, renderer: object) -> None:
-        draw(self, renderer)
-        if self.get_visible() and self.get_text().strip():
-            drawn.append((self.get_text(), self.get_window_extent(renderer)))
-
-    monkeypatch.setattr(Text, "draw", recording)
+    drawn = recorded_texts(monkeypatch)
     tr = make(input={"name": "gaussian", "points": points}, network={"layers": layers})
     for k in range(len(tr.stages)):
         drawn.clear()
