@@ -63,12 +63,13 @@ def write_render(trace: Trace, out: str | Path, theme: str | None = None,
     # native module's import (its ft2font) aborts the process, leaving the folder behind
     with collector_paused():  # (the import starts full collections)
         from ..render import static  # noqa: F401
-    # Two threads: the raster images, then the zip and PNG encoders (NumPy, I/O, zlib:
-    # they let go of the GIL) run there while the main thread draws the figures, so the
-    # 2-core machine's second core is used.
-    with atomic_dir(target) as tmp, ThreadPoolExecutor(max_workers=2) as pool:
+    # Three threads (NumPy, I/O and zlib let go of the GIL): one writes trace.npz from the
+    # start, two make the raster images and then encode the PNGs, while the main thread
+    # draws the figures. Queued behind the rasters instead, trace.npz was the last thing
+    # to finish, after the drawing (0.03-0.06 s later: medians of interleaved runs).
+    with atomic_dir(target) as tmp, ThreadPoolExecutor(max_workers=3) as pool:
+        npz = pool.submit(write_trace_npz, trace, tmp / "trace.npz", extra)
         pictures = stage_pictures(trace, theme, pool)
-        npz = pool.submit(write_trace_npz, trace, tmp / "trace.npz", extra)  # after them
         names = pictures.write(tmp)
         npz.result()
         names.append("trace.npz")
