@@ -18,7 +18,7 @@ from __future__ import annotations
 import gc
 import threading
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from concurrent.futures import Executor, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -264,15 +264,23 @@ def write_trace_npz(trace: Trace, path: str | Path,
                     extra: dict[str, np.ndarray] | None = None) -> Path:
     """``trace.npz`` at ``path`` (atomic), loadable with ``numpy.load(allow_pickle=False)``.
 
-    Written like ``numpy.savez`` (uncompressed ``.npy`` members) but with a fixed
-    timestamp on every member, so the same trace always gives the same bytes.
+    Written like ``numpy.savez`` (``write_npz``), so the same trace always gives the
+    same bytes.
     """
+    arrays = trace_arrays(trace) | (extra or {})
+    return write_npz(path, ((name, np.ascontiguousarray(a)) for name, a in arrays.items()))
+
+
+def write_npz(path: str | Path, members: Iterable[tuple[str, np.ndarray]]) -> Path:
+    """``path`` (atomic): each ``(name, array)`` (C-contiguous, no objects) as an
+    uncompressed ``name.npy`` member, as ``numpy.savez`` lays them out, but with a fixed
+    timestamp on every member: the same arrays always give the same bytes."""
     with atomic_file(path) as tmp, zipfile.ZipFile(tmp, "w", zipfile.ZIP_STORED) as zf:
-        for name, array in (trace_arrays(trace) | (extra or {})).items():
+        for name, array in members:
             info = zipfile.ZipInfo(f"{name}.npy", date_time=ZIP_DATE)
             info.external_attr = 0o644 << 16
             with zf.open(info, "w", force_zip64=True) as member:
-                write_npy(member, np.ascontiguousarray(array))
+                write_npy(member, array)
     return Path(path)
 
 

@@ -30,7 +30,6 @@ and every picture from ``view.training``; this module only writes.
 
 from __future__ import annotations
 
-import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -42,9 +41,9 @@ from ..config.experiment import Experiment, TrainSpec, to_toml
 from ..errors import LimitError
 from ..training.snapshots import TracedSnapshots
 from ..view.training import FILM_FPS, TrainingView, TrainingViews
-from .files import atomic_dir, atomic_file
+from .files import atomic_dir
 from .png import write_png
-from .stills import ZIP_DATE, drawn_rgba, frame_arrays, write_weights_txt
+from .stills import drawn_rgba, frame_arrays, write_npz, write_weights_txt
 
 MAX_NPZ_BYTES = 4_000_000_000  # stage arrays of training.npz: beyond this is a mistake
 FILM_SIZE = (1280, 720)
@@ -193,12 +192,6 @@ def write_training_npz(traced: TracedSnapshots, path: str | Path,
                        layout: NpzLayout | None = None) -> Path:
     """``training.npz`` (atomic): uncompressed ``.npy`` members with a fixed timestamp,
     so the same training gives the same bytes; ``numpy.load`` reads it without pickle."""
-    with atomic_file(path) as tmp, zipfile.ZipFile(tmp, "w", zipfile.ZIP_STORED) as zf:
-        for name, array in training_members(traced, layout):
-            info = zipfile.ZipInfo(f"{name}.npy", date_time=ZIP_DATE)
-            info.external_attr = 0o644 << 16
-            with zf.open(info, "w", force_zip64=True) as member:
-                # np.ascontiguousarray would make a 0-d array (lc_radius) 1-d
-                kept = array if array.flags.c_contiguous else np.ascontiguousarray(array)
-                np.lib.format.write_array(member, kept, allow_pickle=False)
-    return Path(path)
+    # np.ascontiguousarray would make a 0-d array (lc_radius) 1-d
+    return write_npz(path, ((name, a if a.flags.c_contiguous else np.ascontiguousarray(a))
+                            for name, a in training_members(traced, layout)))
