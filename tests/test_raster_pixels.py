@@ -18,7 +18,8 @@ from matplotlib.image import AxesImage  # noqa: E402
 
 from spacewarp.config.experiment import validated  # noqa: E402
 from spacewarp.pipeline import run  # noqa: E402
-from spacewarp.render.raster import PROJECT_CHUNK, PixelImage, project_with  # noqa: E402
+from spacewarp.render import raster  # noqa: E402
+from spacewarp.render.raster import CHUNK, PixelImage, project_with, splat  # noqa: E402
 from spacewarp.render.static import palette, stage_figure  # noqa: E402
 from spacewarp.tracing.trace import Trace  # noqa: E402
 
@@ -31,12 +32,41 @@ def drawn(fig: Figure) -> np.ndarray:
 
 def test_projection_is_the_homogeneous_product() -> None:
     rng = np.random.default_rng(6)
-    xyz = rng.normal(size=(2 * PROJECT_CHUNK + 17, 3))  # three chunks, the last short
+    xyz = rng.normal(size=(2 * CHUNK + 17, 3))  # three chunks, the last short
     m = rng.normal(size=(4, 4))
     m[3] = (0.1, -0.2, 0.05, 3.0)  # a perspective row, away from zero
     homo = m @ np.vstack([xyz.T, np.ones(len(xyz))])  # (4, n)
     np.testing.assert_allclose(project_with(m, xyz), homo[:3] / homo[3], rtol=1e-12,
                                atol=1e-12)
+
+
+@pytest.mark.parametrize("chunk", [1, 5, 64, CHUNK])
+@pytest.mark.parametrize("by_depth", [False, True])
+def test_splat_in_chunks_is_a_plain_loops(monkeypatch: pytest.MonkeyPatch, chunk: int,
+                                          by_depth: bool) -> None:
+    """Crowded pixels (300 points in 4 x 5 pixels, depths with ties, some points outside):
+    the shown point is the last one (2-D) or the nearest, ties to the later one (3-D),
+    whichever chunks it came in; alpha fades over every point's depth."""
+    monkeypatch.setattr(raster, "CHUNK", chunk)
+    rng = np.random.default_rng(11)
+    n, (h, w) = 300, (4, 5)
+    x, y = rng.uniform(-0.2, 1.2, n), rng.uniform(-0.2, 1.2, n)
+    depth = rng.integers(0, 6, n).astype(float) if by_depth else None  # many ties
+    rgba = rng.integers(0, 256, (n, 4), dtype=np.uint8)
+    expected = np.zeros((h, w, 4), dtype=np.uint8)
+    best: dict[tuple[int, int], int] = {}
+    for i in range(n):
+        col, row = int(np.floor(x[i] * w)), int(np.floor(y[i] * h))
+        if 0 <= row < h and 0 <= col < w and (
+                depth is None or (row, col) not in best or depth[i] <= depth[best[row, col]]):
+            best[row, col] = i
+    for (row, col), i in best.items():
+        expected[row, col] = rgba[i]
+        if depth is not None:  # depths 0..5 over all n points, inside or not
+            fade = max(raster.DEPTHSHADE_MIN, 1 - depth[i] / 5)
+            expected[row, col, 3] = int(rgba[i, 3] * fade)
+    got = splat(x, y, rgba, (0.0, 1.0, 0.0, 1.0), (h, w), depth=depth)
+    np.testing.assert_array_equal(got, expected)
 
 
 def image_figure(kind: type[AxesImage], extent: tuple[float, float, float, float]

@@ -19,6 +19,7 @@ from mpl_toolkits.mplot3d import proj3d  # noqa: E402
 
 from spacewarp.config.experiment import validated  # noqa: E402
 from spacewarp.pipeline import run  # noqa: E402
+from spacewarp.render import raster  # noqa: E402
 from spacewarp.render.raster import DEPTHSHADE_MIN, RASTER_FROM, grow  # noqa: E402
 from spacewarp.render.static import stage_figure, stages_figure  # noqa: E402
 from spacewarp.tracing.trace import Trace  # noqa: E402
@@ -154,6 +155,14 @@ def reference_colors(tr: Trace) -> np.ndarray:
     return colormaps["viridis"](norm(tr.color), bytes=True)  # (n, 4) uint8
 
 
+@pytest.fixture(params=[None, 7], ids=["whole", "chunks-of-7"])
+def chunked(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """As it is, and with the points taken 7 at a time: pixels won across chunks."""
+    if request.param is not None:
+        monkeypatch.setattr(raster, "CHUNK", request.param)
+
+
+@pytest.mark.usefixtures("chunked")
 def test_raster_2d_equals_an_independent_splat() -> None:
     tr = make(input={"points": 3000})
     fig = stages_figure(tr, raster_from=1000)
@@ -174,6 +183,7 @@ def test_raster_2d_equals_an_independent_splat() -> None:
         np.testing.assert_array_equal(image, grow(expected))
 
 
+@pytest.mark.usefixtures("chunked")
 def test_raster_3d_matches_the_scatter_projection() -> None:
     tr = make(input={"points": 2000})
     raster = stages_figure(tr, raster_from=1000)

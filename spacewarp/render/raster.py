@@ -17,8 +17,9 @@ Every function is small and independent, for reuse by the frame and video render
 
 from __future__ import annotations
 
+import itertools
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import Executor, Future
 from functools import partial
 from typing import TypeVar
@@ -32,7 +33,12 @@ from matplotlib.image import AxesImage
 from matplotlib.transforms import Affine2D
 
 RASTER_FROM = 100_000  # from this many points on, draw an image instead of a scatter
-PROJECT_CHUNK = 1 << 16  # points per pass of project_with (few: each pass takes the GIL)
+# Points per pass of a per-point computation (``chunks``). Its work arrays (0.5 MB each)
+# are reused from the heap, warm in the cache; arrays the length of a 1e6-point cloud
+# are fresh memory each time, and zeroing their pages on first touch cost this machine
+# 0.24 s of CPU in the six rasters of a render, more than their arithmetic. Not fewer
+# points: each pass takes the GIL, which the drawing thread wants.
+CHUNK = 1 << 16
 DEPTHSHADE_MIN = 0.3  # alpha of the farthest 3-D point (matplotlib's depthshade default)
 
 T = TypeVar("T")
@@ -45,8 +51,13 @@ def use_raster(n: int, raster_from: int = RASTER_FROM) -> bool:
 
 
 def point_colors(values: np.ndarray, norm: Normalize, cmap: Colormap) -> np.ndarray:
-    """(n,) colour values -> (n, 4) uint8 RGBA, through the shared norm and colour map."""
-    return np.asarray(cmap(norm(values), bytes=True), dtype=np.uint8)
+    """(n,) colour values -> (n, 4) uint8 RGBA, through the shared norm and colour map.
+
+    In ``chunks``: the norm's masked arrays and the map's indices stay small."""
+    rgba = np.empty((len(values), 4), dtype=np.uint8)
+    for part in chunks(len(values)):
+        rgba[part] = cmap(norm(values[part]), bytes=True)
+    return rgba
 
 
 def pixel_index(x: np.ndarray, y: np.ndarray, extent: Extent, shape: tuple[int, int]
@@ -75,22 +86,51 @@ def pixel_index(x: np.ndarray, y: np.ndarray, extent: Extent, shape: tuple[int, 
     return flat, inside
 
 
-def winners(flat: np.ndarray, n_pixels: int, depth: np.ndarray | None = None) -> np.ndarray:
-    """(m,) flat pixel of each point -> (n_pixels,) index into ``flat`` of the point shown.
+class Winners:
+    """The point each pixel shows, found a chunk of points at a time (``add``), in the
+    points' order: without depth the last point wins a pixel (scatter draw order); with
+    depth the nearest one (smallest depth), ties to the later point. Each chunk is
+    settled against the pixels' nearest depth so far, so the result is the whole
+    cloud's, whatever the chunks."""
 
-    Without ``depth`` the last point wins (scatter draw order); with ``depth`` (m,) the
-    smallest depth (nearest the camera) wins, ties to the later point. -1: empty pixel.
-    """
-    win = np.full(n_pixels, -1, dtype=np.int64)
-    order = np.arange(flat.size, dtype=np.int64)
-    if depth is None:
-        win[flat] = order  # repeated pixels: numpy assigns in order, the last one stays
-        return win
-    nearest = np.full(n_pixels, np.inf)
-    np.minimum.at(nearest, flat, depth)
-    front = depth == nearest[flat]  # (m,) points at the front of their pixel
-    win[flat[front]] = order[front]
-    return win
+    def __init__(self, n_pixels: int, by_depth: bool = False) -> None:
+        self.win = np.full(n_pixels, -1, dtype=np.int64)  # (n_pixels,) point shown, -1: none
+        # (n_pixels,) the depth of the point shown
+        self.nearest = np.full(n_pixels, np.inf) if by_depth else None
+        self.depth_range = (math.inf, -math.inf)  # of every point added, inside or not
+
+    def add(self, start: int, flat: np.ndarray, inside: np.ndarray | None,
+            depth: np.ndarray | None = None) -> None:
+        """Points ``start``, ``start + 1``, ... (``pixel_index``'s ``flat`` and ``inside``
+        for them), with their ``depth`` (all of them, inside or not) when by depth."""
+        order = np.arange(start, start + flat.size) if inside is None else inside + start
+        if self.nearest is None or depth is None:
+            self.win[flat] = order  # repeated pixels: numpy assigns in order, the last stays
+            return
+        if depth.size:  # depth_alpha's ends
+            self.depth_range = (min(self.depth_range[0], float(depth.min())),
+                                max(self.depth_range[1], float(depth.max())))
+        d = depth if inside is None else depth[inside]
+        np.minimum.at(self.nearest, flat, d)
+        front = d == self.nearest[flat]  # (m,) points at the front of their pixel so far
+        self.win[flat[front]] = order[front]
+
+    def image(self, rgba: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
+        """(h, w, 4) uint8, origin lower: each pixel the colour (``rgba`` (n, 4) uint8) of
+        its point, faded with depth (``depth_alpha``) when by depth; empty ones clear."""
+        h, w = shape
+        hit = np.flatnonzero(self.win >= 0)  # (k,) pixels that show a point
+        image = np.zeros((h * w, 4), dtype=np.uint8)
+        image[hit] = rgba[self.win[hit]]
+        if self.nearest is not None and hit.size:  # a pixel's nearest depth: its point's
+            alpha = depth_alpha(self.nearest[hit], *self.depth_range)
+            image[hit, 3] = (image[hit, 3] * alpha).astype(np.uint8)
+        return image.reshape(h, w, 4)
+
+
+def chunks(n: int) -> Iterator[slice]:
+    """Slices of ``CHUNK`` over ``range(n)``: the passes of a per-point computation."""
+    return (slice(start, min(start + CHUNK, n)) for start in range(0, n, CHUNK))
 
 
 def splat(x: np.ndarray, y: np.ndarray, rgba: np.ndarray, extent: Extent,
@@ -98,20 +138,13 @@ def splat(x: np.ndarray, y: np.ndarray, rgba: np.ndarray, extent: Extent,
     """Points x, y (n,) with colours (n, 4) uint8 -> image (h, w, 4) uint8, origin lower.
 
     Empty pixels are transparent. With ``depth`` (n,), the nearest point wins each pixel
-    and its alpha fades with depth (``depth_alpha``).
+    and its alpha fades with depth (``depth_alpha``). In chunks of ``CHUNK`` points.
     """
-    h, w = shape
-    flat, inside = pixel_index(x, y, extent, shape)
-    d = depth if depth is None or inside is None else depth[inside]
-    win = winners(flat, h * w, d)
-    hit = np.flatnonzero(win >= 0)  # (k,) pixels that show a point
-    shown = win[hit] if inside is None else inside[win[hit]]  # (k,) the point shown in each
-    image = np.zeros((h * w, 4), dtype=np.uint8)
-    image[hit] = rgba[shown]
-    if depth is not None and hit.size:
-        alpha = depth_alpha(depth[shown], float(depth.min()), float(depth.max()))
-        image[hit, 3] = (image[hit, 3] * alpha).astype(np.uint8)
-    return image.reshape(h, w, 4)
+    shown = Winners(shape[0] * shape[1], by_depth=depth is not None)
+    for part in chunks(len(x)):
+        shown.add(part.start, *pixel_index(x[part], y[part], extent, shape),
+                  None if depth is None else depth[part])
+    return shown.image(rgba, shape)
 
 
 def depth_alpha(depth: np.ndarray, lo: float, hi: float) -> np.ndarray:
@@ -283,17 +316,17 @@ def project(ax: Axes, xyz: np.ndarray) -> np.ndarray:
 def project_with(m: np.ndarray, xyz: np.ndarray) -> np.ndarray:
     """(n, 3) -> (3, n) through a (4, 4) projection matrix, with the perspective divide.
 
-    Multiply-adds over chunks of ``PROJECT_CHUNK`` points, not one BLAS product: OpenBLAS
+    Multiply-adds over chunks of ``CHUNK`` points, not one BLAS product: OpenBLAS
     runs a product this long on every core, and its threads then spin for about 70 ms
     each, taking the second core from the drawing (0.31 s of CPU for four 1e6-point
     projections, against 0.05 s here; the chunks' work arrays stay in the cache).
     """
     n = len(xyz)
     out = np.empty((3, n))
-    homo = np.empty((4, min(n, PROJECT_CHUNK)))  # (4, c): a chunk's homogeneous rows
+    homo = np.empty((4, min(n, CHUNK)))  # (4, c): a chunk's homogeneous rows
     term = np.empty_like(homo)
-    for start in range(0, n, PROJECT_CHUNK):
-        part = xyz[start:start + PROJECT_CHUNK]  # (c, 3)
+    for start in range(0, n, CHUNK):
+        part = xyz[start:start + CHUNK]  # (c, 3)
         h, t = homo[:, :len(part)], term[:, :len(part)]
         np.multiply(m[:, 0:1], part[:, 0], out=h)
         for j in (1, 2):
@@ -304,20 +337,39 @@ def project_with(m: np.ndarray, xyz: np.ndarray) -> np.ndarray:
 
 
 def raster_3d(ax: Axes, xyz: np.ndarray, rgba: np.ndarray, *, side: int | None = None,
-              rasters: Rasters | None = None, key: object = None) -> None:
+              rasters: Rasters | None = None, key: object = None,
+              box: tuple[np.ndarray, np.ndarray] | None = None) -> None:
     """Draw (n, 3) points in 3-D axes as one image over their projected bounding box.
 
     The nearest point wins each pixel, faded with depth. ``side``, ``rasters`` and
     ``key`` as for ``raster_2d``; the image is also keyed on the projection matrix and
-    the pixel grid.
+    the pixel grid. ``box``: (3,) least and (3,) greatest coordinates that hold every
+    point (default: the points' own).
     """
     m = ax.get_proj()  # type: ignore[attr-defined]  # (4, 4)
     grid = pixel_grid(ax, side)
-    make = partial(image_3d, xyz, rgba, m, grid)
+    lo, hi = box if box is not None else (xyz.min(axis=0), xyz.max(axis=0))
+    extent, shape = box_pixels(m, grid, lo, hi)
+    make = partial(image_3d, xyz, rgba, m, extent, shape)
     if rasters is None:
         show_image(ax, *make())
     else:
-        rasters.show(ax, (key, m.tobytes(), grid), make)
+        rasters.show(ax, (key, m.tobytes(), grid, extent), make)
+
+
+def box_pixels(m: np.ndarray, grid: tuple[float, float, float, float], lo: np.ndarray,
+               hi: np.ndarray) -> tuple[Extent, tuple[int, int]]:
+    """The extent and (h, w) of the whole pixels of ``grid`` (``pixel_grid``) that the
+    box ``lo``..``hi`` (3,) covers, seen through projection ``m`` (4, 4).
+
+    Seen in perspective, a box is the hull of its 8 corners' images, which holds every
+    point in it: their extent is found from 8 points, not the whole cloud's projection.
+    """
+    corners = np.array(list(itertools.product(*zip(lo, hi, strict=True))))  # (8, 3)
+    px, py, _ = project_with(m, corners)  # (8,) each
+    x0, x1, w = grid_span(px, grid[0], grid[1])
+    y0, y1, h = grid_span(py, grid[2], grid[3])
+    return (x0, x1, y0, y1), (h, w)
 
 
 def pixel_grid(ax: Axes, side: int | None = None) -> tuple[float, float, float, float]:
@@ -343,12 +395,13 @@ def grid_span(values: np.ndarray, scale: float, offset: float) -> tuple[float, f
     return (first - offset) / scale, (last - offset) / scale, last - first
 
 
-def image_3d(xyz: np.ndarray, rgba: np.ndarray, m: np.ndarray,
-             grid: tuple[float, float, float, float]) -> Made:
-    """(n, 3) points through projection ``m`` (4, 4) -> their (h, w, 4) image over the
-    whole pixels of ``grid`` (``pixel_grid``) that their projection covers, and its
-    extent: on a figure's own pixels, each point is in the pixel it falls in."""
-    px, py, depth = project_with(m, xyz)  # (n,) each
-    x0, x1, w = grid_span(px, grid[0], grid[1])
-    y0, y1, h = grid_span(py, grid[2], grid[3])
-    return grow(splat(px, py, rgba, (x0, x1, y0, y1), (h, w), depth=depth)), (x0, x1, y0, y1)
+def image_3d(xyz: np.ndarray, rgba: np.ndarray, m: np.ndarray, extent: Extent,
+             shape: tuple[int, int]) -> Made:
+    """(n, 3) points through projection ``m`` (4, 4) -> their (h, w, 4) image over
+    ``extent``, and ``extent``: on a figure's own pixels (``box_pixels``), each point in
+    the pixel it falls in. Projected a chunk at a time: never (3, n) whole."""
+    shown = Winners(shape[0] * shape[1], by_depth=True)
+    for part in chunks(len(xyz)):
+        px, py, depth = project_with(m, xyz[part])  # (c,) each
+        shown.add(part.start, *pixel_index(px, py, extent, shape), depth)
+    return grow(shown.image(rgba, shape)), extent

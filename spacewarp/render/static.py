@@ -410,7 +410,8 @@ def _draw_3d(ax: Axes3D, xyz: np.ndarray, trace: Trace, pal: Palette, size: floa
         axis._axinfo["grid"].update(color=th.muted, linewidth=0.5)
     _lattice(ax, xyz, trace, th)
     if raster and pal.rgba is not None:
-        raster_3d(ax, xyz, pal.rgba, side=RASTER_SIDE, rasters=pal.rasters, key=key)
+        raster_3d(ax, xyz, pal.rgba, side=RASTER_SIDE, rasters=pal.rasters, key=key,
+                  box=pal.ranges[key])
     else:
         ax.scatter(xyz[:, 0], xyz[:, 1], xyz[:, 2], c=trace.color,
                    cmap=pal.cmap, norm=pal.norm, s=size, linewidths=0)
