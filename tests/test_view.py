@@ -28,7 +28,7 @@ from spacewarp.view import (
     timeline,
 )
 from spacewarp.view.morph import Morph
-from spacewarp.view.motion import zoomed_box
+from spacewarp.view.motion import column_range, zoomed_box
 from spacewarp.view.paths import OWN_AXES
 
 # (input, widths, activation, bias): every stage type and dimension change between them:
@@ -346,3 +346,14 @@ def _ends(tr: sw.Trace) -> np.ndarray:
     """The arrow ends in the input stage's coordinates: origin, e1, e2 (m, d0)."""
     d0 = tr.stages[0].dim
     return np.vstack([np.zeros(d0), np.eye(d0)[: min(d0, 2)]])
+
+
+@pytest.mark.parametrize("shape", [(100_003, 3), (256, 2), (255, 3), (7, 1)])
+def test_column_range_is_numpys_min_and_max(shape: tuple[int, int]) -> None:
+    """Folded rows, a remainder, too few rows to fold, and a strided view."""
+    a = np.random.default_rng(3).normal(size=shape)
+    a[shape[0] // 2, 0] = -50.0  # an extreme in the middle of a fold
+    for points in (a, a[:, ::-1]):
+        lo, hi = column_range(points)
+        np.testing.assert_array_equal(lo, points.min(axis=0))
+        np.testing.assert_array_equal(hi, points.max(axis=0))

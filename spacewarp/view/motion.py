@@ -57,12 +57,28 @@ def _extent(p: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return lo, hi
 
 
+FOLD = 256  # rows side by side in column_range's passes
+
+
 def column_range(points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(n, d) -> per-column min and max (d,), column by column: ``min(axis=0)`` on a tall
-    C-ordered array is 20x slower (26 ms against 1.2 ms for (1e6, 3))."""
-    lo = np.array([col.min() for col in points.T], dtype=np.float64)
-    hi = np.array([col.max() for col in points.T], dtype=np.float64)
-    return lo, hi
+    """(n, d) -> per-column min and max (d,).
+
+    ``min(axis=0)`` on a tall C-ordered array is 20x slower than a column at a time (26 ms
+    against 1.3 ms for (1e6, 3)). Here ``FOLD`` rows side by side are one wide row: the
+    minima of wide rows are contiguous passes (0.4 ms), then of ``FOLD`` entries a column.
+    """
+    n, d = points.shape
+    body = n - n % FOLD
+    if not points.flags.c_contiguous or body == 0:  # (a reshape would copy)
+        return (np.array([col.min() for col in points.T], dtype=np.float64),
+                np.array([col.max() for col in points.T], dtype=np.float64))
+    wide = points[:body].reshape(-1, FOLD * d)  # (n // FOLD, FOLD * d), a view
+    lo = wide.min(axis=0).reshape(FOLD, d).min(axis=0)
+    hi = wide.max(axis=0).reshape(FOLD, d).max(axis=0)
+    if body < n:  # the last n % FOLD rows
+        rest = points[body:]
+        lo, hi = np.minimum(lo, rest.min(axis=0)), np.maximum(hi, rest.max(axis=0))
+    return lo.astype(np.float64), hi.astype(np.float64)
 
 
 def _forget(key: int, _ref: object) -> None:
