@@ -19,7 +19,15 @@ from matplotlib.image import AxesImage  # noqa: E402
 from spacewarp.config.experiment import validated  # noqa: E402
 from spacewarp.pipeline import run  # noqa: E402
 from spacewarp.render import raster  # noqa: E402
-from spacewarp.render.raster import CHUNK, PixelImage, project_with, splat  # noqa: E402
+from spacewarp.render.raster import (  # noqa: E402
+    CHUNK,
+    PixelImage,
+    box_pixels,
+    pixel_grid,
+    pixel_index,
+    project_with,
+    splat,
+)
 from spacewarp.render.static import palette, stage_figure  # noqa: E402
 from spacewarp.tracing.trace import Trace  # noqa: E402
 
@@ -129,3 +137,27 @@ def test_every_stage_raster_lies_on_its_figures_pixels(traced: Trace) -> None:
         drawn(fig)
         (image,) = [im for ax in fig.axes for im in ax.images]
         assert isinstance(image, PixelImage) and image.pixel_corner() is not None, k
+
+
+def test_a_boxs_pixels_hold_every_point_in_it_on_whole_pixels() -> None:
+    """A 3-D image's extent from its box's 8 projected corners: every point of the box
+    (its corners too) falls inside it, and its edges are whole pixels of the grid."""
+    fig = Figure(figsize=(5, 5), dpi=100)
+    ax = fig.add_axes((0.1, 0.1, 0.8, 0.8), projection="3d")
+    lo, hi = np.array([-1.0, 0.0, 2.0]), np.array([3.0, 0.5, 9.0])
+    ax.set_xlim(-1.5, 3.5)
+    ax.set_ylim(-0.2, 0.7)
+    ax.set_zlim(1.0, 10.0)
+    ax.view_init(elev=30, azim=-60)
+    m, grid = ax.get_proj(), pixel_grid(ax)  # type: ignore[attr-defined]
+    (x0, x1, y0, y1), (h, w) = box_pixels(m, grid, lo, hi)
+    rng = np.random.default_rng(12)
+    corners = np.array([[(lo, hi)[j >> i & 1][i] for i in range(3)] for j in range(8)])
+    xyz = np.vstack([lo + rng.random((5000, 3)) * (hi - lo), corners])
+    px, py, _ = project_with(m, xyz)
+    _, inside = pixel_index(px, py, (x0, x1, y0, y1), (h, w))
+    assert inside is None  # (None: every point is inside)
+    sx, ox, sy, oy = grid
+    ends = np.array([x0 * sx + ox, x1 * sx + ox, y0 * sy + oy, y1 * sy + oy])
+    np.testing.assert_allclose(ends, np.round(ends), atol=1e-6)
+    assert (round(ends[1] - ends[0]), round(ends[3] - ends[2])) == (w, h)

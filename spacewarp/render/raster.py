@@ -32,6 +32,8 @@ from matplotlib.figure import Figure
 from matplotlib.image import AxesImage
 from matplotlib.transforms import Affine2D
 
+from ..view.motion import column_range
+
 RASTER_FROM = 100_000  # from this many points on, draw an image instead of a scatter
 # Points per pass of a per-point computation (``chunks``). Its work arrays (0.5 MB each)
 # are reused from the heap, warm in the cache; arrays the length of a 1e6-point cloud
@@ -348,7 +350,7 @@ def raster_3d(ax: Axes, xyz: np.ndarray, rgba: np.ndarray, *, side: int | None =
     """
     m = ax.get_proj()  # type: ignore[attr-defined]  # (4, 4)
     grid = pixel_grid(ax, side)
-    lo, hi = box if box is not None else (xyz.min(axis=0), xyz.max(axis=0))
+    lo, hi = box if box is not None else column_range(xyz)
     extent, shape = box_pixels(m, grid, lo, hi)
     make = partial(image_3d, xyz, rgba, m, extent, shape)
     if rasters is None:
