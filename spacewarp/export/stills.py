@@ -72,9 +72,9 @@ def write_render(trace: Trace, out: str | Path, theme: str | None = None,
         npz = pool.submit(write_trace_npz, trace, tmp / "trace.npz", extra)
         names = stage_pictures(trace, theme, pool).write(tmp)
         # The figures, drawn and dropped, are reference cycles made while the collector
-        # was off: all young. Collected here (the young generations: 10 ms), they are
+        # was off: all young. Collected here (the young generations: 6-8 ms), they are
         # freed now, where the first automatic collection would have moved them to the
-        # old generation, kept until a full one (at exit: 0.08 s more than without them).
+        # old generation, kept until a full one (at exit: 0.04-0.08 s more than without).
         gc.collect(1)
         npz.result()
         names.append("trace.npz")

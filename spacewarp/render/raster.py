@@ -3,7 +3,7 @@
 A per-point scatter costs matplotlib a marker path per point; from ``RASTER_FROM``
 points on, the renderers instead colour each point once (``point_colors``), find the
 pixel it falls in (``pixel_index``, ``np.floor``), keep one point per pixel
-(``winners``) and show the result as an RGBA image inside the same axes, over the
+(``Winners``) and show the result as an RGBA image inside the same axes, over the
 exact data extent (``raster_2d``) or, for 3-D axes, over the projected extent
 (``raster_3d``), so the picture matches what the scatter would show:
 

@@ -64,8 +64,9 @@ def column_range(points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(n, d) -> per-column min and max (d,).
 
     ``min(axis=0)`` on a tall C-ordered array is 20x slower than a column at a time (26 ms
-    against 1.3 ms for (1e6, 3)). Here ``FOLD`` rows side by side are one wide row: the
-    minima of wide rows are contiguous passes (0.4 ms), then of ``FOLD`` entries a column.
+    against 1.3 ms for (1e6, 3)). Here ``FOLD`` rows side by side are one wide row, and
+    the minima of wide rows are contiguous passes; then the ``FOLD`` of each column (min
+    and max of (1e6, 3): 1.7 ms, against 3.8 ms a column at a time).
     """
     n, d = points.shape
     body = n - n % FOLD
