@@ -17,7 +17,6 @@ Every function is small and independent, for reuse by the frame and video render
 
 from __future__ import annotations
 
-import itertools
 import math
 from collections.abc import Callable, Iterator
 from concurrent.futures import Executor, Future
@@ -33,6 +32,7 @@ from matplotlib.image import AxesImage
 from matplotlib.transforms import Affine2D
 
 from ..view.motion import column_range
+from .box3d import corners
 
 RASTER_FROM = 100_000  # from this many points on, draw an image instead of a scatter
 # Points per pass of a per-point computation (``chunks``). Its work arrays (0.5 MB each)
@@ -327,14 +327,14 @@ def project_with(m: np.ndarray, xyz: np.ndarray) -> np.ndarray:
     out = np.empty((3, n))
     homo = np.empty((4, min(n, CHUNK)))  # (4, c): a chunk's homogeneous rows
     term = np.empty_like(homo)
-    for start in range(0, n, CHUNK):
-        part = xyz[start:start + CHUNK]  # (c, 3)
+    for rows in chunks(n):
+        part = xyz[rows]  # (c, 3)
         h, t = homo[:, :len(part)], term[:, :len(part)]
         np.multiply(m[:, 0:1], part[:, 0], out=h)
         for j in (1, 2):
             h += np.multiply(m[:, j:j + 1], part[:, j], out=t)
         h += m[:, 3:4]
-        np.divide(h[:3], h[3], out=out[:, start:start + len(part)])
+        np.divide(h[:3], h[3], out=out[:, rows])
     return out
 
 
@@ -367,8 +367,7 @@ def box_pixels(m: np.ndarray, grid: tuple[float, float, float, float], lo: np.nd
     Seen in perspective, a box is the hull of its 8 corners' images, which holds every
     point in it: their extent is found from 8 points, not the whole cloud's projection.
     """
-    corners = np.array(list(itertools.product(*zip(lo, hi, strict=True))))  # (8, 3)
-    px, py, _ = project_with(m, corners)  # (8,) each
+    px, py, _ = project_with(m, corners(np.column_stack([lo, hi])))  # (8,) each
     x0, x1, w = grid_span(px, grid[0], grid[1])
     y0, y1, h = grid_span(py, grid[2], grid[3])
     return (x0, x1, y0, y1), (h, w)
