@@ -112,6 +112,19 @@ def test_an_image_off_whole_pixels_is_matplotlibs() -> None:
     np.testing.assert_array_equal(drawn(fig), drawn(reference))
 
 
+def test_an_rgba_raster_is_shown_as_it_is_and_other_images_as_matplotlib_has_them() -> None:
+    """A uint8 RGBA raster needs no mask: kept, not copied (2 MB per stage at 700 x 700);
+    anything else is matplotlib's own check of an image, which masks NaN."""
+    fig, im = image_figure(PixelImage, (0, 3, 0, 2))
+    rgba = np.zeros((4, 5, 4), np.uint8)
+    im.set_data(rgba)
+    assert im.get_array() is rgba
+    values = np.array([[0.0, np.nan], [1.0, 2.0]])
+    im.set_data(values)
+    assert np.ma.is_masked(im.get_array()) and im.get_array().mask.tolist() == [
+        [False, True], [False, False]]
+
+
 @pytest.fixture(scope="module")
 def traced() -> Trace:
     return run(validated({"input": {"points": 3000}, "device": "cpu"}))

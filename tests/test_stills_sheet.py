@@ -14,7 +14,7 @@ from PIL import Image
 from spacewarp.config.experiment import validated
 from spacewarp.export.stills import write_pictures
 from spacewarp.pipeline import run
-from spacewarp.render.sheet import below_blank, flattened, sheet_row
+from spacewarp.render.sheet import below_blank, flattened, sheet_row, strips
 from spacewarp.tracing.trace import Trace
 
 NOTE = "stages are module outputs; operations between them are not shown"
@@ -84,6 +84,26 @@ def test_sheet_rows_sit_tiles_on_their_bottom_edge_over_the_background() -> None
     np.testing.assert_array_equal(row[2:, 4:8], over)
     np.testing.assert_array_equal(row[:, 8:], np.broadcast_to(back, (6, 4, 3)))
     np.testing.assert_array_equal(flattened(tall, back), tall[..., :3])
+
+
+@pytest.mark.parametrize("count", [1, 2, 3, 5, 6, 7, 40])
+def test_a_rows_strips_are_its_rows_top_to_bottom(count: int) -> None:
+    """A row made in strips (each encoded on its own thread) is the whole row, cut: a
+    tall opaque tile, a short translucent one under the row's top, and background."""
+    rng = np.random.default_rng(8)
+    tall = rng.integers(0, 256, (6, 4, 4), dtype=np.uint8)
+    tall[..., 3] = 255
+    short = rng.integers(0, 256, (4, 4, 4), dtype=np.uint8)
+    back = np.array([10, 20, 30], np.uint8)
+    whole = sheet_row([tall, short], 3, back)
+    parts = strips(6, count)
+    assert len(parts) == min(count, 6) and all(p.stop > p.start for p in parts)
+    assert [p.start for p in parts[1:]] == [p.stop for p in parts[:-1]]
+    assert (parts[0].start, parts[-1].stop) == (0, 6)
+    np.testing.assert_array_equal(
+        np.concatenate([sheet_row([tall, short], 3, back, p) for p in parts]), whole)
+    for rows in (slice(1, 3), slice(3, 4), slice(0, 6), slice(5, 9)):  # any rows, too
+        np.testing.assert_array_equal(sheet_row([tall, short], 3, back, rows), whole[rows])
 
 
 def test_below_blank_keeps_a_margin_above_what_is_drawn() -> None:

@@ -48,6 +48,7 @@ if TYPE_CHECKING:
 WRITE_BYTES = 1 << 20
 KEY_MARGIN = 15  # pixels of background above the colour key, under the stage pictures
 ZIP_DATE = (1980, 1, 1, 0, 0, 0)  # a fixed timestamp keeps trace.npz byte-identical
+WORKERS = 3  # write_render's threads
 
 
 def write_render(trace: Trace, out: str | Path, theme: str | None = None,
@@ -67,7 +68,7 @@ def write_render(trace: Trace, out: str | Path, theme: str | None = None,
     # start, two make the raster images and then encode the PNGs, while the main thread
     # draws the figures. Queued behind the rasters instead, trace.npz was the last thing
     # to finish, after the drawing (0.03-0.06 s later: medians of interleaved runs).
-    with atomic_dir(target) as tmp, ThreadPoolExecutor(max_workers=3) as pool, \
+    with atomic_dir(target) as tmp, ThreadPoolExecutor(max_workers=WORKERS) as pool, \
             collector_paused():
         npz = pool.submit(write_trace_npz, trace, tmp / "trace.npz", extra)
         names = stage_pictures(trace, theme, pool).write(tmp)
@@ -122,10 +123,11 @@ class StagePictures:
 
     def write(self, folder: Path) -> list[str]:
         """Each figure drawn as its images arrive, its PNG encoded by the pool, and the
-        sheet of them all (``render.sheet``) encoded by rows as they are drawn, then
-        the key under them: ``stages.png``. Returns the names."""
+        sheet of them all (``render.sheet``) encoded by rows as they are drawn, in
+        strips side by side, then the key under them: ``stages.png``. Returns the
+        names."""
         from ..render.raster import started
-        from ..render.sheet import below_blank
+        from ..render.sheet import below_blank, strips
         from ..render.static import grid_columns, key_figure, note_pixels
 
         count = len(self.figures)
@@ -143,21 +145,24 @@ class StagePictures:
                 files.append(started(self.pool, write_png, rgba, folder / name))
                 row.append(without(rgba, note_pixels(fig), fill))  # the key says it
                 if len(row) == cols or k == count - 1:  # a row of the sheet, encoded there
-                    bands.append(started(self.pool, sheet_band, row, cols, fill[:3]))
+                    height = max(tile.shape[0] for tile in row)  # in strips, side by side
+                    bands += [started(self.pool, sheet_band, row, cols, fill[:3], part)
+                              for part in strips(height, WORKERS)]
                     row = []
-        bands.append(started(self.pool, sheet_band, [key_rgba], 1, fill[:3], True))
+        bands.append(started(self.pool, sheet_band, [key_rgba], 1, fill[:3], None, True))
         (folder / "stages.png").write_bytes(png_of_bands([band.result() for band in bands]))
         for job in files:
             job.result()
         return ["stages.png", *names]
 
 
-def sheet_band(tiles: list[np.ndarray], cols: int, fill: np.ndarray, last: bool = False
-               ) -> Deflated:
-    """A row of ``stages.png`` (``render.sheet.sheet_row``) made and deflated."""
+def sheet_band(tiles: list[np.ndarray], cols: int, fill: np.ndarray,
+               rows: slice | None = None, last: bool = False) -> Deflated:
+    """A row of ``stages.png``, or ``rows`` of it (``render.sheet.sheet_row``), made and
+    deflated."""
     from ..render.sheet import sheet_row
 
-    return deflated_rows(sheet_row(tiles, cols, fill), last)
+    return deflated_rows(sheet_row(tiles, cols, fill, rows), last)
 
 
 def background(fig: Figure) -> np.ndarray:

@@ -10,9 +10,11 @@ from __future__ import annotations
 import numpy as np
 
 
-def sheet_row(tiles: list[np.ndarray], cols: int, background: np.ndarray) -> np.ndarray:
+def sheet_row(tiles: list[np.ndarray], cols: int, background: np.ndarray,
+              rows: slice | None = None) -> np.ndarray:
     """Up to ``cols`` tiles (h_k, w, 4) uint8 of one width, side by side from the left,
-    -> one row of the sheet (max h_k, cols * w, 3) uint8, opaque.
+    -> one row of the sheet (max h_k, cols * w, 3) uint8, opaque; with ``rows``, only
+    those rows of it (a strip, to be encoded beside the others).
 
     The tiles sit on the row's bottom edge: every stage figure has its panel at the same
     height above its bottom (``stage_figure``), so the panels of a row line up even
@@ -24,13 +26,24 @@ def sheet_row(tiles: list[np.ndarray], cols: int, background: np.ndarray) -> np.
         raise ValueError(f"{len(tiles)} tiles of widths {sorted(widths)} are no row of {cols}")
     w = tiles[0].shape[1]
     height = max(tile.shape[0] for tile in tiles)
-    row = np.empty((height, cols * w, 3), np.uint8)
+    first, stop, _ = (rows or slice(None)).indices(height)
+    stop = max(first, stop)
+    out = np.empty((stop - first, cols * w, 3), np.uint8)  # sheet rows first .. stop - 1
     for c, tile in enumerate(tiles):
-        top = height - tile.shape[0]
-        row[:top, c * w:(c + 1) * w] = background
-        row[top:, c * w:(c + 1) * w] = flattened(tile, background)
-    row[:, len(tiles) * w:] = background
-    return row
+        top = height - tile.shape[0]  # the sheet row of the tile's first row
+        above = min(max(top - first, 0), stop - first)  # rows of out above the tile
+        out[:above, c * w:(c + 1) * w] = background
+        out[above:, c * w:(c + 1) * w] = flattened(tile[first + above - top:stop - top],
+                                                   background)
+    out[:, len(tiles) * w:] = background
+    return out
+
+
+def strips(height: int, count: int) -> list[slice]:
+    """``range(height)`` cut into ``count`` slices of (nearly) equal length, top to
+    bottom, none empty (fewer when ``height < count``)."""
+    ends = np.linspace(0, height, min(count, height) + 1).round().astype(int)
+    return [slice(int(a), int(b)) for a, b in zip(ends[:-1], ends[1:], strict=True)]
 
 
 def flattened(rgba: np.ndarray, background: np.ndarray) -> np.ndarray:
