@@ -285,6 +285,40 @@ def test_every_drawn_text_lies_inside_the_figure(layers: list[int],
                 f"leaves the figure ({width:.0f} x {height:.0f})")
 
 
+@pytest.mark.parametrize("layers", [[2, 8, 8, 2], [2, 3, 3, 2]], ids=str)
+def test_a_grid_panels_labels_stay_in_its_own_cell(layers: list[int],
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every tick and axis label of a grid panel is drawn inside the panel's cell (the
+    figure's width over the columns): a rank-2 stage's "PC3 (no spread)" once stood
+    between its panel and the next, nearer the next, and a z label on a 2-D panel's
+    tick labels."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.text import Text
+
+    drawn: list[tuple[str, str, Bbox]] = []  # (text, its panel's gid, extent)
+    draw = Text.draw
+
+    def recording(self: Text, renderer: RendererBase) -> None:
+        draw(self, renderer)
+        if self.get_visible() and self.get_text().strip() and self.axes is not None:
+            drawn.append((self.get_text(), self.axes.get_gid() or "",
+                          self.get_window_extent(renderer)))
+
+    monkeypatch.setattr(Text, "draw", recording)
+    tr = make(input={"name": "gaussian", "points": 200}, network={"layers": layers})
+    fig = stages_figure(tr)
+    FigureCanvasAgg(fig).draw()
+    cols = 3
+    cell = fig.bbox.width / cols
+    assert any(t == "PC3\n(no spread)" for t, _, _ in drawn) == (layers[1] == 8)
+    for t, gid, box in drawn:
+        assert gid.startswith("stage-"), gid
+        c = int(gid.removeprefix("stage-")) % cols
+        assert c * cell <= box.x0 and box.x1 <= (c + 1) * cell, (
+            f"{gid} {t!r} at x {box.x0:.0f}..{box.x1:.0f} leaves its cell "
+            f"{c * cell:.0f}..{(c + 1) * cell:.0f}")
+
+
 def test_rows_too_wide_for_a_panel_show_their_ends() -> None:
     """A 2 x 16 weight matrix in a grid cell: each row's first and last three entries."""
     tr = make(input={"points": 100}, network={"layers": [2, 16, 2]})

@@ -56,7 +56,10 @@ DPI = 100
 RASTER_SIDE = 700  # raster images are this many pixels across a panel, in every figure
 PAD = 0.04  # margin around the data, as a fraction of its range
 MAX_LATTICE_LINES = 21  # lattice lines drawn each way; bigger lattices are thinned
-RIGHT = 0.7  # inches right of the last column: a 3-D panel's z ticks and label stand out
+# a grid cell, in inches: room left of its panel (the y tick labels), and right of it, more
+# where a panel is 3-D: its z tick labels and label stand out there, and must stay in
+# their own cell, clear of the next panel ("PC3 (no spread)" read as the next one's)
+GRID_LEFT, GRID_RIGHT, GRID_RIGHT_3D = 0.55, 0.35, 1.3
 SINGLE_LEFT = 0.65  # inches left of a stage figure's panel: the y tick labels
 SINGLE_RIGHT = 1.15  # and right of it: a 3-D panel's z tick labels and label ("PC3 (no spread)")
 KEY_HEIGHT = 0.8  # inches under the panels for the colour bar or the legend, and the note
@@ -145,17 +148,18 @@ def stages_figure(trace: Trace, theme: str | None = None, *, cols: int | None = 
     cols = min(cols or grid_columns(count), count)
     rows = math.ceil(count / cols)
     pal = pal or palette(trace, raster_from)
-    cell_w = GRID.panel + 0.9
-    chars = _text_chars(cell_w - 0.1, GRID.text_pt)  # the weights stay in their cell
+    deep = any(s.dim >= 3 for s in trace.stages)  # a panel in 3-D
+    cell_w = GRID_LEFT + GRID.panel + (GRID_RIGHT_3D if deep else GRID_RIGHT)
+    chars = _text_chars(GRID.panel + 0.8, GRID.text_pt)  # the weights stay in their cell
     header = _header_height(trace, range(count), GRID, chars)
     bar = KEY_HEIGHT if GRID.colorbar else 0.0
     cell_h = GRID.panel + header + 0.7
     with themed(theme_name(trace, theme)) as th:
-        fig = Figure(figsize=(cols * cell_w + RIGHT, rows * cell_h + bar), dpi=DPI,
+        fig = Figure(figsize=(cols * cell_w, rows * cell_h + bar), dpi=DPI,
                      facecolor=th.background)
         for k in range(count):
             r, c = divmod(k, cols)
-            left = c * cell_w + 0.55
+            left = c * cell_w + GRID_LEFT
             bottom = bar + (rows - 1 - r) * cell_h + 0.45
             _panel(fig, trace, k, (left, bottom), header, GRID, pal, th, raster_from, chars)
         if GRID.colorbar:
