@@ -63,6 +63,21 @@ def test_npz_holds_the_trace_without_pickle(default: Trace, rendered: Path) -> N
         np.testing.assert_array_equal(z["0.weight"], [[3, 0], [0, 3], [6, 6]])
 
 
+def test_npz_members_have_numpy_savezs_shapes(default: Trace, tmp_path: Path) -> None:
+    """Every member as ``numpy.savez`` writes the same arrays: the 0-d strings (``capture``,
+    ``capture_note``) stay 0-d, and a transposed (Fortran-ordered) array keeps its
+    values."""
+    extra = {"turned": np.arange(6.0).reshape(2, 3).T}  # not C-contiguous
+    stills.write_trace_npz(default, tmp_path / "ours.npz", extra)
+    np.savez(tmp_path / "numpys.npz", **stills.trace_arrays(default), **extra)
+    with np.load(tmp_path / "ours.npz") as ours, np.load(tmp_path / "numpys.npz") as theirs:
+        assert ours.files == theirs.files
+        for name in theirs.files:
+            assert ours[name].shape == theirs[name].shape, name
+            np.testing.assert_array_equal(ours[name], theirs[name])
+        assert ours["capture"].shape == () and str(ours["capture"]) == default.capture
+
+
 def test_npz_labels_and_grid_shape(tmp_path: Path) -> None:
     spiral = run(validated({"input": {"name": "spiral", "points": 90}, "device": "cpu"}))
     stills.write_trace_npz(spiral, tmp_path / "s.npz")

@@ -281,15 +281,17 @@ def write_trace_npz(trace: Trace, path: str | Path,
     same bytes.
     """
     arrays = trace_arrays(trace) | (extra or {})
-    return write_npz(path, ((name, np.ascontiguousarray(a)) for name, a in arrays.items()))
+    return write_npz(path, arrays.items())
 
 
 def write_npz(path: str | Path, members: Iterable[tuple[str, np.ndarray]]) -> Path:
-    """``path`` (atomic): each ``(name, array)`` (C-contiguous, no objects) as an
-    uncompressed ``name.npy`` member, as ``numpy.savez`` lays them out, but with a fixed
-    timestamp on every member: the same arrays always give the same bytes."""
+    """``path`` (atomic): each ``(name, array)`` (no objects) as an uncompressed
+    ``name.npy`` member, as ``numpy.savez`` lays them out, but with a fixed timestamp on
+    every member: the same arrays always give the same bytes. A 0-d array stays 0-d, as
+    ``savez`` keeps it (``np.ascontiguousarray`` would make it (1,))."""
     with atomic_file(path) as tmp, zipfile.ZipFile(tmp, "w", zipfile.ZIP_STORED) as zf:
-        for name, array in members:
+        for name, given in members:
+            array = given if given.flags.c_contiguous else np.ascontiguousarray(given)
             info = zipfile.ZipInfo(f"{name}.npy", date_time=ZIP_DATE)
             info.external_attr = 0o644 << 16
             with zf.open(info, "w", force_zip64=True) as member:

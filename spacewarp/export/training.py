@@ -192,6 +192,4 @@ def write_training_npz(traced: TracedSnapshots, path: str | Path,
                        layout: NpzLayout | None = None) -> Path:
     """``training.npz`` (atomic): uncompressed ``.npy`` members with a fixed timestamp,
     so the same training gives the same bytes; ``numpy.load`` reads it without pickle."""
-    # np.ascontiguousarray would make a 0-d array (lc_radius) 1-d
-    return write_npz(path, ((name, a if a.flags.c_contiguous else np.ascontiguousarray(a))
-                            for name, a in training_members(traced, layout)))
+    return write_npz(path, training_members(traced, layout))

@@ -317,17 +317,11 @@ def image_2d(xy: np.ndarray, rgba: np.ndarray, extent: Extent, shape: tuple[int,
     return grow(splat(xy[:, 0], xy[:, 1], rgba, extent, shape)), extent
 
 
-def project(ax: Axes, xyz: np.ndarray) -> np.ndarray:
-    """(n, 3) data -> (3, n): ``ax``'s projected x, y and depth rows (its ``get_proj``).
-
-    Call after the 3-D axes' limits, box aspect and camera are set. Larger depth is
-    farther from the camera, as matplotlib sorts a 3-D scatter.
-    """
-    return project_with(ax.get_proj(), xyz)  # type: ignore[attr-defined]
-
-
 def project_with(m: np.ndarray, xyz: np.ndarray) -> np.ndarray:
-    """(n, 3) -> (3, n) through a (4, 4) projection matrix, with the perspective divide.
+    """(n, 3) -> (3, n) through a (4, 4) projection matrix (a 3-D axes' ``get_proj()``,
+    taken after its limits, box aspect and camera are set), with the perspective divide:
+    projected x, y and depth, larger depth farther from the camera, as matplotlib sorts
+    a 3-D scatter.
 
     Multiply-adds over chunks of ``CHUNK`` points, not one BLAS product: OpenBLAS
     runs a product this long on every core, and its threads then spin for about 70 ms
