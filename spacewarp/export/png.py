@@ -22,6 +22,8 @@ from pathlib import Path
 
 import numpy as np
 
+from ..render.rgb import colour_bytes, opaque
+
 SIGNATURE = b"\x89PNG\r\n\x1a\n"
 LEVEL = 1  # zlib's fastest: figures are mostly flat colour, which any level packs well
 ZLIB_HEADER = b"\x78\x01"  # deflate, 32 KiB window, fastest level; a multiple of 31
@@ -92,7 +94,7 @@ def png_bytes(rgba: np.ndarray) -> bytes:
     """(H, W, 4) uint8, straight alpha -> the bytes of a PNG file of it; RGB when opaque."""
     if rgba.ndim != 3 or rgba.shape[2] != 4 or rgba.dtype != np.uint8 or not rgba.size:
         raise ValueError(f"expected an (H, W, 4) uint8 image, got {rgba.shape} {rgba.dtype}")
-    pixels = rgba[..., :3] if bool((rgba[..., 3] == 255).all()) else rgba  # (H, W, C)
+    pixels = colour_bytes(rgba) if opaque(rgba) else rgba  # (H, W, C)
     return png_of_bands([deflated_rows(pixels, last=True)])
 
 

@@ -35,6 +35,7 @@ from .box3d import Box3D
 from .film_marks import FilmMarks
 from .film_pixels import FilmPixels
 from .film_regions import FilmRegions
+from .rgb import colour_bytes
 from .splat import Splatter, color_table, color_values, point_radius
 from .static import NOTE_COLOR
 from .text_sprites import TextSprite
@@ -199,7 +200,7 @@ class FrameRenderer:
 
     def render(self, i: int) -> np.ndarray:
         """Frame i as a fresh (H, W, 3) uint8 RGB array."""
-        return np.ascontiguousarray(self.render_rgba(i)[..., :3])
+        return colour_bytes(self.render_rgba(i))
 
     def render_rgba(self, i: int) -> np.ndarray:
         """Frame i as (H, W, 4) uint8 RGBA (opaque): a view of the canvas, valid until the

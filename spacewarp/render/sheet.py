@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from .rgb import colour_bytes, opaque
+
 
 def sheet_row(tiles: list[np.ndarray], cols: int, background: np.ndarray,
               rows: slice | None = None) -> np.ndarray:
@@ -49,12 +51,10 @@ def strips(height: int, count: int) -> list[slice]:
 def flattened(rgba: np.ndarray, background: np.ndarray) -> np.ndarray:
     """(h, w, 4) uint8, straight alpha -> (h, w, 3) uint8: laid over ``background``
     (3,) uint8 (Agg's figures on an opaque background are opaque already)."""
-    rgb = rgba[..., :3]
-    alpha = rgba[..., 3:]
-    if bool((alpha == 255).all()):
-        return rgb
-    a = alpha / 255.0
-    return np.rint(rgb * a + background * (1.0 - a)).astype(np.uint8)
+    if opaque(rgba):
+        return colour_bytes(rgba)
+    a = rgba[..., 3:] / 255.0
+    return np.rint(rgba[..., :3] * a + background * (1.0 - a)).astype(np.uint8)
 
 
 def below_blank(rgba: np.ndarray, background: np.ndarray, margin: int) -> np.ndarray:

@@ -30,6 +30,7 @@ from ..view.training import (
 )
 from .dot_stamps import DotLayer, DotStamps
 from .film_marks import panel_insets
+from .rgb import colour_bytes
 from .running_title import RunningTitle
 from .theme import themed
 from .training import TrainingPanels, data_colors, marker_area, ring_width, shown_loss
@@ -85,7 +86,7 @@ class TrainingFrames:
 
     def render(self, i: int) -> np.ndarray:
         """Frame i as a fresh (H, W, 3) uint8 RGB array."""
-        return np.ascontiguousarray(self.render_rgba(i)[..., :3])
+        return colour_bytes(self.render_rgba(i))
 
     def render_rgba(self, i: int) -> np.ndarray:
         """Frame i as (H, W, 4) uint8 RGBA (opaque): a view of the canvas, valid until the
