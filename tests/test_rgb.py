@@ -25,9 +25,11 @@ def test_colour_bytes_are_numpys_every_fourth_byte_dropped(h: int, w: int) -> No
 
 def test_opaque_means_every_alpha_is_255() -> None:
     rgba = np.full((3, 5, 4), 255, np.uint8)
-    assert opaque(rgba)
+    assert opaque(rgba) and opaque(rgba[:0])
     rgba[2, 4, 3] = 254
-    assert not opaque(rgba)
+    for view in (rgba, rgba[:, ::-1], np.asfortranarray(rgba), rgba[1:]):  # packed or not
+        assert not opaque(view)
+    assert opaque(rgba[:, :4]) and opaque(rgba[:2])
     rgba[2, 4] = (255, 255, 255, 255)
     rgba[0, 0, :3] = 0  # colour is no alpha
-    assert opaque(rgba)
+    assert opaque(rgba) and opaque(np.asfortranarray(rgba))

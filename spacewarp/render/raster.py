@@ -33,6 +33,7 @@ from matplotlib.transforms import Affine2D
 
 from ..view.motion import column_range
 from .box3d import corners
+from .rgb import ALPHA_ONE, WORD, pixel_words
 
 RASTER_FROM = 100_000  # from this many points on, draw an image instead of a scatter
 # Points per pass of a per-point computation (``chunks``). Its work arrays (0.5 MB each)
@@ -45,8 +46,6 @@ DEPTHSHADE_MIN = 0.3  # alpha of the farthest 3-D point (matplotlib's depthshade
 
 T = TypeVar("T")
 Extent = tuple[float, float, float, float]  # (x0, x1, y0, y1) in data coordinates
-WORD = np.dtype("<u4")  # a pixel's four bytes R, G, B, A as one little-endian word
-ALPHA_ONE = 1 << 24  # the least word whose alpha byte is not 0
 
 
 def use_raster(n: int, raster_from: int = RASTER_FROM) -> bool:
@@ -135,13 +134,6 @@ class Winners:
         image = np.zeros(h * w, dtype=WORD)
         image[hit] = shown
         return image.view(np.uint8).reshape(h, w, 4)
-
-
-def pixel_words(rgba: np.ndarray) -> np.ndarray:
-    """(..., 4) uint8 RGBA -> (...) little-endian uint32: a pixel as one word, its alpha
-    the top byte (``>= ALPHA_ONE`` where it is not clear); a view where ``rgba`` is
-    contiguous."""
-    return np.ascontiguousarray(rgba).view(WORD)[..., 0]
 
 
 def chunks(n: int) -> Iterator[slice]:

@@ -1,4 +1,4 @@
-"""The colour bytes of an RGBA picture, fast (NumPy only).
+"""An RGBA picture's pixels as 32-bit words, and its colour bytes, fast (NumPy only).
 
 An opaque picture is stored and encoded as RGB: three bytes a pixel, not four. NumPy
 copies a view of three bytes in four (``rgba[..., :3]``) byte by byte: 3.7 ms for an
@@ -9,6 +9,16 @@ bytes) are three words of colour (12 bytes), made in six word operations: 1 ms.
 from __future__ import annotations
 
 import numpy as np
+
+WORD = np.dtype("<u4")  # a pixel's four bytes R, G, B, A as one little-endian word
+ALPHA_ONE = 1 << 24  # the least word whose alpha byte is not 0
+OPAQUE = 0xFF << 24  # the least word whose alpha byte is 255
+
+
+def pixel_words(rgba: np.ndarray) -> np.ndarray:
+    """(..., 4) uint8 RGBA -> (...) little-endian uint32: a pixel as one word, its alpha
+    the top byte; a view where ``rgba`` is contiguous."""
+    return np.ascontiguousarray(rgba).view(WORD)[..., 0]
 
 
 def colour_bytes(rgba: np.ndarray) -> np.ndarray:
@@ -32,5 +42,8 @@ def colour_bytes(rgba: np.ndarray) -> np.ndarray:
 
 
 def opaque(rgba: np.ndarray) -> bool:
-    """Whether every alpha of (h, w, 4) uint8 ``rgba`` is 255."""
+    """Whether every alpha of (h, w, 4) uint8 ``rgba`` is 255 (as words where the pixels
+    are packed: a tenth of the time of every fourth byte)."""
+    if rgba.strides[1:] == (4, 1):
+        return bool(rgba.view(WORD)[..., 0].min(initial=OPAQUE) >= OPAQUE)
     return bool((rgba[..., 3] == 255).all())
