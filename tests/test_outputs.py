@@ -141,7 +141,7 @@ def test_a_kill_leaves_nothing(tmp_path: Path, sig: int, code: int) -> None:
     proc.send_signal(sig)
     _, err = proc.communicate(timeout=60)
     assert proc.returncode == code, err
-    assert len(err.strip().splitlines()) == 1 and "Traceback" not in err
+    assert len(err.strip().splitlines()) == 1 and "Traceback" not in err, err
     assert list(tmp_path.iterdir()) == []
 
 
