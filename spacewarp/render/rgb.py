@@ -15,10 +15,15 @@ ALPHA_ONE = 1 << 24  # the least word whose alpha byte is not 0
 OPAQUE = 0xFF << 24  # the least word whose alpha byte is 255
 
 
+def packed(rgba: np.ndarray) -> bool:
+    """Whether (..., 4) ``rgba`` holds uint8 pixels 4 bytes apart: readable as words."""
+    return rgba.dtype == np.uint8 and rgba.strides[-2:] == (4, 1)
+
+
 def pixel_words(rgba: np.ndarray) -> np.ndarray:
     """(..., 4) uint8 RGBA -> (...) little-endian uint32: a pixel as one word, its alpha
-    the top byte; a view where ``rgba`` is contiguous."""
-    return np.ascontiguousarray(rgba).view(WORD)[..., 0]
+    the top byte; a view where ``rgba`` is ``packed``, else of a contiguous copy."""
+    return (rgba if packed(rgba) else np.ascontiguousarray(rgba)).view(WORD)[..., 0]
 
 
 def colour_bytes(rgba: np.ndarray) -> np.ndarray:
@@ -26,13 +31,12 @@ def colour_bytes(rgba: np.ndarray) -> np.ndarray:
     its alpha dropped (as ``np.ascontiguousarray(rgba[..., :3])``)."""
     h, w, _ = rgba.shape
     out = np.empty((h, w, 3), np.uint8)
-    packed = rgba.dtype == np.uint8 and rgba.strides[1:] == (4, 1)  # pixels 4 bytes apart
-    whole = w - w % 4 if packed else 0  # the columns read four pixels at a time
+    whole = w - w % 4 if packed(rgba) else 0  # the columns read four pixels at a time
     if whole:
         # (h, whole / 4, 4) words: pixel p's bytes R, G, B, A are word p's bits 0-31
-        px = rgba[:, :whole].view("<u4")[..., 0].reshape(h, whole // 4, 4)
+        px = pixel_words(rgba[:, :whole]).reshape(h, whole // 4, 4)
         # (h, whole / 4, 3) words of out: R0 G0 B0 R1 | G1 B1 R2 G2 | B2 R3 G3 B3
-        words = out[:, :whole].reshape(h, whole * 3).view("<u4").reshape(h, whole // 4, 3)
+        words = out[:, :whole].reshape(h, whole * 3).view(WORD).reshape(h, whole // 4, 3)
         p0, p1, p2, p3 = (px[..., j] for j in range(4))
         np.bitwise_or(p0 & 0xFFFFFF, p1 << 24, out=words[..., 0])
         np.bitwise_or((p1 >> 8) & 0xFFFF, p2 << 16, out=words[..., 1])
@@ -44,6 +48,6 @@ def colour_bytes(rgba: np.ndarray) -> np.ndarray:
 def opaque(rgba: np.ndarray) -> bool:
     """Whether every alpha of (h, w, 4) uint8 ``rgba`` is 255 (as words where the pixels
     are packed: a tenth of the time of every fourth byte)."""
-    if rgba.strides[1:] == (4, 1):
-        return bool(rgba.view(WORD)[..., 0].min(initial=OPAQUE) >= OPAQUE)
+    if packed(rgba):
+        return bool(pixel_words(rgba).min(initial=OPAQUE) >= OPAQUE)
     return bool((rgba[..., 3] == 255).all())

@@ -150,7 +150,8 @@ def stages_figure(trace: Trace, theme: str | None = None, *, cols: int | None = 
     pal = pal or palette(trace, raster_from)
     deep = any(s.dim >= 3 for s in trace.stages)  # a panel in 3-D
     cell_w = GRID_LEFT + GRID.panel + (GRID_RIGHT_3D if deep else GRID_RIGHT)
-    chars = _text_chars(GRID.panel + 0.8, GRID.text_pt)  # the weights stay in their cell
+    # the weights stay in their cell, the narrower one of 2-D panels
+    chars = _text_chars(GRID_LEFT + GRID.panel + GRID_RIGHT - 0.1, GRID.text_pt)
     header = _header_height(trace, range(count), GRID, chars)
     bar = KEY_HEIGHT if GRID.colorbar else 0.0
     cell_h = GRID.panel + header + 0.7
