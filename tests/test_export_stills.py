@@ -96,22 +96,6 @@ def test_npz_bytes_are_deterministic(default: Trace, tmp_path: Path) -> None:
     assert (tmp_path / "a.npz").read_bytes() == (tmp_path / "b.npz").read_bytes()
 
 
-@pytest.mark.parametrize("array", [
-    np.arange(12.0).reshape(4, 3), np.array(["Input", "Linear 2->3"]), np.zeros((0, 3)),
-    np.array(2.5), np.array([[0, -1], [1, -1]], dtype=np.int64),
-    np.ones((3, 2), dtype=np.float32)], ids=str)
-def test_npy_members_are_numpys_own_bytes(array: np.ndarray) -> None:
-    """Each trace.npz member is what numpy.save writes for the array, byte for byte."""
-    import io
-
-    want = io.BytesIO()
-    np.lib.format.write_array(want, array, allow_pickle=False)
-    got = io.BytesIO()
-    stills.write_npy(got, array)
-    assert got.getvalue() == want.getvalue()
-    assert np.array_equal(np.load(io.BytesIO(got.getvalue())), array)
-
-
 def test_weights_txt_singular_values_match_numpy(default: Trace, rendered: Path) -> None:
     text = (rendered / "weights.txt").read_text()
     found = [np.array(line.split(":", 1)[1].split(), dtype=float)

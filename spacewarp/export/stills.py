@@ -17,13 +17,12 @@ from __future__ import annotations
 
 import gc
 import threading
-import zipfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from concurrent.futures import Executor, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, TYPE_CHECKING
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -34,6 +33,7 @@ from ..measure import singular_values
 from ..tracing.trace import Trace
 from ..view.weight_text import file_matrix
 from .files import atomic_dir, atomic_file
+from .npz import write_npz
 from .png import Deflated, deflated_rows, png_of_bands, write_png
 
 if TYPE_CHECKING:
@@ -41,13 +41,7 @@ if TYPE_CHECKING:
 
     from ..render.static import Palette
 
-# Bytes per write() of a big array. One write of 128 MB (1e6 points) cost this kernel
-# (6.18, ext4) 0.2-0.3 s of CPU in most processes, against 0.03-0.04 s in 1 MiB pieces:
-# a write that big fills the page cache with large folios, whose allocation compacts
-# memory; the same bytes in pieces never do.
-WRITE_BYTES = 1 << 20
 KEY_MARGIN = 15  # pixels of background above the colour key, under the stage pictures
-ZIP_DATE = (1980, 1, 1, 0, 0, 0)  # a fixed timestamp keeps trace.npz byte-identical
 WORKERS = 3  # write_render's threads
 
 
@@ -282,37 +276,6 @@ def write_trace_npz(trace: Trace, path: str | Path,
     """
     arrays = trace_arrays(trace) | (extra or {})
     return write_npz(path, arrays.items())
-
-
-def write_npz(path: str | Path, members: Iterable[tuple[str, np.ndarray]]) -> Path:
-    """``path`` (atomic): each ``(name, array)`` (no objects) as an uncompressed
-    ``name.npy`` member, as ``numpy.savez`` lays them out, but with a fixed timestamp on
-    every member: the same arrays always give the same bytes. A 0-d array stays 0-d, as
-    ``savez`` keeps it (``np.ascontiguousarray`` would make it (1,))."""
-    with atomic_file(path) as tmp, zipfile.ZipFile(tmp, "w", zipfile.ZIP_STORED) as zf:
-        for name, given in members:
-            array = given if given.flags.c_contiguous else np.ascontiguousarray(given)
-            info = zipfile.ZipInfo(f"{name}.npy", date_time=ZIP_DATE)
-            info.external_attr = 0o644 << 16
-            with zf.open(info, "w", force_zip64=True) as member:
-                write_npy(member, array)
-    return Path(path)
-
-
-def write_npy(member: IO[bytes], array: np.ndarray) -> None:
-    """``array`` (C-contiguous, no objects) as ``.npy`` bytes, exactly as
-    ``numpy.lib.format.write_array`` writes them, but the data handed to the zip member
-    as views of ``WRITE_BYTES``: ``write_array`` copies it out in 16 MB ``tobytes``
-    chunks (150 MB for 1e6 points)."""
-    header = np.lib.format.header_data_from_array_1_0(array)
-    try:
-        np.lib.format.write_array_header_1_0(member, header)
-    except ValueError:  # a header over 64 KiB (a huge shape): numpy's own way
-        np.lib.format.write_array(member, array, allow_pickle=False)
-        return
-    data = array.data.cast("B") if array.size else memoryview(b"")  # (bytes,) view, no copy
-    for start in range(0, len(data), WRITE_BYTES):
-        member.write(data[start:start + WRITE_BYTES])
 
 
 def write_experiment_toml(trace: Trace, path: str | Path) -> Path:

@@ -42,8 +42,9 @@ from ..errors import LimitError
 from ..training.snapshots import TracedSnapshots
 from ..view.training import FILM_FPS, TrainingView, TrainingViews
 from .files import atomic_dir
+from .npz import write_npz
 from .png import write_png
-from .stills import drawn_rgba, frame_arrays, write_npz, write_weights_txt
+from .stills import drawn_rgba, frame_arrays, write_weights_txt
 
 MAX_NPZ_BYTES = 4_000_000_000  # stage arrays of training.npz: beyond this is a mistake
 FILM_SIZE = (1280, 720)
