@@ -13,6 +13,7 @@ from torch import nn
 
 import spacewarp as sw
 from spacewarp.errors import SpacewarpError
+from spacewarp.inputs.arrays import column_range
 from spacewarp.inputs.points import make_points
 from spacewarp.model.build import build_model
 from spacewarp.tracing.trace import trace
@@ -28,7 +29,7 @@ from spacewarp.view import (
     timeline,
 )
 from spacewarp.view.morph import Morph
-from spacewarp.view.motion import column_range, zoomed_box
+from spacewarp.view.motion import zoomed_box
 from spacewarp.view.paths import OWN_AXES
 
 # (input, widths, activation, bias): every stage type and dimension change between them:

@@ -19,7 +19,7 @@ from typing import Any, Literal
 
 import numpy as np
 
-from ..view.motion import column_range
+from ..inputs.arrays import column_range
 
 LEVELS = 65534  # int16 steps across a column's range
 Encoding = Literal["b64", "text", "raw"]

@@ -23,11 +23,11 @@ import numpy as np
 
 from ..config.experiment import Experiment, to_toml
 from ..errors import SpacewarpError
+from ..inputs.arrays import column_range
 from ..tracing.trace import Trace
 from ..view.colors import class_hex, class_names, hex_rgb, legend_rows
 from ..view.coords import flat_axes
 from ..view.film import EASING, Film, FilmOptions, film
-from ..view.motion import column_range
 from ..view.weight_text import heading_lines
 from .blobs import LEVELS, Blobs, put_coords
 from .browser_marks import marks_spec

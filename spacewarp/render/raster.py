@@ -31,7 +31,7 @@ from matplotlib.figure import Figure
 from matplotlib.image import AxesImage
 from matplotlib.transforms import Affine2D
 
-from ..view.motion import column_range
+from ..inputs.arrays import column_range
 from .box3d import corners
 from .rgb import ALPHA_ONE, WORD, pixel_words
 

@@ -29,12 +29,12 @@ from matplotlib.lines import Line2D
 from matplotlib.ticker import FixedLocator, MaxNLocator, NullLocator
 from mpl_toolkits.mplot3d.axes3d import Axes3D
 
+from ..inputs.arrays import column_range, kept_range
 from ..tracing.trace import Stage, Trace
 from ..view import display_coords, lattice_every, lattice_lines, projection
 from ..view.colors import CLASS_COLORS, class_hex, legend, repeat_note
 from ..view.coords import flat_axes
 from ..view.marks import marks_of
-from ..view.motion import column_range
 from ..view.outlines import Outlines
 from ..view.weight_text import SLICE_NAMES, fitted_matrix, slice_caption
 from .raster import (
@@ -443,7 +443,7 @@ def _bounds(pal: Palette, key: object, pts: np.ndarray, square: bool = True
     in a box with readable ticks, still at equal aspect.
     """
     if key not in pal.ranges:
-        pal.ranges[key] = column_range(pts)
+        pal.ranges[key] = kept_range(pts)  # (a stage's own points: found by the trace)
     lo, hi = pal.ranges[key]
     centre, half = (lo + hi) / 2, (hi - lo) / 2
     biggest = float(half.max())

@@ -20,7 +20,7 @@ from torch import nn
 
 from ..config.style import Style
 from ..errors import NetworkError, SpacewarpError, SpacewarpNote
-from ..inputs.arrays import frozen
+from ..inputs.arrays import frozen, kept_range
 from ..inputs.points import PREDICTED, Points, row_image_shape
 from ..inputs.slice import SliceFrame
 from ..model.image_shape import inferred_shape
@@ -303,10 +303,12 @@ def _tensor(a: np.ndarray, dev: torch.device) -> torch.Tensor:
 
 def _check_finite(stages: list[Stage]) -> None:
     """NumPy, not torch: one thread scans as fast, and torch's threads stall on a busy
-    machine (10x slower here under load). By the least and greatest value, which are NaN
-    when any is, and infinite when any is: no (n, d) mask (3 MB a stage at 1e6 points)."""
+    machine (10x slower here under load). By each column's least and greatest value
+    (``kept_range``, which the pictures read again), NaN when any is, and infinite when
+    any is: no (n, d) mask (3 MB a stage at 1e6 points)."""
     for stage in stages[1:]:
-        if stage.points.size and not np.isfinite([stage.points.min(), stage.points.max()]).all():
+        if stage.points.size and not all(np.isfinite(end).all()
+                                         for end in kept_range(stage.points)):
             raise NetworkError(f"stage {stage.title!r} produced NaN or inf; use smaller "
                                "weights or inputs", field="network.weights")
 

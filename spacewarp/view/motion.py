@@ -16,14 +16,13 @@ Renderers (matplotlib frames; ``view.film`` for the browser) sample a ``Motion``
 
 from __future__ import annotations
 
-import weakref
 from dataclasses import dataclass
-from functools import partial
 from typing import Literal
 
 import numpy as np
 
 from ..errors import SpacewarpError
+from ..inputs.arrays import kept_range
 from ..tracing.trace import Trace
 from .morph import Morph
 from .paths import OWN_AXES, basis_arrows, morphs, plan
@@ -41,51 +40,6 @@ def ease(u: float) -> float:
 
 # --- limits -----------------------------------------------------------------------------------
 
-_EXTENTS: dict[int, tuple[weakref.ref[np.ndarray], np.ndarray, np.ndarray]] = {}
-
-
-def _extent(p: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Per-column low and high of ``p`` (m, d), remembered while ``p`` lives: a film asks for
-    the same states' extents many times (a state ends one morph, starts the next and has
-    its own box), and these reductions were most of a film's time."""
-    key = id(p)
-    hit = _EXTENTS.get(key)
-    if hit is not None and hit[0]() is p:
-        return hit[1], hit[2]
-    lo, hi = column_range(p)  # (d,) each
-    _EXTENTS[key] = (weakref.ref(p, partial(_forget, key)), lo, hi)
-    return lo, hi
-
-
-FOLD = 256  # rows side by side in column_range's passes
-
-
-def column_range(points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(n, d) -> per-column min and max (d,).
-
-    ``min(axis=0)`` on a tall C-ordered array is 20x slower than a column at a time (26 ms
-    against 1.3 ms for (1e6, 3)). Here ``FOLD`` rows side by side are one wide row, and
-    the minima of wide rows are contiguous passes; then the ``FOLD`` of each column (min
-    and max of (1e6, 3): 1.7 ms, against 3.8 ms a column at a time).
-    """
-    n, d = points.shape
-    body = n - n % FOLD
-    if not points.flags.c_contiguous or body == 0:  # (a reshape would copy)
-        return (np.array([col.min() for col in points.T], dtype=np.float64),
-                np.array([col.max() for col in points.T], dtype=np.float64))
-    wide = points[:body].reshape(-1, FOLD * d)  # (n // FOLD, FOLD * d), a view
-    lo = wide.min(axis=0).reshape(FOLD, d).min(axis=0)
-    hi = wide.max(axis=0).reshape(FOLD, d).max(axis=0)
-    if body < n:  # the last n % FOLD rows
-        rest = points[body:]
-        lo, hi = np.minimum(lo, rest.min(axis=0)), np.maximum(hi, rest.max(axis=0))
-    return lo.astype(np.float64), hi.astype(np.float64)
-
-
-def _forget(key: int, _ref: object) -> None:
-    _EXTENTS.pop(key, None)  # its array is gone (so its id may be reused)
-
-
 def equal_aspect_box(points: list[np.ndarray], dim: int, margin: float) -> np.ndarray:
     """(dim, 2) low/high of an equal-aspect box around every point of ``points`` (m_i, <=dim)."""
     lo = np.zeros(dim)
@@ -93,7 +47,7 @@ def equal_aspect_box(points: list[np.ndarray], dim: int, margin: float) -> np.nd
     for i, p in enumerate(points):
         plo = np.zeros(dim)
         phi = np.zeros(dim)
-        plo[: p.shape[1]], phi[: p.shape[1]] = _extent(p)
+        plo[: p.shape[1]], phi[: p.shape[1]] = kept_range(p)
         lo, hi = (plo, phi) if i == 0 else (np.minimum(lo, plo), np.maximum(hi, phi))
     centre = (lo + hi) / 2.0
     half = float((hi - lo).max()) / 2.0 * (1.0 + margin)
