@@ -2,8 +2,8 @@
 (ISA-L's: ``deflate``).
 
 Pillow's encoder at its fastest level still tries a filter per row: 0.115 s for a
-1810 x 2430 sheet of stages, against 0.03 s here with zlib's level 1 (and 0.006 s with
-ISA-L's) for a file 10% smaller. Opaque
+1810 x 2430 sheet of stages, against 0.03 s here (zlib's level 1) for a file 10% smaller.
+With ISA-L's deflate, a 1803 x 2640 sheet takes 0.017 s, against 0.041 s with zlib's. Opaque
 pictures (every alpha 255, as every figure on a coloured background is) are written
 as RGB: the same pixels in three quarters of the bytes. The same array always gives
 the same bytes.
