@@ -113,6 +113,10 @@ def test_below_blank_keeps_a_margin_above_what_is_drawn() -> None:
     assert below_blank(key, back, 5).shape == (25, 8, 4)
     assert below_blank(key, back, 40).shape == (50, 8, 4)
     assert below_blank(np.broadcast_to(back, (50, 8, 4)), back, 5).shape == (5, 8, 4)
+    for channel in range(4):  # a mark in one byte of one pixel is a mark
+        faint = key.copy()
+        faint[20, 7, channel] ^= 1
+        assert below_blank(faint, back, 5).shape == (35, 8, 4)
 
 
 def test_sheet_rows_refuse_tiles_that_make_no_row() -> None:
