@@ -105,3 +105,23 @@ def test_raw_deflate_segments_inflate_with_zlib() -> None:
     assert inflater.decompress(stream) == b"".join(parts)
     assert inflater.eof
 
+
+
+def test_zlibs_fallback_writes_the_same_files(tmp_path: Path,
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    """Where ISA-L is missing, zlib does the work: the same .npz bytes (the CRC-32 is one
+    function), and PNGs of the same pixels."""
+    from PIL import Image
+
+    from spacewarp.export.png import png_bytes
+
+    picture = np.random.default_rng(3).integers(0, 256, (37, 53, 4), dtype=np.uint8)
+    picture[..., 3] = 255
+    picture[10:20] = (12, 34, 56, 255)  # flat colour, as figures have
+    fast = npz.write_npz(tmp_path / "fast.npz", ARRAYS.items()).read_bytes()
+    fast_png = png_bytes(picture)
+    monkeypatch.setattr(deflate, "engine", zlib)
+    assert npz.write_npz(tmp_path / "slow.npz", ARRAYS.items()).read_bytes() == fast
+    for data in (fast_png, png_bytes(picture)):
+        np.testing.assert_array_equal(np.asarray(Image.open(io.BytesIO(data))),
+                                      picture[..., :3])
