@@ -28,8 +28,9 @@ def test_npy_members_are_numpys_own_bytes(array: np.ndarray) -> None:
     want = io.BytesIO()
     np.lib.format.write_array(want, array, allow_pickle=False)
     got = io.BytesIO()
-    npz.write_npy(got, array)
+    crc = npz.write_npy(got, array)
     assert got.getvalue() == want.getvalue()
+    assert crc == zlib.crc32(got.getvalue())
     assert np.array_equal(np.load(io.BytesIO(got.getvalue())), array)
 
 

@@ -72,8 +72,8 @@ def write_npz(path: str | Path, members: Iterable[tuple[str, np.ndarray]],
 
 
 def write_member(out: IO[bytes], name: str, given: np.ndarray, zip64_from: int) -> Member:
-    """One ``.npy`` member at ``out``'s end: its local header, its bytes, and then the
-    header's CRC-32, of the bytes as they were written (each piece still in the cache)."""
+    """One ``.npy`` member at ``out``'s end: its local header, its bytes (``write_npy``),
+    and then the header's CRC-32, of the bytes as they were written."""
     array = given if given.flags.c_contiguous else np.ascontiguousarray(given)
     header = npy_header(array)
     size = len(header) + array.nbytes
@@ -85,11 +85,7 @@ def write_member(out: IO[bytes], name: str, given: np.ndarray, zip64_from: int) 
     out.write(LOCAL.pack(b"PK\x03\x04", VERSION_ZIP64 if big else VERSION, 0, flags, 0,
                          DOS_TIME, DOS_DATE, 0, stated, stated, len(encoded), len(extra)))
     out.write(encoded + extra)
-    crc = crc32(header)
-    out.write(header)
-    for piece in data_pieces(array):
-        crc = crc32(piece, crc)
-        out.write(piece)
+    crc = write_npy(out, array, header)
     end = out.tell()
     out.seek(offset + CRC_AT)
     out.write(struct.pack("<L", crc))
@@ -154,9 +150,14 @@ def data_pieces(array: np.ndarray) -> Iterable[memoryview]:
     return (data[start:start + WRITE_BYTES] for start in range(0, len(data), WRITE_BYTES))
 
 
-def write_npy(out: IO[bytes], array: np.ndarray) -> None:
+def write_npy(out: IO[bytes], array: np.ndarray, header: bytes | None = None) -> int:
     """``array`` (C-contiguous) as ``.npy`` bytes into ``out``, exactly as
-    ``numpy.lib.format.write_array`` writes them."""
-    out.write(npy_header(array))
+    ``numpy.lib.format.write_array`` writes them (``header``: its ``npy_header``, where
+    the caller has it); returns their CRC-32, each piece summed as it is written."""
+    header = npy_header(array) if header is None else header
+    crc = crc32(header)
+    out.write(header)
     for piece in data_pieces(array):
+        crc = crc32(piece, crc)
         out.write(piece)
+    return crc
