@@ -283,7 +283,7 @@ def _reach_marks(pal: Palette, trace: Trace, k: int, pts: np.ndarray) -> None:
     at = marks_at(trace, k, marks_of(trace))
     if at is None or k in pal.ranges:
         return
-    (lo, hi), (mlo, mhi) = column_range(pts), column_range(at)
+    (lo, hi), (mlo, mhi) = kept_range(pts), column_range(at)  # (pts: found by the trace)
     pal.ranges[k] = (np.minimum(lo, mlo), np.maximum(hi, mhi))
 
 
