@@ -241,6 +241,7 @@ def test_the_time_slider_shows_each_snapshot(browser: Any, run_dir: Path,
         caption = page.locator(".sw-caption")
         assert caption.get_attribute("data-epoch") == str(int(npz["epoch"][s]))
         assert f"epoch {int(npz['epoch'][s])} \u00b7" in caption.inner_text()
+        assert caption.get_attribute("title") == caption.text_content()  # whole, on hover
         want = forward(npz, s, x)
         for k in range(4):
             desc = spec["training"]["snapshots"][s]["keys"][spec["stages"][k]["key"]]

@@ -41,6 +41,17 @@ def test_select_returns_the_traces_rows_at_every_stage(trace: sw.Trace) -> None:
     assert trace.select([]).points.shape == (0, 2)
 
 
+def test_a_boolean_mask_colours_its_points_with_the_maps_top(trace: sw.Trace) -> None:
+    w = sw.widget(trace)
+    mask = trace.labels == 1  # (n,) bool: one arm of the spiral
+    w.color = mask
+    out = np.frombuffer(w.color_bytes(w.color), np.uint8).reshape(-1, 4)
+    ends = np.round(colormaps[trace.style.cmap]([0.0, 1.0]) * 255).astype(np.uint8)
+    np.testing.assert_array_equal(out[mask], np.broadcast_to(ends[1], (mask.sum(), 4)))
+    np.testing.assert_array_equal(out[~mask], np.broadcast_to(ends[0], ((~mask).sum(), 4)))
+    assert (w.color_key["bar"]["lo"], w.color_key["bar"]["hi"]) == (0.0, 1.0)
+
+
 @pytest.mark.parametrize("bad, said", [([600], "point index 600 is out of range"),
                                        ([-1], "point index -1 is out of range"),
                                        ([0.5], "list of point indices"),

@@ -130,10 +130,13 @@ class Widget(anywidget.AnyWidget):
 
 def point_rgba(values: Any, n: int, cmap: str) -> np.ndarray:
     """A colour per point -> (n, 4) uint8 RGBA: (n,) numbers through the colour map
-    ``cmap`` over their range, or (n, 3) / (n, 4) RGB(A) in [0, 1] or 0 .. 255."""
+    ``cmap`` over their range (booleans as 0 and 1: a mask marks its points with the
+    map's top colour), or (n, 3) / (n, 4) RGB(A) in [0, 1] or 0 .. 255."""
     from matplotlib import colormaps
 
     a = np.asarray(values)
+    if a.dtype == np.bool_:
+        a = a.astype(np.float64)
     if a.shape[:1] != (n,) or a.ndim not in (1, 2) or (a.ndim == 2 and a.shape[1] not in (3, 4)):
         raise SpacewarpError(f"color needs one value (or RGB row) per point: shape ({n},) or "
                              f"({n}, 3); got shape {a.shape}", field="color")

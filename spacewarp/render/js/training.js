@@ -14,7 +14,7 @@ const TIME_CSS = `
   cursor: pointer; min-width: 96px; }
 .sw-time-slider { flex: 1 1 320px; display: flex; flex-direction: column; min-width: 0; }
 .sw-time-slider input { width: 100%; margin: 4px 0 0 0; accent-color: #e0a030; }
-.sw-caption { font-size: 13px; white-space: nowrap; overflow: hidden; }
+.sw-caption { font-size: 13px; white-space: nowrap; overflow: hidden; text-overflow: ellipsis; }
 .sw-time canvas { flex: none; }
 `
 
@@ -140,6 +140,7 @@ export class TimeAxis {
       this.caption.textContent = `epoch ${epoch} \u00b7 snapshots ${lo + 1} to ${hi + 1} of ${this.T.count}: ${this.T.interpolated}`
       this.caption.dataset.epoch = String(epoch)
     }
+    this.caption.title = this.caption.textContent  // whole on hover where a narrow row cuts it
     this.drawCurve(); this.drawFit()
   }
   drawFit() {  // regression on a line: the targets (dots) and the output at s (a line), as
