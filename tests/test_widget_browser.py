@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 from typing import Any
 
+import numpy as np
 import pytest
 
 import spacewarp as sw
@@ -100,6 +101,36 @@ def test_data_that_cannot_be_drawn_is_said(browser: Any, widget: Any) -> None:
     try:
         page.evaluate(DATA, _data(widget, [b[:5] for b in widget.blobs]))
         assert "cannot be drawn" in page.evaluate(TEXT)
+    finally:
+        page.close()
+    assert errors == []
+
+
+def test_a_training_widget_highlights_only_the_data_it_picks(browser: Any) -> None:
+    """A box around the whole view of a training: Python's ``selected`` is every data
+    point, and the view highlights those and fades the probe grid's points, as Python
+    holds the pick (they were highlighted too, a selection Python did not have)."""
+    training = sw.train(input="moons", points=150, layers="2,4,2,2", activation="tanh",
+                        epochs=6, snapshots=4, probe=5, lr=0.05, device="cpu", progress=False)
+    w = sw.widget(training)
+    ids = np.frombuffer(w.ids, "<i4")
+    page, errors = _page(browser, _state(w, snapshot=w.snapshot))
+    try:
+        page.evaluate(DATA, _data(w))
+        hooks = "document.querySelector('#w .sw-root').__spacewarp"
+        before = np.array(page.evaluate(f"() => Array.from({hooks}.colors())"), np.uint32)
+        r = page.locator("#w .sw-morph-canvas").bounding_box()
+        page.keyboard.down("Control")  # Ctrl + drag: a box
+        page.mouse.move(r["x"] + 1, r["y"] + 1)
+        page.mouse.down()
+        page.mouse.move(r["x"] + r["width"] - 1, r["y"] + r["height"] - 1, steps=4)
+        page.mouse.up()
+        page.keyboard.up("Control")
+        assert page.evaluate("() => model.state.selected") == list(range(150))
+        after = np.array(page.evaluate(f"() => Array.from({hooks}.colors())"), np.uint32)
+        data = ids >= 0
+        assert (after[data] == before[data]).all()  # picked: their own colours
+        assert (after[~data] != before[~data]).all()  # the probe grid: faded
     finally:
         page.close()
     assert errors == []

@@ -53,7 +53,10 @@ function listenView(model, api, map) {
   }
   const sameList = (a, b) => a.length === b.length && a.every((v, i) => v === b[i])
   const sync = () => {
-    const picked = api.selected().map(i => map.ids[i]).filter(t => t >= 0).sort((a, b) => a - b)
+    // a training's probe grid is not picked: the view shows the pick as Python holds it
+    const drawn = api.selected(), kept = drawn.filter(i => map.ids[i] >= 0)
+    if (kept.length < drawn.length) api.select(kept)
+    const picked = kept.map(i => map.ids[i]).sort((a, b) => a - b)
     const changed = [put('position', api.position), put('playing', api.playing),
       put('selected', picked, sameList), put('regions', api.regionsOn),
       put('snapshot', api.snapshots ? api.snapshot() : -1)].some(Boolean)
