@@ -49,7 +49,11 @@ def test_a_boolean_mask_colours_its_points_with_the_maps_top(trace: sw.Trace) ->
     ends = np.round(colormaps[trace.style.cmap]([0.0, 1.0]) * 255).astype(np.uint8)
     np.testing.assert_array_equal(out[mask], np.broadcast_to(ends[1], (mask.sum(), 4)))
     np.testing.assert_array_equal(out[~mask], np.broadcast_to(ends[0], ((~mask).sum(), 4)))
-    assert (w.color_key["bar"]["lo"], w.color_key["bar"]["hi"]) == (0.0, 1.0)
+    assert w.color_key == {"table": ends[:, :3].tolist(), "bar": None,  # a legend, no bar
+                           "legend": [["w.color False", 0], ["w.color True", 1]]}
+    w.color = np.ones(trace.n, bool)  # all True: all the top colour, not the map's middle
+    out = np.frombuffer(w.color_bytes(w.color), np.uint8).reshape(-1, 4)
+    assert (out == ends[1]).all()
 
 
 @pytest.mark.parametrize("bad, said", [([600], "point index 600 is out of range"),

@@ -130,16 +130,18 @@ class Widget(anywidget.AnyWidget):
 
 def point_rgba(values: Any, n: int, cmap: str) -> np.ndarray:
     """A colour per point -> (n, 4) uint8 RGBA: (n,) numbers through the colour map
-    ``cmap`` over their range (booleans as 0 and 1: a mask marks its points with the
-    map's top colour), or (n, 3) / (n, 4) RGB(A) in [0, 1] or 0 .. 255."""
+    ``cmap`` over their range, (n,) booleans (a mask) as the map's two ends, False the
+    bottom and True the top, or (n, 3) / (n, 4) RGB(A) in [0, 1] or 0 .. 255."""
     from matplotlib import colormaps
 
     a = np.asarray(values)
-    if a.dtype == np.bool_:
-        a = a.astype(np.float64)
     if a.shape[:1] != (n,) or a.ndim not in (1, 2) or (a.ndim == 2 and a.shape[1] not in (3, 4)):
         raise SpacewarpError(f"color needs one value (or RGB row) per point: shape ({n},) or "
                              f"({n}, 3); got shape {a.shape}", field="color")
+    if a.dtype == np.bool_ and a.ndim == 1:  # a mask: False and True at the map's two ends
+        return np.round(colormaps[cmap](a.astype(np.float64)) * 255).astype(np.uint8)
+    if a.dtype == np.bool_:  # RGB rows of 0 and 1
+        a = a.astype(np.float64)
     if not np.issubdtype(a.dtype, np.number) or not np.isfinite(a).all():
         raise SpacewarpError("color values must be finite numbers; got "
                              f"{'NaN or infinite values' if a.dtype.kind == 'f' else a.dtype}",
@@ -156,12 +158,16 @@ def point_rgba(values: Any, n: int, cmap: str) -> np.ndarray:
 
 
 def color_key(rgba: np.ndarray, values: np.ndarray, cmap: str) -> dict[str, Any]:
-    """The colour bar of values through ``cmap`` (the spec's ``table`` and ``bar``), or an
-    empty legend for RGB rows."""
+    """The colour bar of values through ``cmap`` (the spec's ``table`` and ``bar``); for a
+    mask, a legend of its two colours; an empty legend for RGB rows."""
     from matplotlib import colormaps
 
     if values.ndim == 2:
         return {"bar": None, "legend": []}
+    if values.dtype == np.bool_:  # not a bar from 0 to 1: the two colours, named
+        ends = np.round(colormaps[cmap]([0.0, 1.0])[:, :3] * 255).astype(int)
+        return {"table": ends.tolist(), "bar": None,
+                "legend": [["w.color False", 0], ["w.color True", 1]]}
     table = np.round(colormaps[cmap](np.linspace(0, 1, 256))[:, :3] * 255).astype(int)
     return {"table": table.tolist(), "legend": None,
             "bar": {"label": "w.color", "lo": float(values.min()),
