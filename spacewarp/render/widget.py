@@ -138,16 +138,15 @@ def point_rgba(values: Any, n: int, cmap: str) -> np.ndarray:
     if a.shape[:1] != (n,) or a.ndim not in (1, 2) or (a.ndim == 2 and a.shape[1] not in (3, 4)):
         raise SpacewarpError(f"color needs one value (or RGB row) per point: shape ({n},) or "
                              f"({n}, 3); got shape {a.shape}", field="color")
-    if a.dtype == np.bool_ and a.ndim == 1:  # a mask: False and True at the map's two ends
-        return np.round(colormaps[cmap](a.astype(np.float64)) * 255).astype(np.uint8)
-    if a.dtype == np.bool_:  # RGB rows of 0 and 1
+    mask = a.dtype == np.bool_  # False and True: 0 and 1, whatever values the rest hold
+    if mask:
         a = a.astype(np.float64)
     if not np.issubdtype(a.dtype, np.number) or not np.isfinite(a).all():
         raise SpacewarpError("color values must be finite numbers; got "
                              f"{'NaN or infinite values' if a.dtype.kind == 'f' else a.dtype}",
                              field="color")
     if a.ndim == 1:
-        lo, hi = float(a.min()), float(a.max())
+        lo, hi = (0.0, 1.0) if mask else (float(a.min()), float(a.max()))
         u = (a - lo) / (hi - lo) if hi > lo else np.full(n, 0.5)
         return np.round(colormaps[cmap](u) * 255).astype(np.uint8)
     rgb = a if a.dtype == np.uint8 or a.max() > 1 else np.round(a * 255)
@@ -164,11 +163,10 @@ def color_key(rgba: np.ndarray, values: np.ndarray, cmap: str) -> dict[str, Any]
 
     if values.ndim == 2:
         return {"bar": None, "legend": []}
-    if values.dtype == np.bool_:  # not a bar from 0 to 1: the two colours, named
-        ends = np.round(colormaps[cmap]([0.0, 1.0])[:, :3] * 255).astype(int)
-        return {"table": ends.tolist(), "bar": None,
-                "legend": [["w.color False", 0], ["w.color True", 1]]}
     table = np.round(colormaps[cmap](np.linspace(0, 1, 256))[:, :3] * 255).astype(int)
+    if values.dtype == np.bool_:  # not a bar from 0 to 1: the map's two ends, named
+        return {"table": table[[0, -1]].tolist(), "bar": None,
+                "legend": [["w.color False", 0], ["w.color True", 1]]}
     return {"table": table.tolist(), "legend": None,
             "bar": {"label": "w.color", "lo": float(values.min()),
                     "hi": float(values.max())}}
