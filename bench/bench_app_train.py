@@ -54,7 +54,12 @@ def browser_rate(url: str, seconds: float) -> tuple[float, int, int]:
         e1 = int(numbers.get_attribute("data-epoch") or 0)
         print("  server status:", numbers.inner_text())
         rate = (last - first) / (time.perf_counter() - t0)
+        live_spec = root.evaluate(LIVE_JS)[1]
         page.locator(".sw-train-pause button").click()
+        # the paused view (every snapshot) follows the click; closed before it came, the
+        # page left the server sending into a closed connection (bokeh's warning)
+        page.wait_for_function("([el, s]) => el.__spacewarp.serial !== s",
+                               arg=[root.element_handle(), live_spec], timeout=120_000)
         browser.close()
     return rate, e0, e1
 

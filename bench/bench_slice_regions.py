@@ -23,6 +23,7 @@ import argparse
 import os
 import sys
 import time
+import warnings
 from collections.abc import Callable
 from pathlib import Path
 
@@ -376,6 +377,10 @@ def parse_args() -> argparse.Namespace:
 if __name__ == "__main__":
     args = parse_args()
     torch.set_num_threads(1)
+    # spacewarp's notes (an inferred input shape, the region loops' first compile) as one
+    # line each among the figures, not Python's default two with a file and line
+    warnings.formatwarning = lambda message, category, *where, **kw: \
+        f"{category.__name__}: {message}\n"
     parts = {1: digits_case, 2: mnist_sized_case, 3: trained_digits_case}
     for part, run in parts.items():
         if (args.only in (None, part)) and not (part == 3 and args.skip_trained):
