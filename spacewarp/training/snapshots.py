@@ -102,7 +102,7 @@ def trace_snapshots(training: Training, max_probe: int | None = MAX_PROBE) -> Tr
     # the next forward could not reuse the last one's memory (+0.9 GB of RSS, mostly free
     # heap, for the course's 100 snapshots)
     outputs: list[np.ndarray] = []  # [0] (S, P, d_out): the whole probe grid's output
-    held: dict[tuple[int, int], np.ndarray] = {}  # (stage, 0: weight, 1: bias) -> (S, ...)
+    held: list[np.ndarray] = []  # every stage's weight and bias present: (S, *shape) each
     params = []
     n_grid = 0 if probe is None else len(probe.x)
     last: Trace | None = None
@@ -124,26 +124,22 @@ def trace_snapshots(training: Training, max_probe: int | None = MAX_PROBE) -> Tr
                            tuple(data_stages))
 
 
-def _kept_params(held: dict[tuple[int, int], np.ndarray], s: int, count: int,
-                 tr: Trace) -> tuple[StageParams, ...]:
+def _kept_params(held: list[np.ndarray], s: int, count: int, tr: Trace
+                 ) -> tuple[StageParams, ...]:
     """Snapshot ``s``'s weight and bias of every stage (None where a stage has none),
-    copied into ``held``'s blocks, (S, *shape) per stage and kind, made at the first
-    snapshot: read-only views of them."""
-    kept: list[StageParams] = []
-    for k, g in enumerate(tr.stages):
-        pair: list[np.ndarray | None] = []
-        for j, a in enumerate((g.weight, g.bias)):
-            if a is None:
-                pair.append(None)
-                continue
-            if (k, j) not in held:
-                held[k, j] = np.empty((count, *a.shape), a.dtype)
-            held[k, j][s] = a
-            view = held[k, j][s]
-            view.flags.writeable = False
-            pair.append(view)
-        kept.append((pair[0], pair[1]))
-    return tuple(kept)
+    copied into ``held``'s blocks (``_fill``: (S, *shape) each, in stage order, weight
+    before bias): read-only views of them."""
+    _fill(held, s, count, [a for g in tr.stages for a in (g.weight, g.bias) if a is not None])
+    blocks = iter(held)
+
+    def kept(a: np.ndarray | None) -> np.ndarray | None:
+        if a is None:
+            return None
+        view = next(blocks)[s]
+        view.flags.writeable = False
+        return view
+
+    return tuple((kept(g.weight), kept(g.bias)) for g in tr.stages)
 
 
 def _snapshot_trace(training: Training, s: int, rows: np.ndarray) -> tuple[Trace, Trace]:
@@ -164,7 +160,8 @@ def _snapshot_trace(training: Training, s: int, rows: np.ndarray) -> tuple[Trace
 
 
 def _fill(stages: list[np.ndarray], s: int, count: int, arrays: list[np.ndarray]) -> None:
-    """Put snapshot ``s``'s arrays [k] (n, d_k) into ``stages`` [k] (count, n, d_k)."""
+    """Put snapshot ``s``'s arrays [k] (n, d_k) (or any shape) into ``stages`` [k]
+    (count, n, d_k), float64 blocks made at the first snapshot."""
     for k, points in enumerate(arrays):
         if len(stages) <= k:
             stages.append(np.empty((count, *points.shape)))
